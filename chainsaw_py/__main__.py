@@ -1,0 +1,3 @@
+from chainsaw_py.cli import run
+
+run()

@@ -1,0 +1,98 @@
+"""Convert between model dataclasses and the camelCase dictionaries of Chainsaw's YAML.
+
+Every model field is serialised under its camelCase name unless the field's metadata says otherwise
+(``json``), and is omitted when it holds its default. Fields typed ``Any`` carry raw YAML data
+(assertion trees, resources, projections) and are copied as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+T = TypeVar("T")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.rstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def json_name(field: dataclasses.Field[Any]) -> str:
+    return str(field.metadata.get("json", camel(field.name)))
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _serialized_fields(cls: type) -> list[dataclasses.Field[Any]]:
+    return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Build ``cls`` from an (already schema-validated) dictionary. Unknown keys are ignored."""
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a mapping for {cls.__name__}, got {type(data).__name__}")
+    hints = _hints(cls)
+    kwargs: dict[str, Any] = {}
+    for field in _serialized_fields(cls):
+        key = json_name(field)
+        if key in data:
+            kwargs[field.name] = _decode(hints[field.name], data[key])
+    return cls(**kwargs)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Serialise a model dataclass to Chainsaw's camelCase form, omitting defaults."""
+    out: dict[str, Any] = {}
+    for field in _serialized_fields(type(obj)):
+        value = getattr(obj, field.name)
+        if _is_default(field, value) and not field.metadata.get("always"):
+            continue
+        out[json_name(field)] = _encode(value)
+    return out
+
+
+def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
+    if field.default is not dataclasses.MISSING:
+        return bool(value == field.default)
+    if field.default_factory is not dataclasses.MISSING:
+        return bool(value == field.default_factory())
+    return False
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        encoder = getattr(value, "to_dict", None)
+        return encoder() if encoder is not None else to_dict(value)
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        if len(options) == 1:
+            return _decode(options[0], value)
+        return value
+    if origin is list:
+        (item,) = get_args(hint) or (Any,)
+        return [_decode(item, v) for v in value]
+    if origin is dict:
+        _, item = get_args(hint) or (Any, Any)
+        return {k: _decode(item, v) for k, v in value.items()}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        decoder = getattr(hint, "from_dict", None)
+        return decoder(value) if decoder is not None else from_dict(hint, value)
+    return value

@@ -1,0 +1,550 @@
+"""The test model: Chainsaw's v1alpha1 Test/StepTemplate and v1alpha2 Configuration as dataclasses.
+
+Field names are snake_case; YAML names are camelCase (see ``codec``). Expression fields are kept as
+the raw strings the user wrote (evaluated at run time); assertion trees, resources and binding
+values are raw YAML data (``Any``). Durations are Go duration strings (``util.durations``).
+Every class round-trips: ``Cls.from_dict(d).to_dict()`` gives back ``d`` minus default values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from chainsaw_py.loading import codec
+
+T = TypeVar("T", bound="Model")
+
+Expression = str
+"""An expression field: ``(expr)``, ``(jp; expr)``, ``(cel; expr)``, ``\\escaped\\`` or a literal."""
+
+Duration = str
+"""A Go duration string such as ``5s`` or ``1m30s``."""
+
+
+class Model:
+    """Mixin giving dataclasses ``from_dict``/``to_dict`` in Chainsaw's camelCase form."""
+
+    @classmethod
+    def from_dict(cls: type[T], data: Any) -> T:
+        return codec.from_dict(cls, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return codec.to_dict(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared building blocks
+
+
+@dataclass
+class Binding(Model):
+    name: Expression
+    value: Any = field(default=None, metadata={"always": True})
+    compiler: str | None = None
+
+
+@dataclass
+class Output(Model):
+    name: Expression
+    value: Any = field(default=None, metadata={"always": True})
+    compiler: str | None = None
+    match: Any = None
+
+
+@dataclass
+class Expectation(Model):
+    check: Any = field(default=None, metadata={"always": True})
+    match: Any = None
+
+
+@dataclass
+class Cluster(Model):
+    kubeconfig: str
+    context: str = ""
+
+
+@dataclass
+class Timeouts(Model):
+    apply: Duration | None = None
+    assert_: Duration | None = field(default=None, metadata={"json": "assert"})
+    cleanup: Duration | None = None
+    delete: Duration | None = None
+    error: Duration | None = None
+    exec: Duration | None = None
+
+
+@dataclass
+class ObjectReference(Model):
+    api_version: Expression = ""
+    kind: Expression = ""
+    namespace: Expression = ""
+    name: Expression = ""
+    labels: dict[str, str] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations (one dataclass per kind; field names follow pkg/apis/v1alpha1/action.go)
+
+
+@dataclass
+class Apply(Model):
+    file: Expression = ""
+    resource: Any = None
+    template: bool | None = None
+    dry_run: bool | None = None
+    expect: list[Expectation] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Create(Apply):
+    pass
+
+
+@dataclass
+class Update(Apply):
+    pass
+
+
+@dataclass
+class Patch(Apply):
+    subresource: str = ""
+
+
+@dataclass
+class Assert(Model):
+    file: Expression = ""
+    resource: Any = None
+    template: bool | None = None
+    bindings: list[Binding] = field(default_factory=list)
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Error(Assert):
+    pass
+
+
+@dataclass
+class Delete(Model):
+    file: Expression = ""
+    ref: ObjectReference | None = None
+    template: bool | None = None
+    deletion_propagation_policy: str | None = None
+    expect: list[Expectation] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Command(Model):
+    entrypoint: str = field(default="", metadata={"always": True})
+    args: list[str] = field(default_factory=list)
+    env: list[Binding] = field(default_factory=list)
+    work_dir: str | None = None
+    check: Any = None
+    outputs: list[Output] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    skip_log_output: bool = False
+    skip_command_output: bool = False
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Script(Model):
+    content: str = ""
+    shell: str | None = None
+    shell_args: list[str] | None = None
+    env: list[Binding] = field(default_factory=list)
+    work_dir: str | None = None
+    check: Any = None
+    outputs: list[Output] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    skip_log_output: bool = False
+    skip_command_output: bool = False
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Sleep(Model):
+    duration: Duration = field(default="", metadata={"always": True})
+
+
+@dataclass
+class Get(Model):
+    api_version: Expression = ""
+    kind: Expression = ""
+    namespace: Expression = ""
+    name: Expression = ""
+    selector: Expression = ""
+    format: Expression = ""
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Describe(Model):
+    api_version: Expression = ""
+    kind: Expression = ""
+    namespace: Expression = ""
+    name: Expression = ""
+    selector: Expression = ""
+    show_events: bool | None = None
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Events(Model):
+    namespace: Expression = ""
+    name: Expression = ""
+    selector: Expression = ""
+    format: Expression = ""
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class PodLogs(Model):
+    namespace: Expression = ""
+    name: Expression = ""
+    selector: Expression = ""
+    container: Expression = ""
+    tail: int | None = None
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class Proxy(Model):
+    api_version: Expression = ""
+    kind: Expression = ""
+    namespace: Expression = ""
+    name: Expression = ""
+    port: Expression = ""
+    path: Expression = ""
+    outputs: list[Output] = field(default_factory=list)
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+@dataclass
+class WaitForCondition(Model):
+    name: Expression
+    value: Expression | None = None
+
+
+@dataclass
+class WaitForJsonPath(Model):
+    path: Expression
+    value: Expression | None = None
+
+
+@dataclass
+class WaitFor(Model):
+    creation: dict[str, Any] | None = None
+    deletion: dict[str, Any] | None = None
+    condition: WaitForCondition | None = None
+    json_path: WaitForJsonPath | None = None
+
+
+@dataclass
+class Wait(Model):
+    api_version: Expression = ""
+    kind: Expression = ""
+    namespace: Expression = ""
+    name: Expression = ""
+    selector: Expression = ""
+    for_: WaitFor = field(default_factory=WaitFor, metadata={"json": "for", "always": True})
+    format: Expression = ""
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+
+
+Action = (
+    Apply | Assert | Command | Create | Delete | Describe | Error | Events | Get | Patch | PodLogs | Proxy
+    | Script | Sleep | Update | Wait
+)
+
+ACTION_TYPES: dict[str, type[Model]] = {
+    "apply": Apply,
+    "assert": Assert,
+    "command": Command,
+    "create": Create,
+    "delete": Delete,
+    "describe": Describe,
+    "error": Error,
+    "events": Events,
+    "get": Get,
+    "patch": Patch,
+    "podLogs": PodLogs,
+    "proxy": Proxy,
+    "script": Script,
+    "sleep": Sleep,
+    "update": Update,
+    "wait": Wait,
+}
+"""Operation kinds allowed in ``try`` (the YAML key -> its dataclass)."""
+
+CATCH_FINALLY_TYPES: frozenset[str] = frozenset(
+    {"command", "delete", "describe", "events", "get", "podLogs", "script", "sleep", "wait"}
+)
+"""Operation kinds allowed in ``catch``, ``finally`` and ``cleanup``."""
+
+
+@dataclass
+class Operation(Model):
+    """One entry of ``try`` / ``catch`` / ``finally`` / ``cleanup``: a one-of over the action kinds."""
+
+    type: str
+    action: Any
+    description: str = ""
+    continue_on_error: bool | None = None
+    compiler: str | None = None
+    line: int | None = field(default=None, compare=False, metadata={"internal": True})
+
+    _BASE_KEYS: ClassVar[tuple[str, ...]] = ("description", "continueOnError", "compiler")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Operation:
+        kinds = [key for key in data if key in ACTION_TYPES]
+        if len(kinds) != 1:
+            raise ValueError(f"an operation needs exactly one of {sorted(ACTION_TYPES)}, found {kinds}")
+        kind = kinds[0]
+        return cls(
+            type=kind,
+            action=ACTION_TYPES[kind].from_dict(data[kind] or {}),
+            description=data.get("description", ""),
+            continue_on_error=data.get("continueOnError"),
+            compiler=data.get("compiler"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.description:
+            out["description"] = self.description
+        if self.continue_on_error is not None:
+            out["continueOnError"] = self.continue_on_error
+        if self.compiler is not None:
+            out["compiler"] = self.compiler
+        out[self.type] = self.action.to_dict()
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps, step templates, tests
+
+
+@dataclass
+class With(Model):
+    bindings: list[Binding] = field(default_factory=list)
+
+
+@dataclass
+class Use(Model):
+    template: str
+    with_: With = field(default_factory=With, metadata={"json": "with"})
+
+
+@dataclass
+class Step(Model):
+    name: str = ""
+    use: Use | None = None
+    description: str = ""
+    timeouts: Timeouts | None = None
+    deletion_propagation_policy: str | None = None
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    skip_delete: bool | None = None
+    template: bool | None = None
+    compiler: str | None = None
+    bindings: list[Binding] = field(default_factory=list)
+    try_: list[Operation] = field(default_factory=list, metadata={"json": "try", "always": True})
+    catch: list[Operation] = field(default_factory=list)
+    finally_: list[Operation] = field(default_factory=list, metadata={"json": "finally"})
+    cleanup: list[Operation] = field(default_factory=list)
+
+
+@dataclass
+class StepTemplateSpec(Model):
+    bindings: list[Binding] = field(default_factory=list)
+    try_: list[Operation] = field(default_factory=list, metadata={"json": "try", "always": True})
+    catch: list[Operation] = field(default_factory=list)
+    finally_: list[Operation] = field(default_factory=list, metadata={"json": "finally"})
+    cleanup: list[Operation] = field(default_factory=list)
+
+
+@dataclass
+class ObjectMeta(Model):
+    name: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StepTemplate(Model):
+    metadata: ObjectMeta
+    spec: StepTemplateSpec
+    api_version: str = "chainsaw.kyverno.io/v1alpha1"
+    kind: str = "StepTemplate"
+
+
+@dataclass
+class Scenario(Model):
+    name: str = ""
+    bindings: list[Binding] = field(default_factory=list)
+
+
+@dataclass
+class TestSpec(Model):
+    steps: list[Step] = field(default_factory=list, metadata={"always": True})
+    description: str = ""
+    fail_fast: bool | None = None
+    timeouts: Timeouts | None = None
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    skip: bool | None = None
+    concurrent: bool | None = None
+    skip_delete: bool | None = None
+    template: bool | None = None
+    compiler: str | None = None
+    namespace: str = ""
+    namespace_template: Any = None
+    namespace_template_compiler: str | None = None
+    fast_namespace_deletion: bool | None = None
+    scenarios: list[Scenario] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    catch: list[Operation] = field(default_factory=list)
+    force_termination_grace_period: Duration | None = None
+    delay_before_cleanup: Duration | None = None
+    deletion_propagation_policy: str | None = None
+
+
+@dataclass
+class Test(Model):
+    """A Test document. ``base_path`` (the folder relative paths resolve against) and ``file`` are
+    filled in by discovery and are not part of the YAML."""
+
+    metadata: ObjectMeta
+    spec: TestSpec
+    api_version: str = field(default="chainsaw.kyverno.io/v1alpha1", metadata={"always": True})
+    kind: str = field(default="Test", metadata={"always": True})
+    base_path: Path = field(default=Path("."), compare=False, metadata={"internal": True})
+    file: Path | None = field(default=None, compare=False, metadata={"internal": True})
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.metadata.labels
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration (v1alpha2; v1alpha1 documents are converted by loading.config)
+
+
+@dataclass
+class DefaultTimeouts(Model):
+    apply: Duration = field(default="5s", metadata={"always": True})
+    assert_: Duration = field(default="30s", metadata={"json": "assert", "always": True})
+    cleanup: Duration = field(default="30s", metadata={"always": True})
+    delete: Duration = field(default="15s", metadata={"always": True})
+    error: Duration = field(default="30s", metadata={"always": True})
+    exec: Duration = field(default="5s", metadata={"always": True})
+
+
+@dataclass
+class CleanupOptions(Model):
+    skip_delete: bool = False
+    delay_before_cleanup: Duration | None = None
+
+
+@dataclass
+class DeletionOptions(Model):
+    propagation: str = field(default="Background", metadata={"always": True})
+
+
+@dataclass
+class DiscoveryOptions(Model):
+    exclude_test_regex: str = ""
+    include_test_regex: str = ""
+    test_file: str = field(default="chainsaw-test", metadata={"always": True})
+    full_name: bool = False
+
+
+@dataclass
+class ErrorOptions(Model):
+    catch: list[Operation] = field(default_factory=list)
+
+
+@dataclass
+class ExecutionOptions(Model):
+    fail_fast: bool = False
+    parallel: int | None = None
+    repeat_count: int | None = None
+    force_termination_grace_period: Duration | None = None
+
+
+@dataclass
+class NamespaceOptions(Model):
+    name: str = ""
+    compiler: str | None = None
+    template: Any = None
+    fast_delete: bool = False
+
+
+@dataclass
+class ReportOptions(Model):
+    format: str = field(default="JSON", metadata={"always": True})
+    path: str = ""
+    name: str = field(default="chainsaw-report", metadata={"always": True})
+
+
+@dataclass
+class TemplatingOptions(Model):
+    enabled: bool = field(default=True, metadata={"always": True})
+    compiler: str | None = None
+
+
+@dataclass
+class ConfigurationSpec(Model):
+    cleanup: CleanupOptions = field(default_factory=CleanupOptions)
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    deletion: DeletionOptions = field(default_factory=DeletionOptions)
+    discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
+    error: ErrorOptions = field(default_factory=ErrorOptions)
+    execution: ExecutionOptions = field(default_factory=ExecutionOptions)
+    namespace: NamespaceOptions = field(default_factory=NamespaceOptions)
+    report: ReportOptions | None = None
+    templating: TemplatingOptions = field(default_factory=TemplatingOptions)
+    timeouts: DefaultTimeouts = field(default_factory=DefaultTimeouts)
+
+
+@dataclass
+class Configuration(Model):
+    metadata: ObjectMeta = field(default_factory=ObjectMeta)
+    spec: ConfigurationSpec = field(default_factory=ConfigurationSpec)
+    api_version: str = field(default="chainsaw.kyverno.io/v1alpha2", metadata={"always": True})
+    kind: str = field(default="Configuration", metadata={"always": True})
