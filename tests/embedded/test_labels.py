@@ -76,8 +76,8 @@ ERRORS = [
     ("x=a,", "found '', expected: identifier after ','"),
     ("=a", "found '=', expected: !, identifier, or 'end of string'"),
     ("!", "unable to parse requirement: found '', expected: identifier"),
-    ("x>a", "unable to parse requirement: values[0]: Invalid value: \"a\": for 'Gt', 'Lt' operators, "
-            "the value must be an integer"),
+    ("x>a", ("unable to parse requirement: values[0]: Invalid value: \"a\": for 'Gt', 'Lt' operators, "
+             "the value must be an integer")),
     ("-x=a", 'unable to parse requirement: <nil>: Invalid value: "-x": name part ' + QUALIFIED_RULE),
 ]
 
