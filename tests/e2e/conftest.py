@@ -1,0 +1,131 @@
+"""Fixtures for the tempostack-aws scenario tests: the bucket script as a module, S3 and a cluster."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from kube_fake import FakeKubeServer
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIO = REPO / "e2e" / "tempostack-aws"
+SCRIPT = SCENARIO / "create_bucket.py"
+SHARED = REPO / ".." / "shared"
+TEST_NAMESPACE = "chainsaw-brave-otter"
+
+# Everything in the environment that could hand boto3 credentials or settings from the host.
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_REGION", "AWS_DEFAULT_REGION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "CLUSTER_PROFILE_DIR", "BUCKET_NAME", "SECRET_NAME", "NAMESPACE", "S3_LIFECYCLE_TIERING",
+    "CHAINSAW_SKIP_DELETE", "KUBECONFIG",
+)
+
+
+def load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("create_bucket", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["create_bucket"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def cb() -> ModuleType:
+    return load_script()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No AWS or scenario settings from the host; empty shared config files; no instance metadata."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config-absent"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials-absent"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return monkeypatch
+
+
+@pytest.fixture
+def aws(clean_env: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process, without moto's own fake credentials in the environment."""
+    from moto import mock_aws
+
+    with mock_aws(config={"core": {"mock_credentials": False}}):
+        yield
+
+
+@pytest.fixture
+def kube(tmp_path: Path) -> Iterator[FakeKubeServer]:
+    with FakeKubeServer(tmp_path) as server:
+        server.state.add_namespace(TEST_NAMESPACE)
+        yield server
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@dataclass
+class ScriptRunner:
+    """Calls ``main`` in-process against the fake cluster, checking that no secret is ever printed."""
+
+    cb: ModuleType
+    kube: FakeKubeServer
+    monkeypatch: pytest.MonkeyPatch
+    secrets: list[str]
+
+    def __call__(self, *argv: str, **env: str) -> Run:
+        self.monkeypatch.setenv("KUBECONFIG", str(self.kube.kubeconfig_path))
+        self.monkeypatch.setenv("NAMESPACE", TEST_NAMESPACE)
+        for name, value in env.items():
+            self.monkeypatch.setenv(name, value)
+        console = self.cb.Console(out=io.StringIO(), err=io.StringIO())
+        cluster = self.cb.KubernetesCluster.from_kubeconfig(str(self.kube.kubeconfig_path))
+        code = self.cb.main(list(argv), env=os.environ, cluster=cluster, console=console)
+        run = Run(code, console.out.getvalue(), console.err.getvalue())
+        assert_no_secret(run.output, self.secrets)
+        return run
+
+    def secret(self, value: str) -> str:
+        """Register a value that must never appear in any output."""
+        self.secrets.append(value)
+        return value
+
+
+def assert_no_secret(text: str, secrets: list[str]) -> None:
+    for value in secrets:
+        assert value not in text, "a secret value was printed"
+    assert "Traceback" not in text
+
+
+@pytest.fixture
+def run(cb: ModuleType, kube: FakeKubeServer, aws: None, clean_env: pytest.MonkeyPatch) -> ScriptRunner:
+    return ScriptRunner(cb, kube, clean_env, [])
+
+
+def s3_client(region: str = "us-east-2", **kwargs: Any) -> Any:
+    import boto3
+
+    kwargs.setdefault("aws_access_key_id", "AKIAADMINADMINADMIN0")
+    kwargs.setdefault("aws_secret_access_key", "admin-secret-key-for-test-assertions")
+    return boto3.client("s3", region_name=region, **kwargs)
