@@ -1,1 +1,42 @@
+"""Expressions: JMESPath (jmespath-community dialect + Chainsaw's functions), CEL, JSONPath,
+resource templating and scoped bindings.
 
+```python
+from chainsaw_py.expressions import Bindings, evaluate, parse, template, evaluate_string
+```
+See docs/expressions.md for the languages and the function list.
+"""
+
+from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.engine import (
+    check_field_syntax,
+    check_syntax,
+    evaluate,
+    evaluate_string,
+    evaluate_value,
+)
+from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
+from chainsaw_py.expressions.gofmt import go_json_dumps, go_number, go_sprint
+from chainsaw_py.expressions.syntax import COMPILERS, Expression, is_escaped, parse, unescape
+from chainsaw_py.expressions.templating import merge, template
+
+__all__ = [
+    "COMPILERS",
+    "Bindings",
+    "Expression",
+    "ExpressionError",
+    "ExpressionSyntaxError",
+    "check_field_syntax",
+    "check_syntax",
+    "evaluate",
+    "evaluate_string",
+    "evaluate_value",
+    "go_json_dumps",
+    "go_number",
+    "go_sprint",
+    "is_escaped",
+    "merge",
+    "parse",
+    "template",
+    "unescape",
+]

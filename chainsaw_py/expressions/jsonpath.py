@@ -1,0 +1,58 @@
+"""JSONPath as a third expression language (a chainsaw_py extension, not portable to Chainsaw).
+
+``(jsonpath; $.spec.containers[*].image)`` or ``compiler: jsonpath``, evaluated with jsonpath-ng's
+extended parser (filters ``[?(@.x == 'y')]``, ``[?x > 1]``, arithmetic, `` `len` ``...). ``$`` and
+``@`` both stand for the current value.
+
+Result rule: a *singular* path (only names and integer indexes: ``$.spec.replicas``,
+``$.items[0].metadata.name``) yields the matched value, or null when nothing matches. Any other
+path (wildcards, slices, filters, unions, ``..``) yields the list of matched values, possibly empty.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_jsonpath(source: str) -> Any:
+    """Parse ``source`` (cached). Raises ``ExpressionSyntaxError`` with jsonpath-ng's message."""
+    from jsonpath_ng.ext import parse as parse_extended
+
+    text = source.strip()
+    if not text:
+        raise ExpressionSyntaxError("invalid JSONPath expression: empty")
+    try:
+        return parse_extended(text)
+    except Exception as error:  # noqa: BLE001 - jsonpath-ng's lexer and parser raise plain Exceptions
+        raise ExpressionSyntaxError(f"invalid JSONPath expression {text!r}: {error}") from None
+
+
+def evaluate_jsonpath(source: str, value: Any) -> Any:
+    """Evaluate ``source`` against ``value`` with the single-value / list-of-matches rule."""
+    path = compile_jsonpath(source)
+    try:
+        matches = [match.value for match in path.find(value)]
+    except Exception as error:  # noqa: BLE001 - filters fail on odd data (e.g. str < int) with any type
+        raise ExpressionError(f"JSONPath {source.strip()!r}: {error}") from None
+    if is_singular(path):
+        return matches[0] if matches else None
+    return matches
+
+
+def is_singular(path: Any) -> bool:
+    """True when ``path`` can match at most one node (names and integer indexes only)."""
+    from jsonpath_ng import jsonpath as ast
+
+    if isinstance(path, (ast.Root, ast.This)):
+        return True
+    if isinstance(path, ast.Fields):
+        return len(path.fields) == 1 and path.fields[0] != "*"
+    if isinstance(path, ast.Index):
+        return len(path.indices) == 1
+    if isinstance(path, ast.Child):
+        return is_singular(path.left) and is_singular(path.right)
+    return False
