@@ -35,14 +35,18 @@ def _serialized_fields(cls: type) -> list[dataclasses.Field[Any]]:
 
 
 def from_dict(cls: type[T], data: Any) -> T:
-    """Build ``cls`` from an (already schema-validated) dictionary. Unknown keys are ignored."""
+    """Build ``cls`` from an (already schema-validated) dictionary. Unknown keys are ignored.
+
+    A ``null`` value counts as absent (the field keeps its default), as Go's decoding leaves a zero
+    value for ``null``; raw-YAML fields (``Any``) default to ``None`` anyway.
+    """
     if not isinstance(data, dict):
         raise TypeError(f"expected a mapping for {cls.__name__}, got {type(data).__name__}")
-    hints = _hints(cls)
+    hints = _hints(typing.cast(type, cls))
     kwargs: dict[str, Any] = {}
     for field in _serialized_fields(cls):
         key = json_name(field)
-        if key in data:
+        if data.get(key) is not None:
             kwargs[field.name] = _decode(hints[field.name], data[key])
     return cls(**kwargs)
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self
 
 from chainsaw_py.loading import codec
-
-T = TypeVar("T", bound="Model")
 
 Expression = str
 """An expression field: ``(expr)``, ``(jp; expr)``, ``(cel; expr)``, ``\\escaped\\`` or a literal."""
@@ -27,7 +25,7 @@ class Model:
     """Mixin giving dataclasses ``from_dict``/``to_dict`` in Chainsaw's camelCase form."""
 
     @classmethod
-    def from_dict(cls: type[T], data: Any) -> T:
+    def from_dict(cls, data: Any) -> Self:
         return codec.from_dict(cls, data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -108,11 +108,11 @@ def _object_meta() -> Schema:
     owner_reference = obj({
         "apiVersion": string(nullable=False), "kind": string(nullable=False), "name": string(nullable=False),
         "uid": string(nullable=False), "controller": boolean(), "blockOwnerDeletion": boolean(),
-    }, required=("apiVersion", "kind", "name", "uid"))
+    }, required=("apiVersion", "kind", "name", "uid"), nullable=False)
     managed_field = obj({
         "apiVersion": string(), "fieldsType": string(), "fieldsV1": {"type": ["object", "null"]},
         "manager": string(), "operation": string(), "subresource": string(), "time": string(),
-    })
+    }, nullable=False)
     return obj({
         "name": string("The name; tests are displayed and selected by it."),
         "generateName": string(), "namespace": string(),
@@ -142,16 +142,18 @@ def _shared_definitions() -> dict[str, Schema]:
                      "type": "string", "enum": COMPILERS},
         "Duration": duration(),
         "PropagationPolicy": string("How dependents are deleted.", enum=PROPAGATION_POLICIES),
-        "Binding": obj(binding_properties, "A named value.", required=("name", "value")),
+        "Binding": obj(binding_properties, "A named value.", required=("name", "value"), nullable=False),
         "Output": obj({**binding_properties, "match": anything("An assertion tree; the output is only bound "
                                                                "when it matches.")},
-                      "A binding set from the result of the operation.", required=("name", "value")),
+                      "A binding set from the result of the operation.", required=("name", "value"),
+                      nullable=False),
         "Expectation": obj({"match": anything("An assertion tree selecting the resources this applies to."),
                             "check": anything("An assertion tree checked against the result ($error, @).")},
-                           "A check applied to the result of an operation.", required=("check",)),
+                           "A check applied to the result of an operation.", required=("check",),
+                           nullable=False),
         "Cluster": obj({"kubeconfig": string("Path to a kubeconfig file.", nullable=False),
                         "context": string("Context to use in the kubeconfig.")},
-                       "A cluster reached through a kubeconfig.", required=("kubeconfig",)),
+                       "A cluster reached through a kubeconfig.", required=("kubeconfig",), nullable=False),
         "Clusters": {"description": "Clusters registered by name.", "type": ["object", "null"],
                      "additionalProperties": ref("Cluster")},
         "Timeouts": obj({name: ref("Duration") for name in ("apply", "assert", "cleanup", "delete", "error",
@@ -299,7 +301,7 @@ def _operation_entry(kinds: list[str], *, continue_on_error: bool) -> Schema:
     }
     if continue_on_error:
         properties["continueOnError"] = boolean("Keep going with the step when this operation fails.")
-    return obj(properties, f"Exactly one of: {', '.join(kinds)}.",
+    return obj(properties, f"Exactly one of: {', '.join(kinds)}.", nullable=False,
                oneOf=[{"required": [kind]} for kind in kinds])
 
 
@@ -338,7 +340,7 @@ def _test_step() -> Schema:
     }
     uses_lists = {"required": ["use"], "anyOf": [{"required": [name]} for name in
                                                   ("try", "catch", "finally", "cleanup")]}
-    step = obj(properties, "A test step.")
+    step = obj(properties, "A test step.", nullable=False)
     step["not"] = uses_lists
     return step
 
@@ -346,7 +348,7 @@ def _test_step() -> Schema:
 def _test_spec() -> Schema:
     scenario = obj({"name": string("The scenario name."),
                     "bindings": array(ref("Binding"), "Bindings of this scenario.")},
-                   "The test runs once per scenario.")
+                   "The test runs once per scenario.", nullable=False)
     return obj({
         "description": string("What the test does."),
         "steps": array(ref("TestStep"), "The steps, run in order.", nullable=False),
