@@ -574,8 +574,8 @@ def bucket_exists(s3: Any, bucket: str) -> bool:
             return False
         if status == 403 or code in {"403", "Forbidden", "AccessDenied"}:
             raise BucketStepError(
-                f"bucket {bucket} exists but these credentials cannot use it: it belongs to another AWS "
-                "account, or the IAM policy lacks s3:ListBucket on it (set BUCKET_NAME or fix the policy)"
+                f"HeadBucket on bucket {bucket} was refused (403): the bucket belongs to another AWS account, "
+                "or the IAM policy lacks s3:ListBucket on it (set BUCKET_NAME, or fix the policy)"
             ) from None
         raise
     return True

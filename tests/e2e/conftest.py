@@ -13,7 +13,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from kube_fake import FakeKubeServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,8 +99,7 @@ class ScriptRunner:
         for name, value in env.items():
             self.monkeypatch.setenv(name, value)
         console = self.cb.Console(out=io.StringIO(), err=io.StringIO())
-        cluster = self.cb.KubernetesCluster.from_kubeconfig(str(self.kube.kubeconfig_path))
-        code = self.cb.main(list(argv), env=os.environ, cluster=cluster, console=console)
+        code = self.cb.main(list(argv), env=os.environ, console=console)
         run = Run(code, console.out.getvalue(), console.err.getvalue())
         assert_no_secret(run.output, self.secrets)
         return run

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
 
@@ -58,7 +58,7 @@ def status(code: int, reason: str, message: str) -> dict[str, Any]:
 class Handler(BaseHTTPRequestHandler):
     state: FakeKube  # set on the per-server subclass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
@@ -146,11 +146,11 @@ class FakeKubeServer:
         self.state.add_namespace("kube-system")
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.kubeconfig_path = directory / "kubeconfig"
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> FakeKubeServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         self.kubeconfig_path.write_text(yaml.safe_dump(kubeconfig(self.url, self.state.token)))
         return self
