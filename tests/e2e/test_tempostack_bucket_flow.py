@@ -466,3 +466,16 @@ def test_delete_skipped_when_chainsaw_skips_delete(cb: ModuleType, run: ScriptRu
     assert result.code == 0, result.err
     assert result.out == f"bucket {bucket}: kept (CHAINSAW_SKIP_DELETE is set)\n"
     assert bucket_names() == [bucket]
+
+
+def test_unexpected_error_is_one_redacted_line(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = put_aws_creds(run, kube)
+
+    def explode(*args: object) -> None:
+        raise RuntimeError(f"library failure\nwhile using {secret}")
+
+    monkeypatch.setattr(cb, "configure_bucket", explode)
+    result = run(BUCKET_NAME="tempo-unexpected")
+    assert result.code == 1
+    assert result.err == "create_bucket.py: error: unexpected RuntimeError: library failure while using ***\n"
