@@ -1,0 +1,182 @@
+"""Test discovery exactly as Chainsaw does it (``pkg/discovery``, ``pkg/utils/fs/discover.go``).
+
+- Every folder under each test directory (the directory itself included) is a candidate; the set is
+  sorted (byte order) and de-duplicated. Sub-folder symlinks are not followed (Go's ``filepath.Walk``);
+  a test directory given as a symlink is.
+- In a folder, a test file name with an extension is loaded as is; without one, ``<name>.yaml`` then
+  ``<name>.yml``. A file may hold several tests; all share the folder as base path. An absolute test file
+  name is loaded for every folder, with that folder as base path, and never falls back to step files.
+- Without a test file, kuttl-style numbered files ``<N>-<name>.yaml|yml`` make one test named after the
+  folder: one step ``step-<N>`` per prefix (prefixes sorted as strings), whose try list applies the other
+  files, then asserts ``<N>-assert.*``, then checks ``<N>-errors.*`` with ``error``.
+- Tests are kept when their ``metadata.labels`` match the label selector.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.loading import gopath
+from chainsaw_py.loading.model import Apply, Assert, Error, ObjectMeta, Operation, Step, Test, TestSpec
+from chainsaw_py.loading.tests import load_test_file
+
+if TYPE_CHECKING:
+    from chainsaw_py.util.labels import Selector
+
+STEP_FILE = re.compile(r"(\d+)-(.*)\.(?:yaml|yml)", re.ASCII)
+T = TypeVar("T")
+
+
+@dataclass
+class DiscoveredTest:
+    """A test found by discovery: the Test (with step templates merged), its base folder and its file."""
+
+    test: Test
+    base_path: Path
+    file: Path
+
+
+@dataclass
+class StepFiles:
+    assert_files: list[str] = field(default_factory=list)
+    error_files: list[str] = field(default_factory=list)
+    other_files: list[str] = field(default_factory=list)
+
+
+def discover_tests(paths: Sequence[str | Path] = (), test_file: str = "chainsaw-test",
+                   selector: Sequence[str] | None = None, default_compiler: str = "jp") -> list[DiscoveredTest]:
+    """Find and load the tests under ``paths`` (default ``.``), in Chainsaw's order.
+
+    ``selector`` is a list of label selectors joined with ``,`` (repeated ``--selector`` flags).
+    Raises ``LoadError`` for a missing directory or any file that does not load.
+    """
+    matcher = _selector(selector)
+    found: list[DiscoveredTest] = []
+    for folder in discover_folders([str(path) for path in paths] or ["."]):
+        for discovered in load_folder(test_file, folder, default_compiler):
+            if matcher is None or matcher.matches(discovered.test.labels):
+                found.append(discovered)
+    return found
+
+
+def discover_folders(paths: Iterable[str]) -> list[str]:
+    """Every folder under ``paths`` (recursively, roots included), sorted and de-duplicated."""
+    folders: set[str] = set()
+    missing: list[str] = []
+    for path in paths:
+        if not os.path.exists(path):
+            missing.append(path)
+            continue
+        if os.path.isdir(path):
+            folders.add(path)
+            folders.update(_walk(path))
+    if missing:
+        raise LoadError("test directory not found" if len(missing) == 1 else "test directories not found",
+                        ", ".join(missing))
+    return sorted(folders)
+
+
+def _walk(root: str) -> Iterable[str]:
+    try:
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
+    except OSError as err:
+        raise LoadError(f"cannot read directory: {err.strerror or err}", root) from None
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            child = gopath.join(root, entry.name)
+            yield child
+            yield from _walk(child)
+
+
+def load_folder(test_file: str, folder: str, default_compiler: str = "jp") -> list[DiscoveredTest]:
+    """The tests of one folder: from the test file if there is one, else from numbered step files."""
+    if test_file:
+        file, tests = _load_test_files(test_file, folder, default_compiler)
+        if tests:
+            return [DiscoveredTest(test, Path(folder), Path(file)) for test in tests]
+        if os.path.isabs(test_file):
+            return []
+    return _kuttl_tests(folder)
+
+
+def _load_test_files(test_file: str, folder: str, default_compiler: str) -> tuple[str, list[Test]]:
+    candidates = [test_file] if gopath.ext(test_file) else [f"{test_file}.yaml", f"{test_file}.yml"]
+    for candidate in candidates:
+        path = candidate if os.path.isabs(candidate) else gopath.join(folder, candidate)
+        if os.path.exists(path):
+            return path, load_test_file(path, default_compiler, base_path=folder)
+    return "", []
+
+
+def find_step_files(folder: str) -> dict[str, StepFiles]:
+    """Numbered step files grouped by prefix (``pkg/discovery/step.go``)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as err:
+        raise LoadError(f"cannot read directory: {err.strerror or err}", folder) from None
+    names = sorted(entry.name for entry in entries
+                   if not entry.is_dir(follow_symlinks=False) and STEP_FILE.fullmatch(entry.name))
+    steps: dict[str, StepFiles] = {}
+    for name in names:
+        match = STEP_FILE.fullmatch(name)
+        assert match is not None
+        files = steps.setdefault(match.group(1), StepFiles())
+        role = match.group(2)
+        target = {"assert": files.assert_files, "errors": files.error_files}.get(role, files.other_files)
+        target.append(name)
+    return steps
+
+
+def _kuttl_tests(folder: str) -> list[DiscoveredTest]:
+    steps = find_step_files(folder)
+    if not steps:
+        return []
+    test = Test(
+        metadata=ObjectMeta(name=gopath.base(folder).replace("_", "-").lower()),
+        spec=TestSpec(steps=[_kuttl_step(prefix, steps[prefix]) for prefix in sorted(steps)]),
+    )
+    test.base_path = Path(folder)
+    test.file = Path(folder)
+    return [DiscoveredTest(test, Path(folder), Path(folder))]
+
+
+def _kuttl_step(prefix: str, files: StepFiles) -> Step:
+    operations = [
+        *(Operation(type="apply", action=Apply(file=name)) for name in files.other_files),
+        *(Operation(type="assert", action=Assert(file=name)) for name in files.assert_files),
+        *(Operation(type="error", action=Error(file=name)) for name in files.error_files),
+    ]
+    return Step(name=f"step-{prefix}", try_=operations)
+
+
+def _selector(selector: Sequence[str] | None) -> Selector | None:
+    if not selector:
+        return None
+    from chainsaw_py.util.labels import SelectorError, parse_selector
+
+    try:
+        return parse_selector(",".join(selector))
+    except SelectorError as err:
+        raise ChainsawError(str(err)) from None
+
+
+def shard(tests: Sequence[T], index: int, count: int) -> list[T]:
+    """The tests of shard ``index`` out of ``count`` (all of them when ``count`` <= 0 or ``index`` >= ``count``).
+
+    As Chainsaw: shard length ``len/count`` as a float, slice ``[int(len*i), int(len*(i+1)))``, and the
+    last shard takes the rest.
+    """
+    if index < 0:
+        raise ChainsawError(f"invalid shard index {index}: must not be negative")
+    if count <= 0 or index >= count:
+        return list(tests)
+    length = len(tests) / count
+    start = int(length * index)
+    end = len(tests) if index == count - 1 else int(length * (index + 1))
+    return list(tests[start:end])

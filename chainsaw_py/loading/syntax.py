@@ -1,0 +1,193 @@
+"""Load-time syntax checks of the expressions in a Test, StepTemplate or Configuration document.
+
+Chainsaw parses Expression fields (``file``, ``name``, ``selector``, binding names...) when it loads a
+file, and compiles whole assertion trees before it runs an operation, so a syntax error there can only
+ever fail. chainsaw_py reports all of them at load time, each checked with the compiler that will
+apply to it: an inline ``(jp; ...)``/``(cel; ...)``/``(jsonpath; ...)`` prefix, else the nearest
+``compiler:`` (binding value, operation, step, test), else the configuration's default.
+
+Checked: Expression fields; binding, output and env names and values; assertion trees (``assert`` and
+``error`` inline resources, ``check``, ``match``, ``expect``) keys and values; namespace templates.
+Not checked: inline resources of apply/create/patch/update/delete, whose templating can be switched off.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chainsaw_py.errors import LoadError
+from chainsaw_py.loading.yaml import Document, PathPart
+
+Path_ = tuple[PathPart, ...]
+
+_FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
+_BINDING = re.compile(r"(.*)\s*->\s*(\w+)\Z", re.ASCII)
+
+_EXPRESSION_FIELDS = ("file", "apiVersion", "kind", "namespace", "name", "selector", "container", "format",
+                      "port", "path")
+_TREE_FIELDS = ("check",)
+
+
+def test_expression_errors(document: Document, default_compiler: str = "jp") -> list[LoadError]:
+    checker = _Checker(document)
+    spec = _mapping(document.data.get("spec"))
+    compiler = spec.get("compiler") or default_compiler
+    path: Path_ = ("spec",)
+    checker.bindings(spec.get("bindings"), (*path, "bindings"), compiler)
+    for index, scenario in enumerate(_list(spec.get("scenarios"))):
+        checker.bindings(_mapping(scenario).get("bindings"), (*path, "scenarios", index, "bindings"), compiler)
+    checker.field(spec.get("cluster"), (*path, "cluster"), compiler)
+    checker.projection(spec.get("namespaceTemplate"), (*path, "namespaceTemplate"),
+                       spec.get("namespaceTemplateCompiler") or compiler)
+    checker.operations(spec.get("catch"), (*path, "catch"), compiler)
+    for index, step in enumerate(_list(spec.get("steps"))):
+        checker.step(_mapping(step), (*path, "steps", index), compiler)
+    return checker.errors
+
+
+def step_template_expression_errors(document: Document, compiler: str = "jp") -> list[LoadError]:
+    """Checks a StepTemplate with ``compiler`` (the compiler of the step using it)."""
+    checker = _Checker(document)
+    checker.step_lists(_mapping(document.data.get("spec")), ("spec",), compiler)
+    return checker.errors
+
+
+def configuration_expression_errors(document: Document) -> list[LoadError]:
+    checker = _Checker(document)
+    spec = _mapping(document.data.get("spec"))
+    if document.data.get("apiVersion", "").endswith("/v1alpha1"):
+        compiler = spec.get("compiler") or "jp"
+        checker.projection(spec.get("namespaceTemplate"), ("spec", "namespaceTemplate"),
+                           spec.get("namespaceTemplateCompiler") or compiler)
+        checker.operations(spec.get("catch"), ("spec", "catch"), compiler)
+        return checker.errors
+    compiler = _mapping(spec.get("templating")).get("compiler") or "jp"
+    namespace = _mapping(spec.get("namespace"))
+    checker.projection(namespace.get("template"), ("spec", "namespace", "template"),
+                       namespace.get("compiler") or compiler)
+    checker.operations(_mapping(spec.get("error")).get("catch"), ("spec", "error", "catch"), compiler)
+    return checker.errors
+
+
+class _Checker:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.errors: list[LoadError] = []
+
+    def report(self, path: Path_, message: str) -> None:
+        self.errors.append(self.document.error(message, path))
+
+    # --- leaves ---------------------------------------------------------------------------
+
+    def field(self, value: Any, path: Path_, compiler: str) -> None:
+        if not isinstance(value, str):
+            return
+        from chainsaw_py.expressions import ExpressionSyntaxError, check_field_syntax
+
+        try:
+            check_field_syntax(value, compiler)
+        except ExpressionSyntaxError as err:
+            self.report(path, f"invalid expression {_quote(value)}: {err}")
+
+    def projection(self, value: Any, path: Path_, compiler: str) -> None:
+        """A templated value: string leaves are expressions, map keys are not evaluated."""
+        if isinstance(value, dict):
+            for key, child in value.items():
+                self.projection(child, (*path, key), compiler)
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                self.projection(child, (*path, index), compiler)
+        else:
+            self.field(value, path, compiler)
+
+    def tree(self, value: Any, path: Path_, compiler: str) -> None:
+        """An assertion tree: keys and string values are compiled before the operation runs."""
+        if isinstance(value, dict):
+            for key, child in value.items():
+                self.field(_key_statement(key), (*path, key), compiler)
+                self.tree(child, (*path, key), compiler)
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                self.tree(child, (*path, index), compiler)
+        elif isinstance(value, str):
+            if _FOREACH.match(value):
+                self.report(path, f"invalid value {_quote(value)}: foreach is not supported in scalar projections")
+            elif _BINDING.search(value):
+                self.report(path, f"invalid value {_quote(value)}: binding is not supported in scalar projections")
+            else:
+                self.field(value, path, compiler)
+
+    def bindings(self, bindings: Any, path: Path_, compiler: str) -> None:
+        for index, binding in enumerate(_list(bindings)):
+            binding = _mapping(binding)
+            self.field(binding.get("name"), (*path, index, "name"), compiler)
+            self.projection(binding.get("value"), (*path, index, "value"), binding.get("compiler") or compiler)
+            if "match" in binding:
+                self.tree(binding.get("match"), (*path, index, "match"), compiler)
+
+    # --- structure ------------------------------------------------------------------------
+
+    def step(self, step: dict[str, Any], path: Path_, compiler: str) -> None:
+        compiler = step.get("compiler") or compiler
+        self.field(step.get("cluster"), (*path, "cluster"), compiler)
+        with_ = _mapping(_mapping(step.get("use")).get("with"))
+        self.bindings(with_.get("bindings"), (*path, "use", "with", "bindings"), compiler)
+        self.step_lists(step, path, compiler)
+
+    def step_lists(self, step: dict[str, Any], path: Path_, compiler: str) -> None:
+        self.bindings(step.get("bindings"), (*path, "bindings"), compiler)
+        for block in ("try", "catch", "finally", "cleanup"):
+            self.operations(step.get(block), (*path, block), compiler)
+
+    def operations(self, entries: Any, path: Path_, compiler: str) -> None:
+        for index, entry in enumerate(_list(entries)):
+            entry = _mapping(entry)
+            entry_compiler = entry.get("compiler") or compiler
+            for kind, action in entry.items():
+                if kind not in ("description", "continueOnError", "compiler"):
+                    self.action(kind, _mapping(action), (*path, index, kind), entry_compiler)
+
+    def action(self, kind: str, action: dict[str, Any], path: Path_, compiler: str) -> None:
+        for name in ("cluster", *_EXPRESSION_FIELDS):
+            self.field(action.get(name), (*path, name), compiler)
+        self.bindings(action.get("bindings"), (*path, "bindings"), compiler)
+        self.bindings(action.get("outputs"), (*path, "outputs"), compiler)
+        self.bindings(action.get("env"), (*path, "env"), compiler)
+        for name in _TREE_FIELDS:
+            self.tree(action.get(name), (*path, name), compiler)
+        for index, expectation in enumerate(_list(action.get("expect"))):
+            for name in ("match", "check"):
+                self.tree(_mapping(expectation).get(name), (*path, "expect", index, name), compiler)
+        if kind in ("assert", "error"):
+            self.tree(action.get("resource"), (*path, "resource"), compiler)
+        reference = _mapping(action.get("ref"))
+        for name in ("apiVersion", "kind", "namespace", "name"):
+            self.field(reference.get(name), (*path, "ref", name), compiler)
+        wait_for = _mapping(action.get("for"))
+        for condition in ("condition", "jsonPath"):
+            for name in ("name", "path", "value"):
+                self.field(_mapping(wait_for.get(condition)).get(name), (*path, "for", condition, name), compiler)
+
+
+def _key_statement(key: str) -> str:
+    """What kyverno-json compiles for a map key: the key without its ``~name.`` and ``-> name`` parts."""
+    foreach = _FOREACH.match(key)
+    if foreach:
+        key = foreach.group(2)
+    binding = _BINDING.search(key)
+    if binding:
+        key = binding.group(1)
+    return key
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
