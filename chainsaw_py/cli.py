@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from chainsaw_py.errors import ChainsawError
 
 COMMANDS: tuple[str, ...] = (
+    "export",
+    "lint",
+    "test",
     "version",
 )
 

@@ -1,0 +1,367 @@
+"""The public Python API: load and run Chainsaw tests, read structured results.
+
+```python
+from chainsaw_py import api
+
+outcome = api.run(api.TestOptions(test_dirs=["tests/e2e"], no_cluster=True))
+print(outcome.summary.passed, outcome.summary.failed)
+for result in outcome.results:
+    print(result.name, result.status, result.errors)
+```
+
+``run`` prints Chainsaw's console output to ``stream`` (``quiet=True`` keeps only errors and the summary);
+``TestOptions`` mirrors the ``test`` command's flags (``None`` = not set, the configuration decides).
+The CLI is a thin layer over this module.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from chainsaw_py import __version__
+from chainsaw_py.errors import ChainsawError
+from chainsaw_py.loading.model import Configuration, ConfigurationSpec, ReportOptions, Test
+from chainsaw_py.operations.base import CancelToken
+from chainsaw_py.report.console import Console, use_color
+from chainsaw_py.report.model import Report
+from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
+from chainsaw_py.runner.state import Summary
+
+
+@dataclass
+class TestOptions:
+    """Everything ``chainsaw-py test`` accepts. ``None`` means "not set": the configuration decides."""
+
+    __test__ = False  # not a pytest test class
+
+    test_dirs: list[str] = field(default_factory=list)
+    config: str | None = None
+    test_file: str | None = None
+    apply_timeout: str | None = None
+    assert_timeout: str | None = None
+    cleanup_timeout: str | None = None
+    delete_timeout: str | None = None
+    error_timeout: str | None = None
+    exec_timeout: str | None = None
+    skip_delete: bool | None = None
+    template: bool | None = None
+    default_compiler: str | None = None
+    fail_fast: bool | None = None
+    parallel: int | None = None
+    repeat_count: int | None = None
+    report_format: str | None = None
+    report_path: str | None = None
+    report_name: str | None = None
+    namespace: str | None = None
+    fast_namespace_deletion: bool | None = None
+    deletion_propagation_policy: str | None = None
+    full_name: bool | None = None
+    include_test_regex: str | None = None
+    exclude_test_regex: str | None = None
+    force_termination_grace_period: str | None = None
+    cleanup_delay: str | None = None
+    selector: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    set_values: list[str] = field(default_factory=list)
+    set_string_values: list[str] = field(default_factory=list)
+    clusters: list[str] = field(default_factory=list)
+    shard_index: int = 0
+    shard_count: int = 0
+    no_cluster: bool = False
+    embedded: bool = False
+    kubeconfig_overrides: dict[str, Any] = field(default_factory=dict)
+    pause_on_failure: bool = False
+    quiet: bool = False
+    no_color: bool = False
+    remarshal: bool = False
+
+
+@dataclass
+class TestResult:
+    """One test instance (a test, or one scenario of it, in one repetition)."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    full_name: str
+    base_path: str
+    scenario: str
+    status: str
+    duration: float
+    errors: list[str]
+    labels: dict[str, str]
+
+
+@dataclass
+class Outcome:
+    summary: Summary
+    report: Report
+    results: list[TestResult]
+    report_file: Path | None = None
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.failed == 0 and not self.interrupted
+
+
+# --------------------------------------------------------------------------------------- loading
+
+
+def load_configuration(path: str | None) -> tuple[Configuration, str | None]:
+    """The configuration Chainsaw would use: ``path``, else ``./.chainsaw.yaml``, else the default.
+    Returns it with the file it came from (``None`` for the default)."""
+    from chainsaw_py.loading import load_configuration as load
+
+    if path is None and Path(".chainsaw.yaml").exists():
+        path = ".chainsaw.yaml"
+    return load(path), path
+
+
+def load_tests(paths: list[str], *, test_file: str = "chainsaw-test", selector: list[str] | None = None) -> list[Test]:
+    """Discover and load tests exactly as ``chainsaw test`` does (recursive, sorted, validated)."""
+    from chainsaw_py.loading import discover_tests
+
+    return [found.test for found in discover_tests(paths or ["."], test_file=test_file, selector=selector or None)]
+
+
+def apply_options(configuration: Configuration, options: TestOptions) -> ConfigurationSpec:
+    """Flags override the configuration only when set (reference §5.1)."""
+    spec = configuration.spec
+    for option, key in (("apply_timeout", "apply"), ("assert_timeout", "assert_"), ("error_timeout", "error"),
+                        ("delete_timeout", "delete"), ("cleanup_timeout", "cleanup"), ("exec_timeout", "exec")):
+        value = getattr(options, option)
+        if value is not None:
+            setattr(spec.timeouts, key, value)
+    _set(spec.discovery, "test_file", options.test_file)
+    _set(spec.cleanup, "skip_delete", options.skip_delete)
+    _set(spec.templating, "enabled", options.template)
+    _set(spec.templating, "compiler", options.default_compiler)
+    _set(spec.execution, "fail_fast", options.fail_fast)
+    _set(spec.execution, "parallel", options.parallel)
+    _set(spec.execution, "repeat_count", options.repeat_count)
+    for option, key in (("report_format", "format"), ("report_path", "path"), ("report_name", "name")):
+        value = getattr(options, option)
+        if value is not None:
+            spec.report = spec.report or ReportOptions()
+            setattr(spec.report, key, value)
+    _set(spec.namespace, "name", options.namespace)
+    _set(spec.namespace, "fast_delete", options.fast_namespace_deletion)
+    _set(spec.deletion, "propagation", options.deletion_propagation_policy)
+    _set(spec.discovery, "full_name", options.full_name)
+    _set(spec.discovery, "include_test_regex", options.include_test_regex)
+    _set(spec.discovery, "exclude_test_regex", options.exclude_test_regex)
+    _set(spec.execution, "force_termination_grace_period", options.force_termination_grace_period)
+    _set(spec.cleanup, "delay_before_cleanup", options.cleanup_delay)
+    for argument in options.clusters:
+        name, kubeconfig, context = parse_cluster_argument(argument)
+        from chainsaw_py.loading.model import Cluster
+
+        spec.clusters[name] = Cluster(kubeconfig=kubeconfig, context=context)
+    if options.pause_on_failure:
+        spec.execution.parallel = 1
+    return spec
+
+
+def _set(target: Any, attribute: str, value: Any) -> None:
+    if value is not None:
+        setattr(target, attribute, value)
+
+
+def parse_cluster_argument(argument: str) -> tuple[str, str, str]:
+    """``--cluster name=kubeconfig[:context]``."""
+    parts = argument.split("=")
+    if len(parts) != 2:
+        raise ChainsawError(f"failed to decode cluster argument {argument}")
+    location = parts[1].split(":")
+    if len(location) > 2:
+        raise ChainsawError(f"failed to decode cluster argument {argument}")
+    return parts[0], location[0], location[1] if len(location) == 2 else ""
+
+
+# --------------------------------------------------------------------------------------- running
+
+
+def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelToken | None = None,
+        handle_signals: bool = True) -> Outcome:
+    """Load, run and report like ``chainsaw test``; Chainsaw's console output goes to ``stream``."""
+    out = stream if stream is not None else sys.stdout
+    console = Console(out, color=use_color(options.no_color, out), quiet=options.quiet)
+    header = console.header
+    header(f"Version: {__version__}")
+    path = options.config
+    if path is None and Path(".chainsaw.yaml").exists():
+        path = ".chainsaw.yaml"
+        header(f"No configuration provided but found default file: {path}")
+    header(f"Loading config ({path})..." if path else "Loading default configuration...")
+    from chainsaw_py.loading import discover_tests, load_values, shard
+    from chainsaw_py.loading import load_configuration as load_config
+
+    configuration = load_config(path)
+    spec = apply_options(configuration, options)
+    test_dirs = options.test_dirs or ["."]
+    for line in settings_lines(spec, options, test_dirs):
+        header(line)
+    header("Loading tests...")
+    discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None)
+    if options.shard_count > 0:
+        discovered = shard(discovered, options.shard_index, options.shard_count)
+    for found in discovered:
+        header(f"- {found.test.name} ({found.test.base_path})")
+    header("Loading values...")
+    values = load_values(options.values, options.set_values, options.set_string_values)
+    header("Running tests...")
+    tests = [found.test for found in discovered]
+    cancel = cancel or CancelToken()
+    with _cluster_for(options, tests, console) as default_cluster, _signals(cancel, handle_signals):
+        settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
+                               pause_on_failure=options.pause_on_failure)
+        result = Runner(settings, console, cancel).run(tests)
+    return _finish(result, spec, console)
+
+
+def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Outcome:
+    console.write("Tests Summary...")
+    console.write(f"- Passed  tests {result.summary.passed}")
+    console.write(f"- Failed  tests {result.summary.failed}")
+    console.write(f"- Skipped tests {result.summary.skipped}")
+    report_file = None
+    if spec.report is not None and spec.report.format:
+        from chainsaw_py.report.writers import save_report
+
+        console.header("Saving report...")
+        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name)
+    if result.interrupted:
+        console.header("Done with error.")
+    elif result.summary.failed > 0:
+        console.header("Done with failures.")
+    else:
+        console.header("Done.")
+    return Outcome(result.summary, result.report, [_result_of(r) for r in result.results], report_file,
+                   result.interrupted)
+
+
+def _result_of(result: Any) -> TestResult:
+    state, instance = result.state, result.instance
+    status = "skipped" if state.skipped else ("failed" if state.failed else "passed")
+    return TestResult(name=instance.test.name, full_name=instance.display_name,
+                      base_path=str(instance.test.base_path), scenario=instance.scenario_name, status=status,
+                      duration=result.duration, errors=list(state.errors), labels=dict(instance.test.labels))
+
+
+def settings_lines(spec: ConfigurationSpec, options: TestOptions, test_dirs: list[str]) -> list[str]:
+    """The settings dump of ``chainsaw test`` (reference §5.2), in Chainsaw's order."""
+    go_list = "[" + " ".join(test_dirs) + "]"
+    lines = [f"- Using test file: {spec.discovery.test_file}", f"- TestDirs {go_list}",
+             f"- Quiet {_go_bool(options.quiet)}", f"- SkipDelete {_go_bool(spec.cleanup.skip_delete)}",
+             f"- FailFast {_go_bool(spec.execution.fail_fast)}"]
+    if spec.report is not None:
+        lines += [f"- ReportFormat '{spec.report.format}'", f"- ReportName '{spec.report.name}'"]
+        if spec.report.path:
+            lines.append(f"- ReportPath '{spec.report.path}'")
+    lines += [
+        f"- Namespace '{spec.namespace.name}'", f"- FastNamespaceDeletion {_go_bool(spec.namespace.fast_delete)}",
+        f"- FullName {_go_bool(spec.discovery.full_name)}",
+        f"- IncludeTestRegex '{spec.discovery.include_test_regex}'",
+        f"- ExcludeTestRegex '{spec.discovery.exclude_test_regex}'",
+        f"- ApplyTimeout {_go_duration(spec.timeouts.apply)}",
+        f"- AssertTimeout {_go_duration(spec.timeouts.assert_)}",
+        f"- CleanupTimeout {_go_duration(spec.timeouts.cleanup)}",
+        f"- DeleteTimeout {_go_duration(spec.timeouts.delete)}",
+        f"- ErrorTimeout {_go_duration(spec.timeouts.error)}",
+        f"- ExecTimeout {_go_duration(spec.timeouts.exec)}",
+        f"- DeletionPropagationPolicy {spec.deletion.propagation}",
+    ]
+    if spec.execution.parallel:
+        lines.append(f"- Parallel {spec.execution.parallel}")
+    if spec.execution.repeat_count is not None:
+        lines.append(f"- RepeatCount {spec.execution.repeat_count}")
+    if spec.execution.force_termination_grace_period:
+        lines.append(f"- ForceTerminationGracePeriod {_go_duration(spec.execution.force_termination_grace_period)}")
+    if spec.cleanup.delay_before_cleanup:
+        lines.append(f"- DelayBeforeCleanup {_go_duration(spec.cleanup.delay_before_cleanup)}")
+    if options.selector:
+        lines.append(f"- Selector [{' '.join(options.selector)}]")
+    if options.values:
+        lines.append(f"- Values [{' '.join(options.values)}]")
+    lines.append(f"- Template {_go_bool(spec.templating.enabled)}")
+    if spec.templating.compiler:
+        lines.append(f"- Default compiler {spec.templating.compiler}")
+    if spec.clusters:
+        entries = " ".join(f"{name}:{{{c.kubeconfig} {c.context}}}" for name, c in sorted(spec.clusters.items()))
+        lines.append(f"- Clusters map[{entries}]")
+    if options.remarshal:
+        lines.append(f"- Remarshal {_go_bool(options.remarshal)}")
+    lines.append(f"- NoCluster {_go_bool(options.no_cluster)}")
+    lines.append(f"- PauseOnFailure {_go_bool(options.pause_on_failure)}")
+    if options.shard_count > 0:
+        lines.append(f"- Shard {options.shard_index} / {options.shard_count}")
+    return lines
+
+
+def _go_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _go_duration(value: str) -> str:
+    from chainsaw_py.util.durations import format_duration_ns, parse_duration_ns
+
+    return format_duration_ns(parse_duration_ns(value))
+
+
+# --------------------------------------------------------------------------------------- clusters
+
+
+@contextmanager
+def _cluster_for(options: TestOptions, tests: list[Test], console: Console) -> Iterator[Any]:
+    """The default cluster: none with ``--no-cluster``; the kubeconfig's when there is one (unless
+    ``--embedded``); otherwise an embedded cluster started for the run."""
+    if options.no_cluster:
+        yield None
+        return
+    from chainsaw_py.client.clusters import default_cluster
+
+    with default_cluster(options.kubeconfig_overrides, embedded=options.embedded, tests=tests,
+                         announce=console.write) as handle:
+        yield handle
+
+
+@contextmanager
+def _signals(cancel: CancelToken, enabled: bool) -> Iterator[None]:
+    """First Ctrl-C / SIGTERM: stop operations, then clean up and report. Second: exit at once."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        with nullcontext():
+            yield
+        return
+    count = {"n": 0}
+
+    def handler(signum: int, _frame: Any) -> None:
+        count["n"] += 1
+        if count["n"] > 1:
+            os._exit(130)
+        sys.stderr.write("Interrupted: stopping operations, cleaning up (press Ctrl-C again to exit at once)...\n")
+        sys.stderr.flush()
+        cancel.cancel()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_to_string(options: TestOptions) -> tuple[Outcome, str]:
+    """Run and capture the console output (handy in tests and notebooks)."""
+    buffer = io.StringIO()
+    outcome = run(options, buffer, handle_signals=False)
+    return outcome, buffer.getvalue()

@@ -1,0 +1,137 @@
+"""Connecting to clusters: a kubeconfig (with ``--kube-*`` overrides), or the embedded cluster when no
+kubeconfig is usable (or when asked for). A ``Cluster`` is what the runner and the operations hold:
+its client, the ``$config`` handle, and the kubeconfig written for scripts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chainsaw_py.client.client import Client
+from chainsaw_py.client.errors import ApiError
+from chainsaw_py.client.kubeconfig import KubeconfigSelection, has_default_kubeconfig, load_selection
+from chainsaw_py.errors import ChainsawError
+
+PLUGIN_FILE = "chainsaw_embedded.py"
+
+
+class ClusterConfig:
+    """The ``$config`` binding: what ``x_k8s_server_version($config)`` needs."""
+
+    def __init__(self, client: Client, server: str) -> None:
+        self._client = client
+        self.server = server
+
+    def server_version(self) -> dict[str, Any]:
+        try:
+            return self._client.server_version()
+        except ApiError as err:
+            raise ChainsawError(str(err)) from err
+
+    def __repr__(self) -> str:
+        return f"ClusterConfig({self.server})"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    selection: KubeconfigSelection
+    client: Client
+    config: ClusterConfig
+
+    def write_kubeconfig(self, path: Path) -> None:
+        self.selection.write(path)
+
+
+def build_api_client(selection: KubeconfigSelection) -> Any:
+    from kubernetes import client as k8s
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import KubeConfigLoader
+
+    configuration = k8s.Configuration()
+    try:
+        KubeConfigLoader(config_dict=selection.single_context(), active_context="chainsaw").load_and_set(configuration)
+    except ConfigException as err:
+        raise ChainsawError(f"invalid kubeconfig: {err}") from err
+    configuration.connection_pool_maxsize = 64
+    if selection.cluster.get("proxy-url"):
+        configuration.proxy = selection.cluster["proxy-url"]
+    api_client = k8s.ApiClient(configuration)
+    user = selection.user
+    if user.get("as"):
+        api_client.set_default_header("Impersonate-User", user["as"])
+    if user.get("as-uid"):
+        api_client.set_default_header("Impersonate-Uid", user["as-uid"])
+    if user.get("as-groups"):
+        api_client.set_default_header("Impersonate-Group", ",".join(user["as-groups"]))
+    return api_client
+
+
+def connect(kubeconfig: Path | None = None, context: str | None = None,
+            overrides: dict[str, Any] | None = None) -> Cluster:
+    """A ``Cluster`` for ``kubeconfig`` (default loading rules when None) and ``context``."""
+    selection = load_selection(kubeconfig, context, overrides)
+    timeout = _request_timeout((overrides or {}).get("request_timeout"))
+    client = Client(build_api_client(selection), request_timeout=timeout)
+    return Cluster(selection, client, ClusterConfig(client, selection.server))
+
+
+def _request_timeout(value: str | None) -> float | None:
+    if not value or value == "0":
+        return None
+    from chainsaw_py.util.durations import DurationError, parse_duration
+
+    try:
+        return parse_duration(value) if not value.isdigit() else float(value)
+    except DurationError as err:
+        raise ChainsawError(f"invalid --kube-request-timeout: {err}") from err
+
+
+@contextmanager
+def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[Any],
+                    announce: Callable[[str], None]) -> Iterator[Cluster]:
+    """The run's default cluster: the kubeconfig's when one is usable, else an embedded cluster
+    started for the run (with the suite's ``chainsaw_embedded.py`` plugins and a local S3)."""
+    if not embedded and (overrides.get("server") or has_default_kubeconfig()):
+        yield connect(None, overrides.get("context"), overrides)
+        return
+    with embedded_cluster(tests, announce) as cluster:
+        yield cluster
+
+
+@contextmanager
+def embedded_cluster(tests: list[Any], announce: Callable[[str], None]) -> Iterator[Cluster]:
+    from chainsaw_py.embedded import EmbeddedCluster
+
+    plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
+                      if (Path(test.base_path) / PLUGIN_FILE).is_file()})
+    with EmbeddedCluster(s3=True) as server:
+        for plugin in plugins:
+            server.load_plugin(plugin)
+        announce(f"Using an embedded cluster at {server.server_url} (no kubeconfig in use): "
+                 "nodes, pods and controllers are simulated; container images are never pulled or run.")
+        if plugins:
+            announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
+        with _s3_environment(server.s3):
+            yield connect(Path(server.kubeconfig_path))
+
+
+@contextmanager
+def _s3_environment(s3: Any) -> Iterator[None]:
+    """Scripts reach the local S3 through ``AWS_ENDPOINT_URL`` (set for the run, then restored)."""
+    if s3 is None:
+        yield
+        return
+    saved = {key: os.environ.get(key) for key in ("AWS_ENDPOINT_URL",)}
+    os.environ["AWS_ENDPOINT_URL"] = s3.endpoint_url
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

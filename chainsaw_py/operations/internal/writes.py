@@ -1,0 +1,22 @@
+"""Client writes logged the way Chainsaw's runner client logs them (``pkg/engine/client``): one line per
+CREATE / PATCH / DELETE with status ``OK`` (an error keeps ``OK`` and adds the error section — a
+Chainsaw quirk kept for identical output; its colour is yellow instead of green)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chainsaw_py.report.console import ObjectRef, StepLogger, error_section
+
+T = TypeVar("T")
+
+
+def logged(logger: StepLogger, operation: str, obj: dict[str, Any], call: Callable[[], T]) -> T:
+    try:
+        result = call()
+    except Exception as err:
+        logger.log(operation, "OK", ObjectRef.of(obj), error_section([str(err)]), color="yellow")
+        raise
+    logger.log(operation, "OK", ObjectRef.of(obj))
+    return result

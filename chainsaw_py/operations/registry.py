@@ -1,0 +1,27 @@
+"""Operation kinds and the module implementing each (``operations/<kind>.py``).
+
+Adding an operation = writing its module (see ``operations/base.py`` for the interface) and listing it
+here under its YAML key.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+MODULES: dict[str, str] = {
+    "assert": "assert_",
+    "command": "command",
+    "error": "error",
+    "script": "script",
+    "sleep": "sleep",
+}
+
+
+def operation_module(kind: str) -> ModuleType:
+    """The module implementing the operation ``kind`` (its YAML key, e.g. ``podLogs``)."""
+    try:
+        name = MODULES[kind]
+    except KeyError:
+        raise KeyError(f"unknown operation {kind!r}") from None
+    return importlib.import_module(f"chainsaw_py.operations.{name}")

@@ -1,0 +1,90 @@
+"""The run report: tests, steps and operations with their times and failures (Chainsaw's pkg/model/report.go).
+
+Entries are appended as they complete, so tests appear in completion order. Only ``try`` operations
+and automatic cleanup deletions are recorded; catch, finally and ``cleanup:`` operations are not
+(reference §1.11).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass
+class OperationReport:
+    type: str
+    start_time: datetime = field(default_factory=now)
+    end_time: datetime | None = None
+    error: str | None = None
+    name: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@dataclass
+class StepReport:
+    name: str
+    start_time: datetime = field(default_factory=now)
+    end_time: datetime | None = None
+    operations: list[OperationReport] = field(default_factory=list)
+
+    def add(self, operation: OperationReport) -> None:
+        if not operation.name:
+            operation.name = f"operation {len(self.operations) + 1}"
+        self.operations.append(operation)
+
+    @property
+    def failed(self) -> bool:
+        return any(op.failed for op in self.operations)
+
+
+@dataclass
+class TestReport:
+    __test__ = False  # not a pytest test class
+
+    base_path: str
+    name: str
+    concurrent: bool | None = None
+    start_time: datetime = field(default_factory=now)
+    end_time: datetime | None = None
+    namespace: str = ""
+    skipped: bool = False
+    steps: list[StepReport] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, step: StepReport) -> None:
+        with self._lock:
+            if not step.name:
+                step.name = f"step {len(self.steps) + 1}"
+            self.steps.append(step)
+
+    @property
+    def failed(self) -> bool:
+        return any(step.failed for step in self.steps)
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        return "failed" if self.failed else "passed"
+
+
+@dataclass
+class Report:
+    name: str = "chainsaw-report"
+    start_time: datetime = field(default_factory=now)
+    end_time: datetime | None = None
+    tests: list[TestReport] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, test: TestReport) -> None:
+        with self._lock:
+            self.tests.append(test)

@@ -1,0 +1,84 @@
+"""Deleting what a step or a test created (Chainsaw's ``pkg/cleanup/cleaner``): in reverse creation
+order, after an optional delay, each deletion followed by a wait until the object is gone, each bounded
+by the cleanup timeout. Every deletion is recorded in the given step report."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chainsaw_py.client.errors import ApiError, NotFoundError
+from chainsaw_py.operations.base import CancelToken, ClusterHandle, Interrupted
+from chainsaw_py.operations.internal.polling import poll
+from chainsaw_py.operations.internal.writes import logged
+from chainsaw_py.report.console import StepLogger
+from chainsaw_py.report.model import OperationReport, StepReport, now
+
+
+@dataclass(frozen=True)
+class _Entry:
+    cluster: ClusterHandle
+    obj: dict[str, Any]
+
+
+class Cleaner:
+    def __init__(self, *, timeout: float, wait_for_deletion: bool, delay: float | None,
+                 propagation: str, cancel: CancelToken | None = None) -> None:
+        self.timeout = timeout
+        self.wait_for_deletion = wait_for_deletion
+        self.delay = delay
+        self.propagation = propagation
+        self.cancel = cancel or CancelToken()
+        self._entries: list[_Entry] = []
+        self._lock = threading.Lock()
+
+    def add(self, cluster: ClusterHandle, obj: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(_Entry(cluster, obj))
+
+    @property
+    def empty(self) -> bool:
+        return not self._entries
+
+    def run(self, logger: StepLogger, report: StepReport | None) -> list[str]:
+        """Delete everything registered, newest first; return the error messages."""
+        if self.delay:
+            time.sleep(self.delay)  # an interrupt must not shorten cleanup: no cancel here
+        errors: list[str] = []
+        for entry in reversed(self._entries):
+            operation = OperationReport(type="delete")
+            try:
+                self._delete(entry, logger)
+            except (ApiError, Interrupted, TimeoutError) as err:
+                operation.error = str(err)
+                errors.append(str(err))
+            operation.end_time = now()
+            if report is not None:
+                report.add(operation)
+        return errors
+
+    def _delete(self, entry: _Entry, logger: StepLogger) -> None:
+        client = entry.cluster.client
+        api_version, kind = entry.obj["apiVersion"], entry.obj["kind"]
+        meta = entry.obj.get("metadata") or {}
+        namespace, name = meta.get("namespace") or "", meta["name"]
+        try:
+            logged(logger, "DELETE", entry.obj,
+                   lambda: client.delete(api_version, kind, namespace, name, propagation=self.propagation))
+        except NotFoundError:
+            return
+        if not self.wait_for_deletion:
+            return
+
+        def gone() -> bool:
+            try:
+                client.get(api_version, kind, namespace, name)
+            except NotFoundError:
+                return True
+            return False
+
+        # Cleanup must finish even after an interrupt, so it polls with a token of its own.
+        if not poll(gone, timeout=self.timeout, cancel=CancelToken(), immediate=True):
+            raise TimeoutError("context deadline exceeded")

@@ -1,0 +1,82 @@
+"""Test namespaces (reference §1.9): ``chainsaw-<adjective>-<animal>`` names, the namespace template,
+and creation when missing (an existing namespace is used and never deleted)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from chainsaw_py.client.errors import NotFoundError
+from chainsaw_py.expressions import Bindings, ExpressionError, template
+from chainsaw_py.operations.base import ClusterHandle, OperationError
+from chainsaw_py.operations.internal.selection import deep_merge
+from chainsaw_py.operations.internal.writes import logged
+from chainsaw_py.report.console import StepLogger
+
+ADJECTIVES = (
+    "able", "active", "adapted", "alert", "amazed", "amused", "apt", "bold", "brave", "bright", "brisk",
+    "calm", "capable", "careful", "champion", "charmed", "cheerful", "civil", "clean", "clever", "close",
+    "cool", "cosmic", "crisp", "curious", "daring", "dear", "decent", "deep", "direct", "driven", "eager",
+    "easy", "epic", "equal", "exact", "fair", "fancy", "fast", "fine", "firm", "fit", "fluent", "fond",
+    "free", "fresh", "funny", "gentle", "giving", "glad", "golden", "grand", "great", "happy", "hardy",
+    "helpful", "holy", "honest", "humble", "ideal", "immense", "joint", "just", "keen", "kind", "large",
+    "lasting", "legal", "liberal", "light", "live", "lively", "loved", "loyal", "lucky", "magic", "main",
+    "merry", "mighty", "modest", "moved", "native", "neat", "new", "nice", "noble", "normal", "open",
+    "patient", "perfect", "pleasant", "polite", "precious", "pretty", "prime", "proud", "quick", "quiet",
+    "rapid", "rare", "ready", "real", "refined", "relaxed", "rich", "right", "robust", "safe", "sharp",
+    "simple", "sincere", "smart", "smooth", "solid", "sound", "special", "stable", "steady", "strong",
+    "super", "sure", "sweet", "swift", "tender", "tidy", "tough", "true", "trusted", "up", "upright",
+    "valid", "vast", "vital", "warm", "wanted", "welcome", "well", "whole", "wise", "witty", "worthy",
+)
+ANIMALS = (
+    "akita", "alpaca", "ant", "ape", "baboon", "badger", "bat", "bear", "beaver", "bee", "beetle",
+    "bison", "boar", "bobcat", "buck", "bull", "bunny", "camel", "cat", "cattle", "cheetah", "chicken",
+    "chimp", "civet", "clam", "cobra", "colt", "condor", "cougar", "cow", "coyote", "crab", "crane",
+    "crow", "deer", "dingo", "doe", "dog", "dolphin", "dove", "dragon", "duck", "eagle", "eel", "elk",
+    "emu", "falcon", "fawn", "ferret", "finch", "fish", "flamingo", "fox", "frog", "gar", "gator",
+    "gazelle", "gecko", "gibbon", "goat", "goose", "gopher", "grouse", "gull", "hare", "hawk", "hen",
+    "heron", "hog", "horse", "hound", "husky", "ibex", "iguana", "impala", "jackal", "jaguar", "jay",
+    "kid", "kite", "kiwi", "koala", "lamb", "lark", "lemur", "leopard", "lion", "lizard", "llama",
+    "lobster", "lynx", "macaw", "magpie", "mako", "mammal", "mantis", "marlin", "marmot", "marten",
+    "mink", "mole", "mongoose", "monkey", "moose", "mouse", "mule", "newt", "ocelot", "octopus", "orca",
+    "oriole", "osprey", "otter", "owl", "ox", "oyster", "panda", "panther", "parrot", "pelican",
+    "penguin", "pheasant", "pig", "pigeon", "piranha", "platypus", "polecat", "pony", "poodle", "possum",
+    "puma", "python", "quail", "rabbit", "raccoon", "ram", "raptor", "rat", "raven", "reindeer",
+    "rhino", "robin", "rooster", "salmon", "seal", "shark", "sheep", "shrew", "skink", "skunk", "sloth",
+    "snail", "snake", "sparrow", "spider", "squid", "stag", "starling", "stork", "swan", "tapir",
+    "tiger", "toad", "trout", "turkey", "turtle", "viper", "vulture", "walrus", "wasp", "weasel",
+    "whale", "wolf", "wombat", "worm", "yak", "zebra",
+)
+
+
+def generate_name(rng: random.Random | None = None) -> str:
+    rng = rng or random.SystemRandom()
+    return f"chainsaw-{rng.choice(ADJECTIVES)}-{rng.choice(ANIMALS)}"
+
+
+def build_namespace(name: str, namespace_template: Any, bindings: Bindings, compiler: str) -> dict[str, Any]:
+    """The Namespace object, with the template (evaluated with ``$namespace`` = name) merged on top;
+    the template may even change the name."""
+    namespace: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    if namespace_template is None:
+        return namespace
+    try:
+        patch = template(namespace_template, namespace, bindings.register("namespace", name), compiler)
+    except ExpressionError as err:
+        raise OperationError(str(err)) from err
+    merged = deep_merge(namespace, patch)
+    if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
+        raise OperationError("namespace template must produce an object")
+    return merged
+
+
+def ensure_namespace(cluster: ClusterHandle, namespace: dict[str, Any], logger: StepLogger) -> bool:
+    """Create the namespace if it does not exist; True when it was created (and must be deleted)."""
+    name = namespace["metadata"]["name"]
+    try:
+        cluster.client.get("v1", "Namespace", "", name)
+        return False
+    except NotFoundError:
+        pass
+    logged(logger, "CREATE", namespace, lambda: cluster.client.create(namespace))
+    return True

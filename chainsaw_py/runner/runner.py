@@ -1,0 +1,239 @@
+"""The run (Chainsaw's ``runner.Run`` on top of Go's ``testing``): one parent test ``chainsaw`` and one
+instance per test and scenario. Non-concurrent tests run first, one at a time, in discovery order; the
+concurrent ones then run in parallel threads, at most ``parallel`` at once. The console shows Go's
+framing (``=== RUN``, ``--- PASS``) around Chainsaw's log lines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, TextIO
+
+from chainsaw_py.expressions import Bindings
+from chainsaw_py.loading.model import ConfigurationSpec, Test
+from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, Timeouts
+from chainsaw_py.report.console import Console, StepLogger, error_section
+from chainsaw_py.report.model import Report, TestReport, now
+from chainsaw_py.runner.cleanup import Cleaner
+from chainsaw_py.runner.clusters import ClusterRegistry, ConnectedSource
+from chainsaw_py.runner.context import DEFAULT_CLUSTER, TestContext
+from chainsaw_py.runner.names import ROOT, TestFilter, UniqueNames, scenario_name, test_name
+from chainsaw_py.runner.state import Summary, TestState
+from chainsaw_py.runner.test import (
+    SETUP_STEP,
+    Instance,
+    InstanceResult,
+    TestEnvironment,
+    run_instance,
+    setup_namespace,
+)
+from chainsaw_py.util.durations import parse_duration
+
+
+@dataclass
+class RunResult:
+    summary: Summary
+    report: Report
+    results: list[InstanceResult] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.failed == 0 and not self.interrupted
+
+
+@dataclass
+class RunSettings:
+    spec: ConfigurationSpec
+    values: dict[str, Any] = field(default_factory=dict)
+    default_cluster: ClusterHandle | None = None
+    pause_on_failure: bool = False
+    stdin: TextIO | None = None
+    stderr: TextIO | None = None
+
+
+class Runner:
+    def __init__(self, settings: RunSettings, console: Console, cancel: CancelToken | None = None) -> None:
+        self.settings = settings
+        self.console = console
+        self.cancel = cancel or CancelToken()
+        self._pause_lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------ entry
+
+    def run(self, tests: Sequence[Test]) -> RunResult:
+        spec = self.settings.spec
+        result = RunResult(Summary(), Report())
+        test_filter = TestFilter(spec.discovery.include_test_regex, spec.discovery.exclude_test_regex)
+        if tests and test_filter.selects(ROOT):
+            names = UniqueNames()
+            repeat = spec.execution.repeat_count or 1
+            for _ in range(repeat):
+                self._run_once(tests, test_filter, names, result)
+            self.console.write("FAIL" if result.summary.failed else "PASS")
+        elif tests:
+            self.console.write("testing: warning: no tests to run")
+            self.console.write("PASS")
+        result.report.end_time = now()
+        result.interrupted = self.cancel.cancelled
+        return result
+
+    def on_failure(self) -> None:
+        if not self.settings.pause_on_failure:
+            return
+        with self._pause_lock:
+            stderr = self.settings.stderr or sys.stderr
+            stderr.write("Failure detected, press ENTER to continue...\n")
+            stderr.flush()
+            (self.settings.stdin or sys.stdin).readline()
+
+    # ------------------------------------------------------------------------------ one pass
+
+    def _run_once(self, tests: Sequence[Test], test_filter: TestFilter, names: UniqueNames,
+                  result: RunResult) -> None:
+        console = self.console
+        console.write(f"=== RUN   {ROOT}")
+        console.write(f"=== PAUSE {ROOT}")
+        console.write(f"=== CONT  {ROOT}")
+        started = time.monotonic()
+        root_logger = StepLogger(console, ROOT, "", SETUP_STEP)
+        root = self._root_context()
+        env = TestEnvironment(console=console, summary=result.summary, cancel=self.cancel,
+                              on_failure=self.on_failure, fail_fast=self.settings.spec.execution.fail_fast,
+                              namespace_options=self.settings.spec.namespace,
+                              report_sink=result.report.add)
+        global_cleaner = Cleaner(timeout=root.timeouts.cleanup,
+                                 wait_for_deletion=not self.settings.spec.namespace.fast_delete,
+                                 delay=None, propagation=root.deletion_propagation)
+        completed: list[tuple[str, InstanceResult]] = []
+        failed_setup = False
+        try:
+            root = setup_namespace(self.settings.spec.namespace, root, global_cleaner, root_logger)
+        except OperationError as err:
+            root_logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
+            result.summary.fail_run()
+            failed_setup = True
+        if not failed_setup:
+            synchronous_seconds = self._schedule(tests, test_filter, names, root, env, completed)
+        else:
+            synchronous_seconds = 0.0
+        self._global_cleanup(root, global_cleaner, root_logger, result)
+        result.results.extend(r for _, r in completed)
+        failed = failed_setup or any(r.state.failed for _, r in completed)
+        elapsed = synchronous_seconds if completed else time.monotonic() - started
+        console.write(f"--- {'FAIL' if failed else 'PASS'}: {ROOT} ({elapsed:.2f}s)")
+        for name, instance_result in completed:
+            status = "SKIP" if instance_result.state.skipped else ("FAIL" if instance_result.state.failed else "PASS")
+            console.write(f"    --- {status}: {name} ({instance_result.duration:.2f}s)")
+
+    def _schedule(self, tests: Sequence[Test], test_filter: TestFilter, names: UniqueNames,
+                  root: TestContext, env: TestEnvironment, completed: list[tuple[str, InstanceResult]]) -> float:
+        """Run non-concurrent instances now, in order; queue concurrent ones; then run the queue."""
+        lock = threading.Lock()
+        queued: list[tuple[str, Instance]] = []
+        synchronous = 0.0
+
+        def execute(name: str, instance: Instance) -> None:
+            if self.cancel.cancelled:
+                outcome = _skipped_result(instance)
+                env.summary.count(outcome.state)
+                env.report_sink(outcome.report)
+            else:
+                outcome = run_instance(instance, root, env)
+            with lock:
+                completed.append((name, outcome))
+
+        for name, instance in self._instances(tests, names):
+            if not test_filter.selects(name):
+                continue
+            self.console.write(f"=== RUN   {name}")
+            if instance.test.spec.concurrent is False:
+                began = time.monotonic()
+                execute(name, instance)
+                synchronous += time.monotonic() - began
+            else:
+                self.console.write(f"=== PAUSE {name}")
+                queued.append((name, instance))
+
+        def resume(item: tuple[str, Instance]) -> None:
+            self.console.write(f"=== CONT  {item[0]}")
+            execute(*item)
+
+        with ThreadPoolExecutor(max_workers=self._parallelism(), thread_name_prefix="chainsaw") as pool:
+            for future in [pool.submit(resume, item) for item in queued]:
+                future.result()
+        return synchronous
+
+    def _instances(self, tests: Sequence[Test], names: UniqueNames) -> list[tuple[str, Instance]]:
+        full = self.settings.spec.discovery.full_name
+        out: list[tuple[str, Instance]] = []
+        for index, test in enumerate(tests):
+            display = test_name(test, full)
+            if not test.spec.scenarios:
+                out.append((names.unique(ROOT, display), Instance(test, index + 1, display)))
+                continue
+            for scenario_index, scenario in enumerate(test.spec.scenarios):
+                out.append((names.unique(ROOT, display), Instance(
+                    test, index + 1, display, scenario_index + 1, scenario_name(scenario, scenario_index),
+                    tuple(scenario.bindings))))
+        return out
+
+    def _parallelism(self) -> int:
+        configured = self.settings.spec.execution.parallel
+        return configured if configured and configured > 0 else (os.cpu_count() or 1)
+
+    # ------------------------------------------------------------------------------ contexts
+
+    def _root_context(self) -> TestContext:
+        """Chainsaw's ``InitContext``: settings from the configuration, ``$values``, ``$timeouts``,
+        the registered clusters and the default cluster (``$client`` / ``$config``)."""
+        spec = self.settings.spec
+        clusters = ClusterRegistry()
+        if self.settings.default_cluster is not None:
+            clusters = clusters.register(DEFAULT_CLUSTER, ConnectedSource(self.settings.default_cluster))
+        tc = TestContext(bindings=Bindings(), clusters=clusters, compiler=spec.templating.compiler or "jp",
+                         skip_delete=spec.cleanup.skip_delete, templating=spec.templating.enabled,
+                         deletion_propagation=spec.deletion.propagation, catch=tuple(spec.error.catch))
+        if spec.cleanup.delay_before_cleanup:
+            tc = replace(tc, delay_before_cleanup=parse_duration(spec.cleanup.delay_before_cleanup))
+        if spec.execution.force_termination_grace_period:
+            tc = replace(tc, termination_grace=parse_duration(spec.execution.force_termination_grace_period))
+        timeouts = Timeouts(
+            apply=parse_duration(spec.timeouts.apply), assert_=parse_duration(spec.timeouts.assert_),
+            cleanup=parse_duration(spec.timeouts.cleanup), delete=parse_duration(spec.timeouts.delete),
+            error=parse_duration(spec.timeouts.error), exec=parse_duration(spec.timeouts.exec))
+        tc = replace(tc, timeouts=timeouts).bind("timeouts", timeouts.as_binding())
+        tc = tc.bind("values", self.settings.values)
+        tc = tc.with_clusters(spec.clusters)
+        if self.settings.default_cluster is not None:
+            tc = tc.with_current_cluster(DEFAULT_CLUSTER)
+        return tc
+
+    def _global_cleanup(self, root: TestContext, cleaner: Cleaner, logger: StepLogger, result: RunResult) -> None:
+        if root.skip_delete:
+            if not cleaner.empty:
+                logger.log("CLEANUP", "SKIP", color="yellow")
+            return
+        if cleaner.empty:
+            return
+        logger.log("CLEANUP", "BEGIN")
+        try:
+            for message in cleaner.run(logger, None):
+                logger.log("CLEANUP", "ERROR", None, error_section([message]))
+                result.summary.fail_run()
+        finally:
+            logger.log("CLEANUP", "END")
+
+
+def _skipped_result(instance: Instance) -> InstanceResult:
+    state = TestState(skipped=True)
+    report = TestReport(base_path=str(instance.test.base_path), name=instance.test.name,
+                        concurrent=instance.test.spec.concurrent, skipped=True)
+    report.end_time = report.start_time
+    return InstanceResult(instance, state, report)

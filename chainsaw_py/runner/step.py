@@ -1,0 +1,239 @@
+"""One step's lifecycle (Chainsaw's ``runStep``): try, then catch if the test has failed, then finally;
+the step cleanup (created resources, then ``cleanup:`` operations) is registered to run at test end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chainsaw_py.loading.model import Operation, Step
+from chainsaw_py.loading.model import Timeouts as TimeoutsSpec
+from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError, Outputs
+from chainsaw_py.operations.registry import operation_module
+from chainsaw_py.report.console import StepLogger, error_section
+from chainsaw_py.report.model import OperationReport, StepReport, TestReport, now
+from chainsaw_py.runner.cleanup import Cleaner
+from chainsaw_py.runner.context import ContextData, TestContext
+from chainsaw_py.runner.state import TestState
+
+WRITE_OPERATIONS = frozenset({"apply", "create", "patch", "update"})
+
+
+@dataclass
+class StepRunner:
+    """Runs the operations of a step and keeps the step-scoped context (outputs add to it)."""
+
+    state: TestState
+    logger: StepLogger
+    cancel: CancelToken
+    on_failure: Callable[[], None]
+
+    # ------------------------------------------------------------------------------ step
+
+    def run_step(self, tc: TestContext, step: Step, test_report: TestReport,
+                 register_cleanup: Callable[[Callable[[], None]], None]) -> bool:
+        """Run ``step``; return True when the test must stop (a failed operation without continueOnError)."""
+        report = StepReport(name=step.name)
+        try:
+            return self._run_step(tc, step, report, test_report, register_cleanup)
+        finally:
+            report.end_time = now()
+            test_report.add(report)
+
+    def _run_step(self, tc: TestContext, step: Step, report: StepReport, test_report: TestReport,
+                  register_cleanup: Callable[[Callable[[], None]], None]) -> bool:
+        tc = tc.with_compiler(step.compiler)
+        try:
+            tc = tc.setup(ContextData(
+                catch=tuple(step.catch), cluster=step.cluster, clusters=step.clusters,
+                deletion_propagation=step.deletion_propagation_policy, skip_delete=step.skip_delete,
+                templating=step.template, timeouts=step.timeouts))
+            tc = tc.with_bindings(step.bindings)
+        except OperationError as err:
+            self._internal_error(err)
+            return True
+        cleaner = Cleaner(timeout=tc.timeouts.cleanup, wait_for_deletion=True, delay=tc.delay_before_cleanup,
+                          propagation=tc.deletion_propagation)
+        scope = _Scope(tc)
+        register_cleanup(lambda: self._step_cleanup(scope, step, cleaner, report, test_report))
+        stop = False
+        self.logger.log("TRY", "BEGIN")
+        try:
+            for index, operation in enumerate(step.try_):
+                if self.cancel.cancelled:
+                    self.state.fail("interrupted")
+                    stop = True
+                    break
+                continue_on_error, error = self._run_operation(scope, operation, index, cleaner, report)
+                if error is not None:
+                    self.state.fail(_describe(error))
+                    if not continue_on_error:
+                        stop = True
+                        break
+        finally:
+            self.logger.log("TRY", "END")
+            if scope.tc.catch and self.state.failed and not self.cancel.cancelled:
+                self._block("CATCH", scope, list(scope.tc.catch))
+            if step.finally_ and not self.cancel.cancelled:
+                self._block("FINALLY", scope, step.finally_)
+        return stop
+
+    def _block(self, name: str, scope: _Scope, operations: list[Operation],
+               cancel: CancelToken | None = None) -> None:
+        self.logger.log(name, "BEGIN")
+        try:
+            for index, operation in enumerate(operations):
+                error = self._run_catch(scope, operation, index, cancel)
+                if error is not None:
+                    self.state.fail(_describe(error))
+        finally:
+            self.logger.log(name, "END")
+
+    def _step_cleanup(self, scope: _Scope, step: Step, cleaner: Cleaner, report: StepReport,
+                      test_report: TestReport) -> None:
+        if cleaner.empty and not step.cleanup:
+            return
+        cleanup_report = StepReport(name=f"cleanup ({report.name})")
+        self.logger.log("CLEANUP", "BEGIN")
+        try:
+            if not cleaner.empty:
+                for message in cleaner.run(self.logger, cleanup_report):
+                    self.state.fail(message)
+                    self.logger.log("CLEANUP", "ERROR", None, error_section([message]))
+                    self.on_failure()
+            # Cleanup operations must complete even after an interrupt: they get a fresh token.
+            for index, operation in enumerate(step.cleanup):
+                error = self._run_catch(scope, operation, index, CancelToken())
+                if error is not None:
+                    self.state.fail(_describe(error))
+        finally:
+            self.logger.log("CLEANUP", "END")
+            cleanup_report.end_time = now()
+            test_report.add(cleanup_report)
+
+    # ------------------------------------------------------------------------------ operations
+
+    def _run_operation(self, scope: _Scope, operation: Operation, index: int, cleaner: Cleaner,
+                       report: StepReport) -> tuple[bool, OperationError | None]:
+        tc = scope.tc.with_compiler(operation.compiler)
+        module = operation_module(operation.type)
+        try:
+            payloads = module.load(operation.action, self._load_context(tc))
+        except OperationError as err:
+            self.logger.log("TRY", "ERROR", None, error_section(err.errors))
+            self.on_failure()
+            return False, err
+        errors: list[OperationError] = []
+        for resource_index, payload in enumerate(payloads):
+            outputs, error = self._run_action(tc, module, operation, payload, index, resource_index,
+                                              cleaner, report)
+            if error is not None:
+                errors.append(error)
+                self.on_failure()
+            for name, value in outputs.items():
+                tc = tc.bind(name, value)
+                scope.tc = scope.tc.bind(name, value)
+        continue_on_error = bool(operation.continue_on_error)
+        return continue_on_error, OperationError.combine(errors) if errors else None
+
+    def _run_catch(self, scope: _Scope, operation: Operation, index: int,
+                   cancel: CancelToken | None = None) -> OperationError | None:
+        tc = scope.tc.with_compiler(operation.compiler)
+        module = operation_module(operation.type)
+        try:
+            payloads = module.load(operation.action, self._load_context(tc))
+        except OperationError as err:
+            self.logger.log("TRY", "ERROR", None, error_section(err.errors))
+            self.on_failure()
+            return err
+        errors: list[OperationError] = []
+        for resource_index, payload in enumerate(payloads):
+            outputs, error = self._run_action(tc, module, operation, payload, index, resource_index,
+                                              None, None, cancel)
+            if error is not None:
+                errors.append(error)
+                self.on_failure()
+            for name, value in outputs.items():
+                tc = tc.bind(name, value)
+                scope.tc = scope.tc.bind(name, value)
+        return OperationError.combine(errors) if errors else None
+
+    def _run_action(self, tc: TestContext, module: Any, operation: Operation, payload: Any, index: int,
+                    resource_index: int, cleaner: Cleaner | None, report: StepReport | None,
+                    cancel: CancelToken | None = None) -> tuple[Outputs, OperationError | None]:
+        tc = tc.bind("operation", {"id": index + 1, "resourceId": resource_index + 1})
+        entry = OperationReport(type=module.REPORT_TYPE) if report is not None else None
+        try:
+            ctx = self._action_context(tc, module, operation, cleaner, cancel)
+            return module.run(operation.action, payload, ctx), None
+        except OperationError as err:
+            if entry is not None:
+                entry.error = str(err)
+            return {}, err
+        finally:
+            if entry is not None and report is not None:
+                entry.end_time = now()
+                report.add(entry)
+
+    def _action_context(self, tc: TestContext, module: Any, operation: Operation, cleaner: Cleaner | None,
+                        cancel: CancelToken | None) -> OperationContext:
+        action = operation.action
+        timeout_key = module.TIMEOUT
+        timeouts = None
+        if timeout_key is not None and getattr(action, "timeout", None):
+            timeouts = TimeoutsSpec(**{("assert_" if timeout_key == "assert" else timeout_key): action.timeout})
+        try:
+            tc = tc.setup(ContextData(
+                cluster=getattr(action, "cluster", None), clusters=getattr(action, "clusters", None),
+                timeouts=timeouts, templating=getattr(action, "template", None),
+                dry_run=getattr(action, "dry_run", None) if operation.type in WRITE_OPERATIONS else None,
+                deletion_propagation=getattr(action, "deletion_propagation_policy", None)))
+            tc = tc.with_bindings(getattr(action, "bindings", None) or [])
+        except OperationError as err:
+            # Chainsaw fails such an operation silently; saying why is kinder.
+            self.logger.log(_log_name(operation.type), "ERROR", None, error_section(err.errors))
+            raise
+        registrar = None if tc.dry_run or tc.skip_delete or cleaner is None else _Registrar(cleaner)
+        return OperationContext(
+            bindings=tc.bindings, logger=self.logger, base_path=tc.base_path, compiler=tc.compiler,
+            timeouts=tc.timeouts, timeout=tc.timeouts.get(timeout_key) if timeout_key else None,
+            templating=tc.templating, dry_run=tc.dry_run, namespace=tc.namespace, cluster=tc.cluster,
+            cleaner=registrar, deletion_propagation=tc.deletion_propagation,
+            termination_grace=tc.termination_grace, skip_delete=tc.skip_delete,
+            cancel=cancel or self.cancel)
+
+    def _load_context(self, tc: TestContext) -> OperationContext:
+        return OperationContext(bindings=tc.bindings, logger=self.logger, base_path=tc.base_path,
+                                compiler=tc.compiler, templating=tc.templating, namespace=tc.namespace,
+                                cluster=tc.cluster, cancel=self.cancel)
+
+    def _internal_error(self, err: OperationError) -> None:
+        self.state.fail(str(err))
+        self.logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
+        self.on_failure()
+
+
+@dataclass
+class _Scope:
+    """The step-scoped context; outputs of try operations are added to it (visible to catch, finally
+    and cleanup of the same step, not to later steps)."""
+
+    tc: TestContext
+
+
+@dataclass(frozen=True)
+class _Registrar:
+    cleaner: Cleaner
+
+    def add(self, cluster: Any, obj: dict[str, Any]) -> None:
+        self.cleaner.add(cluster, obj)
+
+
+def _describe(error: OperationError) -> str:
+    return "\n".join(sorted(error.errors))
+
+
+def _log_name(kind: str) -> str:
+    return {"podLogs": "CMD", "get": "CMD", "describe": "CMD", "events": "CMD", "wait": "CMD",
+            "proxy": "CMD", "command": "CMD"}.get(kind, kind.upper())

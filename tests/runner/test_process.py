@@ -1,0 +1,76 @@
+"""Child processes: Go-style errors, timeouts killing the whole group, os.Expand for command args."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from chainsaw_py.operations.base import CancelToken
+from chainsaw_py.operations.command import expand
+from chainsaw_py.operations.internal.process import base_environment, command_string, run_process
+
+
+def run(argv: list[str], tmp_path: Path, timeout: float | None = 5.0, cancel: CancelToken | None = None):
+    return run_process(argv, cwd=tmp_path, env=base_environment({}), timeout=timeout, cancel=cancel or CancelToken())
+
+
+def test_exit_status(tmp_path: Path) -> None:
+    result = run(["sh", "-c", "echo out; echo err >&2; exit 3"], tmp_path)
+    assert (result.stdout, result.stderr, result.error) == ("out\n", "err\n", "exit status 3")
+
+
+def test_missing_executable(tmp_path: Path) -> None:
+    assert run(["no-such-binary-xyz"], tmp_path).error == 'exec: "no-such-binary-xyz": executable file not found in $PATH'
+
+
+def test_missing_work_dir(tmp_path: Path) -> None:
+    result = run_process(["true"], cwd=tmp_path / "nope", env=base_environment({}), timeout=1, cancel=CancelToken())
+    assert result.error == f"chdir {tmp_path / 'nope'}: no such file or directory"
+
+
+def test_timeout_kills_the_whole_group(tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+    started = time.monotonic()
+    result = run(["sh", "-c", f"sleep 30 & echo $! > {marker}; wait"], tmp_path, timeout=0.5)
+    assert result.error == "signal: killed"
+    assert time.monotonic() - started < 10
+    child = int(marker.read_text())
+    time.sleep(0.1)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+
+
+def test_cancel_stops_the_process(tmp_path: Path) -> None:
+    token = CancelToken()
+    token.cancel()
+    assert run(["sleep", "30"], tmp_path, timeout=None, cancel=token).error == "signal: killed"
+
+
+def test_interpreter_first_on_path() -> None:
+    import sys
+
+    assert base_environment({})["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+
+
+def test_command_string_resolves_the_executable() -> None:
+    env = base_environment({})
+    assert command_string(["sh", "-c", "echo hi"], env).endswith("sh -c echo hi")
+    assert command_string(["sh", "-c", "echo hi"], env).startswith("/")
+
+
+@pytest.mark.parametrize(("text", "env", "expected"), [
+    ("$GREETINGS", {"GREETINGS": "hello"}, "hello"),
+    ("${GREETINGS}!", {"GREETINGS": "hi"}, "hi!"),
+    ("$UNKNOWN_XYZ", {}, "$UNKNOWN_XYZ"),
+    ("${UNKNOWN_XYZ}", {}, "$UNKNOWN_XYZ"),
+    ("$$", {}, "$"),
+    ("a$", {}, "a$"),
+    ("$.x", {}, "$.x"),
+    ("${", {}, ""),
+    ("$NAMESPACE/x", {"NAMESPACE": "ns"}, "ns/x"),
+])
+def test_expand(text: str, env: dict[str, str], expected: str) -> None:
+    assert expand(text, env) == expected
