@@ -395,6 +395,15 @@ def test_missing_namespace(run: ScriptRunner, kube: FakeKubeServer) -> None:
                           'namespaces "not-there" not found\n')
 
 
+def test_forbidden_secret_write(run: ScriptRunner, kube: FakeKubeServer) -> None:
+    kube.state.forbidden.add(("POST", f"/api/v1/namespaces/{TEST_NAMESPACE}/secrets"))
+    put_aws_creds(run, kube)
+    result = run(BUCKET_NAME="tempo-forbidden")
+    assert result.code == 1
+    assert result.err == (f"create_bucket.py: error: create secret {TEST_NAMESPACE}/s3-secret: forbidden: "
+                          f"POST /api/v1/namespaces/{TEST_NAMESPACE}/secrets is forbidden\n")
+
+
 def test_cluster_unreachable(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
     import socket
 

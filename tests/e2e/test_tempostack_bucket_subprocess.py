@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import SCENARIO, SCRIPT, TEST_NAMESPACE, assert_no_secret
 from kube_fake import FakeKubeServer
 
@@ -65,7 +66,13 @@ class Result:
     err: str
 
 
-def run_script(kube: FakeKubeServer, tmp_path: Path, endpoint: str, *args: str, shell: bool = False,
+def scenario_scripts() -> tuple[str, str]:
+    """The step-00 script and its cleanup script, as chainsaw-test.yaml has them."""
+    step = yaml.safe_load((SCENARIO / "chainsaw-test.yaml").read_text())["spec"]["steps"][0]
+    return step["try"][0]["script"]["content"], step["cleanup"][0]["script"]["content"]
+
+
+def run_script(kube: FakeKubeServer, tmp_path: Path, endpoint: str, *args: str, shell: str = "",
                **extra: str) -> Result:
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -78,10 +85,11 @@ def run_script(kube: FakeKubeServer, tmp_path: Path, endpoint: str, *args: str, 
         "AWS_EC2_METADATA_DISABLED": "true",
         **extra,
     }
-    # shell=True mirrors the test's `script` operation: `sh -c` in the scenario folder, python3 from PATH.
-    command: Any = " ".join(["python3", "./create_bucket.py", *args]) if shell else [sys.executable, str(SCRIPT), *args]
-    completed = subprocess.run(command, shell=shell, cwd=SCENARIO, env=env, capture_output=True, text=True,
-                               timeout=120, check=False)
+    # A `shell` command runs as the test's `script` operation does: `sh -c` in the scenario folder, with
+    # the runner's interpreter first on PATH.
+    command = ["sh", "-c", shell] if shell else [sys.executable, str(SCRIPT), *args]
+    completed = subprocess.run(command, cwd=SCENARIO, env=env, capture_output=True, text=True, timeout=120,
+                               check=False)
     assert_no_secret(completed.stdout + completed.stderr, [SECRET])
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
@@ -95,7 +103,8 @@ def kube(tmp_path: Path) -> Iterator[FakeKubeServer]:
 
 
 def test_create_and_delete_against_local_s3(kube: FakeKubeServer, tmp_path: Path, endpoint: str) -> None:
-    created = run_script(kube, tmp_path, endpoint, shell=True)
+    create, delete = scenario_scripts()
+    created = run_script(kube, tmp_path, endpoint, shell=create)
     assert created.code == 0, created.err
     values = kube.state.secret_values(TEST_NAMESPACE, "s3-secret")
     assert values is not None
@@ -104,7 +113,7 @@ def test_create_and_delete_against_local_s3(kube: FakeKubeServer, tmp_path: Path
     s3 = admin("s3", endpoint)
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [bucket]
     s3.put_object(Bucket=bucket, Key="single-tenant/block/data", Body=b"trace")
-    deleted = run_script(kube, tmp_path, endpoint, "delete", shell=True)
+    deleted = run_script(kube, tmp_path, endpoint, shell=delete)
     assert deleted.code == 0, deleted.err
     assert deleted.out == f"bucket {bucket}: deleted with 1 object version(s)/delete marker(s)\n"
     assert s3.list_buckets()["Buckets"] == []
