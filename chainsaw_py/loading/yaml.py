@@ -50,8 +50,9 @@ YamlPath = tuple[PathPart, ...]
 _PLAIN_TAG = "!chainsaw-py/plain"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TAG_PREFIX = "tag:yaml.org,2002:"
-_MAX_NODES = 2_000_000
-"""Upper bound on constructed values, so that alias bombs ("billion laughs") fail instead of eating memory."""
+_MAX_ALIAS_NODES = 200_000
+"""Upper bound on values built by expanding aliases, so that alias bombs ("billion laughs") fail fast
+instead of eating memory; documents without aliases are not limited."""
 
 
 @dataclass(frozen=True)
@@ -329,23 +330,30 @@ class _Builder:
         self.file = file
         self.lines: dict[YamlPath, int] = {}
         self._active: set[int] = set()
-        self._count = 0
+        self._built: set[int] = set()
+        self._alias_depth = 0
+        self._alias_nodes = 0
 
     def build(self, node: Node, path: YamlPath) -> Any:
         self.lines.setdefault(path, _line(node))
-        self._count += 1
-        if self._count > _MAX_NODES:
-            raise _node_error(node, "document contains excessive aliasing")
+        repeated = id(node) in self._built  # the composer hands out the anchored node again for an alias
+        self._built.add(id(node))
+        if repeated or self._alias_depth:
+            self._alias_nodes += 1
+            if self._alias_nodes > _MAX_ALIAS_NODES:
+                raise _node_error(node, "document contains excessive aliasing")
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if id(node) in self._active:
             raise _node_error(node, "an alias refers to the node that contains it (recursive anchor)")
         self._active.add(id(node))
+        self._alias_depth += repeated
         try:
             if isinstance(node, SequenceNode):
                 return [self._item(child, (*path, index)) for index, child in enumerate(node.value)]
             return self._mapping(node, path)
         finally:
+            self._alias_depth -= repeated
             self._active.discard(id(node))
 
     def _item(self, node: Node, path: YamlPath) -> Any:
@@ -374,7 +382,7 @@ class _Builder:
                 continue
             identity = (type(key), key)
             if identity in seen:
-                raise _node_error(key_node, f"duplicate key {_go_key_text(key)!r} in mapping "
+                raise _node_error(key_node, f'duplicate key "{_go_key_text(key)}" in mapping '
                                             f"(first set at line {seen[identity]})")
             seen[identity] = _line(key_node)
             explicit[_key_string(key, key_node)] = (key_node, value_node)

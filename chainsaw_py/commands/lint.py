@@ -1,0 +1,58 @@
+"""``chainsaw-py lint test|configuration -f FILE|-``: validate one document against its JSON schema.
+
+As Chainsaw: the first document of the input is validated against ``<kind>-chainsaw-<version>.json``
+(the version comes from its ``apiVersion``); only ``.json`` and ``.yaml`` file extensions are accepted
+(``.yml`` is rejected, a Chainsaw quirk kept for compatibility); standard input is read as JSON when it
+starts with ``{`` and as YAML otherwise. chainsaw_py also reports expression syntax errors, which would
+fail loading, and gives each error's line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from chainsaw_py.errors import ChainsawError
+
+KINDS = ("test", "configuration")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "lint", help="Lint a file or read from standard input",
+        description="Lint a test or configuration file (or standard input) against its JSON schema.")
+    parser.add_argument("kind", choices=KINDS, help="what the document is")
+    parser.add_argument("-f", "--file", default="", help="the file to lint, or '-' for standard input")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.file:
+        raise ChainsawError("no file or standard input specified")
+    print("Processing input...")
+    errors = lint(args.kind, args.file)
+    if errors:
+        print("The schema is not valid. See errors:")
+        for error in errors:
+            print(f"- {error}")
+        raise ChainsawError("document is not valid")
+    print("The document is valid")
+    return 0
+
+
+def lint(kind: str, file: str) -> list[str]:
+    """The problems of the document in ``file`` (``-``: standard input) as ``kind``; empty when valid."""
+    from chainsaw_py.loading.lint import lint_text
+    from chainsaw_py.loading.yaml import read_text
+
+    if file == "-":
+        return lint_text(kind, sys.stdin.read(), None, "<stdin>")
+    text = read_text(file)
+    return lint_text(kind, text, _extension(file), file)
+
+
+def _extension(file: str) -> str:
+    from chainsaw_py.loading.gopath import ext
+
+    return ext(file)

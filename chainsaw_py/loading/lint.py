@@ -1,0 +1,63 @@
+"""The work behind ``chainsaw-py lint``: one document checked against the schema of its version."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.loading.syntax import configuration_expression_errors, test_expression_errors
+from chainsaw_py.loading.validate import load_schema, schema_errors, sort_errors
+from chainsaw_py.loading.yaml import Document, parse_documents
+
+_KINDS = {"test": "Test", "configuration": "Configuration"}
+
+
+def lint_text(kind: str, text: str, extension: str | None, name: str) -> list[str]:
+    """Problems of the first document of ``text`` linted as ``kind`` (``test`` or ``configuration``).
+
+    ``extension`` is the file's (``.json``/``.yaml``; anything else is refused), or None to detect JSON
+    by a leading ``{`` as Chainsaw does for standard input. Input that cannot be linted at all raises.
+    """
+    if kind not in _KINDS:
+        raise ChainsawError(f'invalid argument "{kind}" for lint (expected test or configuration)')
+    document = _document(text, _format(extension, text), name)
+    version = _version(document)
+    load_schema(_KINDS[kind], version)
+    errors = schema_errors(document, _KINDS[kind], version)
+    if not errors:
+        errors = (test_expression_errors(document) if kind == "test" else configuration_expression_errors(document))
+    return [str(error) for error in sort_errors(errors)]
+
+
+def _format(extension: str | None, text: str) -> str:
+    if extension is None or extension == "":
+        return ".json" if text.lstrip().startswith("{") else ".yaml"
+    if extension not in (".json", ".yaml"):
+        raise ChainsawError(f"unsupported file format: {extension}")
+    return extension
+
+
+def _document(text: str, file_format: str, name: str) -> Document:
+    if file_format == ".json":
+        try:
+            data: Any = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise LoadError(f"invalid JSON: {err.msg} (column {err.colno})", name, err.lineno) from None
+        try:
+            documents = parse_documents(text, name)  # JSON is YAML: this gives the line numbers
+        except LoadError:
+            documents = []
+        return documents[0] if documents and documents[0].data == data else Document(data, name)
+    documents = parse_documents(text, name)
+    if not documents:
+        raise LoadError("the document is empty", name)
+    return documents[0]
+
+
+def _version(document: Document) -> str:
+    data = document.data
+    api_version = data.get("apiVersion") if isinstance(data, dict) else None
+    if not isinstance(api_version, str) or not api_version:
+        raise document.error("apiVersion is missing or not a string", ["apiVersion"])
+    return api_version.rpartition("/")[2]
