@@ -22,7 +22,7 @@ from typing import Any
 
 from chainsaw_py.util.goformat import GoFormatError, format_float, json_marshal
 
-__all__ = ["marshal", "GoFormatError"]
+__all__ = ["GoFormatError", "marshal"]
 
 _BEST_INDENT = 2
 _BEST_WIDTH = 80
@@ -179,23 +179,14 @@ def _leap(year: int) -> bool:
 
 def _parse_go_int(text: str) -> int | None:
     """``strconv.ParseInt/ParseUint(text, 0, 64)``: base prefixes 0x, 0o, 0b and leading-0 octal."""
-    match = re.fullmatch(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)", text)
-    if not match:
+    match = re.fullmatch(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oObB][0-7]+|0[0-7]+|[1-9][0-9]*|0)", text)
+    if not match or re.fullmatch(r"0[bB].*[2-9].*", match.group(2)):
         return None
     sign, digits = match.groups()
-    lowered = digits.lower()
-    if lowered.startswith("0x"):
-        number = int(lowered[2:], 16)
-    elif lowered.startswith("0b"):
-        number = int(lowered[2:], 2)
-    elif lowered.startswith("0o"):
-        number = int(lowered[2:], 8)
-    elif len(lowered) > 1 and lowered.startswith("0"):
-        number = int(lowered[1:], 8)
-    else:
-        number = int(lowered)
+    legacy_octal = len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()
+    number = int(digits[1:], 8) if legacy_octal else int(digits, 0)
     number = -number if sign == "-" else number
-    if sign == "-" and number < _INT64_MIN or number > _UINT64_MAX:
+    if number < _INT64_MIN or number > _UINT64_MAX:
         return None
     return number
 
