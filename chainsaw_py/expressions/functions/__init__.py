@@ -13,9 +13,14 @@ from chainsaw_py.expressions.functions.registry import FunctionCaller, FunctionE
 
 def function_families() -> list[tuple[str, tuple[FunctionEntry, ...]]]:
     """(family, entries) in registration order."""
-    from chainsaw_py.expressions.functions import builtins, chainsaw
+    from chainsaw_py.expressions.functions import builtins, chainsaw, kyverno, kyverno_json
 
-    return [("jmespath", builtins.FUNCTIONS), ("chainsaw", chainsaw.FUNCTIONS)]
+    return [
+        ("jmespath", builtins.FUNCTIONS),
+        ("kyverno-json", kyverno_json.FUNCTIONS),
+        ("kyverno", kyverno.FUNCTIONS),
+        ("chainsaw", chainsaw.FUNCTIONS),
+    ]
 
 
 @functools.cache

@@ -31,4 +31,10 @@ _GO_SPACE = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u
             "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
-FUNCTIONS: tuple[FunctionEntry, ...] = (_env, _trim_space, _as_string)
+def _entries() -> tuple[FunctionEntry, ...]:
+    from chainsaw_py.expressions.functions import k8s, metrics
+
+    return (_env, _trim_space, _as_string, *k8s.FUNCTIONS, *metrics.FUNCTIONS)
+
+
+FUNCTIONS: tuple[FunctionEntry, ...] = _entries()

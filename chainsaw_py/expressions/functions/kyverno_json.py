@@ -1,0 +1,69 @@
+"""kyverno-json's own functions (``pkg/jp/functions``): at, concat, json_parse, wildcard."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any
+
+from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.expressions.functions.registry import ARRAY, NUMBER, STRING, FunctionEntry, arg, function
+
+
+@function("at", arg(ARRAY), arg(NUMBER), description="Returns the element in an array at the given index.")
+def _at(values: list[Any], index: Any) -> Any:
+    position = int(index)
+    if not 0 <= position < len(values):
+        # Go indexes the slice directly and panics
+        raise ExpressionError(f"runtime error: index out of range [{position}] with length {len(values)}")
+    return values[position]
+
+
+@function("concat", arg(STRING), arg(STRING),
+          description="Concatenates two strings together and returns the result.")
+def _concat(left: str, right: str) -> str:
+    return left + right
+
+
+def json_unmarshal(text: str) -> Any:
+    """apimachinery's ``json.Unmarshal`` into ``interface{}`` (whole numbers become ints)."""
+    from chainsaw_py.expressions.jmes.lexer import go_json_error
+
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise ExpressionError(go_json_error(error)) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise json.JSONDecodeError("Expecting value", name, 0)
+
+
+@function("json_parse", arg(STRING), description="Parses a given JSON string into an object.")
+def _json_parse(text: str) -> Any:
+    return json_unmarshal(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _wildcard_regex(pattern: str) -> re.Pattern[str]:
+    parts = ("." if char == "?" else ".*" if char == "*" else re.escape(char) for char in pattern)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def wildcard_match(pattern: str, name: str) -> bool:
+    """kyverno's ``wildcard.Match``: ``*`` any run of characters, ``?`` exactly one."""
+    if pattern == "":
+        return name == pattern
+    if pattern == "*":
+        return True
+    return _wildcard_regex(pattern).fullmatch(name) is not None
+
+
+@function("wildcard", arg(STRING), arg(STRING),
+          description="Compares a wildcard pattern with a given string and returns if they match or not.")
+def _wildcard(pattern: str, name: str) -> bool:
+    return wildcard_match(pattern, name)
+
+
+FUNCTIONS: tuple[FunctionEntry, ...] = (_at, _concat, _json_parse, _wildcard)
