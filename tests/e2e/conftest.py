@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from clusters import ClusterHarness, cluster_harness
 from kube_fake import FakeKubeServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,9 +68,19 @@ def aws(clean_env: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def kube(tmp_path: Path) -> Iterator[FakeKubeServer]:
-    with FakeKubeServer(tmp_path) as server:
-        server.state.add_namespace(TEST_NAMESPACE)
+def kube(tmp_path: Path) -> Iterator[ClusterHarness]:
+    """The embedded cluster when it is available, else the loopback fake; with the test namespace."""
+    with cluster_harness(tmp_path) as harness:
+        harness.add_namespace(TEST_NAMESPACE)
+        yield harness
+
+
+@pytest.fixture
+def fake_kube(tmp_path: Path) -> Iterator[FakeKubeServer]:
+    """The loopback fake, for answers the embedded cluster never gives (403 Forbidden)."""
+    (tmp_path / "fake").mkdir()
+    with FakeKubeServer(tmp_path / "fake") as server:
+        server.add_namespace(TEST_NAMESPACE)
         yield server
 
 
@@ -89,7 +100,7 @@ class ScriptRunner:
     """Calls ``main`` in-process against the fake cluster, checking that no secret is ever printed."""
 
     cb: ModuleType
-    kube: FakeKubeServer
+    kube: ClusterHarness
     monkeypatch: pytest.MonkeyPatch
     secrets: list[str]
 
@@ -117,8 +128,32 @@ def assert_no_secret(text: str, secrets: list[str]) -> None:
 
 
 @pytest.fixture
-def run(cb: ModuleType, kube: FakeKubeServer, aws: None, clean_env: pytest.MonkeyPatch) -> ScriptRunner:
+def run(cb: ModuleType, kube: ClusterHarness, aws: None, clean_env: pytest.MonkeyPatch) -> ScriptRunner:
     return ScriptRunner(cb, kube, clean_env, [])
+
+
+@pytest.fixture
+def fake_run(cb: ModuleType, fake_kube: FakeKubeServer, aws: None, clean_env: pytest.MonkeyPatch) -> ScriptRunner:
+    return ScriptRunner(cb, fake_kube, clean_env, [])
+
+
+def variant_kubeconfig(kube: ClusterHarness, path: Path, token: str | None = None, namespace: str | None = None,
+                       server: str | None = None) -> Path:
+    """A copy of the cluster's kubeconfig with another token, context namespace or server."""
+    import yaml
+
+    config = yaml.safe_load(kube.kubeconfig_path.read_text())
+    current = next(c for c in config["contexts"] if c["name"] == config["current-context"])["context"]
+    if namespace is not None:
+        current["namespace"] = namespace
+    for user in config["users"]:
+        if user["name"] == current["user"] and token is not None:
+            user["user"] = {"token": token}
+    for cluster in config["clusters"]:
+        if cluster["name"] == current["cluster"] and server is not None:
+            cluster["cluster"] = {"server": server}
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 def s3_client(region: str = "us-east-2", **kwargs: Any) -> Any:

@@ -160,6 +160,35 @@ class FakeKubeServer:
         self.server.server_close()
         self.thread.join()
 
+    # The cluster-harness interface the tests use (see clusters.py).
+
+    @property
+    def token(self) -> str:
+        return self.state.token
+
+    def add_namespace(self, name: str) -> None:
+        self.state.add_namespace(name)
+
+    def cluster_uid(self) -> str:
+        return self.state.namespaces["kube-system"]
+
+    def put_secret(self, namespace: str, name: str, values: dict[str, str], type_: str = "Opaque") -> None:
+        self.state.put_secret(namespace, name, values, type_)
+
+    def delete_secret(self, namespace: str, name: str) -> None:
+        self.state.secrets.pop((namespace, name), None)
+
+    def secret_values(self, namespace: str, name: str) -> dict[str, str] | None:
+        return self.state.secret_values(namespace, name)
+
+    def secret_type(self, namespace: str, name: str) -> str | None:
+        secret = self.state.secrets.get((namespace, name))
+        return None if secret is None else str(secret.get("type", "Opaque"))
+
+    def forbid(self, method: str, path: str) -> None:
+        """Answer ``method path`` with 403 (only this fake can: the embedded cluster has no RBAC)."""
+        self.state.forbidden.add((method, path))
+
 
 def kubeconfig(server: str, token: str, namespace: str | None = None) -> dict[str, Any]:
     context: dict[str, Any] = {"cluster": "fake", "user": "fake"}

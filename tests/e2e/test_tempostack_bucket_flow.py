@@ -11,23 +11,24 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import TEST_NAMESPACE, ScriptRunner, s3_client
-from kube_fake import FakeKubeServer, kubeconfig
+from clusters import ClusterHarness
+from conftest import TEST_NAMESPACE, ScriptRunner, s3_client, variant_kubeconfig
+from kube_fake import FakeKubeServer
 
 ADMIN_KEY = "AKIAADMINADMINADMIN0"
 STATIC_KEYS = {"bucket", "endpoint", "access_key_id", "access_key_secret"}
 STS_KEYS = {"bucket", "region", "role_arn"}
 
 
-def put_aws_creds(run: ScriptRunner, kube: FakeKubeServer, key_id: str = "AKIAKUBESECRET000001",
+def put_aws_creds(run: ScriptRunner, kube: ClusterHarness, key_id: str = "AKIAKUBESECRET000001",
                   secret: str = "kube-secret-value-0123456789") -> str:
-    kube.state.put_secret("kube-system", "aws-creds", {"aws_access_key_id": key_id,
+    kube.put_secret("kube-system", "aws-creds", {"aws_access_key_id": key_id,
                                                        "aws_secret_access_key": run.secret(secret)})
     return secret
 
 
-def storage_secret(kube: FakeKubeServer, name: str = "s3-secret") -> dict[str, str]:
-    values = kube.state.secret_values(TEST_NAMESPACE, name)
+def storage_secret(kube: ClusterHarness, name: str = "s3-secret") -> dict[str, str]:
+    values = kube.secret_values(TEST_NAMESPACE, name)
     assert values is not None, f"secret {name} was not written"
     return values
 
@@ -36,15 +37,15 @@ def bucket_names() -> list[str]:
     return [bucket["Name"] for bucket in s3_client().list_buckets()["Buckets"]]
 
 
-def expected_bucket(cb: ModuleType, kube: FakeKubeServer) -> str:
-    return str(cb.default_bucket_name(TEST_NAMESPACE, kube.state.namespaces["kube-system"]))
+def expected_bucket(cb: ModuleType, kube: ClusterHarness) -> str:
+    return str(cb.default_bucket_name(TEST_NAMESPACE, kube.cluster_uid()))
 
 
 # ---------------------------------------------------------------------------------------------
 # Credential sources
 
 
-def test_cluster_profile_dir_credentials(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_cluster_profile_dir_credentials(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
     profile = tmp_path / "profile"
     profile.mkdir()
     secret = run.secret("profile-dir-secret-abcdef")
@@ -61,7 +62,7 @@ def test_cluster_profile_dir_credentials(run: ScriptRunner, kube: FakeKubeServer
     assert values["bucket"] in bucket_names()
 
 
-def test_aws_creds_secret_in_kube_system(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_aws_creds_secret_in_kube_system(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness) -> None:
     secret = put_aws_creds(run, kube)
     result = run()
     assert result.code == 0, result.err
@@ -69,10 +70,10 @@ def test_aws_creds_secret_in_kube_system(cb: ModuleType, run: ScriptRunner, kube
     values = storage_secret(kube)
     assert values == {"bucket": expected_bucket(cb, kube), "endpoint": "https://s3.us-east-2.amazonaws.com",
                       "access_key_id": "AKIAKUBESECRET000001", "access_key_secret": secret}
-    assert kube.state.secrets[(TEST_NAMESPACE, "s3-secret")]["type"] == "Opaque"
+    assert kube.secret_type(TEST_NAMESPACE, "s3-secret") == "Opaque"
 
 
-def test_profile_dir_without_file_falls_back(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_profile_dir_without_file_falls_back(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
     put_aws_creds(run, kube)
     result = run(CLUSTER_PROFILE_DIR=str(tmp_path / "nowhere"))
     assert result.code == 0, result.err
@@ -80,8 +81,8 @@ def test_profile_dir_without_file_falls_back(run: ScriptRunner, kube: FakeKubeSe
     assert "credentials: secret kube-system/aws-creds" in result.out
 
 
-def test_incomplete_aws_creds_falls_back_to_chain(run: ScriptRunner, kube: FakeKubeServer) -> None:
-    kube.state.put_secret("kube-system", "aws-creds", {"aws_access_key_id": "AKIAONLYID"})
+def test_incomplete_aws_creds_falls_back_to_chain(run: ScriptRunner, kube: ClusterHarness) -> None:
+    kube.put_secret("kube-system", "aws-creds", {"aws_access_key_id": "AKIAONLYID"})
     result = run(AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001", AWS_SECRET_ACCESS_KEY=run.secret("env-secret-xyz-123"))
     assert result.code == 0, result.err
     assert "secret kube-system/aws-creds lacks aws_access_key_id/aws_secret_access_key" in result.err
@@ -89,15 +90,16 @@ def test_incomplete_aws_creds_falls_back_to_chain(run: ScriptRunner, kube: FakeK
     assert storage_secret(kube)["access_key_id"] == "AKIAENVIRONMENT00001"
 
 
-def test_forbidden_aws_creds_falls_back_to_chain(run: ScriptRunner, kube: FakeKubeServer) -> None:
-    kube.state.forbidden.add(("GET", "/api/v1/namespaces/kube-system/secrets/aws-creds"))
-    result = run(AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001", AWS_SECRET_ACCESS_KEY=run.secret("env-secret-xyz-123"))
+def test_forbidden_aws_creds_falls_back_to_chain(fake_run: ScriptRunner, fake_kube: FakeKubeServer) -> None:
+    fake_kube.forbid("GET", "/api/v1/namespaces/kube-system/secrets/aws-creds")
+    result = fake_run(AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001",
+                      AWS_SECRET_ACCESS_KEY=fake_run.secret("env-secret-xyz-123"))
     assert result.code == 0, result.err
     assert "secret kube-system/aws-creds is not readable with this kubeconfig" in result.err
-    assert set(storage_secret(kube)) == STATIC_KEYS
+    assert set(storage_secret(fake_kube)) == STATIC_KEYS
 
 
-def test_environment_credentials(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_environment_credentials(run: ScriptRunner, kube: ClusterHarness) -> None:
     secret = run.secret("env-secret-xyz-123")
     result = run(AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001", AWS_SECRET_ACCESS_KEY=secret)
     assert result.code == 0, result.err
@@ -105,7 +107,7 @@ def test_environment_credentials(run: ScriptRunner, kube: FakeKubeServer) -> Non
     assert storage_secret(kube)["access_key_secret"] == secret
 
 
-def test_temporary_environment_credentials_warn(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_temporary_environment_credentials_warn(run: ScriptRunner, kube: ClusterHarness) -> None:
     result = run(AWS_ACCESS_KEY_ID="ASIATEMPORARY0000001", AWS_SECRET_ACCESS_KEY=run.secret("temp-secret-1"),
                  AWS_SESSION_TOKEN=run.secret("session-token-value-1"))
     assert result.code == 0, result.err
@@ -113,7 +115,7 @@ def test_temporary_environment_credentials_warn(run: ScriptRunner, kube: FakeKub
     assert set(storage_secret(kube)) == STATIC_KEYS
 
 
-def test_shared_credentials_file(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_shared_credentials_file(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
     secret = run.secret("shared-file-secret-987")
     credentials = tmp_path / "credentials"
     credentials.write_text(f"[default]\naws_access_key_id=AKIASHAREDFILE000001\naws_secret_access_key={secret}\n")
@@ -123,7 +125,7 @@ def test_shared_credentials_file(run: ScriptRunner, kube: FakeKubeServer, tmp_pa
     assert storage_secret(kube)["access_key_id"] == "AKIASHAREDFILE000001"
 
 
-def test_web_identity_writes_sts_form(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer,
+def test_web_identity_writes_sts_form(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness,
                                       tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text(run.secret("eyJhbGciOiJSUzI1NiJ9.web-identity-token.signature"))
@@ -135,7 +137,7 @@ def test_web_identity_writes_sts_form(cb: ModuleType, run: ScriptRunner, kube: F
     assert storage_secret(kube) == {"bucket": expected_bucket(cb, kube), "region": "us-east-2", "role_arn": role}
 
 
-def test_assume_role_profile_writes_sts_form(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_assume_role_profile_writes_sts_form(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.write_text(
         "[profile base]\naws_access_key_id=AKIABASEPROFILE00001\n"
@@ -150,7 +152,7 @@ def test_assume_role_profile_writes_sts_form(run: ScriptRunner, kube: FakeKubeSe
     assert values["role_arn"] == "arn:aws:iam::123456789012:role/TempoAssumed"
 
 
-def test_missing_credentials(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_missing_credentials(run: ScriptRunner, kube: ClusterHarness) -> None:
     result = run()
     assert result.code == 1
     assert result.out == ""
@@ -158,7 +160,7 @@ def test_missing_credentials(run: ScriptRunner, kube: FakeKubeServer) -> None:
         "create_bucket.py: error: no AWS credentials found: tried $CLUSTER_PROFILE_DIR/.awscred "
         "(CLUSTER_PROFILE_DIR is not set), the secret kube-system/aws-creds, and boto3's default chain "
         "(environment variables, shared config and credentials files, web identity/IRSA)\n")
-    assert kube.state.secret_values(TEST_NAMESPACE, "s3-secret") is None
+    assert kube.secret_values(TEST_NAMESPACE, "s3-secret") is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def fill_versioned_bucket(bucket: str, region: str = "us-east-2") -> int:
     return 4  # two versions of a, one version of b, one delete marker of b
 
 
-def test_existing_bucket_with_versions_is_replaced(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_existing_bucket_with_versions_is_replaced(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness) -> None:
     bucket = expected_bucket(cb, kube)
     entries = fill_versioned_bucket(bucket)
     put_aws_creds(run, kube)
@@ -194,7 +196,7 @@ def test_existing_bucket_with_versions_is_replaced(cb: ModuleType, run: ScriptRu
 
 @pytest.mark.parametrize(("region", "location"), [("us-east-1", None), ("us-east-2", "us-east-2"),
                                                   ("eu-west-1", "eu-west-1")])
-def test_bucket_region(run: ScriptRunner, kube: FakeKubeServer, region: str, location: str | None) -> None:
+def test_bucket_region(run: ScriptRunner, kube: ClusterHarness, region: str, location: str | None) -> None:
     put_aws_creds(run, kube)
     result = run(AWS_REGION=region, BUCKET_NAME="tempo-region-test")
     assert result.code == 0, result.err
@@ -203,7 +205,7 @@ def test_bucket_region(run: ScriptRunner, kube: FakeKubeServer, region: str, loc
     assert storage_secret(kube)["endpoint"] == f"https://s3.{region}.amazonaws.com"
 
 
-def test_bucket_configuration(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_bucket_configuration(run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     assert run(BUCKET_NAME="tempo-config-test").code == 0
     s3 = s3_client()
@@ -219,7 +221,7 @@ def test_bucket_configuration(run: ScriptRunner, kube: FakeKubeServer) -> None:
         s3.get_bucket_lifecycle_configuration(Bucket="tempo-config-test")
 
 
-def test_lifecycle_tiering_switch(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_lifecycle_tiering_switch(run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     result = run(BUCKET_NAME="tempo-tiering-test", S3_LIFECYCLE_TIERING="yes")
     assert result.code == 0, result.err
@@ -229,7 +231,7 @@ def test_lifecycle_tiering_switch(run: ScriptRunner, kube: FakeKubeServer) -> No
     assert rules[0]["Status"] == "Enabled"
 
 
-def test_invalid_bucket_name(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_invalid_bucket_name(run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     result = run(BUCKET_NAME="Tempo_Traces")
     assert result.code == 1
@@ -259,7 +261,7 @@ def allow(*actions: str) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
 
 
-def test_access_denied_on_head_bucket(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_access_denied_on_head_bucket(run: ScriptRunner, kube: ClusterHarness) -> None:
     from moto.core import enable_iam_authentication
 
     key_id, secret = iam_user(None)
@@ -271,7 +273,7 @@ def test_access_denied_on_head_bucket(run: ScriptRunner, kube: FakeKubeServer) -
     assert result.err.count("\n") == 1
 
 
-def test_access_denied_on_create_bucket(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_access_denied_on_create_bucket(run: ScriptRunner, kube: ClusterHarness) -> None:
     from moto.core import enable_iam_authentication
 
     # AWS authorises HeadBucket with s3:ListBucket; moto checks an action it names s3:HeadBucket.
@@ -285,7 +287,7 @@ def test_access_denied_on_create_bucket(run: ScriptRunner, kube: FakeKubeServer)
     assert bucket_names() == []
 
 
-def test_unknown_access_key(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_unknown_access_key(run: ScriptRunner, kube: ClusterHarness) -> None:
     from moto.core import enable_iam_authentication
 
     put_aws_creds(run, kube, "AKIANOSUCHKEY0000001", "no-such-secret-0000")
@@ -309,7 +311,7 @@ def stubbed_s3(cb: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Any:
     return stubber
 
 
-def test_bucket_owned_by_another_account(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer,
+def test_bucket_owned_by_another_account(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # moto keeps one bucket namespace without owners, so AWS's answers are scripted here: the name is
     # free at HeadBucket time and taken by someone else at CreateBucket time.
@@ -324,7 +326,7 @@ def test_bucket_owned_by_another_account(cb: ModuleType, run: ScriptRunner, kube
     stubber.assert_no_pending_responses()
 
 
-def test_create_retries_operation_aborted(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer,
+def test_create_retries_operation_aborted(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     sleeps: list[float] = []
     monkeypatch.setattr(cb.time, "sleep", sleeps.append)
@@ -347,9 +349,9 @@ def test_create_retries_operation_aborted(cb: ModuleType, run: ScriptRunner, kub
 # The storage secret in the cluster
 
 
-def test_existing_secret_is_replaced_with_exact_keys(run: ScriptRunner, kube: FakeKubeServer,
+def test_existing_secret_is_replaced_with_exact_keys(run: ScriptRunner, kube: ClusterHarness,
                                                      tmp_path: Path) -> None:
-    kube.state.put_secret(TEST_NAMESPACE, "s3-secret", {"bucket": "old", "endpoint": "https://old",
+    kube.put_secret(TEST_NAMESPACE, "s3-secret", {"bucket": "old", "endpoint": "https://old",
                                                         "access_key_id": "OLD", "access_key_secret": "old",
                                                         "insecure": "true"})
     token = tmp_path / "token"
@@ -360,34 +362,31 @@ def test_existing_secret_is_replaced_with_exact_keys(run: ScriptRunner, kube: Fa
     assert set(storage_secret(kube)) == STS_KEYS
 
 
-def test_existing_secret_of_another_type_is_recreated(run: ScriptRunner, kube: FakeKubeServer) -> None:
-    kube.state.put_secret(TEST_NAMESPACE, "s3-secret", {"token": "x"}, type_="kubernetes.io/service-account-token")
+def test_existing_secret_of_another_type_is_recreated(run: ScriptRunner, kube: ClusterHarness) -> None:
+    kube.put_secret(TEST_NAMESPACE, "s3-secret", {"token": "x"}, type_="kubernetes.io/service-account-token")
     put_aws_creds(run, kube)
     result = run()
     assert result.code == 0, result.err
-    assert kube.state.secrets[(TEST_NAMESPACE, "s3-secret")]["type"] == "Opaque"
+    assert kube.secret_type(TEST_NAMESPACE, "s3-secret") == "Opaque"
     assert set(storage_secret(kube)) == STATIC_KEYS
 
 
-def test_secret_name_setting(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_secret_name_setting(run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     assert run(SECRET_NAME="tempo-storage").code == 0
     assert set(storage_secret(kube, "tempo-storage")) == STATIC_KEYS
 
 
-def test_namespace_from_kubeconfig_context(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer,
+def test_namespace_from_kubeconfig_context(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness,
                                            tmp_path: Path) -> None:
-    import yaml
-
     put_aws_creds(run, kube)
-    config = tmp_path / "context-kubeconfig"
-    config.write_text(yaml.safe_dump(kubeconfig(kube.url, kube.state.token, namespace=TEST_NAMESPACE)))
+    config = variant_kubeconfig(kube, tmp_path / "context-kubeconfig", namespace=TEST_NAMESPACE)
     result = run(KUBECONFIG=str(config), NAMESPACE="")
     assert result.code == 0, result.err
     assert set(storage_secret(kube)) == STATIC_KEYS
 
 
-def test_missing_namespace(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_missing_namespace(run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     result = run(NAMESPACE="not-there", BUCKET_NAME="tempo-ns-test")
     assert result.code == 1
@@ -395,25 +394,22 @@ def test_missing_namespace(run: ScriptRunner, kube: FakeKubeServer) -> None:
                           'namespaces "not-there" not found\n')
 
 
-def test_forbidden_secret_write(run: ScriptRunner, kube: FakeKubeServer) -> None:
-    kube.state.forbidden.add(("POST", f"/api/v1/namespaces/{TEST_NAMESPACE}/secrets"))
-    put_aws_creds(run, kube)
-    result = run(BUCKET_NAME="tempo-forbidden")
+def test_forbidden_secret_write(fake_run: ScriptRunner, fake_kube: FakeKubeServer) -> None:
+    fake_kube.forbid("POST", f"/api/v1/namespaces/{TEST_NAMESPACE}/secrets")
+    put_aws_creds(fake_run, fake_kube)
+    result = fake_run(BUCKET_NAME="tempo-forbidden")
     assert result.code == 1
     assert result.err == (f"create_bucket.py: error: create secret {TEST_NAMESPACE}/s3-secret: forbidden: "
                           f"POST /api/v1/namespaces/{TEST_NAMESPACE}/secrets is forbidden\n")
 
 
-def test_cluster_unreachable(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_cluster_unreachable(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
     import socket
-
-    import yaml
 
     with socket.socket() as probe:  # a port that nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = tmp_path / "unreachable"
-    config.write_text(yaml.safe_dump(kubeconfig(f"http://127.0.0.1:{port}", "token")))
+    config = variant_kubeconfig(kube, tmp_path / "unreachable", server=f"http://127.0.0.1:{port}")
     result = run(KUBECONFIG=str(config))
     assert result.code == 1
     assert result.err.startswith(f"create_bucket.py: error: cannot reach the Kubernetes API server at "
@@ -421,18 +417,15 @@ def test_cluster_unreachable(run: ScriptRunner, kube: FakeKubeServer, tmp_path: 
     assert result.err.count("\n") == 1
 
 
-def test_cluster_rejects_token(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
-    import yaml
-
-    config = tmp_path / "bad-token"
-    config.write_text(yaml.safe_dump(kubeconfig(kube.url, "wrong-token")))
+def test_cluster_rejects_token(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
+    config = variant_kubeconfig(kube, tmp_path / "bad-token", token="wrong-token")
     result = run(KUBECONFIG=str(config))
     assert result.code == 1
     assert result.err == (f"create_bucket.py: error: get namespace kube-system: unauthorized: the kubeconfig "
                           f"credentials were rejected by {kube.url}\n")
 
 
-def test_kubeconfig_missing(run: ScriptRunner, kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_kubeconfig_missing(run: ScriptRunner, kube: ClusterHarness, tmp_path: Path) -> None:
     result = run(KUBECONFIG=str(tmp_path / "no-such-kubeconfig"))
     assert result.code == 1
     assert result.err.startswith(f"create_bucket.py: error: cannot load the kubeconfig {tmp_path}/no-such-kubeconfig")
@@ -442,7 +435,7 @@ def test_kubeconfig_missing(run: ScriptRunner, kube: FakeKubeServer, tmp_path: P
 # Delete mode
 
 
-def test_delete_mode_removes_versioned_bucket(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_delete_mode_removes_versioned_bucket(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness) -> None:
     bucket = expected_bucket(cb, kube)
     entries = fill_versioned_bucket(bucket)
     put_aws_creds(run, kube)
@@ -452,7 +445,7 @@ def test_delete_mode_removes_versioned_bucket(cb: ModuleType, run: ScriptRunner,
     assert bucket_names() == []
 
 
-def test_create_then_delete(run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_create_then_delete(run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     assert run().code == 0
     assert len(bucket_names()) == 1
@@ -461,14 +454,14 @@ def test_create_then_delete(run: ScriptRunner, kube: FakeKubeServer) -> None:
     assert bucket_names() == []
 
 
-def test_delete_missing_bucket_is_not_an_error(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_delete_missing_bucket_is_not_an_error(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness) -> None:
     put_aws_creds(run, kube)
     result = run("delete")
     assert result.code == 0, result.err
     assert result.out == f"bucket {expected_bucket(cb, kube)}: does not exist, nothing to delete\n"
 
 
-def test_delete_skipped_when_chainsaw_skips_delete(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer) -> None:
+def test_delete_skipped_when_chainsaw_skips_delete(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness) -> None:
     bucket = expected_bucket(cb, kube)
     fill_versioned_bucket(bucket)
     result = run("delete", CHAINSAW_SKIP_DELETE="true")  # no credentials needed to keep a bucket
@@ -477,7 +470,7 @@ def test_delete_skipped_when_chainsaw_skips_delete(cb: ModuleType, run: ScriptRu
     assert bucket_names() == [bucket]
 
 
-def test_unexpected_error_is_one_redacted_line(cb: ModuleType, run: ScriptRunner, kube: FakeKubeServer,
+def test_unexpected_error_is_one_redacted_line(cb: ModuleType, run: ScriptRunner, kube: ClusterHarness,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     secret = put_aws_creds(run, kube)
 

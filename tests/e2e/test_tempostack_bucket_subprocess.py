@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
+from clusters import ClusterHarness
 from conftest import SCENARIO, SCRIPT, TEST_NAMESPACE, assert_no_secret
-from kube_fake import FakeKubeServer
 
 KEY_ID = "AKIASUBPROCESS000001"
 SECRET = "subprocess-secret-key-5f2b9c"
@@ -72,7 +72,7 @@ def scenario_scripts() -> tuple[str, str]:
     return step["try"][0]["script"]["content"], step["cleanup"][0]["script"]["content"]
 
 
-def run_script(kube: FakeKubeServer, tmp_path: Path, endpoint: str, *args: str, shell: str = "",
+def run_script(kube: ClusterHarness, tmp_path: Path, endpoint: str, *args: str, shell: str = "",
                **extra: str) -> Result:
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -95,18 +95,16 @@ def run_script(kube: FakeKubeServer, tmp_path: Path, endpoint: str, *args: str, 
 
 
 @pytest.fixture
-def kube(tmp_path: Path) -> Iterator[FakeKubeServer]:
-    with FakeKubeServer(tmp_path) as server:
-        server.state.add_namespace(TEST_NAMESPACE)
-        server.state.put_secret("kube-system", "aws-creds", {"aws_access_key_id": KEY_ID, "aws_secret_access_key": SECRET})
-        yield server
+def kube(kube: ClusterHarness) -> ClusterHarness:
+    kube.put_secret("kube-system", "aws-creds", {"aws_access_key_id": KEY_ID, "aws_secret_access_key": SECRET})
+    return kube
 
 
-def test_create_and_delete_against_local_s3(kube: FakeKubeServer, tmp_path: Path, endpoint: str) -> None:
+def test_create_and_delete_against_local_s3(kube: ClusterHarness, tmp_path: Path, endpoint: str) -> None:
     create, delete = scenario_scripts()
     created = run_script(kube, tmp_path, endpoint, shell=create)
     assert created.code == 0, created.err
-    values = kube.state.secret_values(TEST_NAMESPACE, "s3-secret")
+    values = kube.secret_values(TEST_NAMESPACE, "s3-secret")
     assert values is not None
     bucket = values.pop("bucket")
     assert values == {"endpoint": endpoint, "access_key_id": KEY_ID, "access_key_secret": SECRET}
@@ -119,11 +117,11 @@ def test_create_and_delete_against_local_s3(kube: FakeKubeServer, tmp_path: Path
     assert s3.list_buckets()["Buckets"] == []
 
 
-def test_access_denied_against_local_s3(kube: FakeKubeServer, tmp_path: Path, endpoint: str) -> None:
+def test_access_denied_against_local_s3(kube: ClusterHarness, tmp_path: Path, endpoint: str) -> None:
     iam = admin("iam", endpoint)
     iam.create_user(UserName="ci")
     key = iam.create_access_key(UserName="ci")["AccessKey"]
-    kube.state.put_secret("kube-system", "aws-creds", {"aws_access_key_id": key["AccessKeyId"],
+    kube.put_secret("kube-system", "aws-creds", {"aws_access_key_id": key["AccessKeyId"],
                                                        "aws_secret_access_key": key["SecretAccessKey"]})
     moto_api(endpoint, "reset-auth", b"0")  # from now on moto enforces IAM
     result = run_script(kube, tmp_path, endpoint)
@@ -134,7 +132,7 @@ def test_access_denied_against_local_s3(kube: FakeKubeServer, tmp_path: Path, en
     assert result.err.count("\n") == 1
 
 
-def test_unreachable_s3_endpoint(kube: FakeKubeServer, tmp_path: Path) -> None:
+def test_unreachable_s3_endpoint(kube: ClusterHarness, tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
@@ -144,8 +142,8 @@ def test_unreachable_s3_endpoint(kube: FakeKubeServer, tmp_path: Path) -> None:
     assert result.err.count("\n") == 1
 
 
-def test_missing_credentials_subprocess(kube: FakeKubeServer, tmp_path: Path, endpoint: str) -> None:
-    del kube.state.secrets[("kube-system", "aws-creds")]
+def test_missing_credentials_subprocess(kube: ClusterHarness, tmp_path: Path, endpoint: str) -> None:
+    kube.delete_secret("kube-system", "aws-creds")
     result = run_script(kube, tmp_path, endpoint)
     assert result.code == 1
     assert result.out == ""
@@ -153,7 +151,7 @@ def test_missing_credentials_subprocess(kube: FakeKubeServer, tmp_path: Path, en
     assert result.err.count("\n") == 1
 
 
-def test_skip_delete_subprocess(kube: FakeKubeServer, tmp_path: Path, endpoint: str) -> None:
+def test_skip_delete_subprocess(kube: ClusterHarness, tmp_path: Path, endpoint: str) -> None:
     assert run_script(kube, tmp_path, endpoint).code == 0
     kept = run_script(kube, tmp_path, endpoint, "delete", CHAINSAW_SKIP_DELETE="1")
     assert kept.code == 0
