@@ -80,7 +80,7 @@ def load_step_template(path: str | Path, compiler: str = "jp") -> list[StepTempl
     documents = read_documents(path)
     templates = [parse_step_template(document, compiler) for document in documents]
     if not templates:
-        raise LoadError(f"found no step template in {path}")
+        raise LoadError("found no step template", path)
     return templates
 
 
