@@ -109,8 +109,8 @@ def test_v1alpha2_report_defaults(write: Writer) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", "found no configuration"),
-    ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec: {}\n---\n"
-     "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nspec: {}\n", "found multiple configurations (2)"),
+    (("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec: {}\n---\n"
+     "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nspec: {}\n"), "found multiple configurations (2)"),
     ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nspec: {steps: []}\n",
      "type not supported chainsaw.kyverno.io/v1alpha1, Kind=Test"),
     ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  execution: {parallel: 0}\n",
@@ -119,8 +119,8 @@ def test_v1alpha2_report_defaults(write: Writer) -> None:
      'c.yaml:4: spec.timeouts.apply: invalid duration "soon"'),
     ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  failFast: true\n",
      'c.yaml:4: spec.failFast: unknown field "failFast"'),
-    ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  namespace:\n"
-     "    template: {metadata: {name: '(foo[)'}}\n",
+    (("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  namespace:\n"
+     "    template: {metadata: {name: '(foo[)'}}\n"),
      'c.yaml:5: spec.namespace.template.metadata.name: invalid expression "(foo[)"'),
 ])
 def test_bad_configurations(write: Writer, text: str, message: str) -> None:

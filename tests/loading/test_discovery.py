@@ -128,7 +128,7 @@ def test_label_selector(write: Writer, tmp_path: Path, selector: list[str] | Non
 def test_sharding(total: int, count: int, shards: list[list[int]]) -> None:
     items = list(range(total))
     assert [shard(items, index, count) for index in range(count)] == shards
-    assert sum(shards, []) == items
+    assert [item for part in shards for item in part] == items
 
 
 def test_sharding_is_off_without_a_count_or_with_an_index_out_of_range() -> None:
