@@ -215,7 +215,6 @@ class KubernetesCluster:
     def __init__(self, api_client: Any, context_namespace: str = "default") -> None:
         from kubernetes import client
 
-        self._api_client = api_client
         self._core = client.CoreV1Api(api_client)
         self._context_namespace = context_namespace
         self.server = str(api_client.configuration.host)
