@@ -59,5 +59,5 @@ def _version(document: Document) -> str:
     data = document.data
     api_version = data.get("apiVersion") if isinstance(data, dict) else None
     if not isinstance(api_version, str) or not api_version:
-        raise document.error("apiVersion is missing or not a string", ["apiVersion"])
+        raise document.error("apiVersion is missing or not a string")
     return api_version.rpartition("/")[2]
