@@ -32,11 +32,11 @@ from chainsaw_py.util.goformat import (
 )
 
 __all__ = [
+    "NO_EXPECTATION",
     "AssertionHardError",
     "ErrorType",
     "FieldError",
     "FieldPath",
-    "NO_EXPECTATION",
     "expected_value_detail",
     "format_bad_value",
 ]

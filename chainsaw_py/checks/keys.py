@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["KeyExpression", "parse_key", "DEFAULT_ENGINE"]
+__all__ = ["DEFAULT_ENGINE", "KeyExpression", "parse_key"]
 
 DEFAULT_ENGINE = "default"
 """The engine of an ``(expr)`` with no prefix: the tree's default compiler."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from chainsaw_py.util.goformat import go_kind
 
-__all__ = ["IncomparableError", "match", "equal"]
+__all__ = ["IncomparableError", "equal", "match"]
 
 
 class IncomparableError(Exception):

@@ -23,8 +23,8 @@ __all__ = [
     "redact_secret_pair",
 ]
 
-REDACTED = "<redacted>"
-REDACTED_DIFFERENT = "<redacted: differs>"
+REDACTED = "(redacted)"
+REDACTED_DIFFERENT = "(redacted, differs)"
 
 _SECRET_FIELDS = ("data", "stringData")
 _PUBLIC_ROOTS = ("apiVersion", "kind", "metadata", "type", "immutable")

@@ -87,8 +87,8 @@ CASES: list[Case] = [
         {"name": "nginx", "image": "nginx:1.26"}, {}]}}}}, DEPLOYMENT,
          ['spec.template.spec.containers[0].image: Invalid value: "nginx:1.25": Expected value: "nginx:1.26"']),
     Case("list lengths must be equal", {"status": {"conditions": [{"type": "Available"}]}}, DEPLOYMENT,
-         ['status.conditions: Invalid value: [{"status":"True","type":"Available"},{"status":"False",'
-          '"type":"Progressing"}]: lengths of slices don\'t match']),
+         [('status.conditions: Invalid value: [{"status":"True","type":"Available"},{"status":"False",'
+          '"type":"Progressing"}]: lengths of slices don\'t match')]),
     Case("null list", {"items": [1]}, {"items": None}, ["items: Invalid value: null: value is null"]),
     Case("non-list actual is a hard error", {"metadata": {"name": ["web"]}}, DEPLOYMENT,
          hard='metadata.name: Invalid value: "web": expected a slice'),
@@ -124,8 +124,8 @@ CASES: list[Case] = [
     Case("expression value giving a map: subset match", {"metadata": {"labels": "({app: 'web'})"}}, DEPLOYMENT),
     Case("expression value giving a map: mismatch uses %#v",
          {"metadata": {"labels": "({app: 'api'})"}}, DEPLOYMENT,
-         ['metadata.labels: Invalid value: {"app":"web","tier":"front"}: '
-          'Expected value: map[string]interface {}{"app":"api"}']),
+         [('metadata.labels: Invalid value: {"app":"web","tier":"front"}: '
+          'Expected value: map[string]interface {}{"app":"api"}')]),
     Case("expression value giving a list: mismatch uses %#v", {"a": "([`1`, 'x'])"}, {"a": [1, "y"]},
          ['a: Invalid value: [1,"y"]: Expected value: []interface {}{1, "x"}']),
     Case("expression value giving null", {"a": "(missing)"}, {"a": 1}, ["a: Invalid value: 1: Expected value: <nil>"]),
