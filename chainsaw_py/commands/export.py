@@ -1,4 +1,4 @@
-"""``chainsaw-py export schemas DIR``: write chainsaw_py's JSON schemas (``<kind>-chainsaw-<version>.json``)."""
+"""``chainsaw-py export schemas DIR``: write the JSON schemas (``<kind>-chainsaw-<version>.json``)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ def register(subparsers: Any) -> None:
                                    description="Export chainsaw_py's resources.")
     commands = parser.add_subparsers(dest="export_command", metavar="COMMAND")
     schemas = commands.add_parser("schemas", help="Export JSON schemas",
-                                  description="Write the JSON schemas of Test, StepTemplate and Configuration "
-                                              "to DIR (created if missing).")
+                                  description="Write the JSON schemas of Test, StepTemplate and "
+                                              "Configuration to DIR (created if missing).")
     schemas.add_argument("dir", metavar="DIR", help="output directory")
     schemas.set_defaults(handler=run_schemas)
     parser.set_defaults(handler=lambda _args: _usage(parser))

@@ -69,9 +69,12 @@ def _configuration(document: Document) -> Configuration:
 
 
 def convert_v1alpha1_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """A v1alpha1 ``spec`` as the equivalent v1alpha2 ``spec`` (``Convert_v1alpha1_ConfigurationSpec_...``)."""
+    """A v1alpha1 ``spec`` as the equivalent v1alpha2 ``spec`` (Chainsaw's ``pkg/apis/conversion``)."""
     return {
-        "cleanup": {"skipDelete": spec.get("skipDelete"), "delayBeforeCleanup": spec.get("delayBeforeCleanup")},
+        "cleanup": {
+            "skipDelete": spec.get("skipDelete"),
+            "delayBeforeCleanup": spec.get("delayBeforeCleanup"),
+        },
         "clusters": spec.get("clusters"),
         "deletion": {"propagation": spec.get("deletionPropagationPolicy")},
         "discovery": {

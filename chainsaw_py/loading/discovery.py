@@ -50,7 +50,8 @@ class StepFiles:
 
 
 def discover_tests(paths: Sequence[str | Path] = (), test_file: str = "chainsaw-test",
-                   selector: Sequence[str] | None = None, default_compiler: str = "jp") -> list[DiscoveredTest]:
+                   selector: Sequence[str] | None = None, default_compiler: str = "jp",
+                   ) -> list[DiscoveredTest]:
     """Find and load the tests under ``paths`` (default ``.``), in Chainsaw's order.
 
     ``selector`` is a list of label selectors joined with ``,`` (repeated ``--selector`` flags).
@@ -167,7 +168,7 @@ def _selector(selector: Sequence[str] | None) -> Selector | None:
 
 
 def shard(tests: Sequence[T], index: int, count: int) -> list[T]:
-    """The tests of shard ``index`` out of ``count`` (all of them when ``count`` <= 0 or ``index`` >= ``count``).
+    """The tests of shard ``index`` of ``count`` (all of them when ``count`` <= 0 or ``index`` >= ``count``).
 
     As Chainsaw: shard length ``len/count`` as a float, slice ``[int(len*i), int(len*(i+1)))``, and the
     last shard takes the rest.

@@ -26,7 +26,8 @@ def lint_text(kind: str, text: str, extension: str | None, name: str) -> list[st
     load_schema(_KINDS[kind], version)
     errors = schema_errors(document, _KINDS[kind], version)
     if not errors:
-        errors = (test_expression_errors(document) if kind == "test" else configuration_expression_errors(document))
+        check = test_expression_errors if kind == "test" else configuration_expression_errors
+        errors = check(document)
     return [str(error) for error in sort_errors(errors)]
 
 

@@ -18,14 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.loading.patterns import BINDING_NAME_PATTERN, COMPILERS, DURATION_PATTERN, FORMAT_PATTERN
+
 Schema = dict[str, Any]
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 GROUP = "chainsaw.kyverno.io"
-COMPILERS = ["jp", "cel", "jsonpath"]
-DURATION_PATTERN = r"^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$"
-BINDING_NAME_PATTERN = r"^(?:[A-Za-z0-9_]+|\(.+\))$"
-FORMAT_PATTERN = r"^(?:json|yaml|\(.+\))$"
 PROPAGATION_POLICIES = ["Orphan", "Background", "Foreground"]
 REPORT_FORMATS = ["JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION"]
 
@@ -63,7 +61,8 @@ def integer(description: str = "", **extra: Any) -> Schema:
 
 
 def array(items: Schema, description: str = "", nullable: bool = True, **extra: Any) -> Schema:
-    return _describe({"type": ["array", "null"] if nullable else "array", "items": items, **extra}, description)
+    schema = {"type": ["array", "null"] if nullable else "array", "items": items, **extra}
+    return _describe(schema, description)
 
 
 def anything(description: str) -> Schema:

@@ -36,7 +36,8 @@ def test_expression_errors(document: Document, default_compiler: str = "jp") -> 
     path: Path_ = ("spec",)
     checker.bindings(spec.get("bindings"), (*path, "bindings"), compiler)
     for index, scenario in enumerate(_list(spec.get("scenarios"))):
-        checker.bindings(_mapping(scenario).get("bindings"), (*path, "scenarios", index, "bindings"), compiler)
+        scenario_bindings = _mapping(scenario).get("bindings")
+        checker.bindings(scenario_bindings, (*path, "scenarios", index, "bindings"), compiler)
     checker.field(spec.get("cluster"), (*path, "cluster"), compiler)
     checker.projection(spec.get("namespaceTemplate"), (*path, "namespaceTemplate"),
                        spec.get("namespaceTemplateCompiler") or compiler)
@@ -111,10 +112,10 @@ class _Checker:
             for index, child in enumerate(value):
                 self.tree(child, (*path, index), compiler)
         elif isinstance(value, str):
-            if _FOREACH.match(value):
-                self.report(path, f"invalid value {_quote(value)}: foreach is not supported in scalar projections")
-            elif _BINDING.search(value):
-                self.report(path, f"invalid value {_quote(value)}: binding is not supported in scalar projections")
+            if _FOREACH.match(value) or _BINDING.search(value):
+                feature = "foreach" if _FOREACH.match(value) else "binding"
+                message = f"{feature} is not supported in scalar projections"
+                self.report(path, f"invalid value {_quote(value)}: {message}")
             else:
                 self.field(value, path, compiler)
 
@@ -122,7 +123,8 @@ class _Checker:
         for index, binding in enumerate(_list(bindings)):
             binding = _mapping(binding)
             self.field(binding.get("name"), (*path, index, "name"), compiler)
-            self.projection(binding.get("value"), (*path, index, "value"), binding.get("compiler") or compiler)
+            value_compiler = binding.get("compiler") or compiler
+            self.projection(binding.get("value"), (*path, index, "value"), value_compiler)
             if "match" in binding:
                 self.tree(binding.get("match"), (*path, index, "match"), compiler)
 
@@ -166,8 +168,9 @@ class _Checker:
             self.field(reference.get(name), (*path, "ref", name), compiler)
         wait_for = _mapping(action.get("for"))
         for condition in ("condition", "jsonPath"):
+            fields = _mapping(wait_for.get(condition))
             for name in ("name", "path", "value"):
-                self.field(_mapping(wait_for.get(condition)).get(name), (*path, "for", condition, name), compiler)
+                self.field(fields.get(name), (*path, "for", condition, name), compiler)
 
 
 def _key_statement(key: str) -> str:

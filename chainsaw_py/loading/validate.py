@@ -15,12 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading.schema_source import (
-    BINDING_NAME_PATTERN,
-    DURATION_PATTERN,
-    FORMAT_PATTERN,
-    TRY_OPERATIONS,
-)
+from chainsaw_py.loading.patterns import BINDING_NAME_PATTERN, DURATION_PATTERN, FORMAT_PATTERN
 from chainsaw_py.loading.yaml import Document, PathPart
 
 if TYPE_CHECKING:
@@ -29,6 +24,8 @@ if TYPE_CHECKING:
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
+_TRY_OPERATIONS = frozenset(("apply", "assert", "create", "error", "patch", "proxy", "update"))
+"""Operations allowed in ``try`` but not in ``catch``/``finally``/``cleanup``."""
 _TYPE_NAMES = {"string": "a string", "object": "an object", "array": "a list", "boolean": "a boolean",
                "integer": "an integer", "number": "a number", "null": "null"}
 _PATTERN_MESSAGES = {
@@ -74,7 +71,8 @@ def validate_document(document: Document, kind: str, version: str) -> None:
 def schema_errors(document: Document, kind: str, version: str) -> list[LoadError]:
     """Every schema violation of ``document``, one ``LoadError`` each, in document order."""
     raw = list(_validator(kind, version).iter_errors(document.data))
-    extra_field_paths = {tuple(error.absolute_path) for error in raw if error.validator == "additionalProperties"}
+    extra_field_paths = {tuple(error.absolute_path) for error in raw
+                         if error.validator == "additionalProperties"}
     unknown_operation_paths = {tuple(error.absolute_path) for error in raw if _is_operation_one_of(error)
                                and not _present_operations(error)} & extra_field_paths
     found: dict[tuple[tuple[PathPart, ...], str], LoadError] = {}
@@ -137,7 +135,7 @@ def _unknown_field_message(error: ValidationError, name: str, is_operation: bool
     if is_operation:
         kinds = _operation_kinds(error.schema)
         listed = ", ".join(kinds)
-        if name in TRY_OPERATIONS:
+        if name in _TRY_OPERATIONS:
             return f'operation "{name}" is not allowed in catch, finally or cleanup: expected one of {listed}'
         return f'unknown operation "{name}": expected one of {listed}{_did_you_mean(name, kinds)}'
     hint = _did_you_mean(name, allowed)

@@ -189,10 +189,12 @@ class _Parser:
         if last is None:
             raise StrvalsError("error parsing index: EOF")
         if not _DECIMAL.fullmatch(text):
-            raise StrvalsError(f'error parsing index: strconv.Atoi: parsing {_go_quote(text)}: invalid syntax')
+            raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {_go_quote(text)}: "
+                               "invalid syntax")
         index = int(text)
         if not -(2**63) <= index < 2**63:
-            raise StrvalsError(f'error parsing index: strconv.Atoi: parsing {_go_quote(text)}: value out of range')
+            raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {_go_quote(text)}: "
+                               "value out of range")
         return index
 
     def list_item(self, items: list[Any], index: int, level: int) -> list[Any]:

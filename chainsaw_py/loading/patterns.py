@@ -1,0 +1,15 @@
+"""Patterns and value lists shared by the schemas (``schema_source``) and their error messages (``validate``)."""
+
+from __future__ import annotations
+
+COMPILERS = ["jp", "cel", "jsonpath"]
+"""Accepted compiler values; ``jsonpath`` is a chainsaw_py extension."""
+
+DURATION_PATTERN = r"^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$"
+"""A Go duration, as ``time.ParseDuration`` accepts it."""
+
+BINDING_NAME_PATTERN = r"^(?:[A-Za-z0-9_]+|\(.+\))$"
+"""Chainsaw's binding-name rule ``^(?:\\w+|\\(.+\\))$`` with Go's ASCII ``\\w``."""
+
+FORMAT_PATTERN = r"^(?:json|yaml|\(.+\))$"
+"""Output formats of get/events/wait."""
