@@ -18,7 +18,8 @@ root (a nil path) as ``<nil>``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import Enum
 from typing import Any
 
@@ -121,7 +122,7 @@ class FieldError:
     field: str
     bad_value: Any = None
     detail: str = ""
-    expected: Any = field(default=NO_EXPECTATION, compare=False)
+    expected: Any = dataclass_field(default=NO_EXPECTATION, compare=False)
 
     @classmethod
     def invalid(cls, path: FieldPath, value: Any, detail: str) -> FieldError:

@@ -258,3 +258,33 @@ def test_tree_is_not_modified() -> None:
     snapshot = repr(tree)
     assert_tree(tree, {"items": [{"a": [1, {"b": 2}]}]})
     assert repr(tree) == snapshot
+
+
+ENGINES: list[tuple[str, Any, Any, str, list[str]]] = [
+    ("cel key", {"(cel; object.spec.replicas)": 2}, DEPLOYMENT, "jp", []),
+    ("cel key mismatch keeps the key verbatim", {"(cel; object.spec.replicas)": 3}, DEPLOYMENT, "jp",
+     ["(cel; object.spec.replicas): Invalid value: 2: Expected value: 3"]),
+    ("cel bindings.resolve", {"spec": {"replicas": '(cel; bindings.resolve("n"))'}}, DEPLOYMENT, "jp",
+     ["spec.replicas: Invalid value: 2: Expected value: 5"]),
+    ("cel as the default compiler", {"(object.spec.replicas > 1)": True, "spec": {"replicas": "(object)"}},
+     DEPLOYMENT, "cel", []),
+    ("jp forced under a cel default", {"(jp; spec.replicas)": 2}, DEPLOYMENT, "cel", []),
+    ("jsonpath key (chainsaw_py extension)", {"(jsonpath; $.spec.replicas)": 3}, DEPLOYMENT, "jp",
+     ["(jsonpath; $.spec.replicas): Invalid value: 2: Expected value: 3"]),
+    ("jsonpath key with several matches gives a list",
+     {"(jsonpath; $.spec.template.spec.containers[*].name)": ["nginx", "envoy"]}, DEPLOYMENT, "jp",
+     ['(jsonpath; $.spec.template.spec.containers[*].name)[1]: Invalid value: "sidecar": Expected value: "envoy"']),
+    ("jsonpath as the default compiler", {"($.metadata.name)": "web"}, DEPLOYMENT, "jsonpath", []),
+]
+
+
+@pytest.mark.parametrize(("name", "tree", "value", "compiler", "errors"), ENGINES, ids=[e[0] for e in ENGINES])
+def test_engines(name: str, tree: Any, value: Any, compiler: str, errors: list[str]) -> None:
+    found = assert_tree(tree, value, _bindings({"n": 5}), compiler)
+    assert [str(error) for error in found] == errors
+
+
+def test_cel_evaluation_error_is_hard() -> None:
+    with pytest.raises(AssertionHardError) as raised:
+        assert_tree({"(cel; object.missing.field)": 1}, {}, compiler="jp")
+    assert str(raised.value).startswith("(cel; object.missing.field): Internal error: ")
