@@ -1,0 +1,138 @@
+"""CEL as Chainsaw evaluates it (``compiler: cel`` or ``(cel; ...)``), on the
+``common-expression-language`` package (Rust ``cel`` crate bindings; imported as ``cel``).
+
+Environment, as kyverno-json's ``DefaultEnv`` plus Chainsaw's additions, within what the library
+allows: the variable ``object`` (the current node) and ``bindings`` with ``bindings.resolve("name")``;
+cross-type numeric comparisons (native); the cel-go ext Strings, Sets and Lists functions (the
+package's ``cel.stdlib``); optional values through ``optional.of``/``optional.none`` and
+``orValue``/``hasValue``/``value``; and the Kubernetes libraries Quantity, Regex, Lists, URLs, IP, CIDR
+and Format (``cel_k8s``). Not available: the ``.?`` / ``[?`` optional field syntax (the parser rejects
+it) and the Authz libraries (they need an authorizer, which Chainsaw never has).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import functools
+import threading
+from typing import Any
+
+from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
+from chainsaw_py.expressions.gofmt import go_number
+
+_state = threading.local()
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_cel(source: str) -> Any:
+    """Compile ``source`` (cached). Raises ``ExpressionSyntaxError`` with the parser's message."""
+    import cel
+
+    try:
+        return cel.compile(source.strip())
+    except ValueError as error:
+        raise ExpressionSyntaxError(_syntax_message(str(error))) from None
+
+
+def _syntax_message(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line[line.index("ERROR:"):] for line in lines if "ERROR:" in line]
+    return "; ".join(errors) if errors else (lines[0] if lines else "invalid CEL expression")
+
+
+def evaluate_cel(source: str, value: Any, bindings: Bindings) -> Any:
+    """Evaluate ``source`` with ``object`` = ``value`` and ``bindings.resolve()`` reading ``bindings``."""
+    program = compile_cel(source)
+    context = _context()
+    previous = getattr(_state, "scope", None)
+    _state.scope = (value, bindings)
+    try:
+        result = program.execute(context)
+    except ExpressionError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the Rust extension raises several builtin types
+        raise ExpressionError(_runtime_message(error)) from None
+    finally:
+        _state.scope = previous
+    return to_plain(result)
+
+
+def _runtime_message(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, KeyError):
+        return f"no such key: {text.strip(chr(39))}"
+    marker = "Python function call failed: "
+    if marker in text:
+        text = text.split(marker, 1)[1]
+    return text.removesuffix(" Check function arguments and their types.")
+
+
+def _context() -> Any:
+    context = getattr(_state, "context", None)
+    if context is None:
+        context = _build_context()
+        _state.context = context
+    return context
+
+
+def _build_context() -> Any:
+    import cel
+    from cel import stdlib
+
+    from chainsaw_py.expressions import cel_k8s
+
+    context = cel.Context()
+    stdlib.add_stdlib_to_context(context)
+    context.set_variable_resolver(_resolve_variable)
+    context.add_function("resolve", _resolve_binding)
+    for name, function in cel_k8s.functions().items():
+        context.add_function(name, function)
+    return context
+
+
+def _resolve_variable(name: str) -> Any:
+    scope = getattr(_state, "scope", None)
+    if scope is None:
+        return None
+    if name == "object":
+        return scope[0]
+    if name == "bindings":
+        return {"__bindings__": True}
+    return None
+
+
+def _resolve_binding(_bindings: Any, name: Any) -> Any:
+    scope = getattr(_state, "scope", None)
+    if scope is None or not isinstance(name, str):
+        raise ExpressionError("invalid name type")
+    return scope[1].resolve(name)
+
+
+def to_plain(value: Any) -> Any:
+    """CEL results as plain data: timestamps in RFC 3339, durations as Go durations, bytes in base64,
+    Kubernetes library values (quantities, URLs, IPs, CIDRs) as their strings, optionals unwrapped."""
+    from chainsaw_py.expressions import cel_k8s
+
+    if isinstance(value, dict):
+        special = cel_k8s.as_string(value)
+        if special is not None:
+            return special
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    if isinstance(value, float):
+        return go_number(value)
+    if isinstance(value, _dt.datetime):
+        return value.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() == _dt.timedelta(0) \
+            else value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        from chainsaw_py.util.durations import format_duration_ns
+
+        return format_duration_ns(round(value.total_seconds() * 1e9))
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if type(value).__name__ == "OptionalValue":
+        return to_plain(value.value()) if value.has_value() else None
+    return value
