@@ -79,8 +79,11 @@ def _render(path: str | None) -> str:
 
 
 def _bad_value(value: Any) -> str:
-    if isinstance(value, str):
-        import json
+    """apimachinery's ``ErrorBody`` rendering of a bad value."""
+    from chainsaw_py.util import goformat
 
-        return json.dumps(value)
-    return go_sprint(value)
+    if isinstance(value, str):
+        return goformat.quote(value)
+    if isinstance(value, (bool, int, float)):
+        return goformat.format_v(value)
+    return goformat.format_sharp_v(value)
