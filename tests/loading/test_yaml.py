@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from chainsaw_py.errors import LoadError
+from chainsaw_py.loading import yaml as yaml_module
 from chainsaw_py.loading.yaml import format_path, load_documents, parse_documents, resolve_plain
+
+
+@pytest.fixture(autouse=True, params=yaml_module.LOADERS, ids=lambda loader: loader.__name__)
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type:
+    """Every test runs with libyaml's parser (when PyYAML has it) and with the pure-Python one."""
+    monkeypatch.setattr(yaml_module, "_Loader", request.param)
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -110,6 +118,8 @@ def test_format_path() -> None:
     ("~: 1\n", 1, "unsupported map key"),
     ("a: !!int abc\n", 1, "cannot decode !!str `abc` as a !!int"),
     ("a:\n  <<: 5\n", 2, "map merge requires map or sequence of maps"),
+    ("a: 1\nb: \"x\x07\"\n", 2, "unacceptable character #x0007"),
+    ("a: 1\n  b: 2\n", 2, "invalid YAML: "),
 ])
 def test_errors_name_the_file_and_line(source: str, line: int, fragment: str) -> None:
     with pytest.raises(LoadError) as caught:
