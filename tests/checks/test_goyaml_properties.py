@@ -1,0 +1,52 @@
+"""Property: what goyaml.marshal writes reads back (with PyYAML, also YAML 1.1) as the same JSON value."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainsaw_py.checks.goyaml import marshal
+from chainsaw_py.util.goformat import json_marshal
+
+# Printable text, line breaks and tabs; without the characters go-yaml refuses (C1 controls, U+FFFE/F),
+# NEL (folded by go-yaml's reader) and lone surrogates.
+_ALPHABET = st.characters(
+    blacklist_categories=("Cs", "Cc"),
+    blacklist_characters="\x85\ufffe\uffff\ufeff=",
+) | st.sampled_from(list("\n\t :#-?[]{}'\"!&*|>%@`,~"))
+_TEXT = st.text(_ALPHABET, max_size=40) | st.sampled_from(
+    ["yes", "No", "on", "y", "null", "~", "", "1.5", "0x1F", "1_000", "1:20", "2024-01-01", "-", "- a", "a: b"])
+_SCALARS = st.none() | st.booleans() | st.integers(-(2 ** 63), 2 ** 63 - 1) | _TEXT | st.floats(
+    allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+                       max_leaves=25)
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's YAML 1.1 floats need a dot; Go writes ``1e+300``, which YAML 1.2 (and go-yaml) read as a float."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def _as_go_reads_it(value: Any) -> Any:
+    """json.Marshal writes whole floats below 1e21 without a fraction; go-yaml reads them back as ints."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(json_marshal(value))
+    if isinstance(value, list):
+        return [_as_go_reads_it(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_go_reads_it(item) for key, item in value.items()}
+    return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES)
+def test_marshal_round_trips(value: Any) -> None:
+    text = marshal(value)
+    assert yaml.load(text, Loader=_Loader) == _as_go_reads_it(value)
