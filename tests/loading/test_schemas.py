@@ -190,3 +190,79 @@ def test_export_writes_every_schema(tmp_path: Path) -> None:
     assert sorted(path.name for path in target.iterdir()) == sorted(SCHEMA_FILES)
     for path in target.iterdir():
         assert path.read_bytes() == (SCHEMA_DIR / path.name).read_bytes()
+
+
+def _properties(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
+    if "$ref" in schema:
+        schema = root["definitions"][schema["$ref"].rpartition("/")[2]]
+    if "allOf" in schema and len(schema["allOf"]) == 1:
+        schema = {**schema["allOf"][0], **{k: v for k, v in schema.items() if k != "allOf"}}
+    return set(schema.get("properties", {}))
+
+
+def _child(schema: dict[str, Any], root: dict[str, Any], *path: str) -> dict[str, Any]:
+    for part in path:
+        if "$ref" in schema:
+            schema = root["definitions"][schema["$ref"].rpartition("/")[2]]
+        if "allOf" in schema and len(schema["allOf"]) == 1:
+            schema = schema["allOf"][0]
+        schema = schema["items"] if part == "[]" else schema["properties"][part]
+    return schema
+
+
+FIELD_PATHS: list[tuple[str, tuple[str, ...]]] = [
+    ("test-chainsaw-v1alpha1.json", ()),
+    ("test-chainsaw-v1alpha1.json", ("spec",)),
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "use")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "try", "[]")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "catch", "[]")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "scenarios", "[]")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "bindings", "[]")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "timeouts")),
+    ("test-chainsaw-v1alpha1.json", ("metadata",)),
+    *[("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "try", "[]", kind)) for kind in
+      ("apply", "assert", "command", "create", "delete", "describe", "error", "events", "get", "patch", "podLogs",
+       "proxy", "script", "sleep", "update", "wait")],
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "try", "[]", "wait", "for")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "try", "[]", "delete", "ref")),
+    ("test-chainsaw-v1alpha1.json", ("spec", "steps", "[]", "try", "[]", "apply", "outputs", "[]")),
+    ("steptemplate-chainsaw-v1alpha1.json", ("spec",)),
+    ("configuration-chainsaw-v1alpha1.json", ("spec",)),
+    ("configuration-chainsaw-v1alpha1.json", ("spec", "timeouts")),
+    ("configuration-chainsaw-v1alpha2.json", ("spec",)),
+    *[("configuration-chainsaw-v1alpha2.json", ("spec", section)) for section in
+      ("cleanup", "deletion", "discovery", "error", "execution", "namespace", "report", "templating", "timeouts")],
+]
+
+
+@requires_shared
+@pytest.mark.parametrize(("name", "path"), FIELD_PATHS, ids=[f"{n.split('-')[0]}:{'.'.join(p)}" for n, p in FIELD_PATHS])
+def test_same_fields_as_upstream(name: str, path: tuple[str, ...]) -> None:
+    ours = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    upstream = json.loads((UPSTREAM_SCHEMAS / name).read_text(encoding="utf-8"))
+    assert _properties(_child(ours, ours, *path), ours) == _properties(_child(upstream, upstream, *path), upstream)
+
+
+def test_schemas_and_model_have_the_same_fields() -> None:
+    import dataclasses
+
+    from chainsaw_py.loading import codec, model
+
+    def fields(cls: type) -> set[str]:
+        return {codec.json_name(f) for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+
+    test_schema = json.loads((SCHEMA_DIR / "test-chainsaw-v1alpha1.json").read_text(encoding="utf-8"))
+    definitions = test_schema["definitions"]
+    for name, cls in {**{kind[0].upper() + kind[1:]: action for kind, action in model.ACTION_TYPES.items()},
+                      "Binding": model.Binding, "Output": model.Output, "Expectation": model.Expectation,
+                      "Cluster": model.Cluster, "Timeouts": model.Timeouts, "TestStep": model.Step}.items():
+        assert set(definitions[name]["properties"]) == fields(cls), name
+    assert set(test_schema["properties"]["spec"]["properties"]) == fields(model.TestSpec)
+    config = json.loads((SCHEMA_DIR / "configuration-chainsaw-v1alpha2.json").read_text(encoding="utf-8"))
+    spec = config["properties"]["spec"]["properties"]
+    assert set(spec) == fields(model.ConfigurationSpec)
+    sections = {field.name: field.type for field in dataclasses.fields(model.ConfigurationSpec)}
+    for key in ("cleanup", "deletion", "discovery", "error", "execution", "namespace", "templating", "timeouts"):
+        cls = getattr(model, str(sections[key]).split(" ")[0])
+        assert set(spec[key]["properties"]) == fields(cls), key
