@@ -15,7 +15,7 @@ from chainsaw_py.errors import LoadError
 from chainsaw_py.loading import gopath
 from chainsaw_py.loading.model import ObjectMeta, Operation, Step, StepTemplate, Test
 from chainsaw_py.loading.syntax import step_template_expression_errors, test_expression_errors
-from chainsaw_py.loading.validate import validate_document
+from chainsaw_py.loading.validate import describe_value, validate_document
 from chainsaw_py.loading.yaml import Document, PathPart, read_documents
 
 GROUP_VERSION = "chainsaw.kyverno.io/v1alpha1"
@@ -32,7 +32,7 @@ def check_kind(document: Document, expected_kind: str, versions: tuple[str, ...]
     """Check the document is an object of ``expected_kind`` at one of ``versions``; return the version."""
     data = document.data
     if not isinstance(data, dict):
-        raise document.error(f"expected a {expected_kind} object, got {_kind_of(data)}")
+        raise document.error(f"expected a {expected_kind} object, got {describe_value(data)}")
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not api_version and not kind:
         raise document.error(f"missing apiVersion and kind (expected apiVersion: {versions[-1]}, "
@@ -153,11 +153,3 @@ def _blank_null_labels(metadata: ObjectMeta) -> None:
 def _raise_first(errors: list[LoadError]) -> None:
     if errors:
         raise errors[0]
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    return f"a {type(value).__name__} value"

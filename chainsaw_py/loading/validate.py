@@ -111,7 +111,7 @@ def _simple_message(error: ValidationError) -> str:
     keyword, expected, value = error.validator, error.validator_value, error.instance
     if keyword == "type":
         wanted = [_TYPE_NAMES.get(name, name) for name in _as_list(expected) if name != "null"]
-        return f"expected {' or '.join(wanted)}, got {_describe_value(value)}"
+        return f"expected {' or '.join(wanted)}, got {describe_value(value)}"
     if keyword == "enum":
         choices = ", ".join(json.dumps(choice) for choice in expected)
         return f"unsupported value {_render(value)}: expected one of {choices}"
@@ -209,7 +209,8 @@ def _json_type(value: Any) -> str:
     return "list" if isinstance(value, list) else "object"
 
 
-def _describe_value(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """``a list``, ``an object``, ``null``, ``string \"x\"``, ``integer 5``..."""
     kind = _json_type(value)
     if kind in ("list", "object", "null"):
         return {"list": "a list", "object": "an object", "null": "null"}[kind]
