@@ -14,7 +14,7 @@ from typing import Any
 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.loading.model import Configuration, ObjectMeta
-from chainsaw_py.loading.syntax import configuration_expression_errors
+from chainsaw_py.loading.syntax import check_configuration_expressions
 from chainsaw_py.loading.tests import check_kind
 from chainsaw_py.loading.validate import validate_document
 from chainsaw_py.loading.yaml import Document, parse_documents, read_text
@@ -59,7 +59,7 @@ def parse_configuration(text: str, file: str | Path | None = None) -> Configurat
 def _configuration(document: Document) -> Configuration:
     version = check_kind(document, "Configuration", VERSIONS)
     validate_document(document, "Configuration", version)
-    errors = configuration_expression_errors(document)
+    errors = check_configuration_expressions(document)
     if errors:
         raise errors[0]
     data = dict(document.data)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError, LoadError
-from chainsaw_py.loading.syntax import configuration_expression_errors, test_expression_errors
+from chainsaw_py.loading.syntax import check_configuration_expressions, check_test_expressions
 from chainsaw_py.loading.validate import load_schema, schema_errors, sort_errors
 from chainsaw_py.loading.yaml import Document, parse_documents
 
@@ -26,7 +26,7 @@ def lint_text(kind: str, text: str, extension: str | None, name: str) -> list[st
     load_schema(_KINDS[kind], version)
     errors = schema_errors(document, _KINDS[kind], version)
     if not errors:
-        check = test_expression_errors if kind == "test" else configuration_expression_errors
+        check = check_test_expressions if kind == "test" else check_configuration_expressions
         errors = check(document)
     return [str(error) for error in sort_errors(errors)]
 

@@ -17,9 +17,7 @@ import re
 from typing import Any
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading.yaml import Document, PathPart
-
-Path_ = tuple[PathPart, ...]
+from chainsaw_py.loading.yaml import Document, YamlPath
 
 _FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
 _BINDING = re.compile(r"(.*)\s*->\s*(\w+)\Z", re.ASCII)
@@ -29,11 +27,11 @@ _EXPRESSION_FIELDS = ("file", "apiVersion", "kind", "namespace", "name", "select
 _TREE_FIELDS = ("check",)
 
 
-def test_expression_errors(document: Document, default_compiler: str = "jp") -> list[LoadError]:
+def check_test_expressions(document: Document, default_compiler: str = "jp") -> list[LoadError]:
     checker = _Checker(document)
     spec = _mapping(document.data.get("spec"))
     compiler = spec.get("compiler") or default_compiler
-    path: Path_ = ("spec",)
+    path: YamlPath = ("spec",)
     checker.bindings(spec.get("bindings"), (*path, "bindings"), compiler)
     for index, scenario in enumerate(_list(spec.get("scenarios"))):
         scenario_bindings = _mapping(scenario).get("bindings")
@@ -47,14 +45,14 @@ def test_expression_errors(document: Document, default_compiler: str = "jp") -> 
     return checker.errors
 
 
-def step_template_expression_errors(document: Document, compiler: str = "jp") -> list[LoadError]:
+def check_step_template_expressions(document: Document, compiler: str = "jp") -> list[LoadError]:
     """Checks a StepTemplate with ``compiler`` (the compiler of the step using it)."""
     checker = _Checker(document)
     checker.step_lists(_mapping(document.data.get("spec")), ("spec",), compiler)
     return checker.errors
 
 
-def configuration_expression_errors(document: Document) -> list[LoadError]:
+def check_configuration_expressions(document: Document) -> list[LoadError]:
     checker = _Checker(document)
     spec = _mapping(document.data.get("spec"))
     if document.data.get("apiVersion", "").endswith("/v1alpha1"):
@@ -76,12 +74,12 @@ class _Checker:
         self.document = document
         self.errors: list[LoadError] = []
 
-    def report(self, path: Path_, message: str) -> None:
+    def report(self, path: YamlPath, message: str) -> None:
         self.errors.append(self.document.error(message, path))
 
     # --- leaves ---------------------------------------------------------------------------
 
-    def field(self, value: Any, path: Path_, compiler: str) -> None:
+    def field(self, value: Any, path: YamlPath, compiler: str) -> None:
         if not isinstance(value, str):
             return
         from chainsaw_py.expressions import ExpressionSyntaxError, check_field_syntax
@@ -91,7 +89,7 @@ class _Checker:
         except ExpressionSyntaxError as err:
             self.report(path, f"invalid expression {_quote(value)}: {err}")
 
-    def projection(self, value: Any, path: Path_, compiler: str) -> None:
+    def projection(self, value: Any, path: YamlPath, compiler: str) -> None:
         """A templated value: string leaves are expressions, map keys are not evaluated."""
         if isinstance(value, dict):
             for key, child in value.items():
@@ -102,7 +100,7 @@ class _Checker:
         else:
             self.field(value, path, compiler)
 
-    def tree(self, value: Any, path: Path_, compiler: str) -> None:
+    def tree(self, value: Any, path: YamlPath, compiler: str) -> None:
         """An assertion tree: keys and string values are compiled before the operation runs."""
         if isinstance(value, dict):
             for key, child in value.items():
@@ -119,7 +117,7 @@ class _Checker:
             else:
                 self.field(value, path, compiler)
 
-    def bindings(self, bindings: Any, path: Path_, compiler: str) -> None:
+    def bindings(self, bindings: Any, path: YamlPath, compiler: str) -> None:
         for index, binding in enumerate(_list(bindings)):
             binding = _mapping(binding)
             self.field(binding.get("name"), (*path, index, "name"), compiler)
@@ -130,19 +128,19 @@ class _Checker:
 
     # --- structure ------------------------------------------------------------------------
 
-    def step(self, step: dict[str, Any], path: Path_, compiler: str) -> None:
+    def step(self, step: dict[str, Any], path: YamlPath, compiler: str) -> None:
         compiler = step.get("compiler") or compiler
         self.field(step.get("cluster"), (*path, "cluster"), compiler)
         with_ = _mapping(_mapping(step.get("use")).get("with"))
         self.bindings(with_.get("bindings"), (*path, "use", "with", "bindings"), compiler)
         self.step_lists(step, path, compiler)
 
-    def step_lists(self, step: dict[str, Any], path: Path_, compiler: str) -> None:
+    def step_lists(self, step: dict[str, Any], path: YamlPath, compiler: str) -> None:
         self.bindings(step.get("bindings"), (*path, "bindings"), compiler)
         for block in ("try", "catch", "finally", "cleanup"):
             self.operations(step.get(block), (*path, block), compiler)
 
-    def operations(self, entries: Any, path: Path_, compiler: str) -> None:
+    def operations(self, entries: Any, path: YamlPath, compiler: str) -> None:
         for index, entry in enumerate(_list(entries)):
             entry = _mapping(entry)
             entry_compiler = entry.get("compiler") or compiler
@@ -150,7 +148,7 @@ class _Checker:
                 if kind not in ("description", "continueOnError", "compiler"):
                     self.action(kind, _mapping(action), (*path, index, kind), entry_compiler)
 
-    def action(self, kind: str, action: dict[str, Any], path: Path_, compiler: str) -> None:
+    def action(self, kind: str, action: dict[str, Any], path: YamlPath, compiler: str) -> None:
         for name in ("cluster", *_EXPRESSION_FIELDS):
             self.field(action.get(name), (*path, name), compiler)
         self.bindings(action.get("bindings"), (*path, "bindings"), compiler)

@@ -14,7 +14,7 @@ from typing import Any
 from chainsaw_py.errors import LoadError
 from chainsaw_py.loading import gopath
 from chainsaw_py.loading.model import ObjectMeta, Operation, Step, StepTemplate, Test
-from chainsaw_py.loading.syntax import step_template_expression_errors, test_expression_errors
+from chainsaw_py.loading.syntax import check_step_template_expressions, check_test_expressions
 from chainsaw_py.loading.validate import describe_value, validate_document
 from chainsaw_py.loading.yaml import Document, PathPart, read_documents
 
@@ -65,7 +65,7 @@ def load_test_file(path: str | Path, default_compiler: str = "jp", base_path: st
 def parse_test(document: Document, default_compiler: str = "jp") -> Test:
     check_kind(document, "Test")
     validate_document(document, "Test", "v1alpha1")
-    _raise_first(test_expression_errors(document, default_compiler))
+    _raise_first(check_test_expressions(document, default_compiler))
     test = Test.from_dict(document.data)
     _blank_null_labels(test.metadata)
     spec_path: tuple[PathPart, ...] = ("spec",)
@@ -87,7 +87,7 @@ def load_step_template(path: str | Path, compiler: str = "jp") -> list[StepTempl
 def parse_step_template(document: Document, compiler: str = "jp") -> StepTemplate:
     check_kind(document, "StepTemplate")
     validate_document(document, "StepTemplate", "v1alpha1")
-    _raise_first(step_template_expression_errors(document, compiler))
+    _raise_first(check_step_template_expressions(document, compiler))
     template = StepTemplate.from_dict(document.data)
     _set_step_lines(template.spec, document, ("spec",))
     return template
