@@ -31,7 +31,7 @@ _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2 ** 63), 2 ** 63 - 1, 2 ** 64 - 1
 
 def marshal(value: Any) -> str:
     """``sigs.k8s.io/yaml.Marshal(value)`` for a JSON-like value (dict, list, str, int, float, bool, None)."""
-    json_marshal(value)  # raises GoFormatError where Go's json.Marshal would fail (NaN, Inf, odd types)
+    _check_json_encodable(value)
     decoded = _from_json(value)
     _check_multiline_keys(value, 0)
     emitter = _Emitter()
@@ -57,6 +57,18 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return _resolve_number(json_marshal(value))
     return value
+
+
+def _check_json_encodable(value: Any) -> None:
+    """Raise :class:`GoFormatError` where Go's ``json.Marshal`` would fail (NaN, infinities, odd types)."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _check_json_encodable(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_json_encodable(item)
+    elif isinstance(value, float) or not (value is None or isinstance(value, (str, int, bool))):
+        json_marshal(value)
 
 
 def _check_multiline_keys(value: Any, breaks: int) -> int:
@@ -231,10 +243,44 @@ def _is_printable(char: str) -> bool:
             or (0xE000 <= code <= 0xFFFD and code != 0xFEFF))
 
 
+# Strings that need no analysis: no indicator, space, break or special character anywhere.
+_SIMPLE = re.compile(r"[A-Za-z0-9_()/$=+^<;~][A-Za-z0-9_.()/$=+^<;~-]*\Z")
+_SIMPLE_ANALYSIS = _Analysis(False, True, True, True, True)
+
+
+_PRINTABLE_ASCII = re.compile(r"[ -~]+\Z")
+_MIDDLE_BLOCK_INDICATOR = re.compile(r".(?::(?: |\Z)| #)", re.DOTALL)
+
+
+def _analyze_one_line_ascii(value: str) -> _Analysis:
+    """``_analyze`` for printable ASCII (no tab, no break): the same flags, found with string searches."""
+    first = value[0]
+    followed_by_space = len(value) == 1 or value[1] == " "
+    indicators = value.startswith(("---", "..."))
+    flow = indicators or first in "#,[]{}&*!|>'\"%@`?:" or (first == "-" and followed_by_space)
+    block = indicators or first in "#,[]{}&*!|>'\"%@`" or (first in "?:-" and followed_by_space)
+    rest = value[1:]
+    if any(char in rest for char in ",?[]{}:") or " #" in value:
+        flow = True
+    if _MIDDLE_BLOCK_INDICATOR.search(value):
+        block = True
+    plain = value[0] != " " and value[-1] != " "
+    return _Analysis(False, plain and not flow, plain and not block, True, value[-1] != " ")
+
+
 def _analyze(value: str) -> _Analysis:
     """``yaml_emitter_analyze_scalar`` (with unicode output enabled, as go-yaml sets it)."""
     if not value:
         return _Analysis(False, False, True, True, False)
+    if _SIMPLE.match(value):
+        return _SIMPLE_ANALYSIS
+    if _PRINTABLE_ASCII.match(value):
+        return _analyze_one_line_ascii(value)
+    return _analyze_chars(value)
+
+
+def _analyze_chars(value: str) -> _Analysis:
+    """The character loop of ``yaml_emitter_analyze_scalar``, for a non-empty value."""
     flow_indicators = block_indicators = value.startswith(("---", "..."))
     line_breaks = special = False
     leading_space = leading_break = trailing_space = trailing_break = False
@@ -471,9 +517,40 @@ class _Emitter:
             style = _Style.DOUBLE
         return style
 
+    def write_run(self, text: str) -> None:
+        """Write characters that hold no line break (the column advances by one per character)."""
+        self.parts.append(text)
+        self.column += len(text)
+
+    def fits(self, length: int) -> bool:
+        """Whether ``length`` more characters keep every space at or before the folding column."""
+        return self.column + length <= _BEST_WIDTH + 1
+
+    def write_folded_line(self, value: str, quoted: bool) -> None:
+        """Write break-free text, folding at single inner spaces past the width (plain and single-quoted)."""
+        last = len(value) - 1
+        position = 0
+        for run in _RUNS.findall(value):
+            if run[0] != " ":
+                self.write_run(run.replace("'", "''") if quoted else run)
+            elif (len(run) == 1 and self.column > _BEST_WIDTH
+                  and (not quoted or 0 < position < last)):
+                self.write_indent()
+            else:
+                self.write_run(run)
+            position += len(run)
+
     def write_plain(self, value: str, allow_breaks: bool) -> None:
         if not self.whitespace:
             self.put(" ")
+        if not _has_break(value) and (not allow_breaks or " " not in value or self.fits(len(value))):
+            self.write_run(value)
+            self.whitespace = self.indention = False
+            return
+        if not _has_break(value):
+            self.write_folded_line(value, quoted=False)
+            self.whitespace = self.indention = False
+            return
         spaces = breaks = False
         for index, char in enumerate(value):
             if char == " ":
@@ -500,6 +577,15 @@ class _Emitter:
 
     def write_single_quoted(self, value: str, allow_breaks: bool) -> None:
         self.write_indicator("'", True, False, False)
+        doubled = value.replace("'", "''")
+        if not _has_break(value):
+            if not allow_breaks or " " not in value or self.fits(len(doubled)):
+                self.write_run(doubled)
+            else:
+                self.write_folded_line(value, quoted=True)
+            self.write_indicator("'", False, False, False)
+            self.whitespace = self.indention = False
+            return
         spaces = breaks = False
         last = len(value) - 1
         for index, char in enumerate(value):
@@ -584,6 +670,13 @@ class _Emitter:
             chomp = "+"
         if chomp:
             self.write_indicator(chomp, False, False, False)
+
+
+_RUNS = re.compile(r" +|[^ ]+")
+
+
+def _has_break(text: str) -> bool:
+    return any(char in text for char in _BREAKS)
 
 
 def _double_quoted_escape(char: str) -> str:

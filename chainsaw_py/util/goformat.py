@@ -23,18 +23,19 @@ Public helpers: :func:`go_kind` (``reflect.Kind`` name), :func:`format_v` (``%v`
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "go_kind",
-    "format_v",
-    "format_sharp_v",
-    "quote",
-    "format_float",
-    "json_marshal",
     "GoFormatError",
+    "format_float",
+    "format_sharp_v",
+    "format_v",
+    "go_kind",
+    "json_marshal",
+    "quote",
 ]
 
 _INTERFACE_MAP = "map[string]interface {}"
@@ -186,7 +187,12 @@ _JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"
                  "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+_JSON_NEEDS_ESCAPE = re.compile('["\\\\<>&\u2028\u2029\x00-\x1f\ud800-\udfff]')
+
+
 def _json_string(text: str) -> str:
+    if not _JSON_NEEDS_ESCAPE.search(text):
+        return '"' + text + '"'
     out = ['"']
     for char in text:
         escaped = _JSON_ESCAPES.get(char)
