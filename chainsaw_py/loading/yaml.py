@@ -86,13 +86,17 @@ class Document:
 
 
 def format_path(path: Sequence[PathPart]) -> str:
-    """``("spec", "steps", 0, "try")`` -> ``spec.steps[0].try`` (keys that are not identifiers are quoted)."""
+    """``("spec", "steps", 0, "try")`` -> ``spec.steps[0].try``.
+
+    Expression keys (``(...)``, ``~...``) are shown verbatim as kyverno-json does; other keys that are
+    not identifiers are quoted: ``metadata.labels["app.kubernetes.io/name"]``.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_$@~(][^.\[\]\"]*", part) and not part.endswith(" "):
-            out += f".{part}" if out else part
+        elif part[:1] in ("(", "~") or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+            out += f".{part}" if out else part  # assertion-tree expression keys are shown verbatim
         else:
             quoted = part.replace("\\", "\\\\").replace('"', '\\"')
             out += f'["{quoted}"]'

@@ -39,7 +39,7 @@ CASES: list[tuple[str, str, int | None, str | None, str]] = [
     ("bad JMESPath in an expression field", TEST_HEADER + STEP + "    - apply:\n        file: ($dir + )\n", 9,
      "spec.steps[0].try[0].apply.file", 'invalid expression "($dir + )"'),
     ("bad JMESPath in an assertion key", TEST_HEADER + STEP + "    - assert:\n        resource:\n"
-     "          (length(items[):\n            a: 1\n", 10, 'spec.steps[0].try[0].assert.resource["(length(items[)"]',
+     "          (length(items[):\n            a: 1\n", 10, "spec.steps[0].try[0].assert.resource.(length(items[)",
      'invalid expression "(length(items[)"'),
     ("bad JMESPath in a binding value", TEST_HEADER + "metadata:\n  name: bad\nspec:\n  bindings:\n  - name: x\n"
      "    value: (foo[)\n  steps: []\n", 8, "spec.bindings[0].value", 'invalid expression "(foo[)"'),

@@ -103,6 +103,8 @@ def test_format_path() -> None:
     assert format_path(("spec", "steps", 0, "try", 1, "apply", "fle")) == "spec.steps[0].try[1].apply.fle"
     assert format_path(("metadata", "labels", "app.kubernetes.io/name")) == 'metadata.labels["app.kubernetes.io/name"]'
     assert format_path(("check", "($error != null)")) == "check.($error != null)"
+    assert format_path(("resource", "(metadata.name)", "~.(items)")) == "resource.(metadata.name).~.(items)"
+    assert format_path(("data", "a b", "")) == 'data["a b"][""]'
     assert format_path(()) == ""
 
 
