@@ -22,12 +22,15 @@ cannot be marshalled, ``* <error>`` replaces the diff. Secrets are redacted (:mo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainsaw_py.checks.diff import pretty_diff
 from chainsaw_py.checks.errors import FieldError
 from chainsaw_py.checks.redact import is_secret, redact_field_error, redact_secret_pair
 from chainsaw_py.util.goformat import GoFormatError
+
+if TYPE_CHECKING:
+    from chainsaw_py.expressions import Bindings
 
 __all__ = [
     "EXPECTATION_MATCHED",
@@ -70,8 +73,8 @@ def resource_error_message(
     expected: Mapping[str, Any],
     actual: Mapping[str, Any],
     errors: Sequence[FieldError],
-    bindings: Any = None,
-    compiler: str = "jp",
+    bindings: Bindings | None = None,
+    compiler: str | None = "jp",
     template: bool = True,
 ) -> str:
     """One candidate's failure block: header, sorted ``* `` error lines, then the unified YAML diff."""
@@ -97,12 +100,13 @@ def resource_error_message(
     return "\n".join(lines)
 
 
-def _templated(expected: Mapping[str, Any], bindings: Any, compiler: str) -> tuple[Mapping[str, Any], str | None]:
+def _templated(expected: Mapping[str, Any], bindings: Bindings | None,
+               compiler: str | None) -> tuple[Mapping[str, Any], str | None]:
     from chainsaw_py.expressions import Bindings, ExpressionError, template
 
     scope = bindings if bindings is not None else Bindings()
     try:
-        result = template(dict(expected), dict(expected), scope, compiler)
+        result = template(dict(expected), dict(expected), scope, compiler or "jp")
     except ExpressionError as error:
         return expected, str(error)
     if not isinstance(result, Mapping):

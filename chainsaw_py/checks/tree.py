@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chainsaw_py.checks.errors import AssertionHardError, FieldError, FieldPath
 from chainsaw_py.checks.keys import DEFAULT_ENGINE, KeyExpression, parse_key
 from chainsaw_py.checks.match import IncomparableError, match
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.util.goformat import format_v
+
+if TYPE_CHECKING:
+    from chainsaw_py.expressions import Bindings
 
 __all__ = ["AssertionTree", "assert_tree", "compile_tree", "match_tree"]
 
@@ -232,27 +235,31 @@ class AssertionTree:
     """A compiled assertion tree; compile once, check many times (e.g. while polling).
 
     Compiling raises :class:`AssertionHardError` for malformed trees (an expression that does not parse, a
-    foreach or binding in a value) and :class:`ChainsawError` for an unknown compiler name.
+    foreach or binding in a value) and :class:`ChainsawError` for a null tree (Chainsaw's ``check value is
+    null``) or an unknown compiler name. ``compiler=None`` means the default, ``jp``.
     """
 
-    def __init__(self, tree: Any, compiler: str = "jp") -> None:
+    def __init__(self, tree: Any, compiler: str | None = "jp") -> None:
+        compiler = compiler or "jp"
+        if tree is None:
+            raise ChainsawError("check value is null")
         if compiler not in _LANGUAGES:
             raise ChainsawError(f"unknown compiler {compiler!r} (expected one of: {', '.join(_LANGUAGES)})")
         self.tree = tree
         self.compiler = compiler
         self._root = _compile(tree, compiler, FieldPath.root())
 
-    def check(self, value: Any, bindings: Any = None) -> list[FieldError]:
+    def check(self, value: Any, bindings: Bindings | None = None) -> list[FieldError]:
         """The field errors of ``value`` against the tree (empty when it matches)."""
         errors: list[FieldError] = []
         self._root.check(FieldPath.root(), value, _scope(bindings), errors)
         return errors
 
-    def matches(self, value: Any, bindings: Any = None) -> bool:
+    def matches(self, value: Any, bindings: Bindings | None = None) -> bool:
         return not self.check(value, bindings)
 
 
-def _scope(bindings: Any) -> Any:
+def _scope(bindings: Bindings | None) -> Bindings:
     if bindings is not None:
         return bindings
     from chainsaw_py.expressions import Bindings
@@ -260,11 +267,12 @@ def _scope(bindings: Any) -> Any:
     return Bindings()
 
 
-def compile_tree(tree: Any, compiler: str = "jp") -> AssertionTree:
+def compile_tree(tree: Any, compiler: str | None = "jp") -> AssertionTree:
     return AssertionTree(tree, compiler)
 
 
-def assert_tree(tree: Any, value: Any, bindings: Any = None, compiler: str = "jp") -> list[FieldError]:
+def assert_tree(tree: Any, value: Any, bindings: Bindings | None = None,
+                compiler: str | None = "jp") -> list[FieldError]:
     """Check ``value`` against the assertion ``tree``: the retryable field errors, empty on a match.
 
     Raises :class:`AssertionHardError` for errors that retrying cannot fix.
@@ -272,6 +280,6 @@ def assert_tree(tree: Any, value: Any, bindings: Any = None, compiler: str = "jp
     return AssertionTree(tree, compiler).check(value, bindings)
 
 
-def match_tree(tree: Any, value: Any, bindings: Any = None, compiler: str = "jp") -> bool:
+def match_tree(tree: Any, value: Any, bindings: Bindings | None = None, compiler: str | None = "jp") -> bool:
     """Whether ``value`` matches ``tree`` (``expect.match``, ``outputs.match``); hard errors still raise."""
     return AssertionTree(tree, compiler).matches(value, bindings)

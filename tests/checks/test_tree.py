@@ -288,3 +288,12 @@ def test_cel_evaluation_error_is_hard() -> None:
     with pytest.raises(AssertionHardError) as raised:
         assert_tree({"(cel; object.missing.field)": 1}, {}, compiler="jp")
     assert str(raised.value).startswith("(cel; object.missing.field): Internal error: ")
+
+
+def test_null_tree_is_refused_like_chainsaw() -> None:
+    with pytest.raises(ChainsawError, match="^check value is null$"):
+        assert_tree(None, {})
+
+
+def test_compiler_none_means_jp() -> None:
+    assert assert_tree({"(a)": 1}, {"a": 1}, compiler=None) == []
