@@ -45,14 +45,14 @@ def _as_go_reads_it(value: Any) -> Any:
     return value
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(_VALUES)
 def test_marshal_round_trips(value: Any) -> None:
     text = marshal(value)
     assert yaml.load(text, Loader=_Loader) == _as_go_reads_it(value)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(st.sampled_from(list(" -:#?,[]{}&*!|>'\"%@`.abc")), min_size=1, max_size=12))
 def test_ascii_fast_analysis_agrees_with_the_character_loop(text: str) -> None:
     from chainsaw_py.checks.goyaml import _analyze_chars, _analyze_one_line_ascii
