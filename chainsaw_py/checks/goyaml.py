@@ -120,7 +120,7 @@ def _json_key(key: Any) -> str:
 
 def _resolve_number(text: str) -> int | float:
     """go-yaml's resolution of a JSON number: int64, then uint64, then float64."""
-    if re.fullmatch(r"-?\d+", text):
+    if re.fullmatch(r"-?[0-9]+", text):
         number = int(text)
         if _INT64_MIN <= number <= _UINT64_MAX:
             return number
@@ -137,12 +137,12 @@ _BOOL_OR_NULL = {
 }
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_DOT_FLOAT = re.compile(r"\.\d+(?:[eE][-+]?\d+)?")
-_TIMESTAMP_PREFIX = re.compile(r"\d{4}-")
+_DOT_FLOAT = re.compile(r"\.\d+(?:[eE][-+]?\d+)?", re.ASCII)
+_TIMESTAMP_PREFIX = re.compile(r"\d{4}-", re.ASCII)
 _TIMESTAMP_FORMATS = (
-    re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[-+]\d{2}:\d{2})"),
-    re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?"),
-    re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[-+]\d{2}:\d{2})", re.ASCII),
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?", re.ASCII),
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2}", re.ASCII),
 )
 
 
