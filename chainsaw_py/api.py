@@ -117,14 +117,12 @@ class Outcome:
 # --------------------------------------------------------------------------------------- loading
 
 
-def load_configuration(path: str | None) -> tuple[Configuration, str | None]:
+def load_configuration(path: str | None = None) -> tuple[Configuration, str]:
     """The configuration Chainsaw would use: ``path``, else ``./.chainsaw.yaml``, else the default.
-    Returns it with the file it came from (``None`` for the default)."""
+    Returns it with the file it came from (``""`` for the default)."""
     from chainsaw_py.loading import load_configuration as load
 
-    if path is None and Path(".chainsaw.yaml").exists():
-        path = ".chainsaw.yaml"
-    return load(path), path
+    return load(path)
 
 
 def load_tests(paths: list[str], *, test_file: str = "chainsaw-test", selector: list[str] | None = None) -> list[Test]:
@@ -198,21 +196,20 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     console = Console(out, color=use_color(options.no_color, out), quiet=options.quiet)
     header = console.header
     header(f"Version: {__version__}")
-    path = options.config
-    if path is None and Path(".chainsaw.yaml").exists():
-        path = ".chainsaw.yaml"
+    from chainsaw_py.loading import configuration_path, discover_tests, load_values, shard
+
+    path = configuration_path(options.config)
+    if not options.config and path:
         header(f"No configuration provided but found default file: {path}")
     header(f"Loading config ({path})..." if path else "Loading default configuration...")
-    from chainsaw_py.loading import discover_tests, load_values, shard
-    from chainsaw_py.loading import load_configuration as load_config
-
-    configuration = load_config(path)
+    configuration, _ = load_configuration(path)
     spec = apply_options(configuration, options)
     test_dirs = options.test_dirs or ["."]
     for line in settings_lines(spec, options, test_dirs):
         header(line)
     header("Loading tests...")
-    discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None)
+    discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None,
+                                default_compiler=spec.templating.compiler or "jp")
     if options.shard_count > 0:
         discovered = shard(discovered, options.shard_index, options.shard_count)
     for found in discovered:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chainsaw_py.checks import AssertionHardError, assert_tree, resource_error_message
+from chainsaw_py.checks import AssertionHardError, AssertionTree, compile_tree, resource_error_message
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.loading.model import Assert
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
@@ -44,9 +44,14 @@ def _execute(obj: dict[str, Any], ctx: OperationContext) -> None:
     last: list[str] = []
     resource_mode = bool(obj.get("apiVersion")) and bool(obj.get("kind"))
 
+    try:
+        tree = compile_tree(obj, ctx.compiler)
+    except AssertionHardError as err:
+        raise OperationError(str(err)) from err
+
     def attempt() -> bool:
         nonlocal last
-        errors = _evaluate(obj, ctx) if resource_mode else _evaluate_bindings(obj, ctx)
+        errors = _evaluate(obj, tree, ctx) if resource_mode else _evaluate_bindings(tree, ctx)
         last = errors
         return not errors
 
@@ -62,11 +67,11 @@ def _execute(obj: dict[str, Any], ctx: OperationContext) -> None:
     raise OperationError("context deadline exceeded")
 
 
-def _evaluate_bindings(obj: dict[str, Any], ctx: OperationContext) -> list[str]:
-    return [str(e) for e in assert_tree(obj, None, ctx.bindings, ctx.compiler)]
+def _evaluate_bindings(tree: AssertionTree, ctx: OperationContext) -> list[str]:
+    return [str(e) for e in tree.check(None, ctx.bindings)]
 
 
-def _evaluate(obj: dict[str, Any], ctx: OperationContext) -> list[str]:
+def _evaluate(obj: dict[str, Any], tree: AssertionTree, ctx: OperationContext) -> list[str]:
     cluster = ctx.require_cluster()
     try:
         candidates = read_candidates(obj, cluster)
@@ -76,7 +81,7 @@ def _evaluate(obj: dict[str, Any], ctx: OperationContext) -> list[str]:
         return ["no actual resource found"]
     errors: list[str] = []
     for candidate in candidates:
-        field_errors = assert_tree(obj, candidate, ctx.bindings, ctx.compiler)
+        field_errors = tree.check(candidate, ctx.bindings)
         if not field_errors:
             return []
         errors.append(resource_error_message(obj, candidate, field_errors, ctx.bindings, ctx.compiler,

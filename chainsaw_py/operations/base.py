@@ -100,7 +100,7 @@ class Timeouts:
 
     def as_binding(self) -> dict[str, int]:
         """``$timeouts``: Go durations are integer nanoseconds."""
-        return {name: int(round(self.get(name) * 1e9))
+        return {name: round(self.get(name) * 1e9)
                 for name in ("apply", "assert", "cleanup", "delete", "error", "exec")}
 
 

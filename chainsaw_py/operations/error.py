@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainsaw_py.checks import AssertionHardError, assert_tree, resource_matches_message
+from chainsaw_py.checks import (
+    EXPECTATION_MATCHED,
+    AssertionHardError,
+    AssertionTree,
+    compile_tree,
+    resource_matched_message,
+)
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.loading.model import Error
 from chainsaw_py.operations.assert_ import _waker, prepare
@@ -35,9 +41,14 @@ def _execute(obj: dict[str, Any], ctx: OperationContext) -> None:
     last: list[str] = []
     resource_mode = bool(obj.get("apiVersion")) and bool(obj.get("kind"))
 
+    try:
+        tree = compile_tree(obj, ctx.compiler)
+    except AssertionHardError as err:
+        raise OperationError(str(err)) from err
+
     def attempt() -> bool:
         nonlocal last
-        last = _matches(obj, ctx) if resource_mode else _matches_bindings(obj, ctx)
+        last = _matches(obj, tree, ctx) if resource_mode else _matches_bindings(tree, ctx)
         return not last
 
     try:
@@ -52,14 +63,14 @@ def _execute(obj: dict[str, Any], ctx: OperationContext) -> None:
     raise OperationError("context deadline exceeded")
 
 
-def _matches_bindings(obj: dict[str, Any], ctx: OperationContext) -> list[str]:
-    return [] if assert_tree(obj, None, ctx.bindings, ctx.compiler) else ["expectation matched"]
+def _matches_bindings(tree: AssertionTree, ctx: OperationContext) -> list[str]:
+    return [] if tree.check(None, ctx.bindings) else [EXPECTATION_MATCHED]
 
 
-def _matches(obj: dict[str, Any], ctx: OperationContext) -> list[str]:
+def _matches(obj: dict[str, Any], tree: AssertionTree, ctx: OperationContext) -> list[str]:
     try:
         candidates = read_candidates(obj, ctx.require_cluster())
     except NotFoundError:
         return []
-    return [resource_matches_message(candidate) for candidate in candidates
-            if not assert_tree(obj, candidate, ctx.bindings, ctx.compiler)]
+    return [resource_matched_message(candidate) for candidate in candidates
+            if not tree.check(candidate, ctx.bindings)]

@@ -17,6 +17,7 @@ from chainsaw_py.runner.names import step_name
 from chainsaw_py.runner.namespace import build_namespace, ensure_namespace, generate_name
 from chainsaw_py.runner.state import Summary, TestState
 from chainsaw_py.runner.step import StepRunner
+from chainsaw_py.util.diagnostics import log_internal_error
 
 SETUP_STEP = "@chainsaw"
 
@@ -73,6 +74,10 @@ def run_instance(instance: Instance, root: TestContext, env: TestEnvironment) ->
     except OperationError as err:
         state.fail(str(err))
         logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
+    except Exception as err:  # noqa: BLE001 - a bug must fail this test, not the run; see the debug log
+        log_internal_error(err)
+        state.fail(f"internal error: {err!r}")
+        logger.log("INTERNAL", "ERROR", None, error_section([f"internal error: {err!r}"]))
     finally:
         report.end_time = now()
         report.skipped = state.skipped

@@ -39,8 +39,16 @@ def test_timeout_kills_the_whole_group(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
     child = int(marker.read_text())
     time.sleep(0.1)
-    with pytest.raises(ProcessLookupError):
-        os.kill(child, 0)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan may wait for a reaper that this sandbox's init may not be)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def test_cancel_stops_the_process(tmp_path: Path) -> None:
