@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import functools
+import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
@@ -23,6 +25,8 @@ from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxErro
 from chainsaw_py.expressions.gofmt import go_number
 
 _state = threading.local()
+# the extension logs every failing Python callback as a warning; the error is raised to us anyway
+logging.getLogger("cel").setLevel(logging.ERROR)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -48,14 +52,19 @@ def evaluate_cel(source: str, value: Any, bindings: Bindings) -> Any:
     context = _context()
     previous = getattr(_state, "scope", None)
     _state.scope = (value, bindings)
+    _state.failure = None
     try:
         result = program.execute(context)
     except ExpressionError:
         raise
     except Exception as error:  # noqa: BLE001 - the Rust extension raises several builtin types
+        failure = getattr(_state, "failure", None)
+        if failure is not None:  # one of our functions failed: its message is the one to show
+            raise ExpressionError(str(failure)) from None
         raise ExpressionError(_runtime_message(error)) from None
     finally:
         _state.scope = previous
+        _state.failure = None
     return to_plain(result)
 
 
@@ -85,11 +94,26 @@ def _build_context() -> Any:
 
     context = cel.Context()
     stdlib.add_stdlib_to_context(context)
+    # a null object makes the resolver return None, which falls through to these
+    context.add_variable("object", None)
+    context.add_variable("bindings", {"__bindings__": True})
     context.set_variable_resolver(_resolve_variable)
-    context.add_function("resolve", _resolve_binding)
+    context.add_function("resolve", _reporting(_resolve_binding))
     for name, function in cel_k8s.functions().items():
-        context.add_function(name, function)
+        context.add_function(name, _reporting(function))
     return context
+
+
+def _reporting(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember an ``ExpressionError`` raised by ``function`` so that its message reaches the user."""
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except ExpressionError as error:
+            _state.failure = error
+            raise
+    return call
 
 
 def _resolve_variable(name: str) -> Any:

@@ -183,6 +183,9 @@ def _parse_ip(text: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 def _ip(text: Any) -> dict[str, str]:
+    """``ip(string)``, and ``cidr.ip()`` (the CIDR's address) which CEL routes to the same name."""
+    if isinstance(text, dict) and _CIDR in text:
+        return _cidr_ip(text)
     return {_IP: str(_parse_ip(text))}
 
 

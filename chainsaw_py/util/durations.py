@@ -14,7 +14,7 @@ _UNITS_NS: dict[str, int] = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([^.0-9]*)")
 
 
 class DurationError(ValueError):
@@ -37,12 +37,16 @@ def parse_duration_ns(text: str) -> int:
     total = 0.0
     position = 0
     while position < len(text):
+        # Go reads a number, then the unit up to the next digit or '.', then looks the unit up
         match = _PART.match(text, position)
         if match is None:
-            if re.match(r"(\d+(?:\.\d*)?|\.\d+)$", text[position:]):
-                raise DurationError(f'time: missing unit in duration "{original}"')
             raise DurationError(f'time: invalid duration "{original}"')
-        total += float(match.group(1)) * _UNITS_NS[match.group(2)]
+        unit = match.group(2)
+        if not unit:
+            raise DurationError(f'time: missing unit in duration "{original}"')
+        if unit not in _UNITS_NS:
+            raise DurationError(f'time: unknown unit "{unit}" in duration "{original}"')
+        total += float(match.group(1)) * _UNITS_NS[unit]
         position = match.end()
     return sign * int(round(total))
 

@@ -23,10 +23,19 @@ _MAX_UNBOUNDED_REPEAT = 10
 _PRINTABLE = [chr(code) for code in range(0x20, 0x7F)]
 
 
+_POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+}
+_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_POSIX_CLASSES) + r"):\]")
+
+
 @functools.lru_cache(maxsize=512)
 def compile_go(pattern: str) -> re.Pattern[str]:
     """Compile an RE2 pattern; ``\\z`` and ``(?<name>...)`` are translated to Python's spelling."""
     translated = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
+    translated = _POSIX_CLASS.sub(lambda match: _POSIX_CLASSES[match.group(1)], translated)
     translated = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", translated)
     try:
         return re.compile(translated)

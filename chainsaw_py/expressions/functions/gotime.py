@@ -209,7 +209,7 @@ def _parse(layout: str, value: str) -> GoTime:
     while True:
         prefix, element, suffix = next_chunk(rest_layout)
         std_text = rest_layout[len(prefix):len(prefix) + len(element)]
-        rest = _skip(rest, prefix, value, std_text)
+        rest = _skip(rest, prefix)
         if not element:
             if rest:
                 raise _ParseFailure(message=f": extra text: {_quote(rest)}")
@@ -226,17 +226,18 @@ def _parse(layout: str, value: str) -> GoTime:
     return _assemble(fields, offset, pm_set, am_set)
 
 
-def _skip(value: str, prefix: str, original: str, element: str) -> str:
+def _skip(value: str, prefix: str) -> str:
     """Remove ``prefix`` from ``value``, runs of spaces matching runs of spaces (Go's ``skip``)."""
+    original_prefix = prefix
     while prefix:
         if prefix[0] == " ":
             if value and value[0] != " ":
-                raise _ParseFailure(value, prefix + element)
+                raise _ParseFailure(value, original_prefix)
             prefix = prefix.lstrip(" ")
             value = value.lstrip(" ")
             continue
         if not value or value[0] != prefix[0]:
-            raise _ParseFailure(value, prefix + element)
+            raise _ParseFailure(value, original_prefix)
         prefix, value = prefix[1:], value[1:]
     return value
 

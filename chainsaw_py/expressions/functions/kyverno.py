@@ -411,9 +411,14 @@ def _base64_error(text: str) -> int:
         if char not in _BASE64_ALPHABET and char != "=":
             return index
     padding = text.find("=")
-    if padding != -1 and (padding % 4 < 2 or text[padding:].strip("=") or len(text) % 4):
-        return padding
-    return len(text) - len(text) % 4
+    if padding == -1:
+        return len(text) - len(text) % 4
+    rest = text[padding:]
+    if padding % 4 == 2:
+        return len(text) if rest == "=" else padding
+    if padding % 4 == 3 and rest == "=" and len(text) % 4:
+        return len(text)
+    return padding
 
 
 @function("base64_decode", arg(STRING), description="decodes a base 64 string")

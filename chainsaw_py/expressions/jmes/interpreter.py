@@ -150,8 +150,10 @@ class Interpreter(visitor.TreeInterpreter):
         return None
 
     def visit_subexpression(self, node: Node, value: Any) -> Any:
-        result = value
-        for child in node["children"]:
+        # The first child is evaluated even on a null node: ``$var.field`` reads a binding.
+        children = node["children"]
+        result = self.visit(children[0], value)
+        for child in children[1:]:
             if result is None:
                 return None
             result = self.visit(child, result)

@@ -194,6 +194,9 @@ def go_json_error(error: json.JSONDecodeError) -> str:
     if position >= len(document.rstrip()):
         return "unexpected end of JSON input"
     char = _quote_rune(document[position])
+    literal = _bad_literal(document, position)
+    if literal:
+        return literal
     if error.msg == "Extra data":
         return f"invalid character {char} after top-level value"
     if error.msg == "Expecting value":
@@ -203,3 +206,16 @@ def go_json_error(error: json.JSONDecodeError) -> str:
     if error.msg.startswith("Invalid \\escape"):
         return f"invalid character {char} in string escape code"
     return f"invalid character {char} {error.msg[0].lower()}{error.msg[1:]}"
+
+
+def _bad_literal(document: str, position: int) -> str:
+    """Go's message for a misspelt ``true``/``false``/``null`` starting at ``position``."""
+    for word in ("true", "false", "null"):
+        if document[position] == word[0]:
+            for offset, expected in enumerate(word[1:], start=1):
+                actual = document[position + offset:position + offset + 1]
+                if not actual:
+                    return "unexpected end of JSON input"
+                if actual != expected:
+                    return f"invalid character {_quote_rune(actual)} in literal {word} (expecting '{expected}')"
+    return ""
