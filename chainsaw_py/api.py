@@ -22,17 +22,18 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Configuration, ConfigurationSpec, ReportOptions, Test
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.report.console import Console, use_color
-from chainsaw_py.report.model import Report
+from chainsaw_py.report.model import Report, now
+from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 
@@ -224,6 +225,78 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
                                pause_on_failure=options.pause_on_failure)
         result = Runner(settings, console, cancel).run(tests)
     return _finish(result, spec, console)
+
+
+class Session:
+    """A run context for embedding the engine (the pytest plugin, custom harnesses): one configuration,
+    one set of values and one cluster, used to run tests one at a time and read their results.
+
+    ```python
+    with api.Session(api.TestOptions(no_cluster=True), tests=tests) as session:
+        for test in tests:
+            for result in session.run_test(test):
+                print(result.full_name, result.status, result.errors)
+    ```
+
+    ``tests`` (optional) lets an embedded cluster load the suite's ``chainsaw_embedded.py`` plugins.
+    Console output goes to ``stream`` (default: nowhere). Interrupts are the caller's business.
+    """
+
+    def __init__(self, options: TestOptions | None = None, *, tests: list[Test] | None = None,
+                 stream: TextIO | None = None, cancel: CancelToken | None = None) -> None:
+        self.options = options or TestOptions()
+        self.console = Console(stream if stream is not None else io.StringIO(),
+                               color=False if stream is None else use_color(self.options.no_color, stream),
+                               quiet=self.options.quiet)
+        self.cancel = cancel or CancelToken()
+        self._tests = list(tests or [])
+        self._stack = ExitStack()
+        self.result = RunResult(Summary(), Report())
+
+    def __enter__(self) -> Self:
+        from chainsaw_py.loading import load_values
+
+        configuration, _ = load_configuration(self.options.config)
+        self.spec = apply_options(configuration, self.options)
+        values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
+        try:
+            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console))
+            settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
+                                   pause_on_failure=self.options.pause_on_failure)
+            self.runner = Runner(settings, self.console, self.cancel)
+            self._pass = self.runner.open_pass(self.result)
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def run_test(self, test: Test, scenario: int | None = None) -> list[TestResult]:
+        """Run ``test`` — every scenario, or only the 0-based ``scenario`` — and return the results."""
+        from chainsaw_py.runner.names import test_name
+        from chainsaw_py.runner.test import Instance
+
+        display = test_name(test, self.spec.discovery.full_name)
+        if not test.spec.scenarios:
+            instances = [Instance(test, 1, display)]
+        else:
+            chosen = range(len(test.spec.scenarios)) if scenario is None else [scenario]
+            instances = [Instance(test, 1, display, index + 1, scenario_name(test.spec.scenarios[index], index),
+                                  tuple(test.spec.scenarios[index].bindings)) for index in chosen]
+        if not self._pass.ready:
+            raise ChainsawError("the run could not start (see the console output)")
+        results = []
+        for instance in instances:
+            outcome = self._pass.run(instance)
+            self.result.results.append(outcome)
+            results.append(_result_of(outcome))
+        return results
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._pass.close()
+        finally:
+            self.result.report.end_time = now()
+            self._stack.close()
 
 
 def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Outcome:

@@ -95,6 +95,12 @@ class Runner:
 
     # ------------------------------------------------------------------------------ one pass
 
+    def open_pass(self, result: RunResult) -> RunPass:
+        """Start one pass over the tests: root context and the global namespace (see ``RunPass``)."""
+        run_pass = RunPass(self, result)
+        run_pass.open()
+        return run_pass
+
     def _run_once(self, tests: Sequence[Test], test_filter: TestFilter, names: UniqueNames,
                   result: RunResult) -> None:
         console = self.console
@@ -102,30 +108,14 @@ class Runner:
         console.write(f"=== PAUSE {ROOT}")
         console.write(f"=== CONT  {ROOT}")
         started = time.monotonic()
-        root_logger = StepLogger(console, ROOT, "", SETUP_STEP)
-        root = self._root_context()
-        env = TestEnvironment(console=console, summary=result.summary, cancel=self.cancel,
-                              on_failure=self.on_failure, fail_fast=self.settings.spec.execution.fail_fast,
-                              namespace_options=self.settings.spec.namespace,
-                              report_sink=result.report.add)
-        global_cleaner = Cleaner(timeout=root.timeouts.cleanup,
-                                 wait_for_deletion=not self.settings.spec.namespace.fast_delete,
-                                 delay=None, propagation=root.deletion_propagation)
+        run_pass = self.open_pass(result)
         completed: list[tuple[str, InstanceResult]] = []
-        failed_setup = False
-        try:
-            root = setup_namespace(self.settings.spec.namespace, root, global_cleaner, root_logger)
-        except OperationError as err:
-            root_logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
-            result.summary.fail_run()
-            failed_setup = True
-        if not failed_setup:
-            synchronous_seconds = self._schedule(tests, test_filter, names, root, env, completed)
-        else:
-            synchronous_seconds = 0.0
-        self._global_cleanup(root, global_cleaner, root_logger, result)
+        synchronous_seconds = 0.0
+        if run_pass.ready:
+            synchronous_seconds = self._schedule(tests, test_filter, names, run_pass, completed)
+        run_pass.close()
         result.results.extend(r for _, r in completed)
-        failed = failed_setup or any(r.state.failed for _, r in completed)
+        failed = not run_pass.ready or any(r.state.failed for _, r in completed)
         elapsed = synchronous_seconds if completed else time.monotonic() - started
         console.write(f"--- {'FAIL' if failed else 'PASS'}: {ROOT} ({elapsed:.2f}s)")
         for name, instance_result in completed:
@@ -133,19 +123,14 @@ class Runner:
             console.write(f"    --- {status}: {name} ({instance_result.duration:.2f}s)")
 
     def _schedule(self, tests: Sequence[Test], test_filter: TestFilter, names: UniqueNames,
-                  root: TestContext, env: TestEnvironment, completed: list[tuple[str, InstanceResult]]) -> float:
+                  run_pass: RunPass, completed: list[tuple[str, InstanceResult]]) -> float:
         """Run non-concurrent instances now, in order; queue concurrent ones; then run the queue."""
         lock = threading.Lock()
         queued: list[tuple[str, Instance]] = []
         synchronous = 0.0
 
         def execute(name: str, instance: Instance) -> None:
-            if self.cancel.cancelled:
-                outcome = _skipped_result(instance)
-                env.summary.count(outcome.state)
-                env.report_sink(outcome.report)
-            else:
-                outcome = run_instance(instance, root, env)
+            outcome = run_pass.run(instance)
             with lock:
                 completed.append((name, outcome))
 
@@ -215,25 +200,61 @@ class Runner:
             tc = tc.with_current_cluster(DEFAULT_CLUSTER)
         return tc
 
-    def _global_cleanup(self, root: TestContext, cleaner: Cleaner, logger: StepLogger, result: RunResult) -> None:
-        if root.skip_delete:
-            if not cleaner.empty:
-                logger.log("CLEANUP", "SKIP", color="yellow")
-            return
-        if cleaner.empty:
-            return
-        logger.log("CLEANUP", "BEGIN")
-        try:
-            for message in cleaner.run(logger, None):
-                logger.log("CLEANUP", "ERROR", None, error_section([message]))
-                result.summary.fail_run()
-        finally:
-            logger.log("CLEANUP", "END")
-
-
 def _skipped_result(instance: Instance) -> InstanceResult:
     state = TestState(skipped=True)
     report = TestReport(base_path=str(instance.test.base_path), name=instance.test.name,
                         concurrent=instance.test.spec.concurrent, skipped=True)
     report.end_time = report.start_time
     return InstanceResult(instance, state, report)
+
+
+class RunPass:
+    """One pass over the tests (one repetition of the suite): the root context, the global namespace
+    created at the start (when configured) and deleted at the end."""
+
+    def __init__(self, runner: Runner, result: RunResult) -> None:
+        self.runner = runner
+        self.result = result
+        self.logger = StepLogger(runner.console, ROOT, "", SETUP_STEP)
+        self.root = runner._root_context()
+        spec = runner.settings.spec
+        self.env = TestEnvironment(console=runner.console, summary=result.summary, cancel=runner.cancel,
+                                   on_failure=runner.on_failure, fail_fast=spec.execution.fail_fast,
+                                   namespace_options=spec.namespace, report_sink=result.report.add)
+        self.cleaner = Cleaner(timeout=self.root.timeouts.cleanup, wait_for_deletion=not spec.namespace.fast_delete,
+                               delay=None, propagation=self.root.deletion_propagation)
+        self.ready = False
+
+    def open(self) -> None:
+        try:
+            self.root = setup_namespace(self.runner.settings.spec.namespace, self.root, self.cleaner, self.logger)
+        except OperationError as err:
+            self.logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
+            self.result.summary.fail_run()
+            return
+        self.ready = True
+
+    def run(self, instance: Instance) -> InstanceResult:
+        """Run one instance (skipped without running once the run is interrupted)."""
+        if self.runner.cancel.cancelled:
+            outcome = _skipped_result(instance)
+            self.env.summary.count(outcome.state)
+            self.env.report_sink(outcome.report)
+            return outcome
+        return run_instance(instance, self.root, self.env)
+
+    def close(self) -> None:
+        """Delete the global namespace if this run created it."""
+        if self.root.skip_delete:
+            if not self.cleaner.empty:
+                self.logger.log("CLEANUP", "SKIP", color="yellow")
+            return
+        if self.cleaner.empty:
+            return
+        self.logger.log("CLEANUP", "BEGIN")
+        try:
+            for message in self.cleaner.run(self.logger, None):
+                self.logger.log("CLEANUP", "ERROR", None, error_section([message]))
+                self.result.summary.fail_run()
+        finally:
+            self.logger.log("CLEANUP", "END")
