@@ -1,0 +1,667 @@
+"""The API server's storage semantics, independent of HTTP: create/get/list/update/patch/delete/watch.
+
+This is where a request becomes a committed object: decoding and field validation, metadata (uid,
+resourceVersion, generation, generateName), the kind's strategy (defaults, validation, status handling),
+optimistic concurrency, finalizers and graceful deletion, namespace admission and dry runs. The HTTP
+layer (``handlers.py``) and in-process callers (controllers, plugins) both go through :class:`ApiServer`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chainsaw_py.embedded import crschema
+from chainsaw_py.embedded.apierrors import (
+    AlreadyExists,
+    ApiError,
+    BadRequest,
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    Gone,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    UnsupportedMediaType,
+    qualified_resource,
+)
+from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
+from chainsaw_py.embedded.kinds import StrategyRegistry
+from chainsaw_py.embedded.kinds.base import Strategy, validate_meta_update, validate_object_meta
+from chainsaw_py.embedded.patch import (
+    SchemaCursor,
+    apply_json_patch,
+    apply_merge_patch,
+    apply_strategic_merge_patch,
+)
+from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
+from chainsaw_py.embedded.schemas import builtin_definitions
+from chainsaw_py.embedded.selection import ObjectFilter, build_filter
+from chainsaw_py.embedded.store import (
+    HistoryExpired,
+    Store,
+    StoreConflict,
+    StoredObject,
+    StoreExists,
+    StoreNotFound,
+)
+
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_MAX_RETRIES = 20
+_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+
+
+@dataclass
+class WriteOptions:
+    dry_run: bool = False
+    field_validation: str = "Warn"
+    field_manager: str = ""
+    force: bool = False
+
+
+@dataclass
+class DeleteOptions:
+    propagation: str | None = None
+    grace_period: int | None = None
+    uid: str | None = None
+    resource_version: str | None = None
+    dry_run: bool = False
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any] | None, **query: Any) -> DeleteOptions:
+        body = body or {}
+        preconditions = body.get("preconditions") or {}
+        propagation = query.get("propagation") or body.get("propagationPolicy")
+        orphan = body.get("orphanDependents", query.get("orphan"))
+        if propagation is None and orphan is not None:
+            propagation = "Orphan" if orphan else "Background"
+        grace = query.get("grace_period")
+        if grace is None:
+            grace = body.get("gracePeriodSeconds")
+        dry_run = bool(query.get("dry_run")) or "All" in (body.get("dryRun") or [])
+        return cls(propagation, None if grace is None else int(grace), preconditions.get("uid"),
+                   preconditions.get("resourceVersion"), dry_run)
+
+
+@dataclass
+class Result:
+    """A write's outcome: the object to return, the HTTP code and any warnings."""
+
+    obj: dict[str, Any]
+    code: int = 200
+    warnings: list[str] = field(default_factory=list)
+    stored: StoredObject | None = None
+
+
+@dataclass
+class ListResult:
+    items: list[StoredObject]
+    resource_version: int
+    continue_token: str = ""
+    remaining: int | None = None
+
+
+CommitHook = Callable[[ResourceType, dict[str, Any]], None]
+
+
+class ApiServer:
+    """Kubernetes object semantics over a :class:`Store`."""
+
+    def __init__(self, registry: ResourceRegistry, store: Store, strategies: StrategyRegistry) -> None:
+        self.registry = registry
+        self.store = store
+        self.strategies = strategies
+        self._rng = random.Random()
+        self._ip_lock = threading.Lock()
+        self._cluster_ips: set[str] = set()
+        self._node_ports: set[int] = set()
+        self.admission_hooks: dict[tuple[str, str], list[CommitHook]] = {}
+
+    # --- StrategyContext --------------------------------------------------------------------------------
+
+    def now(self) -> str:
+        return now_rfc3339()
+
+    def get_object(self, group: str, plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+        stored = self.store.get(group, plural, namespace, name)
+        return stored.obj if stored else None
+
+    def random_suffix(self, length: int = 5) -> str:
+        return "".join(self._rng.choice(_NAME_ALPHABET) for _ in range(length))
+
+    def allocate_cluster_ip(self) -> str:
+        with self._ip_lock:
+            for index in range(10, 1 << 20):
+                candidate = f"10.{96 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}"
+                if candidate not in self._cluster_ips:
+                    self._cluster_ips.add(candidate)
+                    return candidate
+        raise InternalError("failed to allocate a serviceIP: range is full")
+
+    def reserve_cluster_ip(self, ip: str) -> bool:
+        with self._ip_lock:
+            if ip in self._cluster_ips:
+                return False
+            self._cluster_ips.add(ip)
+            return True
+
+    def allocate_node_port(self) -> int:
+        with self._ip_lock:
+            free = [port for port in range(30000, 32768) if port not in self._node_ports]
+            if not free:
+                raise InternalError("failed to allocate a nodePort: range is full")
+            port = self._rng.choice(free)
+            self._node_ports.add(port)
+            return port
+
+    def release_service(self, service: dict[str, Any]) -> None:
+        spec = service.get("spec") or {}
+        with self._ip_lock:
+            for ip in spec.get("clusterIPs") or [spec.get("clusterIP")]:
+                self._cluster_ips.discard(ip)
+            for port in spec.get("ports") or []:
+                self._node_ports.discard(port.get("nodePort"))
+
+    # --- reads ------------------------------------------------------------------------------------------
+
+    def strategy(self, rt: ResourceType) -> Strategy:
+        return self.strategies.for_type(rt)
+
+    def get(self, rt: ResourceType, namespace: str, name: str) -> StoredObject:
+        stored = self.store.get(rt.group, rt.plural, namespace if rt.namespaced else "", name)
+        if stored is None:
+            raise NotFound.for_object(rt.group, rt.plural, name)
+        return self.present(rt, stored)
+
+    def present(self, rt: ResourceType, stored: StoredObject) -> StoredObject:
+        """The stored object as served at ``rt``'s version (custom resources keep one storage version)."""
+        if stored.obj.get("apiVersion") == rt.api_version:
+            return stored
+        converted = dict(stored.obj, apiVersion=rt.api_version)
+        return StoredObject(converted, stored.rv)
+
+    def make_filter(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
+                    field_selector: str | None) -> ObjectFilter:
+        strategy = self.strategy(rt)
+        sample_fields = strategy.selectable_fields({"metadata": {}})
+        return build_filter(namespace if rt.namespaced else None, label_selector, field_selector,
+                            strategy.selectable_fields, lambda name: name in sample_fields)
+
+    def list(self, rt: ResourceType, namespace: str | None, label_selector: str | None = None,
+             field_selector: str | None = None, limit: int = 0, continue_token: str = "") -> ListResult:
+        selector = self.make_filter(rt, namespace, label_selector, field_selector)
+        start_after, token_rv = _decode_continue(continue_token) if continue_token else ("", 0)
+        items, rv = self.store.list(rt.group, rt.plural, namespace if rt.namespaced else None)
+        if token_rv:
+            rv = token_rv
+        selected = [self.present(rt, item) for item in items
+                    if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
+        if limit and len(selected) > limit:
+            page = selected[:limit]
+            token = _encode_continue(_key_of(page[-1]), rv)
+            return ListResult(page, rv, token, len(selected) - limit)
+        return ListResult(selected, rv)
+
+    # --- create -----------------------------------------------------------------------------------------
+
+    def create(self, rt: ResourceType, namespace: str, body: Any, options: WriteOptions | None = None) -> Result:
+        options = options or WriteOptions()
+        obj = self._as_object(rt, body)
+        warnings = self._decode(rt, obj, options)
+        meta = obj["metadata"]
+        if meta.get("resourceVersion"):
+            raise InternalError("Internal error occurred: resourceVersion should not be set on objects to be created")
+        self._set_namespace(rt, meta, namespace)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + self.random_suffix()
+        strategy = self.strategy(rt)
+        self._admit_create(rt, meta)
+        self._init_meta(meta, strategy)
+        strategy.prepare_create(obj, rt, self)
+        strategy.defaults(obj, self)
+        self._validate(rt, strategy, obj, None)
+        self._run_admission(rt, obj)
+        if options.dry_run:
+            return Result(obj, 201, warnings)
+        try:
+            stored = self.store.create(rt.group, rt.plural, obj)
+        except StoreExists:
+            raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
+        return Result(stored.obj, 201, warnings, stored)
+
+    def _as_object(self, rt: ResourceType, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise BadRequest(f"Object '{rt.kind}' in body is not a JSON object")
+        api_version, kind = body.get("apiVersion"), body.get("kind")
+        if api_version and api_version != rt.api_version:
+            raise BadRequest(f"the API version in the data ({api_version}) does not match the expected API "
+                             f"version ({rt.api_version})")
+        if kind and kind != rt.kind:
+            raise BadRequest(f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
+        body["apiVersion"], body["kind"] = rt.api_version, rt.kind
+        metadata = body.setdefault("metadata", {})
+        if metadata is None:
+            body["metadata"] = {}
+        elif not isinstance(metadata, dict):
+            raise BadRequest(self._decode_prefix(rt) + "json: cannot unmarshal "
+                             f"{type(metadata).__name__} into Go struct field {rt.kind}.metadata of type v1.ObjectMeta")
+        return body
+
+    def _decode_prefix(self, rt: ResourceType) -> str:
+        return f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+
+    def _decode(self, rt: ResourceType, obj: dict[str, Any], options: WriteOptions) -> list[str]:
+        """Strict decoding (built-ins) or pruning (custom resources); returns fieldValidation warnings."""
+        if options.field_validation not in _VALIDATION_MODES:
+            raise BadRequest(f"fieldValidation must be one of Strict, Warn, Ignore; got {options.field_validation}")
+        unknown = self._unknown_fields(rt, obj)
+        if not unknown or options.field_validation == "Ignore":
+            return []
+        if options.field_validation == "Strict":
+            listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+            raise BadRequest(self._decode_prefix(rt) + f"strict decoding error: {listed}")
+        return [f'unknown field "{path}"' for path in unknown]
+
+    def _unknown_fields(self, rt: ResourceType, obj: dict[str, Any]) -> list[str]:
+        definitions = builtin_definitions()
+        if rt.builtin:
+            schema = definitions.for_kind(rt.group, rt.version, rt.kind)
+            if schema is None:
+                return []
+            try:
+                return decode_builtin(definitions, schema, rt.kind, obj).unknown
+            except DecodeError as err:
+                raise BadRequest(self._decode_prefix(rt) + str(err)) from None
+        meta_schema = definitions.definitions.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") or {}
+        try:
+            unknown = [f"metadata.{path}" for path in
+                       decode_builtin(definitions, meta_schema, "ObjectMeta", obj["metadata"]).unknown]
+        except DecodeError as err:
+            raise BadRequest(self._decode_prefix(rt) + str(err)) from None
+        if rt.schema is not None and not rt.preserve_unknown:
+            unknown += crschema.prune(obj, rt.schema)
+        if rt.schema is not None:
+            crschema.drop_nulls_and_default(obj, rt.schema)
+        return unknown
+
+    def _set_namespace(self, rt: ResourceType, meta: dict[str, Any], namespace: str) -> None:
+        if rt.namespaced:
+            if meta.get("namespace") and meta["namespace"] != namespace:
+                raise BadRequest("the namespace of the provided object does not match the namespace sent on the "
+                                 "request")
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+
+    def _admit_create(self, rt: ResourceType, meta: dict[str, Any]) -> None:
+        """NamespaceLifecycle admission: the namespace must exist and not be terminating."""
+        if not rt.namespaced:
+            return
+        namespace = meta.get("namespace", "")
+        stored = self.store.get("", "namespaces", "", namespace)
+        if stored is None:
+            raise NotFound.for_object("", "namespaces", namespace)
+        if stored.obj["metadata"].get("deletionTimestamp") and rt.plural != "events":
+            name = meta.get("name", "")
+            raise Forbidden(
+                f'{qualified_resource(rt.group, rt.plural)} "{name}" is forbidden: unable to create new content in '
+                f"namespace {namespace} because it is being terminated",
+                details={"name": name, **({"group": rt.group} if rt.group else {}), "kind": rt.plural,
+                         "causes": [{"reason": "NamespaceTerminating",
+                                     "message": f"namespace {namespace} is being terminated",
+                                     "field": "metadata.namespace"}]})
+
+    def _init_meta(self, meta: dict[str, Any], strategy: Strategy) -> None:
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = self.now()
+        for transient in ("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "resourceVersion"):
+            meta.pop(transient, None)
+        if strategy.tracks_generation:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
+
+    def _validate(self, rt: ResourceType, strategy: Strategy, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        errors = FieldErrors()
+        meta = obj["metadata"]
+        validate_object_meta(meta, rt.namespaced, strategy.name_rule, errors)
+        if old is not None:
+            validate_meta_update(meta, old["metadata"], errors)
+        if rt.schema is not None:
+            body = {key: value for key, value in obj.items() if key != "metadata"}
+            crschema.validate(body, rt.schema, errors)
+        strategy.validate(obj, errors, self)
+        if old is not None:
+            strategy.validate_update(obj, old, errors)
+        errors.raise_if_any(rt.kind, rt.group, meta.get("name", ""))
+
+    def _run_admission(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        for hook in self.admission_hooks.get(rt.group_resource, ()):
+            hook(rt, obj)
+
+    # --- update -----------------------------------------------------------------------------------------
+
+    def update(self, rt: ResourceType, namespace: str, name: str, body: Any, options: WriteOptions | None = None,
+               subresource: str = "") -> Result:
+        options = options or WriteOptions()
+        obj = self._as_object(rt, body)
+        warnings = self._decode(rt, obj, options)
+        meta = obj["metadata"]
+        self._check_url_identity(rt, meta, namespace, name)
+        requested_rv = meta.get("resourceVersion") or ""
+        pristine = json.dumps(obj)
+        for _attempt in range(_MAX_RETRIES):
+            current = self.store.get(rt.group, rt.plural, meta.get("namespace", ""), name)
+            if current is None:
+                if self.strategy(rt).allow_create_on_update and not subresource and not requested_rv:
+                    return self.create(rt, namespace, obj, options)
+                raise NotFound.for_object(rt.group, rt.plural, name)
+            if requested_rv and requested_rv != str(current.rv):
+                raise Conflict.modified(rt.group, rt.plural, name)
+            new = json.loads(pristine) if _attempt else obj
+            try:
+                result = self._commit_update(rt, new, current, options, subresource)
+            except StoreConflict:
+                if requested_rv:
+                    raise Conflict.modified(rt.group, rt.plural, name) from None
+                continue
+            result.warnings = warnings + result.warnings
+            return result
+        raise Conflict.modified(rt.group, rt.plural, name)
+
+    def _check_url_identity(self, rt: ResourceType, meta: dict[str, Any], namespace: str, name: str) -> None:
+        if not meta.get("name"):
+            meta["name"] = name
+        elif meta["name"] != name:
+            raise BadRequest(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+        self._set_namespace(rt, meta, namespace)
+
+    def _commit_update(self, rt: ResourceType, new: dict[str, Any], current: StoredObject, options: WriteOptions,
+                       subresource: str) -> Result:
+        old = current.obj
+        strategy = self.strategy(rt)
+        self._merge_with_old(rt, strategy, new, old, subresource)
+        strategy.defaults(new, self)
+        self._validate(rt, strategy, new, old)
+        if _same_object(new, old):
+            return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
+        if options.dry_run:
+            return Result(new, 200)
+        meta = new["metadata"]
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and not _graceful_pending(new) \
+                and not strategy.blocks_deletion(new):
+            self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+            stored = self._remove(rt, meta.get("namespace", ""), meta["name"])
+            return Result(stored.obj, 200, [], stored)
+        stored = self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+        return Result(stored.obj, 200, [], self.present(rt, stored))
+
+    def _merge_with_old(self, rt: ResourceType, strategy: Strategy, new: dict[str, Any], old: dict[str, Any],
+                        subresource: str) -> None:
+        meta, old_meta = new["metadata"], old["metadata"]
+        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            if key in old_meta:
+                meta[key] = old_meta[key]
+            else:
+                meta.pop(key, None)
+        meta["resourceVersion"] = old_meta.get("resourceVersion", "")
+        if subresource == "status":
+            _keep_all_but_status(new, old)
+        elif subresource == "finalize":
+            finalizers = (new.get("spec") or {}).get("finalizers") or []
+            new.clear()
+            new.update(json.loads(json.dumps(old)))
+            new.setdefault("spec", {})["finalizers"] = finalizers
+            new["metadata"]["resourceVersion"] = old_meta.get("resourceVersion", "")
+        else:
+            strategy.prepare_update(new, old, rt)
+        if strategy.tracks_generation and subresource != "status" and strategy.spec_changed(new, old):
+            meta["generation"] = int(old_meta.get("generation", 1)) + 1
+
+    # --- patch ------------------------------------------------------------------------------------------
+
+    def patch(self, rt: ResourceType, namespace: str, name: str, content_type: str, patch: Any,
+              options: WriteOptions | None = None, subresource: str = "") -> Result:
+        options = options or WriteOptions()
+        if content_type == APPLY_PATCH:
+            from chainsaw_py.embedded.apply import server_side_apply
+
+            return server_side_apply(self, rt, namespace, name, patch, options, subresource)
+        if content_type == STRATEGIC_PATCH and not rt.builtin:
+            raise UnsupportedMediaType(
+                "the body of the request was in an unknown format - accepted media types include: "
+                "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        key_ns = namespace if rt.namespaced else ""
+        for _attempt in range(_MAX_RETRIES):
+            current = self.store.get(rt.group, rt.plural, key_ns, name)
+            if current is None:
+                raise NotFound.for_object(rt.group, rt.plural, name)
+            patched = self._apply_patch(rt, self.present(rt, current).copy(), content_type, patch)
+            try:
+                return self.commit_prepared(rt, patched, current, options, subresource, name, namespace)
+            except StoreConflict:
+                continue
+        raise Conflict.modified(rt.group, rt.plural, name)
+
+    def commit_prepared(self, rt: ResourceType, candidate: Any, current: StoredObject, options: WriteOptions,
+                        subresource: str, name: str, namespace: str) -> Result:
+        """Validate and commit a patched/applied version of ``current`` (raises StoreConflict on a race)."""
+        obj = self._as_object(rt, candidate)
+        warnings = self._decode(rt, obj, options)
+        self._check_url_identity(rt, obj["metadata"], namespace, name)
+        if obj["metadata"].get("resourceVersion", "") not in ("", str(current.rv)):
+            raise Conflict.modified(rt.group, rt.plural, name)
+        result = self._commit_update(rt, obj, current, options, subresource)
+        result.warnings = warnings + result.warnings
+        return result
+
+    def _apply_patch(self, rt: ResourceType, current: dict[str, Any], content_type: str, patch: Any) -> Any:
+        return apply_patch_document(current, content_type, patch, rt)
+
+    def assign_node(self, namespace: str, name: str, node: str) -> StoredObject:
+        """What a pods/binding does: set spec.nodeName and the PodScheduled condition."""
+        for _attempt in range(_MAX_RETRIES):
+            current = self.store.get("", "pods", namespace, name)
+            if current is None:
+                raise NotFound.for_object("", "pods", name)
+            pod = current.copy()
+            pod.setdefault("spec", {})["nodeName"] = node
+            status = pod.setdefault("status", {})
+            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                               "lastTransitionTime": self.now()})
+            status["conditions"] = conditions
+            try:
+                return self.store.update("", "pods", pod, expected_rv=current.rv)
+            except StoreConflict:
+                continue
+        raise Conflict.modified("", "pods", name)
+
+    # --- delete -----------------------------------------------------------------------------------------
+
+    def delete(self, rt: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None) -> Result:
+        options = options or DeleteOptions()
+        key_ns = namespace if rt.namespaced else ""
+        for _attempt in range(_MAX_RETRIES):
+            current = self.store.get(rt.group, rt.plural, key_ns, name)
+            if current is None:
+                raise NotFound.for_object(rt.group, rt.plural, name)
+            self._check_preconditions(rt, current, options)
+            try:
+                return self._delete_once(rt, current, options)
+            except StoreConflict:
+                continue
+        raise Conflict.modified(rt.group, rt.plural, name)
+
+    def _check_preconditions(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> None:
+        meta = current.obj["metadata"]
+        if options.uid and options.uid != meta.get("uid"):
+            raise Conflict.with_reason(rt.group, rt.plural, meta["name"],
+                                       f"Precondition failed: UID in precondition: {options.uid}, UID in object "
+                                       f"meta: {meta.get('uid')}")
+        if options.resource_version and options.resource_version != meta.get("resourceVersion"):
+            raise Conflict.with_reason(rt.group, rt.plural, meta["name"],
+                                       "Precondition failed: ResourceVersion in precondition: "
+                                       f"{options.resource_version}, ResourceVersion in object meta: "
+                                       f"{meta.get('resourceVersion')}")
+
+    def _delete_once(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> Result:
+        strategy = self.strategy(rt)
+        obj = current.obj
+        meta = obj["metadata"]
+        propagation = options.propagation or "Background"
+        if propagation not in ("Orphan", "Background", "Foreground"):
+            raise BadRequest(f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: '
+                             f'"{propagation}": supported values: "Foreground", "Background", "Orphan"')
+        grace = strategy.grace_period(obj, options.grace_period)
+        finalizers = list(meta.get("finalizers") or [])
+        wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(propagation)
+        if wanted and wanted not in finalizers and options.propagation:
+            finalizers.append(wanted)
+        being_deleted = bool(meta.get("deletionTimestamp"))
+        if being_deleted and finalizers == list(meta.get("finalizers") or []) and not (
+                grace == 0 and _graceful_pending(obj)):
+            return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
+        if finalizers or grace > 0 or strategy.blocks_deletion(obj):
+            return self._mark_deleting(rt, current, finalizers, grace, options.dry_run)
+        if options.dry_run:
+            return Result(obj, 200)
+        stored = self._remove(rt, meta.get("namespace", ""), meta["name"], expected_rv=current.rv)
+        if strategy.return_deleted_object:
+            return Result(self.present(rt, stored).obj, 200, [], self.present(rt, stored))
+        return Result(_success_status(rt, meta), 200)
+
+    def _mark_deleting(self, rt: ResourceType, current: StoredObject, finalizers: list[str], grace: int,
+                       dry_run: bool) -> Result:
+        new = current.copy()
+        meta = new["metadata"]
+        if not meta.get("deletionTimestamp") or grace < int(meta.get("deletionGracePeriodSeconds", 0) or 0):
+            moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=grace)
+            meta["deletionTimestamp"] = format_time(moment)
+            meta["deletionGracePeriodSeconds"] = grace
+            if self.strategy(rt).tracks_generation and not current.obj["metadata"].get("deletionTimestamp"):
+                meta["generation"] = int(meta.get("generation", 1)) + 1
+        if finalizers:
+            meta["finalizers"] = finalizers
+        self.strategy(rt).on_delete_request(new)
+        if dry_run:
+            return Result(new, 200)
+        stored = self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+        return Result(self.present(rt, stored).obj, 200, [], self.present(rt, stored))
+
+    def _remove(self, rt: ResourceType, namespace: str, name: str, expected_rv: int | None = None) -> StoredObject:
+        try:
+            stored = self.store.delete(rt.group, rt.plural, namespace, name, expected_rv=expected_rv)
+        except StoreNotFound:
+            raise NotFound.for_object(rt.group, rt.plural, name) from None
+        self.strategy(rt).after_delete(stored.obj, self)
+        return stored
+
+    def delete_collection(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
+                          field_selector: str | None, options: DeleteOptions) -> list[dict[str, Any]]:
+        if "deletecollection" not in rt.verbs:
+            raise MethodNotAllowed()
+        deleted: list[dict[str, Any]] = []
+        for item in self.list(rt, namespace, label_selector, field_selector).items:
+            meta = item.obj["metadata"]
+            try:
+                deleted.append(self.delete(rt, meta.get("namespace", ""), meta["name"], options).obj)
+            except NotFound:
+                continue
+        return deleted
+
+    # --- watch ------------------------------------------------------------------------------------------
+
+    def watch(self, rt: ResourceType, since_rv: int | None, selector: ObjectFilter) -> Any:
+        from chainsaw_py.embedded.watch import WatchStream
+
+        try:
+            watcher, replay = self.store.watch(rt.group, rt.plural, since_rv)
+        except HistoryExpired as err:
+            raise Gone(str(err)) from None
+        return WatchStream(self, rt, watcher, replay, selector)
+
+
+def apply_patch_document(current: dict[str, Any], content_type: str, patch: Any, rt: ResourceType | None) -> Any:
+    """Apply a JSON / merge / strategic patch to a document (strategic needs a built-in ``rt``)."""
+    if content_type == JSON_PATCH:
+        return apply_json_patch(current, patch)
+    if content_type == MERGE_PATCH:
+        if not isinstance(patch, dict):
+            raise BadRequest("json: cannot unmarshal array into Go value of type map[string]interface {}")
+        return apply_merge_patch(current, patch)
+    if content_type == STRATEGIC_PATCH:
+        definitions = builtin_definitions()
+        schema = definitions.for_kind(rt.group, rt.version, rt.kind) if rt is not None else None
+        return apply_strategic_merge_patch(current, patch, SchemaCursor(definitions, schema))
+    builtin = rt is None or rt.builtin
+    raise UnsupportedMediaType(
+        f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
+        f"{MERGE_PATCH}, {APPLY_PATCH}" + (f", {STRATEGIC_PATCH}" if builtin else ""))
+
+
+def _graceful_pending(obj: dict[str, Any]) -> bool:
+    """A pod whose graceful termination period is still running (the kubelet finishes it)."""
+    meta = obj["metadata"]
+    return obj.get("kind") == "Pod" and int(meta.get("deletionGracePeriodSeconds") or 0) > 0
+
+
+def _keep_all_but_status(new: dict[str, Any], old: dict[str, Any]) -> None:
+    status = new.get("status")
+    meta = new["metadata"]
+    preserved = json.loads(json.dumps(old))
+    new.clear()
+    new.update(preserved)
+    new["metadata"]["resourceVersion"] = meta.get("resourceVersion", "")
+    if status is None:
+        new.pop("status", None)
+    else:
+        new["status"] = status
+
+
+def _same_object(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    return new == old
+
+
+def _success_status(rt: ResourceType, meta: dict[str, Any]) -> dict[str, Any]:
+    details: dict[str, Any] = {"name": meta["name"]}
+    if rt.group:
+        details["group"] = rt.group
+    details["kind"] = rt.plural
+    details["uid"] = meta.get("uid", "")
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _key_of(item: StoredObject) -> str:
+    meta = item.obj["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+def _encode_continue(last_key: str, rv: int) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": last_key + "\u0000"}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> tuple[str, int]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return str(data["start"]).rstrip("\u0000"), int(data["rv"])
+    except (ValueError, KeyError, TypeError):
+        raise BadRequest("continue key is not valid: illegal base64 data at input byte 0") from None
+
+
+def describe_api_error(err: ApiError) -> str:
+    return f"{err.reason}: {err.message}"

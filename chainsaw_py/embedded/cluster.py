@@ -1,0 +1,226 @@
+"""``EmbeddedCluster``: the API server, the simulated controllers and (optionally) local S3, on loopback.
+
+    with EmbeddedCluster() as cluster:          # kubeconfig written to a temporary file
+        subprocess.run(["kubectl", "--kubeconfig", str(cluster.kubeconfig_path), "get", "ns"])
+
+Containers are never pulled or run: pods, deployments, jobs, ... get the status a real cluster would give
+them on a schedule set by :class:`Timing`.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.discovery import Discovery
+from chainsaw_py.embedded.handlers import ApiHandler
+from chainsaw_py.embedded.httpserver import HttpServer
+from chainsaw_py.embedded.kinds import StrategyRegistry
+from chainsaw_py.embedded.kubeconfig import write_kubeconfig
+from chainsaw_py.embedded.logs import LogStore
+from chainsaw_py.embedded.openapi import OpenApi
+from chainsaw_py.embedded.resources import ResourceRegistry
+from chainsaw_py.embedded.schemas import SERVER_MINOR
+from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.subresources import Subresources
+from chainsaw_py.embedded.tables import TablePrinter
+from chainsaw_py.embedded.timing import Timing
+from chainsaw_py.errors import ChainsawError
+
+log = logging.getLogger("chainsaw_py.embedded")
+
+GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
+NODE_NAME = "embedded-node"
+
+
+@dataclass(frozen=True)
+class S3Endpoint:
+    """Where the local S3 (moto) listens and the credentials that work against it."""
+
+    endpoint_url: str
+    access_key_id: str
+    secret_access_key: str
+    region: str
+
+
+def version_info() -> dict[str, Any]:
+    return {"major": "1", "minor": str(SERVER_MINOR), "emulationMajor": "1", "emulationMinor": str(SERVER_MINOR),
+            "minCompatibilityMajor": "1", "minCompatibilityMinor": str(SERVER_MINOR - 1),
+            "gitVersion": GIT_VERSION, "gitCommit": "0000000000000000000000000000000000000000",
+            "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z",
+            "goVersion": f"python{platform.python_version()}", "compiler": "cpython",
+            "platform": f"{platform.system().lower()}/{_arch()}"}
+
+
+def _arch() -> str:
+    machine = platform.machine().lower()
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+class EmbeddedCluster:
+    """An in-process Kubernetes API server on 127.0.0.1 with simulated controllers."""
+
+    def __init__(self, kubeconfig: str | Path | None = None, port: int = 0, s3: bool = False,
+                 timing: Timing | None = None, tls: bool = True) -> None:
+        """``tls=False`` serves plain HTTP: fine for the Python client, but kubectl (client-go) refuses to send
+        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl."""
+        self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
+        self._tls = tls
+        self.ca_pem: bytes | None = None
+        self._port = port
+        self._want_s3 = s3
+        self.timing = timing or Timing()
+        self.token = secrets.token_urlsafe(32)
+        self.registry = ResourceRegistry()
+        self.store = Store()
+        self.api = ApiServer(self.registry, self.store, StrategyRegistry())
+        self.logs = LogStore()
+        self.s3: S3Endpoint | None = None
+        self._http: HttpServer | None = None
+        self._s3_server: Any = None
+        self._manager: Any = None
+        self._plugins: Any = None
+        self._kubeconfig_path: Path | None = None
+        self._lock = threading.Lock()
+        self._started = False
+
+    # --- public properties ------------------------------------------------------------------------------
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        if self._kubeconfig_path is None:
+            raise ChainsawError("the embedded cluster is not started")
+        return self._kubeconfig_path
+
+    @property
+    def server_url(self) -> str:
+        if self._http is None:
+            raise ChainsawError("the embedded cluster is not started")
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._http.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._started
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+
+    def start(self) -> EmbeddedCluster:
+        with self._lock:
+            if self._started:
+                return self
+            try:
+                self._start()
+            except OSError as err:
+                self._teardown()
+                raise ChainsawError(f"cannot start the embedded cluster: {err}") from None
+            except BaseException:
+                self._teardown()
+                raise
+            self._started = True
+        return self
+
+    def _start(self) -> None:
+        from chainsaw_py.embedded.bootstrap import bootstrap
+        from chainsaw_py.embedded.controllers import install_builtin_controllers
+        from chainsaw_py.embedded.controllers.base import ControllerManager
+        from chainsaw_py.embedded.controllers.context import Runtime
+        from chainsaw_py.embedded.crds import CrdRegistrar
+
+        self.store.add_listener(CrdRegistrar(self.registry).on_event)
+        ssl_context = None
+        if self._tls:
+            from chainsaw_py.embedded.tls import generate_certificates
+
+            certificates = generate_certificates()
+            self.ca_pem = certificates.ca_pem
+            ssl_context = certificates.server_context()
+        http = self._http = HttpServer(self._placeholder_app, port=self._port, ssl_context=ssl_context)
+        server_address = f"127.0.0.1:{http.port}"
+        handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
+                             Subresources(self.api, self.logs), OpenApi(self.registry, GIT_VERSION), TablePrinter(),
+                             bookmark_interval=self.timing.bookmark_interval)
+        self._app = handler
+        bootstrap(self.api, NODE_NAME, http.port)
+        if self._want_s3:
+            self._start_s3()
+        runtime = Runtime(self.api, self.logs, self.timing, NODE_NAME, self.s3)
+        manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
+        self.store.add_listener(manager.on_event)
+        install_builtin_controllers(manager, runtime)
+        self._activate_plugins(manager, runtime)
+        manager.start()
+        http.start()
+        self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
+
+    def _placeholder_app(self, request: Any) -> Any:
+        return self._app(request)
+
+    def _start_s3(self) -> None:
+        from chainsaw_py.embedded.s3 import start_s3
+
+        self._s3_server, self.s3 = start_s3()
+        from chainsaw_py.embedded.bootstrap import seed_aws_credentials
+
+        seed_aws_credentials(self.api, self.s3)
+
+    def _activate_plugins(self, manager: Any, runtime: Any) -> None:
+        if self._plugins is not None:
+            self._plugins.activate(manager, runtime)
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self._started:
+                return
+            self._teardown()
+            self._started = False
+
+    def _teardown(self) -> None:
+        if self._manager is not None:
+            self._manager.stop()
+            self._manager = None
+        self.store.stop_all_watchers()
+        if self._http is not None:
+            self._http.stop()
+        if self._s3_server is not None:
+            self._s3_server.stop()
+            self._s3_server = None
+        if self._kubeconfig_request is None and self._kubeconfig_path is not None:
+            self._kubeconfig_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> EmbeddedCluster:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+    # --- plugins and helpers ----------------------------------------------------------------------------
+
+    def load_plugin(self, path: str | Path) -> None:
+        """Load a plugin module file (``def register(registry)``); works before or after ``start()``."""
+        from chainsaw_py.embedded.plugins import PluginHost
+
+        with self._lock:
+            if self._plugins is None:
+                self._plugins = PluginHost(self.api)
+            self._plugins.load(Path(path))
+            if self._started and self._manager is not None:
+                self._plugins.activate(self._manager, self._manager.runtime)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until the controllers have no pending work (useful in tests); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._manager is None or self._manager.idle():
+                return True
+            time.sleep(0.01)
+        return False

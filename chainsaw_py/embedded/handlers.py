@@ -1,0 +1,413 @@
+"""HTTP handling of the Kubernetes REST API on top of :class:`ApiServer`.
+
+Maps paths and verbs to API operations, negotiates JSON vs. ``Table`` output, decodes bodies (JSON or YAML),
+streams watches (chunked, bookmarks, timeouts) and renders every failure as a ``Status`` object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from chainsaw_py.embedded.apierrors import (
+    ApiError,
+    BadRequest,
+    InternalError,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from chainsaw_py.embedded.apiserver import (
+    APPLY_PATCH,
+    JSON_PATCH,
+    MERGE_PATCH,
+    STRATEGIC_PATCH,
+    ApiServer,
+    DeleteOptions,
+    Result,
+    WriteOptions,
+)
+from chainsaw_py.embedded.decoding import load_json
+from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
+from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.resources import ResourceType
+from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
+from chainsaw_py.embedded.store import StoredObject, encode
+from chainsaw_py.embedded.subresources import Subresources
+from chainsaw_py.embedded.watch import bookmark
+
+log = logging.getLogger("chainsaw_py.embedded")
+
+_PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
+_JSON = "application/json"
+
+
+@dataclass
+class MediaType:
+    type: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def parse_accept(header: str) -> list[MediaType]:
+    result: list[MediaType] = []
+    for part in header.split(","):
+        pieces = [piece.strip() for piece in part.split(";")]
+        if not pieces[0]:
+            continue
+        params = {}
+        for piece in pieces[1:]:
+            key, _, value = piece.partition("=")
+            params[key.strip()] = value.strip()
+        result.append(MediaType(pieces[0].lower(), params))
+    return result or [MediaType("*/*")]
+
+
+@dataclass
+class Negotiated:
+    table: bool = False
+    partial_metadata: bool = False
+    content_type: str = _JSON
+
+
+def negotiate(accept: str) -> Negotiated:
+    for media in parse_accept(accept):
+        if media.type not in (_JSON, "application/*", "*/*", "application/yaml"):
+            continue
+        kind = media.params.get("as", "")
+        if kind == "Table" and media.params.get("g") == "meta.k8s.io":
+            version = media.params.get("v", "v1")
+            return Negotiated(table=True, content_type=f"{_JSON};as=Table;v={version};g=meta.k8s.io")
+        if kind in ("PartialObjectMetadata", "PartialObjectMetadataList"):
+            continue
+        if kind == "":
+            return Negotiated()
+    raise NotAcceptable("only the following media types are accepted: application/json, application/yaml, "
+                        "application/vnd.kubernetes.protobuf")
+
+
+class ApiHandler:
+    """The WSGI-like application the HTTP server calls for every request."""
+
+    def __init__(self, server: ApiServer, discovery: Discovery, token: str, version_info: dict[str, Any],
+                 subresources: Subresources, openapi: Any, tables: Any, bookmark_interval: float = 1.0) -> None:
+        self.server = server
+        self.discovery = discovery
+        self.token = token
+        self.version_info = version_info
+        self.subresources = subresources
+        self.openapi = openapi
+        self.tables = tables
+        self.bookmark_interval = bookmark_interval
+        self._auth_header = f"Bearer {token}"
+
+    def __call__(self, request: Request) -> Response:
+        try:
+            if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+                raise Unauthorized()
+            return self._route(request)
+        except ApiError as err:
+            return _status_response(err)
+        except Exception as err:  # noqa: BLE001 - a bug must become a 500 Status, never a dropped connection
+            log.exception("internal error serving %s %s", request.method, request.path)
+            return _status_response(InternalError(f"Internal error occurred: {err}"))
+
+    # --- routing ----------------------------------------------------------------------------------------
+
+    def _route(self, request: Request) -> Response:
+        path = request.path.rstrip("/") or "/"
+        special = self._special(request, path)
+        if special is not None:
+            return special
+        parsed = parse_path(path, lambda g, v, p: self.server.registry.lookup(g, v, p) is not None)
+        if isinstance(parsed, GroupVersionPath):
+            return self._discovery(request, parsed)
+        if isinstance(parsed, ResourcePath):
+            return self._resource(request, parsed)
+        return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+
+    def _special(self, request: Request, path: str) -> Response | None:
+        if path == "/version":
+            return Response(200, encode(self.version_info))
+        if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
+            if request.param("verbose") == "true":
+                return Response(200, f"[+]ping ok\n{path.lstrip('/')} check passed\n".encode(), "text/plain")
+            return Response(200, b"ok", "text/plain; charset=utf-8")
+        if path == "/api":
+            return self._legacy_or_aggregated(request, core=True)
+        if path == "/apis":
+            return self._legacy_or_aggregated(request, core=False)
+        if path.startswith("/openapi/"):
+            return self.openapi.handle(request, path)
+        if path == "/":
+            paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz",
+                     "/version"]
+            return Response(200, encode({"paths": paths}))
+        return None
+
+    def _legacy_or_aggregated(self, request: Request, core: bool) -> Response:
+        accept = request.header("accept")
+        for media in parse_accept(accept):
+            if media.params.get("as") == "APIGroupDiscoveryList" and media.params.get("g") == "apidiscovery.k8s.io":
+                version = media.params.get("v", "v2")
+                if version in ("v2", "v2beta1"):
+                    content_type = AGGREGATED_V2 if version == "v2" else AGGREGATED_V2BETA1
+                    return Response(200, self.discovery.aggregated(core, version), content_type)
+            if media.type in (_JSON, "*/*", "application/*") and not media.params.get("as"):
+                break
+        body = self.discovery.api_versions() if core else self.discovery.api_group_list()
+        return Response(200, body)
+
+    def _discovery(self, request: Request, parsed: GroupVersionPath) -> Response:
+        if request.method != "GET":
+            raise MethodNotAllowed()
+        if not parsed.version:
+            body = self.discovery.api_group(parsed.group)
+        else:
+            body = self.discovery.resource_list(parsed.group, parsed.version)
+        if body is None:
+            raise NotFound.generic()
+        return Response(200, body)
+
+    # --- resources --------------------------------------------------------------------------------------
+
+    def _resource(self, request: Request, path: ResourcePath) -> Response:
+        rt = self.server.registry.lookup(path.group, path.version, path.plural)
+        if rt is None:
+            raise NotFound.generic()
+        if path.namespace is not None and not rt.namespaced:
+            raise NotFound.generic()
+        if path.subresource:
+            if rt.subresource(path.subresource) is None:
+                raise NotFound.generic()
+            return self.subresources.handle(self, request, rt, path)
+        method = request.method
+        namespace = path.namespace if rt.namespaced else None
+        if not path.name:
+            return self._collection(request, rt, namespace, path)
+        ns = namespace or ""
+        if method == "GET":
+            self._require_verb(rt, "get")
+            return self._object_response(request, rt, self.server.get(rt, ns, path.name))
+        if method == "PUT":
+            self._require_verb(rt, "update")
+            result = self.server.update(rt, ns, path.name, self.decode_body(request), self.write_options(request))
+            return self.result_response(request, rt, result)
+        if method == "PATCH":
+            self._require_verb(rt, "patch")
+            content_type = _patch_type(request)
+            result = self.server.patch(rt, ns, path.name, content_type, self.decode_body(request),
+                                       self.write_options(request))
+            return self.result_response(request, rt, result)
+        if method == "DELETE":
+            self._require_verb(rt, "delete")
+            result = self.server.delete(rt, ns, path.name, self.delete_options(request))
+            return self.result_response(request, rt, result)
+        raise MethodNotAllowed()
+
+    def _collection(self, request: Request, rt: ResourceType, namespace: str | None, path: ResourcePath) -> Response:
+        method = request.method
+        if method == "GET":
+            if path.legacy_watch or request.param("watch") in ("true", "1"):
+                self._require_verb(rt, "watch")
+                return self._watch(request, rt, namespace)
+            self._require_verb(rt, "list")
+            return self._list(request, rt, namespace)
+        if method == "POST":
+            self._require_verb(rt, "create")
+            if rt.namespaced and namespace is None:
+                raise MethodNotAllowed()
+            body = self.decode_body(request)
+            virtual = self.subresources.virtual_create(rt, namespace or "", body)
+            if virtual is not None:
+                return Response(201, encode(virtual))
+            result = self.server.create(rt, namespace or "", body, self.write_options(request))
+            return self.result_response(request, rt, result)
+        if method == "DELETE":
+            self._require_verb(rt, "deletecollection")
+            deleted = self.server.delete_collection(rt, namespace, request.param("labelSelector"),
+                                                    request.param("fieldSelector"), self.delete_options(request))
+            body = {"kind": rt.list_kind_name, "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": str(self.server.store.resource_version)}, "items": deleted}
+            return Response(200, encode(body))
+        raise MethodNotAllowed()
+
+    @staticmethod
+    def _require_verb(rt: ResourceType, verb: str) -> None:
+        if verb not in rt.verbs:
+            raise MethodNotAllowed()
+
+    def _list(self, request: Request, rt: ResourceType, namespace: str | None) -> Response:
+        negotiated = negotiate(request.header("accept"))
+        limit = _int_param(request, "limit", 0)
+        result = self.server.list(rt, namespace, request.param("labelSelector"), request.param("fieldSelector"),
+                                  limit, request.param("continue"))
+        if negotiated.table:
+            table = self.tables.table(rt, [item.obj for item in result.items], request.param("includeObject"),
+                                      str(result.resource_version), result.continue_token, result.remaining)
+            return Response(200, encode(table), negotiated.content_type)
+        metadata: dict[str, Any] = {"resourceVersion": str(result.resource_version)}
+        if result.continue_token:
+            metadata["continue"] = result.continue_token
+            metadata["remainingItemCount"] = result.remaining
+        head = encode({"kind": rt.list_kind_name, "apiVersion": rt.api_version, "metadata": metadata})
+        body = head[:-1] + b',"items":[' + b",".join(item.encoded() for item in result.items) + b"]}"
+        return Response(200, body)
+
+    def _object_response(self, request: Request, rt: ResourceType, stored: StoredObject,
+                         status: int = 200, warnings: list[str] | None = None) -> Response:
+        negotiated = negotiate(request.header("accept"))
+        headers = _warning_headers(warnings or [])
+        if negotiated.table:
+            table = self.tables.table(rt, [stored.obj], request.param("includeObject"), None, "", None)
+            return Response(status, encode(table), negotiated.content_type, headers)
+        return Response(status, stored.encoded(), _JSON, headers)
+
+    def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response:
+        if result.stored is not None:
+            return self._object_response(request, rt, result.stored, result.code, result.warnings)
+        return Response(result.code, encode(result.obj), _JSON, _warning_headers(result.warnings))
+
+    # --- watch ------------------------------------------------------------------------------------------
+
+    def _watch(self, request: Request, rt: ResourceType, namespace: str | None) -> Response:
+        negotiated = negotiate(request.header("accept"))
+        selector = self.server.make_filter(rt, namespace, request.param("labelSelector"),
+                                           request.param("fieldSelector"))
+        rv_text = request.param("resourceVersion")
+        send_initial = request.param("sendInitialEvents") == "true"
+        since = None if rv_text in ("", "0") or send_initial else _parse_rv(rv_text)
+        stream = self.server.watch(rt, since, selector)
+        timeout = _int_param(request, "timeoutSeconds", 0) or random.randint(1800, 3600)
+        bookmarks = request.param("allowWatchBookmarks") == "true"
+        events = self._watch_events(request, rt, stream, namespace, since is None, send_initial, bookmarks,
+                                    timeout, negotiated.table, request.param("includeObject"))
+        return Response(200, stream=events, content_type=negotiated.content_type)
+
+    def _watch_events(self, request: Request, rt: ResourceType, stream: Any, namespace: str | None,
+                      initial: bool, send_initial: bool, bookmarks: bool, timeout: float, table: bool,
+                      include_object: str) -> Iterator[bytes]:
+        deadline = time.monotonic() + timeout
+        try:
+            if initial:
+                for kind, stored in stream.initial_state(namespace):
+                    yield self._event_bytes(rt, kind, stored, table, include_object)
+                if send_initial:
+                    yield encode({"type": "BOOKMARK", "object": bookmark(rt, stream.last_rv, initial_end=True)})
+            next_bookmark = time.monotonic() + self.bookmark_interval
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                wait = min(deadline - now, 0.5)
+                item = stream.next(wait)
+                if item is not None:
+                    yield self._event_bytes(rt, item[0], item[1], table, include_object)
+                    continue
+                if stream.watcher.closed or request.client_gone():
+                    return
+                if bookmarks and time.monotonic() >= next_bookmark:
+                    next_bookmark = time.monotonic() + self.bookmark_interval
+                    yield encode({"type": "BOOKMARK", "object": bookmark(rt, self._bookmark_rv(stream))})
+        finally:
+            stream.stop()
+
+    def _bookmark_rv(self, stream: Any) -> int:
+        return max(int(stream.last_rv), 0) or self.server.store.resource_version
+
+    def _event_bytes(self, rt: ResourceType, kind: str, stored: StoredObject, table: bool,
+                     include_object: str) -> bytes:
+        if table:
+            payload = encode(self.tables.table(rt, [stored.obj], include_object, stored.obj["metadata"].get(
+                "resourceVersion"), "", None, watch=True))
+        else:
+            payload = stored.encoded()
+        return b'{"type":"' + kind.encode() + b'","object":' + payload + b"}\n"
+
+    # --- request decoding -------------------------------------------------------------------------------
+
+    def decode_body(self, request: Request) -> Any:
+        content_type = request.header("content-type", _JSON).split(";")[0].strip().lower()
+        body = request.body
+        if not body:
+            raise BadRequest("the body of the request was empty")
+        if content_type == "application/vnd.kubernetes.protobuf":
+            from chainsaw_py.embedded.protobuf import decode_object
+
+            return decode_object(body)
+        if content_type in (_JSON, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, "") or body[:1] in (b"{", b"["):
+            try:
+                return load_json(body)
+            except ValueError as err:
+                if content_type not in ("application/yaml", APPLY_PATCH):
+                    raise BadRequest(f"error decoding body: {err}") from None
+        if content_type in ("application/yaml", APPLY_PATCH, "application/x-yaml", "text/yaml"):
+            import yaml
+
+            try:
+                return yaml.safe_load(body)
+            except yaml.YAMLError as err:
+                raise BadRequest(f"error converting YAML to JSON: {err}") from None
+        raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
+                                   f"include: application/json, application/yaml ({content_type})")
+
+    @staticmethod
+    def write_options(request: Request) -> WriteOptions:
+        dry_run = request.query.get("dryRun") or []
+        if any(value not in ("All",) for value in dry_run):
+            raise BadRequest(f'dryRun: Unsupported value: "{dry_run[0]}": supported values: "All"')
+        force = request.param("force")
+        return WriteOptions(dry_run=bool(dry_run), field_validation=request.param("fieldValidation") or "Warn",
+                            field_manager=request.param("fieldManager"), force=force == "true")
+
+    def delete_options(self, request: Request) -> DeleteOptions:
+        body: dict[str, Any] | None = None
+        if request.body:
+            decoded = self.decode_body(request)
+            body = decoded if isinstance(decoded, dict) else None
+        grace = request.param("gracePeriodSeconds")
+        orphan = request.param("orphanDependents")
+        return DeleteOptions.from_body(
+            body, propagation=request.param("propagationPolicy") or None,
+            grace_period=int(grace) if grace.lstrip("-").isdigit() else None,
+            orphan=None if not orphan else orphan == "true", dry_run=bool(request.query.get("dryRun")))
+
+
+def _patch_type(request: Request) -> str:
+    content_type = request.header("content-type").split(";")[0].strip().lower()
+    if content_type not in (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH):
+        raise UnsupportedMediaType(
+            f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
+            f"{MERGE_PATCH}, {APPLY_PATCH}, {STRATEGIC_PATCH}")
+    return content_type
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    text = request.param(name)
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest(f'invalid {name} "{text}"') from None
+
+
+def _parse_rv(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest(f'invalid resource version "{text}"') from None
+
+
+def _warning_headers(warnings: list[str]) -> list[tuple[str, str]]:
+    return [("Warning", '299 - ' + json.dumps(warning)) for warning in warnings]
+
+
+def _status_response(err: ApiError) -> Response:
+    return Response(err.code, encode(err.status_body()))

@@ -1,0 +1,366 @@
+"""Strategies of the core/v1 kinds the simulation touches: Pod, Service, Namespace, ConfigMap, Secret, ..."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chainsaw_py.embedded.apierrors import FieldErrors
+from chainsaw_py.embedded.kinds.base import (
+    Strategy,
+    StrategyContext,
+    dns1035_label_errors,
+    dns1123_label_errors,
+)
+from chainsaw_py.embedded.kinds.podspec import default_pod_spec, qos_class, validate_pod_spec
+from chainsaw_py.util.labels import regex_error
+
+_CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
+_CONFIG_KEY_RE = re.compile(f"^{_CONFIG_KEY_FMT}$")
+SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+_POD_UPDATE_FORBIDDEN = (
+    "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
+    "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
+    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")
+
+
+def _config_key_errors(key: str) -> list[str]:
+    errors: list[str] = []
+    if len(key) > 253:
+        errors.append("must be no more than 253 characters")
+    if not _CONFIG_KEY_RE.match(key):
+        errors.append(regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                                  _CONFIG_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
+    elif key in (".", "..") or key.startswith(".."):
+        errors.append("must not be '.'" if key == "." else "must not start with '..'")
+    return errors
+
+
+def _validate_data_keys(obj: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) -> None:
+    seen: set[str] = set()
+    for field_name in fields:
+        for key in obj.get(field_name) or {}:
+            for problem in _config_key_errors(key):
+                errors.invalid(f"{field_name}[{key}]", key, problem)
+            if key in seen:
+                errors.invalid(f"{field_name}[{key}]", key, "duplicate of key present in data")
+            seen.add(key)
+
+
+@dataclass
+class ConfigMapStrategy(Strategy):
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        _validate_data_keys(obj, ("data", "binaryData"), errors)
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
+        _check_immutable_data(new, old, ("data", "binaryData"), errors)
+
+
+def _check_immutable_data(new: dict[str, Any], old: dict[str, Any], fields: tuple[str, ...],
+                          errors: FieldErrors) -> None:
+    if not old.get("immutable"):
+        return
+    if not new.get("immutable"):
+        errors.forbidden("immutable", "field is immutable when `immutable` is set")
+    for field_name in fields:
+        if new.get(field_name) != old.get(field_name):
+            errors.forbidden(field_name, "field is immutable when `immutable` is set")
+
+
+@dataclass
+class SecretStrategy(Strategy):
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        obj.setdefault("type", "Opaque")
+        string_data = obj.pop("stringData", None)
+        if isinstance(string_data, dict):
+            data = obj.setdefault("data", {}) or {}
+            obj["data"] = data
+            for key, value in string_data.items():
+                data[key] = base64.b64encode(str(value).encode()).decode()
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        _validate_data_keys(obj, ("data",), errors)
+        for key, value in (obj.get("data") or {}).items():
+            try:
+                base64.b64decode(str(value), validate=True)
+            except ValueError:
+                errors.invalid(f"data[{key}]", "<secret contents redacted>", "illegal base64 data")
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
+        if new.get("type") != old.get("type"):
+            errors.invalid("type", new.get("type"), "field is immutable")
+        _check_immutable_data(new, old, ("data",), errors)
+
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        return {**super().selectable_fields(obj), "type": str(obj.get("type", ""))}
+
+
+@dataclass
+class NamespaceStrategy(Strategy):
+    return_deleted_object: bool = True
+
+    def __post_init__(self) -> None:
+        self.name_rule = dns1123_label_errors
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        meta = obj["metadata"]
+        labels = meta.setdefault("labels", {}) or {}
+        meta["labels"] = labels
+        labels["kubernetes.io/metadata.name"] = meta.get("name", "")
+
+    def prepare_create(self, obj: dict[str, Any], rt: Any, ctx: StrategyContext) -> None:
+        obj["spec"] = {"finalizers": ["kubernetes"]}
+        obj["status"] = {"phase": "Active"}
+
+    def prepare_update(self, new: dict[str, Any], old: dict[str, Any], rt: Any) -> None:
+        new["spec"] = old.get("spec", {})
+        new["status"] = old.get("status", {})
+
+    def blocks_deletion(self, obj: dict[str, Any]) -> bool:
+        return bool((obj.get("spec") or {}).get("finalizers"))
+
+    def on_delete_request(self, obj: dict[str, Any]) -> None:
+        obj.setdefault("status", {})["phase"] = "Terminating"
+
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        return {**super().selectable_fields(obj), "status.phase": str((obj.get("status") or {}).get("phase", ""))}
+
+
+@dataclass
+class PodStrategy(Strategy):
+    return_deleted_object: bool = True
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            return
+        default_pod_spec(spec)
+        spec.setdefault("enableServiceLinks", True)
+
+    def prepare_create(self, obj: dict[str, Any], rt: Any, ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if isinstance(spec, dict):
+            _admit_pod(obj, spec, ctx)
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec if isinstance(spec, dict) else {})}
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        validate_pod_spec(obj.get("spec"), "spec", errors)
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
+        if _mutable_view(new.get("spec") or {}) != _mutable_view(old.get("spec") or {}):
+            errors.forbidden("spec", _POD_UPDATE_FORBIDDEN)
+
+    def grace_period(self, obj: dict[str, Any], requested: int | None) -> int:
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            return 0
+        if requested is not None:
+            return max(requested, 0)
+        return int(spec.get("terminationGracePeriodSeconds", 30) or 0)
+
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        return {
+            **super().selectable_fields(obj),
+            "spec.nodeName": str(spec.get("nodeName", "")),
+            "spec.restartPolicy": str(spec.get("restartPolicy", "")),
+            "spec.schedulerName": str(spec.get("schedulerName", "")),
+            "spec.serviceAccountName": str(spec.get("serviceAccountName", "")),
+            "spec.hostNetwork": "true" if spec.get("hostNetwork") else "false",
+            "status.phase": str(status.get("phase", "")),
+            "status.podIP": str(status.get("podIP", "")),
+            "status.nominatedNodeName": str(status.get("nominatedNodeName", "")),
+        }
+
+
+def _mutable_view(spec: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec with the fields an update may change blanked out."""
+    view = {key: value for key, value in spec.items()
+            if key not in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds")}
+    for key in ("containers", "initContainers"):
+        if isinstance(view.get(key), list):
+            view[key] = [{k: v for k, v in c.items() if k != "image"} if isinstance(c, dict) else c
+                         for c in view[key]]
+    return view
+
+
+def _admit_pod(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) -> None:
+    """What admission plugins add to a new pod: service account, its token volume, tolerations, priority."""
+    spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
+    spec["serviceAccount"] = spec["serviceAccountName"]
+    spec.setdefault("priority", 0)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    tolerations = spec.setdefault("tolerations", [])
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        if not any(isinstance(t, dict) and t.get("key") == key for t in tolerations):
+            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+    if spec.get("automountServiceAccountToken") is False:
+        return
+    volume_name = f"kube-api-access-{ctx.random_suffix()}"
+    spec.setdefault("volumes", []).append({"name": volume_name, "projected": {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                       "fieldPath": "metadata.namespace"}}]}},
+    ]}})
+    for key in ("containers", "initContainers"):
+        for container in spec.get(key) or []:
+            mounts = container.setdefault("volumeMounts", [])
+            if not any(m.get("mountPath") == SERVICE_ACCOUNT_MOUNT for m in mounts if isinstance(m, dict)):
+                mounts.append({"name": volume_name, "readOnly": True, "mountPath": SERVICE_ACCOUNT_MOUNT})
+
+
+@dataclass
+class ServiceStrategy(Strategy):
+    allow_create_on_update: bool = True
+    return_deleted_object: bool = True
+
+    def __post_init__(self) -> None:
+        self.name_rule = dns1035_label_errors
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            return
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        if spec["type"] != "ExternalName":
+            spec.setdefault("internalTrafficPolicy", "Cluster")
+            spec.setdefault("ipFamilies", ["IPv4"])
+            spec.setdefault("ipFamilyPolicy", "SingleStack")
+        if spec["type"] in ("NodePort", "LoadBalancer"):
+            spec.setdefault("externalTrafficPolicy", "Cluster")
+        for port in spec.get("ports") or []:
+            if isinstance(port, dict):
+                port.setdefault("protocol", "TCP")
+                port.setdefault("targetPort", port.get("port"))
+
+    def prepare_create(self, obj: dict[str, Any], rt: Any, ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        obj["status"] = {"loadBalancer": {}}
+        if not isinstance(spec, dict) or spec.get("type", "ClusterIP") == "ExternalName":
+            return
+        if spec.get("clusterIP") not in (None, "", "None"):
+            spec["clusterIPs"] = [spec["clusterIP"]]
+            return
+        if spec.get("clusterIP") == "None":
+            spec["clusterIPs"] = ["None"]
+            return
+        ip = ctx.allocate_cluster_ip()
+        spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
+        if spec.get("type") in ("NodePort", "LoadBalancer"):
+            for port in spec.get("ports") or []:
+                if isinstance(port, dict) and not port.get("nodePort"):
+                    port["nodePort"] = ctx.allocate_node_port()
+
+    def prepare_update(self, new: dict[str, Any], old: dict[str, Any], rt: Any) -> None:
+        super().prepare_update(new, old, rt)
+        new_spec, old_spec = new.get("spec"), old.get("spec") or {}
+        if isinstance(new_spec, dict):
+            for key in ("clusterIP", "clusterIPs"):
+                if key in old_spec and not new_spec.get(key):
+                    new_spec[key] = old_spec[key]
+            old_ports = {p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or [] if isinstance(p, dict)}
+            for port in new_spec.get("ports") or []:
+                if isinstance(port, dict) and not port.get("nodePort") and old_ports.get(port.get("port")):
+                    port["nodePort"] = old_ports[port.get("port")]
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        spec = obj.get("spec") or {}
+        service_type = spec.get("type", "ClusterIP")
+        allowed = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
+        if service_type not in allowed:
+            errors.not_supported("spec.type", service_type, allowed)
+        ports = spec.get("ports") or []
+        if not ports and service_type != "ExternalName" and spec.get("clusterIP") != "None":
+            errors.required("spec.ports")
+        names: set[str] = set()
+        for index, port in enumerate(ports):
+            number = port.get("port", 0)
+            if not isinstance(number, int) or not 1 <= number <= 65535:
+                errors.invalid(f"spec.ports[{index}].port", number, "must be between 1 and 65535, inclusive")
+            name = port.get("name", "")
+            if len(ports) > 1 and not name:
+                errors.required(f"spec.ports[{index}].name")
+            elif name in names:
+                errors.duplicate(f"spec.ports[{index}].name", name)
+            names.add(name)
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
+        old_ip = (old.get("spec") or {}).get("clusterIP")
+        new_ip = (new.get("spec") or {}).get("clusterIP")
+        if old_ip and new_ip != old_ip and (new.get("spec") or {}).get("type") != "ExternalName":
+            errors.invalid("spec.clusterIPs[0]", new_ip or "", "may not change once set")
+
+    def after_delete(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        ctx.release_service(obj)
+
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        spec = obj.get("spec") or {}
+        return {**super().selectable_fields(obj), "spec.clusterIP": str(spec.get("clusterIP", "")),
+                "spec.type": str(spec.get("type", ""))}
+
+
+@dataclass
+class NodeStrategy(Strategy):
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        unschedulable = (obj.get("spec") or {}).get("unschedulable")
+        return {**super().selectable_fields(obj), "spec.unschedulable": "true" if unschedulable else "false"}
+
+
+@dataclass
+class EventStrategy(Strategy):
+    allow_create_on_update: bool = True
+
+    def __post_init__(self) -> None:
+        self.name_rule = _event_name_errors
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        involved = obj.get("involvedObject") or {}
+        namespace = obj.get("metadata", {}).get("namespace", "")
+        if involved.get("namespace") and involved["namespace"] != namespace:
+            errors.invalid("involvedObject.namespace", involved["namespace"],
+                           "does not match event.namespace")
+
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        involved = obj.get("involvedObject") or {}
+        source = obj.get("source") or {}
+        fields = super().selectable_fields(obj)
+        for key in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"):
+            fields[f"involvedObject.{key}"] = str(involved.get(key, ""))
+        fields.update({"reason": str(obj.get("reason", "")), "source": str(source.get("component", "")),
+                       "type": str(obj.get("type", "")),
+                       "reportingComponent": str(obj.get("reportingComponent", ""))})
+        return fields
+
+
+def _event_name_errors(name: str) -> list[str]:
+    from chainsaw_py.embedded.kinds.base import path_segment_errors
+
+    return path_segment_errors(name)
+
+
+@dataclass
+class PersistentVolumeClaimStrategy(Strategy):
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if isinstance(spec, dict):
+            spec.setdefault("volumeMode", "Filesystem")
+
+    def initial_status(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        obj["status"] = {"phase": "Pending"}
+
+
+@dataclass
+class PersistentVolumeStrategy(Strategy):
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if isinstance(spec, dict):
+            spec.setdefault("persistentVolumeReclaimPolicy", "Retain")
+            spec.setdefault("volumeMode", "Filesystem")
+
+    def initial_status(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        obj["status"] = {"phase": "Pending"}

@@ -1,0 +1,311 @@
+"""The object store: committed objects per group resource, one cluster-wide resourceVersion counter,
+a bounded event history for watch replay, and indexes by uid and by owner uid.
+
+Committed objects are never mutated after commit (writers hand over fresh dicts), so readers may share
+them and their cached JSON encoding. Every write happens under one lock; watchers and listeners are
+notified inside it (they only enqueue), which keeps event order identical to resourceVersion order.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+GroupResource = tuple[str, str]          # (group, plural)
+ObjectKey = tuple[str, str, str, str]    # (group, plural, namespace, name)
+
+ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+
+
+def encode(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class StoredObject:
+    """A committed object and its lazily cached JSON encoding."""
+
+    __slots__ = ("obj", "rv", "_encoded")
+
+    def __init__(self, obj: dict[str, Any], rv: int) -> None:
+        self.obj = obj
+        self.rv = rv
+        self._encoded: bytes | None = None
+
+    def encoded(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = encode(self.obj)
+        return self._encoded
+
+    def copy(self) -> dict[str, Any]:
+        """A private deep copy (via the cached encoding, faster than copy.deepcopy)."""
+        result: dict[str, Any] = json.loads(self.encoded())
+        return result
+
+
+@dataclass(frozen=True)
+class StoreEvent:
+    type: str
+    group: str
+    plural: str
+    stored: StoredObject
+    old: StoredObject | None
+
+    @property
+    def rv(self) -> int:
+        return self.stored.rv
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        return self.stored.obj
+
+    @property
+    def namespace(self) -> str:
+        return str(self.stored.obj.get("metadata", {}).get("namespace", ""))
+
+
+class StoreConflict(Exception):
+    """The expected resourceVersion/uid did not match the stored object."""
+
+
+class StoreNotFound(Exception):
+    pass
+
+
+class StoreExists(Exception):
+    pass
+
+
+class HistoryExpired(Exception):
+    """A watch asked to resume before the oldest event still kept."""
+
+    def __init__(self, requested: int, oldest: int) -> None:
+        super().__init__(f"too old resource version: {requested} ({oldest})")
+        self.requested = requested
+        self.oldest = oldest
+
+
+_CLOSED = object()
+
+
+class Watcher:
+    """A queue of store events for one group resource; iterate with :meth:`next`."""
+
+    def __init__(self, store: Store, group_resource: GroupResource) -> None:
+        self._store = store
+        self.group_resource = group_resource
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.closed = False
+
+    def push(self, event: StoreEvent) -> None:
+        self._queue.put(event)
+
+    def next(self, timeout: float | None) -> StoreEvent | None:
+        """The next event, or None after ``timeout`` seconds / when stopped."""
+        if self.closed:
+            return None
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is _CLOSED:
+            self.closed = True
+            return None
+        event: StoreEvent = item
+        return event
+
+    def stop(self) -> None:
+        if not self.closed:
+            self._store.remove_watcher(self)
+            self._queue.put(_CLOSED)
+
+
+class Store:
+    def __init__(self, history_size: int = 20_000) -> None:
+        self.lock = threading.RLock()
+        self._rv = 0
+        self._data: dict[GroupResource, dict[str, dict[str, StoredObject]]] = {}
+        self._by_uid: dict[str, ObjectKey] = {}
+        self._dependents: dict[str, set[ObjectKey]] = {}
+        self._history: deque[StoreEvent] = deque(maxlen=history_size)
+        self._compacted_rv = 0
+        self._watchers: dict[GroupResource, list[Watcher]] = {}
+        self._listeners: list[Callable[[StoreEvent], None]] = []
+
+    # --- reads ------------------------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> int:
+        return self._rv
+
+    def get(self, group: str, plural: str, namespace: str, name: str) -> StoredObject | None:
+        bucket = self._data.get((group, plural))
+        if bucket is None:
+            return None
+        names = bucket.get(namespace)
+        return names.get(name) if names is not None else None
+
+    def list(self, group: str, plural: str, namespace: str | None = None) -> tuple[list[StoredObject], int]:
+        """Objects in key order (namespace, then name) and the resourceVersion of the snapshot."""
+        with self.lock:
+            bucket = self._data.get((group, plural), {})
+            if namespace is not None:
+                names = bucket.get(namespace, {})
+                items = [names[name] for name in sorted(names)]
+            else:
+                items = [bucket[ns][name] for ns in sorted(bucket) for name in sorted(bucket[ns])]
+            return items, self._rv
+
+    def count(self, group: str, plural: str, namespace: str | None = None) -> int:
+        bucket = self._data.get((group, plural), {})
+        if namespace is not None:
+            return len(bucket.get(namespace, {}))
+        return sum(len(names) for names in bucket.values())
+
+    def key_for_uid(self, uid: str) -> ObjectKey | None:
+        return self._by_uid.get(uid)
+
+    def get_by_uid(self, uid: str) -> StoredObject | None:
+        key = self._by_uid.get(uid)
+        return self.get(*key) if key else None
+
+    def dependents(self, owner_uid: str) -> list[ObjectKey]:
+        with self.lock:
+            return sorted(self._dependents.get(owner_uid, ()))
+
+    def namespaces_in_use(self, group: str, plural: str) -> list[str]:
+        with self.lock:
+            return [ns for ns, names in self._data.get((group, plural), {}).items() if names]
+
+    def group_resources(self) -> list[GroupResource]:
+        with self.lock:
+            return list(self._data)
+
+    # --- writes -----------------------------------------------------------------------------------------
+
+    def create(self, group: str, plural: str, obj: dict[str, Any]) -> StoredObject:
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        with self.lock:
+            names = self._data.setdefault((group, plural), {}).setdefault(namespace, {})
+            if name in names:
+                raise StoreExists(name)
+            stored = self._commit(obj)
+            names[name] = stored
+            self._index(group, plural, stored, None)
+            self._emit(StoreEvent(ADDED, group, plural, stored, None))
+            return stored
+
+    def update(self, group: str, plural: str, obj: dict[str, Any], expected_rv: int | None = None) -> StoredObject:
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        with self.lock:
+            names = self._data.get((group, plural), {}).get(namespace, {})
+            old = names.get(name)
+            if old is None:
+                raise StoreNotFound(name)
+            if expected_rv is not None and old.rv != expected_rv:
+                raise StoreConflict(name)
+            stored = self._commit(obj)
+            names[name] = stored
+            self._index(group, plural, stored, old)
+            self._emit(StoreEvent(MODIFIED, group, plural, stored, old))
+            return stored
+
+    def delete(self, group: str, plural: str, namespace: str, name: str, expected_rv: int | None = None,
+               expected_uid: str | None = None) -> StoredObject:
+        with self.lock:
+            names = self._data.get((group, plural), {}).get(namespace, {})
+            old = names.get(name)
+            if old is None:
+                raise StoreNotFound(name)
+            if expected_rv is not None and old.rv != expected_rv:
+                raise StoreConflict(name)
+            if expected_uid is not None and old.obj.get("metadata", {}).get("uid") != expected_uid:
+                raise StoreConflict(name)
+            del names[name]
+            self._rv += 1
+            final = dict(old.obj)
+            final["metadata"] = dict(old.obj["metadata"], resourceVersion=str(self._rv))
+            stored = StoredObject(final, self._rv)
+            self._index(group, plural, None, old)
+            self._emit(StoreEvent(DELETED, group, plural, stored, old))
+            return stored
+
+    def _commit(self, obj: dict[str, Any]) -> StoredObject:
+        self._rv += 1
+        obj["metadata"]["resourceVersion"] = str(self._rv)
+        return StoredObject(obj, self._rv)
+
+    def _index(self, group: str, plural: str, new: StoredObject | None, old: StoredObject | None) -> None:
+        if old is not None:
+            old_meta = old.obj["metadata"]
+            self._by_uid.pop(old_meta.get("uid", ""), None)
+            old_key = (group, plural, old_meta.get("namespace", ""), old_meta["name"])
+            for ref in old_meta.get("ownerReferences") or ():
+                dependents = self._dependents.get(ref.get("uid", ""))
+                if dependents is not None:
+                    dependents.discard(old_key)
+                    if not dependents:
+                        del self._dependents[ref.get("uid", "")]
+        if new is not None:
+            meta = new.obj["metadata"]
+            key = (group, plural, meta.get("namespace", ""), meta["name"])
+            if meta.get("uid"):
+                self._by_uid[meta["uid"]] = key
+            for ref in meta.get("ownerReferences") or ():
+                self._dependents.setdefault(ref.get("uid", ""), set()).add(key)
+
+    def _emit(self, event: StoreEvent) -> None:
+        if len(self._history) == self._history.maxlen:
+            self._compacted_rv = self._history[0].rv
+        self._history.append(event)
+        for watcher in self._watchers.get((event.group, event.plural), ()):
+            watcher.push(event)
+        for listener in self._listeners:
+            listener(event)
+
+    # --- watch ------------------------------------------------------------------------------------------
+
+    def watch(self, group: str, plural: str, since_rv: int | None) -> tuple[Watcher, list[StoreEvent]]:
+        """Register a watcher; with ``since_rv`` also return the kept events after it (raises HistoryExpired)."""
+        with self.lock:
+            replay: list[StoreEvent] = []
+            if since_rv is not None:
+                if since_rv < self._compacted_rv:
+                    oldest = self._history[0].rv if self._history else self._rv + 1
+                    raise HistoryExpired(since_rv, oldest)
+                replay = [event for event in self._events_after(since_rv)
+                          if event.group == group and event.plural == plural]
+            watcher = Watcher(self, (group, plural))
+            self._watchers.setdefault((group, plural), []).append(watcher)
+            return watcher, replay
+
+    def _events_after(self, rv: int) -> Iterator[StoreEvent]:
+        if not self._history or self._history[-1].rv <= rv:
+            return iter(())
+        # history is ordered by rv; skip the prefix quickly from the right when the gap is small
+        start = len(self._history)
+        while start > 0 and self._history[start - 1].rv > rv:
+            start -= 1
+        return (self._history[index] for index in range(start, len(self._history)))
+
+    def remove_watcher(self, watcher: Watcher) -> None:
+        with self.lock:
+            watchers = self._watchers.get(watcher.group_resource, [])
+            if watcher in watchers:
+                watchers.remove(watcher)
+
+    def stop_all_watchers(self) -> None:
+        with self.lock:
+            watchers = [w for group in self._watchers.values() for w in group]
+        for watcher in watchers:
+            watcher.stop()
+
+    def add_listener(self, listener: Callable[[StoreEvent], None]) -> None:
+        with self.lock:
+            self._listeners.append(listener)

@@ -1,0 +1,281 @@
+"""Subresources (status, scale, log, binding, eviction, token, finalize) and create-only virtual kinds
+(access reviews, token reviews, bindings) that are answered without being stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from chainsaw_py.embedded.apierrors import BadRequest, MethodNotAllowed, NotFound
+from chainsaw_py.embedded.apiserver import ApiServer, DeleteOptions, WriteOptions
+from chainsaw_py.embedded.decoding import format_time
+from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.kinds.apiext import dotted_value
+from chainsaw_py.embedded.logs import LogStore, since_time
+from chainsaw_py.embedded.resources import ResourceType
+from chainsaw_py.embedded.routing import ResourcePath
+from chainsaw_py.embedded.store import encode
+
+if TYPE_CHECKING:
+    from chainsaw_py.embedded.handlers import ApiHandler
+
+ADMIN_USER = {"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]}
+
+
+class Subresources:
+    def __init__(self, server: ApiServer, logs: LogStore) -> None:
+        self.server = server
+        self.logs = logs
+
+    def handle(self, handler: ApiHandler, request: Request, rt: ResourceType, path: ResourcePath) -> Response:
+        name, sub = path.name, path.subresource
+        namespace = path.namespace or ""
+        if not name:
+            raise NotFound.generic()
+        if sub in ("status", "finalize"):
+            return self._status_like(handler, request, rt, namespace, name, sub)
+        if sub == "scale":
+            return self._scale(handler, request, rt, namespace, name)
+        if sub == "log" and request.method == "GET":
+            return self._log(request, rt, namespace, name)
+        if sub == "binding" and request.method == "POST":
+            self.bind(namespace, name, handler.decode_body(request))
+            return Response(201, encode(_success()))
+        if sub == "eviction" and request.method == "POST":
+            body = handler.decode_body(request)
+            options = DeleteOptions.from_body((body or {}).get("deleteOptions") if isinstance(body, dict) else None)
+            self.server.delete(rt, namespace, name, options)
+            return Response(201, encode(_success()))
+        if sub == "token" and request.method == "POST":
+            return Response(201, encode(self._token(namespace, name, handler.decode_body(request))))
+        raise MethodNotAllowed()
+
+    # --- status / finalize ------------------------------------------------------------------------------
+
+    def _status_like(self, handler: ApiHandler, request: Request, rt: ResourceType, namespace: str, name: str,
+                     sub: str) -> Response:
+        if request.method == "GET" and sub == "status":
+            return handler._object_response(request, rt, self.server.get(rt, namespace, name))
+        if request.method == "PUT":
+            result = self.server.update(rt, namespace, name, handler.decode_body(request),
+                                        handler.write_options(request), subresource=sub)
+            return handler.result_response(request, rt, result)
+        if request.method == "PATCH" and sub == "status":
+            from chainsaw_py.embedded.handlers import _patch_type
+
+            result = self.server.patch(rt, namespace, name, _patch_type(request), handler.decode_body(request),
+                                       handler.write_options(request), subresource=sub)
+            return handler.result_response(request, rt, result)
+        raise MethodNotAllowed()
+
+    # --- scale ------------------------------------------------------------------------------------------
+
+    def _scale(self, handler: ApiHandler, request: Request, rt: ResourceType, namespace: str, name: str) -> Response:
+        current = self.server.get(rt, namespace, name).obj
+        if request.method == "GET":
+            return Response(200, encode(scale_of(rt, current)))
+        if request.method not in ("PUT", "PATCH"):
+            raise MethodNotAllowed()
+        body = handler.decode_body(request)
+        scale = scale_of(rt, current)
+        if request.method == "PATCH":
+            from chainsaw_py.embedded.apiserver import apply_patch_document
+            from chainsaw_py.embedded.handlers import _patch_type
+
+            scale = apply_patch_document(scale, _patch_type(request), body, None)
+        elif isinstance(body, dict):
+            requested_rv = (body.get("metadata") or {}).get("resourceVersion")
+            if requested_rv and requested_rv != current["metadata"]["resourceVersion"]:
+                from chainsaw_py.embedded.apierrors import Conflict
+
+                raise Conflict.modified(rt.group, rt.plural, name)
+            scale = body
+        replicas = (scale.get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            from chainsaw_py.embedded.apierrors import FieldErrors
+
+            errors = FieldErrors()
+            errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
+            errors.raise_if_any("Scale", "autoscaling", name)
+        updated = self._set_replicas(rt, namespace, name, int(replicas), handler.write_options(request))
+        return Response(200, encode(scale_of(rt, updated)))
+
+    def _set_replicas(self, rt: ResourceType, namespace: str, name: str, replicas: int,
+                      options: WriteOptions) -> dict[str, Any]:
+        spec_path = rt.scale_paths[0] if not rt.builtin else ".spec.replicas"
+        patch: dict[str, Any] = {}
+        cursor = patch
+        parts = [p for p in spec_path.lstrip(".").split(".") if p]
+        for part in parts[:-1]:
+            cursor = cursor.setdefault(part, {})
+        cursor[parts[-1]] = replicas
+        from chainsaw_py.embedded.apiserver import MERGE_PATCH
+
+        return self.server.patch(rt, namespace, name, MERGE_PATCH, patch, options).obj
+
+    # --- logs -------------------------------------------------------------------------------------------
+
+    def _log(self, request: Request, rt: ResourceType, namespace: str, name: str) -> Response:
+        pod = self.server.get(rt, namespace, name).obj
+        container = self._container(pod, request.param("container"))
+        status = _container_status(pod, container)
+        state = (status or {}).get("state") or {}
+        if "waiting" in state or status is None:
+            reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
+            raise BadRequest(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+        key = (namespace, name, container)
+        timestamps = request.param("timestamps") == "true"
+        tail = request.param("tailLines")
+        since = since_time(int(request.param("sinceSeconds") or 0) or None, request.param("sinceTime") or None)
+        lines = self.logs.read(key, int(tail) if tail.lstrip("-").isdigit() and int(tail) >= 0 else None, since)
+        text = "".join(line.render(timestamps) + "\n" for line in lines).encode()
+        limit = request.param("limitBytes")
+        if limit.isdigit():
+            text = text[:int(limit)]
+        if request.param("follow") != "true":
+            return Response(200, text, "text/plain")
+        return Response(200, content_type="text/plain",
+                        stream=self._follow(request, rt, namespace, name, container, key, text, timestamps))
+
+    def _follow(self, request: Request, rt: ResourceType, namespace: str, name: str, container: str, key: Any,
+                first: bytes, timestamps: bool) -> Iterator[bytes]:
+        yield first
+
+        def stopped() -> bool:
+            current = self.server.store.get("", "pods", namespace, name)
+            if current is None or request.client_gone():
+                return True
+            state = (_container_status(current.obj, container) or {}).get("state") or {}
+            return "terminated" in state
+
+        for line in self.logs.follow(key, self.logs.size(key), stopped):
+            yield (line.render(timestamps) + "\n").encode()
+
+    @staticmethod
+    def _container(pod: dict[str, Any], requested: str) -> str:
+        names = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
+        init_names = [c.get("name", "") for c in (pod.get("spec") or {}).get("initContainers") or []]
+        name = pod["metadata"]["name"]
+        if requested:
+            if requested not in names + init_names:
+                raise BadRequest(f"container {requested} is not valid for pod {name}")
+            return requested
+        if len(names) == 1:
+            return names[0]
+        default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+        if default in names:
+            return str(default)
+        raise BadRequest(f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]"
+                         + (f" or one of the init containers: [{' '.join(init_names)}]" if init_names else ""))
+
+    # --- binding / token --------------------------------------------------------------------------------
+
+    def bind(self, namespace: str, name: str, binding: Any) -> None:
+        target = (binding or {}).get("target") or {} if isinstance(binding, dict) else {}
+        node = target.get("name")
+        if not node:
+            raise BadRequest("Binding target must be a node")
+        pods = self.server.registry.lookup("", "v1", "pods")
+        assert pods is not None
+        current = self.server.get(pods, namespace, name).obj
+        if (current.get("spec") or {}).get("nodeName"):
+            from chainsaw_py.embedded.apierrors import Conflict
+
+            raise Conflict.with_reason("", "pods", name, f"pod {name} is already assigned to node "
+                                       f"\"{current['spec']['nodeName']}\"")
+        self.server.assign_node(namespace, name, str(node))
+
+    def _token(self, namespace: str, name: str, body: Any) -> dict[str, Any]:
+        accounts = self.server.registry.lookup("", "v1", "serviceaccounts")
+        assert accounts is not None
+        self.server.get(accounts, namespace, name)
+        seconds = int(((body or {}).get("spec") or {}).get("expirationSeconds") or 3600)
+        expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds)
+        return {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"name": name, "namespace": namespace, "creationTimestamp": None},
+                "spec": {"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": seconds,
+                         "boundObjectRef": None},
+                "status": {"token": secrets.token_urlsafe(32), "expirationTimestamp": format_time(expiry)}}
+
+    # --- create-only kinds ------------------------------------------------------------------------------
+
+    def virtual_create(self, rt: ResourceType, namespace: str, body: Any) -> dict[str, Any] | None:
+        """Answer access/token reviews and bindings (never stored); None for ordinary kinds."""
+        if not isinstance(body, dict):
+            return None
+        if rt.group == "authorization.k8s.io":
+            return _review(rt, body, {"allowed": True, "reason": "the embedded cluster allows every request"}
+                           if rt.plural != "selfsubjectrulesreviews" else _all_rules())
+        if rt.group == "authentication.k8s.io" and rt.plural == "selfsubjectreviews":
+            return _review(rt, body, {"userInfo": ADMIN_USER})
+        if rt.group == "authentication.k8s.io" and rt.plural == "tokenreviews":
+            return _review(rt, body, {"authenticated": True, "user": ADMIN_USER, "audiences": []})
+        if rt.group == "" and rt.plural == "bindings":
+            name = (body.get("metadata") or {}).get("name", "")
+            self.bind(namespace, name, body)
+            return _success()
+        return None
+
+
+def _review(rt: ResourceType, body: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+    metadata = dict(body.get("metadata") or {})
+    metadata.setdefault("creationTimestamp", None)
+    return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": metadata, "spec": body.get("spec") or {},
+            "status": status}
+
+
+def _all_rules() -> dict[str, Any]:
+    return {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}], "incomplete": False}
+
+
+def _success() -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+
+def _container_status(pod: dict[str, Any], container: str) -> dict[str, Any] | None:
+    status = pod.get("status") or {}
+    for entry in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+        if entry.get("name") == container:
+            return dict(entry)
+    return None
+
+
+def scale_of(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    """The autoscaling/v1 Scale view of a scalable object."""
+    meta = obj["metadata"]
+    if rt.builtin:
+        spec_replicas = (obj.get("spec") or {}).get("replicas", 0)
+        status_replicas = (obj.get("status") or {}).get("replicas", 0)
+        selector = _selector_string((obj.get("spec") or {}).get("selector"))
+    else:
+        spec_path, status_path, selector_path = rt.scale_paths
+        spec_replicas = dotted_value(obj, spec_path) or 0
+        status_replicas = dotted_value(obj, status_path) or 0
+        selector = str(dotted_value(obj, selector_path) or "") if selector_path else ""
+    status: dict[str, Any] = {"replicas": status_replicas}
+    if selector:
+        status["selector"] = selector
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {"name": meta["name"], "namespace": meta.get("namespace", ""), "uid": meta.get("uid"),
+                         "resourceVersion": meta.get("resourceVersion"),
+                         "creationTimestamp": meta.get("creationTimestamp")},
+            "spec": {"replicas": spec_replicas}, "status": status}
+
+
+def _selector_string(selector: Any) -> str:
+    from chainsaw_py.util.labels import SelectorError, selector_from_label_selector
+
+    if not isinstance(selector, dict):
+        return ""
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        from chainsaw_py.util.labels import selector_from_set
+
+        return str(selector_from_set({str(k): str(v) for k, v in selector.items()}))
+    try:
+        parsed = selector_from_label_selector(selector)
+    except SelectorError:
+        return ""
+    return str(parsed) if parsed is not None else ""
