@@ -444,3 +444,11 @@ def test_random_matches_its_pattern(pattern: str) -> None:
     for _ in range(20):
         value = evaluate("random($p)", None, bindings)
         assert compile_go(pattern).fullmatch(value), value
+
+
+def test_every_function_is_documented() -> None:
+    from pathlib import Path
+
+    document = (Path(__file__).resolve().parents[2] / "docs" / "expressions.md").read_text(encoding="utf-8")
+    undocumented = [entry.name for entry in default_caller().entries() if f"`{entry.name}(" not in document]
+    assert undocumented == []
