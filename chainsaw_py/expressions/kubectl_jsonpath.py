@@ -321,6 +321,21 @@ def _parse_operand(text: str, template: str) -> Any:
     return _parse_path(text, template)
 
 
+_RELAXED = re.compile(r"^\{\.?([^{}]+)\}$|^\.?([^{}]+)$")
+
+
+def relaxed_expression(path: str) -> str:
+    """kubectl's ``RelaxedJSONPathExpression`` (used by ``wait --for jsonpath=``): ``a.b``, ``.a.b``,
+    ``{a.b}`` and ``{.a.b}`` all become ``{.a.b}``."""
+    if not path:
+        return path
+    match = _RELAXED.match(path)
+    if match is None:
+        raise ExpressionSyntaxError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or "
+                                    "'{name1.name2}' or '{.name1.name2}'")
+    return "{." + (match.group(1) or match.group(2)) + "}"
+
+
 # -- evaluation -------------------------------------------------------------------------------------
 
 

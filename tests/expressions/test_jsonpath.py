@@ -144,3 +144,20 @@ def test_kubectl_syntax_errors(template_text: str, message: str) -> None:
 ])
 def test_kubectl_value_formatting(value: Any, text: str) -> None:
     assert format_value(value) == text
+
+
+@pytest.mark.parametrize(("path", "relaxed"), [
+    ("status.phase", "{.status.phase}"), (".status.phase", "{.status.phase}"),
+    ("{status.phase}", "{.status.phase}"), ("{.status.phase}", "{.status.phase}"), ("", ""),
+])
+def test_relaxed_expression(path: str, relaxed: str) -> None:
+    from chainsaw_py.expressions.kubectl_jsonpath import relaxed_expression
+
+    assert relaxed_expression(path) == relaxed
+
+
+def test_relaxed_expression_rejects_templates() -> None:
+    from chainsaw_py.expressions.kubectl_jsonpath import relaxed_expression
+
+    with pytest.raises(ExpressionSyntaxError, match="unexpected path string"):
+        relaxed_expression("{.a}{.b}")
