@@ -122,11 +122,10 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
     except OperationError as err:
         _internal(err, state, logger, env)
         return
-    steps = StepRunner(state=state, logger=logger, cancel=env.cancel, on_failure=env.on_failure)
     for index, step in enumerate(spec.steps):
-        steps.logger = logger.with_step(f"{step_name(step, index):<{width}}")
-        step_tc = tc.bind("step", {"id": index + 1})
-        if steps.run_step(step_tc, step, report, cleanups.append):
+        runner = StepRunner(state=state, logger=logger.with_step(f"{step_name(step, index):<{width}}"),
+                            cancel=env.cancel, on_failure=env.on_failure)
+        if runner.run_step(tc.bind("step", {"id": index + 1}), step, report, cleanups.append):
             return
 
 
