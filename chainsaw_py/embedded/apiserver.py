@@ -480,8 +480,7 @@ class ApiServer:
             pod.setdefault("spec", {})["nodeName"] = node
             status = pod.setdefault("status", {})
             conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                               "lastTransitionTime": self.now()})
+            conditions.append({"type": "PodScheduled", "status": "True", "lastTransitionTime": self.now()})
             status["conditions"] = conditions
             try:
                 return self.store.update("", "pods", pod, expected_rv=current.rv)

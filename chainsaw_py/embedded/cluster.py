@@ -155,7 +155,7 @@ class EmbeddedCluster:
         runtime = Runtime(self.api, self.logs, self.timing, NODE_NAME, self.s3)
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
         self.store.add_listener(manager.on_event)
-        install_builtin_controllers(manager, runtime)
+        install_builtin_controllers(manager, runtime, self.ca_pem)
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()

@@ -6,5 +6,20 @@ from chainsaw_py.embedded.controllers.base import ControllerManager
 from chainsaw_py.embedded.controllers.context import Runtime
 
 
-def install_builtin_controllers(manager: ControllerManager, runtime: Runtime) -> None:
-    return None
+def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca_pem: bytes | None) -> None:
+    from chainsaw_py.embedded.controllers.cronjobs import cronjob_controller
+    from chainsaw_py.embedded.controllers.deployments import deployment_controller
+    from chainsaw_py.embedded.controllers.gc import GarbageCollector
+    from chainsaw_py.embedded.controllers.jobs import job_controller
+    from chainsaw_py.embedded.controllers.namespaces import namespace_controller
+    from chainsaw_py.embedded.controllers.pods import Kubelet
+    from chainsaw_py.embedded.controllers.replicasets import replicaset_controller
+    from chainsaw_py.embedded.controllers.services import crd_controller, endpoints_controller, volume_binder
+    from chainsaw_py.embedded.controllers.statefulsets import daemonset_controller, statefulset_controller
+
+    for controller in (
+        namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
+        replicaset_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
+        job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
+    ):
+        manager.add(controller)

@@ -212,6 +212,8 @@ class ControllerManager:
         self._failures: dict[tuple[str, Hashable], int] = {}
 
     def add(self, controller: Controller) -> None:
+        if isinstance(controller, TypedController) and controller.runtime is None:
+            controller.runtime = self.runtime
         with self._lock:
             if controller.name in self._controllers:
                 raise ValueError(f"a controller named {controller.name!r} is already registered")

@@ -10,6 +10,7 @@ from chainsaw_py.embedded.kinds.base import Strategy, StrategyContext
 from chainsaw_py.embedded.resources import ResourceType, Subresource
 
 _SCOPES = ["Cluster", "Namespaced"]
+CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 
 
 def storage_version(crd: dict[str, Any]) -> str:
@@ -35,6 +36,9 @@ class CustomResourceDefinitionStrategy(Strategy):
         spec.setdefault("conversion", {"strategy": "None"})
 
     def prepare_create(self, obj: dict[str, Any], rt: Any, ctx: StrategyContext) -> None:
+        finalizers = obj["metadata"].setdefault("finalizers", [])
+        if CLEANUP_FINALIZER not in finalizers:
+            finalizers.append(CLEANUP_FINALIZER)
         obj.pop("status", None)
         stored = storage_version(obj)
         obj["status"] = {"acceptedNames": {"kind": "", "plural": ""}, "conditions": [],

@@ -1,0 +1,84 @@
+"""ReplicaSet controller: keeps ``spec.replicas`` pods alive and reports counts in status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainsaw_py.embedded.controllers.base import TypedController
+from chainsaw_py.embedded.controllers.context import ReconcileContext
+from chainsaw_py.embedded.controllers.util import (
+    compact_status,
+    controlled_by,
+    is_deleting,
+    label_selector,
+    pod_active,
+    pod_available,
+    pod_from_template,
+    pod_ready,
+)
+
+
+def replicaset_controller() -> TypedController:
+    return TypedController("replicaset-controller", "apps", "replicasets", "ReplicaSet", reconcile_replicaset,
+                           owns=(("", "pods"),))
+
+
+def owned_pods(owner: dict[str, Any], ctx: ReconcileContext) -> list[dict[str, Any]]:
+    return [pod for pod in ctx.owned_by(owner, "v1", "Pod") if controlled_by(pod, owner)]
+
+
+def reconcile_replicaset(rs: dict[str, Any], ctx: ReconcileContext) -> None:
+    if is_deleting(rs):
+        return
+    meta, spec = rs["metadata"], rs.get("spec") or {}
+    pods = owned_pods(rs, ctx)
+    active = [pod for pod in pods if pod_active(pod)]
+    wanted = int(spec.get("replicas", 1))
+    if len(active) < wanted:
+        for _ in range(wanted - len(active)):
+            pod = pod_from_template(spec.get("template") or {}, rs, meta["namespace"],
+                                    generate_name=f"{meta['name']}-")
+            created = ctx.create(pod)
+            active.append(created)
+            ctx.event(rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
+                      component="replicaset-controller")
+    elif len(active) > wanted:
+        for pod in _deletion_order(active)[:len(active) - wanted]:
+            if ctx.delete("v1", "Pod", pod["metadata"]["name"], meta["namespace"]):
+                ctx.event(rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
+                          component="replicaset-controller")
+            active.remove(pod)
+    write_replicaset_status(rs, active, ctx)
+
+
+def _deletion_order(pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unscheduled, then not ready, then the newest first (the controller's preference)."""
+    return sorted(pods, key=lambda pod: (bool((pod.get("spec") or {}).get("nodeName")), pod_ready(pod),
+                                         _negated(pod["metadata"].get("creationTimestamp", ""))))
+
+
+def _negated(timestamp: str) -> tuple[int, ...]:
+    return tuple(-ord(char) for char in timestamp)
+
+
+def write_replicaset_status(rs: dict[str, Any], active: list[dict[str, Any]], ctx: ReconcileContext) -> None:
+    spec = rs.get("spec") or {}
+    selector = label_selector((spec.get("template") or {}).get("metadata", {}).get("labels") and
+                              {"matchLabels": (spec.get("template") or {}).get("metadata", {}).get("labels")})
+    now = ctx.now()
+    min_ready = int(spec.get("minReadySeconds", 0))
+    ready = sum(1 for pod in active if pod_ready(pod))
+    available = sum(1 for pod in active if pod_available(pod, min_ready, now))
+    labeled = sum(1 for pod in active
+                  if selector is None or selector.matches(pod["metadata"].get("labels") or {}))
+    new_status = compact_status({"replicas": len(active), "fullyLabeledReplicas": labeled, "readyReplicas": ready,
+                                 "availableReplicas": available,
+                                 "observedGeneration": rs["metadata"].get("generation", 1)}, keep=("replicas",))
+    conditions = (rs.get("status") or {}).get("conditions")
+    if conditions:
+        new_status["conditions"] = conditions
+    if new_status != (rs.get("status") or {}):
+        rs["status"] = new_status
+        ctx.update_status(rs)
+    if min_ready and ready > available:
+        ctx.requeue_after(0.5)
