@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from chainsaw_py.errors import ChainsawError
 
 COMMANDS: tuple[str, ...] = (
+    "cluster",
     "export",
     "lint",
     "test",

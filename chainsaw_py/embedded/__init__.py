@@ -1,1 +1,38 @@
+"""An embedded Kubernetes cluster: API server on 127.0.0.1, simulated controllers, optional local S3.
 
+    from chainsaw_py.embedded import EmbeddedCluster
+    with EmbeddedCluster() as cluster:
+        print(cluster.kubeconfig_path, cluster.server_url)
+
+Nothing here imports the runner; everyone talks to the cluster over HTTP through the kubeconfig. Heavy parts
+load when the cluster starts, so importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chainsaw_py.embedded.cluster import EmbeddedCluster, S3Endpoint
+    from chainsaw_py.embedded.plugins import PluginRegistry
+    from chainsaw_py.embedded.timing import Timing
+
+__all__ = ["EmbeddedCluster", "S3Endpoint", "Timing", "PluginRegistry", "PLUGIN_FILE_NAME"]
+
+PLUGIN_FILE_NAME = "chainsaw_embedded.py"
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("EmbeddedCluster", "S3Endpoint"):
+        from chainsaw_py.embedded import cluster
+
+        return getattr(cluster, name)
+    if name == "Timing":
+        from chainsaw_py.embedded.timing import Timing
+
+        return Timing
+    if name == "PluginRegistry":
+        from chainsaw_py.embedded.plugins import PluginRegistry
+
+        return PluginRegistry
+    raise AttributeError(f"module 'chainsaw_py.embedded' has no attribute {name!r}")
