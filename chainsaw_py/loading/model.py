@@ -279,9 +279,27 @@ class Wait(Model):
     timeout: Duration | None = None
 
 
+@dataclass
+class Python(Model):
+    """chainsaw_py extension (upstream Chainsaw cannot run it): call a Python function.
+
+    ``function`` is ``module:attr`` (an importable module) or ``file.py:attr`` (a file relative to the
+    test folder); ``args`` are keyword arguments, evaluated like binding values. In code, ``target`` may
+    hold the callable itself (it is not part of the YAML).
+    """
+
+    function: str = field(default="", metadata={"always": True})
+    args: dict[str, Any] = field(default_factory=dict)
+    bindings: list[Binding] = field(default_factory=list)
+    cluster: Expression | None = None
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    timeout: Duration | None = None
+    target: Any = field(default=None, compare=False, repr=False, metadata={"internal": True})
+
+
 Action = (
     Apply | Assert | Command | Create | Delete | Describe | Error | Events | Get | Patch | PodLogs | Proxy
-    | Script | Sleep | Update | Wait
+    | Python | Script | Sleep | Update | Wait
 )
 
 ACTION_TYPES: dict[str, type[Model]] = {
@@ -297,15 +315,16 @@ ACTION_TYPES: dict[str, type[Model]] = {
     "patch": Patch,
     "podLogs": PodLogs,
     "proxy": Proxy,
+    "python": Python,
     "script": Script,
     "sleep": Sleep,
     "update": Update,
     "wait": Wait,
 }
-"""Operation kinds allowed in ``try`` (the YAML key -> its dataclass)."""
+"""Operation kinds allowed in ``try`` (the YAML key -> its dataclass); ``python`` is a chainsaw_py extension."""
 
 CATCH_FINALLY_TYPES: frozenset[str] = frozenset(
-    {"command", "delete", "describe", "events", "get", "podLogs", "script", "sleep", "wait"}
+    {"command", "delete", "describe", "events", "get", "podLogs", "python", "script", "sleep", "wait"}
 )
 """Operation kinds allowed in ``catch``, ``finally`` and ``cleanup``."""
 

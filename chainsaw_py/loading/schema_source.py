@@ -7,8 +7,9 @@ bindings, clusters, ...) are written once; the JSON files are the shipped artifa
 
 They are as strict as Chainsaw's (unknown fields rejected, one operation per entry, ``use`` exclusive with
 ``try``/``catch``/``finally``/``cleanup``, required fields, enums) and also check Go durations and binding
-names with patterns. chainsaw_py extension: the compiler value ``jsonpath`` is accepted wherever a
-compiler is.
+names with patterns. chainsaw_py extensions: the compiler value ``jsonpath`` is accepted wherever a
+compiler is, and the ``python`` operation (``EXTENSION_OPERATIONS``) in try, catch, finally and cleanup.
+Upstream Chainsaw rejects files that use either.
 """
 
 from __future__ import annotations
@@ -28,8 +29,15 @@ PROPAGATION_POLICIES = ["Orphan", "Background", "Foreground"]
 REPORT_FORMATS = ["JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION"]
 
 TRY_OPERATIONS = ["apply", "assert", "command", "create", "delete", "describe", "error", "events", "get",
-                  "patch", "podLogs", "proxy", "script", "sleep", "update", "wait"]
-CATCH_OPERATIONS = ["command", "delete", "describe", "events", "get", "podLogs", "script", "sleep", "wait"]
+                  "patch", "podLogs", "proxy", "python", "script", "sleep", "update", "wait"]
+CATCH_OPERATIONS = ["command", "delete", "describe", "events", "get", "podLogs", "python", "script", "sleep",
+                    "wait"]
+EXTENSION_OPERATIONS = ["python"]
+"""Operations only chainsaw_py runs (in both lists above; upstream Chainsaw's schemas do not have them)."""
+
+FUNCTION_PATTERN = (r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|[^:]+\.py)"
+                    r":[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+"""The ``python`` operation's ``function``: ``module:attr`` or ``file.py:attr`` (attr may be dotted)."""
 
 SCHEMA_FILES: dict[str, tuple[str, str]] = {
     "configuration-chainsaw-v1alpha1.json": ("Configuration", "v1alpha1"),
@@ -284,12 +292,25 @@ def _operation_definitions() -> dict[str, Schema]:
                       "port": string("Target port. " + EXPR), "path": string("Target path. " + EXPR)},
                      required=("apiVersion", "kind")),
         "Sleep": obj({"duration": duration("How long to sleep.", nullable=False)}, required=("duration",)),
+        "Python": _python_action(),
         "Wait": obj({**_common_action(), **_object_selector(typed=True, required=True), "format": fmt,
                      "for": wait_for},
                     required=("apiVersion", "for", "kind"), **exclusive("name", "selector")),
         "Operation": _operation_entry(TRY_OPERATIONS, continue_on_error=True),
         "CatchFinally": _operation_entry(CATCH_OPERATIONS, continue_on_error=False),
     }
+
+
+def _python_action() -> Schema:
+    return obj({
+        **_common_action(bindings=True),
+        "function": string("The function to call: module:attr, or file.py:attr relative to the test folder. It "
+                           "receives the operation context and the args as keyword arguments, and returns a "
+                           "mapping of outputs (or None); raising fails the operation.", nullable=False,
+                           pattern=FUNCTION_PATTERN),
+        "args": {"description": "Keyword arguments, evaluated like binding values.", "type": ["object", "null"]},
+    }, "chainsaw_py extension, not portable to upstream Chainsaw: call a Python function "
+       "(see docs/embedding.md).", required=("function",))
 
 
 def _operation_entry(kinds: list[str], *, continue_on_error: bool) -> Schema:
@@ -448,7 +469,7 @@ def _document(kind: str, version: str, spec: Schema, definitions: dict[str, Sche
         "$schema": DRAFT,
         "title": f"{GROUP}/{version} {kind} (chainsaw_py)",
         "description": f"A Chainsaw {kind}. Written for chainsaw_py; accepts what Chainsaw accepts plus the "
-                       "jsonpath compiler.",
+                       "jsonpath compiler and the python operation (chainsaw_py extensions).",
         "type": "object",
         "required": ["apiVersion", "kind", "spec"],
         "additionalProperties": False,

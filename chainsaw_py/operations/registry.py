@@ -13,6 +13,7 @@ MODULES: dict[str, str] = {
     "assert": "assert_",
     "command": "command",
     "error": "error",
+    "python": "python_",
     "script": "script",
     "sleep": "sleep",
 }
