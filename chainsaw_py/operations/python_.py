@@ -32,7 +32,14 @@ from typing import Any
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.expressions import ExpressionError, template
 from chainsaw_py.loading.model import Python
-from chainsaw_py.operations.base import CancelToken, Interrupted, OperationContext, OperationError, Outputs, logged_end
+from chainsaw_py.operations.base import (
+    CancelToken,
+    Interrupted,
+    OperationContext,
+    OperationError,
+    Outputs,
+    logged_end,
+)
 from chainsaw_py.report.console import section
 
 REPORT_TYPE = "python"
