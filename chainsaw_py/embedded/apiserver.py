@@ -231,6 +231,7 @@ class ApiServer:
         self._init_meta(meta, strategy)
         strategy.prepare_create(obj, rt, self)
         strategy.defaults(obj, self)
+        _drop_empty_meta(meta)
         self._validate(rt, strategy, obj, None)
         self._run_admission(rt, obj)
         if options.dry_run:
@@ -394,6 +395,7 @@ class ApiServer:
         strategy = self.strategy(rt)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
+        _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
         if _same_object(new, old):
             return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
@@ -609,6 +611,13 @@ def apply_patch_document(current: dict[str, Any], content_type: str, patch: Any,
     raise UnsupportedMediaType(
         f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
         f"{MERGE_PATCH}, {APPLY_PATCH}" + (f", {STRATEGIC_PATCH}" if builtin else ""))
+
+
+def _drop_empty_meta(meta: dict[str, Any]) -> None:
+    """ObjectMeta's collections are ``omitempty``: an empty list or map is not stored."""
+    for key in ("labels", "annotations", "finalizers", "ownerReferences", "managedFields"):
+        if key in meta and not meta[key]:
+            del meta[key]
 
 
 def _graceful_pending(obj: dict[str, Any]) -> bool:

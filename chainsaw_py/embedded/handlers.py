@@ -136,7 +136,7 @@ class ApiHandler:
         if path == "/version":
             return Response(200, encode(self.version_info))
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
-            if request.param("verbose") == "true":
+            if request.flag("verbose"):
                 return Response(200, f"[+]ping ok\n{path.lstrip('/')} check passed\n".encode(), "text/plain")
             return Response(200, b"ok", "text/plain; charset=utf-8")
         if path == "/api":
@@ -214,7 +214,7 @@ class ApiHandler:
     def _collection(self, request: Request, rt: ResourceType, namespace: str | None, path: ResourcePath) -> Response:
         method = request.method
         if method == "GET":
-            if path.legacy_watch or request.param("watch") in ("true", "1"):
+            if path.legacy_watch or request.flag("watch"):
                 self._require_verb(rt, "watch")
                 return self._watch(request, rt, namespace)
             self._require_verb(rt, "list")
@@ -281,11 +281,11 @@ class ApiHandler:
         selector = self.server.make_filter(rt, namespace, request.param("labelSelector"),
                                            request.param("fieldSelector"))
         rv_text = request.param("resourceVersion")
-        send_initial = request.param("sendInitialEvents") == "true"
+        send_initial = request.flag("sendInitialEvents")
         since = None if rv_text in ("", "0") or send_initial else _parse_rv(rv_text)
         stream = self.server.watch(rt, since, selector)
         timeout = _int_param(request, "timeoutSeconds", 0) or random.randint(1800, 3600)
-        bookmarks = request.param("allowWatchBookmarks") == "true"
+        bookmarks = request.flag("allowWatchBookmarks")
         events = self._watch_events(request, rt, stream, namespace, since is None, send_initial, bookmarks,
                                     timeout, negotiated.table, request.param("includeObject"))
         return Response(200, stream=events, content_type=negotiated.content_type)
@@ -362,9 +362,8 @@ class ApiHandler:
         dry_run = request.query.get("dryRun") or []
         if any(value not in ("All",) for value in dry_run):
             raise BadRequest(f'dryRun: Unsupported value: "{dry_run[0]}": supported values: "All"')
-        force = request.param("force")
         return WriteOptions(dry_run=bool(dry_run), field_validation=request.param("fieldValidation") or "Warn",
-                            field_manager=request.param("fieldManager"), force=force == "true")
+                            field_manager=request.param("fieldManager"), force=request.flag("force"))
 
     def delete_options(self, request: Request) -> DeleteOptions:
         body: dict[str, Any] | None = None
@@ -376,7 +375,7 @@ class ApiHandler:
         return DeleteOptions.from_body(
             body, propagation=request.param("propagationPolicy") or None,
             grace_period=int(grace) if grace.lstrip("-").isdigit() else None,
-            orphan=None if not orphan else orphan == "true", dry_run=bool(request.query.get("dryRun")))
+            orphan=None if not orphan else request.flag("orphanDependents"), dry_run=bool(request.query.get("dryRun")))
 
 
 def _patch_type(request: Request) -> str:

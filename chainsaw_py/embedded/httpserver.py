@@ -37,6 +37,10 @@ class Request:
         values = self.query.get(name)
         return values[-1] if values else default
 
+    def flag(self, name: str) -> bool:
+        """A boolean query parameter with Go's strconv.ParseBool spellings (true, True, 1, t, ...)."""
+        return self.param(name) in ("1", "t", "T", "true", "TRUE", "True")
+
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
 

@@ -126,7 +126,7 @@ class Subresources:
             reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
             raise BadRequest(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
         key = (namespace, name, container)
-        timestamps = request.param("timestamps") == "true"
+        timestamps = request.flag("timestamps")
         tail = request.param("tailLines")
         since = since_time(int(request.param("sinceSeconds") or 0) or None, request.param("sinceTime") or None)
         lines = self.logs.read(key, int(tail) if tail.lstrip("-").isdigit() and int(tail) >= 0 else None, since)
@@ -134,7 +134,7 @@ class Subresources:
         limit = request.param("limitBytes")
         if limit.isdigit():
             text = text[:int(limit)]
-        if request.param("follow") != "true":
+        if not request.flag("follow"):
             return Response(200, text, "text/plain")
         return Response(200, content_type="text/plain",
                         stream=self._follow(request, rt, namespace, name, container, key, text, timestamps))

@@ -92,6 +92,8 @@ class Strategy:
         """Reset what clients may not set on create (status for kinds with a status subresource)."""
         if rt.has_status():
             obj.pop("status", None)
+            if rt.builtin:
+                obj["status"] = {}   # Go always encodes a status struct, even an empty one
             self.initial_status(obj, ctx)
 
     def initial_status(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
