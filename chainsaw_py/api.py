@@ -239,6 +239,8 @@ class Session:
     ```
 
     ``tests`` (optional) lets an embedded cluster load the suite's ``chainsaw_embedded.py`` plugins.
+    Inside the ``with`` block, ``cluster`` is the cluster in use (``client``, ``write_kubeconfig(path)``), or
+    ``None`` with ``no_cluster``.
     Console output goes to ``stream`` (default: nowhere). Interrupts are the caller's business.
     """
 
@@ -252,6 +254,7 @@ class Session:
         self._tests = list(tests or [])
         self._stack = ExitStack()
         self.result = RunResult(Summary(), Report())
+        self.cluster: Any = None
 
     def __enter__(self) -> Self:
         from chainsaw_py.loading import load_values
@@ -261,6 +264,7 @@ class Session:
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
         try:
             cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console))
+            self.cluster = cluster
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
                                    pause_on_failure=self.options.pause_on_failure)
             self.runner = Runner(settings, self.console, self.cancel)
