@@ -17,6 +17,7 @@ from typing import Any
 from chainsaw_py.embedded.apierrors import (
     ApiError,
     BadRequest,
+    Gone,
     InternalError,
     MethodNotAllowed,
     NotAcceptable,
@@ -283,7 +284,12 @@ class ApiHandler:
         rv_text = request.param("resourceVersion")
         send_initial = request.flag("sendInitialEvents")
         since = None if rv_text in ("", "0") or send_initial else _parse_rv(rv_text)
-        stream = self.server.watch(rt, since, selector)
+        try:
+            stream = self.server.watch(rt, since, selector)
+        except Gone as err:
+            # like the watch cache: a 200 response carrying one ERROR event with the 410 Status
+            error_event = encode({"type": "ERROR", "object": err.status_body()}) + b"\n"
+            return Response(200, stream=iter([error_event]), content_type=negotiated.content_type)
         timeout = _int_param(request, "timeoutSeconds", 0) or random.randint(1800, 3600)
         bookmarks = request.flag("allowWatchBookmarks")
         events = self._watch_events(request, rt, stream, namespace, since is None, send_initial, bookmarks,
@@ -299,7 +305,7 @@ class ApiHandler:
                 for kind, stored in stream.initial_state(namespace):
                     yield self._event_bytes(rt, kind, stored, table, include_object)
                 if send_initial:
-                    yield encode({"type": "BOOKMARK", "object": bookmark(rt, stream.last_rv, initial_end=True)})
+                    yield encode({"type": "BOOKMARK", "object": bookmark(rt, stream.last_rv, initial_end=True)}) + b"\n"
             next_bookmark = time.monotonic() + self.bookmark_interval
             while True:
                 now = time.monotonic()
@@ -314,7 +320,7 @@ class ApiHandler:
                     return
                 if bookmarks and time.monotonic() >= next_bookmark:
                     next_bookmark = time.monotonic() + self.bookmark_interval
-                    yield encode({"type": "BOOKMARK", "object": bookmark(rt, self._bookmark_rv(stream))})
+                    yield encode({"type": "BOOKMARK", "object": bookmark(rt, self._bookmark_rv(stream))}) + b"\n"
         finally:
             stream.stop()
 
