@@ -15,9 +15,13 @@ from collections.abc import Sequence
 from chainsaw_py.errors import ChainsawError
 
 COMMANDS: tuple[str, ...] = (
+    "build",
     "cluster",
+    "create",
     "export",
     "lint",
+    "migrate",
+    "renovate",
     "test",
     "version",
 )
