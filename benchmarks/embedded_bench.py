@@ -1,0 +1,225 @@
+"""Throughput and latency of the embedded API server, next to a bare Python HTTP server in the same run.
+
+    python benchmarks/embedded_bench.py [--seconds 3]
+
+Servers run in their own processes (``python -m chainsaw_py cluster serve`` and a minimal ThreadingHTTPServer
+that answers every GET with a fixed body in one send); this process is the single urllib3 client, as the
+kubernetes Python client would be. Printed figures: GET/s, create/s and watch-event latency, over HTTPS (the
+default, which kubectl needs) and plain HTTP (``--insecure-http``), plus the bare server's GET/s over both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+BARE_SERVER = r'''
+import http.server, socket, ssl, sys
+BODY = sys.argv[1].encode()
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def do_GET(self):
+        head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY)).encode()
+        self.wfile.write(head + BODY)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 2:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+'''
+
+
+def _pool(url: str, ca_file: str | None) -> Any:
+    import urllib3
+
+    if url.startswith("https"):
+        return urllib3.HTTPSConnectionPool("127.0.0.1", int(url.rsplit(":", 1)[1]), maxsize=1, ca_certs=ca_file,
+                                           cert_reqs="CERT_REQUIRED", assert_hostname=False)
+    return urllib3.HTTPConnectionPool("127.0.0.1", int(url.rsplit(":", 1)[1]), maxsize=1)
+
+
+def _rate(action: Any, seconds: float) -> float:
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        action(count)
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+class Served:
+    """``cluster serve`` in a subprocess, with its kubeconfig decoded."""
+
+    def __init__(self, directory: Path, tls: bool) -> None:
+        self.kubeconfig = directory / ("tls.kubeconfig" if tls else "http.kubeconfig")
+        command = [sys.executable, "-m", "chainsaw_py", "cluster", "serve", "--kubeconfig", str(self.kubeconfig)]
+        if not tls:
+            command.append("--insecure-http")
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+        assert self.process.stdout is not None
+        if "ready" not in self.process.stdout.readline():
+            raise SystemExit("the embedded cluster did not start")
+        import yaml
+
+        config = yaml.safe_load(self.kubeconfig.read_text())
+        cluster = config["clusters"][0]["cluster"]
+        self.url = cluster["server"]
+        self.headers = {"Authorization": f"Bearer {config['users'][0]['user']['token']}",
+                        "Content-Type": "application/json"}
+        self.ca_file: str | None = None
+        if "certificate-authority-data" in cluster:
+            self.ca_file = str(directory / "ca.crt")
+            Path(self.ca_file).write_bytes(base64.b64decode(cluster["certificate-authority-data"]))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+
+
+def measure_cluster(served: Served, seconds: float) -> dict[str, float]:
+    pool = _pool(served.url, served.ca_file)
+    base = "/api/v1/namespaces/default/configmaps"
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bench"},
+                       "data": {"key": "value"}}).encode()
+    pool.request("POST", base, body=body, headers=served.headers)
+
+    def get(_index: int) -> None:
+        response = pool.request("GET", f"{base}/bench", headers=served.headers)
+        assert response.status == 200
+
+    def create(index: int) -> None:
+        payload = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c-{index}"},
+                              "data": {"key": "value"}}).encode()
+        response = pool.request("POST", base, body=payload, headers=served.headers)
+        assert response.status == 201, response.data
+
+    get(0)
+    results = {"get_per_s": _rate(get, seconds), "create_per_s": _rate(create, seconds)}
+    results.update(_watch_latency(served))
+    return results
+
+
+def _watch_latency(served: Served, events: int = 200) -> dict[str, float]:
+    """Time from sending a create to receiving its ADDED event on an open watch."""
+    watch_pool, write_pool = _pool(served.url, served.ca_file), _pool(served.url, served.ca_file)
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    ready = threading.Event()
+
+    def reader() -> None:
+        response = watch_pool.request("GET", "/api/v1/namespaces/kube-public/configmaps?watch=true&timeoutSeconds=60",
+                                      headers=served.headers, preload_content=False)
+        ready.set()
+        buffer = b""
+        for chunk in response.stream(65536):
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                name = json.loads(line)["object"]["metadata"]["name"]
+                if name in sent:
+                    latencies.append(time.perf_counter() - sent[name])
+                if len(latencies) >= events:
+                    response.release_conn()
+                    return
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    ready.wait(10)
+    time.sleep(0.2)
+    for index in range(events):
+        name = f"w-{index}"
+        payload = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}}).encode()
+        sent[name] = time.perf_counter()
+        write_pool.request("POST", "/api/v1/namespaces/kube-public/configmaps", body=payload, headers=served.headers)
+        time.sleep(0.002)
+    thread.join(timeout=30)
+    ordered = sorted(latencies)
+    return {"watch_latency_median_ms": statistics.median(ordered) * 1000,
+            "watch_latency_p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000}
+
+
+def measure_bare(directory: Path, body: bytes, tls: bool, seconds: float) -> float:
+    args = [sys.executable, "-c", BARE_SERVER, body.decode()]
+    ca_file = None
+    if tls:
+        sys.path.insert(0, str(REPO))
+        from chainsaw_py.embedded.tls import generate_certificates
+
+        certificates = generate_certificates()
+        (directory / "bare.crt").write_bytes(certificates.cert_pem + certificates.ca_pem)
+        (directory / "bare.key").write_bytes(certificates.key_pem)
+        ca_file = str(directory / "bare-ca.crt")
+        Path(ca_file).write_bytes(certificates.ca_pem)
+        args += [str(directory / "bare.crt"), str(directory / "bare.key")]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file)
+
+        def get(_index: int) -> None:
+            assert pool.request("GET", "/").status == 200
+
+        get(0)
+        return _rate(get, seconds)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput measurement")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="embedded-bench-") as name:
+        directory = Path(name)
+        rows: list[tuple[str, dict[str, float]]] = []
+        body = b""
+        for tls in (True, False):
+            served = Served(directory, tls)
+            try:
+                rows.append(("embedded " + ("https" if tls else "http"), measure_cluster(served, args.seconds)))
+                if not body:
+                    import urllib3
+
+                    pool = _pool(served.url, served.ca_file)
+                    body = pool.request("GET", "/api/v1/namespaces/default/configmaps/bench",
+                                        headers=served.headers).data
+                    del urllib3
+            finally:
+                served.stop()
+        bare = {"https": measure_bare(directory, body, True, args.seconds),
+                "http": measure_bare(directory, body, False, args.seconds)}
+    print(f"{'server':<16}{'GET/s':>10}{'create/s':>10}{'watch p50 ms':>14}{'watch p95 ms':>14}{'GET vs bare':>13}")
+    for label, figures in rows:
+        scheme = label.split()[-1]
+        ratio = figures["get_per_s"] / bare[scheme]
+        print(f"{label:<16}{figures['get_per_s']:>10.0f}{figures['create_per_s']:>10.0f}"
+              f"{figures['watch_latency_median_ms']:>14.2f}{figures['watch_latency_p95_ms']:>14.2f}{ratio:>12.0%}")
+    for scheme, rate in bare.items():
+        print(f"{'bare ' + scheme:<16}{rate:>10.0f}{'-':>10}{'-':>14}{'-':>14}{'':>13}")
+    print(f"(fixed body of {len(body)} bytes; single keep-alive urllib3 connection; {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
