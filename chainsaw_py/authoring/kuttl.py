@@ -93,13 +93,16 @@ def kuttl_test_name(folder: str) -> str:
     return gopath.base(folder).replace("_", "-").lower()
 
 
+def is_kuttl_test_folder(folder: str) -> bool:
+    """Whether ``folder`` holds numbered step files and no Chainsaw test (what the migration converts)."""
+    return not os.path.exists(gopath.join(folder, TEST_FILE)) and bool(find_step_files(folder))
+
+
 def convert_folder(folder: str) -> KuttlMigration | None:
     """The migration of ``folder``, or None when it is not a kuttl test (or already has a Chainsaw test)."""
-    if os.path.exists(gopath.join(folder, TEST_FILE)):
+    if not is_kuttl_test_folder(folder):
         return None
     steps = find_step_files(folder)
-    if not steps:
-        return None
     migration = KuttlMigration(folder, Test(metadata=ObjectMeta(name=kuttl_test_name(folder)), spec=TestSpec()))
     for key in sorted(steps):
         step = Step(name=f"step-{key}")

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from chainsaw_py.authoring.gojson import go_json
 from chainsaw_py.authoring.gopaths import go_dir
-from chainsaw_py.authoring.kuttl import TEST_FILE, KuttlMigration, convert_folder
+from chainsaw_py.authoring.kuttl import TEST_FILE, KuttlMigration, convert_folder, is_kuttl_test_folder
 from chainsaw_py.authoring.kuttl_config import convert_suite
 from chainsaw_py.authoring.manifests import load_manifests, marshal_manifests, schema_comment
 from chainsaw_py.errors import ChainsawError
@@ -49,10 +49,12 @@ def migrate_tests(paths: Sequence[str], save: bool, cleanup: bool, out: TextIO, 
 
 
 def _migrate_folder(folder: str, save: bool, cleanup: bool, out: TextIO, err: TextIO) -> None:
+    if not is_kuttl_test_folder(folder):
+        return
+    print(f"Converting test {folder} ...", file=err)
     migration = convert_folder(folder)
     if migration is None:
         return
-    print(f"Converting test {folder} ...", file=err)
     for warning in migration.warnings:
         print(f"WARNING: {warning}", file=err)
     document = render_test(migration)
