@@ -161,17 +161,20 @@ class _StepConverter:
             if kind == "TestStep":
                 self.step.try_[:0] = _test_step_operations(resource)
             else:
-                self._add_test_assert(resource)
+                self._add_test_assert(resource, path)
         except (KuttlDecodeError, goshlex.ShlexError, MigrationError) as err:
             raise MigrationError(f"failed to convert {kind} ({path}): {err}") from None
         self.migration.warnings.extend(
             f"{path}: {kind} field {name!r} is not converted{_HINTS.get((str(kind), name), '')}"
             for name in ignored_fields(str(kind), resource))
 
-    def _add_test_assert(self, resource: dict[str, Any]) -> None:
+    def _add_test_assert(self, resource: dict[str, Any], path: str) -> None:
         test_assert = decode_test_assert(resource)
         for command in test_assert.commands:
             content = command.script or command.command
+            if command.namespaced:  # upstream drops the flag silently
+                self.migration.warnings.append(f"{path}: TestAssert command {content!r}: namespaced=true is "
+                                               "not converted (the script runs as written)")
             if content:
                 self.step.try_.append(Operation("script", Script(content=content,
                                                                  skip_log_output=command.skip_log_output)))

@@ -261,12 +261,17 @@ def test_dropped_kuttl_fields_are_reported(files: Files, cli: Cli) -> None:
         - celExpr: "true"
         commands:
         - script: "true"
+        - command: kubectl get pods
+          namespaced: true
         """})
     result = cli("migrate", "kuttl", "tests", "t")
     assert result.code == 0
     assert "WARNING: t/01-assert.yaml: TestAssert field 'assertAll' is not converted\n" in result.err
     assert ("WARNING: t/01-assert.yaml: TestAssert field 'timeout' is not converted (a step's "
             "timeouts.assert can hold it)\n") in result.err
+    assert ("WARNING: t/01-assert.yaml: TestAssert command 'kubectl get pods': namespaced=true is not converted "
+            "(the script runs as written)\n") in result.err
+    assert "content: kubectl get pods" in result.out
 
 
 BAD_FOLDERS = [
