@@ -24,14 +24,20 @@ class Example:
     expected: str
 
 
-def _examples_and_files(tmp_path: Path) -> list[tuple[str, object]]:
-    steps: list[tuple[str, object]] = []
+@dataclass
+class FileBlock:
+    path: str
+    text: str
+
+
+def _page_steps() -> list[FileBlock | Example]:
+    steps: list[FileBlock | Example] = []
     for language, body in _BLOCK.findall(PAGE.read_text()):
         first = body.split("\n", 1)[0]
         if first.startswith("# file: "):
-            steps.append(("file", (tmp_path / first.removeprefix("# file: "), body)))
+            steps.append(FileBlock(first.removeprefix("# file: "), body))
         elif language == "console":
-            steps.extend(("run", example) for example in _parse_console(body))
+            steps.extend(_parse_console(body))
     return steps
 
 
@@ -51,15 +57,13 @@ def _matches(expected: str, actual: str) -> bool:
 
 
 def test_page_examples(tmp_path: Path, cli: Cli) -> None:
-    steps = _examples_and_files(tmp_path)
     ran = 0
-    for kind, payload in steps:
-        if kind == "file":
-            path, text = payload  # type: ignore[misc]
+    for payload in _page_steps():
+        if isinstance(payload, FileBlock):
+            path = tmp_path / payload.path
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            path.write_text(payload.text)
             continue
-        assert isinstance(payload, Example)
         if payload.command[0] == "cat":
             output = (tmp_path / payload.command[1]).read_text()
         else:
