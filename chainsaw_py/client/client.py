@@ -4,6 +4,10 @@ kind on unstructured objects (dicts), a lazily filled REST mapper, ``fieldValida
 
 The REST mapper asks discovery only for the group-versions it needs and asks again when a kind is
 unknown, so a kind registered by a CRD a moment ago is found on the next call.
+
+Besides the JSON API, the client reads what the kubectl-like helpers need: server-side ``Table``
+renderings (what ``kubectl get`` prints), pod logs, raw paths (``proxy``), and a change feed built on
+watches that lets polling loops wake as soon as an object of the watched kind changes.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from chainsaw_py.client.errors import ApiError, NoKindMatchError, NotFoundError
+from chainsaw_py.client.errors import ApiError, ConnectionFailed, NoKindMatchError, NotFoundError
+from chainsaw_py.client.watch import ChangeFeeds, Waker
 
 JSON = "application/json"
+TABLE = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+         "application/json")
 PATCH_TYPES = {
     "merge": "application/merge-patch+json",
     "json": "application/json-patch+json",
@@ -37,6 +44,11 @@ class Resource:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
+    @property
+    def kubectl_name(self) -> str:
+        """How kubectl names the resource unambiguously: ``pods``, ``deployments.v1.apps``."""
+        return f"{self.plural}.{self.version}.{self.group}" if self.group else self.plural
+
     def path(self, namespace: str = "", name: str = "", subresource: str = "") -> str:
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
@@ -50,6 +62,10 @@ class Resource:
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
+    """``apps/v1`` -> (``apps``, ``v1``); ``v1`` -> (``""``, ``v1``); more than one ``/`` is invalid
+    (Go's ``schema.ParseGroupVersion``)."""
+    if api_version.count("/") > 1:
+        raise ApiError(f"unexpected GroupVersion string: {api_version}")
     if "/" in api_version:
         group, _, version = api_version.partition("/")
         return group, version
@@ -57,6 +73,8 @@ def split_api_version(api_version: str) -> tuple[str, str]:
 
 
 class RestMapper:
+    """Kind -> resource mapping from discovery, cached per group-version and refreshed on a miss."""
+
     def __init__(self, fetch: Any) -> None:
         self._fetch = fetch
         self._lock = threading.Lock()
@@ -79,13 +97,15 @@ class RestMapper:
 
     def _discover(self, api_version: str) -> dict[str, Resource]:
         group, version = split_api_version(api_version)
+        if not version:
+            return {}
         path = f"/apis/{group}/{version}" if group else f"/api/{version}"
         try:
             listing = self._fetch(path)
         except NotFoundError:
             return {}
         resources: dict[str, Resource] = {}
-        for entry in listing.get("resources", []):
+        for entry in (listing or {}).get("resources", []):
             name = entry.get("name", "")
             if "/" in name:
                 continue
@@ -101,29 +121,40 @@ class Client:
         self.api_client = api_client
         self.request_timeout = request_timeout
         self.mapper = RestMapper(lambda path: self.request("GET", path))
+        self._feeds = ChangeFeeds(self._open_watch)
 
     # ------------------------------------------------------------------------------ transport
 
     def request(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
-                body: Any = None, content_type: str = JSON) -> Any:
+                body: Any = None, content_type: str = JSON, accept: str = JSON) -> Any:
+        """One API call; the decoded JSON response (``None`` when empty)."""
+        data = self.request_bytes(method, path, query=query, body=body, content_type=content_type,
+                                  accept=accept)
+        return json.loads(data) if data else None
+
+    def request_bytes(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
+                      body: Any = None, content_type: str = JSON, accept: str = JSON,
+                      timeout: float | None = None) -> bytes:
+        response = self._call(method, path, query=query, body=body, content_type=content_type, accept=accept,
+                              timeout=timeout, stream=False)
+        return bytes(response.data or b"")
+
+    def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None, body: Any,
+              content_type: str, accept: str, timeout: float | None, stream: bool) -> Any:
         from kubernetes.client.exceptions import ApiException
 
-        headers = {"Accept": JSON, "Content-Type": content_type}
+        headers = {"Accept": accept, "Content-Type": content_type}
         try:
-            response = self.api_client.call_api(
+            return self.api_client.call_api(
                 path, method, query_params=query or [], header_params=headers, body=body,
                 auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
-                _request_timeout=self.request_timeout)
+                _request_timeout=timeout if timeout is not None else self.request_timeout)
         except ApiException as err:
             raise api_error(err.status, err.reason, err.body) from None
-        except OSError as err:
-            raise ApiError(f"{method} {path}: {err}", code=0, reason="ConnectionError") from err
         except Exception as err:  # urllib3 raises its own exception tree (MaxRetryError, ...)
-            if type(err).__module__.startswith("urllib3"):
-                raise ApiError(f"{method} {path}: {err}", code=0, reason="ConnectionError") from err
+            if isinstance(err, OSError) or type(err).__module__.startswith("urllib3"):
+                raise connection_error(method, self.api_client.configuration.host + path, err) from None
             raise
-        data = response.data
-        return json.loads(data) if data else None
 
     # ------------------------------------------------------------------------------ mapping
 
@@ -143,6 +174,8 @@ class Client:
     # ------------------------------------------------------------------------------ reads
 
     def get(self, api_version: str, kind: str, namespace: str, name: str, subresource: str = "") -> dict[str, Any]:
+        if not name:
+            raise ApiError("resource name may not be empty")
         resource = self.resource(api_version, kind)
         obj = self.request("GET", resource.path(namespace, name, subresource))
         return _with_type(obj, resource)
@@ -155,16 +188,31 @@ class Client:
         return True
 
     def list(self, api_version: str, kind: str, namespace: str = "",
-             labels: dict[str, str] | str | None = None) -> dict[str, Any]:
+             labels: dict[str, str] | str | None = None, fields: str | None = None) -> dict[str, Any]:
         """A List object; every item carries apiVersion and kind (as Go's UnstructuredList does)."""
         resource = self.resource(api_version, kind)
-        query = []
-        if labels:
-            selector = labels if isinstance(labels, str) else ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-            query.append(("labelSelector", selector))
-        listing = self.request("GET", resource.path(namespace), query=query) or {}
+        listing = self.request("GET", resource.path(namespace), query=_selectors(labels, fields)) or {}
         listing["items"] = [_with_type(item, resource) for item in listing.get("items") or []]
         return listing
+
+    def table(self, api_version: str, kind: str, namespace: str = "", name: str = "",
+              labels: str | None = None) -> dict[str, Any]:
+        """The server-side ``Table`` rendering of one object or a list (what ``kubectl get`` prints)."""
+        resource = self.resource(api_version, kind)
+        query = _selectors(labels, None) if not name else []
+        query.append(("includeObject", "Object"))
+        return dict(self.request("GET", resource.path(namespace, name), query=query, accept=TABLE) or {})
+
+    def pod_logs(self, namespace: str, name: str, container: str, tail: int | None = None) -> str:
+        query = [("container", container)]
+        if tail is not None and tail >= 0:
+            query.append(("tailLines", str(tail)))
+        path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
+        return self.request_bytes("GET", path, query=query, accept="*/*").decode(errors="replace")
+
+    def raw_get(self, path: str) -> bytes:
+        """``kubectl get --raw PATH``: the response body as it is."""
+        return self.request_bytes("GET", path, accept="application/json, */*")
 
     # ------------------------------------------------------------------------------ writes
 
@@ -174,27 +222,29 @@ class Client:
         return _with_type(created, resource)
 
     def update(self, obj: dict[str, Any], *, dry_run: bool = False, subresource: str = "") -> dict[str, Any]:
-        resource, namespace, name = self._locate(obj)
+        resource, namespace, name = self._locate(obj, named=True)
         updated = self.request("PUT", resource.path(namespace, name, subresource), query=_write_query(dry_run),
                                body=obj)
         return _with_type(updated, resource)
 
     def patch(self, obj: dict[str, Any], patch: Any, *, patch_type: str = "merge", dry_run: bool = False,
               subresource: str = "", field_manager: str | None = None, force: bool = False) -> dict[str, Any]:
-        resource, namespace, name = self._locate(obj)
+        """Patch the object ``obj`` names (apiVersion, kind, namespace, name) with ``patch``."""
+        resource, namespace, name = self._locate(obj, named=True)
         query = _write_query(dry_run)
         if field_manager:
             query.append(("fieldManager", field_manager))
         if force:
             query.append(("force", "true"))
-        body = patch if patch_type != "apply" else json.dumps(patch)
-        patched = self.request("PATCH", resource.path(namespace, name, subresource), query=query, body=body,
+        patched = self.request("PATCH", resource.path(namespace, name, subresource), query=query, body=patch,
                                content_type=PATCH_TYPES[patch_type])
         return _with_type(patched, resource)
 
     def delete(self, api_version: str, kind: str, namespace: str, name: str, *,
                propagation: str | None = None, dry_run: bool = False,
                grace_period_seconds: int | None = None) -> dict[str, Any] | None:
+        if not name:
+            raise ApiError("resource name may not be empty")
         resource = self.resource(api_version, kind)
         options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if propagation:
@@ -209,10 +259,49 @@ class Client:
     def server_version(self) -> dict[str, Any]:
         return dict(self.request("GET", "/version") or {})
 
-    def _locate(self, obj: dict[str, Any]) -> tuple[Resource, str, str]:
+    def _locate(self, obj: dict[str, Any], named: bool = False) -> tuple[Resource, str, str]:
         meta = obj.get("metadata") or {}
+        name = str(meta.get("name") or "")
+        if named and not name:
+            raise ApiError("resource name may not be empty")
         resource = self.resource(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
-        return resource, str(meta.get("namespace") or ""), str(meta.get("name") or "")
+        return resource, str(meta.get("namespace") or ""), name
+
+    # ------------------------------------------------------------------------------ change feed
+
+    def change_waiter(self, api_version: str, kind: str) -> Waker | None:
+        """A ``wake(seconds)`` callable for polling loops: it returns as soon as an object of this kind
+        changes (or after ``seconds``). None when the kind is unknown or cannot be watched."""
+        try:
+            resource = self.resource(api_version, kind)
+        except ApiError:
+            return None
+        return self._feeds.waker(resource)
+
+    def close(self) -> None:
+        self._feeds.close()
+
+    def _open_watch(self, resource: Resource, resource_version: str, timeout_seconds: int) -> Any:
+        """A streamed watch of every object of ``resource``, from ``resource_version`` or from now (the
+        version of a one-item list, so that existing objects are not replayed as ADDED events)."""
+        if not resource_version:
+            listing = self.request("GET", resource.path(), query=[("limit", "1")]) or {}
+            resource_version = str((listing.get("metadata") or {}).get("resourceVersion") or "")
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", str(timeout_seconds))]
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        return self._call("GET", resource.path(), query=query, body=None, content_type=JSON, accept=JSON,
+                          timeout=None, stream=True)
+
+
+def _selectors(labels: dict[str, str] | str | None, fields: str | None) -> list[tuple[str, str]]:
+    query: list[tuple[str, str]] = []
+    if labels:
+        selector = labels if isinstance(labels, str) else ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        query.append(("labelSelector", selector))
+    if fields:
+        query.append(("fieldSelector", fields))
+    return query
 
 
 def _write_query(dry_run: bool) -> list[tuple[str, str]]:
@@ -239,16 +328,42 @@ def api_error(code: int, reason: str, body: Any) -> ApiError:
             status = parsed if isinstance(parsed, dict) else {}
         except (TypeError, ValueError):
             status = {}
-    message = str(status.get("message") or "") or _fallback_message(code, reason, body)
-    status_reason = str(status.get("reason") or reason or "")
+    message = str(status.get("message") or "") or _fallback_message(code, body)
+    status_reason = str(status.get("reason") or "") or _reason_for_code(code) or str(reason or "")
     if code == 404 or status_reason == "NotFound":
         return NotFoundError(message, code=code, reason=status_reason or "NotFound", details=status.get("details"))
     return ApiError(message, code=code, reason=status_reason, details=status.get("details"))
 
 
-def _fallback_message(code: int, reason: str, body: Any) -> str:
-    text = body.decode() if isinstance(body, bytes) else str(body or "")
+def connection_error(method: str, url: str, err: Exception) -> ConnectionFailed:
+    """Go's ``*url.Error`` wording: ``Get "https://host/path": <cause>``."""
+    cause = getattr(err, "reason", None) or err
+    return ConnectionFailed(f'{method.capitalize()} "{url}": {cause}', code=0, reason="ConnectionError")
+
+
+_CODE_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+                 406: "NotAcceptable", 409: "Conflict", 410: "Expired", 413: "RequestEntityTooLarge",
+                 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests", 500: "InternalError",
+                 503: "ServiceUnavailable", 504: "Timeout"}
+
+
+def _reason_for_code(code: int) -> str:
+    return _CODE_REASONS.get(code, "")
+
+
+def _fallback_message(code: int, body: Any) -> str:
+    """client-go's messages for responses that carry no ``Status`` (``newUnstructuredResponseError``)."""
+    text = body.decode(errors="replace") if isinstance(body, bytes) else str(body or "")
     if code == 404:
         return "the server could not find the requested resource"
-    return f"the server responded with the status code {code} but did not return more information" \
-        if not text.strip() else f"an error on the server ({text.strip()}) has prevented the request from succeeding"
+    if code == 409:
+        return "the server reported a conflict"
+    if code == 401:
+        return "the server has asked for the client to provide credentials"
+    if code == 403:
+        return text.strip() or "the server does not allow access to the requested resource"
+    if code == 503:
+        return "the server is currently unable to handle the request"
+    if not text.strip():
+        return f"the server responded with the status code {code} but did not return more information"
+    return f"an error on the server ({text.strip()}) has prevented the request from succeeding"

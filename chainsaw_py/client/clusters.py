@@ -45,6 +45,10 @@ class Cluster:
     def write_kubeconfig(self, path: Path) -> None:
         self.selection.write(path)
 
+    def close(self) -> None:
+        """Stop the client's background watches (connections are closed with the process)."""
+        self.client.close()
+
 
 def build_api_client(selection: KubeconfigSelection) -> Any:
     from kubernetes import client as k8s
@@ -96,7 +100,11 @@ def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[An
     """The run's default cluster: the kubeconfig's when one is usable, else an embedded cluster
     started for the run (with the suite's ``chainsaw_embedded.py`` plugins and a local S3)."""
     if not embedded and (overrides.get("server") or has_default_kubeconfig()):
-        yield connect(None, overrides.get("context"), overrides)
+        cluster = connect(None, overrides.get("context"), overrides)
+        try:
+            yield cluster
+        finally:
+            cluster.close()
         return
     with embedded_cluster(tests, announce) as cluster:
         yield cluster
@@ -115,8 +123,12 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None]) -> Itera
                  "nodes, pods and controllers are simulated; container images are never pulled or run.")
         if plugins:
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
-        with _s3_environment(server.s3):
-            yield connect(Path(server.kubeconfig_path))
+        cluster = connect(Path(server.kubeconfig_path))
+        try:
+            with _s3_environment(server.s3):
+                yield cluster
+        finally:
+            cluster.close()
 
 
 @contextmanager

@@ -1,9 +1,22 @@
-"""Errors raised by the client facade, shaped like apimachinery's ``StatusError``."""
+"""Errors raised by the client facade, shaped like apimachinery's ``StatusError``.
+
+They derive from ``ChainsawError``: an API error is a one-line message (the server's ``Status`` message,
+as Go's client prints it), never a traceback, and ``x_k8s_*`` functions turn it into an expression error.
+"""
 
 from __future__ import annotations
 
+from chainsaw_py.errors import ChainsawError
 
-class ApiError(Exception):
+RETRYABLE_REASONS = frozenset({"Conflict", "ServerTimeout", "TooManyRequests", "ServiceUnavailable"})
+KNOWN_REASONS = frozenset({
+    "", "Unauthorized", "Forbidden", "NotFound", "AlreadyExists", "Conflict", "Gone", "Invalid", "ServerTimeout",
+    "StoreReadError", "Timeout", "TooManyRequests", "BadRequest", "MethodNotAllowed", "NotAcceptable",
+    "RequestEntityTooLarge", "UnsupportedMediaType", "InternalError", "Expired", "ServiceUnavailable",
+})
+
+
+class ApiError(ChainsawError):
     """A request the API server refused; ``str()`` is the server's message, as Go's client prints it."""
 
     def __init__(self, message: str, *, code: int = 0, reason: str = "", details: object = None) -> None:
@@ -15,9 +28,15 @@ class ApiError(Exception):
 
     @property
     def retryable(self) -> bool:
-        """Chainsaw retries create/patch/update only on these (reference §2)."""
-        return self.reason in ("Conflict", "ServerTimeout", "TooManyRequests", "ServiceUnavailable") or \
-            self.code in (409, 429, 503, 504)
+        """Chainsaw retries create/patch/update only on these (reference §2; apimachinery's
+        ``IsConflict``/``IsServerTimeout``/``IsTooManyRequests``/``IsServiceUnavailable``)."""
+        if self.reason in RETRYABLE_REASONS or self.code == 429:
+            return True
+        return self.reason not in KNOWN_REASONS and self.code in (409, 503)
+
+    @property
+    def already_exists(self) -> bool:
+        return self.reason == "AlreadyExists"
 
 
 class NotFoundError(ApiError):
@@ -29,6 +48,10 @@ class NotFoundError(ApiError):
 
 class NoKindMatchError(ApiError):
     """The REST mapper knows no resource for this apiVersion/kind (``no matches for kind ...``)."""
+
+
+class ConnectionFailed(ApiError):
+    """The API server could not be reached (no HTTP status)."""
 
 
 def not_found(kind_plural: str, name: str, group: str = "") -> NotFoundError:

@@ -10,12 +10,17 @@ import importlib
 from types import ModuleType
 
 MODULES: dict[str, str] = {
+    "apply": "apply",
     "assert": "assert_",
     "command": "command",
+    "create": "create",
+    "delete": "delete",
     "error": "error",
+    "patch": "patch",
     "python": "python_",
     "script": "script",
     "sleep": "sleep",
+    "update": "update",
 }
 
 

@@ -1,18 +1,24 @@
-"""What ``command`` and ``script`` share: env bindings, the temporary KUBECONFIG, logging of the
-command and its output, ``$stdout``/``$stderr``/``$error``, ``check`` and ``outputs``
-(Chainsaw's ``pkg/engine/operations/{command,script}`` and ``internal/env.go``)."""
+"""What ``command``, ``script`` and the kubectl-like helpers share: env bindings, the temporary KUBECONFIG,
+logging of the command and its output, ``$stdout``/``$stderr``/``$error``, ``check`` and ``outputs``
+(Chainsaw's ``pkg/engine/operations/{command,script}`` and ``internal/env.go``).
+
+A helper (get, describe, wait, ...) is a command whose process may be replaced by a native
+implementation: :class:`Runner` is either a real process or a function producing the same
+``ProcessResult`` in-process; logging, bindings and checks are the same either way.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chainsaw_py.checks import AssertionHardError, assert_tree
-from chainsaw_py.loading.model import Binding, Command, Script
+from chainsaw_py.loading.model import Binding, Command, Output, Script
 from chainsaw_py.operations.base import Interrupted, OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.bindings import process_outputs, resolve_binding
 from chainsaw_py.operations.internal.process import (
@@ -22,6 +28,26 @@ from chainsaw_py.operations.internal.process import (
     run_process,
 )
 from chainsaw_py.report.console import section
+
+# (argv, environment, working directory) -> result
+Runner = Callable[[list[str], dict[str, str], Path], ProcessResult]
+
+
+@dataclass(frozen=True)
+class CommandSettings:
+    """The command-like fields that shape a run (a ``command``/``script`` action, or a helper's defaults)."""
+
+    env: list[Binding] = field(default_factory=list)
+    work_dir: str | None = None
+    check: Any = None
+    outputs: list[Output] = field(default_factory=list)
+    skip_log_output: bool = False
+    skip_command_output: bool = False
+
+    @classmethod
+    def of(cls, action: Command | Script) -> CommandSettings:
+        return cls(env=action.env, work_dir=action.work_dir, check=action.check, outputs=action.outputs,
+                   skip_log_output=action.skip_log_output, skip_command_output=action.skip_command_output)
 
 
 def resolve_env(entries: list[Binding], ctx: OperationContext) -> dict[str, str]:
@@ -58,35 +84,49 @@ def work_dir(ctx: OperationContext, configured: str | None) -> Path:
     return Path(configured) if os.path.isabs(configured) else ctx.base_path / configured
 
 
-def execute(action: Command | Script, argv_for: Any, log_op: str, ctx: OperationContext) -> Outputs:
+def execute(action: Command | Script, argv_for: Callable[[dict[str, str]], list[str]], log_op: str,
+            ctx: OperationContext) -> Outputs:
     """Run the process built by ``argv_for(env)`` and apply check and outputs; logs like Chainsaw
     (``CMD RUN`` with the command, ``<op> LOG`` with the output, ``<op> DONE|ERROR``)."""
+    return run_command(CommandSettings.of(action), argv_for, log_op, ctx)
+
+
+def run_command(settings: CommandSettings, argv_for: Callable[[dict[str, str]], list[str]], log_op: str,
+                ctx: OperationContext, runner: Runner | None = None) -> Outputs:
+    """Like :func:`execute`, with ``runner`` in place of a child process when given."""
     with logged_end(ctx, log_op):
-        return _execute(action, argv_for, log_op, ctx)
+        return _execute(settings, argv_for, log_op, ctx, runner or _process_runner(ctx))
 
 
-def _execute(action: Command | Script, argv_for: Any, log_op: str, ctx: OperationContext) -> Outputs:
-    env_bindings = resolve_env(action.env, ctx)
+def _process_runner(ctx: OperationContext) -> Runner:
+    def run(argv: list[str], env: dict[str, str], cwd: Path) -> ProcessResult:
+        return run_process(argv, cwd=cwd, env=env, timeout=ctx.timeout, cancel=ctx.cancel)
+
+    return run
+
+
+def _execute(settings: CommandSettings, argv_for: Callable[[dict[str, str]], list[str]], log_op: str,
+             ctx: OperationContext, runner: Runner) -> Outputs:
+    env_bindings = resolve_env(settings.env, ctx)
     extra = dict(env_bindings)
     if ctx.skip_delete:
         extra.setdefault("CHAINSAW_SKIP_DELETE", "true")
     with kubeconfig_for(ctx) as kubeconfig:
         env = base_environment({**extra, **kubeconfig})
         argv = argv_for(env_bindings)
-        sections = [] if action.skip_command_output else [section("COMMAND", command_string(argv, env))]
+        sections = [] if settings.skip_command_output else [section("COMMAND", command_string(argv, env))]
         ctx.logger.log("CMD", "RUN", None, *sections)
-        result = run_process(argv, cwd=work_dir(ctx, action.work_dir), env=env, timeout=ctx.timeout,
-                             cancel=ctx.cancel)
+        result = runner(argv, env, work_dir(ctx, settings.work_dir))
     if ctx.cancel.cancelled:
         raise Interrupted()
-    if not action.skip_log_output:
+    if not settings.skip_log_output:
         output_sections = _output_sections(result)
         if output_sections:
             ctx.logger.log(log_op, "LOG", None, *output_sections)
     bindings = (ctx.bindings.register("stdout", result.stdout).register("stderr", result.stderr)
                 .register("error", result.error))
-    _check(action.check, result, bindings, ctx)
-    return process_outputs(action.outputs, bindings, ctx.compiler, None)
+    _check(settings.check, result, bindings, ctx)
+    return process_outputs(settings.outputs, bindings, ctx.compiler, None)
 
 
 def _output_sections(result: ProcessResult) -> list[str]:
