@@ -65,12 +65,13 @@ class StepRunner:
                     self.state.fail("interrupted")
                     stop = True
                     break
-                continue_on_error, error = self._run_operation(scope, operation, index, cleaner, report)
+                tc_after, error = self._run_operation(scope, operation, index, cleaner, report)
                 if error is not None:
                     self.state.fail(_describe(error))
-                    if not continue_on_error:
+                    if not operation.continue_on_error:
                         stop = True
                         break
+                scope.tc = tc_after
         finally:
             self.logger.log("TRY", "END")
             if scope.tc.catch and self.state.failed and not self.cancel.cancelled:
@@ -84,7 +85,7 @@ class StepRunner:
         self.logger.log(name, "BEGIN")
         try:
             for index, operation in enumerate(operations):
-                error = self._run_catch(scope, operation, index, cancel)
+                scope.tc, error = self._run_operation(scope, operation, index, None, None, cancel)
                 if error is not None:
                     self.state.fail(_describe(error))
         finally:
@@ -104,7 +105,7 @@ class StepRunner:
                     self.on_failure()
             # Cleanup operations must complete even after an interrupt: they get a fresh token.
             for index, operation in enumerate(step.cleanup):
-                error = self._run_catch(scope, operation, index, CancelToken())
+                scope.tc, error = self._run_operation(scope, operation, index, None, None, CancelToken())
                 if error is not None:
                     self.state.fail(_describe(error))
         finally:
@@ -114,8 +115,12 @@ class StepRunner:
 
     # ------------------------------------------------------------------------------ operations
 
-    def _run_operation(self, scope: _Scope, operation: Operation, index: int, cleaner: Cleaner,
-                       report: StepReport) -> tuple[bool, OperationError | None]:
+    def _run_operation(self, scope: _Scope, operation: Operation, index: int, cleaner: Cleaner | None,
+                       report: StepReport | None,
+                       cancel: CancelToken | None = None) -> tuple[TestContext, OperationError | None]:
+        """Load the operation's payloads with step-level bindings and run one action per payload.
+        Returns the context with the outputs bound: as in Chainsaw, it becomes the step's context for
+        the operations after it (the operation's ``compiler`` included)."""
         tc = scope.tc.with_compiler(operation.compiler)
         module = operation_module(operation.type)
         try:
@@ -123,41 +128,17 @@ class StepRunner:
         except OperationError as err:
             self.logger.log("TRY", "ERROR", None, error_section(err.errors))
             self.on_failure()
-            return False, err
+            return tc, err
         errors: list[OperationError] = []
         for resource_index, payload in enumerate(payloads):
             outputs, error = self._run_action(tc, module, operation, payload, index, resource_index,
-                                              cleaner, report)
+                                              cleaner, report, cancel)
             if error is not None:
                 errors.append(error)
                 self.on_failure()
             for name, value in outputs.items():
                 tc = tc.bind(name, value)
-                scope.tc = scope.tc.bind(name, value)
-        continue_on_error = bool(operation.continue_on_error)
-        return continue_on_error, OperationError.combine(errors) if errors else None
-
-    def _run_catch(self, scope: _Scope, operation: Operation, index: int,
-                   cancel: CancelToken | None = None) -> OperationError | None:
-        tc = scope.tc.with_compiler(operation.compiler)
-        module = operation_module(operation.type)
-        try:
-            payloads = module.load(operation.action, self._load_context(tc))
-        except OperationError as err:
-            self.logger.log("TRY", "ERROR", None, error_section(err.errors))
-            self.on_failure()
-            return err
-        errors: list[OperationError] = []
-        for resource_index, payload in enumerate(payloads):
-            outputs, error = self._run_action(tc, module, operation, payload, index, resource_index,
-                                              None, None, cancel)
-            if error is not None:
-                errors.append(error)
-                self.on_failure()
-            for name, value in outputs.items():
-                tc = tc.bind(name, value)
-                scope.tc = scope.tc.bind(name, value)
-        return OperationError.combine(errors) if errors else None
+        return tc, OperationError.combine(errors) if errors else None
 
     def _run_action(self, tc: TestContext, module: Any, operation: Operation, payload: Any, index: int,
                     resource_index: int, cleaner: Cleaner | None, report: StepReport | None,
