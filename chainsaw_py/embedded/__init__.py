@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from chainsaw_py.embedded.plugins import PluginRegistry
     from chainsaw_py.embedded.timing import Timing
 
-__all__ = ["EmbeddedCluster", "S3Endpoint", "Timing", "PluginRegistry", "PLUGIN_FILE_NAME"]
+__all__ = ["PLUGIN_FILE_NAME", "EmbeddedCluster", "PluginRegistry", "S3Endpoint", "Timing"]
 
 PLUGIN_FILE_NAME = "chainsaw_embedded.py"
 

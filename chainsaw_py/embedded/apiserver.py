@@ -8,6 +8,8 @@ layer (``handlers.py``) and in-process callers (controllers, plugins) both go th
 
 from __future__ import annotations
 
+import builtins
+
 import base64
 import datetime as dt
 import json
@@ -263,7 +265,7 @@ class ApiServer:
     def _decode_prefix(self, rt: ResourceType) -> str:
         return f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
 
-    def _decode(self, rt: ResourceType, obj: dict[str, Any], options: WriteOptions) -> list[str]:
+    def _decode(self, rt: ResourceType, obj: dict[str, Any], options: WriteOptions) -> builtins.list[str]:
         """Strict decoding (built-ins) or pruning (custom resources); returns fieldValidation warnings."""
         if options.field_validation not in _VALIDATION_MODES:
             raise BadRequest(f"fieldValidation must be one of Strict, Warn, Ignore; got {options.field_validation}")
@@ -275,7 +277,7 @@ class ApiServer:
             raise BadRequest(self._decode_prefix(rt) + f"strict decoding error: {listed}")
         return [f'unknown field "{path}"' for path in unknown]
 
-    def _unknown_fields(self, rt: ResourceType, obj: dict[str, Any]) -> list[str]:
+    def _unknown_fields(self, rt: ResourceType, obj: dict[str, Any]) -> builtins.list[str]:
         definitions = builtin_definitions()
         if rt.builtin:
             schema = definitions.for_kind(rt.group, rt.version, rt.kind)
@@ -544,12 +546,12 @@ class ApiServer:
             return Result(self.present(rt, stored).obj, 200, [], self.present(rt, stored))
         return Result(_success_status(rt, meta), 200)
 
-    def _mark_deleting(self, rt: ResourceType, current: StoredObject, finalizers: list[str], grace: int,
+    def _mark_deleting(self, rt: ResourceType, current: StoredObject, finalizers: builtins.list[str], grace: int,
                        dry_run: bool) -> Result:
         new = current.copy()
         meta = new["metadata"]
         if not meta.get("deletionTimestamp") or grace < int(meta.get("deletionGracePeriodSeconds", 0) or 0):
-            moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=grace)
+            moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=grace)
             meta["deletionTimestamp"] = format_time(moment)
             meta["deletionGracePeriodSeconds"] = grace
             if self.strategy(rt).tracks_generation and not current.obj["metadata"].get("deletionTimestamp"):
@@ -571,10 +573,10 @@ class ApiServer:
         return stored
 
     def delete_collection(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
-                          field_selector: str | None, options: DeleteOptions) -> list[dict[str, Any]]:
+                          field_selector: str | None, options: DeleteOptions) -> builtins.list[dict[str, Any]]:
         if "deletecollection" not in rt.verbs:
             raise MethodNotAllowed()
-        deleted: list[dict[str, Any]] = []
+        deleted: builtins.list[dict[str, Any]] = []
         for item in self.list(rt, namespace, label_selector, field_selector).items:
             meta = item.obj["metadata"]
             try:

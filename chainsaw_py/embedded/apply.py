@@ -189,9 +189,8 @@ def from_fields_v1(tree: Any, prefix: FieldPath = ()) -> set[FieldPath]:
     paths: set[FieldPath] = set()
     if not isinstance(tree, dict):
         return paths
-    if not tree or "." in tree:
-        if prefix:
-            paths.add(prefix)
+    if (not tree or "." in tree) and prefix:
+        paths.add(prefix)
     for name, child in tree.items():
         if name == ".":
             continue
@@ -308,9 +307,19 @@ def server_side_apply(server: ApiServer, rt: ResourceType, namespace: str, name:
 
 def _updated_entries(entries: list[dict[str, Any]], rt: ResourceType, options: WriteOptions, wanted: set[FieldPath],
                      now: str) -> list[dict[str, Any]]:
+    """The new managedFields: this manager's Apply entry (in place; an unchanged one keeps its timestamp, so a
+    repeated apply changes nothing), other managers losing forced fields."""
+    fields = to_fields_v1(wanted)
+    mine = {"manager": options.field_manager, "operation": "Apply", "apiVersion": rt.api_version, "time": now,
+            "fieldsType": "FieldsV1", "fieldsV1": fields}
     result: list[dict[str, Any]] = []
+    placed = False
     for entry in entries:
         if entry.get("manager") == options.field_manager and entry.get("operation") == "Apply":
+            if entry.get("fieldsV1") == fields and entry.get("apiVersion") == rt.api_version:
+                mine["time"] = entry.get("time", now)
+            result.append(mine)
+            placed = True
             continue
         if options.force:
             remaining = from_fields_v1(entry.get("fieldsV1")) - wanted
@@ -318,8 +327,8 @@ def _updated_entries(entries: list[dict[str, Any]], rt: ResourceType, options: W
                 continue
             entry = dict(entry, fieldsV1=to_fields_v1(remaining))
         result.append(entry)
-    result.append({"manager": options.field_manager, "operation": "Apply", "apiVersion": rt.api_version,
-                   "time": now, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(wanted)})
+    if not placed:
+        result.append(mine)
     return result
 
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.discovery import Discovery
@@ -196,8 +196,9 @@ class EmbeddedCluster:
         if self._kubeconfig_request is None and self._kubeconfig_path is not None:
             self._kubeconfig_path.unlink(missing_ok=True)
 
-    def __enter__(self) -> EmbeddedCluster:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:

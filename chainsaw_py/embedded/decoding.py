@@ -113,9 +113,7 @@ class _Walker:
 
     def _check_scalar(self, value: Any, expected: str, resolved: dict[str, Any], node: dict[str, Any],
                       struct: str, go_path: str) -> None:
-        if expected == "string" and not isinstance(value, str):
-            self._mismatch(value, node, struct, go_path)
-        elif expected == "boolean" and not isinstance(value, bool):
+        if expected == "string" and not isinstance(value, str) or expected == "boolean" and not isinstance(value, bool):
             self._mismatch(value, node, struct, go_path)
         elif expected == "integer":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -184,22 +182,22 @@ def parse_time(text: str) -> dt.datetime | None:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed.astimezone(dt.UTC)
 
 
 def format_time(moment: dt.datetime, micro: bool = False) -> str:
-    moment = moment.astimezone(dt.timezone.utc)
+    moment = moment.astimezone(dt.UTC)
     if micro:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now_rfc3339() -> str:
-    return format_time(dt.datetime.now(dt.timezone.utc))
+    return format_time(dt.datetime.now(dt.UTC))
 
 
 def now_micro() -> str:
-    return format_time(dt.datetime.now(dt.timezone.utc), micro=True)
+    return format_time(dt.datetime.now(dt.UTC), micro=True)
 
 
 def load_json(body: bytes, duplicates: list[str] | None = None) -> Any:

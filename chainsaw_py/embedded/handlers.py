@@ -115,7 +115,7 @@ class ApiHandler:
             return self._route(request)
         except ApiError as err:
             return _status_response(err)
-        except Exception as err:  # noqa: BLE001 - a bug must become a 500 Status, never a dropped connection
+        except Exception as err:
             log.exception("internal error serving %s %s", request.method, request.path)
             return _status_response(InternalError(f"Internal error occurred: {err}"))
 

@@ -156,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if chunk:
                     self.connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.connection.sendall(b"0\r\n\r\n")
+        except OSError:
+            raise
+        except Exception:
+            log.exception("streaming response for %s %s failed", self.command, self.path)
+            self.close_connection = True
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
@@ -175,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             return True
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature from the base class
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
@@ -200,7 +205,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         return connection, address
 
     def handle_error(self, request: object, client_address: object) -> None:
-        log.debug("connection from %s failed", client_address, exc_info=True)
+        log.debug("connection from %s failed", client_address)
 
     def track(self, connection: socket.socket) -> None:
         with self._connections_lock:

@@ -37,7 +37,7 @@ class LogStore:
 
     def write(self, namespace: str, pod: str, container: str, text: str) -> None:
         """Append one or more lines (split on newlines) to a container's log."""
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         with self._condition:
             lines = self._lines.setdefault((namespace, pod, container), [])
             for line in text.splitlines() or [""]:
@@ -81,7 +81,7 @@ class LogStore:
 
 def since_time(seconds: int | None, time_text: str | None) -> dt.datetime | None:
     if seconds:
-        return dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds)
+        return dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
     if time_text:
         from chainsaw_py.embedded.decoding import parse_time
 
@@ -89,4 +89,4 @@ def since_time(seconds: int | None, time_text: str | None) -> dt.datetime | None
     return None
 
 
-__all__ = ["LogStore", "LogLine", "since_time", "format_time"]
+__all__ = ["LogLine", "LogStore", "format_time", "since_time"]

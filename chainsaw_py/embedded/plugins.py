@@ -59,7 +59,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError, Conflict, Invalid, NotFound
 from chainsaw_py.embedded.controllers.base import ANY
@@ -71,8 +71,16 @@ if TYPE_CHECKING:
     from chainsaw_py.embedded.apiserver import ApiServer
     from chainsaw_py.embedded.controllers.base import ControllerManager
 
-__all__ = ["PluginRegistry", "ReconcileContext", "ApiError", "NotFound", "Conflict", "AlreadyExists", "Invalid",
-           "PLUGIN_FILE_NAME"]
+__all__ = [
+    "PLUGIN_FILE_NAME",
+    "AlreadyExists",
+    "ApiError",
+    "Conflict",
+    "Invalid",
+    "NotFound",
+    "PluginRegistry",
+    "ReconcileContext",
+]
 
 PLUGIN_FILE_NAME = "chainsaw_embedded.py"
 Reconcile = Callable[[dict[str, Any], ReconcileContext], None]
@@ -121,7 +129,7 @@ class PluginController:
         return []
 
     def process(self, key: Hashable, ctx: ReconcileContext) -> None:
-        namespace, name = key  # type: ignore[misc]
+        namespace, name = cast(tuple[str, str], key)
         current = ctx.get(self.api_version, self.kind, name, namespace) if self._served(ctx) else None
         if current is not None:
             with self._lock:

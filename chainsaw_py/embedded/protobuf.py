@@ -204,9 +204,7 @@ def _map_entry(key_type: str, value_type: str, raw: bytes) -> tuple[Any, Any]:
 def _omit_empty(result: dict[str, Any]) -> dict[str, Any]:
     for key in list(result):
         value = result[key]
-        if value is None or value == "" or value == [] or value == {}:
-            del result[key]
-        elif (value == 0 or value is False) and not isinstance(value, (dict, list)) and key not in _MEANINGFUL_ZERO:
+        if value is None or value == "" or value == [] or value == {} or (value == 0 or value is False) and not isinstance(value, (dict, list)) and key not in _MEANINGFUL_ZERO:
             del result[key]
     return result
 
@@ -218,7 +216,7 @@ def _special(message: str, data: bytes) -> Any:
         seconds, nanos = _signed(fields.get(1, 0)), fields.get(2, 0)
         if seconds == 0 and nanos == 0:
             return None
-        moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc) + dt.timedelta(microseconds=nanos // 1000)
+        moment = dt.datetime.fromtimestamp(seconds, dt.UTC) + dt.timedelta(microseconds=nanos // 1000)
         return format_time(moment, micro=short == "MicroTime")
     if short == "Duration":
         return _go_duration(_signed(fields.get(1, 0)))

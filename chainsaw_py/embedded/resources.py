@@ -216,7 +216,7 @@ class ResourceRegistry:
         candidates = [rt for (g, _v, p), rt in self._types.items() if g == group and p == plural]
         if not candidates:
             return None
-        return sorted(candidates, key=lambda rt: self.version_rank(rt.group, rt.version))[0]
+        return min(candidates, key=lambda rt: self.version_rank(rt.group, rt.version))
 
     def all(self) -> list[ResourceType]:
         return list(self._types.values())

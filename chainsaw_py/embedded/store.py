@@ -8,6 +8,8 @@ notified inside it (they only enqueue), which keeps event order identical to res
 
 from __future__ import annotations
 
+import builtins
+
 import json
 import queue
 import threading
@@ -29,7 +31,7 @@ def encode(obj: Any) -> bytes:
 class StoredObject:
     """A committed object and its lazily cached JSON encoding."""
 
-    __slots__ = ("obj", "rv", "_encoded")
+    __slots__ = ("_encoded", "obj", "rv")
 
     def __init__(self, obj: dict[str, Any], rv: int) -> None:
         self.obj = obj
@@ -149,7 +151,7 @@ class Store:
         names = bucket.get(namespace)
         return names.get(name) if names is not None else None
 
-    def list(self, group: str, plural: str, namespace: str | None = None) -> tuple[list[StoredObject], int]:
+    def list(self, group: str, plural: str, namespace: str | None = None) -> tuple[builtins.list[StoredObject], int]:
         """Objects in key order (namespace, then name) and the resourceVersion of the snapshot."""
         with self.lock:
             bucket = self._data.get((group, plural), {})
@@ -173,15 +175,15 @@ class Store:
         key = self._by_uid.get(uid)
         return self.get(*key) if key else None
 
-    def dependents(self, owner_uid: str) -> list[ObjectKey]:
+    def dependents(self, owner_uid: str) -> builtins.list[ObjectKey]:
         with self.lock:
             return sorted(self._dependents.get(owner_uid, ()))
 
-    def namespaces_in_use(self, group: str, plural: str) -> list[str]:
+    def namespaces_in_use(self, group: str, plural: str) -> builtins.list[str]:
         with self.lock:
             return [ns for ns, names in self._data.get((group, plural), {}).items() if names]
 
-    def group_resources(self) -> list[GroupResource]:
+    def group_resources(self) -> builtins.list[GroupResource]:
         with self.lock:
             return list(self._data)
 
@@ -271,10 +273,10 @@ class Store:
 
     # --- watch ------------------------------------------------------------------------------------------
 
-    def watch(self, group: str, plural: str, since_rv: int | None) -> tuple[Watcher, list[StoreEvent]]:
+    def watch(self, group: str, plural: str, since_rv: int | None) -> tuple[Watcher, builtins.list[StoreEvent]]:
         """Register a watcher; with ``since_rv`` also return the kept events after it (raises HistoryExpired)."""
         with self.lock:
-            replay: list[StoreEvent] = []
+            replay: builtins.list[StoreEvent] = []
             if since_rv is not None:
                 if since_rv < self._compacted_rv:
                     oldest = self._history[0].rv if self._history else self._rv + 1

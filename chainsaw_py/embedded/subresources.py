@@ -94,12 +94,12 @@ class Subresources:
             scale = body
         replicas = (scale.get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            from chainsaw_py.embedded.apierrors import FieldErrors
+            from chainsaw_py.embedded.apierrors import FieldErrors, Invalid
 
             errors = FieldErrors()
             errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
-            errors.raise_if_any("Scale", "autoscaling", name)
-        updated = self._set_replicas(rt, namespace, name, int(replicas), handler.write_options(request))
+            raise Invalid("Scale", "autoscaling", name, errors.causes)
+        updated = self._set_replicas(rt, namespace, name, replicas, handler.write_options(request))
         return Response(200, encode(scale_of(rt, updated)))
 
     def _set_replicas(self, rt: ResourceType, namespace: str, name: str, replicas: int,
@@ -192,7 +192,7 @@ class Subresources:
         assert accounts is not None
         self.server.get(accounts, namespace, name)
         seconds = int(((body or {}).get("spec") or {}).get("expirationSeconds") or 3600)
-        expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds)
+        expiry = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
         return {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
                 "metadata": {"name": name, "namespace": namespace, "creationTimestamp": None},
                 "spec": {"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": seconds,

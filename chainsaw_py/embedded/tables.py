@@ -60,7 +60,7 @@ def age(timestamp: Any) -> str:
     moment = parse_time(str(timestamp))
     if moment is None:
         return "<unknown>"
-    return human_duration((dt.datetime.now(dt.timezone.utc) - moment).total_seconds())
+    return human_duration((dt.datetime.now(dt.UTC) - moment).total_seconds())
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +270,7 @@ def _job_duration(status: dict[str, Any]) -> str:
     start = parse_time(str(status.get("startTime") or ""))
     if start is None:
         return ""
-    end = parse_time(str(status.get("completionTime") or "")) or dt.datetime.now(dt.timezone.utc)
+    end = parse_time(str(status.get("completionTime") or "")) or dt.datetime.now(dt.UTC)
     return human_duration((end - start).total_seconds())
 
 

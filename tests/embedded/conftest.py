@@ -33,7 +33,7 @@ class Kubectl:
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
         result = subprocess.run(["kubectl", "--cache-dir", str(self.cache_dir), *args], input=stdin, env=env,
-                                capture_output=True, text=True, timeout=timeout)
+                                capture_output=True, text=True, timeout=timeout, check=False)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result

@@ -132,8 +132,8 @@ def test_type_errors_are_decode_errors(server: ApiServer) -> None:
 @pytest.mark.parametrize(("body", "error", "message"), [
     ({"metadata": {"name": "x", "resourceVersion": "5"}}, ApiError,
      "Internal error occurred: resourceVersion should not be set on objects to be created"),
-    ({"metadata": {}}, Invalid, 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is '
-                                "required"),
+    ({"metadata": {}}, Invalid,
+     'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required'),
     ({"metadata": {"name": "x", "namespace": "other"}}, BadRequest,
      "the namespace of the provided object does not match the namespace sent on the request"),
     ({"apiVersion": "v2", "metadata": {"name": "x"}}, BadRequest,
@@ -200,13 +200,13 @@ def test_terminating_namespace_forbids_creates(server: ApiServer) -> None:
     ({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": []}},
      'Pod "p" is invalid: spec.containers: Required value'),
     ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a b": "x"}},
-     'ConfigMap "c" is invalid: data[a b]: Invalid value: "a b": a valid config key must consist of alphanumeric '
-     "characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
-     "'[-._a-zA-Z0-9]+')"),
+     ('ConfigMap "c" is invalid: data[a b]: Invalid value: "a b": a valid config key must consist of alphanumeric '
+      "characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+      "'[-._a-zA-Z0-9]+')")),
     ({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1svc"}, "spec": {"ports": [{"port": 80}]}},
-     'Service "1svc" is invalid: metadata.name: Invalid value: "1svc": a DNS-1035 label must consist of lower '
-     "case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric "
-     "character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"),
+     ('Service "1svc" is invalid: metadata.name: Invalid value: "1svc": a DNS-1035 label must consist of lower '
+      "case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric "
+      "character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")),
 ])
 def test_kind_validation_messages(server: ApiServer, kind_body: dict[str, Any], message: str) -> None:
     with pytest.raises(Invalid) as invalid:

@@ -217,7 +217,8 @@ def test_secret_and_auth(kubectl: Kubectl) -> None:
 def test_wait_for_delete_times_out_while_object_exists(kubectl: Kubectl) -> None:
     kubectl("create", "ns", "wait-ns")
     kubectl("create", "configmap", "stay", "-n", "wait-ns")
-    result = kubectl.run("wait", "--for=delete", "cm/stay", "-n", "wait-ns", "--timeout=1s", check=False)
+    # 2s: with shorter timeouts client-go itself warns about a "very short watch", on any cluster
+    result = kubectl.run("wait", "--for=delete", "cm/stay", "-n", "wait-ns", "--timeout=2s", check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: timed out waiting for the condition on configmaps/stay"
 

@@ -50,7 +50,7 @@ def test_cluster_serve_prints_ready_and_stops_on_signal(tmp_path: Path, stop_sig
         if shutil.which("kubectl"):
             result = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "--cache-dir",
                                      str(tmp_path / "cache"), "get", "nodes", "-o", "name"],
-                                    capture_output=True, text=True, timeout=30)
+                                    capture_output=True, text=True, timeout=30, check=False)
             assert result.stdout == "node/embedded-node\n", result.stderr
         process.send_signal(stop_signal)
         assert process.wait(timeout=15) == 0
@@ -64,6 +64,6 @@ def test_cluster_serve_rejects_bad_port(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-m", "chainsaw_py", "cluster", "serve", "--kubeconfig",
                              str(tmp_path / "k"), "--port", "70000"], capture_output=True, text=True, env=env,
-                            timeout=30)
+                            timeout=30, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: invalid port 70000: must be between 0 and 65535"

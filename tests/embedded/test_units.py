@@ -68,9 +68,9 @@ def test_human_duration(seconds: int, text: str) -> None:
     ("@hourly", "2024-01-01T10:59:00", "2024-01-01T11:00:00"),
 ])
 def test_cron_next_fire_time(schedule: str, after: str, expected: str) -> None:
-    start = dt.datetime.fromisoformat(after).replace(tzinfo=dt.timezone.utc)
+    start = dt.datetime.fromisoformat(after).replace(tzinfo=dt.UTC)
     assert parse_cron(schedule).next_after(start) == dt.datetime.fromisoformat(expected).replace(
-        tzinfo=dt.timezone.utc)
+        tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(("schedule", "message"), [

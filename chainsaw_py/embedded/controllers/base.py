@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from chainsaw_py.embedded.apierrors import ApiError, Conflict, NotFound
 from chainsaw_py.embedded.store import DELETED, StoreEvent
@@ -95,7 +95,7 @@ class TypedController:
                         yield key
 
     def process(self, key: Hashable, ctx: ReconcileContext) -> None:
-        namespace, name = key  # type: ignore[misc]
+        namespace, name = cast(tuple[str, str], key)
         stored = ctx.runtime.server.store.get(self.group, self.plural, namespace, name)
         if stored is not None:
             with self._lock:
@@ -233,7 +233,7 @@ class ControllerManager:
             try:
                 for key in controller.keys_for(event):
                     self.queue.add(controller.name, key)
-            except Exception:  # noqa: BLE001 - a faulty mapper must not break the write path
+            except Exception:
                 log.exception("controller %s failed to map an event", controller.name)
 
     def start(self) -> None:
@@ -263,7 +263,7 @@ class ControllerManager:
             for controller in list(self._controllers.values()):
                 try:
                     self._enqueue_all(controller)
-                except Exception:  # noqa: BLE001 - resync is best effort
+                except Exception:
                     log.exception("resync of %s failed", controller.name)
 
     def _work(self) -> None:
@@ -292,7 +292,7 @@ class ControllerManager:
         except ApiError as err:
             self._retry(controller, key, failure_key, f"{err.reason}: {err.message}")
             return
-        except Exception as err:  # noqa: BLE001 - one failing reconcile must not stop the runtime
+        except Exception as err:
             log.exception("controller %s failed on %s", controller.name, key)
             self._retry(controller, key, failure_key, str(err))
             return

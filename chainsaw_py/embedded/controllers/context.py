@@ -7,6 +7,8 @@ conflicts, watch events), with ``fieldValidation=Strict`` so a controller's mist
 
 from __future__ import annotations
 
+import builtins
+
 import hashlib
 import logging
 import threading
@@ -91,7 +93,7 @@ class ReconcileContext:
         return self.runtime.server.present(rt, stored).copy() if stored is not None else None
 
     def list(self, api_version: str, kind: str, namespace: str | None = None,
-             label_selector: str | dict[str, Any] | Selector | None = None) -> list[dict[str, Any]]:
+             label_selector: str | dict[str, Any] | Selector | None = None) -> builtins.list[dict[str, Any]]:
         """Objects of a kind (in one namespace or all), optionally filtered by a label selector given as a
         string (``app=web``), a metav1.LabelSelector dict or a parsed Selector."""
         rt = self.runtime.resource(api_version, kind)
@@ -100,7 +102,7 @@ class ReconcileContext:
         return [self.runtime.server.present(rt, item).copy() for item in items
                 if selector is None or selector.matches(item.obj["metadata"].get("labels") or {})]
 
-    def owned_by(self, owner: dict[str, Any], api_version: str, kind: str) -> list[dict[str, Any]]:
+    def owned_by(self, owner: dict[str, Any], api_version: str, kind: str) -> builtins.list[dict[str, Any]]:
         """Objects of a kind that carry an ownerReference to ``owner`` (by uid)."""
         rt = self.runtime.resource(api_version, kind)
         result = []
@@ -249,7 +251,7 @@ class EventRecorder:
         if existing_name is not None and self._bump(rt, namespace, existing_name, now):
             return
         name = f"{meta.get('name', '')}.{time.time_ns():x}"
-        event = {
+        event: dict[str, Any] = {
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": name, "namespace": namespace},
             "involvedObject": {"kind": obj.get("kind"), "namespace": meta.get("namespace"), "name": meta.get("name"),

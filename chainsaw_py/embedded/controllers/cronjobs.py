@@ -23,13 +23,13 @@ def cronjob_controller() -> TypedController:
 def _zone(cronjob: dict[str, Any]) -> dt.tzinfo:
     name = (cronjob.get("spec") or {}).get("timeZone")
     if not name:
-        return dt.timezone.utc
+        return dt.UTC
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone.utc
+        return dt.UTC
 
 
 def _finished(job: dict[str, Any]) -> str | None:

@@ -90,7 +90,7 @@ def _create_new(deployment: dict[str, Any], olds: list[dict[str, Any]], ctx: Rec
     selector.setdefault("matchLabels", {})[HASH_LABEL] = digest
     replicas = int(spec.get("replicas", 1))
     revision = max([_revision(rs) for rs in olds] + [0]) + 1
-    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+    rs: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
           "metadata": {"name": f"{meta['name']}-{digest}", "namespace": meta["namespace"],
                        "labels": dict(template["metadata"]["labels"]),
                        "annotations": {DESIRED: str(replicas),

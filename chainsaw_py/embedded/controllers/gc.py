@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from chainsaw_py.embedded.apierrors import Conflict, NotFound
 from chainsaw_py.embedded.apiserver import DeleteOptions, WriteOptions
@@ -57,7 +57,7 @@ class GarbageCollector:
         return ()
 
     def process(self, key: Hashable, ctx: ReconcileContext) -> None:
-        role, group, plural, namespace, name = key  # type: ignore[misc]
+        role, group, plural, namespace, name = cast(tuple[str, str, str, str, str], key)
         stored = self.store.get(group, plural, namespace, name)
         if stored is None:
             return

@@ -16,8 +16,8 @@ from chainsaw_py.embedded.controllers.util import (
     condition_true,
     controlled_by,
     is_deleting,
-    pod_phase,
     pod_from_template,
+    pod_phase,
     pod_ready,
 )
 from chainsaw_py.embedded.decoding import parse_time
@@ -50,7 +50,7 @@ def parse_indexes(text: str) -> set[int]:
 
 
 def format_indexes(indexes: set[int]) -> str:
-    ordered, ranges = sorted(indexes), []
+    ordered, ranges = sorted(indexes), list[list[int]]()
     for value in ordered:
         if ranges and ranges[-1][1] == value - 1:
             ranges[-1][1] = value
@@ -215,9 +215,9 @@ def _create_pod(job: dict[str, Any], ctx: ReconcileContext, index: int | None) -
 
 def _delete_active(job: dict[str, Any], pods: list[dict[str, Any]], ctx: ReconcileContext) -> None:
     for pod in pods:
-        if pod_phase(pod) not in ("Succeeded", "Failed") and not is_deleting(pod):
-            if ctx.delete("v1", "Pod", pod["metadata"]["name"], pod["metadata"]["namespace"]):
-                ctx.event(job, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", component=COMPONENT)
+        finished = pod_phase(pod) in ("Succeeded", "Failed") or is_deleting(pod)
+        if not finished and ctx.delete("v1", "Pod", pod["metadata"]["name"], pod["metadata"]["namespace"]):
+            ctx.event(job, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", component=COMPONENT)
 
 
 def _write_status(job: dict[str, Any], active: list[dict[str, Any]], pods: list[dict[str, Any]],
@@ -249,7 +249,7 @@ def _expire(job: dict[str, Any], ctx: ReconcileContext) -> None:
                   if c.get("type") in ("Complete", "Failed")), "")))
     if finished is None:
         return
-    wait = (finished + dt.timedelta(seconds=int(ttl)) - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    wait = (finished + dt.timedelta(seconds=int(ttl)) - dt.datetime.now(dt.UTC)).total_seconds()
     if wait > 0:
         ctx.requeue_after(wait)
         return

@@ -34,7 +34,7 @@ def _namespace_key(event: Any) -> list[tuple[str, str]]:
 
 def _populate(namespace: dict[str, Any], ctx: ReconcileContext, ca_pem: bytes | None) -> None:
     name = namespace["metadata"]["name"]
-    wanted = [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": name}}]
+    wanted: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": name}}]
     if ca_pem is not None:
         wanted.append({"apiVersion": "v1", "kind": "ConfigMap",
                        "metadata": {"name": "kube-root-ca.crt", "namespace": name,

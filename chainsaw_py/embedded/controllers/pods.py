@@ -67,7 +67,7 @@ def _seconds_since(timestamp: str | None) -> float:
     moment = parse_time(timestamp or "")
     if moment is None:
         return 0.0
-    return (dt.datetime.now(dt.timezone.utc) - moment).total_seconds()
+    return (dt.datetime.now(dt.UTC) - moment).total_seconds()
 
 
 def _annotation_seconds(pod: dict[str, Any], key: str, default: float | None) -> float | None:
@@ -263,7 +263,7 @@ class Kubelet:
             return
         started = deleting_at - dt.timedelta(seconds=grace)
         finish = started + dt.timedelta(seconds=min(grace, self.runtime.timing.termination_grace_cap))
-        wait = (finish - dt.datetime.now(dt.timezone.utc)).total_seconds()
+        wait = (finish - dt.datetime.now(dt.UTC)).total_seconds()
         if (pod.get("status") or {}).get("phase") == "Running":
             for container in (pod.get("spec") or {}).get("containers") or []:
                 ctx.event(pod, "Killing", f"Stopping container {container.get('name')}", component="kubelet")

@@ -87,7 +87,7 @@ def _write_endpoints(service: dict[str, Any], pods: list[dict[str, Any]], ctx: R
         if not_ready:
             subset["notReadyAddresses"] = not_ready
         subsets.append(subset)
-    endpoints = {"apiVersion": "v1", "kind": "Endpoints",
+    endpoints: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
                  "metadata": {"name": meta["name"], "namespace": meta["namespace"],
                               "labels": dict(meta.get("labels") or {})}}
     if subsets:
@@ -149,7 +149,7 @@ def _drop_endpoints(service: dict[str, Any], ctx: ReconcileContext) -> None:
 
 # --- CustomResourceDefinitions ------------------------------------------------------------------------------
 
-from chainsaw_py.embedded.kinds.apiext import CLEANUP_FINALIZER as CRD_FINALIZER  # noqa: E402
+from chainsaw_py.embedded.kinds.apiext import CLEANUP_FINALIZER as CRD_FINALIZER
 
 
 def crd_controller() -> TypedController:
@@ -223,7 +223,7 @@ def reconcile_claim(claim: dict[str, Any], ctx: ReconcileContext) -> None:
         class_name = defaults[0]["metadata"]["name"]
     storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
     volume_name = f"pvc-{meta['uid']}"
-    volume = {"apiVersion": "v1", "kind": "PersistentVolume",
+    volume: dict[str, Any] = {"apiVersion": "v1", "kind": "PersistentVolume",
               "metadata": {"name": volume_name, "annotations": {"pv.kubernetes.io/provisioned-by":
                                                                 "embedded.chainsaw-py.io/hostpath"}},
               "spec": {"capacity": {"storage": storage}, "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
