@@ -8,9 +8,8 @@ layer (``handlers.py``) and in-process callers (controllers, plugins) both go th
 
 from __future__ import annotations
 
-import builtins
-
 import base64
+import builtins
 import datetime as dt
 import json
 import random

@@ -9,7 +9,6 @@ notified inside it (they only enqueue), which keeps event order identical to res
 from __future__ import annotations
 
 import builtins
-
 import json
 import queue
 import threading

@@ -8,7 +8,6 @@ conflicts, watch events), with ``fieldValidation=Strict`` so a controller's mist
 from __future__ import annotations
 
 import builtins
-
 import hashlib
 import logging
 import threading
