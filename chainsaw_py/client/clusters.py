@@ -42,6 +42,11 @@ class Cluster:
     client: Client
     config: ClusterConfig
 
+    @property
+    def default_namespace(self) -> str:
+        """The kubeconfig context's namespace (what kubectl uses without ``-n``), else ``default``."""
+        return self.selection.namespace or "default"
+
     def write_kubeconfig(self, path: Path) -> None:
         self.selection.write(path)
 

@@ -15,12 +15,18 @@ MODULES: dict[str, str] = {
     "command": "command",
     "create": "create",
     "delete": "delete",
+    "describe": "describe",
     "error": "error",
+    "events": "events",
+    "get": "get",
     "patch": "patch",
+    "podLogs": "pod_logs",
+    "proxy": "proxy",
     "python": "python_",
     "script": "script",
     "sleep": "sleep",
     "update": "update",
+    "wait": "wait",
 }
 
 
