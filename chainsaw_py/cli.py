@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from chainsaw_py.errors import ChainsawError
 
 COMMANDS: tuple[str, ...] = (
+    "assert_",
     "build",
     "cluster",
     "create",
