@@ -82,7 +82,7 @@ def test_tables_and_raw_reads(harness: Harness) -> None:
     assert table["kind"] == "Table"
     names = [column["name"] for column in table["columnDefinitions"]]
     assert names[:2] == ["Name", "Data"]
-    assert [row["cells"][:2] for row in table["rows"]] == [["t", 2]]
+    assert ["t", 2] in [row["cells"][:2] for row in table["rows"]]
     assert b'"kind":"APIResourceList"' in harness.client.raw_get("/api/v1").replace(b" ", b"")
 
 
