@@ -79,7 +79,8 @@ def test_job_runs_to_completion(cluster: EmbeddedCluster, namespace: str, comple
     assert status["completionTime"] and status["startTime"]
     pods = _list(cluster, "v1", "Pod", namespace, "job-name=j")
     assert len(pods) == completions and all(p["status"]["phase"] == "Succeeded" for p in pods)
-    assert all(not p["metadata"].get("finalizers") for p in pods)
+    wait_for(lambda: all(not p["metadata"].get("finalizers")
+                         for p in _list(cluster, "v1", "Pod", namespace, "job-name=j")))
     if mode == "Indexed":
         assert status["completedIndexes"] == "0-1"
         indexes = sorted(p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"] for p in pods)

@@ -37,10 +37,11 @@ def _configmap(cluster: EmbeddedCluster, namespace: str, name: str, labels: dict
 
 
 def test_replay_from_resource_version_in_order(cluster: EmbeddedCluster, namespace: str) -> None:
-    first = _configmap(cluster, namespace, "one")
-    _configmap(cluster, namespace, "two")
-    _configmap(cluster, namespace, "three")
-    path = (f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=1"
+    labels = {"replay": "yes"}
+    first = _configmap(cluster, namespace, "one", labels)
+    _configmap(cluster, namespace, "two", labels)
+    _configmap(cluster, namespace, "three", labels)
+    path = (f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=1&labelSelector=replay%3Dyes"
             f"&resourceVersion={first['metadata']['resourceVersion']}")
     events = list(_stream(cluster, path))
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "two"), ("ADDED", "three")]
