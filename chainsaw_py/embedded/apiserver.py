@@ -579,9 +579,10 @@ class ApiServer:
         for item in self.list(rt, namespace, label_selector, field_selector).items:
             meta = item.obj["metadata"]
             try:
-                deleted.append(self.delete(rt, meta.get("namespace", ""), meta["name"], options).obj)
+                result = self.delete(rt, meta.get("namespace", ""), meta["name"], options).obj
             except NotFound:
                 continue
+            deleted.append(item.obj if result.get("kind") == "Status" else result)
         return deleted
 
     # --- watch ------------------------------------------------------------------------------------------

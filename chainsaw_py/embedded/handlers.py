@@ -47,6 +47,7 @@ from chainsaw_py.embedded.watch import bookmark
 log = logging.getLogger("chainsaw_py.embedded")
 
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
+_PROCESS_SUBRESOURCES = ("exec", "attach", "portforward", "proxy")
 _JSON = "application/json"
 
 
@@ -185,6 +186,9 @@ class ApiHandler:
         if path.namespace is not None and not rt.namespaced:
             raise NotFound.generic()
         if path.subresource:
+            if rt.plural in ("pods", "services", "nodes") and path.subresource in _PROCESS_SUBRESOURCES:
+                raise BadRequest(f'{rt.plural}/{path.subresource} is not supported: the embedded cluster '
+                                 "simulates workloads and runs no containers")
             if rt.subresource(path.subresource) is None:
                 raise NotFound.generic()
             return self.subresources.handle(self, request, rt, path)

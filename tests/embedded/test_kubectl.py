@@ -240,3 +240,19 @@ def test_server_side_apply_is_idempotent(kubectl: Kubectl, tmp_path: Path) -> No
     rv = kubectl("get", "cm", "s", "-n", "ssa-ns", "-o", "jsonpath={.metadata.resourceVersion}")
     assert kubectl("apply", "--server-side", "-f", path) == "configmap/s serverside-applied\n"
     assert kubectl("get", "cm", "s", "-n", "ssa-ns", "-o", "jsonpath={.metadata.resourceVersion}") == rv
+
+
+def test_exec_is_refused_with_a_clear_message(kubectl: Kubectl) -> None:
+    kubectl("create", "ns", "exec-ns")
+    kubectl("run", "box", "--image=busybox", "-n", "exec-ns")
+    kubectl("wait", "--for=condition=Ready", "pod/box", "-n", "exec-ns", "--timeout=20s")
+    result = kubectl.run("exec", "box", "-n", "exec-ns", "--", "ls", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("Error from server (BadRequest): pods/exec is not supported: the embedded "
+                                     "cluster simulates workloads and runs no containers")
+
+
+def test_node_has_a_lease_and_is_ready(kubectl: Kubectl) -> None:
+    assert kubectl("get", "nodes", "-o", "jsonpath={.items[0].status.conditions[?(@.type=='Ready')].status}") == \
+        "True"
+    assert "embedded-node" in kubectl("get", "lease", "-n", "kube-node-lease")
