@@ -22,7 +22,6 @@ from typing import Any
 from chainsaw_py.embedded import crschema
 from chainsaw_py.embedded.apierrors import (
     AlreadyExists,
-    ApiError,
     BadRequest,
     Conflict,
     FieldErrors,
@@ -398,7 +397,7 @@ class ApiServer:
         strategy.defaults(new, self)
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
-        if _same_object(new, old):
+        if new == old:
             return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
         if options.dry_run:
             return Result(new, 200)
@@ -641,10 +640,6 @@ def _keep_all_but_status(new: dict[str, Any], old: dict[str, Any]) -> None:
         new["status"] = status
 
 
-def _same_object(new: dict[str, Any], old: dict[str, Any]) -> bool:
-    return new == old
-
-
 def _success_status(rt: ResourceType, meta: dict[str, Any]) -> dict[str, Any]:
     details: dict[str, Any] = {"name": meta["name"]}
     if rt.group:
@@ -672,6 +667,3 @@ def _decode_continue(token: str) -> tuple[str, int]:
     except (ValueError, KeyError, TypeError):
         raise BadRequest("continue key is not valid: illegal base64 data at input byte 0") from None
 
-
-def describe_api_error(err: ApiError) -> str:
-    return f"{err.reason}: {err.message}"

@@ -143,7 +143,7 @@ class EmbeddedCluster:
             certificates = generate_certificates()
             self.ca_pem = certificates.ca_pem
             ssl_context = certificates.server_context()
-        http = self._http = HttpServer(self._placeholder_app, port=self._port, ssl_context=ssl_context)
+        http = self._http = HttpServer(self._dispatch, port=self._port, ssl_context=ssl_context)
         server_address = f"127.0.0.1:{http.port}"
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
                              Subresources(self.api, self.logs), OpenApi(self.registry, GIT_VERSION), TablePrinter(),
@@ -161,7 +161,8 @@ class EmbeddedCluster:
         http.start()
         self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
 
-    def _placeholder_app(self, request: Any) -> Any:
+    def _dispatch(self, request: Any) -> Any:
+        """The HTTP server's app: bound before the handler exists (the handler needs the server's port)."""
         return self._app(request)
 
     def _start_s3(self) -> None:

@@ -199,14 +199,14 @@ class ApiHandler:
         ns = namespace or ""
         if method == "GET":
             self._require_verb(rt, "get")
-            return self._object_response(request, rt, self.server.get(rt, ns, path.name))
+            return self.object_response(request, rt, self.server.get(rt, ns, path.name))
         if method == "PUT":
             self._require_verb(rt, "update")
             result = self.server.update(rt, ns, path.name, self.decode_body(request), self.write_options(request))
             return self.result_response(request, rt, result)
         if method == "PATCH":
             self._require_verb(rt, "patch")
-            content_type = _patch_type(request)
+            content_type = patch_content_type(request)
             result = self.server.patch(rt, ns, path.name, content_type, self.decode_body(request),
                                        self.write_options(request))
             return self.result_response(request, rt, result)
@@ -265,7 +265,7 @@ class ApiHandler:
         body = head[:-1] + b',"items":[' + b",".join(item.encoded() for item in result.items) + b"]}"
         return Response(200, body)
 
-    def _object_response(self, request: Request, rt: ResourceType, stored: StoredObject,
+    def object_response(self, request: Request, rt: ResourceType, stored: StoredObject,
                          status: int = 200, warnings: list[str] | None = None) -> Response:
         negotiated = negotiate(request.header("accept"))
         headers = _warning_headers(warnings or [])
@@ -276,7 +276,7 @@ class ApiHandler:
 
     def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response:
         if result.stored is not None:
-            return self._object_response(request, rt, result.stored, result.code, result.warnings)
+            return self.object_response(request, rt, result.stored, result.code, result.warnings)
         return Response(result.code, encode(result.obj), _JSON, _warning_headers(result.warnings))
 
     # --- watch ------------------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ class ApiHandler:
             orphan=None if not orphan else request.flag("orphanDependents"), dry_run=bool(request.query.get("dryRun")))
 
 
-def _patch_type(request: Request) -> str:
+def patch_content_type(request: Request) -> str:
     content_type = request.header("content-type").split(";")[0].strip().lower()
     if content_type not in (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH):
         raise UnsupportedMediaType(

@@ -223,9 +223,6 @@ class _Handler(socketserver.StreamRequestHandler):
         except (OSError, ValueError):
             return True
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
 
 class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True

@@ -12,8 +12,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from chainsaw_py.embedded.decoding import format_time
-
 LogKey = tuple[str, str, str]   # (namespace, pod, container)
 
 
@@ -87,6 +85,3 @@ def since_time(seconds: int | None, time_text: str | None) -> dt.datetime | None
 
         return parse_time(time_text)
     return None
-
-
-__all__ = ["LogLine", "LogStore", "format_time", "since_time"]

@@ -259,12 +259,6 @@ class ResourceRegistry:
     def remove_custom(self, crd_name: str) -> None:
         self.replace_custom(crd_name, ())
 
-    def find_by_name(self, name: str) -> list[ResourceType]:
-        """Resolve a kubectl-style name (plural, singular, short name or kind, any case)."""
-        lowered = name.lower()
-        return [rt for rt in self._types.values()
-                if lowered in (rt.plural, rt.singular_name, rt.kind.lower(), *rt.short_names)]
-
 
 def kube_version_priority(version: str) -> tuple[int, int, int, str]:
     """Sort key implementing Kubernetes' version ordering (v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > other)."""

@@ -112,10 +112,6 @@ class ObjectFilter:
             return all(requirement.matches(values) for requirement in self.fields)
         return True
 
-    @property
-    def trivial(self) -> bool:
-        return self.labels is None and not self.fields
-
 
 def build_filter(namespace: str | None, label_selector: str | None, field_selector: str | None,
                  field_source: Callable[[dict[str, Any]], dict[str, str]],

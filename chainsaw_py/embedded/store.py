@@ -178,10 +178,6 @@ class Store:
         with self.lock:
             return sorted(self._dependents.get(owner_uid, ()))
 
-    def namespaces_in_use(self, group: str, plural: str) -> builtins.list[str]:
-        with self.lock:
-            return [ns for ns, names in self._data.get((group, plural), {}).items() if names]
-
     def group_resources(self) -> builtins.list[GroupResource]:
         with self.lock:
             return list(self._data)

@@ -57,15 +57,15 @@ class Subresources:
     def _status_like(self, handler: ApiHandler, request: Request, rt: ResourceType, namespace: str, name: str,
                      sub: str) -> Response:
         if request.method == "GET" and sub == "status":
-            return handler._object_response(request, rt, self.server.get(rt, namespace, name))
+            return handler.object_response(request, rt, self.server.get(rt, namespace, name))
         if request.method == "PUT":
             result = self.server.update(rt, namespace, name, handler.decode_body(request),
                                         handler.write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
         if request.method == "PATCH" and sub == "status":
-            from chainsaw_py.embedded.handlers import _patch_type
+            from chainsaw_py.embedded.handlers import patch_content_type
 
-            result = self.server.patch(rt, namespace, name, _patch_type(request), handler.decode_body(request),
+            result = self.server.patch(rt, namespace, name, patch_content_type(request), handler.decode_body(request),
                                        handler.write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
         raise MethodNotAllowed()
@@ -82,9 +82,9 @@ class Subresources:
         scale = scale_of(rt, current)
         if request.method == "PATCH":
             from chainsaw_py.embedded.apiserver import apply_patch_document
-            from chainsaw_py.embedded.handlers import _patch_type
+            from chainsaw_py.embedded.handlers import patch_content_type
 
-            scale = apply_patch_document(scale, _patch_type(request), body, None)
+            scale = apply_patch_document(scale, patch_content_type(request), body, None)
         elif isinstance(body, dict):
             requested_rv = (body.get("metadata") or {}).get("resourceVersion")
             if requested_rv and requested_rv != current["metadata"]["resourceVersion"]:

@@ -330,10 +330,6 @@ def _simple(extra: Callable[[dict[str, Any]], list[Any]]) -> Callable[[dict[str,
     return cells
 
 
-def _name_age() -> Printer:
-    return ([_NAME, _AGE], _simple(lambda obj: []))
-
-
 _NAME: Column = ("Name", "string", "name", 0)
 _AGE: Column = ("Age", "string", "", 0)
 

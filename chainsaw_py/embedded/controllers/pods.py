@@ -53,10 +53,6 @@ class PodIPs:
                     return candidate
         raise RuntimeError("pod IP range exhausted")
 
-    def reserve(self, ip: str) -> None:
-        with self._lock:
-            self._used.add(ip)
-
     def release(self, ip: str | None) -> None:
         if ip:
             with self._lock:

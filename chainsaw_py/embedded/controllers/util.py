@@ -12,21 +12,6 @@ from chainsaw_py.util.labels import Selector, SelectorError, selector_from_label
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def meta(obj: dict[str, Any]) -> dict[str, Any]:
-    value: dict[str, Any] = obj.setdefault("metadata", {})
-    return value
-
-
-def spec(obj: dict[str, Any]) -> dict[str, Any]:
-    value: dict[str, Any] = obj.get("spec") or {}
-    return value
-
-
-def status(obj: dict[str, Any]) -> dict[str, Any]:
-    value: dict[str, Any] = obj.setdefault("status", {})
-    return value
-
-
 def is_deleting(obj: dict[str, Any]) -> bool:
     return bool(obj.get("metadata", {}).get("deletionTimestamp"))
 
