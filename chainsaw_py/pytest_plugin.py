@@ -318,9 +318,9 @@ class ChainsawItem(pytest.Item):
 def check_result(result: TestResult, runtime: ChainsawRuntime) -> None:
     """Turn a Chainsaw result into pytest's outcome: skip, failure (the error blocks) or nothing."""
     if result.status == "skipped":
-        if runtime.interrupted:
-            pytest.skip("interrupted")
-        pytest.skip("failFast: skipped after an earlier failure")
+        reason = "interrupted" if runtime.interrupted else "failFast: skipped after an earlier failure"
+        # Reported at the item's location, as a skip marker is (not at this line of the plugin).
+        raise pytest.skip.Exception(reason, _use_item_location=True)
     if result.status == "failed":
         name = repr(result.name) + (f" ({result.scenario})" if result.scenario else "")
         raise ChainsawFailure(f"chainsaw test {name} failed:", result.errors)

@@ -36,6 +36,10 @@ class Run:
     output: str
 
 
+QUIET_PLUGINS = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark"]
+"""Plugins the child runs do not need (hypothesis alone takes a second to import)."""
+
+
 def _plugin_args() -> list[str]:
     installed = any(entry.value == "chainsaw_py.pytest_plugin" for entry in metadata.entry_points(group="pytest11"))
     return [] if installed else ["-p", "chainsaw_py.pytest_plugin"]
@@ -52,14 +56,37 @@ def environment(**extra: str) -> dict[str, str]:
 
 def run_pytest(args: list[str], cwd: Path, timeout: float = 300, **env: str) -> Run:
     """``python -m pytest`` in ``cwd`` (no cache, no ini file from above ``cwd`` unless given)."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *_plugin_args(), *args]
+    command = [sys.executable, "-m", "pytest", *QUIET_PLUGINS, *_plugin_args(), *args]
     return _run(command, cwd, timeout, env)
 
 
 def start_pytest(args: list[str], cwd: Path, **env: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *_plugin_args(), *args]
+    command = [sys.executable, "-m", "pytest", *QUIET_PLUGINS, *_plugin_args(), *args]
     return subprocess.Popen(command, cwd=cwd, env=environment(**env), text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
+
+
+def collect(args: list[str], rootdir: Path) -> list[str]:
+    """The node ids pytest collects (and keeps) for ``args`` in ``rootdir``, in this process: faster than a
+    child process for checks of collection alone. Raises if collection fails."""
+    import pytest
+
+    collected: list[str] = []
+
+    class Recorder:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            collected.extend(item.nodeid for item in session.items)
+
+    plugins: list[object] = [Recorder()]
+    if _plugin_args():
+        import chainsaw_py.pytest_plugin
+
+        plugins.append(chainsaw_py.pytest_plugin)
+    code = pytest.main(["-p", "no:cacheprovider", "--collect-only", "-q", f"--rootdir={rootdir}", *args, str(rootdir)],
+                       plugins=plugins)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise AssertionError(f"collection failed with exit code {code}")
+    return collected
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 300) -> Run:
