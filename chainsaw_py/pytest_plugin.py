@@ -695,15 +695,15 @@ def chainsaw_run(request: pytest.FixtureRequest) -> Callable[..., list[TestResul
         for index in indexes:
             try:
                 result, log = runtime.run(test, index)
-            except ChainsawSetupError as err:
-                pytest.fail(err.render(), pytrace=False)
-            if log:
-                request.node.add_report_section("call", f"chainsaw {test.name}", log)
-            results.append(result)
-            try:
+                if log:
+                    request.node.add_report_section("call", f"chainsaw {test.name}", log)
+                results.append(result)
                 check_result(result, runtime)
-            except ChainsawFailure as failure:
-                pytest.fail(failure.render(), pytrace=False)
+            except (ChainsawSetupError, ChainsawFailure) as err:
+                message = err.render()
+            else:
+                continue
+            pytest.fail(message, pytrace=False)
         return results
 
     return run
