@@ -10,8 +10,9 @@ from dataclasses import dataclass, fields, replace
 class Timing:
     pod_schedule_delay: float = 0.0
     """Seconds from pod creation until the scheduler binds it to the node."""
-    pod_start_delay: float = 0.05
-    """Seconds from binding until the pod is Running and Ready."""
+    pod_start_delay: float = 0.3
+    """Seconds from binding until the pod is Running and Ready. Like a real kubelet, it leaves a moment in
+    which a freshly created pod is scheduled but not started (tests that patch a new pod's status rely on it)."""
     job_run_duration: float = 0.2
     """Seconds a Job's pod runs before it Succeeds (pods outside Jobs run until deleted)."""
     termination_grace_cap: float = 0.05

@@ -173,8 +173,9 @@ def test_deployment_lifecycle(kubectl: Kubectl, tmp_path: Path) -> None:
     kubectl("create", "ns", "deploy-ns")
     assert kubectl("create", "deployment", "api", "--image=nginx", "-n", "deploy-ns") == \
         "deployment.apps/api created\n"
-    assert kubectl("rollout", "status", "deploy/api", "-n", "deploy-ns", "--timeout=20s") == \
-        'deployment "api" successfully rolled out\n'
+    rollout = kubectl("rollout", "status", "deploy/api", "-n", "deploy-ns", "--timeout=20s").splitlines()
+    assert rollout[-1] == 'deployment "api" successfully rolled out'
+    assert all(line.startswith('Waiting for deployment "api" rollout to finish: ') for line in rollout[:-1])
     assert kubectl("scale", "deploy", "api", "--replicas=3", "-n", "deploy-ns") == "deployment.apps/api scaled\n"
     kubectl("rollout", "status", "deploy/api", "-n", "deploy-ns", "--timeout=20s")
     table = kubectl("get", "deploy", "api", "-n", "deploy-ns").splitlines()
