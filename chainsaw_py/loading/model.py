@@ -434,6 +434,8 @@ class Scenario(Model):
 
 @dataclass
 class TestSpec(Model):
+    __test__ = False  # not a pytest test class (user test modules import the model)
+
     steps: list[Step] = field(default_factory=list, metadata={"always": True})
     description: str = ""
     fail_fast: bool | None = None
@@ -461,6 +463,8 @@ class TestSpec(Model):
 class Test(Model):
     """A Test document. ``base_path`` (the folder relative paths resolve against) and ``file`` are
     filled in by discovery and are not part of the YAML."""
+
+    __test__ = False  # not a pytest test class (user test modules import the model)
 
     metadata: ObjectMeta
     spec: TestSpec

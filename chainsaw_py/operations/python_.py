@@ -186,14 +186,17 @@ def _call(function: Callable[..., Any], label: str, args: dict[str, Any], ctx: O
 
     worker = threading.Thread(target=target, name=f"chainsaw-python {label}", daemon=True)
     worker.start()
-    while worker.is_alive():
+    while True:
         worker.join(_POLL_SECONDS)
-        if ctx.cancel.cancelled and worker.is_alive():
+        # A function that returns once it sees the cancellation still ends in a timeout or an interrupt.
+        if ctx.cancel.cancelled:
             cancel.cancel()
             raise Interrupted()
-        if deadline is not None and time.monotonic() >= deadline and worker.is_alive():
+        if deadline is not None and time.monotonic() >= deadline:
             cancel.cancel()
             raise OperationError("context deadline exceeded")
+        if not worker.is_alive():
+            break
     if "error" in outcome:
         raise _failure(outcome["error"], ctx)
     return outcome.get("value")
