@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 import time
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from chainsaw_py.loading.model import Apply, Create, Expectation, Output, Patch, Update
 from chainsaw_py.operations import apply, create, patch, update
 from chainsaw_py.operations.base import OperationError
+from chainsaw_py.operations.internal import resources
 from tests.operations.harness import Harness, configmap
 
 UNKNOWN_FIELD = ('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
@@ -200,3 +204,33 @@ def test_update_failure_is_logged_as_update(harness: Harness) -> None:
     with pytest.raises(OperationError, match="unknown field"):
         update.run(Update(resource=resource), resource, harness.ctx())
     assert f"UPDATE | OK | v1/ConfigMap @ {harness.namespace}/uf\n=== ERROR" in harness.log()
+
+
+# ------------------------------------------------------------------------------------------- files
+
+
+def test_apply_from_globs_lists_and_urls(harness: Harness) -> None:
+    (harness.base_path / "one.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: g1\n")
+    (harness.base_path / "two.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: g2\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: g3\n")
+    (harness.base_path / "served.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: url\n")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(harness.base_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ctx = harness.ctx()
+        documents = resources.resolve("*.yaml", None, ctx, manifest=True)
+        documents += resources.resolve(f"http://127.0.0.1:{server.server_port}/served.yaml", None, ctx, manifest=True)
+    finally:
+        server.shutdown()
+    names = [doc["metadata"]["name"] for doc in documents]
+    assert names == ["g1", "url", "g2", "g3", "url"]
+    for document in documents[:4]:
+        apply.run(Apply(file="*.yaml"), document, harness.ctx())
+    assert harness.cleaner.names() == ["ConfigMap/g1", "ConfigMap/url", "ConfigMap/g2", "ConfigMap/g3"]
+
+
+def test_missing_files_are_reported(harness: Harness) -> None:
+    with pytest.raises(OperationError, match="no files found matching path"):
+        resources.resolve("nothing-*.yaml", None, harness.ctx(), manifest=True)
