@@ -57,7 +57,7 @@ def environment(**extra: str) -> dict[str, str]:
 def run_pytest(args: list[str], cwd: Path, timeout: float = 300, **env: str) -> Run:
     """``python -m pytest`` in ``cwd`` (no cache, no ini file from above ``cwd`` unless given)."""
     command = [sys.executable, "-m", "pytest", *QUIET_PLUGINS, *_plugin_args(), *args]
-    return _run(command, cwd, timeout, env)
+    return run_command(command, cwd, timeout, env)
 
 
 def start_pytest(args: list[str], cwd: Path, **env: str) -> subprocess.Popen[str]:
@@ -90,7 +90,7 @@ def collect(args: list[str], rootdir: Path) -> list[str]:
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 300) -> Run:
-    return _run([sys.executable, "-m", "chainsaw_py", *args], cwd, timeout, {})
+    return run_command([sys.executable, "-m", "chainsaw_py", *args], cwd, timeout, {})
 
 
 def start_cli(args: list[str], cwd: Path) -> subprocess.Popen[str]:
@@ -108,8 +108,8 @@ def finish(process: subprocess.Popen[str], timeout: float = 300) -> Run:
     return Run(process.returncode, output)
 
 
-def _run(command: list[str], cwd: Path, timeout: float, env: dict[str, str]) -> Run:
-    process = subprocess.Popen(command, cwd=cwd, env=environment(**env), text=True, stdout=subprocess.PIPE,
+def run_command(command: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None) -> Run:
+    process = subprocess.Popen(command, cwd=cwd, env=environment(**(env or {})), text=True, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)
     return finish(process, timeout)
 

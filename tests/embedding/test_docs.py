@@ -1,0 +1,74 @@
+"""Every example of docs/embedding.md runs: an example is the fenced blocks marked
+``<!-- example: ID FILE -->`` (written to a folder) and ``<!-- example: ID $ -->`` (a console block: the
+command after ``$`` runs there, and each following line must appear in its output)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .helpers import REPO, Run, run_command, run_pytest, write_files
+
+DOC = REPO / "docs" / "embedding.md"
+_BLOCK = re.compile(r"<!-- example: (?P<id>\S+) (?P<target>\S+) -->\n```[a-z]*\n(?P<body>.*?)```", re.DOTALL)
+
+
+@dataclass
+class Example:
+    files: dict[str, str] = field(default_factory=dict)
+    command: str = ""
+    expected: list[str] = field(default_factory=list)
+
+
+def examples() -> dict[str, Example]:
+    found: dict[str, Example] = {}
+    for match in _BLOCK.finditer(DOC.read_text(encoding="utf-8")):
+        example = found.setdefault(match.group("id"), Example())
+        if match.group("target") == "$":
+            command, *expected = match.group("body").splitlines()
+            example.command = command.removeprefix("$ ")
+            example.expected = [line for line in expected if line.strip()]
+        else:
+            example.files[match.group("target")] = match.group("body")
+    return found
+
+
+def test_the_doc_has_its_examples() -> None:
+    assert sorted(examples()) == ["declare", "fixtures", "plugin", "python"]
+    assert all(example.command and example.files for example in examples().values())
+
+
+def _execute(command: str, cwd: Path) -> Run:
+    argv = shlex.split(command)
+    if argv[0] == "pytest":
+        return run_pytest(argv[1:], cwd)
+    if argv[0] == "python":
+        return run_command([sys.executable, *argv[1:]], cwd)
+    if argv[0] == "chainsaw-py":
+        return run_command([sys.executable, "-m", "chainsaw_py", *argv[1:]], cwd)
+    raise AssertionError(f"unknown command in the doc: {command}")
+
+
+@pytest.mark.parametrize("name", sorted(examples()))
+def test_example_runs(name: str, tmp_path: Path) -> None:
+    example = examples()[name]
+    if "kubectl" in "".join(example.files.values()) and shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not on PATH")
+    write_files(tmp_path, example.files)
+    run = _execute(example.command, tmp_path)
+    assert run.returncode == 0, run.output
+    for line in example.expected:
+        assert line in run.output, run.output
+
+
+def test_the_python_example_also_runs_under_pytest(tmp_path: Path) -> None:
+    write_files(tmp_path, examples()["python"].files)
+    run = run_pytest(["--chainsaw", "--chainsaw-set", "tier=platform", "-q"], tmp_path)
+    assert run.returncode == 0 and "1 passed" in run.output, run.output
+
