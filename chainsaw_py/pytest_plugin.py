@@ -301,6 +301,7 @@ class ChainsawItem(pytest.Item):
         result, log = runtime.run(self.test, self.scenario)
         if log:
             self.add_report_section("call", "chainsaw", log)
+        stop_if_interrupted(self.session, runtime)
         check_result(result, runtime)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
@@ -313,6 +314,12 @@ class ChainsawItem(pytest.Item):
         # pytest needs a line for skip reports; the test's own line is not kept by the loader.
         kind = "chainsaw test" if self.scenario is None else "chainsaw scenario"
         return self.path, 0, f"{kind} {self.name}"
+
+
+def stop_if_interrupted(session: pytest.Session, runtime: ChainsawRuntime) -> None:
+    """After a Ctrl-C the interrupted test is reported (with its cleanup) and the session stops."""
+    if runtime.interrupted:
+        session.shouldstop = "interrupted (Ctrl-C): the running Chainsaw test was stopped and cleaned up"
 
 
 def check_result(result: TestResult, runtime: ChainsawRuntime) -> None:
@@ -498,7 +505,8 @@ class ChainsawRuntime:
 
     @contextmanager
     def _interruptible(self, session: Session) -> Iterator[None]:
-        """First Ctrl-C: stop the test's operations and let it clean up, then stop pytest. Second: at once."""
+        """First Ctrl-C: stop the test's operations and let it clean up (the caller then stops the pytest
+        session, see ``stop_if_interrupted``). Second: ``KeyboardInterrupt`` at once."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -514,8 +522,6 @@ class ChainsawRuntime:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
-        if self.interrupted:
-            raise KeyboardInterrupt
 
     # --- fail fast across pytest-xdist workers
 
@@ -698,6 +704,7 @@ def chainsaw_run(request: pytest.FixtureRequest) -> Callable[..., list[TestResul
                 if log:
                     request.node.add_report_section("call", f"chainsaw {test.name}", log)
                 results.append(result)
+                stop_if_interrupted(request.session, runtime)
                 check_result(result, runtime)
             except (ChainsawSetupError, ChainsawFailure) as err:
                 message = err.render()

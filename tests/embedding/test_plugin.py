@@ -225,3 +225,29 @@ def test_no_kubeconfig_fails_each_item_with_one_line(tmp_path: Path) -> None:
     assert run.returncode == 1, run.output
     assert "chainsaw: no kubeconfig found (set KUBECONFIG or --chainsaw-kubeconfig)" in run.output
     assert "Traceback" not in run.output
+
+
+def test_ctrl_c_cleans_up_then_stops(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from .helpers import finish, start_pytest
+
+    started, cleaned = tmp_path / "started", tmp_path / "cleaned"
+    write_files(tmp_path / "suite", {
+        "a/chainsaw-test.yaml": make_test(
+            "long", f"  - try:\n    - script:\n        content: touch {started}; sleep 30\n        timeout: 1m\n"
+                    f"    cleanup:\n    - script:\n        content: touch {cleaned}\n"),
+        "b/chainsaw-test.yaml": make_test("never", "  - try:\n    - script:\n        content: 'true'\n"),
+    })
+    process = start_pytest([*PLUGIN, "-q"], tmp_path / "suite")
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert started.exists(), finish(process).output
+    process.send_signal(signal.SIGINT)
+    run = finish(process, timeout=30)
+    assert run.returncode == 2, run.output
+    assert cleaned.exists(), run.output
+    assert "Interrupted: interrupted (Ctrl-C): the running Chainsaw test was stopped and cleaned up" in run.output
+    assert "chainsaw test 'long' failed:\ninterrupted" in run.output and "1 failed" in run.output, run.output
