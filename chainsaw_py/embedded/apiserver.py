@@ -230,16 +230,21 @@ class ApiServer:
         self._admit_create(rt, meta)
         self._init_meta(meta, strategy)
         strategy.prepare_create(obj, rt, self)
-        strategy.defaults(obj, self)
-        _drop_empty_meta(meta)
-        self._validate(rt, strategy, obj, None)
-        self._run_admission(rt, obj)
-        if options.dry_run:
-            return Result(obj, 201, warnings)
         try:
+            strategy.defaults(obj, self)
+            _drop_empty_meta(meta)
+            self._validate(rt, strategy, obj, None)
+            self._run_admission(rt, obj)
+            if options.dry_run:
+                strategy.release(obj, self)
+                return Result(obj, 201, warnings)
             stored = self.store.create(rt.group, rt.plural, obj)
         except StoreExists:
+            strategy.release(obj, self)
             raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
+        except BaseException:
+            strategy.release(obj, self)
+            raise
         return Result(stored.obj, 201, warnings, stored)
 
     def _as_object(self, rt: ResourceType, body: Any) -> dict[str, Any]:
@@ -567,7 +572,7 @@ class ApiServer:
             stored = self.store.delete(rt.group, rt.plural, namespace, name, expected_rv=expected_rv)
         except StoreNotFound:
             raise NotFound.for_object(rt.group, rt.plural, name) from None
-        self.strategy(rt).after_delete(stored.obj, self)
+        self.strategy(rt).release(stored.obj, self)
         return stored
 
     def delete_collection(self, rt: ResourceType, namespace: str | None, label_selector: str | None,

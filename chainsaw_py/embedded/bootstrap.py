@@ -1,5 +1,6 @@
 """The objects every fresh cluster has: system namespaces, the single Ready node, the ``kubernetes``
-service and its endpoints, a default StorageClass; and the AWS credentials secret when S3 is enabled."""
+service and its endpoints, CoreDNS (Deployment, ConfigMap, ``kube-dns`` Service; its pods are simulated like
+any other), a default StorageClass; and the AWS credentials secret when S3 is enabled."""
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ def bootstrap(server: ApiServer, node_name: str, api_port: int) -> None:
         _create(server, "v1", "Namespace", {"metadata": {"name": namespace}})
     node = _create(server, "v1", "Node", node_object(node_name))
     _write_node_status(server, node, node_name)
-    server.reserve_cluster_ip("10.96.0.1")
     _create(server, "v1", "Service", {
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
@@ -49,12 +49,74 @@ def bootstrap(server: ApiServer, node_name: str, api_port: int) -> None:
         "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
         "provisioner": "embedded.chainsaw-py.io/hostpath", "reclaimPolicy": "Delete",
         "volumeBindingMode": "Immediate"})
+    _coredns(server)
     for name, value in (("system-cluster-critical", 2000000000), ("system-node-critical", 2000001000)):
         _create(server, "scheduling.k8s.io/v1", "PriorityClass", {
             "metadata": {"name": name}, "value": value,
             "description": "Used for system critical pods that must run in the cluster, but can be moved to "
                            "another node if necessary." if name == "system-cluster-critical" else
                            "Used for system critical pods that must not be moved from their current node."})
+
+
+COREFILE = """.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+"""
+
+
+def _coredns(server: ApiServer) -> None:
+    """CoreDNS as kubeadm-based clusters deploy it (tests look for ``k8s-app: kube-dns`` in kube-system)."""
+    labels = {"k8s-app": "kube-dns"}
+    _create(server, "v1", "ServiceAccount", {"metadata": {"name": "coredns", "namespace": "kube-system"}})
+    _create(server, "v1", "ConfigMap", {"metadata": {"name": "coredns", "namespace": "kube-system"},
+                                        "data": {"Corefile": COREFILE}})
+    container = {
+        "name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.11.3", "imagePullPolicy": "IfNotPresent",
+        "args": ["-conf", "/etc/coredns/Corefile"],
+        "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                  {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
+                  {"name": "metrics", "containerPort": 9153, "protocol": "TCP"}],
+        "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}},
+        "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}],
+    }
+    _create(server, "apps/v1", "Deployment", {
+        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": labels},
+        "spec": {"replicas": 2, "selector": {"matchLabels": labels},
+                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+                 "template": {"metadata": {"labels": labels}, "spec": {
+                     "priorityClassName": "system-cluster-critical", "serviceAccountName": "coredns",
+                     "dnsPolicy": "Default", "nodeSelector": {"kubernetes.io/os": "linux"},
+                     "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                     {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
+                     "containers": [container],
+                     "volumes": [{"name": "config-volume", "configMap": {
+                         "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}]}}}})
+    _create(server, "v1", "Service", {
+        "metadata": {"name": "kube-dns", "namespace": "kube-system",
+                     "labels": {**labels, "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"}},
+        "spec": {"clusterIP": "10.96.0.10", "selector": labels,
+                 "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                           {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                           {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}})
 
 
 def node_object(node_name: str) -> dict[str, Any]:

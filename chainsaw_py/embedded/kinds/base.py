@@ -69,6 +69,8 @@ class StrategyContext(Protocol):
 
     def allocate_cluster_ip(self) -> str: ...
 
+    def reserve_cluster_ip(self, ip: str) -> bool: ...
+
     def allocate_node_port(self) -> int: ...
 
     def release_service(self, service: dict[str, Any]) -> None: ...
@@ -133,8 +135,9 @@ class Strategy:
         meta = obj.get("metadata", {})
         return {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", "")}
 
-    def after_delete(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
-        """Release what the object held (service IPs, ...) once it is gone."""
+    def release(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        """Release what the object held (service IPs, ...): after deletion, or when a create that prepared it
+        fails or is a dry run."""
 
 
 # --- ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) ------------------------

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import FieldErrors
+from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
 from chainsaw_py.embedded.kinds.base import (
     Strategy,
     StrategyContext,
@@ -244,7 +244,14 @@ class ServiceStrategy(Strategy):
         if not isinstance(spec, dict) or spec.get("type", "ClusterIP") == "ExternalName":
             return
         if spec.get("clusterIP") not in (None, "", "None"):
-            spec["clusterIPs"] = [spec["clusterIP"]]
+            ip = str(spec["clusterIP"])
+            if not ctx.reserve_cluster_ip(ip):
+                errors = FieldErrors()
+                errors.causes.append(FieldCause("FieldValueInvalid", "spec.clusterIPs",
+                                                f'Invalid value: []string{{"{ip}"}}: failed to allocate IP {ip}: '
+                                                "provided IP is already allocated"))
+                errors.raise_if_any("Service", "", obj["metadata"].get("name", ""))
+            spec["clusterIPs"] = [ip]
             return
         if spec.get("clusterIP") == "None":
             spec["clusterIPs"] = ["None"]
@@ -295,7 +302,7 @@ class ServiceStrategy(Strategy):
         if old_ip and new_ip != old_ip and (new.get("spec") or {}).get("type") != "ExternalName":
             errors.invalid("spec.clusterIPs[0]", new_ip or "", "may not change once set")
 
-    def after_delete(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+    def release(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
         ctx.release_service(obj)
 
     def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
