@@ -210,6 +210,11 @@ class FieldErrors:
     def __bool__(self) -> bool:
         return bool(self.causes)
 
+    def has_errors_under(self, path: str) -> bool:
+        """True when a cause concerns ``path`` or a field below it (rules are skipped on invalid values)."""
+        prefixes = (f"{path}.", f"{path}[")
+        return any(cause.field == path or cause.field.startswith(prefixes) for cause in self.causes)
+
     def raise_if_any(self, kind: str, group: str, name: str) -> None:
         if self.causes:
             raise Invalid(kind, group, name, self.causes)

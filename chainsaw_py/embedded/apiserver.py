@@ -346,8 +346,9 @@ class ApiServer:
         if old is not None:
             validate_meta_update(meta, old["metadata"], errors)
         if rt.schema is not None:
-            body = {key: value for key, value in obj.items() if key != "metadata"}
-            crschema.validate(body, rt.schema, errors)
+            body = _rule_view(obj)
+            previous = _rule_view(old) if old is not None else crschema.ABSENT
+            crschema.validate(body, rt.schema, errors, old=previous)
         strategy.validate(obj, errors, self)
         if old is not None:
             strategy.validate_update(obj, old, errors)
@@ -617,6 +618,14 @@ def apply_patch_document(current: dict[str, Any], content_type: str, patch: Any,
     raise UnsupportedMediaType(
         f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
         f"{MERGE_PATCH}, {APPLY_PATCH}" + (f", {STRATEGIC_PATCH}" if builtin else ""))
+
+
+def _rule_view(obj: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource as schema validation sees it: metadata reduced to name and generateName."""
+    view = {key: value for key, value in obj.items() if key != "metadata"}
+    meta = obj.get("metadata") or {}
+    view["metadata"] = {key: meta[key] for key in ("name", "generateName") if key in meta}
+    return view
 
 
 def _drop_empty_meta(meta: dict[str, Any]) -> None:

@@ -97,8 +97,13 @@ def drop_nulls_and_default(value: Any, schema: dict[str, Any]) -> Any:
 # --- validation ---------------------------------------------------------------------------------------------
 
 
-def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str = "", root: bool = True) -> None:
-    """Validate ``value`` against a structural schema, appending apiserver-style field errors."""
+ABSENT = object()   # no previous value (a create, or an element that did not exist before)
+
+
+def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str = "", root: bool = True,
+             old: Any = ABSENT) -> None:
+    """Validate ``value`` against a structural schema, appending apiserver-style field errors. ``old`` is the
+    previous value at the same place (for ``oldSelf`` in x-kubernetes-validations transition rules)."""
     if value is None:
         if not schema.get("nullable") and (schema.get("type") or schema.get("properties")):
             errors.invalid(path, value, f'{path or "body"} in body must be of type {schema.get("type", "object")}: "null"')
@@ -107,14 +112,18 @@ def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str 
         return
     _check_enum(value, schema, errors, path)
     if isinstance(value, dict):
-        _validate_object(value, schema, errors, path, root)
+        _validate_object(value, schema, errors, path, root, old)
     elif isinstance(value, list):
-        _validate_array(value, schema, errors, path)
+        _validate_array(value, schema, errors, path, old)
     elif isinstance(value, str):
         _validate_string(value, schema, errors, path)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         _validate_number(value, schema, errors, path)
     _validate_combinators(value, schema, errors, path)
+    if schema.get("x-kubernetes-validations") and not errors.has_errors_under(path):
+        from chainsaw_py.embedded.celrules import check_rules
+
+        check_rules(value, None if old is ABSENT else old, old is not ABSENT, schema, errors, path)
 
 
 def _check_type(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str) -> bool:
@@ -138,7 +147,7 @@ def _check_enum(value: Any, schema: dict[str, Any], errors: FieldErrors, path: s
 
 
 def _validate_object(value: dict[str, Any], schema: dict[str, Any], errors: FieldErrors, path: str,
-                     root: bool) -> None:
+                     root: bool, old: Any) -> None:
     for required in schema.get("required") or []:
         if required not in value:
             errors.required(_join(path, required))
@@ -149,18 +158,23 @@ def _validate_object(value: dict[str, Any], schema: dict[str, Any], errors: Fiel
             continue
         child = properties.get(key) or (additional if isinstance(additional, dict) else None)
         if child is not None:
-            validate(item, child, errors, _join(path, key), root=bool(child.get("x-kubernetes-embedded-resource")))
+            previous = old.get(key, ABSENT) if isinstance(old, dict) else ABSENT
+            validate(item, child, errors, _join(path, key), root=bool(child.get("x-kubernetes-embedded-resource")),
+                     old=previous)
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:
         errors.causes.append(_too_many(path, len(value), schema["maxProperties"]))
     if "minProperties" in schema and len(value) < schema["minProperties"]:
         errors.invalid(path, len(value), f"{path} in body should have at least {schema['minProperties']} properties")
 
 
-def _validate_array(value: list[Any], schema: dict[str, Any], errors: FieldErrors, path: str) -> None:
+def _validate_array(value: list[Any], schema: dict[str, Any], errors: FieldErrors, path: str, old: Any) -> None:
     items = schema.get("items")
     if isinstance(items, dict):
+        keys = schema.get("x-kubernetes-list-map-keys") if schema.get("x-kubernetes-list-type") == "map" else None
         for index, item in enumerate(value):
-            validate(item, items, errors, f"{path}[{index}]", root=bool(items.get("x-kubernetes-embedded-resource")))
+            previous = _correlated(item, old, keys)
+            validate(item, items, errors, f"{path}[{index}]", root=bool(items.get("x-kubernetes-embedded-resource")),
+                     old=previous)
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         errors.causes.append(_too_many(path, len(value), schema["maxItems"]))
     if "minItems" in schema and len(value) < schema["minItems"]:
@@ -171,6 +185,16 @@ def _validate_array(value: list[Any], schema: dict[str, Any], errors: FieldError
         keys = schema.get("x-kubernetes-list-map-keys") or []
         _check_unique([tuple(item.get(key) for key in keys) if isinstance(item, dict) else item for item in value],
                       errors, path, shown=value)
+
+
+def _correlated(item: Any, old: Any, keys: list[str] | None) -> Any:
+    """The old element of an associative list with the same keys (others cannot be correlated)."""
+    if not keys or not isinstance(old, list) or not isinstance(item, dict):
+        return ABSENT
+    for candidate in old:
+        if isinstance(candidate, dict) and all(candidate.get(key) == item.get(key) for key in keys):
+            return candidate
+    return ABSENT
 
 
 def _check_unique(values: list[Any], errors: FieldErrors, path: str, shown: list[Any] | None = None) -> None:

@@ -271,3 +271,39 @@ def test_custom_resource_schema_defaults_and_pruning(server: ApiServer) -> None:
         'integer: "string", spec.mode: Unsupported value: "medium": supported values: "fast", "slow"]')
     with pytest.raises(Invalid, match=r"spec.size: Required value"):
         server.create(things, "ns", {"metadata": {"name": "v"}, "spec": {}})
+
+
+def _crd_with_rules(server: ApiServer, rules: list[dict[str, Any]]) -> Any:
+    from chainsaw_py.embedded.crds import CrdRegistrar
+
+    server.store.add_listener(CrdRegistrar(server.registry).on_event)
+    crds = rt(server, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    server.create(crds, "", {"metadata": {"name": "ranges.example.com"}, "spec": {
+        "group": "example.com", "scope": "Namespaced", "names": {"kind": "Range", "plural": "ranges"},
+        "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+            "type": "object", "properties": {"spec": {
+                "type": "object", "x-kubernetes-validations": rules,
+                "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}}}}}}}]}})
+    return rt(server, "example.com/v1", "Range")
+
+
+def test_cel_validation_rules(server: ApiServer) -> None:
+    ranges = _crd_with_rules(server, [
+        {"rule": "self.min <= self.max", "message": "min must not exceed max"},
+        {"rule": "self.max <= oldSelf.max * 2"},
+    ])
+    server.create(ranges, "ns", {"metadata": {"name": "r"}, "spec": {"min": 1, "max": 5}})
+    with pytest.raises(Invalid) as invalid:
+        server.create(ranges, "ns", {"metadata": {"name": "bad"}, "spec": {"min": 9, "max": 5}})
+    assert invalid.value.message == 'Range.example.com "bad" is invalid: spec: Invalid value: "object": min must ' \
+                                    "not exceed max"
+    with pytest.raises(Invalid) as transition:
+        server.patch(ranges, "ns", "r", MERGE, {"spec": {"max": 11}})
+    assert 'spec: Invalid value: "object": failed rule: self.max <= oldSelf.max * 2' in transition.value.message
+    assert server.patch(ranges, "ns", "r", MERGE, {"spec": {"max": 10}}).obj["spec"]["max"] == 10
+
+
+def test_crd_with_uncompilable_rule_is_rejected(server: ApiServer) -> None:
+    with pytest.raises(Invalid, match=r"x-kubernetes-validations\[0\]\.rule: Invalid value: \"self.min <=\": "
+                                      r"compilation failed: ERROR"):
+        _crd_with_rules(server, [{"rule": "self.min <="}])

@@ -88,8 +88,11 @@ class CustomResourceDefinitionStrategy(Strategy):
                 continue
             if not version.get("name"):
                 errors.required(f"spec.versions[{index}].name")
-            if not (version.get("schema") or {}).get("openAPIV3Schema"):
+            schema = (version.get("schema") or {}).get("openAPIV3Schema")
+            if not schema:
                 errors.required(f"spec.versions[{index}].schema.openAPIV3Schema", "schemas are required")
+            else:
+                _check_rules_compile(schema, f"spec.versions[{index}].schema.openAPIV3Schema", errors)
 
     def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
@@ -97,6 +100,24 @@ class CustomResourceDefinitionStrategy(Strategy):
             errors.invalid("spec.group", new_spec.get("group"), "field is immutable")
         if (old_spec.get("names") or {}).get("plural") != (new_spec.get("names") or {}).get("plural"):
             errors.invalid("spec.names.plural", (new_spec.get("names") or {}).get("plural"), "field is immutable")
+
+
+def _check_rules_compile(schema: Any, path: str, errors: FieldErrors) -> None:
+    """Every x-kubernetes-validations rule must compile (the apiserver rejects the CRD otherwise)."""
+    if not isinstance(schema, dict):
+        return
+    from chainsaw_py.embedded.celrules import RuleCompileError, compile_rule
+
+    for index, rule in enumerate(schema.get("x-kubernetes-validations") or []):
+        text = str((rule or {}).get("rule", ""))
+        try:
+            compile_rule(text)
+        except RuleCompileError as err:
+            errors.invalid(f"{path}.x-kubernetes-validations[{index}].rule", text, f"compilation failed: {err}")
+    for name, child in (schema.get("properties") or {}).items():
+        _check_rules_compile(child, f"{path}.properties[{name}]", errors)
+    for key in ("items", "additionalProperties"):
+        _check_rules_compile(schema.get(key), f"{path}.{key}", errors)
 
 
 def resource_types_for(crd: dict[str, Any]) -> list[ResourceType]:
