@@ -94,18 +94,22 @@ def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], err
         errors.causes.append(_failure(rule_spec, rule, variables, value, field))
 
 
+def _render_message(expression: str, variables: dict[str, Any]) -> str:
+    """A messageExpression's text; a broken expression falls back to the static message, as upstream does."""
+    import cel
+
+    try:
+        rendered = cel.evaluate(expression, variables)
+    except Exception:  # noqa: BLE001 - the CEL runtime raises builtin exception types
+        return ""
+    return rendered if isinstance(rendered, str) and rendered.strip() else ""
+
+
 def _failure(rule_spec: dict[str, Any], rule: str, variables: dict[str, Any], value: Any, field: str) -> FieldCause:
     message = str(rule_spec.get("message") or "")
     expression = rule_spec.get("messageExpression")
     if expression:
-        try:
-            import cel
-
-            rendered = cel.evaluate(str(expression), variables)
-            if isinstance(rendered, str) and rendered.strip():
-                message = rendered
-        except Exception:  # noqa: BLE001 - a broken messageExpression falls back to the static message
-            pass
+        message = _render_message(str(expression), variables) or message
     if not message:
         message = f"failed rule: {rule}"
     reason = str(rule_spec.get("reason") or "FieldValueInvalid")
