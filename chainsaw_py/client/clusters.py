@@ -111,12 +111,20 @@ def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[An
         finally:
             cluster.close()
         return
-    with embedded_cluster(tests, announce) as cluster:
+    reason = "--embedded" if embedded else _no_kubeconfig_reason()
+    with embedded_cluster(tests, announce, reason) as cluster:
         yield cluster
 
 
+def _no_kubeconfig_reason() -> str:
+    if os.environ.get("KUBECONFIG"):
+        return f"no kubeconfig file at KUBECONFIG={os.environ['KUBECONFIG']}"
+    return "no KUBECONFIG and no ~/.kube/config"
+
+
 @contextmanager
-def embedded_cluster(tests: list[Any], announce: Callable[[str], None]) -> Iterator[Cluster]:
+def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
+                     reason: str = "--embedded") -> Iterator[Cluster]:
     from chainsaw_py.embedded import EmbeddedCluster
 
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
@@ -124,7 +132,7 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None]) -> Itera
     with EmbeddedCluster(s3=True) as server:
         for plugin in plugins:
             server.load_plugin(plugin)
-        announce(f"Using an embedded cluster at {server.server_url} (no kubeconfig in use): "
+        announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
                  "nodes, pods and controllers are simulated; container images are never pulled or run.")
         if plugins:
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))

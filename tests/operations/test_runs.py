@@ -323,3 +323,12 @@ def test_interrupted_run_cleans_up(tmp_path: Path, embedded: EmbeddedCluster, cl
     assert not cluster_handle.client.exists("v1", "Namespace", "", namespace)
     report = json.loads((tmp_path / "chainsaw-report.json").read_text())
     assert report["tests"][0]["status"] == "failed"
+
+
+def test_embedded_cluster_when_no_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    outcome, output = run(suite(tmp_path, TWO_STEPS))
+    assert outcome.ok, output
+    announcements = [line for line in output.splitlines() if line.startswith("Using an embedded cluster")]
+    assert len(announcements) == 1
+    assert f"(no kubeconfig file at KUBECONFIG={tmp_path / 'absent'})" in announcements[0]
