@@ -66,9 +66,3 @@ def test_example_runs(name: str, tmp_path: Path) -> None:
     for line in example.expected:
         assert line in run.output, run.output
 
-
-def test_the_python_example_also_runs_under_pytest(tmp_path: Path) -> None:
-    write_files(tmp_path, examples()["python"].files)
-    run = run_pytest(["--chainsaw", "--chainsaw-set", "tier=platform", "-q"], tmp_path)
-    assert run.returncode == 0 and "1 passed" in run.output, run.output
-

@@ -28,9 +28,9 @@ from .helpers import (
 
 RESOURCE_OPERATIONS = {"apply", "assert", "create", "delete", "error", "patch", "update"}
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/chainsaw-examples is not available")
-needs_resource_operations = pytest.mark.skipif(
-    not RESOURCE_OPERATIONS <= set(MODULES), reason="the resource operations are not registered yet")
 CLUSTER = "--embedded" if RESOURCE_OPERATIONS <= set(MODULES) else "--no-cluster"
+"""On embedded clusters once the resource operations exist; before that without a cluster (the same
+plumbing, and most tests fail fast)."""
 
 
 def _plugin_flags(cli_flags: list[str]) -> list[str]:
@@ -67,19 +67,13 @@ def _compare(suite: Path, cli_flags: list[str], tmp_path: Path, timeout: float) 
 
 @needs_corpus
 def test_corpus(tmp_path: Path) -> None:
-    """On embedded clusters once the resource operations exist (without a cluster before: the same plumbing,
-    and most tests fail fast)."""
     outcomes = _compare(CORPUS, ["--config", "config.yaml", *CORPUS_VALUES, CLUSTER], tmp_path, 900)
     assert outcomes[("proxy", "proxy", "skipped")] == 1
     assert sum(count for (_, name, _), count in outcomes.items() if name == "scenarios") == 2
 
 
-def test_tempostack_without_a_cluster(tmp_path: Path) -> None:
-    outcomes = _compare(TEMPOSTACK, ["--no-cluster"], tmp_path, 300)
-    assert outcomes == {(".", "tempostack-aws", "failed"): 1}
-
-
-@needs_resource_operations
-def test_tempostack_on_embedded_clusters(tmp_path: Path) -> None:
-    outcomes = _compare(TEMPOSTACK, ["--embedded"], tmp_path, 900)
+def test_tempostack(tmp_path: Path) -> None:
+    outcomes = _compare(TEMPOSTACK, [CLUSTER], tmp_path, 900)
     assert sum(outcomes.values()) == 1
+    if CLUSTER == "--no-cluster":
+        assert outcomes == {(".", "tempostack-aws", "failed"): 1}
