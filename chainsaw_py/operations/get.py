@@ -8,6 +8,9 @@ Which implementation runs:
   ``go-template``, ...): the real ``kubectl`` when it is on PATH, as Chainsaw runs it; without kubectl the
   table is rendered natively from the server's ``Table`` (the same columns and rows kubectl prints; other
   formats then fail with kubectl's "unable to match a printer" error).
+
+Native output differs from kubectl's in one deliberate way: Secret ``data``/``stringData`` values are
+printed as ``(redacted)`` (the output lands in CI logs).
 """
 
 from __future__ import annotations

@@ -99,6 +99,14 @@ def test_managed_fields_are_omitted() -> None:
     assert "managedFields" not in kubeprint.print_json(kubeprint.list_object([obj]))
 
 
+def test_secret_values_are_redacted() -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "c2VjcmV0"},
+              "stringData": {"p": "plain"}}
+    for text in (kubeprint.print_yaml(secret), kubeprint.print_json(kubeprint.list_object([secret])),
+                 kubeprint.print_formatted(secret, "jsonpath={.data.k}")):
+        assert "c2VjcmV0" not in text and "plain" not in text and "(redacted)" in text
+
+
 @pytest.mark.parametrize(("obj", "name"), [
     ({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}, "pod/p"),
     ({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}, "deployment.apps/d"),

@@ -3,7 +3,9 @@
 server's ``Table`` (``printers.TablePrinter`` through a ``tabwriter`` with padding 3), and a generic
 ``describe`` (kubectl's ``GenericDescriber``: the object's fields under title-cased labels).
 
-Like kubectl, JSON and YAML output omit ``metadata.managedFields``.
+Like kubectl, JSON and YAML output omit ``metadata.managedFields``. Unlike kubectl, the values of a
+Secret's ``data`` and ``stringData`` print as ``(redacted)``: helper output ends up in CI logs (a
+chainsaw_py addition, as for failure diffs).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from chainsaw_py.checks import marshal_yaml
+from chainsaw_py.checks import REDACTED, marshal_yaml
+from chainsaw_py.checks.redact import is_secret
 from chainsaw_py.util.goformat import format_v, json_marshal
 
 
@@ -67,8 +70,19 @@ def print_yaml_documents(values: Sequence[dict[str, Any]]) -> str:
 
 def _clean(value: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value.get("items"), list) and value.get("kind") == "List":
-        return {**value, "items": [without_managed_fields(item) for item in value["items"]]}
-    return without_managed_fields(value)
+        return {**value, "items": [_clean_object(item) for item in value["items"]]}
+    return _clean_object(value)
+
+
+def _clean_object(obj: dict[str, Any]) -> dict[str, Any]:
+    cleaned = without_managed_fields(obj)
+    if not is_secret(cleaned):
+        return cleaned
+    cleaned = dict(cleaned)
+    for field in ("data", "stringData"):
+        if isinstance(cleaned.get(field), dict):
+            cleaned[field] = {key: REDACTED for key in cleaned[field]}
+    return cleaned
 
 
 def object_name(obj: dict[str, Any]) -> str:
