@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -35,9 +36,13 @@ CLUSTER_MODES = ("auto", "embedded", "kubeconfig", "none")
 RESERVED_MARKERS = frozenset({"chainsaw", "filterwarnings", "parametrize", "skip", "skipif", "tryfirst", "trylast",
                               "usefixtures", "xfail"})
 """Label keys that would clash with pytest's own markers become ``label-<key>`` markers."""
+_MARKER_UNSAFE = re.compile(r"[^\w.\-/+]")
+"""Characters a marker name cannot have (``-m`` grammar, ini registration): they become ``_``."""
 
 _RUNTIME = pytest.StashKey["ChainsawRuntime"]()
 _SETTINGS = pytest.StashKey["PluginSettings"]()
+_DISCOVERY = pytest.StashKey["Discovery"]()
+_LABEL_MARKERS = pytest.StashKey[set[str]]()
 
 
 # --------------------------------------------------------------------------------------- options
@@ -163,8 +168,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_DISCOVERY] = _discovery(settings)
 
 
-_DISCOVERY = pytest.StashKey[Discovery]()
-
 
 def _discovery(settings: PluginSettings) -> Discovery:
     from chainsaw_py import api
@@ -234,7 +237,7 @@ class ChainsawFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from chainsaw_py.errors import ChainsawError
         from chainsaw_py.loading.discovery import load_folder
-        from chainsaw_py.runner.names import UniqueNames, rewrite, scenario_name
+        from chainsaw_py.runner.names import UniqueNames, scenario_name
 
         discovery = self.config.stash[_DISCOVERY]
         settings = self.config.stash[_SETTINGS]
@@ -254,7 +257,7 @@ class ChainsawFile(pytest.File):
                 continue
             scenario_names = UniqueNames()
             for index, scenario in enumerate(test.spec.scenarios):
-                label = scenario_names.unique("", rewrite(scenario_name(scenario, index))).removeprefix("/")
+                label = scenario_names.unique("", scenario_name(scenario, index)).removeprefix("/")
                 yield ChainsawItem.from_parent(self, name=f"{base}[{label}]", test=test, scenario=index)
 
 
@@ -333,8 +336,14 @@ def check_result(result: TestResult, runtime: ChainsawRuntime) -> None:
         raise ChainsawFailure(f"chainsaw test {name} failed:", result.errors)
 
 
+def marker_name(key: str) -> str:
+    """The marker a label key becomes."""
+    name = _MARKER_UNSAFE.sub("_", key)
+    return f"label-{name}" if name in RESERVED_MARKERS or not name or name.startswith("_") else name
+
+
 def _label_marker(config: pytest.Config, key: str, value: str) -> pytest.MarkDecorator:
-    name = f"label-{key}" if key in RESERVED_MARKERS else key
+    name = marker_name(key)
     registered = config.stash.setdefault(_LABEL_MARKERS, set())
     if name not in registered:
         registered.add(name)
@@ -342,8 +351,6 @@ def _label_marker(config: pytest.Config, key: str, value: str) -> pytest.MarkDec
     decorator: pytest.MarkDecorator = getattr(pytest.mark, name)
     return decorator.with_args(value, value=value)
 
-
-_LABEL_MARKERS = pytest.StashKey[set[str]]()
 
 
 @pytest.hookimpl(trylast=True)
@@ -492,13 +499,20 @@ class ChainsawRuntime:
 
     def run(self, test: Test, scenario: int | None) -> tuple[TestResult, str]:
         """Run one test (or one scenario) and return its result and its Chainsaw log."""
+        from chainsaw_py.errors import ChainsawError
+
         session = self.session()
-        if self._failed_elsewhere(session):
-            return self._skipped(test, scenario), ""
-        with self.stream.capture() as buffer, _concurrency_lock(self.shared, test.spec.concurrent is False), \
-                self._interruptible(session):
-            results = session.run_test(test, scenario)
-        result = results[0]
+        if self._open_error is not None:
+            raise ChainsawSetupError(self._open_error)
+        with _concurrency_lock(self.shared, test.spec.concurrent is False):
+            if self._failed_elsewhere(session):
+                return self._skipped(test), ""
+            with self.stream.capture() as buffer, self._interruptible(session):
+                try:
+                    result = session.run_test(test, scenario)[0]
+                except ChainsawError as err:  # the run could not start (global namespace): say why, every time
+                    self._open_error = f"{err}\n{buffer.getvalue()}".rstrip()
+                    raise ChainsawSetupError(self._open_error) from None
         if result.status == "failed":
             self._record_failure()
         return result, buffer.getvalue()
@@ -535,7 +549,7 @@ class ChainsawRuntime:
         if self.shared is not None and self._session is not None and self._fail_fast(self._session):
             (self.shared / "chainsaw-failed").touch()
 
-    def _skipped(self, test: Test, scenario: int | None) -> TestResult:
+    def _skipped(self, test: Test) -> TestResult:
         from chainsaw_py.api import TestResult
 
         return TestResult(name=test.name, full_name=test.name, base_path=str(test.base_path), scenario="",

@@ -251,3 +251,29 @@ def test_ctrl_c_cleans_up_then_stops(tmp_path: Path) -> None:
     assert cleaned.exists(), run.output
     assert "Interrupted: interrupted (Ctrl-C): the running Chainsaw test was stopped and cleaned up" in run.output
     assert "chainsaw test 'long' failed:\ninterrupted" in run.output and "1 failed" in run.output, run.output
+
+
+@pytest.mark.parametrize(("key", "marker"), [
+    ("tier", "tier"), ("app.kubernetes.io/name", "app.kubernetes.io/name"), ("skip", "label-skip"),
+    ("xfail", "label-xfail"), ("chainsaw", "label-chainsaw"), ("_private", "label-_private"),
+    ("a b(c)", "a_b_c_"), ("x:y", "x_y"), ("", "label-"),
+])
+def test_marker_names(key: str, marker: str) -> None:
+    from chainsaw_py.pytest_plugin import marker_name
+
+    assert marker_name(key) == marker
+
+
+def test_a_run_that_cannot_start_fails_each_item_with_the_reason(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "config.yaml": "apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nmetadata:\n  name: c\n"
+                       "spec:\n  namespace:\n    name: Not_A_Valid_Name\n",
+        "t/chainsaw-test.yaml": make_test("one", "  - try:\n    - sleep:\n        duration: 1ms\n") + "---\n"
+        + make_test("two", "  - try:\n    - sleep:\n        duration: 1ms\n"),
+    })
+    run = run_pytest(["--chainsaw", "--chainsaw-cluster=embedded", "--chainsaw-config=config.yaml", "-q"], tmp_path)
+    assert "2 failed" in run.output, run.output
+    sections = run.output.split("chainsaw: the run could not start (see the console output)\n")[1:3]
+    assert len(sections) == 2 and all('Namespace "Not_A_Valid_Name" is invalid' in text for text in sections), \
+        run.output
+    assert "Traceback" not in run.output
