@@ -36,7 +36,7 @@ __all__ = [
     "PythonContext", "Step", "Test", "apply", "assert_", "command", "create", "delete", "describe", "error",
     "events", "expect", "extensions_used", "for_condition", "for_creation", "for_deletion", "for_json_path",
     "from_yaml", "get", "patch", "pod_logs", "proxy", "python", "scenario", "script", "sleep", "to_yaml",
-    "update", "wait",
+    "update", "validate", "wait",
 ]
 
 DurationLike = str | datetime.timedelta
@@ -346,16 +346,12 @@ def extensions_used(test: model.Test) -> list[str]:
     from chainsaw_py.loading.schema_source import EXTENSION_OPERATIONS
 
     found = []
-    lists: list[tuple[str, list[model.Operation]]] = [("spec.catch", test.spec.catch)]
-    for index, step in enumerate(test.spec.steps):
-        for block, key in (("try_", "try"), ("catch", "catch"), ("finally_", "finally"), ("cleanup", "cleanup")):
-            lists.append((f"spec.steps[{index}].{key}", getattr(step, block)))
-    for where, operations in lists:
-        for index, operation in enumerate(operations):
-            if operation.type in EXTENSION_OPERATIONS:
-                found.append(f"{where}[{index}]: {operation.type}")
-            if operation.compiler == "jsonpath":
-                found.append(f"{where}[{index}]: compiler jsonpath")
+    for where, operation in _operations(test):
+        path = "spec" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
+        if operation.type in EXTENSION_OPERATIONS:
+            found.append(f"{path}: {operation.type}")
+        if operation.compiler == "jsonpath":
+            found.append(f"{path}: compiler jsonpath")
     if "jsonpath" in (test.spec.compiler, test.spec.namespace_template_compiler):
         found.append("spec: compiler jsonpath")
     return found
@@ -445,7 +441,7 @@ def _document(test: model.Test, placeholder_functions: bool = False) -> dict[str
     for where, operation in _operations(test):
         if operation.type == "python" and operation.action.target is not None and not operation.action.function:
             entry = _locate(spec, where)
-            entry["python"]["function"] = (_placeholder(operation.action) if placeholder_functions
+            entry["python"]["function"] = (_VALIDATION_PLACEHOLDER if placeholder_functions
                                            else importable_name(operation.action.target))
     ordered_spec = {key: value for key, value in spec.items() if key != "steps"}
     ordered_spec["steps"] = spec.get("steps", [])
@@ -470,9 +466,8 @@ def _locate(spec: dict[str, Any], where: tuple[Any, ...]) -> dict[str, Any]:
     return node
 
 
-def _placeholder(action: model.Python) -> str:
-    # Validation only needs a syntactically valid reference; the callable is what runs.
-    return "code:callable"
+_VALIDATION_PLACEHOLDER = "code:callable"
+"""What validation sees for a python operation holding a callable (the schema wants a module:attr)."""
 
 
 def importable_name(function: Callable[..., Any]) -> str:
