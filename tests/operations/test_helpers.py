@@ -39,9 +39,9 @@ def real_kubectl(embedded: EmbeddedCluster, *args: str) -> subprocess.CompletedP
     return subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
-def native_get_output(h: Harness, kind: str, output: str, **fields: str) -> str:
+def native_get_output(h: Harness, kind: str, output: str, name: str = "", selector: str = "") -> str:
     ctx = h.ctx()
-    tgt = target(ctx, "v1", kind, **fields)
+    tgt = target(ctx, "v1", kind, name=name, selector=selector)
     native = get.native_get(ctx, tgt, output)
     assert native is not None
     result = native({"NAMESPACE": h.namespace})
@@ -108,7 +108,7 @@ def test_get_failures_read_like_kubectl(harness: Harness) -> None:
     ({"kind": "Nope"}, 'no matches for kind "Nope" in version "v1"'),
 ])
 def test_get_refuses_bad_input(harness: Harness, fields: dict[str, str], message: str) -> None:
-    action = Get(**{"api_version": "v1", "kind": "ConfigMap", **fields})
+    action = Get(**{"api_version": "v1", "kind": "ConfigMap", **fields})  # type: ignore[arg-type]
     with pytest.raises(OperationError, match=message):
         get.run(action, None, harness.ctx())
     assert harness.lines()[0] == "test | step | CMD | ERROR"

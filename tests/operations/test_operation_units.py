@@ -80,7 +80,7 @@ def test_expectations(expect: list[Expectation], error: str | None, matched: boo
 
 
 def test_json_indent_matches_go() -> None:
-    value = {"b": [1, {"x": "<&>"}], "a": {}, "c": [], "d": None, "e": 1.5, "f": True}
+    value: dict[str, Any] = {"b": [1, {"x": "<&>"}], "a": {}, "c": [], "d": None, "e": 1.5, "f": True}
     assert kubeprint.json_indent(value) == (
         '{\n    "a": {},\n    "b": [\n        1,\n        {\n            "x": "\\u003c\\u0026\\u003e"\n        }\n'
         '    ],\n    "c": [],\n    "d": null,\n    "e": 1.5,\n    "f": true\n}')

@@ -42,6 +42,12 @@ def run(folder: Path, **options: Any) -> tuple[Outcome, str]:
     return run_to_string(TestOptions(test_dirs=[str(folder)], no_color=True, **options))
 
 
+def created_namespace(output: str) -> str:
+    match = re.search(r"v1/Namespace @ (chainsaw-[a-z]+-[a-z]+)", output)
+    assert match is not None, output
+    return match.group(1)
+
+
 def rows(output: str) -> list[str]:
     """``step OP STATUS obj`` for every log line."""
     out = []
@@ -86,7 +92,7 @@ def test_cleanup_order_and_nothing_left(tmp_path: Path, kubeconfig: Path, cluste
     before = live_chainsaw_namespaces(cluster_handle)
     outcome, output = run(suite(tmp_path, TWO_STEPS))
     assert outcome.ok, output
-    namespace = re.search(r"CREATE    \| OK    \| v1/Namespace @ (chainsaw-[a-z]+-[a-z]+)", output).group(1)
+    namespace = created_namespace(output)
     deletes = [row.split(" @ ")[1] for row in rows(output) if " DELETE OK " in row]
     assert deletes == [f"{namespace}/b2", f"{namespace}/b1", f"{namespace}/a2", f"{namespace}/a1", namespace]
     assert live_chainsaw_namespaces(cluster_handle) == before
@@ -95,7 +101,7 @@ def test_cleanup_order_and_nothing_left(tmp_path: Path, kubeconfig: Path, cluste
 def test_skip_delete_keeps_everything(tmp_path: Path, kubeconfig: Path, cluster_handle: Cluster) -> None:
     outcome, output = run(suite(tmp_path, TWO_STEPS), skip_delete=True)
     assert outcome.ok, output
-    namespace = re.search(r"v1/Namespace @ (chainsaw-[a-z]+-[a-z]+)", output).group(1)
+    namespace = created_namespace(output)
     try:
         assert "CLEANUP SKIP" in " ".join(rows(output))
         names = {cm["metadata"]["name"] for cm in cluster_handle.client.list("v1", "ConfigMap", namespace)["items"]}
@@ -203,7 +209,7 @@ def test_failure_output_shows_the_block_and_redacts_secrets(tmp_path: Path, kube
                   data: {password: d3JvbmctcGFzc3dvcmQ=}
     """))
     assert outcome.summary.failed == 1
-    namespace = re.search(r"v1/Namespace @ (chainsaw-[a-z]+-[a-z]+)", output).group(1)
+    namespace = created_namespace(output)
     header = f"v1/Secret/{namespace}/creds"
     expected = "\n".join(f"        {line}" if line else "" for line in [
         "=== ERROR", "-" * len(header), header, "-" * len(header)])
