@@ -127,24 +127,23 @@ class _Walker:
 
     def _one_of(self, value: Any, node: dict[str, Any], resolved: dict[str, Any], struct: str,
                 go_path: str) -> Any:
-        allowed = {kind for option in resolved["oneOf"] for kind in type_names(option)}
-        if isinstance(value, str) and "string" in allowed:
+        """The two union types of the API: resource.Quantity (canonicalised) and intstr.IntOrString."""
+        if (self.definitions.ref_target(node) or "").endswith(".Quantity"):
+            return self._quantity(value)
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
             return value
-        if isinstance(value, bool):
-            self._union_error(value, node, go_path)
-        if isinstance(value, int) and allowed & {"integer", "number"}:
-            return value
-        if isinstance(value, float) and "number" in allowed:
-            return value
-        self._union_error(value, node, go_path)
-        return value
-
-    def _union_error(self, value: Any, node: dict[str, Any], go_path: str) -> None:
-        target = self.definitions.ref_target(node) or ""
-        if target.endswith("Quantity"):
-            raise DecodeError("quantities must match the regular expression "
-                              "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
         raise DecodeError(f"json: cannot unmarshal {json_kind(value)} into Go value of type intstr.IntOrString")
+
+    @staticmethod
+    def _quantity(value: Any) -> str:
+        from chainsaw_py.embedded.quantity import QUANTITY_PATTERN, QuantityError, canonical_quantity
+
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise DecodeError(f"quantities must match the regular expression '{QUANTITY_PATTERN}'")
+        try:
+            return canonical_quantity(str(value))
+        except QuantityError as err:
+            raise DecodeError(str(err)) from None
 
     def _time(self, value: Any, node: dict[str, Any], struct: str, go_path: str, micro: bool) -> Any:
         if not isinstance(value, str):

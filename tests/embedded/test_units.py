@@ -141,3 +141,25 @@ def test_protobuf_errors() -> None:
     unknown = _field(1, _field(1, b"v1") + _field(2, b"Nonsense"))
     with pytest.raises(BadRequest, match='no kind "Nonsense" is registered for version "v1"'):
         decode_object(b"k8s\x00" + unknown)
+
+
+@pytest.mark.parametrize(("text", "canonical"), [
+    ("1000m", "1"), ("1024Mi", "1Gi"), ("0.5", "500m"), ("1000", "1k"), ("1500m", "1500m"), ("1.5Gi", "1536Mi"),
+    ("0.5Ki", "512"), ("129e6", "129e6"), ("0", "0"), ("0.0000000001", "1n"), ("2", "2"),
+])
+def test_quantities_are_canonicalised(text: str, canonical: str) -> None:
+    from chainsaw_py.embedded.quantity import canonical_quantity
+
+    assert canonical_quantity(text) == canonical
+
+
+def test_pod_resources_are_stored_canonical() -> None:
+    from chainsaw_py.embedded.decoding import decode_builtin
+    from chainsaw_py.embedded.schemas import builtin_definitions
+
+    definitions = builtin_definitions()
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x", "resources": {
+        "requests": {"cpu": "1000m", "memory": "1024Mi"}, "limits": {"cpu": 2}}}]}}
+    decode_builtin(definitions, definitions.for_kind("", "v1", "Pod") or {}, "Pod", pod)
+    assert pod["spec"]["containers"][0]["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},
+                                                         "limits": {"cpu": "2"}}
