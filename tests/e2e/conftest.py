@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import io
 import os
@@ -19,6 +20,7 @@ from kube_fake import FakeKubeServer
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "e2e" / "tempostack-aws"
 SCRIPT = SCENARIO / "create_bucket.py"
+PLUGIN = SCENARIO / "chainsaw_embedded.py"
 SHARED = REPO / ".." / "shared"
 TEST_NAMESPACE = "chainsaw-brave-otter"
 
@@ -45,6 +47,37 @@ def load_script() -> ModuleType:
 @pytest.fixture(scope="session")
 def cb() -> ModuleType:
     return load_script()
+
+
+@dataclass(frozen=True)
+class TempoSim:
+    """The modules of the scenario's simulated Tempo operator (e2e/tempostack-aws/tempo_sim)."""
+
+    crd: ModuleType
+    storage: ModuleType
+    manifests: ModuleType
+    status: ModuleType
+    probe: ModuleType
+    containers: ModuleType
+    operator: ModuleType
+    errors: ModuleType
+
+
+def load_tempo_sim() -> TempoSim:
+    """Load the package the way the plugin does (same private module names, so tests and a plugin loaded
+    into an in-process cluster share the modules)."""
+    spec = importlib.util.spec_from_file_location("tempostack_aws_plugin", PLUGIN)
+    assert spec and spec.loader
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    package = plugin.load_package().__name__
+    modules = {name: importlib.import_module(f"{package}.{name}") for name in TempoSim.__dataclass_fields__}
+    return TempoSim(**modules)
+
+
+@pytest.fixture(scope="session")
+def sim() -> TempoSim:
+    return load_tempo_sim()
 
 
 @pytest.fixture
