@@ -3,9 +3,10 @@ Chainsaw's ``pkg/engine/operations/apply``).
 
 Each attempt GETs the object: when it is missing it is CREATEd (and registered for cleanup), otherwise
 a JSON merge patch of the full desired object, with ``resourceVersion`` set to the live one, is sent.
-Every error is retried every 50 ms until the apply timeout, unless ``expect`` consumed it. As upstream,
-``@`` in ``expect``/``outputs`` is the created object on the create path and the desired object on the
-patch path.
+Every error is retried every 50 ms until the apply timeout, unless ``expect`` consumed it. ``@`` in
+``expect``/``outputs`` is the object the server returned (the desired object when the write failed).
+Chainsaw binds the desired object on its patch path; the server's object holds all of it plus what the
+server added (uid, defaults, status) — except that a Secret's ``stringData`` comes back as ``data``.
 """
 
 from __future__ import annotations
@@ -64,13 +65,12 @@ def merge_patch(action: Apply, obj: dict[str, Any], live: dict[str, Any], ctx: O
     """Merge-patch ``live`` with the whole desired ``obj`` (``resourceVersion`` = the live one)."""
     client = ctx.require_cluster().client
     body = with_resource_version(obj, live)
-    error: ApiError | None = None
     try:
-        logged(ctx.logger, "PATCH", live, lambda: client.patch(
+        patched = logged(ctx.logger, "PATCH", live, lambda: client.patch(
             live, body, patch_type="merge", dry_run=ctx.dry_run, subresource=subresource))
     except ApiError as err:
-        error = err
-    return mutation.conclude(obj, error, action.expect, action.outputs, ctx)
+        return mutation.conclude(obj, err, action.expect, action.outputs, ctx)
+    return mutation.conclude(patched, None, action.expect, action.outputs, ctx)
 
 
 def with_resource_version(obj: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:

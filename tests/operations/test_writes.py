@@ -234,3 +234,13 @@ def test_apply_from_globs_lists_and_urls(harness: Harness) -> None:
 def test_missing_files_are_reported(harness: Harness) -> None:
     with pytest.raises(OperationError, match="no files found matching path"):
         resources.resolve("nothing-*.yaml", None, harness.ctx(), manifest=True)
+
+
+def test_outputs_of_a_patch_see_the_servers_object(harness: Harness) -> None:
+    live = harness.apply(configmap("po", a="1"))
+    resource = configmap("po", b="2")
+    outputs = [Output(name="uid", value="(metadata.uid)"), Output(name="data", value="(data)")]
+    result = patch.run(Patch(resource=resource, outputs=outputs), resource, harness.ctx())
+    assert result == {"uid": live["metadata"]["uid"], "data": {"a": "1", "b": "2"}}
+    again = run_apply(harness, configmap("po", c="3"), outputs=outputs)
+    assert again == {"uid": live["metadata"]["uid"], "data": {"a": "1", "b": "2", "c": "3"}}
