@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from chainsaw_py.commands.test import KUBE_FLAGS
@@ -89,7 +90,7 @@ def _load(path: str, label: str) -> list[dict[str, Any]]:
     from chainsaw_py.loading.yaml import load_documents
 
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise ChainsawError(f"failed to load file '{path}': {err.strerror or err}") from err
     try:

@@ -136,3 +136,18 @@ class FakeStream:
 def test_watch_lines_are_split_across_chunks() -> None:
     chunks = [b'{"type":"ADDED"}\n{"type":', b'"MODIFIED"}\n\n', b'{"type":"DELETED"}']
     assert [json.loads(line)["type"] for line in _lines(FakeStream(chunks))] == ["ADDED", "MODIFIED", "DELETED"]
+
+
+def test_request_deadlines_bound_requests() -> None:
+    from chainsaw_py.client.client import MIN_REQUEST_SECONDS, _bounded, request_deadline
+
+    assert _bounded(None) is None and _bounded(7.0) == 7.0
+    with request_deadline(30.0):
+        bounded = _bounded(None)
+        assert bounded is not None and 29.0 < bounded <= 30.0
+        assert _bounded(5.0) == 5.0
+        with request_deadline(0.0):
+            assert _bounded(None) == MIN_REQUEST_SECONDS
+    assert _bounded(None) is None
+    with request_deadline(None):
+        assert _bounded(None) is None

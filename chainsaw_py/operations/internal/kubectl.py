@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.client.client import request_deadline
 from chainsaw_py.client.errors import ApiError, ConnectionFailed
 from chainsaw_py.expressions import ExpressionError, evaluate_string
 from chainsaw_py.loading.model import Output
@@ -143,7 +144,8 @@ def run_helper(ctx: OperationContext, args: list[str], native: Native | None, *,
 def _native_runner(native: Native, ctx: OperationContext) -> Runner:
     def run(_argv: list[str], env: dict[str, str], _cwd: Path) -> ProcessResult:
         try:
-            result = native(env)
+            with request_deadline(ctx.timeout):
+                result = native(env)
             return result if isinstance(result, ProcessResult) else ProcessResult(result, "", None)
         except Interrupted:
             raise

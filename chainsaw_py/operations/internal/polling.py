@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chainsaw_py.client.client import request_deadline
 from chainsaw_py.operations.base import CancelToken, Interrupted
 
 POLL_INTERVAL = 0.05
@@ -17,6 +18,12 @@ def poll(condition: Callable[[], bool], *, timeout: float | None, cancel: Cancel
     (-> False); the first call comes after one interval unless ``immediate``. Exceptions from
     ``condition`` stop polling at once. ``wake(seconds)`` may replace the plain sleep, returning early
     when something changed (e.g. a watch event)."""
+    with request_deadline(timeout):
+        return _poll(condition, timeout, cancel, interval, immediate, wake)
+
+
+def _poll(condition: Callable[[], bool], timeout: float | None, cancel: CancelToken, interval: float,
+          immediate: bool, wake: Callable[[float], object] | None) -> bool:
     deadline = None if timeout is None else time.monotonic() + timeout
 
     def pause() -> None:
