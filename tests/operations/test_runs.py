@@ -184,7 +184,8 @@ def test_outputs_are_visible_to_the_step_only(tmp_path: Path, kubeconfig: Path) 
     assert rows(output).count("step #1 SCRIPT DONE") == 1
 
 
-def test_failure_output_shows_the_block_and_redacts_secrets(tmp_path: Path, kubeconfig: Path) -> None:
+def test_failure_output_shows_the_block_and_redacts_secrets(tmp_path: Path, kubeconfig: Path,
+                                                            cluster_handle: Cluster) -> None:
     outcome, output = run(suite(tmp_path, """
         apiVersion: chainsaw.kyverno.io/v1alpha1
         kind: Test
@@ -217,6 +218,7 @@ def test_failure_output_shows_the_block_and_redacts_secrets(tmp_path: Path, kube
         in output
     assert "        --- expected\n        +++ actual\n" in output
     assert "d3JvbmctcGFzc3dvcmQ=" not in output and "YWN0dWFsLXBhc3N3b3Jk" not in output
+    assert not cluster_handle.client.exists("v1", "Namespace", "", namespace)  # a failed run cleans up too
 
 
 def test_clusters_client_and_config(tmp_path: Path, kubeconfig: Path) -> None:
