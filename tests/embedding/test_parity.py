@@ -65,6 +65,7 @@ def _compare(suite: Path, cli_flags: list[str], tmp_path: Path, timeout: float) 
     return expected
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_corpus(tmp_path: Path) -> None:
     outcomes = _compare(CORPUS, ["--config", "config.yaml", *CORPUS_VALUES, CLUSTER], tmp_path, 900)
@@ -72,6 +73,7 @@ def test_corpus(tmp_path: Path) -> None:
     assert sum(count for (_, name, _), count in outcomes.items() if name == "scenarios") == 2
 
 
+@pytest.mark.slow
 def test_tempostack(tmp_path: Path) -> None:
     outcomes = _compare(TEMPOSTACK, [CLUSTER], tmp_path, 900)
     assert sum(outcomes.values()) == 1
