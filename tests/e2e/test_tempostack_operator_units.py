@@ -249,6 +249,24 @@ def test_extra_config_overrides_the_generated_configuration(sim: TempoSim) -> No
     assert config["querier"]["frontend_worker"]["frontend_address"] == "tempo-simplest-query-frontend-discovery:9095"
 
 
+def test_limits_and_search_settings_reach_the_configuration(sim: TempoSim) -> None:
+    objects = built(sim, limits={"global": {"ingestion": {"maxTracesPerUser": 1000},
+                                            "query": {"maxSearchDuration": "24h"}}},
+                    search={"maxDuration": "1h", "defaultResultLimit": 50})
+    config = yaml.safe_load(find(objects, "ConfigMap", "tempo-simplest")["data"]["tempo.yaml"])
+    assert config["overrides"] == {"max_traces_per_user": 1000, "max_search_duration": "24h"}
+    assert config["query_frontend"]["search"] == {"max_spans_per_span_set": 0, "max_duration": "1h",
+                                                  "default_result_limit": 50}
+    assert "overrides" not in yaml.safe_load(find(built(sim), "ConfigMap", "tempo-simplest")["data"]["tempo.yaml"])
+
+
+def test_replicas_default_to_one_and_zero_stays_zero(sim: TempoSim) -> None:
+    objects = built(sim, template={"querier": {"replicas": 0}, "distributor": {"component": {"replicas": 3}}})
+    assert find(objects, "Deployment", "tempo-simplest-querier")["spec"]["replicas"] == 0
+    assert find(objects, "Deployment", "tempo-simplest-distributor")["spec"]["replicas"] == 3
+    assert find(objects, "StatefulSet", "tempo-simplest-ingester")["spec"]["replicas"] == 1
+
+
 @pytest.mark.parametrize(("spec", "fields"), [
     ({}, []),
     ({"template": {"gateway": {"enabled": True}}}, ["spec.template.gateway.enabled"]),
@@ -256,6 +274,8 @@ def test_extra_config_overrides_the_generated_configuration(sim: TempoSim) -> No
      ["spec.size", "spec.observability.metrics.createServiceMonitors"]),
     ({"template": {"queryFrontend": {"jaegerQuery": {"enabled": True, "ingress": {"type": "route"}}}}},
      ["spec.template.queryFrontend.jaegerQuery.ingress.type: route"]),
+    ({"hashRing": {"memberlist": {"instanceAddrType": "podIP"}}, "limits": {"perTenant": {"t": {}}}},
+     ["spec.hashRing.memberlist.instanceAddrType: podIP", "spec.limits.perTenant"]),
 ])
 def test_unsupported_features_are_named(sim: TempoSim, spec: dict[str, Any], fields: list[str]) -> None:
     assert sim.manifests.unsupported_features(spec) == fields

@@ -238,5 +238,5 @@ def next_attempt_in(status: dict[str, Any]) -> float | None:
         finished = str(((status.get("lastState") or {}).get("terminated") or {}).get("finishedAt", ""))
         return backoff_seconds(int(status.get("restartCount") or 0)) - seconds_since(finished)
     if waiting.get("reason") == "CreateContainerConfigError":
-        return 0.0 if waiting.get("retry_due") else BACKOFF_START
+        return 0.0  # the kubelet retries on every pod sync; a failed retry requeues itself
     return None

@@ -77,7 +77,9 @@ class Stack:
         return dict(section.get("component") or {}) if key in ("distributor", "queryFrontend") else dict(section)
 
     def replicas(self, component: str) -> int:
-        return int(self.component_spec(component).get("replicas") or 1)
+        """The webhook's default is one replica; an explicit 0 stays 0."""
+        value = self.component_spec(component).get("replicas")
+        return 1 if value is None else int(value)
 
     @property
     def jaeger_query(self) -> dict[str, Any]:
@@ -96,6 +98,7 @@ def unsupported_features(spec: dict[str, Any]) -> list[str]:
     template = spec.get("template") or {}
     jaeger = (template.get("queryFrontend") or {}).get("jaegerQuery") or {}
     metrics = (spec.get("observability") or {}).get("metrics") or {}
+    memberlist = (spec.get("hashRing") or {}).get("memberlist") or {}
     checks = {
         "spec.template.gateway.enabled": bool((template.get("gateway") or {}).get("enabled")),
         "spec.template.metricsGenerator.enabled": bool((template.get("metricsGenerator") or {}).get("enabled")),
@@ -112,6 +115,10 @@ def unsupported_features(spec: dict[str, Any]) -> list[str]:
         "spec.observability.metrics.createPrometheusRules": bool(metrics.get("createPrometheusRules")),
         "spec.observability.grafana.createDatasource":
             bool(((spec.get("observability") or {}).get("grafana") or {}).get("createDatasource")),
+        "spec.hashRing.memberlist.instanceAddrType: podIP": memberlist.get("instanceAddrType") == "podIP",
+        "spec.hashRing.memberlist.enableIPv6": bool(memberlist.get("enableIPv6")),
+        "spec.limits.perTenant": bool((spec.get("limits") or {}).get("perTenant")),
+        "spec.retention.perTenant": bool((spec.get("retention") or {}).get("perTenant")),
     }
     return [field for field, used in checks.items() if used]
 
@@ -165,12 +172,39 @@ def tempo_config(stack: Stack, storage: S3Storage) -> dict[str, Any]:
         "storage": {"trace": {"backend": "s3", "blocklist_poll": "5m", "s3": s3,
                               "local": {"path": "/var/tempo/traces"}, "wal": {"path": "/var/tempo/wal"}}},
         "usage_report": {"reporting_enabled": False},
-        "query_frontend": {"search": {"max_spans_per_span_set": 0,
-                                      "default_result_limit": int((spec.get("search") or {})
-                                                                  .get("defaultResultLimit") or 20)}},
+        "query_frontend": {"search": _frontend_search(spec.get("search") or {})},
     }
+    overrides = _global_overrides((spec.get("limits") or {}).get("global") or {})
+    if overrides:
+        config["overrides"] = overrides
     extra = (spec.get("extraConfig") or {}).get("tempo")
     return _merged(config, extra) if isinstance(extra, dict) else config
+
+
+def _frontend_search(search: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {"max_spans_per_span_set": 0}
+    if search.get("maxDuration"):
+        result["max_duration"] = search["maxDuration"]
+    result["default_result_limit"] = int(search.get("defaultResultLimit") or 20)
+    return result
+
+
+_OVERRIDES = (("ingestion", "ingestionBurstSizeBytes", "ingestion_burst_size_bytes"),
+              ("ingestion", "ingestionRateLimitBytes", "ingestion_rate_limit_bytes"),
+              ("ingestion", "maxTracesPerUser", "max_traces_per_user"),
+              ("ingestion", "maxBytesPerTrace", "max_bytes_per_trace"),
+              ("query", "maxBytesPerTagValues", "max_bytes_per_tag_values_query"),
+              ("query", "maxSearchDuration", "max_search_duration"))
+
+
+def _global_overrides(limits: dict[str, Any]) -> dict[str, Any]:
+    """``spec.limits.global`` as the ``overrides`` block of tempo.yaml."""
+    result: dict[str, Any] = {}
+    for section, field, key in _OVERRIDES:
+        value = (limits.get(section) or {}).get(field)
+        if value:
+            result[key] = value
+    return result
 
 
 def _receivers() -> dict[str, Any]:
@@ -226,8 +260,9 @@ def component_resources(stack: Stack, component: str) -> dict[str, Any]:
     """``manifestutils.Resources``: the component's share of spec.resources.total.limits, requests at 30%."""
     from kubernetes.utils.quantity import parse_quantity
 
-    explicit = stack.component_spec(component).get("resources")
-    if component != "jaeger-frontend" and explicit:
+    explicit = (stack.jaeger_query.get("resources") if component == "jaeger-frontend"
+                else stack.component_spec(component).get("resources"))
+    if explicit:
         return copy.deepcopy(explicit)
     limits = (((stack.spec.get("resources") or {}).get("total") or {}).get("limits")) or {}
     share = _RESOURCE_SHARES.get(component)
