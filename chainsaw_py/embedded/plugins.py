@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from chainsaw_py.embedded import PLUGIN_FILE_NAME
 from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError, Conflict, Invalid, NotFound
 from chainsaw_py.embedded.controllers.base import ANY
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
@@ -82,7 +83,6 @@ __all__ = [
     "ReconcileContext",
 ]
 
-PLUGIN_FILE_NAME = "chainsaw_embedded.py"
 Reconcile = Callable[[dict[str, Any], ReconcileContext], None]
 log = logging.getLogger("chainsaw_py.embedded.plugins")
 _counter = itertools.count()
