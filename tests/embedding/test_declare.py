@@ -125,8 +125,10 @@ def test_an_invalid_test_fails_at_declaration(build: Any, message: str) -> None:
 @pytest.mark.parametrize(("build", "message"), [
     (lambda: d.Test("t", steps=[], timeouts={"apply": "1s", "wait": "1s"}),
      "unknown timeout 'wait': expected one of apply, assert, cleanup, delete, error, exec"),
-    (lambda: d.sleep(5), "expected a duration (a string such as 30s, or a timedelta), got int"),
-    (lambda: d.python(42), "python: expected a function or a 'module:attr' string, got int"),
+    (lambda: d.sleep(5),  # type: ignore[arg-type]
+     "expected a duration (a string such as 30s, or a timedelta), got int"),
+    (lambda: d.python(42),  # type: ignore[arg-type]
+     "python: expected a function or a 'module:attr' string, got int"),
 ])
 def test_bad_arguments_are_chainsaw_errors(build: Any, message: str) -> None:
     with pytest.raises(ChainsawError, match=message.replace("(", r"\(").replace(")", r"\)")):
