@@ -95,7 +95,8 @@ class Served:
         self.process.wait(timeout=15)
 
 
-def measure_cluster(served: Served, seconds: float) -> dict[str, float]:
+def cluster_get(served: Served) -> Any:
+    """A GET of one ConfigMap on a keep-alive connection (the object is created first)."""
     pool = _pool(served.url, served.ca_file)
     base = "/api/v1/namespaces/default/configmaps"
     body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bench"},
@@ -106,14 +107,20 @@ def measure_cluster(served: Served, seconds: float) -> dict[str, float]:
         response = pool.request("GET", f"{base}/bench", headers=served.headers)
         assert response.status == 200
 
+    return get
+
+
+def measure_writes(served: Served, seconds: float) -> dict[str, float]:
+    pool = _pool(served.url, served.ca_file)
+    base = "/api/v1/namespaces/default/configmaps"
+
     def create(index: int) -> None:
         payload = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c-{index}"},
                               "data": {"key": "value"}}).encode()
         response = pool.request("POST", base, body=payload, headers=served.headers)
         assert response.status == 201, response.data
 
-    get(0)
-    results = {"get_per_s": _rate(get, seconds), "create_per_s": _rate(create, seconds)}
+    results = {"create_per_s": _rate(create, seconds)}
     results.update(_watch_latency(served))
     return results
 
@@ -157,7 +164,8 @@ def _watch_latency(served: Served, events: int = 200) -> dict[str, float]:
             "watch_latency_p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000}
 
 
-def measure_bare(directory: Path, body: bytes, tls: bool, seconds: float) -> float:
+def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Popen[str], Any]:
+    """The bare server in its own process, and a GET function against it."""
     args = [sys.executable, "-c", BARE_SERVER, body.decode()]
     ca_file = None
     if tls:
@@ -171,53 +179,55 @@ def measure_bare(directory: Path, body: bytes, tls: bool, seconds: float) -> flo
         Path(ca_file).write_bytes(certificates.ca_pem)
         args += [str(directory / "bare.crt"), str(directory / "bare.key")]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
-        pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file)
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file)
 
-        def get(_index: int) -> None:
-            assert pool.request("GET", "/").status == 200
+    def get(_index: int) -> None:
+        assert pool.request("GET", "/").status == 200
 
-        get(0)
-        return _rate(get, seconds)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    return process, get
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="GET rounds, alternating between the servers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="embedded-bench-") as name:
         directory = Path(name)
-        rows: list[tuple[str, dict[str, float]]] = []
-        body = b""
-        for tls in (True, False):
-            served = Served(directory, tls)
-            try:
-                rows.append(("embedded " + ("https" if tls else "http"), measure_cluster(served, args.seconds)))
-                if not body:
-                    import urllib3
-
-                    pool = _pool(served.url, served.ca_file)
-                    body = pool.request("GET", "/api/v1/namespaces/default/configmaps/bench",
-                                        headers=served.headers).data
-                    del urllib3
-            finally:
+        servers = {"https": Served(directory, tls=True), "http": Served(directory, tls=False)}
+        bare: dict[str, subprocess.Popen[str]] = {}
+        try:
+            gets = {f"embedded {scheme}": cluster_get(served) for scheme, served in servers.items()}
+            body = _pool(servers["http"].url, None).request(
+                "GET", "/api/v1/namespaces/default/configmaps/bench", headers=servers["http"].headers).data
+            for scheme, tls in (("https", True), ("http", False)):
+                bare[scheme], gets[f"bare {scheme}"] = start_bare(directory, body, tls)
+            for get in gets.values():
+                get(0)
+            # alternate short rounds so that machine load drifts affect every server alike; report medians
+            samples: dict[str, list[float]] = {label: [] for label in gets}
+            for _round in range(args.rounds):
+                for label, get in gets.items():
+                    samples[label].append(_rate(get, args.seconds / args.rounds))
+            rates = {label: statistics.median(values) for label, values in samples.items()}
+            writes = {scheme: measure_writes(served, args.seconds) for scheme, served in servers.items()}
+        finally:
+            for served in servers.values():
                 served.stop()
-        bare = {"https": measure_bare(directory, body, True, args.seconds),
-                "http": measure_bare(directory, body, False, args.seconds)}
+            for process in bare.values():
+                process.terminate()
+                process.wait(timeout=10)
     print(f"{'server':<16}{'GET/s':>10}{'create/s':>10}{'watch p50 ms':>14}{'watch p95 ms':>14}{'GET vs bare':>13}")
-    for label, figures in rows:
-        scheme = label.split()[-1]
-        ratio = figures["get_per_s"] / bare[scheme]
-        print(f"{label:<16}{figures['get_per_s']:>10.0f}{figures['create_per_s']:>10.0f}"
+    for scheme, figures in writes.items():
+        ratio = rates[f"embedded {scheme}"] / rates[f"bare {scheme}"]
+        print(f"{'embedded ' + scheme:<16}{rates['embedded ' + scheme]:>10.0f}{figures['create_per_s']:>10.0f}"
               f"{figures['watch_latency_median_ms']:>14.2f}{figures['watch_latency_p95_ms']:>14.2f}{ratio:>12.0%}")
-    for scheme, rate in bare.items():
-        print(f"{'bare ' + scheme:<16}{rate:>10.0f}{'-':>10}{'-':>14}{'-':>14}{'':>13}")
-    print(f"(fixed body of {len(body)} bytes; single keep-alive urllib3 connection; {os.cpu_count()} CPUs)")
+    for scheme in ("https", "http"):
+        print(f"{'bare ' + scheme:<16}{rates['bare ' + scheme]:>10.0f}{'-':>10}{'-':>14}{'-':>14}{'':>13}")
+    print(f"(GET: median of {args.rounds} alternating rounds; body of {len(body)} bytes; one keep-alive urllib3 "
+          f"connection per server; {os.cpu_count()} CPUs)")
     return 0
 
 
