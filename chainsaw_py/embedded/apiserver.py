@@ -69,6 +69,7 @@ class WriteOptions:
     field_validation: str = "Warn"
     field_manager: str = ""
     force: bool = False
+    duplicate_fields: list[str] = field(default_factory=list)   # keys repeated in the request body
 
 
 @dataclass
@@ -272,13 +273,13 @@ class ApiServer:
         """Strict decoding (built-ins) or pruning (custom resources); returns fieldValidation warnings."""
         if options.field_validation not in _VALIDATION_MODES:
             raise BadRequest(f"fieldValidation must be one of Strict, Warn, Ignore; got {options.field_validation}")
-        unknown = self._unknown_fields(rt, obj)
-        if not unknown or options.field_validation == "Ignore":
+        problems = [f'duplicate field "{key}"' for key in options.duplicate_fields]
+        problems += [f'unknown field "{path}"' for path in self._unknown_fields(rt, obj)]
+        if not problems or options.field_validation == "Ignore":
             return []
         if options.field_validation == "Strict":
-            listed = ", ".join(f'unknown field "{path}"' for path in unknown)
-            raise BadRequest(self._decode_prefix(rt) + f"strict decoding error: {listed}")
-        return [f'unknown field "{path}"' for path in unknown]
+            raise BadRequest(self._decode_prefix(rt) + f"strict decoding error: {', '.join(problems)}")
+        return problems
 
     def _unknown_fields(self, rt: ResourceType, obj: dict[str, Any]) -> builtins.list[str]:
         definitions = builtin_definitions()

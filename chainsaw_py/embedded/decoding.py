@@ -32,7 +32,6 @@ class DecodeError(Exception):
 @dataclass
 class DecodeReport:
     unknown: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
 
 
 def json_kind(value: Any) -> str:

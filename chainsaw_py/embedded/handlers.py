@@ -202,14 +202,15 @@ class ApiHandler:
             return self.object_response(request, rt, self.server.get(rt, ns, path.name))
         if method == "PUT":
             self._require_verb(rt, "update")
-            result = self.server.update(rt, ns, path.name, self.decode_body(request), self.write_options(request))
-            return self.result_response(request, rt, result)
+            options = self.write_options(request)
+            body = self.decode_body(request, options.duplicate_fields)
+            return self.result_response(request, rt, self.server.update(rt, ns, path.name, body, options))
         if method == "PATCH":
             self._require_verb(rt, "patch")
             content_type = patch_content_type(request)
-            result = self.server.patch(rt, ns, path.name, content_type, self.decode_body(request),
-                                       self.write_options(request))
-            return self.result_response(request, rt, result)
+            options = self.write_options(request)
+            body = self.decode_body(request, options.duplicate_fields)
+            return self.result_response(request, rt, self.server.patch(rt, ns, path.name, content_type, body, options))
         if method == "DELETE":
             self._require_verb(rt, "delete")
             result = self.server.delete(rt, ns, path.name, self.delete_options(request))
@@ -228,11 +229,12 @@ class ApiHandler:
             self._require_verb(rt, "create")
             if rt.namespaced and namespace is None:
                 raise MethodNotAllowed()
-            body = self.decode_body(request)
+            options = self.write_options(request)
+            body = self.decode_body(request, options.duplicate_fields)
             virtual = self.subresources.virtual_create(rt, namespace or "", body)
             if virtual is not None:
                 return Response(201, encode(virtual))
-            result = self.server.create(rt, namespace or "", body, self.write_options(request))
+            result = self.server.create(rt, namespace or "", body, options)
             return self.result_response(request, rt, result)
         if method == "DELETE":
             self._require_verb(rt, "deletecollection")
@@ -342,7 +344,9 @@ class ApiHandler:
 
     # --- request decoding -------------------------------------------------------------------------------
 
-    def decode_body(self, request: Request) -> Any:
+    def decode_body(self, request: Request, duplicates: list[str] | None = None) -> Any:
+        """The request body as data (JSON, YAML or Kubernetes protobuf); repeated JSON keys are appended to
+        ``duplicates`` when a list is given."""
         content_type = request.header("content-type", _JSON).split(";")[0].strip().lower()
         body = request.body
         if not body:
@@ -353,7 +357,7 @@ class ApiHandler:
             return decode_object(body)
         if content_type in (_JSON, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, "") or body[:1] in (b"{", b"["):
             try:
-                return load_json(body)
+                return load_json(body, duplicates)
             except ValueError as err:
                 if content_type not in ("application/yaml", APPLY_PATCH):
                     raise BadRequest(f"error decoding body: {err}") from None

@@ -112,3 +112,16 @@ def test_aggregated_discovery_and_openapi(cluster: EmbeddedCluster) -> None:
     assert "fieldValidation" in [parameter["name"] for parameter in patch["parameters"]]
     containers = document["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
     assert containers["x-kubernetes-patch-merge-key"] == "name"
+
+
+def test_duplicate_fields_are_strict_decoding_errors(cluster: EmbeddedCluster, namespace: str) -> None:
+    context = ssl.create_default_context(cadata=(cluster.ca_pem or b"").decode())
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup"},"data":{"a":"1"},"data":{"b":"2"}}'
+    request = urllib.request.Request(f"{cluster.server_url}/api/v1/namespaces/{namespace}/configmaps"
+                                     "?fieldValidation=Strict", data=body, method="POST",
+                                     headers={"Authorization": f"Bearer {cluster.token}",
+                                              "Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as rejected:
+        urllib.request.urlopen(request, context=context, timeout=10)
+    assert json.loads(rejected.value.read())["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "data"')

@@ -204,9 +204,6 @@ def _validate_owner_references(references: list[Any], errors: FieldErrors) -> No
                        "Only one reference can have Controller set to true")
 
 
-IMMUTABLE_META = ("uid", "creationTimestamp", "namespace", "name")
-
-
 def validate_meta_update(new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
     for field_name in ("name", "namespace"):
         if new.get(field_name, "") != old.get(field_name, ""):
