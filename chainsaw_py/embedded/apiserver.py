@@ -15,7 +15,6 @@ import json
 import random
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,9 +113,6 @@ class ListResult:
     remaining: int | None = None
 
 
-CommitHook = Callable[[ResourceType, dict[str, Any]], None]
-
-
 class ApiServer:
     """Kubernetes object semantics over a :class:`Store`."""
 
@@ -128,7 +124,6 @@ class ApiServer:
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
         self._node_ports: set[int] = set()
-        self.admission_hooks: dict[tuple[str, str], list[CommitHook]] = {}
 
     # --- StrategyContext --------------------------------------------------------------------------------
 
@@ -235,7 +230,6 @@ class ApiServer:
             strategy.defaults(obj, self)
             _drop_empty_meta(meta)
             self._validate(rt, strategy, obj, None)
-            self._run_admission(rt, obj)
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
@@ -354,10 +348,6 @@ class ApiServer:
         if old is not None:
             strategy.validate_update(obj, old, errors)
         errors.raise_if_any(rt.kind, rt.group, meta.get("name", ""))
-
-    def _run_admission(self, rt: ResourceType, obj: dict[str, Any]) -> None:
-        for hook in self.admission_hooks.get(rt.group_resource, ()):
-            hook(rt, obj)
 
     # --- update -----------------------------------------------------------------------------------------
 
