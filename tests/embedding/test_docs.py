@@ -1,4 +1,4 @@
-"""Every example of docs/embedding.md runs: an example is the fenced blocks marked
+"""Every example of docs/embedding.md and of the README runs: an example is the fenced blocks marked
 ``<!-- example: ID FILE -->`` (written to a folder) and ``<!-- example: ID $ -->`` (a console block: the
 command after ``$`` runs there, and each following line must appear in its output)."""
 
@@ -15,7 +15,7 @@ import pytest
 
 from .helpers import REPO, Run, run_command, run_pytest, write_files
 
-DOC = REPO / "docs" / "embedding.md"
+DOCS = {"embedding": REPO / "docs" / "embedding.md", "readme": REPO / "README.md"}
 _BLOCK = re.compile(r"<!-- example: (?P<id>\S+) (?P<target>\S+) -->\n```[a-z]*\n(?P<body>.*?)```", re.DOTALL)
 
 
@@ -28,19 +28,24 @@ class Example:
 
 def examples() -> dict[str, Example]:
     found: dict[str, Example] = {}
-    for match in _BLOCK.finditer(DOC.read_text(encoding="utf-8")):
-        example = found.setdefault(match.group("id"), Example())
-        if match.group("target") == "$":
-            command, *expected = match.group("body").splitlines()
-            example.command = command.removeprefix("$ ")
-            example.expected = [line for line in expected if line.strip()]
-        else:
-            example.files[match.group("target")] = match.group("body")
+    for doc, path in DOCS.items():
+        for match in _BLOCK.finditer(path.read_text(encoding="utf-8")):
+            _add(found.setdefault(f"{doc}:{match.group('id')}", Example()), match)
     return found
 
 
+def _add(example: Example, match: re.Match[str]) -> None:
+    if match.group("target") == "$":
+        command, *expected = match.group("body").splitlines()
+        example.command = command.removeprefix("$ ")
+        example.expected = [line for line in expected if line.strip()]
+    else:
+        example.files[match.group("target")] = match.group("body")
+
+
 def test_the_doc_has_its_examples() -> None:
-    assert sorted(examples()) == ["declare", "fixtures", "plugin", "python"]
+    assert sorted(examples()) == ["embedding:declare", "embedding:fixtures", "embedding:plugin",
+                                  "embedding:python", "readme:api", "readme:declare", "readme:pytest"]
     assert all(example.command and example.files for example in examples().values())
 
 
