@@ -41,7 +41,9 @@ def request_deadline(seconds: float | None) -> Iterator[None]:
     if seconds is None:
         yield
         return
-    token = _deadline.set(time.monotonic() + seconds)
+    deadline = time.monotonic() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(deadline if outer is None else min(deadline, outer))  # never extends an outer one
     try:
         yield
     finally:

@@ -66,6 +66,7 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     except ConfigException as err:
         raise ChainsawError(f"invalid kubeconfig: {err}") from err
     configuration.connection_pool_maxsize = 64
+    configuration.retries = _retries()
     if selection.cluster.get("proxy-url"):
         configuration.proxy = selection.cluster["proxy-url"]
     api_client = k8s.ApiClient(configuration)
@@ -77,6 +78,14 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if user.get("as-groups"):
         api_client.set_default_header("Impersonate-Group", ",".join(user["as-groups"]))
     return api_client
+
+
+def _retries() -> Any:
+    """Retry failed connections (a restarting server), never a request that was sent: a timed-out read
+    must fail within the operation's deadline, not be repeated (Go's client does not repeat them)."""
+    from urllib3.util.retry import Retry
+
+    return Retry(total=3, connect=3, read=0, status=0, other=0, redirect=3, backoff_factor=0.1)
 
 
 def connect(kubeconfig: Path | None = None, context: str | None = None,

@@ -122,9 +122,11 @@ Native = Callable[[dict[str, str]], "str | ProcessResult"]
 @contextmanager
 def preparing(ctx: OperationContext) -> Iterator[None]:
     """Errors while building the command (bad expressions, unknown kinds) end the operation with a
-    ``CMD ERROR`` line, as any other command failure."""
+    ``CMD ERROR`` line, as any other command failure; requests made meanwhile (resource mapping) are
+    bounded by the operation's timeout."""
     try:
-        yield
+        with request_deadline(ctx.timeout):
+            yield
     except OperationError as err:
         ctx.logger.log("CMD", "ERROR", None, error_section(err.errors))
         raise
