@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ class Cluster:
     selection: KubeconfigSelection
     client: Client
     config: ClusterConfig
+    s3: Any = None
+    """The embedded cluster's local S3 (an ``S3Endpoint``), or None."""
 
     @property
     def default_namespace(self) -> str:
@@ -145,7 +147,7 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
                  "nodes, pods and controllers are simulated; container images are never pulled or run.")
         if plugins:
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
-        cluster = connect(Path(server.kubeconfig_path))
+        cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3)
         try:
             with _s3_environment(server.s3):
                 yield cluster

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chainsaw_py.client.client import request_deadline
+from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError
 from chainsaw_py.report.console import Console, StepLogger, error_section
@@ -168,8 +170,9 @@ def setup_namespace(options: NamespaceOptions, tc: TestContext, cleaner: Cleaner
     if tc.cluster is None:
         return tc
     try:
-        created = ensure_namespace(tc.cluster, namespace, logger)
-    except Exception as err:
+        with request_deadline(tc.timeouts.apply):
+            created = ensure_namespace(tc.cluster, namespace, logger)
+    except ChainsawError as err:  # an API error here is a setup failure of the test
         raise OperationError(str(err)) from err
     if created and cleaner is not None:
         cleaner.add(tc.cluster, namespace)
