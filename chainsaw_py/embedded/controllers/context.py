@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chainsaw_py.embedded.cluster import S3Endpoint
     from chainsaw_py.embedded.timing import Timing
 
+_MAX_TRACKED_EVENTS = 10_000
 _STRICT = WriteOptions(field_validation="Strict", field_manager="embedded-controller")
 
 
@@ -267,6 +268,8 @@ class EventRecorder:
         except ApiError:
             return
         with self._lock:
+            if len(self._seen) >= _MAX_TRACKED_EVENTS:
+                self._seen.clear()   # aggregation is best effort, like the real recorder's LRU cache
             self._seen[key] = name
 
     def _bump(self, rt: ResourceType, namespace: str, name: str, now: str) -> bool:
