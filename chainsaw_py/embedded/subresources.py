@@ -122,7 +122,13 @@ class Subresources:
         container = self._container(pod, request.param("container"))
         status = _container_status(pod, container)
         state = (status or {}).get("state") or {}
-        if "waiting" in state or status is None:
+        ran_before = "terminated" in ((status or {}).get("lastState") or {})
+        if request.flag("previous"):
+            if not ran_before:
+                raise BadRequest(f'previous terminated container "{container}" in pod "{name}" not found')
+        elif status is None or ("waiting" in state and not ran_before):
+            # A crash-looping container serves the log of its last run, as the kubelet does. One buffer holds
+            # every run of a container, so `previous` and the current run read the same lines.
             reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
             raise BadRequest(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
         key = (namespace, name, container)

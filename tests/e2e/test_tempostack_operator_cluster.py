@@ -222,9 +222,6 @@ def test_the_crd_rejects_what_the_real_one_rejects(env: Env, spec_changes: dict[
     assert message in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="the embedded pods/log endpoint refuses a container waiting in CrashLoopBackOff; "
-                                       "the kubelet serves the log of its last terminated instance (fix requested "
-                                       "from the embedded cluster's area)")
 def test_the_log_of_a_crash_looping_container_is_served(env: Env) -> None:
     namespace = env.namespace()
     env.storage_secret(namespace, access_key_id="AKIAIOSFODNN7EXAMPLE")

@@ -125,3 +125,9 @@ def test_duplicate_fields_are_strict_decoding_errors(cluster: EmbeddedCluster, n
         urllib.request.urlopen(request, context=context, timeout=10)
     assert json.loads(rejected.value.read())["message"] == (
         'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "data"')
+
+
+def test_previous_logs_need_a_terminated_run(cluster: EmbeddedCluster, namespace: str) -> None:
+    _running_pod(cluster, namespace)
+    code, body = _call(cluster, "GET", f"/api/v1/namespaces/{namespace}/pods/talker/log?previous=true")
+    assert code == 400 and body["message"] == 'previous terminated container "main" in pod "talker" not found'
