@@ -141,12 +141,13 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
                       if (Path(test.base_path) / PLUGIN_FILE).is_file()})
     with EmbeddedCluster(s3=True) as server:
-        for plugin in plugins:
-            server.load_plugin(plugin)
+        notices = [notice for plugin in plugins for notice in server.load_plugin(plugin).notices]
         announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
                  "nodes, pods and controllers are simulated; container images are never pulled or run.")
         if plugins:
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
+        for notice in notices:
+            announce(notice)
         cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3)
         try:
             with _s3_environment(server.s3):

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.discovery import Discovery
@@ -34,6 +34,9 @@ from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.tables import TablePrinter
 from chainsaw_py.embedded.timing import Timing
 from chainsaw_py.errors import ChainsawError
+
+if TYPE_CHECKING:
+    from chainsaw_py.embedded.plugins import PluginRegistry
 
 log = logging.getLogger("chainsaw_py.embedded")
 
@@ -207,16 +210,18 @@ class EmbeddedCluster:
 
     # --- plugins and helpers ----------------------------------------------------------------------------
 
-    def load_plugin(self, path: str | Path) -> None:
-        """Load a plugin module file (``def register(registry)``); works before or after ``start()``."""
+    def load_plugin(self, path: str | Path) -> PluginRegistry:
+        """Load a plugin module file (``def register(registry)``); works before or after ``start()``.
+        Returns what the plugin registered (its ``notices`` are lines meant for the user)."""
         from chainsaw_py.embedded.plugins import PluginHost
 
         with self._lock:
             if self._plugins is None:
                 self._plugins = PluginHost(self.api)
-            self._plugins.load(Path(path))
+            registry = self._plugins.load(Path(path))
             if self._started and self._manager is not None:
                 self._plugins.activate(self._manager, self._manager.runtime)
+        return registry
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until the controllers have no pending work (useful in tests); False on timeout."""

@@ -163,7 +163,13 @@ class PluginRegistry:
         self.manifests: list[dict[str, Any]] = []
         self.controllers: list[PluginController] = []
         self.start_hooks: list[Callable[[ReconcileContext], None]] = []
+        self.notices: list[str] = []
         self.activated = False
+
+    def notice(self, text: str) -> None:
+        """A line for the run's console (the runner prints it when it loads the plugin), e.g. to say
+        what the plugin simulates."""
+        self.notices.append(str(text))
 
     def install_manifests(self, manifests: str | Path | dict[str, Any] | list[dict[str, Any]]) -> None:
         """Objects to create (or update) at start, before controllers run — typically the plugin's CRDs.

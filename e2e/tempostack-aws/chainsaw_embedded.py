@@ -19,7 +19,6 @@ embedded job controller marks the jobs succeeded. See README.md, "Run it offline
 from __future__ import annotations
 
 import importlib.util
-import logging
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -30,8 +29,6 @@ NOTICE = ("tempostack-aws: the Tempo operator and the Tempo containers are simul
           "chainsaw_embedded.py plugin (real: the storage-secret checks and the S3 calls with the secret's keys); "
           "the job containers (telemetrygen, trace checks) are not run, the embedded job controller marks the "
           "jobs succeeded")
-
-log = logging.getLogger("chainsaw_py.embedded.plugins.tempostack_aws")
 
 
 def load_package() -> ModuleType:
@@ -63,4 +60,4 @@ def register(registry: Any) -> None:
     registry.add_controller("v1", "Secret", operator.reconcile_secret, on_delete=operator.reconcile_secret,
                             name="tempo-operator-simulated-secrets")
     registry.add_controller("v1", "Pod", operator.reconcile_pod, name="tempo-containers-simulated")
-    registry.on_start(lambda ctx: log.warning(NOTICE))
+    registry.notice(NOTICE)

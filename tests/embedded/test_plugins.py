@@ -78,3 +78,30 @@ def test_broken_plugins_fail_with_one_line(tmp_path: Path, source: str, message:
 def test_missing_plugin_file(tmp_path: Path) -> None:
     with pytest.raises(ChainsawError, match="file not found"):
         EmbeddedCluster().load_plugin(tmp_path / "absent.py")
+
+
+def test_plugin_notices_are_returned_to_the_loader(tmp_path: Path) -> None:
+    plugin = tmp_path / "chainsaw_embedded.py"
+    plugin.write_text("def register(registry):\n    registry.notice('the widget operator is simulated')\n")
+    with EmbeddedCluster() as cluster:
+        assert cluster.load_plugin(plugin).notices == ["the widget operator is simulated"]
+
+
+@pytest.mark.parametrize(("selector", "expected"), [
+    ({"app": "web"}, ["web"]),
+    ({"matchLabels": {"app": "db"}}, ["db"]),
+    ("app in (web, db)", ["db", "web"]),
+    (None, ["db", "kube-root-ca.crt", "other", "web"]),
+])
+def test_reconcile_context_list_selectors(selector: Any, expected: list[str]) -> None:
+    from chainsaw_py.embedded.controllers.context import ReconcileContext
+
+    with EmbeddedCluster() as cluster:
+        rt = cluster.registry.by_api_version_kind("v1", "ConfigMap")
+        assert rt is not None
+        for name, app in (("web", "web"), ("db", "db"), ("other", "none")):
+            cluster.api.create(rt, "default", {"apiVersion": "v1", "kind": "ConfigMap",
+                                               "metadata": {"name": name, "labels": {"app": app}}})
+        ctx = ReconcileContext(cluster._manager.runtime, "test")  # what a plugin's reconcile receives
+        names = sorted(obj["metadata"]["name"] for obj in ctx.list("v1", "ConfigMap", "default", selector))
+        assert names == expected

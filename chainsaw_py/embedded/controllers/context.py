@@ -95,7 +95,8 @@ class ReconcileContext:
     def list(self, api_version: str, kind: str, namespace: str | None = None,
              label_selector: str | dict[str, Any] | Selector | None = None) -> builtins.list[dict[str, Any]]:
         """Objects of a kind (in one namespace or all), optionally filtered by a label selector given as a
-        string (``app=web``), a metav1.LabelSelector dict or a parsed Selector."""
+        string (``app=web``), a plain label map (``{"app": "web"}``), a metav1.LabelSelector dict
+        (``{"matchLabels": ...}``) or a parsed Selector."""
         rt = self.runtime.resource(api_version, kind)
         selector = _as_selector(label_selector)
         items, _rv = self.runtime.server.store.list(rt.group, rt.plural, namespace if rt.namespaced else None)
@@ -226,6 +227,9 @@ def _as_selector(selector: str | dict[str, Any] | Selector | None) -> Selector |
     try:
         if isinstance(selector, str):
             return parse_selector(selector)
+        if selector and not set(selector) <= {"matchLabels", "matchExpressions"}:
+            # A plain label map ({"app": "web"}) means equality on every label, not an empty LabelSelector.
+            return selector_from_label_selector({"matchLabels": selector})
         return selector_from_label_selector(selector)
     except SelectorError as err:
         raise BadRequest(str(err)) from None
