@@ -13,9 +13,16 @@ from typing import Any
 
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.loading.model import Delete
-from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
+from chainsaw_py.operations.base import (
+    CancelToken,
+    ClusterHandle,
+    OperationContext,
+    OperationError,
+    Outputs,
+    logged_end,
+)
 from chainsaw_py.operations.internal import mutation, resources
-from chainsaw_py.operations.internal.polling import poll
+from chainsaw_py.operations.internal.polling import change_waker, poll
 from chainsaw_py.operations.internal.selection import read_candidates
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.report.console import ObjectRef
@@ -99,7 +106,16 @@ def _delete(candidate: dict[str, Any], ctx: OperationContext) -> ApiError | None
 
 def wait_until_gone(obj: dict[str, Any], ctx: OperationContext) -> None:
     """Poll GET (at once, then every 50 ms) until NotFound, within the operation's timeout."""
-    client = ctx.require_cluster().client
+    try:
+        if not poll_until_gone(ctx.require_cluster(), obj, ctx.timeout, ctx.cancel):
+            raise OperationError("context deadline exceeded")
+    except ApiError as err:
+        raise OperationError(str(err)) from err
+
+
+def poll_until_gone(cluster: ClusterHandle, obj: dict[str, Any], timeout: float | None, cancel: CancelToken) -> bool:
+    """True once GET says NotFound; False when ``timeout`` passes first (also used by the cleaner)."""
+    client = cluster.client
     meta = obj.get("metadata") or {}
     api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
     namespace, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
@@ -111,13 +127,5 @@ def wait_until_gone(obj: dict[str, Any], ctx: OperationContext) -> None:
             return True
         return False
 
-    try:
-        if not poll(gone, timeout=ctx.timeout, cancel=ctx.cancel, immediate=True, wake=_waker(ctx, obj)):
-            raise OperationError("context deadline exceeded")
-    except ApiError as err:
-        raise OperationError(str(err)) from err
+    return poll(gone, timeout=timeout, cancel=cancel, immediate=True, wake=change_waker(cluster, api_version, kind))
 
-
-def _waker(ctx: OperationContext, obj: dict[str, Any]) -> Any:
-    waiter = getattr(ctx.require_cluster().client, "change_waiter", None)
-    return waiter(str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")) if waiter else None

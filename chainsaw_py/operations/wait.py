@@ -35,7 +35,7 @@ from chainsaw_py.operations.internal.kubectl import (
     target,
     value,
 )
-from chainsaw_py.operations.internal.polling import poll
+from chainsaw_py.operations.internal.polling import change_waker, poll
 from chainsaw_py.util.durations import format_duration
 from chainsaw_py.util.goformat import format_v
 
@@ -274,7 +274,6 @@ def _wait_one(ctx: OperationContext, tgt: Target, obj: dict[str, Any], condition
 
 def _poll(ctx: OperationContext, tgt: Target, condition: Callable[[], bool], deadline: float,
           immediate: bool = True) -> bool:
-    waiter = getattr(ctx.require_cluster().client, "change_waiter", None)
-    wake = waiter(tgt.resource.api_version, tgt.resource.kind) if waiter else None
+    wake = change_waker(ctx.require_cluster(), tgt.resource.api_version, tgt.resource.kind)
     remaining = max(deadline - time.monotonic(), 0.0)
     return poll(condition, timeout=remaining, cancel=ctx.cancel, immediate=immediate, wake=wake)

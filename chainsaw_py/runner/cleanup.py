@@ -11,7 +11,7 @@ from typing import Any
 
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, Interrupted
-from chainsaw_py.operations.internal.polling import poll
+from chainsaw_py.operations.delete import poll_until_gone
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.report.console import StepLogger
 from chainsaw_py.report.model import OperationReport, StepReport, now
@@ -71,14 +71,6 @@ class Cleaner:
             return
         if not self.wait_for_deletion:
             return
-
-        def gone() -> bool:
-            try:
-                client.get(api_version, kind, namespace, name)
-            except NotFoundError:
-                return True
-            return False
-
         # Cleanup must finish even after an interrupt, so it polls with a token of its own.
-        if not poll(gone, timeout=self.timeout, cancel=CancelToken(), immediate=True):
+        if not poll_until_gone(entry.cluster, entry.obj, self.timeout, CancelToken()):
             raise TimeoutError("context deadline exceeded")

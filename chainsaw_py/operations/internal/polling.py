@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from chainsaw_py.client.client import request_deadline
 from chainsaw_py.operations.base import CancelToken, Interrupted
@@ -43,3 +44,10 @@ def _poll(condition: Callable[[], bool], timeout: float | None, cancel: CancelTo
         if deadline is not None and time.monotonic() >= deadline:
             return False
         pause()
+
+
+def change_waker(cluster: Any, api_version: str, kind: str) -> Callable[[float], object] | None:
+    """A ``wake`` for ``poll`` that returns early when an object of this kind changes (when the cluster's
+    client offers change feeds); None means plain interval polling."""
+    waiter = getattr(getattr(cluster, "client", None), "change_waiter", None)
+    return waiter(api_version, kind) if waiter else None
