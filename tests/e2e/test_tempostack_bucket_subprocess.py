@@ -39,6 +39,8 @@ def s3_server() -> Iterator[str]:
 
 @pytest.fixture
 def endpoint(s3_server: str) -> Iterator[str]:
+    # moto keeps its state per process, shared with any other local S3 an earlier test started here.
+    moto_api(s3_server, "reset", b"")
     yield s3_server
     moto_api(s3_server, "reset-auth", b"inf")
     moto_api(s3_server, "reset", b"")
