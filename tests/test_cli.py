@@ -1,0 +1,44 @@
+"""The command line as a whole: fast help that imports no heavy dependency, every sub-command registered,
+one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("kubernetes", "boto3", "botocore", "moto", "jsonschema", "cel")
+
+
+def python(*argv: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["test", "--help"]])
+def test_help_imports_no_heavy_dependency(argv: list[str]) -> None:
+    probe = ("import sys, runpy; sys.argv = ['chainsaw_py', *%r]\n"
+             "try:\n    runpy.run_module('chainsaw_py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & set(%r)))") % (argv, HEAVY)
+    result = python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_is_registered() -> None:
+    result = python("-m", "chainsaw_py", "--help")
+    for command in ("test", "assert", "lint", "export", "cluster", "migrate", "build", "create", "renovate",
+                    "version"):
+        assert f"    {command}" in result.stdout, result.stdout
+
+
+def test_missing_test_dir_is_one_line(tmp_path: Path) -> None:
+    result = python("-m", "chainsaw_py", "test", str(tmp_path / "nope"), "--no-cluster", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("Error: ") and "nope" in errors[0]
+    assert "Traceback" not in result.stdout + result.stderr
