@@ -13,3 +13,8 @@ BINDING_NAME_PATTERN = r"^(?:[A-Za-z0-9_]+|\(.+\))$"
 
 FORMAT_PATTERN = r"^(?:json|yaml|\(.+\))$"
 """Output formats of get/events/wait."""
+
+FUNCTION_PATTERN = (r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|[^:]+\.py)"
+                    r":[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+"""The ``python`` operation's ``function`` (a chainsaw_py extension): ``module:attr`` or ``file.py:attr``
+(attr may be dotted)."""

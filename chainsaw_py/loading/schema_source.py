@@ -19,7 +19,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chainsaw_py.loading.patterns import BINDING_NAME_PATTERN, COMPILERS, DURATION_PATTERN, FORMAT_PATTERN
+from chainsaw_py.loading.patterns import (
+    BINDING_NAME_PATTERN,
+    COMPILERS,
+    DURATION_PATTERN,
+    FORMAT_PATTERN,
+    FUNCTION_PATTERN,
+)
 
 Schema = dict[str, Any]
 
@@ -35,9 +41,6 @@ CATCH_OPERATIONS = ["command", "delete", "describe", "events", "get", "podLogs",
 EXTENSION_OPERATIONS = ["python"]
 """Operations only chainsaw_py runs (in both lists above; upstream Chainsaw's schemas do not have them)."""
 
-FUNCTION_PATTERN = (r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|[^:]+\.py)"
-                    r":[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
-"""The ``python`` operation's ``function``: ``module:attr`` or ``file.py:attr`` (attr may be dotted)."""
 
 SCHEMA_FILES: dict[str, tuple[str, str]] = {
     "configuration-chainsaw-v1alpha1.json": ("Configuration", "v1alpha1"),

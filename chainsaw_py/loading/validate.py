@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading.patterns import BINDING_NAME_PATTERN, DURATION_PATTERN, FORMAT_PATTERN
+from chainsaw_py.loading.patterns import (
+    BINDING_NAME_PATTERN,
+    DURATION_PATTERN,
+    FORMAT_PATTERN,
+    FUNCTION_PATTERN,
+)
 from chainsaw_py.loading.yaml import Document, PathPart
 
 if TYPE_CHECKING:
@@ -33,6 +38,7 @@ _PATTERN_MESSAGES = {
     BINDING_NAME_PATTERN: "invalid binding name {value}: expected a word (letters, digits and _) or an "
                           "expression in parentheses",
     FORMAT_PATTERN: "invalid format {value}: expected json, yaml or an expression in parentheses",
+    FUNCTION_PATTERN: "invalid function {value}: expected module:attr, or file.py:attr relative to the test folder",
 }
 
 
