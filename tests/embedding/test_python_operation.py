@@ -313,9 +313,9 @@ def test_our_schema_accepts_python(function: str) -> None:
 
 
 @pytest.mark.parametrize(("function", "message"), [
-    ("helpers", "does not match the pattern"),
-    ("'helpers.py:'", "does not match the pattern"),
-    ("'x:1a'", "does not match the pattern"),
+    ("helpers", "invalid function \"helpers\": expected module:attr"),
+    ("'helpers.py:'", "invalid function \"helpers.py:\": expected module:attr"),
+    ("'x:1a'", "invalid function \"x:1a\": expected module:attr"),
 ])
 def test_our_schema_rejects_bad_function_references(function: str, message: str) -> None:
     with pytest.raises(LoadError, match=message):
