@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainsaw_py.util.goformat import go_kind
+
 
 class KuttlDecodeError(ValueError):
     """A kuttl document does not convert to its Go type; ``str(err)`` is the converter's message."""
@@ -231,18 +233,18 @@ def _value(value: Any, shape: Any, path: str, unknown: list[str]) -> Any:
         return _struct(value, shape, path, unknown)
     if isinstance(shape, ListOf):
         if not isinstance(value, list):
-            raise KuttlDecodeError(f"cannot restore slice from {_go_kind(value)}")
+            raise KuttlDecodeError(f"cannot restore slice from {go_kind(value)}")
         return [_value(item, shape.item, f"{path}[{index}]", unknown) for index, item in enumerate(value)]
     if isinstance(shape, MapOf):
         if not isinstance(value, dict):
-            raise KuttlDecodeError(f"cannot restore map from {_go_kind(value)}")
+            raise KuttlDecodeError(f"cannot restore map from {go_kind(value)}")
         return {key: _value(item, shape.item, path, unknown) for key, item in value.items()}
     return _scalar(value, shape)
 
 
 def _struct(value: Any, shape: Struct, path: str, unknown: list[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise KuttlDecodeError(f"cannot restore struct from: {_go_kind(value)}")
+        raise KuttlDecodeError(f"cannot restore struct from: {go_kind(value)}")
     out: dict[str, Any] = {}
     for key, field_shape in shape.fields.items():
         if value.get(key) is not None:
@@ -252,7 +254,7 @@ def _struct(value: Any, shape: Struct, path: str, unknown: list[str]) -> dict[st
 
 
 def _scalar(value: Any, shape: str) -> Any:
-    kind = _go_kind(value)
+    kind = go_kind(value)
     if (shape, kind) in ((STRING, "string"), (BOOL, "bool"), (INT, "int64")):
         return value
     if shape == INT and kind == "float64":
@@ -264,18 +266,3 @@ def _scalar(value: Any, shape: str) -> Any:
     raise KuttlDecodeError(f"unrecognized type: {shape}")
 
 
-def _go_kind(value: Any) -> str:
-    """The ``reflect.Kind`` apimachinery reports for a decoded JSON value."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "slice"
-    if isinstance(value, dict):
-        return "map"
-    return type(value).__name__

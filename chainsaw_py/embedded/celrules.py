@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
+from chainsaw_py.embedded.crschema import json_type_name
 
 _programs: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -46,19 +47,6 @@ def _first_error(text: str) -> str:
     return lines[0] if lines else text
 
 
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
 
 def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], errors: FieldErrors,
                 path: str) -> None:
@@ -82,11 +70,11 @@ def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], err
                 context.add_variable(name, bound)
             passed = program.execute(context)
         except RuleCompileError as err:
-            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{_type_name(value)}\": "
+            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{json_type_name(value)}\": "
                                             f"compilation failed: {err}"))
             continue
         except Exception as err:  # noqa: BLE001 - the CEL runtime raises builtin exception types
-            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{_type_name(value)}\": "
+            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{json_type_name(value)}\": "
                                             f"rule evaluation error: {str(err).splitlines()[0]}"))
             continue
         if passed is True:
@@ -115,5 +103,5 @@ def _failure(rule_spec: dict[str, Any], rule: str, variables: dict[str, Any], va
     reason = str(rule_spec.get("reason") or "FieldValueInvalid")
     label = _REASONS.get(reason, "Invalid value")
     if reason in ("FieldValueInvalid", "FieldValueDuplicate"):
-        return FieldCause(reason, field, f"{label}: \"{_type_name(value)}\": {message}")
+        return FieldCause(reason, field, f"{label}: \"{json_type_name(value)}\": {message}")
     return FieldCause(reason, field, f"{label}: {message}")

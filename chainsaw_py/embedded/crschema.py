@@ -16,7 +16,8 @@ from chainsaw_py.embedded.apierrors import FieldErrors, go_value
 _ROOT_KEEP = ("apiVersion", "kind", "metadata")
 
 
-def _type_of(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """The OpenAPI type name of a decoded JSON value (``integer``, ``array``, ``null``...)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -128,7 +129,7 @@ def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str 
 
 def _check_type(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str) -> bool:
     declared = schema.get("type")
-    actual = _type_of(value)
+    actual = json_type_name(value)
     if schema.get("x-kubernetes-int-or-string"):
         if actual in ("integer", "string"):
             return True

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading.yaml import load_single, read_text
+from chainsaw_py.util.goformat import go_type_name, quote
 
 MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
@@ -144,7 +145,7 @@ class _Parser:
         if last is None:
             if not name:
                 raise _EndOfInput
-            raise StrvalsError(f"key {_go_quote(name)} has no value")
+            raise StrvalsError(f"key {quote(name)} has no value")
         if last == "[":
             index = self._index()
             items = _expect(data[name], list) if name in data else []
@@ -156,7 +157,7 @@ class _Parser:
             self._assign(data, name)
         elif last == ",":
             _set(data, name, "")
-            raise StrvalsError(f"key {_go_quote(name)} has no value (cannot end with ,)")
+            raise StrvalsError(f"key {quote(name)} has no value (cannot end with ,)")
         else:
             self._nested(data, name, level + 1)
 
@@ -181,7 +182,7 @@ class _Parser:
                 _set(data, name, inner)
             raise
         if not inner:
-            raise StrvalsError(f"key map {_go_quote(name)} has no value")
+            raise StrvalsError(f"key map {quote(name)} has no value")
         _set(data, name, inner)
 
     def _index(self) -> int:
@@ -189,11 +190,11 @@ class _Parser:
         if last is None:
             raise StrvalsError("error parsing index: EOF")
         if not _DECIMAL.fullmatch(text):
-            raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {_go_quote(text)}: "
+            raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {quote(text)}: "
                                "invalid syntax")
         index = int(text)
         if not -(2**63) <= index < 2**63:
-            raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {_go_quote(text)}: "
+            raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {quote(text)}: "
                                "value out of range")
         return index
 
@@ -202,7 +203,7 @@ class _Parser:
             raise StrvalsError(f"negative {index} index not allowed")
         rest, last = self.runes_until("[.=")
         if rest:
-            raise StrvalsError(f"unexpected data at end of array index: {_go_quote(rest)}")
+            raise StrvalsError(f"unexpected data at end of array index: {quote(rest)}")
         if last is None:
             raise _EndOfInput
         if last == "=":
@@ -266,23 +267,7 @@ def _expect(value: Any, kind: type) -> Any:
     if isinstance(value, kind):
         return value
     wanted = "[]interface {}" if kind is list else "map[string]interface {}"
-    raise StrvalsError(f"unable to parse key: interface conversion: interface {{}} is {_go_type(value)}, "
+    raise StrvalsError(f"unable to parse key: interface conversion: interface {{}} is {go_type_name(value)}, "
                        f"not {wanted}")
 
 
-def _go_type(value: Any) -> str:
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    return "[]interface {}" if isinstance(value, list) else "map[string]interface {}"
-
-
-def _go_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

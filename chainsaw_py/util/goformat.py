@@ -68,6 +68,14 @@ def go_kind(value: Any) -> str:
     return "struct"
 
 
+def go_type_name(value: Any) -> str:
+    """The dynamic Go type (``%T``) of a value decoded from JSON/YAML into ``interface{}``."""
+    if value is None:
+        return "nil"
+    kind = go_kind(value)
+    return {"map": "map[string]interface {}", "slice": "[]interface {}"}.get(kind, kind)
+
+
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
 
