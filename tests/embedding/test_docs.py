@@ -45,7 +45,8 @@ def _add(example: Example, match: re.Match[str]) -> None:
 
 def test_the_doc_has_its_examples() -> None:
     assert sorted(examples()) == ["embedding:declare", "embedding:fixtures", "embedding:plugin",
-                                  "embedding:python", "readme:api", "readme:declare", "readme:pytest"]
+                                  "embedding:python", "readme:api", "readme:authoring", "readme:declare",
+                                  "readme:pytest"]
     assert all(example.command and example.files for example in examples().values())
 
 
