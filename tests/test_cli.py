@@ -42,3 +42,35 @@ def test_missing_test_dir_is_one_line(tmp_path: Path) -> None:
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and errors[0].startswith("Error: ") and "nope" in errors[0]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+BAD_TESTS = {
+    "malformed YAML": ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: x\n", "chainsaw-test.yaml:"),
+    "schema violation": ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: x}\n"
+                         "spec:\n  steps:\n  - try:\n    - sleep:\n        duration: 1s\n      bogus: 1\n",
+                         "chainsaw-test.yaml:"),
+    "unknown operation": ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: x}\n"
+                          "spec:\n  steps:\n  - try:\n    - sleeep:\n        duration: 1s\n", "sleeep"),
+    "bad expression": ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: x}\n"
+                       "spec:\n  steps:\n  - try:\n    - assert:\n        resource:\n          (foo(@): 1\n",
+                       "chainsaw-test.yaml:"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TESTS))
+def test_bad_test_files_give_one_line_and_exit_1(case: str, tmp_path: Path) -> None:
+    content, expected = BAD_TESTS[case]
+    (tmp_path / "chainsaw-test.yaml").write_text(content)
+    result = python("-m", "chainsaw_py", "test", str(tmp_path), "--no-cluster", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("Error: ") and expected in errors[0], result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("flag", [["--config", "missing.yaml"], ["--values", "missing.yaml"]])
+def test_missing_files_give_one_line_and_exit_1(flag: list[str], tmp_path: Path) -> None:
+    result = python("-m", "chainsaw_py", "test", str(tmp_path), "--no-cluster", *flag, cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "missing.yaml" in errors[0], result.stderr
