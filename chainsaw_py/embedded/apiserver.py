@@ -392,6 +392,10 @@ class ApiServer:
         strategy = self.strategy(rt)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
+        # Compared after defaulting: an update that only restates defaults changes nothing (no new generation,
+        # no event), as on a real apiserver — otherwise controllers that re-apply their objects would loop.
+        if strategy.tracks_generation and subresource != "status" and strategy.spec_changed(new, old):
+            new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
         if new == old:
@@ -426,8 +430,6 @@ class ApiServer:
             new["metadata"]["resourceVersion"] = old_meta.get("resourceVersion", "")
         else:
             strategy.prepare_update(new, old, rt)
-        if strategy.tracks_generation and subresource != "status" and strategy.spec_changed(new, old):
-            meta["generation"] = int(old_meta.get("generation", 1)) + 1
 
     # --- patch ------------------------------------------------------------------------------------------
 

@@ -79,6 +79,18 @@ def test_no_op_update_keeps_resource_version(server: ApiServer) -> None:
     assert again["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
 
 
+def test_restating_the_undefaulted_spec_changes_nothing(server: ApiServer) -> None:
+    """Controllers re-apply their objects without the server's defaults; that must not bump the generation nor
+    write (the event would requeue them: a loop)."""
+    deployments = rt(server, "apps/v1", "Deployment")
+    created = server.create(deployments, "ns", deployment()).obj
+    body = deployment()
+    body["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]
+    again = server.update(deployments, "ns", "d", body).obj
+    assert again["metadata"]["generation"] == 1
+    assert again["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
 def test_stale_resource_version_conflicts(server: ApiServer) -> None:
     configmaps = rt(server, "v1", "ConfigMap")
     created = server.create(configmaps, "ns", {"metadata": {"name": "c"}}).obj
