@@ -74,3 +74,16 @@ def test_missing_files_give_one_line_and_exit_1(flag: list[str], tmp_path: Path)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "missing.yaml" in errors[0], result.stderr
+
+
+def test_pause_on_failure_waits_for_enter_and_forces_one_test_at_a_time(tmp_path: Path) -> None:
+    (tmp_path / "chainsaw-test.yaml").write_text(
+        "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: x}\n"
+        "spec:\n  steps:\n  - try:\n    - script:\n        content: exit 1\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "test", str(tmp_path), "--no-cluster",
+                             "--pause-on-failure"], cwd=tmp_path, env=env, input="\n" * 5,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Failure detected, press ENTER to continue..." in result.stderr
+    assert "- Parallel 1" in result.stdout and "- PauseOnFailure true" in result.stdout
