@@ -343,18 +343,9 @@ def from_yaml(text: str, *, base_path: str | Path = ".", file: str | Path | None
 
 def extensions_used(test: model.Test) -> list[str]:
     """Where ``test`` uses a chainsaw_py extension upstream Chainsaw cannot run (empty: portable)."""
-    from chainsaw_py.loading.schema_source import EXTENSION_OPERATIONS
+    from chainsaw_py.loading.extensions import extensions_used as used
 
-    found = []
-    for where, operation in _operations(test):
-        path = "spec" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
-        if operation.type in EXTENSION_OPERATIONS:
-            found.append(f"{path}: {operation.type}")
-        if operation.compiler == "jsonpath":
-            found.append(f"{path}: compiler jsonpath")
-    if "jsonpath" in (test.spec.compiler, test.spec.namespace_template_compiler):
-        found.append("spec: compiler jsonpath")
-    return found
+    return used(_document(test, placeholder_functions=True))
 
 
 def validate(test: model.Test) -> None:

@@ -31,25 +31,32 @@ def run(args: argparse.Namespace) -> int:
     if not args.file:
         raise ChainsawError("no file or standard input specified")
     print("Processing input...")
-    errors = lint(args.kind, args.file)
+    errors, extensions = lint(args.kind, args.file)
     if errors:
         print("The schema is not valid. See errors:")
         for error in errors:
             print(f"- {error}")
         raise ChainsawError("document is not valid")
     print("The document is valid")
+    if extensions:
+        print("It uses chainsaw_py extensions that upstream Chainsaw cannot run:")
+        for use in extensions:
+            print(f"- {use}")
     return 0
 
 
-def lint(kind: str, file: str) -> list[str]:
-    """The problems of the document in ``file`` (``-``: standard input) as ``kind``; empty when valid."""
-    from chainsaw_py.loading.lint import lint_text
+def lint(kind: str, file: str) -> tuple[list[str], list[str]]:
+    """The problems of the document in ``file`` (``-``: standard input) as ``kind`` (empty when valid),
+    and where it uses chainsaw_py extensions."""
+    from chainsaw_py.loading.lint import extensions_in, lint_text
     from chainsaw_py.loading.yaml import read_text
 
     if file == "-":
-        return lint_text(kind, sys.stdin.read(), None, "<stdin>")
-    text = read_text(file)
-    return lint_text(kind, text, _extension(file), file)
+        text, extension, name = sys.stdin.read(), None, "<stdin>"
+    else:
+        text, extension, name = read_text(file), _extension(file), file
+    errors = lint_text(kind, text, extension, name)
+    return errors, ([] if errors else extensions_in(text, extension, name))
 
 
 def _extension(file: str) -> str:

@@ -6,11 +6,17 @@ import json
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.loading.extensions import extensions_used
 from chainsaw_py.loading.syntax import check_configuration_expressions, check_test_expressions
 from chainsaw_py.loading.validate import load_schema, schema_errors, sort_errors
 from chainsaw_py.loading.yaml import Document, parse_documents
 
 _KINDS = {"test": "Test", "configuration": "Configuration"}
+
+
+def extensions_in(text: str, extension: str | None, name: str) -> list[str]:
+    """Where the first document of ``text`` uses chainsaw_py extensions (see ``loading.extensions``)."""
+    return extensions_used(_document(text, _format(extension, text), name).data)
 
 
 def lint_text(kind: str, text: str, extension: str | None, name: str) -> list[str]:

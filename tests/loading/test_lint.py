@@ -104,3 +104,23 @@ def test_configuration_checked_against_the_wrong_kind(write: Writer, capsys: pyt
     code, out, _ = _run(capsys, "test", "-f", str(path))
     assert code == 1
     assert f'- {path}:2: kind: unsupported value "Configuration": expected one of "Test"' in out
+
+
+def test_valid_document_with_extensions_says_where(write: Writer, capsys: pytest.CaptureFixture[str]) -> None:
+    body = ("spec:\n  steps:\n  - try:\n    - python: {function: 'helpers.py:make'}\n"
+            "    - assert:\n        resource:\n          (jsonpath; $.a): 1\n    - compiler: jsonpath\n"
+            "      script: {content: 'true'}\n")
+    path = write("t.yaml", make_test(body=body))
+    assert _run(capsys, "test", "-f", str(path)) == (0, VALID_OUTPUT + (
+        "It uses chainsaw_py extensions that upstream Chainsaw cannot run:\n"
+        "- spec.steps[0].try[0]: python\n"
+        "- spec.steps[0].try[1].assert.resource.(jsonpath; $.a): jsonpath expression\n"
+        "- spec.steps[0].try[2]: compiler jsonpath\n"), "")
+
+
+def test_configuration_with_the_jsonpath_compiler(write: Writer, capsys: pytest.CaptureFixture[str]) -> None:
+    document = {"apiVersion": "chainsaw.kyverno.io/v1alpha2", "kind": "Configuration",
+                "spec": {"templating": {"compiler": "jsonpath"}}}
+    path = write("c.yaml", json.dumps(document))
+    code, out, _ = _run(capsys, "configuration", "-f", str(path))
+    assert code == 0 and out.endswith("- spec.templating: compiler jsonpath\n")
