@@ -14,6 +14,7 @@ from chainsaw_py.expressions.bindings import Bindings
 from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.gofmt import go_sprint
 from chainsaw_py.expressions.syntax import COMPILERS, parse
+from chainsaw_py.util.maps import merge
 
 
 def template(obj: Any, value: Any, bindings: Bindings | None = None, compiler: str | None = "jp") -> Any:
@@ -24,17 +25,6 @@ def template(obj: Any, value: Any, bindings: Bindings | None = None, compiler: s
         return merge(obj, result)
     return result
 
-
-def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Chainsaw's ``maps.Merge``: maps merge recursively, anything else in ``patch`` wins."""
-    out = dict(base)
-    for key, patched in patch.items():
-        current = out.get(key)
-        if isinstance(patched, dict) and isinstance(current, dict):
-            out[key] = merge(current, patched)
-        else:
-            out[key] = patched
-    return out
 
 
 def _mutate(node: Any, value: Any, bindings: Bindings, compiler: str, path: str | None) -> Any:

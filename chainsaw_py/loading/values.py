@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading.yaml import load_single, read_text
 from chainsaw_py.util.goformat import go_type_name, quote
+from chainsaw_py.util.maps import merge
 
 MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
@@ -27,7 +28,7 @@ def load_values(files: Sequence[str] = (), set_values: Sequence[str] = (), set_s
     """The merged values; ``-`` as a file name reads standard input."""
     values: dict[str, Any] = {}
     for path in files:
-        values = merge_values(values, _read_values_file(path, stdin or sys.stdin))
+        values = merge(values, _read_values_file(path, stdin or sys.stdin))
     for line in set_values:
         try:
             parse_into(line, values)
@@ -40,17 +41,6 @@ def load_values(files: Sequence[str] = (), set_values: Sequence[str] = (), set_s
             raise ChainsawError(f"failed parsing --set-string data: {err}") from None
     return values
 
-
-def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge: maps merge key by key, anything else in ``override`` replaces the base value."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(value, dict) and isinstance(current, dict):
-            merged[key] = merge_values(current, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _read_values_file(path: str, stdin: TextIO) -> dict[str, Any]:

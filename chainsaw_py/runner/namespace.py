@@ -9,9 +9,9 @@ from typing import Any
 from chainsaw_py.client.errors import NotFoundError
 from chainsaw_py.expressions import Bindings, ExpressionError, template
 from chainsaw_py.operations.base import ClusterHandle, OperationError
-from chainsaw_py.operations.internal.selection import deep_merge
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.report.console import StepLogger
+from chainsaw_py.util.maps import merge
 
 ADJECTIVES = (
     "able", "active", "adapted", "alert", "amazed", "amused", "apt", "bold", "brave", "bright", "brisk",
@@ -64,7 +64,7 @@ def build_namespace(name: str, namespace_template: Any, bindings: Bindings, comp
         patch = template(namespace_template, namespace, bindings.register("namespace", name), compiler)
     except ExpressionError as err:
         raise OperationError(str(err)) from err
-    merged = deep_merge(namespace, patch)
+    merged = merge(namespace, patch) if isinstance(patch, dict) else patch
     if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
         raise OperationError("namespace template must produce an object")
     return merged

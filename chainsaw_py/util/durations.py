@@ -48,7 +48,7 @@ def parse_duration_ns(text: str) -> int:
             raise DurationError(f'time: unknown unit "{unit}" in duration "{original}"')
         total += float(match.group(1)) * _UNITS_NS[unit]
         position = match.end()
-    return sign * int(round(total))
+    return sign * round(total)
 
 
 def parse_duration(text: str) -> float:
@@ -80,7 +80,7 @@ def format_duration_ns(ns: int) -> str:
 
 def format_duration(seconds: float) -> str:
     """Format seconds like Go's ``time.Duration.String()``."""
-    return format_duration_ns(int(round(seconds * 1e9)))
+    return format_duration_ns(round(seconds * 1e9))
 
 
 def _trim(value: float) -> str:

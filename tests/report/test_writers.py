@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from chainsaw_py.report.writers import (
     xml_escape,
 )
 
-START = datetime(2009, 11, 17, 20, 34, 58, 651387, tzinfo=timezone.utc)
+START = datetime(2009, 11, 17, 20, 34, 58, 651387, tzinfo=UTC)
 
 
 def at(minutes: int) -> datetime:
@@ -146,7 +146,7 @@ def test_unknown_format_is_a_user_error(report: Report) -> None:
 
 
 @pytest.mark.parametrize(("moment", "text"), [
-    (datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "2020-01-02T03:04:05Z"),
+    (datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC), "2020-01-02T03:04:05Z"),
     (datetime(2020, 1, 2, 3, 4, 5, 120000, tzinfo=timezone(timedelta(hours=2))), "2020-01-02T03:04:05.12+02:00"),
     (None, "0001-01-01T00:00:00Z"),
 ])

@@ -3,11 +3,11 @@ the resource reference, the namespacer, and GET by name or LIST by namespace and
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from chainsaw_py.expressions import ExpressionError, template
 from chainsaw_py.operations.base import ClusterHandle, OperationContext, OperationError
+from chainsaw_py.util.maps import merge
 
 
 def string_labels(obj: dict[str, Any]) -> dict[str, str] | None:
@@ -34,17 +34,8 @@ def template_reference(obj: dict[str, Any], ctx: OperationContext) -> dict[str, 
         templated = template(reference, reference, ctx.bindings, ctx.compiler)
     except ExpressionError as err:
         raise OperationError(str(err)) from err
-    return deep_merge(obj, templated)
+    return merge(obj, templated)
 
-
-def deep_merge(base: Any, patch: Any) -> Any:
-    """Chainsaw's ``maps.Merge``: maps merge recursively, anything else is replaced."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        merged = dict(base)
-        for key, value in patch.items():
-            merged[key] = deep_merge(base.get(key), value) if key in base else value
-        return merged
-    return copy.deepcopy(patch)
 
 
 def apply_namespace(obj: dict[str, Any], cluster: ClusterHandle, namespace: str | None) -> dict[str, Any]:
