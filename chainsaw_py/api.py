@@ -29,7 +29,7 @@ from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.loading.model import Configuration, ConfigurationSpec, ReportOptions, Test
+from chainsaw_py.loading.model import Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.report.console import Console, use_color
 from chainsaw_py.report.model import Report, now
@@ -163,8 +163,6 @@ def apply_options(configuration: Configuration, options: TestOptions) -> Configu
     _set(spec.cleanup, "delay_before_cleanup", options.cleanup_delay)
     for argument in options.clusters:
         name, kubeconfig, context = parse_cluster_argument(argument)
-        from chainsaw_py.loading.model import Cluster
-
         spec.clusters[name] = Cluster(kubeconfig=kubeconfig, context=context)
     if options.pause_on_failure:
         spec.execution.parallel = 1
