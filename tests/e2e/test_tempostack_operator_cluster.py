@@ -153,7 +153,8 @@ def test_wrong_secret_key_crash_loops_until_the_secret_is_fixed(env: Env) -> Non
     assert (f"unexpected error from ListObjects on {values['bucket']}: The request signature we calculated does not "
             "match the signature you provided") in log
     assert 'msg="error running Tempo"' in log and "not-the-secret-key" not in log
-    assert env.tempo_status(namespace, "distributor").get("ready") is True  # it does not open the store
+    # the distributor does not open the store: it becomes ready although the key is wrong
+    assert wait_for("distributor ready", lambda: env.tempo_status(namespace, "distributor").get("ready")) is True
     events = env.client.list("v1", "Event", namespace)["items"]
     assert any(e["reason"] == "BackOff" and e["type"] == "Warning" for e in events)
 
