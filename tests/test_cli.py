@@ -22,9 +22,9 @@ def python(*argv: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("argv", [["--help"], ["test", "--help"]])
 def test_help_imports_no_heavy_dependency(argv: list[str]) -> None:
-    probe = ("import sys, runpy; sys.argv = ['chainsaw_py', *%r]\n"
+    probe = (f"import sys, runpy; sys.argv = ['chainsaw_py', *{argv!r}]\n"
              "try:\n    runpy.run_module('chainsaw_py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-             "print(sorted({m.split('.')[0] for m in sys.modules} & set(%r)))") % (argv, HEAVY)
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
     result = python("-c", probe)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -153,7 +153,7 @@ def _resolves_to_string(text: str) -> bool:
     hint = text[:1]
     if hint == ".":
         return not _is_go_float(text)
-    if hint and (hint in "+-" or hint.isdigit() and hint.isascii()):
+    if hint and (hint in "+-" or (hint.isdigit() and hint.isascii())):
         return not (_is_timestamp(text) or _is_yaml_number(text))
     return True
 
@@ -505,8 +505,8 @@ class _Emitter:
         if self.simple_key_context and analysis.multiline:
             style = _Style.DOUBLE
         if style is _Style.PLAIN:
-            if (self.flow_level and not analysis.flow_plain_allowed
-                    or not self.flow_level and not analysis.block_plain_allowed):
+            if ((self.flow_level and not analysis.flow_plain_allowed)
+                    or (not self.flow_level and not analysis.block_plain_allowed)):
                 style = _Style.SINGLE
             if not scalar.value and (self.flow_level or self.simple_key_context):
                 style = _Style.SINGLE
@@ -661,7 +661,7 @@ class _Emitter:
                 breaks = False
 
     def write_block_hints(self, value: str) -> None:
-        if value[:1] == " " or value[:1] in _BREAKS and value:
+        if value[:1] == " " or (value[:1] in _BREAKS and value):
             self.write_indicator(str(_BEST_INDENT), False, False, False)
         chomp = ""
         if not value or value[-1] not in _BREAKS:

@@ -50,7 +50,7 @@ def redact_secret_pair(expected: Mapping[str, Any], actual: Mapping[str, Any]) -
         elif present is not None:
             actual_copy[name] = REDACTED
         if isinstance(wanted, dict):
-            expected_copy[name] = {key: REDACTED for key in wanted}
+            expected_copy[name] = dict.fromkeys(wanted, REDACTED)
         elif wanted is not None:
             expected_copy[name] = REDACTED
     return expected_copy, actual_copy
@@ -79,5 +79,5 @@ def _redact_value(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, Mapping):
-        return {key: REDACTED for key in value}
+        return dict.fromkeys(value, REDACTED)
     return REDACTED

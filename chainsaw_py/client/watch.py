@@ -69,7 +69,7 @@ class ChangeFeed:
                 self._response = self._open_watch(self._resource, resource_version, WATCH_SECONDS)
                 failures = 0
                 resource_version = self._consume(self._response, resource_version)
-            except Exception:  # noqa: BLE001 - a broken watch only means no early wake-ups
+            except Exception:
                 failures += 1
                 resource_version = ""
                 self._stopped.wait(RETRY_SECONDS)

@@ -73,7 +73,7 @@ def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], err
             errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{json_type_name(value)}\": "
                                             f"compilation failed: {err}"))
             continue
-        except Exception as err:  # noqa: BLE001 - the CEL runtime raises builtin exception types
+        except Exception as err:
             errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{json_type_name(value)}\": "
                                             f"rule evaluation error: {str(err).splitlines()[0]}"))
             continue
@@ -88,7 +88,7 @@ def _render_message(expression: str, variables: dict[str, Any]) -> str:
 
     try:
         rendered = cel.evaluate(expression, variables)
-    except Exception:  # noqa: BLE001 - the CEL runtime raises builtin exception types
+    except Exception:
         return ""
     return rendered if isinstance(rendered, str) and rendered.strip() else ""
 

@@ -112,7 +112,7 @@ class _Walker:
 
     def _check_scalar(self, value: Any, expected: str, resolved: dict[str, Any], node: dict[str, Any],
                       struct: str, go_path: str) -> None:
-        if expected == "string" and not isinstance(value, str) or expected == "boolean" and not isinstance(value, bool):
+        if (expected == "string" and not isinstance(value, str)) or (expected == "boolean" and not isinstance(value, bool)):
             self._mismatch(value, node, struct, go_path)
         elif expected == "integer":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -163,7 +163,7 @@ class _Walker:
 
 
 def _zero(types: list[str]) -> Any:
-    return {"string": "", "integer": 0, "number": 0, "boolean": False}.get(types[0] if types else "", None)
+    return {"string": "", "integer": 0, "number": 0, "boolean": False}.get(types[0] if types else "")
 
 
 def decode_builtin(definitions: Definitions, schema: dict[str, Any], kind: str, obj: dict[str, Any]) -> DecodeReport:

@@ -43,7 +43,7 @@ def convert_schema(node: Any, prefix: str) -> Any:
                 result[key] = kinds[0]
         elif key in ("properties", "patternProperties") and isinstance(value, dict):
             result[key] = {name: convert_schema(item, prefix) for name, item in value.items()}
-        elif key == "additionalProperties" and value is False or key in ("$schema", "$id"):
+        elif (key == "additionalProperties" and value is False) or key in ("$schema", "$id"):
             continue
         else:
             result[key] = convert_schema(value, prefix)

@@ -226,7 +226,7 @@ class PluginHost:
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
-        except Exception as err:  # noqa: BLE001 - any import-time failure is the plugin author's to fix
+        except Exception as err:
             raise ChainsawError(f"embedded plugin {path}: {type(err).__name__}: {err}") from None
         register = getattr(module, "register", None)
         if not callable(register):
@@ -236,7 +236,7 @@ class PluginHost:
             register(registry)
         except ChainsawError:
             raise
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise ChainsawError(f"embedded plugin {path}: register failed: {type(err).__name__}: {err}") from None
         self.registries.append(registry)
         return registry

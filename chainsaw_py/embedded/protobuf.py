@@ -204,7 +204,7 @@ def _map_entry(key_type: str, value_type: str, raw: bytes) -> tuple[Any, Any]:
 def _omit_empty(result: dict[str, Any]) -> dict[str, Any]:
     for key in list(result):
         value = result[key]
-        if value is None or value == "" or value == [] or value == {} or (value == 0 or value is False) and not isinstance(value, (dict, list)) and key not in _MEANINGFUL_ZERO:
+        if value is None or value == "" or value == [] or value == {} or ((value == 0 or value is False) and not isinstance(value, (dict, list)) and key not in _MEANINGFUL_ZERO):
             del result[key]
     return result
 

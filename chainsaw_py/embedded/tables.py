@@ -483,7 +483,7 @@ def json_path_values(obj: Any, path: str) -> list[Any]:
 
     try:
         expression = parse_jsonpath("$" + path if path.startswith((".", "[")) else path)
-    except Exception:  # noqa: BLE001 - jsonpath-ng raises assorted exception types for bad syntax
+    except Exception:
         return []
     return [match.value for match in expression.find(obj)]
 

@@ -57,7 +57,7 @@ def evaluate_cel(source: str, value: Any, bindings: Bindings) -> Any:
         result = program.execute(context)
     except ExpressionError:
         raise
-    except Exception as error:  # noqa: BLE001 - the Rust extension raises several builtin types
+    except Exception as error:
         failure = getattr(_state, "failure", None)
         if failure is not None:  # one of our functions failed: its message is the one to show
             raise ExpressionError(str(failure)) from None

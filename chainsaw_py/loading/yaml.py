@@ -31,7 +31,7 @@ import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml as pyyaml
 from yaml.composer import Composer
@@ -207,7 +207,7 @@ def resolve_plain(text: str) -> Any:
     first = text[0]
     if first == ".":
         return float(text) if _YAML_FLOAT.fullmatch(text) else text
-    if first in "+-" or first.isdigit() and first.isascii():
+    if first in "+-" or (first.isdigit() and first.isascii()):
         return _resolve_number(text)
     return text
 
@@ -283,6 +283,13 @@ class _Resolver(BaseResolver):
 
 
 class _Composer(Composer):
+    if TYPE_CHECKING:  # provided by the parser and the resolver it is mixed with
+        def check_event(self, *choices: type) -> bool: ...
+        def get_event(self) -> Any: ...
+        def peek_event(self) -> Any: ...
+        def descend_resolver(self, parent: Node | None, index: Any) -> None: ...
+        def ascend_resolver(self) -> None: ...
+
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(AliasEvent):
             event = self.get_event()
@@ -293,6 +300,7 @@ class _Composer(Composer):
         event = self.peek_event()
         anchor = event.anchor
         self.descend_resolver(parent, index)
+        node: Node
         if self.check_event(ScalarEvent):
             node = self.compose_scalar_node(anchor)
         elif self.check_event(SequenceStartEvent):
@@ -394,7 +402,7 @@ class _Builder:
         try:
             if isinstance(node, SequenceNode):
                 return [self._item(child, (*path, index)) for index, child in enumerate(node.value)]
-            return self._mapping(node, path)
+            return self._mapping(cast(MappingNode, node), path)
         finally:
             self._alias_depth -= repeated
             self._active.discard(id(node))

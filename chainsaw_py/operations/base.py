@@ -36,7 +36,7 @@ class OperationError(Exception):
     ``str()`` is the single message recorded in reports (Go's multierr / aggregate rendering)."""
 
     def __init__(self, *errors: str, message: str | None = None) -> None:
-        self.errors = [e for e in errors]
+        self.errors = list(errors)
         self.message = message if message is not None else "; ".join(self.errors)
         super().__init__(self.message)
 

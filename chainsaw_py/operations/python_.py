@@ -181,7 +181,7 @@ def _call(function: Callable[..., Any], label: str, args: dict[str, Any], ctx: O
     def target() -> None:
         try:
             outcome["value"] = function(context, **args)
-        except BaseException as err:  # noqa: BLE001 - every failure of user code fails the operation
+        except BaseException as err:
             outcome["error"] = err
 
     worker = threading.Thread(target=target, name=f"chainsaw-python {label}", daemon=True)
@@ -271,7 +271,7 @@ def load_function(reference: str, base_path: Path) -> Any:
 def _import(name: str) -> ModuleType:
     try:
         return importlib.import_module(name)
-    except Exception as err:  # noqa: BLE001 - an import runs user code: any error is the user's
+    except Exception as err:
         raise OperationError(f"python: cannot import {name}: {type(err).__name__}: {err} "
                              "(for a file in the test folder, write file.py:attr)") from None
 
@@ -297,7 +297,7 @@ def _load_file(location: str, base_path: Path) -> ModuleType:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as err:  # noqa: BLE001 - loading runs user code: any error is the user's
+        except Exception as err:
             sys.modules.pop(name, None)
             raise OperationError(f"python: cannot load {location}: {type(err).__name__}: {err}") from None
         _FILE_MODULES[path] = (mtime, module)

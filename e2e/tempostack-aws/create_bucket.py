@@ -785,7 +785,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         console.error("interrupted")
         return 130
-    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+    except Exception as err:
         console.error(f"unexpected {type(err).__name__}: {err}")
         return 1
     return 0

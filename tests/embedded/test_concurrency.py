@@ -29,7 +29,7 @@ def test_concurrent_read_modify_write_loses_no_update(api_client: Any, namespace
                     except client.ApiException as err:
                         assert err.status == 409 and '"reason":"Conflict"' in err.body
                         conflicts[index] += 1
-        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=writer, args=(index,)) for index in range(THREADS)]

@@ -28,7 +28,7 @@ from .helpers import (
 
 RESOURCE_OPERATIONS = {"apply", "assert", "create", "delete", "error", "patch", "update"}
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/chainsaw-examples is not available")
-CLUSTER = "--embedded" if RESOURCE_OPERATIONS <= set(MODULES) else "--no-cluster"
+CLUSTER = "--embedded" if set(MODULES) >= RESOURCE_OPERATIONS else "--no-cluster"
 """On embedded clusters once the resource operations exist; before that without a cluster (the same
 plumbing, and most tests fail fast)."""
 

@@ -47,7 +47,7 @@ def _documents() -> list[tuple[Path, Any]]:
 
 def test_every_corpus_expression_parses() -> None:
     checked = 0
-    for path, data in _documents():
+    for _path, data in _documents():
         for text, compiler in _strings(data, "jp"):
             check_field_syntax(text, compiler)
             checked += 1

@@ -10,6 +10,7 @@ from chainsaw_py.embedded.apiserver import DeleteOptions
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.controllers.util import is_deleting, pod_ready, pod_terminal
+from chainsaw_py.embedded.kinds.apiext import CLEANUP_FINALIZER as CRD_FINALIZER
 from chainsaw_py.embedded.store import StoreEvent
 from chainsaw_py.util.labels import selector_from_set
 
@@ -124,8 +125,8 @@ def _write_slice(service: dict[str, Any], pods: list[dict[str, Any]], ctx: Recon
         if number is not None:
             entry["port"] = number
         ports.append(entry)
-    existing = [item for item in ctx.list("discovery.k8s.io/v1", "EndpointSlice", meta["namespace"],
-                                          f"{SERVICE_NAME_LABEL}={meta['name']}")]
+    existing = list(ctx.list("discovery.k8s.io/v1", "EndpointSlice", meta["namespace"],
+                             f"{SERVICE_NAME_LABEL}={meta['name']}"))
     desired = {"addressType": "IPv4", "endpoints": endpoints, "ports": ports}
     if existing:
         current = existing[0]
@@ -149,7 +150,6 @@ def _drop_endpoints(service: dict[str, Any], ctx: ReconcileContext) -> None:
 
 # --- CustomResourceDefinitions ------------------------------------------------------------------------------
 
-from chainsaw_py.embedded.kinds.apiext import CLEANUP_FINALIZER as CRD_FINALIZER
 
 
 def crd_controller() -> TypedController:

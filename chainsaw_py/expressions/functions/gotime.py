@@ -290,7 +290,7 @@ def _parse_element(element: str, value: str, fields: dict[str, int], offset: int
         if element == "__2":
             value = value.lstrip(" ") if len(value) - len(value.lstrip(" ")) <= 2 else value
         digits = len(value) - len(value.lstrip("0123456789"))
-        if element == "002" and digits < 3 or digits == 0:
+        if (element == "002" and digits < 3) or digits == 0:
             raise _ParseFailure()
         count = min(digits, 3)
         fields["yday"], value = int(value[:count]), value[count:]
@@ -428,7 +428,7 @@ def _assemble(fields: dict[str, int], offset: int | None, pm_set: bool, am_set: 
             raise _ParseFailure(message=": day-of-year out of range")
         start = days_from_civil(year, 1, 1) + fields["yday"] - 1
         _, m, d = civil_from_days(start)
-        if month >= 0 and m != month or day >= 0 and d != day:
+        if (month >= 0 and m != month) or (day >= 0 and d != day):
             raise _ParseFailure(message=": day-of-year does not match month" if day < 0 else
                                 ": day-of-year does not match day")
         month, day = m, d

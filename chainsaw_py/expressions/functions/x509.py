@@ -77,7 +77,7 @@ def _oid(dotted: str) -> list[int]:
 def _name(name: Any) -> dict[str, Any]:
     from cryptography.x509.oid import NameOID
 
-    result: dict[str, Any] = {field: None for field in _NAME_FIELDS.values()}
+    result: dict[str, Any] = dict.fromkeys(_NAME_FIELDS.values())
     result.update({"SerialNumber": "", "CommonName": "", "Names": [], "ExtraNames": None})
     for attribute in name:
         dotted = attribute.oid.dotted_string

@@ -81,7 +81,7 @@ def _clean_object(obj: dict[str, Any]) -> dict[str, Any]:
     cleaned = dict(cleaned)
     for field in ("data", "stringData"):
         if isinstance(cleaned.get(field), dict):
-            cleaned[field] = {key: REDACTED for key in cleaned[field]}
+            cleaned[field] = dict.fromkeys(cleaned[field], REDACTED)
     return cleaned
 
 

@@ -189,8 +189,7 @@ def status_schema() -> dict[str, Any]:
         "lastTransitionTime": {"type": "string", "format": "date-time"},
         "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
     }, ["lastTransitionTime", "message", "reason", "status", "type"])
-    components = _object({name: pod_status_map for name in ("compactor", "distributor", "ingester", "querier",
-                                                             "queryFrontend", "gateway", "metricsGenerator")})
+    components = _object(dict.fromkeys(("compactor", "distributor", "ingester", "querier", "queryFrontend", "gateway", "metricsGenerator"), pod_status_map))
     return _object({"operatorVersion": _string(), "tempoVersion": _string(), "tempoQueryVersion": _string(),
                     "components": components, "conditions": _array(condition)})
 
