@@ -28,12 +28,15 @@ from pathlib import Path
 from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
+from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
+from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.report.console import Console, use_color
 from chainsaw_py.report.model import Report, now
 from chainsaw_py.runner.names import scenario_name
+from chainsaw_py.runner.processes import ProcessFailed, kill_all_processes, running_processes
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 
@@ -84,6 +87,13 @@ class TestOptions:
     quiet: bool = False
     no_color: bool = False
     remarshal: bool = False
+    sut_config: str | None = None
+    """chainsaw_py's own file (``.chainsaw-py.yaml``): processes to run, images mapped to local programs;
+    default: the one next to the configuration file, if any."""
+    processes: list[ProcessSpec] = field(default_factory=list)
+    """Processes run alongside the suite, after those of the file."""
+    images: list[ImageProgram] = field(default_factory=list)
+    """Images that run as local programs on the embedded cluster, after those of the file."""
 
 
 @dataclass
@@ -215,14 +225,45 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
         header(f"- {found.test.name} ({found.test.base_path})")
     header("Loading values...")
     values = load_values(options.values, options.set_values, options.set_string_values)
+    sut = system_under_test(options, path)
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    with _cluster_for(options, tests, console) as default_cluster, _signals(cancel, handle_signals):
+    with (_cluster_for(options, tests, console, sut) as default_cluster, _signals(cancel, handle_signals),
+          _processes(sut, default_cluster, spec, console, cancel) as supervisor):
         settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
                                pause_on_failure=options.pause_on_failure)
         result = Runner(settings, console, cancel).run(tests)
+        _count_process_failure(supervisor, result)
     return _finish(result, spec, console)
+
+
+def system_under_test(options: TestOptions, configuration: str | None) -> SutConfig:
+    """The file's processes and image mappings, then those given in ``options``."""
+    loaded = load_sut(sut_path(configuration, options.sut_config))
+    return loaded.merged(SutConfig(tuple(options.processes), tuple(options.images)))
+
+
+@contextmanager
+def _processes(sut: SutConfig, cluster: Any, spec: ConfigurationSpec, console: Console,
+               cancel: CancelToken) -> Iterator[Any]:
+    """The processes of the system under test, for the block; one exiting aborts the run."""
+    def on_exit(error: ProcessFailed) -> None:
+        console.write(error.lines[0])
+        cancel.cancel("\n".join(error.lines))
+
+    log_dir = None
+    if spec.report is not None and spec.report.format:
+        log_dir = Path(spec.report.path or ".")
+    with running_processes(sut.processes, cluster, log_dir, on_exit, console.write,
+                           lambda: cancel.cancelled) as supervisor:
+        yield supervisor
+
+
+def _count_process_failure(supervisor: Any, result: RunResult) -> None:
+    """A process that died fails the run even when no test was running at that moment."""
+    if supervisor is not None and supervisor.failure is not None and result.summary.failed == 0:
+        result.summary.fail_run()
 
 
 class Session:
@@ -253,16 +294,21 @@ class Session:
         self._stack = ExitStack()
         self.result = RunResult(Summary(), Report())
         self.cluster: Any = None
+        self.processes: Any = None
+        """The ``ProcessSupervisor`` of the system under test's processes (None without processes)."""
 
     def __enter__(self) -> Self:
         from chainsaw_py.loading import load_values
 
-        configuration, _ = load_configuration(self.options.config)
+        configuration, source = load_configuration(self.options.config)
         self.spec = apply_options(configuration, self.options)
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
+        sut = system_under_test(self.options, source or None)
         try:
-            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console))
+            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console, sut))
             self.cluster = cluster
+            self.processes = self._stack.enter_context(_processes(sut, cluster, self.spec, self.console,
+                                                                  self.cancel))
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
                                    pause_on_failure=self.options.pause_on_failure)
             self.runner = Runner(settings, self.console, self.cancel)
@@ -394,7 +440,8 @@ def _go_duration(value: str) -> str:
 
 
 @contextmanager
-def _cluster_for(options: TestOptions, tests: list[Test], console: Console) -> Iterator[Any]:
+def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
+                 sut: SutConfig | None = None) -> Iterator[Any]:
     """The default cluster: none with ``--no-cluster``; the kubeconfig's when there is one (unless
     ``--embedded``); otherwise an embedded cluster started for the run."""
     if options.no_cluster:
@@ -403,7 +450,7 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console) -> I
     from chainsaw_py.client.clusters import default_cluster
 
     with default_cluster(options.kubeconfig_overrides, embedded=options.embedded, tests=tests,
-                         announce=console.write) as handle:
+                         announce=console.write, images=sut.images if sut is not None else ()) as handle:
         yield handle
 
 
@@ -419,6 +466,7 @@ def _signals(cancel: CancelToken, enabled: bool) -> Iterator[None]:
     def handler(signum: int, _frame: Any) -> None:
         count["n"] += 1
         if count["n"] > 1:
+            kill_all_processes()
             os._exit(130)
         sys.stderr.write("Interrupted: stopping operations, cleaning up (press Ctrl-C again to exit at once)...\n")
         sys.stderr.flush()

@@ -73,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chainsaw-fail-fast", metavar="BOOL", nargs="?", const="true", default=None,
                     choices=("true", "false"), help="skip the remaining tests after a failure (default: the "
                     "configuration's failFast)")
+    group.addoption("--chainsaw-sut", metavar="FILE", help="chainsaw_py's system-under-test file (processes to run "
+                    "alongside the tests, images mapped to local programs; default: .chainsaw-py.yaml next to the "
+                    "configuration)")
     parser.addini("chainsaw", "collect Chainsaw tests (like --chainsaw)", type="bool", default=False)
     parser.addini("chainsaw_config", "Chainsaw configuration file, relative to the ini file")
     parser.addini("chainsaw_values", "values files, relative to the ini file", type="linelist", default=[])
@@ -84,6 +87,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("chainsaw_test_file", "test file name")
     parser.addini("chainsaw_selector", "label selectors", type="linelist", default=[])
     parser.addini("chainsaw_fail_fast", "true or false (default: the configuration's failFast)")
+    parser.addini("chainsaw_sut", "system-under-test file, relative to the ini file")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class PluginSettings:
     test_file: str | None = None
     selector: list[str] = field(default_factory=list)
     fail_fast: bool | None = None
+    sut_config: str | None = None
 
     def test_options(self) -> TestOptions:
         from chainsaw_py.api import TestOptions
@@ -107,7 +112,8 @@ class PluginSettings:
             config=self.config, values=list(self.values), set_values=list(self.set_values),
             set_string_values=list(self.set_string_values), test_file=self.test_file, selector=list(self.selector),
             fail_fast=self.fail_fast, no_cluster=self.cluster == "none", embedded=self.cluster == "embedded",
-            kubeconfig_overrides={"context": self.kube_context} if self.kube_context else {}, no_color=True)
+            kubeconfig_overrides={"context": self.kube_context} if self.kube_context else {}, no_color=True,
+            sut_config=self.sut_config)
 
 
 def read_settings(config: pytest.Config) -> PluginSettings:
@@ -143,7 +149,8 @@ def read_settings(config: pytest.Config) -> PluginSettings:
         kube_context=option("chainsaw_kube_context") or str(config.getini("chainsaw_kube_context") or "") or None,
         test_file=option("chainsaw_test_file") or str(config.getini("chainsaw_test_file") or "") or None,
         selector=option("chainsaw_selector") or ini_list("chainsaw_selector"),
-        fail_fast=None if not fail_fast_text else fail_fast_text == "true")
+        fail_fast=None if not fail_fast_text else fail_fast_text == "true",
+        sut_config=option("chainsaw_sut") or ini_path("chainsaw_sut"))
 
 
 # --------------------------------------------------------------------------------------- configuration

@@ -5,7 +5,7 @@ its client, the ``$config`` handle, and the kubeconfig written for scripts."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,9 +112,10 @@ def _request_timeout(value: str | None) -> float | None:
 
 @contextmanager
 def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[Any],
-                    announce: Callable[[str], None]) -> Iterator[Cluster]:
+                    announce: Callable[[str], None], images: Sequence[Any] = ()) -> Iterator[Cluster]:
     """The run's default cluster: the kubeconfig's when one is usable, else an embedded cluster
-    started for the run (with the suite's ``chainsaw_embedded.py`` plugins and a local S3)."""
+    started for the run (with the suite's ``chainsaw_embedded.py`` plugins, a local S3, and ``images``:
+    the ``ImageProgram`` mappings whose pods run as local processes)."""
     if not embedded and (overrides.get("server") or has_default_kubeconfig()):
         cluster = connect(None, overrides.get("context"), overrides)
         try:
@@ -123,7 +124,7 @@ def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[An
             cluster.close()
         return
     reason = "--embedded" if embedded else _no_kubeconfig_reason()
-    with embedded_cluster(tests, announce, reason) as cluster:
+    with embedded_cluster(tests, announce, reason, images) as cluster:
         yield cluster
 
 
@@ -135,15 +136,17 @@ def _no_kubeconfig_reason() -> str:
 
 @contextmanager
 def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
-                     reason: str = "--embedded") -> Iterator[Cluster]:
+                     reason: str = "--embedded", images: Sequence[Any] = ()) -> Iterator[Cluster]:
     from chainsaw_py.embedded import EmbeddedCluster
 
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
                       if (Path(test.base_path) / PLUGIN_FILE).is_file()})
-    with EmbeddedCluster(s3=True) as server:
+    with EmbeddedCluster(s3=True, images=images) as server:
         notices = [notice for plugin in plugins for notice in server.load_plugin(plugin).notices]
         announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
-                 "nodes, pods and controllers are simulated; container images are never pulled or run.")
+                 "nodes, pods and controllers are simulated; container images are never pulled or run"
+                 + (f" (pods whose images map to local programs run them: {len(server.images)} mappings)."
+                    if server.images else "."))
         if plugins:
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
         for notice in notices:

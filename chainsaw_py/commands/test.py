@@ -97,7 +97,27 @@ def register(subparsers: Any) -> None:
     _bool_flag(parser, "kube-disable-compression", "If true, opt-out of response compression")
     _bool_flag(parser, "kube-insecure-skip-tls-verify", "If true, the server's certificate will not be checked")
     add("-n", "--kube-namespace", dest="kube_namespace", help="If present, the namespace scope for this CLI request")
+    add("--sut-config", metavar="FILE", help="chainsaw_py's system-under-test file: processes to run alongside the "
+        "suite, images mapped to local programs (default: .chainsaw-py.yaml next to the configuration)")
+    add("--map-image", metavar="IMAGE=COMMAND", action="append", default=[], type=_image_mapping,
+        help="Embedded cluster: pods with this image (exact or glob) run COMMAND (split like a shell) as their "
+        "entrypoint; repeatable")
     parser.set_defaults(handler=run)
+
+
+def _image_mapping(text: str) -> Any:
+    import shlex
+
+    from chainsaw_py.embedded.runtime.images import ImageProgram
+
+    image, separator, command = text.partition("=")
+    try:
+        words = shlex.split(command)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from None
+    if not separator or not image.strip() or not words:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected IMAGE=COMMAND")
+    return ImageProgram(image.strip(), tuple(words))
 
 
 def options_from(args: argparse.Namespace) -> Any:
@@ -126,7 +146,8 @@ def options_from(args: argparse.Namespace) -> Any:
         set_string_values=args.set_string_values, clusters=args.clusters, shard_index=args.shard_index,
         shard_count=args.shard_count, no_cluster=bool(args.no_cluster), embedded=bool(args.embedded),
         kubeconfig_overrides=overrides, pause_on_failure=bool(args.pause_on_failure), quiet=bool(args.quiet),
-        no_color=bool(args.no_color), remarshal=bool(args.remarshal))
+        no_color=bool(args.no_color), remarshal=bool(args.remarshal), sut_config=args.sut_config,
+        images=list(args.map_image))
 
 
 def run(args: argparse.Namespace) -> int:

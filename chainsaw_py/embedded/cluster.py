@@ -14,6 +14,7 @@ import platform
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,10 @@ from chainsaw_py.embedded.kubeconfig import write_kubeconfig
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.embedded.openapi import OpenApi
 from chainsaw_py.embedded.resources import ResourceRegistry
+from chainsaw_py.embedded.runtime.access import PodAccess
+from chainsaw_py.embedded.runtime.environment import Identity
+from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram
+from chainsaw_py.embedded.runtime.pods import ProcessRuntime, RuntimeServices
 from chainsaw_py.embedded.schemas import SERVER_MINOR
 from chainsaw_py.embedded.store import Store
 from chainsaw_py.embedded.subresources import Subresources
@@ -72,9 +77,10 @@ class EmbeddedCluster:
     """An in-process Kubernetes API server on 127.0.0.1 with simulated controllers."""
 
     def __init__(self, kubeconfig: str | Path | None = None, port: int = 0, s3: bool = False,
-                 timing: Timing | None = None, tls: bool = True) -> None:
+                 timing: Timing | None = None, tls: bool = True, images: Iterable[ImageProgram] = ()) -> None:
         """``tls=False`` serves plain HTTP: fine for the Python client, but kubectl (client-go) refuses to send
-        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl."""
+        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl.
+        ``images``: pods whose containers' images all match one of these run them as local processes."""
         self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
         self._tls = tls
         self.ca_pem: bytes | None = None
@@ -86,6 +92,8 @@ class EmbeddedCluster:
         self.store = Store()
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
         self.logs = LogStore()
+        self.images = ImageMap(images)
+        self.processes: ProcessRuntime | None = None
         self.s3: S3Endpoint | None = None
         self._http: HttpServer | None = None
         self._s3_server: Any = None
@@ -155,14 +163,41 @@ class EmbeddedCluster:
         bootstrap(self.api, NODE_NAME, http.port)
         if self._want_s3:
             self._start_s3()
-        runtime = Runtime(self.api, self.logs, self.timing, NODE_NAME, self.s3)
+        processes = self.processes = ProcessRuntime(self.images, self.logs, self._runtime_services(http.port))
+        runtime = Runtime(self.api, self.logs, self.timing, NODE_NAME, self.s3, processes)
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
+        processes.wake = lambda namespace, name: manager.queue.add("kubelet", (namespace, name))
+        handler.pod_access = PodAccess(self.store, processes)
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()
         self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
+
+    def _runtime_services(self, port: int) -> RuntimeServices:
+        def lookup(kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+            stored = self.store.get("", {"ConfigMap": "configmaps", "Secret": "secrets"}[kind], namespace, name)
+            return stored.obj if stored is not None else None
+
+        def services(namespace: str) -> list[dict[str, Any]]:
+            return [stored.obj for stored in self.store.list("", "services", namespace)[0]]
+
+        def identity(namespace: str, account: str) -> Identity:
+            return Identity(self.service_account_token(namespace, account), self.ca_pem,
+                            f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
+
+        return RuntimeServices(lookup, services, identity, lambda: ("127.0.0.1", port), self.api.now,
+                               self.timing.restart_backoff)
+
+    def service_account_token(self, namespace: str, account: str) -> str:
+        """The bearer token a pod of ServiceAccount ``namespace/account`` uses. The API server authenticates
+        only its admin token, so that is what pods get: they act with full rights."""
+        return self.token
+
+    def map_image(self, program: ImageProgram) -> None:
+        """Add an image mapping (also after start: pods created from then on use it)."""
+        self.images.add(program)
 
     def _dispatch(self, request: Any) -> Any:
         """The HTTP server's app: bound before the handler exists (the handler needs the server's port)."""
@@ -188,6 +223,8 @@ class EmbeddedCluster:
             self._started = False
 
     def _teardown(self) -> None:
+        if self.processes is not None:
+            self.processes.stop_all()
         if self._manager is not None:
             self._manager.stop()
             self._manager = None

@@ -108,6 +108,8 @@ class ApiHandler:
         self.tables = tables
         self.bookmark_interval = bookmark_interval
         self._auth_header = f"Bearer {token}"
+        self.pod_access: Any = None
+        """Answers exec/proxy for pods that run as local processes (``runtime.access.PodAccess``), or None."""
 
     def __call__(self, request: Request) -> Response:
         try:
@@ -123,6 +125,10 @@ class ApiHandler:
     # --- routing ----------------------------------------------------------------------------------------
 
     def _route(self, request: Request) -> Response:
+        if self.pod_access is not None:
+            answer = self.pod_access.handle(request)
+            if answer is not None:
+                return answer
         path = request.path.rstrip("/") or "/"
         special = self._special(request, path)
         if special is not None:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import BinaryIO, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -51,6 +52,9 @@ class Response:
     content_type: str = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
     stream: Iterable[bytes] | None = None
+    upgrade: Callable[[BinaryIO, socket.socket], None] | None = None
+    """Protocol switch (status 101): after the head, ``upgrade(reader, connection)`` owns the connection
+    (``reader`` holds bytes the client already sent); the connection is closed when it returns."""
 
 
 App = Callable[[Request], Response]
@@ -188,6 +192,9 @@ class _Handler(socketserver.StreamRequestHandler):
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     def _send(self, response: Response) -> None:
+        if response.upgrade is not None:
+            self._switch(response, response.upgrade)
+            return
         if response.stream is None:
             head = self._head(response, [("Content-Length", str(len(response.body)))])
             self.connection.sendall(head + response.body)
@@ -208,6 +215,18 @@ class _Handler(socketserver.StreamRequestHandler):
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
+
+    def _switch(self, response: Response, takeover: Callable[[BinaryIO, socket.socket], None]) -> None:
+        self.close_connection = True
+        lines = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Unknown')}"]
+        lines.extend(f"{name}: {value}" for name, value in response.headers)
+        self.connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            takeover(cast(BinaryIO, self.rfile), self.connection)
+        except OSError:
+            pass
+        except Exception:
+            log.exception("upgraded connection for %s %s failed", self.command, self.path)
 
     def _client_gone(self) -> bool:
         """True when the peer has closed its side (checked while a stream is idle)."""

@@ -65,6 +65,7 @@ from chainsaw_py.embedded import PLUGIN_FILE_NAME
 from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError, Conflict, Invalid, NotFound
 from chainsaw_py.embedded.controllers.base import ANY
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
+from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.embedded.store import DELETED, StoreEvent
 from chainsaw_py.errors import ChainsawError
 
@@ -164,6 +165,7 @@ class PluginRegistry:
         self.controllers: list[PluginController] = []
         self.start_hooks: list[Callable[[ReconcileContext], None]] = []
         self.notices: list[str] = []
+        self.images: list[ImageProgram] = []
         self.activated = False
 
     def notice(self, text: str) -> None:
@@ -202,6 +204,17 @@ class PluginRegistry:
         controller_name = name or f"plugin-{kind.lower()}-{next(_counter)}"
         self.controllers.append(PluginController(controller_name, api_version, kind, reconcile, on_delete,
                                                  tuple(owns)))
+
+    def map_image(self, image: str, entrypoint: Iterable[str], *, args: Iterable[str] = (),
+                  working_dir: str | Path | None = None, env: dict[str, str] | None = None) -> None:
+        """Pods whose containers all use mapped images run as local processes: ``image`` (exact or a glob
+        such as ``ghcr.io/acme/operator:*``) runs ``entrypoint`` (the image's ENTRYPOINT) with ``args`` (its
+        CMD) in ``working_dir`` (relative to the plugin file; default: its folder) with ``env``."""
+        command = tuple(str(word) for word in entrypoint)
+        if not image or not command:
+            raise ChainsawError(f"embedded plugin {self.source}: map_image needs an image and an entrypoint")
+        folder = (self.source.parent / working_dir).resolve() if working_dir is not None else self.source.parent
+        self.images.append(ImageProgram(image, command, tuple(str(a) for a in args), str(folder), dict(env or {})))
 
     def on_start(self, callback: Callable[[ReconcileContext], None]) -> None:
         """Run ``callback(ctx)`` once, after the manifests are installed and before controllers start."""
@@ -253,6 +266,9 @@ class PluginHost:
                     raise ChainsawError(f"embedded plugin {registry.source}: cannot install "
                                         f"{manifest.get('kind')} {manifest.get('metadata', {}).get('name')}: "
                                         f"{err.message}") from None
+            for program in registry.images:
+                if runtime.processes is not None:
+                    runtime.processes.images.add(program)
             for hook in registry.start_hooks:
                 hook(ctx)
             for controller in registry.controllers:

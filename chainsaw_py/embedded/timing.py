@@ -17,6 +17,9 @@ class Timing:
     """Seconds a Job's pod runs before it Succeeds (pods outside Jobs run until deleted)."""
     termination_grace_cap: float = 0.05
     """Graceful pod deletion finishes after min(the pod's grace period, this many seconds)."""
+    restart_backoff: float = 10.0
+    """A crashed container of a pod that runs as local processes restarts at once, then after this long,
+    doubling up to 5 minutes (the kubelet's CrashLoopBackOff)."""
     reconcile_period: float = 30.0
     """Every controller re-examines all its objects this often (besides reacting to changes)."""
     bookmark_interval: float = 1.0

@@ -59,13 +59,31 @@ class OperationError(Exception):
 
 
 class CancelToken:
-    """Set when the run is interrupted (Ctrl-C / SIGTERM); every wait in an operation watches it."""
+    """Set when the run is interrupted (Ctrl-C / SIGTERM) or aborted (a process of the system under test
+    exited); every wait in an operation watches it."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._reason: tuple[str, ...] = ()
 
-    def cancel(self) -> None:
+    def cancel(self, *reason: str) -> None:
+        """Stop the operations; ``reason`` (the error lines) is empty for an interrupt."""
+        if not self._event.is_set():
+            self._reason = reason
         self._event.set()
+
+    @property
+    def reason(self) -> tuple[str, ...]:
+        return self._reason
+
+    @property
+    def interrupted(self) -> bool:
+        """Cancelled by the user (not aborted with a reason)."""
+        return self._event.is_set() and not self._reason
+
+    def error(self) -> Interrupted:
+        """What an operation stopped by this token raises."""
+        return Interrupted(*self._reason)
 
     @property
     def cancelled(self) -> bool:
@@ -77,8 +95,8 @@ class CancelToken:
 
 
 class Interrupted(OperationError):
-    def __init__(self) -> None:
-        super().__init__("interrupted")
+    def __init__(self, *lines: str) -> None:
+        super().__init__(*(lines or ("interrupted",)), message=lines[0] if lines else "interrupted")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from chainsaw_py.expressions import ExpressionError, template
 from chainsaw_py.loading.model import Python
 from chainsaw_py.operations.base import (
     CancelToken,
-    Interrupted,
     OperationContext,
     OperationError,
     Outputs,
@@ -191,7 +190,7 @@ def _call(function: Callable[..., Any], label: str, args: dict[str, Any], ctx: O
         # A function that returns once it sees the cancellation still ends in a timeout or an interrupt.
         if ctx.cancel.cancelled:
             cancel.cancel()
-            raise Interrupted()
+            raise ctx.cancel.error()
         if deadline is not None and time.monotonic() >= deadline:
             cancel.cancel()
             raise OperationError("context deadline exceeded")

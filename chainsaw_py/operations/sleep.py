@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.loading.model import Sleep
-from chainsaw_py.operations.base import Interrupted, OperationContext, Outputs, logged_end
+from chainsaw_py.operations.base import OperationContext, Outputs, logged_end
 from chainsaw_py.util.durations import parse_duration
 
 REPORT_TYPE = "sleep"
@@ -20,5 +20,5 @@ def run(action: Sleep, payload: Any, ctx: OperationContext) -> Outputs:
     with logged_end(ctx, "SLEEP"):
         ctx.logger.log("SLEEP", "RUN")
         if ctx.cancel.wait(parse_duration(action.duration)):
-            raise Interrupted()
+            raise ctx.cancel.error()
     return {}

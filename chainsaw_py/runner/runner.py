@@ -81,7 +81,7 @@ class Runner:
             self.console.write("testing: warning: no tests to run")
             self.console.write("PASS")
         result.report.end_time = now()
-        result.interrupted = self.cancel.cancelled
+        result.interrupted = self.cancel.interrupted
         return result
 
     def on_failure(self) -> None:

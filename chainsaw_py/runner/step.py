@@ -62,7 +62,7 @@ class StepRunner:
         try:
             for index, operation in enumerate(step.try_):
                 if self.cancel.cancelled:
-                    self.state.fail("interrupted")
+                    self.state.fail(str(self.cancel.error()))
                     stop = True
                     break
                 tc_after, error = self._run_operation(scope, operation, index, cleaner, report)

@@ -23,6 +23,7 @@ from chainsaw_py.util.labels import Selector, SelectorError, parse_selector, sel
 
 if TYPE_CHECKING:
     from chainsaw_py.embedded.cluster import S3Endpoint
+    from chainsaw_py.embedded.runtime.pods import ProcessRuntime
     from chainsaw_py.embedded.timing import Timing
 
 _MAX_TRACKED_EVENTS = 10_000
@@ -38,6 +39,8 @@ class Runtime:
     timing: Timing
     node_name: str
     s3: S3Endpoint | None = None
+    processes: ProcessRuntime | None = None
+    """The process runtime for pods whose images map to local programs (None: every pod is simulated)."""
     recorder: EventRecorder = field(init=False)
 
     def __post_init__(self) -> None:

@@ -25,6 +25,8 @@ from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.controllers.util import condition, controller_ref, is_deleting
 from chainsaw_py.embedded.decoding import parse_time
+from chainsaw_py.embedded.runtime.images import normalized_image
+from chainsaw_py.embedded.runtime.pods import PodWorker, ProcessRuntime
 from chainsaw_py.util.durations import DurationError, parse_duration
 from chainsaw_py.util.labels import selector_from_set
 
@@ -76,17 +78,6 @@ def _annotation_seconds(pod: dict[str, Any], key: str, default: float | None) ->
         return default
 
 
-def normalized_image(image: str) -> str:
-    """What the kubelet reports: ``nginx`` -> ``docker.io/library/nginx:latest``."""
-    name, digest = (image.split("@", 1) + [""])[:2]
-    first = name.split("/", 1)[0]
-    if "/" not in name or ("." not in first and ":" not in first and first != "localhost"):
-        name = "docker.io/" + (name if "/" in name else f"library/{name}")
-    if not digest and ":" not in name.rsplit("/", 1)[-1]:
-        name += ":latest"
-    return f"{name}@{digest}" if digest else name
-
-
 def _image_id(image: str) -> str:
     reference = normalized_image(image).split("@", 1)[0].rsplit(":", 1)[0]
     return f"{reference}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
@@ -104,10 +95,16 @@ class Kubelet:
 
     def forget(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
         self.ips.release((pod.get("status") or {}).get("podIP"))
+        if self.runtime.processes is not None:
+            self.runtime.processes.forget(pod)
         meta = pod["metadata"]
         ctx.runtime.logs.forget(meta.get("namespace", ""), meta["name"])
 
     def reconcile(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
+        processes = self.runtime.processes
+        if processes is not None and processes.owns(pod):
+            self._reconcile_processes(pod, ctx, processes)
+            return
         spec = pod.get("spec") or {}
         if is_deleting(pod):
             self._terminate(pod, ctx)
@@ -117,6 +114,64 @@ class Kubelet:
             self._start(pod, ctx)
         elif (pod.get("status") or {}).get("phase") == "Running":
             self._maybe_complete(pod, ctx)
+
+    # --- pods that run as local processes ---------------------------------------------------------------
+
+    def _reconcile_processes(self, pod: dict[str, Any], ctx: ReconcileContext, processes: ProcessRuntime) -> None:
+        meta = pod["metadata"]
+        if is_deleting(pod):
+            grace = float(meta.get("deletionGracePeriodSeconds") or 0)
+            worker = processes.worker(meta.get("namespace", ""), meta["name"])
+            if processes.terminate(pod, grace):
+                if worker is not None:
+                    self._write_process_status(pod, ctx, worker)
+                self._delete_now(pod)
+            else:
+                ctx.requeue_after(0.5)
+            return
+        if not (pod.get("spec") or {}).get("nodeName"):
+            self._schedule(pod, ctx)
+            return
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and \
+                processes.worker(meta.get("namespace", ""), meta["name"]) is None:
+            return
+        self._write_process_status(pod, ctx, processes.ensure_started(pod))
+
+    def _write_process_status(self, pod: dict[str, Any], ctx: ReconcileContext, worker: PodWorker) -> None:
+        view = worker.status()
+        status = pod.setdefault("status", {})
+        before = repr(status)
+        ip = view["podIP"]
+        status.update({"phase": view["phase"], "hostIP": NODE_IP, "hostIPs": [{"ip": NODE_IP}], "podIP": ip,
+                       "podIPs": [{"ip": ip}], "startTime": status.get("startTime") or ctx.now(),
+                       "containerStatuses": view["containerStatuses"]})
+        if view["initContainerStatuses"]:
+            status["initContainerStatuses"] = view["initContainerStatuses"]
+        spec = pod.get("spec") or {}
+        finished = view["phase"] in ("Succeeded", "Failed")
+        reason = {"Succeeded": "PodCompleted", "Failed": "PodFailed"}.get(view["phase"], "ContainersNotReady")
+        ready = "True" if view["ready"] else "False"
+        ctx.set_condition(pod, "PodScheduled", "True")
+        ctx.set_condition(pod, "PodReadyToStartContainers", "False" if finished else "True")
+        ctx.set_condition(pod, "Initialized", "True" if view["initialized"] else "False",
+                          "" if view["initialized"] else "ContainersNotInitialized",
+                          "" if view["initialized"] else _not_ready_message(spec, "initContainers"))
+        for kind in ("Ready", "ContainersReady"):
+            ctx.set_condition(pod, kind, ready, "" if ready == "True" else reason,
+                              "" if ready == "True" or finished else _not_ready_message(spec))
+        _normalize_conditions(pod)
+        if repr(status) != before:
+            ctx.update_status(pod)
+        for type_, event_reason, message in worker.take_events():
+            ctx.event(pod, event_reason, message, type_, component="kubelet")
+
+    def _delete_now(self, pod: dict[str, Any]) -> None:
+        meta = pod["metadata"]
+        try:
+            self.runtime.server.delete(self._pods(), meta.get("namespace", ""), meta["name"],
+                                       DeleteOptions(grace_period=0, uid=meta.get("uid")))
+        except NotFound:
+            return
 
     # --- scheduling -------------------------------------------------------------------------------------
 
@@ -266,11 +321,7 @@ class Kubelet:
         if wait > 0:
             ctx.requeue_after(wait)
             return
-        try:
-            self.runtime.server.delete(self._pods(), meta.get("namespace", ""), meta["name"],
-                                       DeleteOptions(grace_period=0, uid=meta.get("uid")))
-        except NotFound:
-            return
+        self._delete_now(pod)
 
     def _pods(self) -> Any:
         rt = self.runtime.server.registry.lookup("", "v1", "pods")
@@ -278,9 +329,10 @@ class Kubelet:
         return rt
 
 
-def _not_ready_message(spec: dict[str, Any]) -> str:
-    names = " ".join(c.get("name", "") for c in spec.get("containers") or [])
-    return f"containers with unready status: [{names}]"
+def _not_ready_message(spec: dict[str, Any], key: str = "containers") -> str:
+    names = " ".join(c.get("name", "") for c in spec.get(key) or [])
+    what = "containers with incomplete status" if key == "initContainers" else "containers with unready status"
+    return f"{what}: [{names}]"
 
 
 _CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")

@@ -19,7 +19,7 @@ from typing import Any
 
 from chainsaw_py.checks import AssertionHardError, assert_tree
 from chainsaw_py.loading.model import Binding, Command, Output, Script
-from chainsaw_py.operations.base import Interrupted, OperationContext, OperationError, Outputs, logged_end
+from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.bindings import process_outputs, resolve_binding
 from chainsaw_py.operations.internal.process import (
     ProcessResult,
@@ -118,7 +118,7 @@ def _execute(settings: CommandSettings, argv_for: Callable[[dict[str, str]], lis
         ctx.logger.log("CMD", "RUN", None, *sections)
         result = runner(argv, env, work_dir(ctx, settings.work_dir))
     if ctx.cancel.cancelled:
-        raise Interrupted()
+        raise ctx.cancel.error()
     if not settings.skip_log_output:
         output_sections = _output_sections(result)
         if output_sections:

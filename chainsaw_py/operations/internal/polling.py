@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.client.client import request_deadline
-from chainsaw_py.operations.base import CancelToken, Interrupted
+from chainsaw_py.operations.base import CancelToken
 
 POLL_INTERVAL = 0.05
 
@@ -38,7 +38,7 @@ def _poll(condition: Callable[[], bool], timeout: float | None, cancel: CancelTo
         pause()
     while True:
         if cancel.cancelled:
-            raise Interrupted()
+            raise cancel.error()
         if condition():
             return True
         if deadline is not None and time.monotonic() >= deadline:

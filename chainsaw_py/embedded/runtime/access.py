@@ -1,0 +1,249 @@
+"""``pods/exec`` (WebSocket, ``v5``/``v4.channel.k8s.io``), ``pods/proxy`` and ``services/proxy`` for pods that
+run as local processes. Requests for other pods are not answered here (``handle`` returns None).
+
+exec runs the command in the container's environment (its variables and working folder) next to the
+container's process; stdin, stdout and stderr travel on channels 0, 1 and 2, the exit status as a ``Status``
+on channel 3 (``NonZeroExitCode`` with the code, which kubectl turns into its own exit code).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import ssl
+import subprocess
+import threading
+from typing import IO, Any, BinaryIO
+
+from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.runtime.pods import ProcessRuntime
+from chainsaw_py.embedded.runtime.websocket import Closed, WebSocket, accept_key
+
+_POD_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/(exec|attach|portforward|proxy)(/.*)?$")
+_SERVICE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?$")
+_CHANNEL_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+               "transfer-encoding", "upgrade", "authorization", "host", "content-length"}
+_MAX_PROXY_BODY = 64 * 1024 * 1024
+
+
+def _status(code: int, reason: str, message: str) -> Response:
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+            "reason": reason, "code": code}
+    return Response(code, json.dumps(body).encode())
+
+
+class PodAccess:
+    def __init__(self, store: Any, processes: ProcessRuntime) -> None:
+        self.store = store
+        self.processes = processes
+
+    def handle(self, request: Request) -> Response | None:
+        match = _POD_PATH.match(request.path)
+        if match is not None:
+            namespace, name, verb, rest = match.groups()
+            pod_name, _, port = name.partition(":")
+            worker = self.processes.worker(namespace, pod_name)
+            if worker is None:
+                return None
+            if verb == "exec":
+                return self._exec(request, namespace, pod_name)
+            if verb == "proxy":
+                return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/")
+            return _status(400, "BadRequest", f"pods/{verb} is not supported by the embedded cluster's process "
+                           "runtime (only exec, over WebSocket, and proxy)")
+        match = _SERVICE_PATH.match(request.path)
+        if match is not None:
+            return self._service_proxy(request, *match.groups())
+        return None
+
+    # --- exec -------------------------------------------------------------------------------------------
+
+    def _exec(self, request: Request, namespace: str, name: str) -> Response:
+        worker = self.processes.worker(namespace, name)
+        if worker is None:
+            return _status(404, "NotFound", f'pods "{name}" not found')
+        command = request.query.get("command") or []
+        if not command:
+            return _status(400, "BadRequest", "you must specify at least 1 command")
+        names = [c.spec.name for c in worker.containers]
+        container_name = request.param("container") or (names[0] if len(names) == 1 else "")
+        if not container_name:
+            return _status(400, "BadRequest", f"a container name must be specified for pod {name}, choose one of: "
+                           f"[{' '.join(names)}]")
+        process = worker.container(container_name)
+        if process is None:
+            return _status(400, "BadRequest", f"container {container_name} is not valid for pod {name}")
+        if not process.running:
+            return _status(400, "BadRequest", f'unable to upgrade connection: container not found ("{container_name}")')
+        if request.header("upgrade").lower() != "websocket":
+            return _status(400, "BadRequest", "exec needs a WebSocket upgrade (v5.channel.k8s.io or "
+                           "v4.channel.k8s.io): SPDY is not supported by the embedded cluster")
+        offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
+        protocol = next((p for p in _CHANNEL_PROTOCOLS if p in offered), None)
+        if protocol is None:
+            return _status(400, "BadRequest", f"none of the offered subprotocols {offered} is supported "
+                           f"(supported: {', '.join(_CHANNEL_PROTOCOLS)})")
+        session = ExecSession(command, process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
+                              stdout=request.flag("stdout") or "stdout" not in request.query,
+                              stderr=request.flag("stderr"), tty=request.flag("tty"), v5=protocol.startswith("v5"))
+        headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                   ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
+                   ("Sec-WebSocket-Protocol", protocol)]
+        return Response(101, headers=headers, upgrade=session.run)
+
+    # --- proxy ------------------------------------------------------------------------------------------
+
+    def _service_proxy(self, request: Request, namespace: str, name: str, rest: str | None) -> Response | None:
+        parts = name.split(":")
+        scheme = parts.pop(0) if len(parts) == 3 else "http"
+        service_name, port_text = parts[0], parts[1] if len(parts) > 1 else ""
+        stored = self.store.get("", "services", namespace, service_name)
+        if stored is None:
+            return None
+        ports = (stored.obj.get("spec") or {}).get("ports") or []
+        port = next((p for p in ports if port_text in (str(p.get("name", "")), str(p.get("port")))), None) \
+            if port_text else (ports[0] if ports else None)
+        if port is None:
+            return _status(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
+        selector = (stored.obj.get("spec") or {}).get("selector") or {}
+        for pod in self._pods(namespace, selector):
+            worker = self.processes.worker(namespace, pod["metadata"]["name"])
+            if worker is None or not worker.status()["ready"]:
+                continue
+            target = _target_port(port, pod)
+            if target:
+                return self._proxy(request, scheme, worker.ip, target, rest or "/")
+        return None
+
+    def _pods(self, namespace: str, selector: dict[str, str]) -> list[dict[str, Any]]:
+        if not selector:
+            return []
+        items, _ = self.store.list("", "pods", namespace)
+        return [stored.obj for stored in items
+                if all(((stored.obj["metadata"].get("labels") or {}).get(k) == v) for k, v in selector.items())]
+
+    @staticmethod
+    def _proxy(request: Request, scheme: str, host: str, port: int, path: str) -> Response:
+        query = "&".join(f"{key}={value}" for key, values in request.query.items() for value in values)
+        target = path + (f"?{query}" if query else "")
+        headers = {key: value for key, value in request.headers.items() if key not in _HOP_BY_HOP}
+        if scheme == "https":
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=30,
+                                                                                 context=context)
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            connection.request(request.method, target, body=request.body or None, headers=headers)
+            answer = connection.getresponse()
+            body = answer.read(_MAX_PROXY_BODY)
+            passed = [(key, value) for key, value in answer.getheaders()
+                      if key.lower() not in _HOP_BY_HOP and key.lower() != "content-type"]
+            return Response(answer.status, body, answer.getheader("Content-Type") or "text/plain", passed)
+        except (OSError, http.client.HTTPException) as err:
+            return _status(503, "ServiceUnavailable", f"error trying to reach service: dial tcp {host}:{port}: {err}")
+        finally:
+            connection.close()
+
+
+def _target_port(port: dict[str, Any], pod: dict[str, Any]) -> int:
+    target = port.get("targetPort", port.get("port"))
+    if isinstance(target, int):
+        return target
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        for entry in container.get("ports") or []:
+            if entry.get("name") == target:
+                return int(entry.get("containerPort") or 0)
+    text = str(target)
+    return int(text) if text.isdigit() else 0
+
+
+class ExecSession:
+    """One ``kubectl exec``: a process wired to the channels of a WebSocket."""
+
+    def __init__(self, command: list[str], env: dict[str, str], cwd: str, *, stdin: bool, stdout: bool,
+                 stderr: bool, tty: bool, v5: bool) -> None:
+        self.command = command
+        self.env = env
+        self.cwd = cwd
+        self.stdin, self.stdout, self.stderr, self.tty, self.v5 = stdin, stdout, stderr, tty, v5
+
+    def run(self, reader: BinaryIO, connection: Any) -> None:
+        socket_ = WebSocket(reader, connection)
+        try:
+            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
+                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT if self.tty else subprocess.PIPE,
+                                     start_new_session=True)
+        except OSError as err:
+            self._finish(socket_, _exec_error(self.command, f"exec: {err.strerror or err}", 126))
+            return
+        pumps = [threading.Thread(target=self._pump, args=(popen.stdout, 1, socket_), daemon=True)]
+        if not self.tty and popen.stderr is not None:
+            pumps.append(threading.Thread(target=self._pump, args=(popen.stderr, 2, socket_), daemon=True))
+        for pump in pumps:
+            pump.start()
+        feeder = threading.Thread(target=self._feed, args=(socket_, popen), daemon=True)
+        feeder.start()
+        code = popen.wait()
+        for pump in pumps:
+            pump.join(timeout=5)
+        self._finish(socket_, _success() if code == 0 else _exec_error(self.command, "", code))
+
+    def _pump(self, stream: IO[bytes] | None, channel: int, socket_: WebSocket) -> None:
+        if stream is None:
+            return
+        with stream:
+            for chunk in iter(lambda: stream.read1(32768), b""):  # type: ignore[attr-defined]
+                wanted = (channel == 1 and self.stdout) or (channel == 2 and self.stderr)
+                if wanted:
+                    try:
+                        socket_.send(bytes([channel]) + chunk)
+                    except Closed:
+                        return
+
+    def _feed(self, socket_: WebSocket, popen: subprocess.Popen[bytes]) -> None:
+        """Client messages: stdin data (channel 0), v5's close of stdin (channel 255), resizes (ignored)."""
+        try:
+            while True:
+                _opcode, message = socket_.receive()
+                if not message:
+                    continue
+                channel, data = message[0], message[1:]
+                if channel == 0 and popen.stdin is not None and data:
+                    try:
+                        popen.stdin.write(data)
+                        popen.stdin.flush()
+                    except OSError:
+                        continue
+                elif channel == 255 and self.v5 and data[:1] == b"\x00" and popen.stdin is not None:
+                    popen.stdin.close()
+        except (Closed, OSError, ValueError):
+            if popen.poll() is None and popen.stdin is not None:
+                try:
+                    popen.stdin.close()
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _finish(socket_: WebSocket, status: dict[str, Any]) -> None:
+        try:
+            socket_.send(b"\x03" + json.dumps(status).encode())
+        except Closed:
+            return
+        socket_.close()
+
+
+def _success() -> dict[str, Any]:
+    return {"metadata": {}, "status": "Success"}
+
+
+def _exec_error(command: list[str], message: str, code: int) -> dict[str, Any]:
+    return {"metadata": {}, "status": "Failure",
+            "message": message or f"command terminated with non-zero exit code: error executing command "
+                                  f"[{' '.join(command)}], exit code {code}",
+            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}

@@ -1,0 +1,233 @@
+"""One container as a local process: started in its own process group, its output written to the pod's
+log buffer line by line, stopped with SIGTERM, a grace period, then SIGKILL; probes (exec, httpGet,
+tcpSocket) as the kubelet runs them."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from chainsaw_py.embedded.logs import LogStore
+
+
+@dataclass
+class ContainerSpec:
+    """What to run for one container, resolved by the runtime."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    container: dict[str, Any]   # the pod spec's container
+
+
+@dataclass
+class Run:
+    """One run of a container's process."""
+
+    started_at: str
+    popen: subprocess.Popen[bytes]
+    container_id: str
+    reader: threading.Thread
+    finished_at: str = ""
+    exit_code: int | None = None
+    reason: str = ""
+    signal_sent: bool = False
+    started_monotonic: float = field(default_factory=time.monotonic)
+
+
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+class ContainerProcess:
+    def __init__(self, spec: ContainerSpec, log_key: tuple[str, str, str], logs: LogStore,
+                 now: Callable[[], str]) -> None:
+        self.spec = spec
+        self.log_key = log_key
+        self.logs = logs
+        self.now = now
+        self.current: Run | None = None
+        self.last: Run | None = None
+        self.restarts = 0
+        self.ready = False
+        self.started = False
+        self.waiting_reason = "ContainerCreating"
+        self.waiting_message = ""
+        self.next_start = 0.0          # monotonic time of the next (re)start
+        self.backoff = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.current is not None and self.current.exit_code is None
+
+    def start(self, container_id: str) -> None:
+        namespace, pod, name = self.log_key
+        popen = subprocess.Popen(self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        assert popen.stdout is not None
+        reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
+                                  daemon=True)
+        if self.current is not None:
+            self.last = self.current
+        self.current = Run(self.now(), popen, container_id, reader)
+        self.ready = False
+        self.started = True
+        reader.start()
+
+    def _pump(self, stream: IO[bytes]) -> None:
+        namespace, pod, name = self.log_key
+        with stream:
+            for raw in iter(stream.readline, b""):
+                self.logs.write(namespace, pod, name, raw.decode("utf-8", "replace").rstrip("\r\n"))
+
+    def poll(self) -> bool:
+        """Record the exit of the current run; True when it has just exited."""
+        run = self.current
+        if run is None or run.exit_code is not None:
+            return False
+        code = run.popen.poll()
+        if code is None:
+            return False
+        run.reader.join(timeout=1)
+        run.exit_code = code if code >= 0 else 128 - code
+        run.finished_at = self.now()
+        if not run.reason:
+            run.reason = "Completed" if code == 0 else "Error"
+        self.ready = False
+        return True
+
+    def kill(self, grace: float, reason: str = "") -> None:
+        """SIGTERM to the process group, up to ``grace`` seconds, SIGKILL."""
+        run = self.current
+        if run is None or run.exit_code is not None:
+            return
+        if reason:
+            run.reason = reason
+        signal_group(run.popen.pid, signal.SIGTERM)
+        run.signal_sent = True
+        deadline = time.monotonic() + max(grace, 0.0)
+        while time.monotonic() < deadline and run.popen.poll() is None:
+            time.sleep(0.02)
+        signal_group(run.popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            run.popen.wait(5)
+        self.poll()
+
+    def pid(self) -> int | None:
+        return self.current.popen.pid if self.running and self.current is not None else None
+
+
+# --------------------------------------------------------------------------------------- probes
+
+
+@dataclass
+class ProbeState:
+    probe: dict[str, Any]
+    kind: str                     # liveness | readiness | startup
+    next_run: float = 0.0
+    successes: int = 0
+    failures: int = 0
+    result: bool | None = None    # None until the thresholds decide
+    last_message: str = ""
+    started_at: float = field(default_factory=time.monotonic)
+
+    def due(self, now: float, container_started: float) -> bool:
+        if self.next_run == 0.0:
+            self.next_run = container_started + float(self.probe.get("initialDelaySeconds") or 0)
+        return now >= self.next_run
+
+    def record(self, ok: bool, message: str, now: float) -> bool:
+        """Count one result; returns True when the decided result changed."""
+        self.next_run = now + float(self.probe.get("periodSeconds") or 10)
+        self.last_message = message
+        if ok:
+            self.successes, self.failures = self.successes + 1, 0
+            threshold = int(self.probe.get("successThreshold") or 1)
+            decided = True if self.successes >= threshold else self.result
+        else:
+            self.failures, self.successes = self.failures + 1, 0
+            threshold = int(self.probe.get("failureThreshold") or 3)
+            decided = False if self.failures >= threshold else self.result
+        changed = decided != self.result
+        self.result = decided
+        return changed
+
+
+def run_probe(probe: dict[str, Any], host: str, ports: dict[str, int], exec_probe: Callable[[list[str], float],
+              tuple[int, str]]) -> tuple[bool, str]:
+    """(succeeded, message) of one probe attempt."""
+    timeout = float(probe.get("timeoutSeconds") or 1)
+    if "exec" in probe:
+        command = [str(word) for word in (probe["exec"] or {}).get("command") or []]
+        code, output = exec_probe(command, timeout)
+        return code == 0, output if code == 0 else f"command {command} exited with {code}: {output}"
+    if "httpGet" in probe:
+        return _http_probe(probe["httpGet"] or {}, host, ports, timeout)
+    if "tcpSocket" in probe:
+        action = probe["tcpSocket"] or {}
+        port = _port(action.get("port"), ports)
+        target = str(action.get("host") or host)
+        try:
+            with socket.create_connection((target, port), timeout=timeout):
+                return True, ""
+        except OSError as err:
+            return False, f"dial tcp {target}:{port}: {err.strerror or err}"
+    if "grpc" in probe:
+        return _grpc_probe(probe["grpc"] or {}, host, timeout)
+    return True, ""
+
+
+def _port(value: Any, ports: dict[str, int]) -> int:
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if text.isdigit() else ports.get(text, 0)
+
+
+def _http_probe(action: dict[str, Any], host: str, ports: dict[str, int], timeout: float) -> tuple[bool, str]:
+    target = str(action.get("host") or host)
+    port = _port(action.get("port"), ports)
+    path = str(action.get("path") or "/")
+    headers = {str(h.get("name")): str(h.get("value", "")) for h in action.get("httpHeaders") or []}
+    headers.setdefault("User-Agent", "kube-probe/1.33")
+    if str(action.get("scheme") or "HTTP").upper() == "HTTPS":
+        import ssl
+
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(target, port, timeout=timeout,
+                                                                             context=context)
+    else:
+        connection = http.client.HTTPConnection(target, port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException) as err:
+        return False, f'Get "http://{target}:{port}{path}": {err}'
+    finally:
+        connection.close()
+    if 200 <= status < 400:
+        return True, ""
+    return False, f"HTTP probe failed with statuscode: {status}"
+
+
+def _grpc_probe(action: dict[str, Any], host: str, timeout: float) -> tuple[bool, str]:
+    """gRPC health checking needs a gRPC client; without one the port must at least accept connections."""
+    port = int(action.get("port") or 0)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True, ""
+    except OSError as err:
+        return False, f"dial tcp {host}:{port}: {err.strerror or err}"

@@ -1,0 +1,580 @@
+"""The process runtime: a pod whose containers' images all map to local programs runs them as real
+processes, the way a kubelet would run the images.
+
+Each such pod gets its own loopback address as pod IP (``127.0.1.1`` onwards, so two pods listening on the
+same container port do not clash when they bind to their pod IP), a folder with its volumes, its
+ServiceAccount's token and a kubeconfig for that identity, and one worker thread that starts the
+containers (init containers first, in order), restarts them per ``restartPolicy`` with the kubelet's
+CrashLoopBackOff back-off, runs their probes and stops them (preStop, SIGTERM, grace period, SIGKILL).
+The kubelet controller asks :meth:`ProcessRuntime.status` for the pod's status and writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chainsaw_py.embedded.logs import LogStore
+from chainsaw_py.embedded.runtime.containers import ContainerProcess, ContainerSpec, ProbeState, run_probe
+from chainsaw_py.embedded.runtime.environment import (
+    SERVICE_ACCOUNT_PATH,
+    ContainerConfigError,
+    Identity,
+    Lookup,
+    Sandbox,
+    container_environment,
+    expand,
+    inherited_environment,
+    materialise_volumes,
+    service_variables,
+    write_kubeconfig,
+    write_service_account,
+)
+from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram, normalized_image
+
+log = logging.getLogger("chainsaw_py.embedded.runtime")
+
+_TICK = 0.05
+_MAX_BACKOFF = 300.0
+
+
+class LoopbackAddresses:
+    """Pod IPs on 127.0.0.0/8 (every address there reaches this host on Linux): 127.0.1.1 onwards."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used: set[str] = set()
+        self._next = 0
+
+    def allocate(self) -> str:
+        with self._lock:
+            for _ in range(254 * 254):
+                index = self._next
+                self._next = (self._next + 1) % (254 * 254)
+                candidate = f"127.0.{index // 254 + 1}.{index % 254 + 1}"
+                if candidate not in self._used:
+                    self._used.add(candidate)
+                    return candidate
+        raise RuntimeError("loopback pod IP range exhausted")
+
+    def release(self, ip: str | None) -> None:
+        with self._lock:
+            self._used.discard(ip or "")
+
+
+@dataclass
+class RuntimeServices:
+    """What the runtime needs from the cluster, as plain callables (so it never imports the server)."""
+
+    lookup: Lookup                                   # (kind, namespace, name) -> object or None
+    services: Callable[[str], list[dict[str, Any]]]  # namespace -> its Services
+    identity: Callable[[str, str], Identity]         # (namespace, serviceaccount) -> credentials
+    api_address: Callable[[], tuple[str, int]]
+    now: Callable[[], str]
+    restart_backoff: float = 10.0
+
+
+class ProcessRuntime:
+    def __init__(self, images: ImageMap, logs: LogStore, services: RuntimeServices,
+                 folder: Path | None = None) -> None:
+        self.images = images
+        self.logs = logs
+        self.services = services
+        self.addresses = LoopbackAddresses()
+        self.wake: Callable[[str, str], None] = lambda _namespace, _name: None
+        self._own_folder = folder is None
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
+        self._workers: dict[str, PodWorker] = {}
+        self._lock = threading.Lock()
+
+    # --- ownership --------------------------------------------------------------------------------------
+
+    def programs(self, pod: dict[str, Any]) -> dict[str, ImageProgram] | None:
+        """Container name -> program when every container (init ones too) maps; else None (simulated)."""
+        if not self.images:
+            return None
+        spec = pod.get("spec") or {}
+        containers = list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
+        found: dict[str, ImageProgram] = {}
+        for container in containers:
+            program = self.images.lookup(str(container.get("image", "")))
+            if program is None:
+                return None
+            found[str(container.get("name", ""))] = program
+        return found or None
+
+    def owns(self, pod: dict[str, Any]) -> bool:
+        uid = pod["metadata"].get("uid", "")
+        with self._lock:
+            if uid in self._workers:
+                return True
+        return self.programs(pod) is not None
+
+    def worker(self, namespace: str, name: str) -> PodWorker | None:
+        with self._lock:
+            for worker in self._workers.values():
+                if worker.namespace == namespace and worker.name == name:
+                    return worker
+        return None
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+
+    def ensure_started(self, pod: dict[str, Any]) -> PodWorker:
+        uid = pod["metadata"].get("uid", "")
+        with self._lock:
+            worker = self._workers.get(uid)
+            if worker is None:
+                programs = self.programs(pod) or {}
+                worker = PodWorker(self, pod, programs)
+                self._workers[uid] = worker
+                worker.start()
+        return worker
+
+    def terminate(self, pod: dict[str, Any], grace: float) -> bool:
+        """Ask the pod's processes to stop within ``grace``; True once none runs."""
+        with self._lock:
+            worker = self._workers.get(pod["metadata"].get("uid", ""))
+        if worker is None:
+            return True
+        worker.request_stop(grace)
+        return worker.stopped.is_set()
+
+    def forget(self, pod: dict[str, Any]) -> None:
+        with self._lock:
+            worker = self._workers.pop(pod["metadata"].get("uid", ""), None)
+        if worker is not None:
+            worker.request_stop(0.0)
+            worker.join(5.0)
+            worker.sandbox.remove()
+            self.addresses.release(worker.ip)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            workers = list(self._workers.values())
+            self._workers.clear()
+        for worker in workers:
+            worker.request_stop(min(worker.grace_period(), 2.0))
+        for worker in workers:
+            worker.join(10.0)
+            worker.sandbox.remove()
+        if self._own_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PodWorker:
+    """One pod's processes and the state the kubelet reports."""
+
+    def __init__(self, runtime: ProcessRuntime, pod: dict[str, Any], programs: dict[str, ImageProgram]) -> None:
+        meta = pod["metadata"]
+        self.runtime = runtime
+        self.pod = pod
+        self.programs = programs
+        self.namespace, self.name, self.uid = meta.get("namespace", ""), meta["name"], meta.get("uid", "")
+        self.ip = runtime.addresses.allocate()
+        self.pod.setdefault("status", {})["podIP"] = self.ip
+        self.sandbox = Sandbox(runtime.folder / f"{self.namespace}_{self.name}_{self.uid[:8]}")
+        self.lock = threading.RLock()
+        self.init: list[ContainerProcess] = []
+        self.containers: list[ContainerProcess] = []
+        self.probes: dict[str, list[ProbeState]] = {}
+        self.config_error = ""
+        self.started_at = ""
+        self.events: list[tuple[str, str, str]] = []    # (type, reason, message) not yet recorded
+        self.stopped = threading.Event()
+        self._stop = threading.Event()
+        self._grace: float | None = None
+        self._thread = threading.Thread(target=self._run, name=f"pod-{self.namespace}/{self.name}", daemon=True)
+        self._init_done = False
+
+    @property
+    def restart_policy(self) -> str:
+        return str((self.pod.get("spec") or {}).get("restartPolicy") or "Always")
+
+    def grace_period(self) -> float:
+        return float((self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30) or 0)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def request_stop(self, grace: float) -> None:
+        with self.lock:
+            self._grace = grace if self._grace is None else min(grace, self._grace)
+        self._stop.set()
+
+    def event(self, reason: str, message: str, type_: str = "Normal") -> None:
+        with self.lock:
+            self.events.append((type_, reason, message))
+        self.runtime.wake(self.namespace, self.name)
+
+    def take_events(self) -> list[tuple[str, str, str]]:
+        with self.lock:
+            events, self.events = self.events, []
+        return events
+
+    # --- preparation ------------------------------------------------------------------------------------
+
+    def _prepare(self) -> bool:
+        """Volumes, identity and every container's command and environment; False (with the error kept) when
+        something they reference does not exist yet (the kubelet retries)."""
+        services = self.runtime.services
+        try:
+            self.sandbox.folder.mkdir(parents=True, exist_ok=True)
+            identity = self._identity()
+            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
+                                          self.runtime.folder / "claims")
+            self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
+            self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
+        except ContainerConfigError as err:
+            self.config_error = str(err)
+            return False
+        except OSError as err:
+            self.config_error = f"cannot prepare the pod's files: {err}"
+            return False
+        self.config_error = ""
+        return True
+
+    def _spec_list(self, key: str) -> list[dict[str, Any]]:
+        return list((self.pod.get("spec") or {}).get(key) or [])
+
+    def _identity(self) -> Identity | None:
+        spec = self.pod.get("spec") or {}
+        if spec.get("automountServiceAccountToken") is False:
+            return None
+        account = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+        identity = self.runtime.services.identity(self.namespace, account)
+        write_service_account(self.sandbox.folder / "serviceaccount", identity, self.namespace)
+        write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace,
+                         f"system:serviceaccount:{self.namespace}:{account}")
+        return identity
+
+    def _container(self, container: dict[str, Any], folders: dict[str, Path],
+                   identity: Identity | None) -> ContainerProcess:
+        name = str(container.get("name", ""))
+        program = self.programs[name]
+        sandbox = Sandbox(self.sandbox.folder)
+        for mount in container.get("volumeMounts") or []:
+            source = folders.get(str(mount.get("name", "")))
+            if source is None:
+                raise ContainerConfigError(f'volume "{mount.get("name")}" not found')
+            sub_path = str(mount.get("subPath") or "")
+            sandbox.add_mount(str(mount.get("mountPath", "")), source / sub_path if sub_path else source)
+        if identity is not None:
+            sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
+        services = self.runtime.services
+        declared = container_environment(self.pod, container, services.lookup,
+                                         service_variables(services.services(self.namespace), services.api_address()))
+        env = inherited_environment()
+        env.update(program.env)
+        env["HOSTNAME"] = self.name
+        env.update(declared)
+        if identity is not None:
+            env["KUBECONFIG"] = str(self.sandbox.folder / "kubeconfig")
+        env = {key: sandbox.translate(value) for key, value in env.items()}
+        entrypoint = [str(word) for word in container.get("command") or []] or list(program.entrypoint)
+        arguments = [str(word) for word in container.get("args") or []]
+        if not container.get("command") and not container.get("args"):
+            arguments = list(program.args)
+        argv = [sandbox.translate(expand(word, declared)) for word in entrypoint + arguments]
+        working = container.get("workingDir")
+        cwd = Path(sandbox.translate(str(working))) if working else Path(program.working_dir or self.sandbox.folder)
+        if not cwd.is_dir():
+            raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
+        spec = ContainerSpec(name, argv, env, cwd, container)
+        return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    # --- the loop ---------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set() and not self._prepare():
+                self.runtime.wake(self.namespace, self.name)
+                self._stop.wait(1.0)
+            self.started_at = self.runtime.services.now()
+            self.runtime.wake(self.namespace, self.name)
+            while not self._stop.is_set():
+                changed = self._step()
+                if changed:
+                    self.runtime.wake(self.namespace, self.name)
+                if self._finished():
+                    break
+                self._stop.wait(_TICK)
+            self._shutdown()
+        except Exception:
+            log.exception("pod %s/%s: runtime failure", self.namespace, self.name)
+            self._shutdown()
+        finally:
+            self.stopped.set()
+            self.runtime.wake(self.namespace, self.name)
+
+    def _step(self) -> bool:
+        with self.lock:
+            if not self._init_done:
+                return self._step_init()
+            changed = False
+            now = time.monotonic()
+            for process in self.containers:
+                if process.poll():
+                    changed = True
+                    self._after_exit(process, now)
+                if not process.running and process.next_start and now >= process.next_start \
+                        and not self._stop.is_set():
+                    self._launch(process, restart=process.current is not None)
+                    changed = True
+        for process in self.containers:
+            if process.running:
+                changed = self._probe(process, now) or changed
+        return changed
+
+    def _step_init(self) -> bool:
+        now = time.monotonic()
+        for process in self.init:
+            run = process.current
+            if run is not None and run.exit_code == 0:
+                continue
+            if process.poll():
+                assert process.current is not None
+                if process.current.exit_code == 0:
+                    return True
+                self._after_exit(process, now)
+                return True
+            if not process.running and (process.current is None or (process.next_start and now >= process.next_start)):
+                self._launch(process, restart=process.current is not None)
+                return True
+            return False
+        for process in self.containers:
+            self._launch(process, restart=False)
+        self._init_done = True
+        return True
+
+    def _launch(self, process: ContainerProcess, restart: bool) -> None:
+        process.next_start = 0.0
+        if restart:
+            process.restarts += 1
+        try:
+            process.start(f"containerd://{secrets.token_hex(32)}")
+        except OSError as err:
+            process.waiting_reason = "StartError" if process.current is not None else "RunContainerError"
+            process.waiting_message = f"failed to start {process.spec.argv[:1]}: {err.strerror or err}"
+            self.event("Failed", f"Error: {process.waiting_message}", "Warning")
+            process.next_start = time.monotonic() + self._next_backoff(process)
+            return
+        container = process.spec.container
+        self.probes[process.spec.name] = [ProbeState(container[key], kind) for key, kind in
+                                          (("startupProbe", "startup"), ("livenessProbe", "liveness"),
+                                           ("readinessProbe", "readiness")) if container.get(key)]
+        process.ready = not container.get("readinessProbe") and not container.get("startupProbe")
+        self.event("Pulled", f'Container image "{container.get("image", "")}" already present on machine')
+        self.event("Created", f"Created container {process.spec.name}")
+        self.event("Started", f"Started container {process.spec.name}")
+
+    def _after_exit(self, process: ContainerProcess, now: float) -> None:
+        run = process.current
+        assert run is not None and run.exit_code is not None
+        policy = self.restart_policy
+        if self._stop.is_set() or policy == "Never" or (policy == "OnFailure" and run.exit_code == 0):
+            return
+        if process.restarts == 0 and process.backoff == 0.0:
+            process.next_start = now
+            process.backoff = self.runtime.services.restart_backoff
+        else:
+            process.next_start = now + self._next_backoff(process)
+        if process.next_start > now:
+            self.event("BackOff", f"Back-off restarting failed container {process.spec.name} in pod "
+                       f"{self.name}_{self.namespace}({self.uid})", "Warning")
+
+    def _next_backoff(self, process: ContainerProcess) -> float:
+        base = self.runtime.services.restart_backoff
+        current = process.backoff or base
+        process.backoff = min(current * 2, _MAX_BACKOFF)
+        return current
+
+    def _probe(self, process: ContainerProcess, now: float) -> bool:
+        states = self.probes.get(process.spec.name) or []
+        startup = next((s for s in states if s.kind == "startup"), None)
+        started_at = process.current.started_monotonic if process.current is not None else now
+        changed = False
+        for state in states:
+            if state.kind != "startup" and startup is not None and startup.result is not True:
+                continue
+            if state.kind == "startup" and state.result is True:
+                continue
+            if not state.due(now, started_at):
+                continue
+            ok, message = run_probe(state.probe, self.ip, self._ports(process), self._exec_probe(process))
+            if state.record(ok, message, time.monotonic()):
+                changed = True
+                changed = self._probe_changed(process, state) or changed
+            if not ok:
+                self.event("Unhealthy", f"{state.kind.capitalize()} probe failed: {message}", "Warning")
+        return changed
+
+    def _probe_changed(self, process: ContainerProcess, state: ProbeState) -> bool:
+        if state.kind == "readiness":
+            process.ready = bool(state.result)
+        elif state.kind == "startup" and state.result is True:
+            process.ready = not process.spec.container.get("readinessProbe")
+        elif state.kind in ("startup", "liveness") and state.result is False:
+            self.event("Killing", f"Container {process.spec.name} failed {state.kind} probe, will be restarted")
+            process.kill(float(state.probe.get("terminationGracePeriodSeconds") or self.grace_period()))
+            self._after_exit(process, time.monotonic())
+        return True
+
+    def _ports(self, process: ContainerProcess) -> dict[str, int]:
+        return {str(port.get("name")): int(port.get("containerPort") or 0)
+                for port in process.spec.container.get("ports") or [] if port.get("name")}
+
+    def _exec_probe(self, process: ContainerProcess) -> Callable[[list[str], float], tuple[int, str]]:
+        def run(command: list[str], timeout: float) -> tuple[int, str]:
+            return exec_in(process.spec, command, timeout)
+        return run
+
+    def _finished(self) -> bool:
+        if not self._init_done:
+            if self.restart_policy != "Never":
+                return False
+            return any(p.current is not None and p.current.exit_code not in (None, 0) for p in self.init)
+        if self.restart_policy == "Always":
+            return False
+        return all(not p.running and not p.next_start for p in self.containers)
+
+    def _shutdown(self) -> None:
+        with self.lock:
+            grace = self._grace if self._grace is not None else self.grace_period()
+        deadline = time.monotonic() + grace
+        running = [p for p in self.init + self.containers if p.running]
+        for process in running:
+            hook = ((process.spec.container.get("lifecycle") or {}).get("preStop") or {})
+            if "exec" in hook:
+                exec_in(process.spec, [str(w) for w in (hook["exec"] or {}).get("command") or []],
+                        max(deadline - time.monotonic(), 0.0))
+            elif "sleep" in hook:
+                self._stop_sleep(min(float((hook["sleep"] or {}).get("seconds") or 0), deadline - time.monotonic()))
+        for process in running:
+            self.event("Killing", f"Stopping container {process.spec.name}")
+        threads = [threading.Thread(target=p.kill, args=(max(deadline - time.monotonic(), 0.0),), daemon=True)
+                   for p in running]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    @staticmethod
+    def _stop_sleep(seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+    # --- status -----------------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """phase, containerStatuses, initContainerStatuses and the readiness of the pod, as the kubelet reports."""
+        with self.lock:
+            init = [self._container_status(p, True) for p in self.init]
+            main = [self._container_status(p, False) for p in self.containers]
+            if self.config_error:
+                main = [self._waiting_status(c, "CreateContainerConfigError", self.config_error)
+                        for c in self._spec_list("containers")]
+            elif not self.containers:
+                main = [self._waiting_status(c, "ContainerCreating", "") for c in self._spec_list("containers")]
+            if self.config_error or not self._init_done:
+                if not self.init and self._spec_list("initContainers"):
+                    init = [self._waiting_status(c, "PodInitializing", "") for c in self._spec_list("initContainers")]
+                main = main if self.config_error else [self._waiting_status(c, "PodInitializing", "")
+                                                       for c in self._spec_list("containers")]
+            return {"phase": self._phase(), "podIP": self.ip, "containerStatuses": main,
+                    "initContainerStatuses": init, "initialized": self._init_done,
+                    "ready": self._init_done and bool(self.containers) and all(p.ready and p.running
+                                                                                for p in self.containers)}
+
+    def _phase(self) -> str:
+        if not self._init_done:
+            failed = any(p.current is not None and p.current.exit_code not in (None, 0) and not p.next_start
+                         for p in self.init)
+            return "Failed" if failed and self.restart_policy == "Never" else "Pending"
+        if any(p.running or p.next_start or p.current is None for p in self.containers) or not self.containers:
+            return "Running"
+        if self.restart_policy == "Always" and not self.stopped.is_set():
+            return "Running"
+        codes = [p.current.exit_code for p in self.containers if p.current is not None]
+        return "Succeeded" if codes and all(code == 0 for code in codes) else "Failed"
+
+    def _container_status(self, process: ContainerProcess, init: bool) -> dict[str, Any]:
+        container = process.spec.container
+        image = str(container.get("image", ""))
+        status: dict[str, Any] = {"name": process.spec.name, "image": normalized_image(image),
+                                  "imageID": _image_id(image), "ready": process.ready and process.running,
+                                  "restartCount": process.restarts, "started": process.running and not init,
+                                  "lastState": {}}
+        run = process.current
+        if run is not None:
+            status["containerID"] = run.container_id
+        if run is None:
+            status["state"] = {"waiting": {"reason": process.waiting_reason,
+                                           **({"message": process.waiting_message} if process.waiting_message else {})}}
+        elif run.exit_code is None:
+            status["state"] = {"running": {"startedAt": run.started_at}}
+        elif process.next_start:
+            status["state"] = {"waiting": {"reason": "CrashLoopBackOff",
+                                           "message": f"back-off {process.backoff / 2:g}s restarting failed "
+                                           f"container={process.spec.name} pod={self.name}_{self.namespace}"
+                                           f"({self.uid})"}}
+            status["lastState"] = {"terminated": _terminated(run)}
+        else:
+            status["state"] = {"terminated": _terminated(run)}
+        previous = process.last
+        if previous is not None and previous.exit_code is not None and not status["lastState"]:
+            status["lastState"] = {"terminated": _terminated(previous)}
+        if init:
+            status["started"] = False
+        return status
+
+    @staticmethod
+    def _waiting_status(container: dict[str, Any], reason: str, message: str) -> dict[str, Any]:
+        image = str(container.get("image", ""))
+        waiting: dict[str, Any] = {"reason": reason}
+        if message:
+            waiting["message"] = message
+        return {"name": container.get("name", ""), "image": normalized_image(image), "imageID": "",
+                "ready": False, "restartCount": 0, "started": False, "state": {"waiting": waiting}, "lastState": {}}
+
+    def container(self, name: str) -> ContainerProcess | None:
+        for process in self.init + self.containers:
+            if process.spec.name == name:
+                return process
+        return None
+
+
+def _terminated(run: Any) -> dict[str, Any]:
+    return {"exitCode": run.exit_code, "reason": run.reason or ("Completed" if run.exit_code == 0 else "Error"),
+            "startedAt": run.started_at, "finishedAt": run.finished_at, "containerID": run.container_id}
+
+
+def _image_id(image: str) -> str:
+    reference = normalized_image(image).split("@", 1)[0].rsplit(":", 1)[0]
+    return f"{reference}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
+def exec_in(spec: ContainerSpec, command: list[str], timeout: float) -> tuple[int, str]:
+    """Run ``command`` in the container's environment (its env and working folder); (exit code, output)."""
+    if not command:
+        return 126, "empty command"
+    try:
+        result = subprocess.run(command, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
+                                capture_output=True, timeout=max(timeout, 0.1), check=False)
+    except subprocess.TimeoutExpired:
+        return 1, f"command timed out after {timeout:g}s"
+    except OSError as err:
+        return 126, f"exec: {err.strerror or err}"
+    return result.returncode, (result.stdout + result.stderr).decode("utf-8", "replace")

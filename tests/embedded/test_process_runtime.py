@@ -1,0 +1,247 @@
+"""Pods whose images map to local programs run them as processes (the process runtime)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from chainsaw_py.embedded import EmbeddedCluster, Timing
+from chainsaw_py.embedded.runtime.images import ImageProgram
+
+PY = sys.executable
+SERVER = textwrap.dedent("""
+    import http.server, os, signal, sys
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = (os.environ.get("GREETING", "hello") + " from " + os.environ["HOSTNAME"] + "\\n").encode()
+            self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args): pass
+    signal.signal(signal.SIGTERM, lambda *_: (print("terminating", flush=True), sys.exit(0)))
+    print("serving on", os.environ["POD_IP"], flush=True)
+    http.server.ThreadingHTTPServer((os.environ["POD_IP"], 8080), Handler).serve_forever()
+""")
+PROGRAMS = [
+    ImageProgram("example.com/server:*", (PY, "-u", "-c", SERVER)),
+    ImageProgram("example.com/tool", (PY, "-u", "-c")),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[EmbeddedCluster]:
+    with EmbeddedCluster(tls=False, images=PROGRAMS, timing=Timing(restart_backoff=0.3)) as running:
+        yield running
+
+
+def _create(cluster: EmbeddedCluster, obj: dict[str, Any]) -> dict[str, Any]:
+    from chainsaw_py.embedded.apiserver import WriteOptions
+
+    rt = cluster.registry.by_api_version_kind(obj["apiVersion"], obj["kind"])
+    assert rt is not None
+    return cluster.api.create(rt, obj["metadata"].get("namespace", ""), obj, WriteOptions()).obj
+
+
+def _pod(cluster: EmbeddedCluster, name: str, namespace: str = "default") -> dict[str, Any]:
+    stored = cluster.store.get("", "pods", namespace, name)
+    assert stored is not None
+    return stored.obj
+
+
+def _until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def _server_pod(name: str, **extra: Any) -> dict[str, Any]:
+    container = {"name": "main", "image": "example.com/server:v1",
+                 "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "readinessProbe": {"httpGet": {"port": "http", "path": "/"}, "periodSeconds": 1}}
+    container.update(extra.pop("container", {}))
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"containers": [container], **extra}}
+
+
+def _condition(pod: dict[str, Any], kind: str) -> str:
+    return next((c["status"] for c in pod["status"].get("conditions") or [] if c["type"] == kind), "")
+
+
+def _logs(cluster: EmbeddedCluster, name: str, container: str = "main") -> str:
+    return "\n".join(line.text for line in cluster.logs.read(("default", name, container)))
+
+
+def test_two_pods_on_the_same_port_run_side_by_side(cluster: EmbeddedCluster) -> None:
+    import urllib.request
+
+    for name in ("web-a", "web-b"):
+        _create(cluster, _server_pod(name))
+    ips = []
+    for name in ("web-a", "web-b"):
+        pod = _until(lambda name=name: (p := _pod(cluster, name)) and _condition(p, "Ready") == "True" and p)
+        assert pod["status"]["phase"] == "Running"
+        assert pod["status"]["containerStatuses"][0]["state"]["running"]
+        ip = pod["status"]["podIP"]
+        assert ip.startswith("127.0.")
+        with urllib.request.urlopen(f"http://{ip}:8080/", timeout=5) as response:
+            assert response.read().decode() == f"hello from {name}\n"
+        ips.append(ip)
+    assert ips[0] != ips[1]
+    assert "serving on" in _logs(cluster, "web-a")
+
+
+def test_env_value_from_and_env_from_and_volumes(cluster: EmbeddedCluster) -> None:
+    _create(cluster, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"},
+                      "data": {"greeting": "hi", "app.yaml": "level: debug\n"}})
+    _create(cluster, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "default"},
+                      "data": {"password": base64.b64encode(b"s3cr3t").decode()}})
+    script = textwrap.dedent("""
+        import os, pathlib, sys
+        print("args", sys.argv[1:])
+        for key in ("GREETING", "PASSWORD", "CFG_greeting", "NS", "CPU", "KUBERNETES_SERVICE_HOST"):
+            print(key, os.environ.get(key))
+        print("config", open("/etc/app/app.yaml").read().strip() if os.path.exists("/etc/app/app.yaml")
+              else pathlib.Path(sys.argv[1]).read_text().strip())
+        print("ns-file", pathlib.Path(sys.argv[2]).read_text())
+        print("podname", pathlib.Path(sys.argv[3]).read_text())
+        print("kubeconfig", os.path.isfile(os.environ["KUBECONFIG"]))
+        print("cwd", os.getcwd() == sys.argv[4])
+    """)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "envs", "namespace": "default"},
+           "spec": {"restartPolicy": "Never", "containers": [{
+               "name": "main", "image": "example.com/tool", "args": [
+                   script, "/etc/app/app.yaml", "/var/run/secrets/kubernetes.io/serviceaccount/namespace",
+                   "/etc/info/name", "/work"],
+               "workingDir": "/work",
+               "env": [{"name": "GREETING", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "greeting"}}},
+                       {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "password"}}},
+                       {"name": "NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+                       {"name": "CPU", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu",
+                                                                          "divisor": "1m"}}}],
+               "envFrom": [{"configMapRef": {"name": "settings"}, "prefix": "CFG_"}],
+               "resources": {"limits": {"cpu": "500m"}},
+               "volumeMounts": [{"name": "config", "mountPath": "/etc/app"}, {"name": "info", "mountPath": "/etc/info"},
+                                {"name": "work", "mountPath": "/work"}]}],
+               "volumes": [{"name": "config", "configMap": {"name": "settings"}},
+                           {"name": "info", "downwardAPI": {"items": [{"path": "name",
+                                                                        "fieldRef": {"fieldPath": "metadata.name"}}]}},
+                           {"name": "work", "emptyDir": {}}]}}
+    _create(cluster, pod)
+    done = _until(lambda: _pod(cluster, "envs")["status"].get("phase") in ("Succeeded", "Failed") and _pod(cluster, "envs"))
+    output = _logs(cluster, "envs")
+    assert done["status"]["phase"] == "Succeeded", (output, done["status"])
+    for expected in ("GREETING hi", "PASSWORD s3cr3t", "CFG_greeting hi", "NS default", "CPU 500",
+                     "KUBERNETES_SERVICE_HOST 127.0.0.1", "config level: debug", "ns-file default",
+                     "podname envs", "kubeconfig True", "cwd True"):
+        assert expected in output
+    terminated = done["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert terminated["exitCode"] == 0 and terminated["reason"] == "Completed"
+
+
+def test_missing_secret_is_a_create_container_config_error(cluster: EmbeddedCluster) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nosecret", "namespace": "default"},
+           "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": ["print(1)"],
+                                    "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]}]}}
+    _create(cluster, pod)
+    waiting = _until(lambda: ((_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0]
+                              .get("state", {}).get("waiting")))
+    assert waiting == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
+
+
+def test_crash_loop_back_off_and_previous_logs(cluster: EmbeddedCluster) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crasher", "namespace": "default"},
+           "spec": {"containers": [{"name": "main", "image": "example.com/tool",
+                                    "args": ["import sys; print('crashing'); sys.exit(4)"]}]}}
+    _create(cluster, pod)
+    status = _until(lambda: (s := (_pod(cluster, "crasher")["status"].get("containerStatuses") or [{}])[0])
+                    .get("restartCount", 0) >= 2 and s)
+    assert status["lastState"]["terminated"]["exitCode"] == 4
+    assert status["lastState"]["terminated"]["reason"] == "Error"
+    _until(lambda: (_pod(cluster, "crasher")["status"]["containerStatuses"][0]["state"].get("waiting") or {})
+           .get("reason") == "CrashLoopBackOff")
+    assert _pod(cluster, "crasher")["status"]["phase"] == "Running"
+
+
+def test_job_fails_from_the_exit_code(cluster: EmbeddedCluster) -> None:
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "once", "namespace": "default"},
+           "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [
+               {"name": "main", "image": "example.com/tool", "args": ["import sys; sys.exit(1)"]}]}}}}
+    _create(cluster, job)
+    ok = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "fine", "namespace": "default"},
+          "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+              {"name": "main", "image": "example.com/tool", "args": ["print('done')"]}]}}}}
+    _create(cluster, ok)
+
+    def job_condition(name: str) -> str:
+        stored = cluster.store.get("batch", "jobs", "default", name)
+        conditions = (stored.obj.get("status") or {}).get("conditions") or [] if stored else []
+        return next((c["type"] for c in conditions if c["type"] in ("Complete", "Failed") and c["status"] == "True"), "")
+
+    assert _until(lambda: job_condition("once")) == "Failed"
+    assert _until(lambda: job_condition("fine")) == "Complete"
+
+
+def test_graceful_deletion_sends_sigterm(cluster: EmbeddedCluster) -> None:
+    _create(cluster, _server_pod("stopper"))
+    _until(lambda: _condition(_pod(cluster, "stopper"), "Ready") == "True")
+    pid_line = _logs(cluster, "stopper")
+    assert "serving on" in pid_line
+    from chainsaw_py.embedded.apiserver import DeleteOptions
+
+    rt = cluster.registry.lookup("", "v1", "pods")
+    assert rt is not None
+    logs_seen: list[str] = []
+
+    def capture() -> bool:
+        logs_seen.append(_logs(cluster, "stopper"))
+        return cluster.store.get("", "pods", "default", "stopper") is None
+
+    cluster.api.delete(rt, "default", "stopper", DeleteOptions(grace_period=5))
+    _until(capture)
+    assert any("terminating" in text for text in logs_seen)
+
+
+def test_unmapped_pods_keep_the_simulation(cluster: EmbeddedCluster) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sim", "namespace": "default"},
+           "spec": {"containers": [{"name": "a", "image": "example.com/server:v1"}, {"name": "b", "image": "nginx"}]}}
+    _create(cluster, pod)
+    running = _until(lambda: _pod(cluster, "sim")["status"].get("phase") == "Running" and _pod(cluster, "sim"))
+    assert running["status"]["podIP"].startswith("10.244.")
+
+
+def test_liveness_failure_restarts_the_container(cluster: EmbeddedCluster) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "unhealthy", "namespace": "default"},
+           "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
+               "name": "main", "image": "example.com/tool", "args": ["import time; time.sleep(60)"],
+               "livenessProbe": {"exec": {"command": ["false"]}, "periodSeconds": 1, "failureThreshold": 1}}]}}
+    _create(cluster, pod)
+    _until(lambda: (_pod(cluster, "unhealthy")["status"].get("containerStatuses") or [{}])[0]
+           .get("restartCount", 0) >= 1, timeout=20)
+
+
+def test_kubectl_logs_on_a_mapped_pod() -> None:
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker", "namespace": "default"},
+                          "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": [
+                              "import time\nfor i in range(3): print('line', i, flush=True)\ntime.sleep(60)"]}]}})
+        _until(lambda: "line 2" in _logs(running, "talker"))
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        tail = subprocess.run(kubectl + ["logs", "talker", "--tail", "1"], capture_output=True, text=True,
+                              timeout=30, check=False)
+        assert tail.stdout == "line 2\n", tail.stderr
+        pods = json.loads(subprocess.run(kubectl + ["get", "pods", "-o", "json"], capture_output=True, text=True,
+                                         timeout=30, check=True).stdout)
+        assert pods["items"][0]["status"]["phase"] == "Running"
