@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.sut import ProcessSpec, Readiness, ResourceCondition, command_line
+from chainsaw_py.util.environment import with_interpreter_first
 
 TAIL_LINES = 20
 _READY_POLL = 0.05
@@ -191,7 +192,7 @@ class ProcessSupervisor:
         self._watcher.start()
 
     def _environment(self, spec: ProcessSpec) -> dict[str, str]:
-        env = dict(os.environ)
+        env = with_interpreter_first(dict(os.environ))
         if self.kubeconfig is not None:
             env["KUBECONFIG"] = str(self.kubeconfig)
         env.setdefault("PYTHONUNBUFFERED", "1")

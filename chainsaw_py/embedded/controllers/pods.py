@@ -135,7 +135,9 @@ class Kubelet:
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and \
                 processes.worker(meta.get("namespace", ""), meta["name"]) is None:
             return
-        self._write_process_status(pod, ctx, processes.ensure_started(pod))
+        worker = processes.ensure_started(pod)
+        if worker is not None:
+            self._write_process_status(pod, ctx, worker)
 
     def _write_process_status(self, pod: dict[str, Any], ctx: ReconcileContext, worker: PodWorker) -> None:
         view = worker.status()

@@ -85,7 +85,7 @@ class PodAccess:
         if protocol is None:
             return _status(400, "BadRequest", f"none of the offered subprotocols {offered} is supported "
                            f"(supported: {', '.join(_CHANNEL_PROTOCOLS)})")
-        session = ExecSession(command, process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
+        session = ExecSession([process.spec.translate(word) for word in command], process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
                               stdout=request.flag("stdout") or "stdout" not in request.query,
                               stderr=request.flag("stderr"), tty=request.flag("tty"), v5=protocol.startswith("v5"))
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),

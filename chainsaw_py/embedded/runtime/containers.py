@@ -29,6 +29,8 @@ class ContainerSpec:
     env: dict[str, str]
     cwd: Path
     container: dict[str, Any]   # the pod spec's container
+    translate: Callable[[str], str] = field(default=lambda text: text)
+    """Rewrites mount paths to where the files are (applied to exec'd commands too)."""
 
 
 @dataclass

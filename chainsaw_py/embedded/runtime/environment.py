@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.util.environment import with_interpreter_first
+
 SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 _VAR_REFERENCE = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
 _INHERITED_DROP = ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
@@ -234,7 +236,7 @@ def service_variables(services: list[dict[str, Any]], api_server: tuple[str, int
 def inherited_environment() -> dict[str, str]:
     """The local program's base environment: this process's (PATH, virtualenv, HOME, ...), without the
     variables that would point the program at another cluster."""
-    return {key: value for key, value in os.environ.items() if key not in _INHERITED_DROP}
+    return with_interpreter_first({key: value for key, value in os.environ.items() if key not in _INHERITED_DROP})
 
 
 # --------------------------------------------------------------------------------------- volumes

@@ -96,6 +96,7 @@ class ProcessRuntime:
         self.folder = folder or Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
         self._workers: dict[str, PodWorker] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     # --- ownership --------------------------------------------------------------------------------------
 
@@ -129,9 +130,12 @@ class ProcessRuntime:
 
     # --- lifecycle --------------------------------------------------------------------------------------
 
-    def ensure_started(self, pod: dict[str, Any]) -> PodWorker:
+    def ensure_started(self, pod: dict[str, Any]) -> PodWorker | None:
+        """The pod's worker, started on first call; None once the runtime is stopped."""
         uid = pod["metadata"].get("uid", "")
         with self._lock:
+            if self._closed:
+                return None
             worker = self._workers.get(uid)
             if worker is None:
                 programs = self.programs(pod) or {}
@@ -159,7 +163,9 @@ class ProcessRuntime:
             self.addresses.release(worker.ip)
 
     def stop_all(self) -> None:
+        """Stop every pod's processes; no pod starts afterwards."""
         with self._lock:
+            self._closed = True
             workers = list(self._workers.values())
             self._workers.clear()
         for worker in workers:
@@ -292,7 +298,7 @@ class PodWorker:
         cwd = Path(sandbox.translate(str(working))) if working else Path(program.working_dir or self.sandbox.folder)
         if not cwd.is_dir():
             raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
-        spec = ContainerSpec(name, argv, env, cwd, container)
+        spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate)
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
 
     # --- the loop ---------------------------------------------------------------------------------------
@@ -570,6 +576,7 @@ def exec_in(spec: ContainerSpec, command: list[str], timeout: float) -> tuple[in
     """Run ``command`` in the container's environment (its env and working folder); (exit code, output)."""
     if not command:
         return 126, "empty command"
+    command = [spec.translate(word) for word in command]
     try:
         result = subprocess.run(command, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
                                 capture_output=True, timeout=max(timeout, 0.1), check=False)

@@ -11,12 +11,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from chainsaw_py.operations.base import CancelToken
+from chainsaw_py.util.environment import with_interpreter_first
 
 _POLL_SECONDS = 0.05
 
@@ -47,11 +47,7 @@ def command_string(argv: list[str], env: dict[str, str]) -> str:
 def base_environment(extra: dict[str, str]) -> dict[str, str]:
     """The process environment plus ``extra``; the runner's own interpreter comes first on PATH so that
     ``python``/``python3`` in scripts is the one chainsaw_py runs on (a chainsaw_py addition)."""
-    env = dict(os.environ)
-    interpreter_dir = str(Path(sys.executable).parent)
-    path = env.get("PATH", "")
-    if interpreter_dir not in path.split(os.pathsep)[:1]:
-        env["PATH"] = os.pathsep.join([interpreter_dir, path]) if path else interpreter_dir
+    env = with_interpreter_first(dict(os.environ))
     env.update(extra)
     return env
 
