@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,7 +96,7 @@ def test_two_pods_on_the_same_port_run_side_by_side(cluster: EmbeddedCluster) ->
         assert pod["status"]["phase"] == "Running"
         assert pod["status"]["containerStatuses"][0]["state"]["running"]
         ip = pod["status"]["podIP"]
-        assert ip.startswith("127.0.")
+        assert ip.startswith("127.") and not ip.startswith("127.0.")
         with urllib.request.urlopen(f"http://{ip}:8080/", timeout=5) as response:
             assert response.read().decode() == f"hello from {name}\n"
         ips.append(ip)
@@ -245,3 +246,73 @@ def test_kubectl_logs_on_a_mapped_pod() -> None:
         pods = json.loads(subprocess.run(kubectl + ["get", "pods", "-o", "json"], capture_output=True, text=True,
                                          timeout=30, check=True).stdout)
         assert pods["items"][0]["status"]["phase"] == "Running"
+
+
+def test_kubectl_exec_proxy_and_follow_on_mapped_pods(tmp_path: Any) -> None:
+    marker = tmp_path / "pids"
+    recorder = ImageProgram("example.com/recorder", (PY, "-u", "-c", textwrap.dedent(f"""
+        import os, time
+        with open({str(marker)!r}, "a") as out:
+            out.write(f"{{os.getpid()}}\\n")
+        print("recorded", flush=True)
+        time.sleep(120)
+    """)))
+    with EmbeddedCluster(images=[*PROGRAMS, recorder]) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        pod = _server_pod("web")
+        pod["metadata"]["labels"] = {"app": "web"}
+        pod["spec"]["containers"][0]["env"].append({"name": "GREETING", "value": "salut"})
+        _create(running, pod)
+        _create(running, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+                          "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80,
+                                                                          "targetPort": "http"}]}})
+        _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "rec", "namespace": "default"},
+                          "spec": {"containers": [{"name": "main", "image": "example.com/recorder"}]}})
+        _until(lambda: _condition(_pod(running, "web"), "Ready") == "True")
+
+        def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            return subprocess.run(kubectl + list(args), input=stdin, capture_output=True, text=True, timeout=30,
+                                  check=False)
+
+        failed = run("exec", "web", "--", "sh", "-c", "echo $GREETING; echo oops >&2; exit 3")
+        assert (failed.returncode, failed.stdout) == (3, "salut\n")
+        assert "oops" in failed.stderr
+        assert run("exec", "-i", "web", "-c", "main", "--", "cat", stdin="piped\n").stdout == "piped\n"
+        assert run("get", "--raw", "/api/v1/namespaces/default/pods/web:8080/proxy/").stdout == "salut from web\n"
+        assert run("get", "--raw", "/api/v1/namespaces/default/services/web:http/proxy/x").stdout == "salut from web\n"
+        follow = subprocess.Popen(kubectl + ["logs", "-f", "rec"], stdout=subprocess.PIPE, text=True)
+        assert follow.stdout is not None
+        assert follow.stdout.readline() == "recorded\n"
+        follow.kill()
+        follow.wait()
+        _until(lambda: marker.exists())
+    pids = [int(line) for line in marker.read_text().split()]
+    assert len(pids) == 1
+    time.sleep(0.2)
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+
+
+def test_exec_into_an_unmapped_pod_is_refused() -> None:
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sim", "namespace": "default"},
+                          "spec": {"containers": [{"name": "a", "image": "nginx"}]}})
+        _until(lambda: _pod(running, "sim")["status"].get("phase") == "Running")
+        result = subprocess.run(["kubectl", "--kubeconfig", str(running.kubeconfig_path), "exec", "sim", "--", "true"],
+                                capture_output=True, text=True, timeout=30, check=False)
+        assert result.returncode != 0
+
+
+def test_plugin_maps_images(tmp_path: Any) -> None:
+    plugin = tmp_path / "chainsaw_embedded.py"
+    plugin.write_text(textwrap.dedent(f"""
+        def register(registry):
+            registry.map_image("example.com/from-plugin:*", [{PY!r}, "-u", "-c", "print('from plugin')"])
+    """))
+    with EmbeddedCluster(tls=False) as running:
+        running.load_plugin(plugin)
+        _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+                          "spec": {"restartPolicy": "Never",
+                                   "containers": [{"name": "main", "image": "example.com/from-plugin:2"}]}})
+        _until(lambda: _pod(running, "p")["status"].get("phase") == "Succeeded")
+        assert _logs(running, "p") == "from plugin"

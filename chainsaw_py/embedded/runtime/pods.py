@@ -1,7 +1,7 @@
 """The process runtime: a pod whose containers' images all map to local programs runs them as real
 processes, the way a kubelet would run the images.
 
-Each such pod gets its own loopback address as pod IP (``127.0.1.1`` onwards, so two pods listening on the
+Each such pod gets its own loopback address as pod IP (on 127.0.0.0/8, so two pods listening on the
 same container port do not clash when they bind to their pod IP), a folder with its volumes, its
 ServiceAccount's token and a kubeconfig for that identity, and one worker thread that starts the
 containers (init containers first, in order), restarts them per ``restartPolicy`` with the kubelet's
@@ -49,19 +49,25 @@ _MAX_BACKOFF = 300.0
 
 
 class LoopbackAddresses:
-    """Pod IPs on 127.0.0.0/8 (every address there reaches this host on Linux): 127.0.1.1 onwards."""
+    """Pod IPs on 127.0.0.0/8 (every address there reaches this host on Linux), from 127.1.0.1 to
+    127.254.255.254. One allocator serves every cluster of the process, starting at a random place so that
+    clusters of other processes (parallel test workers) are unlikely to hand out the same addresses."""
+
+    _SIZE = 254 * 256 * 254
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._used: set[str] = set()
-        self._next = 0
+        self._next = secrets.randbelow(self._SIZE)
 
     def allocate(self) -> str:
         with self._lock:
-            for _ in range(254 * 254):
+            for _ in range(self._SIZE):
                 index = self._next
-                self._next = (self._next + 1) % (254 * 254)
-                candidate = f"127.0.{index // 254 + 1}.{index % 254 + 1}"
+                self._next = (self._next + 1) % self._SIZE
+                second, rest = divmod(index, 256 * 254)
+                third, fourth = divmod(rest, 254)
+                candidate = f"127.{second + 1}.{third}.{fourth + 1}"
                 if candidate not in self._used:
                     self._used.add(candidate)
                     return candidate
@@ -70,6 +76,9 @@ class LoopbackAddresses:
     def release(self, ip: str | None) -> None:
         with self._lock:
             self._used.discard(ip or "")
+
+
+POD_ADDRESSES = LoopbackAddresses()
 
 
 @dataclass
@@ -90,7 +99,7 @@ class ProcessRuntime:
         self.images = images
         self.logs = logs
         self.services = services
-        self.addresses = LoopbackAddresses()
+        self.addresses = POD_ADDRESSES
         self.wake: Callable[[str, str], None] = lambda _namespace, _name: None
         self._own_folder = folder is None
         self.folder = folder or Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
