@@ -518,7 +518,9 @@ class PodWorker:
             failed = any(p.current is not None and p.current.exit_code not in (None, 0) and not p.next_start
                          for p in self.init)
             return "Failed" if failed and self.restart_policy == "Never" else "Pending"
-        if any(p.running or p.next_start or p.current is None for p in self.containers) or not self.containers:
+        if not self.containers or any(p.current is None for p in self.containers):
+            return "Pending"
+        if any(p.running or p.next_start for p in self.containers):
             return "Running"
         if self.restart_policy == "Always" and not self.stopped.is_set():
             return "Running"
