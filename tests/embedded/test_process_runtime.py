@@ -323,3 +323,42 @@ def test_benchmark_smoke() -> None:
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "3 pods at once: all Running" in result.stdout and "processes left behind: 0" in result.stdout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("websockets", ["false", "true"])
+def test_spdy_exec_and_port_forward(websockets: str) -> None:
+    import os
+    import urllib.request
+
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        _create(running, _server_pod("web"))
+        _until(lambda: _condition(_pod(running, "web"), "Ready") == "True")
+        # KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false: exec over SPDY, as kubectl 1.27-1.29 does.
+        # KUBECTL_PORT_FORWARD_WEBSOCKETS: SPDY directly (false) or tunnelled in a WebSocket (true, 1.31+).
+        env = dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets,
+                   KUBECTL_PORT_FORWARD_WEBSOCKETS=websockets)
+        result = subprocess.run(kubectl + ["exec", "-i", "web", "--", "sh", "-c", "cat; echo err >&2; exit 5"],
+                                input="in\n", capture_output=True, text=True, timeout=30, env=env, check=False)
+        assert (result.returncode, result.stdout) == (5, "in\n")
+        assert result.stderr.startswith("err\n")
+        port = _free_port()
+        forward = subprocess.Popen(kubectl + ["port-forward", "pod/web", f"{port}:8080"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            assert forward.stdout is not None
+            assert "Forwarding from 127.0.0.1" in forward.stdout.readline()
+            for _ in range(2):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+                    assert response.read() == b"hello from web\n"
+        finally:
+            forward.terminate()
+            forward.communicate(timeout=10)

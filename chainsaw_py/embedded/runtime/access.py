@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import ssl
 import subprocess
 import threading
@@ -18,11 +19,14 @@ from typing import IO, Any, BinaryIO
 
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
-from chainsaw_py.embedded.runtime.websocket import Closed, WebSocket, accept_key
+from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
+from chainsaw_py.embedded.runtime.websocket import OP_BINARY, Closed, WebSocket, accept_key
 
 _POD_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/(exec|attach|portforward|proxy)(/.*)?$")
 _SERVICE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?$")
 _CHANNEL_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+_TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+_STREAM_WAIT = 30.0
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "authorization", "host", "content-length"}
 _MAX_PROXY_BODY = 64 * 1024 * 1024
@@ -49,6 +53,8 @@ class PodAccess:
                 return None
             if verb == "exec":
                 return self._exec(request, namespace, pod_name)
+            if verb == "portforward":
+                return self._portforward(request, worker.ip)
             if verb == "proxy":
                 return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/")
             return _status(400, "BadRequest", f"pods/{verb} is not supported by the embedded cluster's process "
@@ -77,9 +83,21 @@ class PodAccess:
             return _status(400, "BadRequest", f"container {container_name} is not valid for pod {name}")
         if not process.running:
             return _status(400, "BadRequest", f'unable to upgrade connection: container not found ("{container_name}")')
-        if request.header("upgrade").lower() != "websocket":
-            return _status(400, "BadRequest", "exec needs a WebSocket upgrade (v5.channel.k8s.io or "
-                           "v4.channel.k8s.io): SPDY is not supported by the embedded cluster")
+        upgrade = request.header("upgrade").lower()
+        if upgrade.startswith("spdy/3.1"):
+            versions = [p.strip() for p in request.header("x-stream-protocol-version").split(",")]
+            if "v4.channel.k8s.io" not in versions:
+                return _status(403, "Forbidden", f"none of the offered stream protocols {versions} is supported "
+                               "(supported: v4.channel.k8s.io)")
+            session = ExecSession([process.spec.translate(word) for word in command], process.spec.env,
+                                  str(process.spec.cwd), stdin=request.flag("stdin"),
+                                  stdout=request.flag("stdout") or "stdout" not in request.query,
+                                  stderr=request.flag("stderr"), tty=request.flag("tty"), v5=False)
+            return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
+                                          ("X-Stream-Protocol-Version", "v4.channel.k8s.io")],
+                            upgrade=session.run_spdy)
+        if upgrade != "websocket":
+            return _status(400, "BadRequest", "exec needs a WebSocket or SPDY/3.1 upgrade")
         offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
         protocol = next((p for p in _CHANNEL_PROTOCOLS if p in offered), None)
         if protocol is None:
@@ -92,6 +110,24 @@ class PodAccess:
                    ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                    ("Sec-WebSocket-Protocol", protocol)]
         return Response(101, headers=headers, upgrade=session.run)
+
+    # --- port-forward -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _portforward(request: Request, ip: str) -> Response:
+        upgrade = request.header("upgrade").lower()
+        forwarder = PortForwarder(ip)
+        if upgrade.startswith("spdy/3.1"):
+            return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
+                                          ("X-Stream-Protocol-Version", "portforward.k8s.io")],
+                            upgrade=forwarder.run_spdy)
+        offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
+        if upgrade == "websocket" and _TUNNEL_PROTOCOL in offered:
+            headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                       ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
+                       ("Sec-WebSocket-Protocol", _TUNNEL_PROTOCOL)]
+            return Response(101, headers=headers, upgrade=forwarder.run_tunnel)
+        return _status(400, "BadRequest", "port-forward needs a SPDY/3.1 upgrade (or SPDY tunnelled in a WebSocket)")
 
     # --- proxy ------------------------------------------------------------------------------------------
 
@@ -194,6 +230,54 @@ class ExecSession:
             pump.join(timeout=5)
         self._finish(socket_, _success() if code == 0 else _exec_error(self.command, "", code))
 
+    def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
+        """kubectl up to 1.29 (and the fallback of later ones): one SPDY stream per channel, opened by the
+        client with a ``streamtype`` header; the exit status goes to the ``error`` stream."""
+        wanted = {"error"} | ({"stdin"} if self.stdin else set()) | ({"stdout"} if self.stdout else set()) \
+            | ({"stderr"} if self.stderr and not self.tty else set()) | ({"resize"} if self.tty else set())
+        streams: dict[str, Stream] = {}
+        complete = threading.Event()
+
+        def on_stream(stream: Stream) -> None:
+            streams[stream.headers.get("streamtype", "")] = stream
+            if wanted <= set(streams):
+                complete.set()
+
+        spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
+        serving = threading.Thread(target=spdy.serve, daemon=True)
+        serving.start()
+        try:
+            if not complete.wait(_STREAM_WAIT):
+                return
+            self._run_over_streams(streams)
+        finally:
+            spdy.close()
+            serving.join(timeout=5)
+
+    def _run_over_streams(self, streams: dict[str, Stream]) -> None:
+        try:
+            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
+                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT if self.tty else subprocess.PIPE,
+                                     start_new_session=True)
+        except OSError as err:
+            _write_status(streams["error"], _exec_error(self.command, f"exec: {err.strerror or err}", 126))
+            return
+        pumps = [threading.Thread(target=_copy_out, args=(popen.stdout, streams.get("stdout")), daemon=True),
+                 threading.Thread(target=_copy_out, args=(popen.stderr, streams.get("stderr")), daemon=True)]
+        for pump in pumps:
+            pump.start()
+        if "stdin" in streams and popen.stdin is not None:
+            threading.Thread(target=_copy_in, args=(streams["stdin"], popen.stdin), daemon=True).start()
+        code = popen.wait()
+        for pump in pumps:
+            pump.join(timeout=5)
+        for name in ("stdout", "stderr"):
+            if name in streams:
+                streams[name].close()
+        _write_status(streams["error"], _success() if code == 0 else _exec_error(self.command, "", code))
+
     def _pump(self, stream: IO[bytes] | None, channel: int, socket_: WebSocket) -> None:
         if stream is None:
             return
@@ -247,3 +331,150 @@ def _exec_error(command: list[str], message: str, code: int) -> dict[str, Any]:
             "message": message or f"command terminated with non-zero exit code: error executing command "
                                   f"[{' '.join(command)}], exit code {code}",
             "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+
+
+def _exact_reader(reader: BinaryIO) -> Any:
+    def read_exact(count: int) -> bytes:
+        data = reader.read(count)
+        if not data or len(data) < count:
+            raise OSError("connection closed")
+        return bytes(data)
+    return read_exact
+
+
+def _copy_out(source: IO[bytes] | None, stream: Stream | None) -> None:
+    if source is None:
+        return
+    with source:
+        for chunk in iter(lambda: source.read1(32768), b""):  # type: ignore[attr-defined]
+            if stream is not None:
+                try:
+                    stream.write(chunk)
+                except Exception:
+                    return
+
+
+def _copy_in(stream: Stream, sink: IO[bytes]) -> None:
+    try:
+        while True:
+            chunk = stream.read()
+            if not chunk:
+                break
+            sink.write(chunk)
+            sink.flush()
+    except OSError:
+        pass
+    finally:
+        try:
+            sink.close()
+        except OSError:
+            pass
+
+
+def _write_status(stream: Stream, status: dict[str, Any]) -> None:
+    try:
+        stream.write(json.dumps(status).encode())
+    except SpdyClosed:
+        return
+    stream.close()
+
+
+class _MessageBytes:
+    """The byte stream carried by a WebSocket's binary messages (SPDY tunnelled by kubectl 1.31+)."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.buffer = b""
+
+    def read_exact(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            try:
+                _opcode, message = self.websocket.receive()
+            except Closed:
+                raise OSError("connection closed") from None
+            self.buffer += message
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.websocket.send(data, OP_BINARY)
+        except Closed:
+            raise OSError("connection closed") from None
+
+
+class PortForwarder:
+    """``kubectl port-forward``: for each forwarded connection the client opens a ``data`` and an ``error``
+    stream with the same ``requestid`` and the pod ``port``; bytes are copied to and from that port of the
+    pod's IP."""
+
+    def __init__(self, ip: str) -> None:
+        self.ip = ip
+        self._pairs: dict[str, dict[str, Stream]] = {}
+        self._lock = threading.Lock()
+
+    def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
+        spdy = SpdyConnection(_exact_reader(reader), connection.sendall, self._on_stream)
+        try:
+            spdy.serve()
+        finally:
+            spdy.close()
+
+    def run_tunnel(self, reader: BinaryIO, connection: Any) -> None:
+        websocket = WebSocket(reader, connection)
+        carried = _MessageBytes(websocket)
+        spdy = SpdyConnection(carried.read_exact, carried.write, self._on_stream)
+        try:
+            spdy.serve()
+        finally:
+            spdy.close()
+            websocket.close()
+
+    def _on_stream(self, stream: Stream) -> None:
+        request = stream.headers.get("requestid", "")
+        with self._lock:
+            pair = self._pairs.setdefault(request, {})
+            pair[stream.headers.get("streamtype", "")] = stream
+            ready = "data" in pair and "error" in pair
+            if ready:
+                del self._pairs[request]
+        if ready:
+            threading.Thread(target=self._forward, args=(pair, stream.headers.get("port", "")), daemon=True).start()
+
+    def _forward(self, pair: dict[str, Stream], port_text: str) -> None:
+        data, error = pair["data"], pair["error"]
+        try:
+            target = socket.create_connection((self.ip, int(port_text)), timeout=5)
+        except (OSError, ValueError) as err:
+            message = f"error forwarding port {port_text} to pod {self.ip}: failed to connect: {err}"
+            try:
+                error.write(message.encode())
+            finally:
+                error.close()
+                data.close()
+            return
+        target.settimeout(None)
+
+        def upstream() -> None:
+            try:
+                while chunk := data.read():
+                    target.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                try:
+                    target.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+        sender = threading.Thread(target=upstream, daemon=True)
+        sender.start()
+        try:
+            while chunk := target.recv(65536):
+                data.write(chunk)
+        except Exception:
+            pass
+        finally:
+            data.close()
+            error.close()
+            target.close()
