@@ -215,3 +215,47 @@ def test_cli_reports_a_bad_sut_file_in_one_line(tmp_path: Path, capsys: pytest.C
     code = main(["test", "--no-cluster", "--test-dir", str(tmp_path), "--sut-config", str(bad)])
     assert code == 1
     assert f"{bad}:1: processes: expected a list" in capsys.readouterr().err
+
+
+def test_resource_readiness_and_ctrl_c_stops_the_processes(tmp_path: Path) -> None:
+    """The process creates a Lease with kubectl (through the KUBECONFIG it was given); readiness waits for its
+    holder; a SIGINT to the runner then stops the run, and the process with it."""
+    import signal
+    import subprocess
+
+    marker = tmp_path / "pid"
+    lease = ("apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: op-leader, namespace: default}\n"
+             "spec: {holderIdentity: op-1}\n")
+    (tmp_path / "lease.yaml").write_text(lease)
+    code = (f"import os, subprocess, time; open({str(marker)!r}, 'w').write(str(os.getpid())); "
+            f"subprocess.run(['kubectl', 'apply', '-f', {str(tmp_path / 'lease.yaml')!r}], check=True); "
+            f"time.sleep(120)")
+    suite = _suite(tmp_path, f"""
+        processes:
+        - name: op
+          command: [{PY!r}, -u, -c, "{code}"]
+          ready:
+            resource: {{apiVersion: coordination.k8s.io/v1, kind: Lease, namespace: default, name: op-leader,
+                        field: spec.holderIdentity}}
+            timeout: 30s
+          stopTimeout: 2s
+    """, sleep="60s")
+    env = {key: value for key, value in os.environ.items() if key != "KUBECONFIG"}
+    env["HOME"] = str(tmp_path)
+    runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", "--test-dir", ".", "--embedded"], cwd=suite,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert runner.stdout is not None
+    lines = []
+    for line in runner.stdout:
+        lines.append(line)
+        if "SLEEP     | RUN" in line:
+            break
+    assert any("Process op is ready" in line for line in lines), "".join(lines)
+    pid = int(marker.read_text())
+    assert _alive(pid)
+    runner.send_signal(signal.SIGINT)
+    rest = runner.communicate(timeout=60)[0]
+    assert runner.returncode != 0
+    assert "interrupted" in rest.lower()
+    time.sleep(0.2)
+    assert not _alive(pid)
