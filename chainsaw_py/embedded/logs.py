@@ -1,7 +1,8 @@
 """Container log buffers behind ``pods/<name>/log``.
 
-No container ever runs, so a log holds only what the simulation (kubelet controller) or a plugin writes with
-:meth:`LogStore.write`. Reads support the query options kubectl uses: ``tailLines``, ``timestamps``,
+A simulated container's log holds what the simulation or a plugin writes with :meth:`LogStore.write`; a
+container that really runs (the process runtime) writes its output there, and each restart keeps the run
+before as the ``previous`` log. Reads support the query options kubectl uses: ``tailLines``, ``timestamps``,
 ``sinceSeconds``, ``limitBytes`` and ``follow`` (a blocking iterator that ends when the container stops).
 """
 
@@ -30,6 +31,7 @@ class LogLine:
 class LogStore:
     def __init__(self, max_lines: int = 10_000) -> None:
         self._lines: dict[LogKey, list[LogLine]] = {}
+        self._previous: dict[LogKey, list[LogLine]] = {}
         self._condition = threading.Condition()
         self._max_lines = max_lines
 
@@ -43,15 +45,28 @@ class LogStore:
             del lines[:-self._max_lines]
             self._condition.notify_all()
 
-    def forget(self, namespace: str, pod: str) -> None:
+    def restart(self, namespace: str, pod: str, container: str) -> None:
+        """A container that really runs starts again: its lines so far become the ``previous`` log."""
+        key = (namespace, pod, container)
         with self._condition:
-            for key in [key for key in self._lines if key[:2] == (namespace, pod)]:
-                del self._lines[key]
+            self._previous[key] = self._lines.get(key, [])
+            self._lines[key] = []
             self._condition.notify_all()
 
-    def read(self, key: LogKey, tail: int | None = None, since: dt.datetime | None = None) -> list[LogLine]:
+    def forget(self, namespace: str, pod: str) -> None:
         with self._condition:
-            lines = list(self._lines.get(key, ()))
+            for store in (self._lines, self._previous):
+                for key in [key for key in store if key[:2] == (namespace, pod)]:
+                    del store[key]
+            self._condition.notify_all()
+
+    def read(self, key: LogKey, tail: int | None = None, since: dt.datetime | None = None,
+             previous: bool = False) -> list[LogLine]:
+        """The lines of the current run; ``previous``: those of the run before (a simulated container's
+        runs share one buffer, which serves both)."""
+        with self._condition:
+            source = self._previous if previous and key in self._previous else self._lines
+            lines = list(source.get(key, ()))
         if since is not None:
             lines = [line for line in lines if line.timestamp >= since]
         if tail is not None:
@@ -64,6 +79,8 @@ class LogStore:
         while True:
             with self._condition:
                 lines = self._lines.get(key, [])
+                if position > len(lines):   # the container restarted: its new run starts a new buffer
+                    position = 0
                 fresh = lines[position:]
                 position = len(lines)
                 if not fresh:

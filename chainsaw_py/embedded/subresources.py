@@ -135,7 +135,8 @@ class Subresources:
         timestamps = request.flag("timestamps")
         tail = request.param("tailLines")
         since = since_time(int(request.param("sinceSeconds") or 0) or None, request.param("sinceTime") or None)
-        lines = self.logs.read(key, int(tail) if tail.lstrip("-").isdigit() and int(tail) >= 0 else None, since)
+        lines = self.logs.read(key, int(tail) if tail.lstrip("-").isdigit() and int(tail) >= 0 else None, since,
+                               previous=request.flag("previous"))
         text = "".join(line.render(timestamps) + "\n" for line in lines).encode()
         limit = request.param("limitBytes")
         if limit.isdigit():

@@ -174,6 +174,8 @@ def test_crash_loop_back_off_and_previous_logs(cluster: EmbeddedCluster) -> None
     _until(lambda: (_pod(cluster, "crasher")["status"]["containerStatuses"][0]["state"].get("waiting") or {})
            .get("reason") == "CrashLoopBackOff")
     assert _pod(cluster, "crasher")["status"]["phase"] == "Running"
+    previous = cluster.logs.read(("default", "crasher", "main"), previous=True)
+    assert [line.text for line in previous] == ["crashing"]
 
 
 def test_job_fails_from_the_exit_code(cluster: EmbeddedCluster) -> None:

@@ -83,6 +83,7 @@ class ContainerProcess:
                                   daemon=True)
         if self.current is not None:
             self.last = self.current
+            self.logs.restart(namespace, pod, name)
         self.current = Run(self.now(), popen, container_id, reader)
         self.ready = False
         self.started = True
