@@ -364,3 +364,21 @@ def test_spdy_exec_and_port_forward(websockets: str) -> None:
         finally:
             forward.terminate()
             forward.communicate(timeout=10)
+
+
+def test_lifecycle_hooks_run(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    from chainsaw_py.embedded.apiserver import DeleteOptions
+
+    started, stopping = tmp_path / "post-start", tmp_path / "pre-stop"
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hooked", "namespace": "default"},
+                      "spec": {"terminationGracePeriodSeconds": 5, "containers": [{
+                          "name": "main", "image": "example.com/tool", "args": ["import time; time.sleep(60)"],
+                          "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", f"echo up > {started}"]}},
+                                        "preStop": {"exec": {"command": ["sh", "-c", f"echo down > {stopping}"]}}}}]}})
+    _until(lambda: _pod(cluster, "hooked")["status"].get("phase") == "Running")
+    assert started.read_text() == "up\n"
+    rt = cluster.registry.lookup("", "v1", "pods")
+    assert rt is not None
+    cluster.api.delete(rt, "default", "hooked", DeleteOptions(grace_period=5))
+    _until(lambda: cluster.store.get("", "pods", "default", "hooked") is None)
+    assert stopping.read_text() == "down\n"

@@ -387,6 +387,12 @@ class PodWorker:
             process.next_start = time.monotonic() + self._next_backoff(process)
             return
         container = process.spec.container
+        ok, message = self._hook(process, "postStart", self.grace_period() or 30.0)
+        if not ok:
+            self.event("FailedPostStartHook", f"PostStartHook failed: {message}", "Warning")
+            process.kill(self.grace_period(), reason="Error")
+            self._after_exit(process, time.monotonic())
+            return
         self.probes[process.spec.name] = [ProbeState(container[key], kind) for key, kind in
                                           (("startupProbe", "startup"), ("livenessProbe", "liveness"),
                                            ("readinessProbe", "readiness")) if container.get(key)]
@@ -471,12 +477,7 @@ class PodWorker:
         deadline = time.monotonic() + grace
         running = [p for p in self.init + self.containers if p.running]
         for process in running:
-            hook = ((process.spec.container.get("lifecycle") or {}).get("preStop") or {})
-            if "exec" in hook:
-                exec_in(process.spec, [str(w) for w in (hook["exec"] or {}).get("command") or []],
-                        max(deadline - time.monotonic(), 0.0))
-            elif "sleep" in hook:
-                self._stop_sleep(min(float((hook["sleep"] or {}).get("seconds") or 0), deadline - time.monotonic()))
+            self._hook(process, "preStop", max(deadline - time.monotonic(), 0.0))
         for process in running:
             self.event("Killing", f"Stopping container {process.spec.name}")
         threads = [threading.Thread(target=p.kill, args=(max(deadline - time.monotonic(), 0.0),), daemon=True)
@@ -486,10 +487,18 @@ class PodWorker:
         for thread in threads:
             thread.join()
 
-    @staticmethod
-    def _stop_sleep(seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
+    def _hook(self, process: ContainerProcess, name: str, timeout: float) -> tuple[bool, str]:
+        """Run a lifecycle hook (``exec``, ``httpGet`` or ``sleep``) of the container; (succeeded, message)."""
+        hook = (process.spec.container.get("lifecycle") or {}).get(name) or {}
+        if "sleep" in hook:
+            seconds = min(float((hook["sleep"] or {}).get("seconds") or 0), timeout)
+            if seconds > 0:
+                time.sleep(seconds)
+            return True, ""
+        if "exec" in hook or "httpGet" in hook:
+            probe = {**hook, "timeoutSeconds": max(timeout, 0.1)}
+            return run_probe(probe, self.ip, self._ports(process), self._exec_probe(process))
+        return True, ""
 
     # --- status -----------------------------------------------------------------------------------------
 
