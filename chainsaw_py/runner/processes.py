@@ -38,11 +38,15 @@ _live_lock = threading.Lock()
 
 
 def kill_all_processes() -> None:
-    """SIGKILL every process group still running (for an immediate exit, where no cleanup runs)."""
+    """SIGKILL every process group still running — the system under test's and the embedded cluster's pods'
+    (for an immediate exit, where no cleanup runs)."""
+    from chainsaw_py.embedded.runtime.containers import kill_all_containers
+
     with _live_lock:
         groups = list(_live)
     for group in groups:
         _signal_group(group, signal.SIGKILL)
+    kill_all_containers()
 
 
 class ProcessFailed(ChainsawError):

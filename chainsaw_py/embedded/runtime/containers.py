@@ -53,6 +53,19 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
+_live_groups: set[int] = set()    # process groups of containers still running, for kill_all_containers
+_live_lock = threading.Lock()
+
+
+def kill_all_containers() -> None:
+    """SIGKILL every container process group of this process's clusters (before an immediate exit, where the
+    graceful stop cannot run)."""
+    with _live_lock:
+        groups = list(_live_groups)
+    for group in groups:
+        signal_group(group, signal.SIGKILL)
+
+
 class ContainerProcess:
     def __init__(self, spec: ContainerSpec, log_key: tuple[str, str, str], logs: LogStore,
                  now: Callable[[], str]) -> None:
@@ -78,6 +91,8 @@ class ContainerProcess:
         namespace, pod, name = self.log_key
         popen = subprocess.Popen(self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        with _live_lock:
+            _live_groups.add(popen.pid)
         assert popen.stdout is not None
         reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
                                   daemon=True)
@@ -103,6 +118,9 @@ class ContainerProcess:
         code = run.popen.poll()
         if code is None:
             return False
+        signal_group(run.popen.pid, signal.SIGKILL)   # the container ends with its main process, children too
+        with _live_lock:
+            _live_groups.discard(run.popen.pid)
         run.reader.join(timeout=1)
         run.exit_code = code if code >= 0 else 128 - code
         run.finished_at = self.now()
