@@ -232,7 +232,8 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     with (_cluster_for(options, tests, console, sut) as default_cluster, _signals(cancel, handle_signals),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
         settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
-                               pause_on_failure=options.pause_on_failure)
+                               pause_on_failure=options.pause_on_failure,
+                               failure_notes=supervisor.failure_notes if supervisor is not None else None)
         result = Runner(settings, console, cancel).run(tests)
         _count_process_failure(supervisor, result)
     return _finish(result, spec, console)
@@ -310,7 +311,8 @@ class Session:
             self.processes = self._stack.enter_context(_processes(sut, cluster, self.spec, self.console,
                                                                   self.cancel))
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
-                                   pause_on_failure=self.options.pause_on_failure)
+                                   pause_on_failure=self.options.pause_on_failure,
+                                   failure_notes=self.processes.failure_notes if self.processes is not None else None)
             self.runner = Runner(settings, self.console, self.cancel)
             self._pass = self.runner.open_pass(self.result)
         except BaseException:

@@ -237,6 +237,14 @@ class ProcessSupervisor:
             raise ChainsawError("a resource readiness check needs a cluster (not with --no-cluster)")
         return resource_ready(self.resource_client, wanted)
 
+    def failure_notes(self, count: int = TAIL_LINES) -> list[str]:
+        """The last log lines of every process, for a failing operation's log and report."""
+        notes: list[str] = []
+        for process in self.processes:
+            notes.append(f"process {process.spec.name} (last lines of {process.log_path}):")
+            notes.extend(f"  {line}" for line in process.last_lines(count))
+        return notes
+
     def _watch(self) -> None:
         while not self._stopping.is_set():
             for process in self.processes:

@@ -10,7 +10,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
@@ -56,6 +56,8 @@ class RunSettings:
     pause_on_failure: bool = False
     stdin: TextIO | None = None
     stderr: TextIO | None = None
+    failure_notes: Callable[[], list[str]] | None = None
+    """Lines added to a failing operation's log and report (the system under test's last log lines)."""
 
 
 class Runner:
@@ -219,6 +221,7 @@ class RunPass:
         self.root = runner._root_context()
         spec = runner.settings.spec
         self.env = TestEnvironment(console=runner.console, summary=result.summary, cancel=runner.cancel,
+                                   failure_notes=runner.settings.failure_notes or list,
                                    on_failure=runner.on_failure, fail_fast=spec.execution.fail_fast,
                                    namespace_options=spec.namespace, report_sink=result.report.add)
         self.cleaner = Cleaner(timeout=self.root.timeouts.cleanup, wait_for_deletion=not spec.namespace.fast_delete,

@@ -11,7 +11,7 @@ from chainsaw_py.loading.model import Operation, Step
 from chainsaw_py.loading.model import Timeouts as TimeoutsSpec
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError, Outputs
 from chainsaw_py.operations.registry import operation_module
-from chainsaw_py.report.console import StepLogger, error_section
+from chainsaw_py.report.console import StepLogger, error_section, section
 from chainsaw_py.report.model import OperationReport, StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
@@ -28,6 +28,7 @@ class StepRunner:
     logger: StepLogger
     cancel: CancelToken
     on_failure: Callable[[], None]
+    failure_notes: Callable[[], list[str]] = list
 
     # ------------------------------------------------------------------------------ step
 
@@ -149,8 +150,11 @@ class StepRunner:
             ctx = self._action_context(tc, module, operation, cleaner, cancel)
             return module.run(operation.action, payload, ctx), None
         except OperationError as err:
+            notes = [] if self.cancel.reason else self.failure_notes()
+            if notes:
+                self.logger.log(_log_name(operation.type), "LOG", None, section("PROCESSES", "\n".join(notes)))
             if entry is not None:
-                entry.error = str(err)
+                entry.error = "\n".join([str(err), *notes])
             return {}, err
         finally:
             if entry is not None and report is not None:

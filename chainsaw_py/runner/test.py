@@ -57,6 +57,7 @@ class TestEnvironment:
     fail_fast: bool
     namespace_options: NamespaceOptions
     report_sink: Callable[[TestReport], None]
+    failure_notes: Callable[[], list[str]] = list
 
 
 def step_column_width(test: Test) -> int:
@@ -126,7 +127,7 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
         return
     for index, step in enumerate(spec.steps):
         runner = StepRunner(state=state, logger=logger.with_step(f"{step_name(step, index):<{width}}"),
-                            cancel=env.cancel, on_failure=env.on_failure)
+                            cancel=env.cancel, on_failure=env.on_failure, failure_notes=env.failure_notes)
         if runner.run_step(tc.bind("step", {"id": index + 1}), step, report, cleanups.append):
             return
 

@@ -259,3 +259,30 @@ def test_resource_readiness_and_ctrl_c_stops_the_processes(tmp_path: Path) -> No
     assert "interrupted" in rest.lower()
     time.sleep(0.2)
     assert not _alive(pid)
+
+
+def test_a_failing_operation_shows_the_processes_last_lines(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "t1").mkdir()
+    (tmp_path / "t1" / "chainsaw-test.yaml").write_text(textwrap.dedent("""
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata: {name: t1}
+        spec:
+          steps:
+          - try:
+            - script:
+                content: exit 1
+    """))
+    (tmp_path / ".chainsaw-py.yaml").write_text(textwrap.dedent(f"""
+        processes:
+        - name: op
+          command: [{PY!r}, -u, -c, "import time; print('reconcile failed: quota'); time.sleep(60)"]
+          ready: {{log: quota}}
+    """))
+    monkeypatch.chdir(tmp_path)
+    outcome, output = api.run_to_string(api.TestOptions(test_dirs=["."], no_cluster=True, report_format="JSON",
+                                                        report_path=str(tmp_path / "out")))
+    assert not outcome.ok
+    assert "=== PROCESSES" in output and "reconcile failed: quota" in output
+    assert "reconcile failed: quota" in (tmp_path / "out" / "chainsaw-report.json").read_text()
