@@ -102,10 +102,19 @@ class ProcessRuntime:
         self.addresses = POD_ADDRESSES
         self.wake: Callable[[str, str], None] = lambda _namespace, _name: None
         self._own_folder = folder is None
-        self.folder = folder or Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
+        self._folder = folder
+        self._folder_lock = threading.Lock()
         self._workers: dict[str, PodWorker] = {}
         self._lock = threading.Lock()
         self._closed = False
+
+    @property
+    def folder(self) -> Path:
+        """Where pods' files go (a temporary folder made on first use unless one was given)."""
+        with self._folder_lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
+            return self._folder
 
     # --- ownership --------------------------------------------------------------------------------------
 
@@ -182,8 +191,8 @@ class ProcessRuntime:
         for worker in workers:
             worker.join(10.0)
             worker.sandbox.remove()
-        if self._own_folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        if self._own_folder and self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 class PodWorker:
