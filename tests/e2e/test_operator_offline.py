@@ -51,8 +51,8 @@ def test_readme_command_passes(tmp_path: Path) -> None:
 
 
 def test_pytest_plugin_passes(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "pytest", "--chainsaw", "--chainsaw-config",
-               "e2e/operator-offline/.chainsaw.yaml", "e2e/operator-offline", "-p", "no:cacheprovider", "-q",
+    command = [sys.executable, "-m", "pytest", "--chainsaw", "--chainsaw-config=e2e/operator-offline/.chainsaw.yaml",
+               "e2e/operator-offline", "-p", "no:cacheprovider", "-q",
                "-n", "0", "--rootdir", str(REPO)]
     result = subprocess.run(command, cwd=REPO, env=_environment(tmp_path), capture_output=True, text=True,
                             timeout=240, check=False)
