@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.sut import ProcessSpec, Readiness, ResourceCondition, command_line
+from chainsaw_py.util.children import bound_to_parent
 from chainsaw_py.util.environment import with_interpreter_first
 
 TAIL_LINES = 20
@@ -87,7 +88,8 @@ class ManagedProcess:
     def start(self, env: dict[str, str]) -> None:
         log_file = self.log_path.open("ab")
         try:
-            self._popen = subprocess.Popen(list(self.spec.command), cwd=self.spec.working_dir, env=env,
+            argv = bound_to_parent(list(self.spec.command), env, self.spec.working_dir)
+            self._popen = subprocess.Popen(argv, cwd=self.spec.working_dir, env=env,
                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as err:

@@ -286,3 +286,54 @@ def test_a_failing_operation_shows_the_processes_last_lines(tmp_path: Path,
     assert not outcome.ok
     assert "=== PROCESSES" in output and "reconcile failed: quota" in output
     assert "reconcile failed: quota" in (tmp_path / "out" / "chainsaw-report.json").read_text()
+
+
+def test_a_killed_runner_takes_its_processes_and_pods_along(tmp_path: Path) -> None:
+    """SIGKILL leaves no cleanup code a chance: the children are bound to the runner by the kernel."""
+    import signal
+    import subprocess
+
+    sut_pid, pod_pid = tmp_path / "sut-pid", tmp_path / "pod-pid"
+    writer = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)"
+    (tmp_path / "t1").mkdir()
+    (tmp_path / "t1" / "chainsaw-test.yaml").write_text(textwrap.dedent(f"""
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata: {{name: t1}}
+        spec:
+          steps:
+          - try:
+            - create:
+                resource:
+                  apiVersion: v1
+                  kind: Pod
+                  metadata: {{name: writer}}
+                  spec:
+                    containers:
+                    - {{name: main, image: example.com/writer, args: [{str(pod_pid)!r}]}}
+            - sleep: {{duration: 120s}}
+    """))
+    (tmp_path / ".chainsaw-py.yaml").write_text(textwrap.dedent(f"""
+        processes:
+        - name: op
+          command: [{PY!r}, -c, "{writer}", {str(sut_pid)!r}]
+        images:
+        - image: example.com/writer
+          entrypoint: [{PY!r}, -c, "{writer}"]
+    """))
+    env = {key: value for key, value in os.environ.items() if key != "KUBECONFIG"}
+    env["HOME"] = str(tmp_path)
+    runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", "--test-dir", ".", "--embedded"], cwd=tmp_path,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (sut_pid.exists() and pod_pid.exists() and sut_pid.read_text() and pod_pid.read_text()):
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.1)
+        pids = [int(sut_pid.read_text()), int(pod_pid.read_text())]
+        assert all(_alive(pid) for pid in pids)
+    finally:
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+    time.sleep(0.5)
+    assert not any(_alive(pid) for pid in pids)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from chainsaw_py.embedded.logs import LogStore
+from chainsaw_py.util.children import bound_to_parent
 
 
 @dataclass
@@ -89,7 +90,8 @@ class ContainerProcess:
 
     def start(self, container_id: str) -> None:
         namespace, pod, name = self.log_key
-        popen = subprocess.Popen(self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdin=subprocess.DEVNULL,
+        argv = bound_to_parent(self.spec.argv, self.spec.env, self.spec.cwd)
+        popen = subprocess.Popen(argv, cwd=self.spec.cwd, env=self.spec.env, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         with _live_lock:
             _live_groups.add(popen.pid)
