@@ -399,3 +399,21 @@ def test_immediate_exit_kills_every_container(tmp_path: Path) -> None:
         time.sleep(0.2)
         stat = Path(f"/proc/{pid}/stat")
         assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_kubectl_cp_out_of_a_mounted_volume(tmp_path: Path) -> None:
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        _create(running, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "default"},
+                          "data": {"a.txt": "content A\n"}})
+        pod = _server_pod("web")
+        pod["spec"]["volumes"] = [{"name": "cfg", "configMap": {"name": "cfg"}}]
+        pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "cfg", "mountPath": "/etc/cfg"}]
+        _create(running, pod)
+        _until(lambda: _condition(_pod(running, "web"), "Ready") == "True")
+        for source, target in (("web:/etc/cfg/a.txt", tmp_path / "a.txt"), ("web:/etc/cfg", tmp_path / "dir")):
+            result = subprocess.run(kubectl + ["cp", source, str(target)], capture_output=True, text=True, timeout=30,
+                                    check=False)
+            assert result.returncode == 0, result.stderr
+        assert (tmp_path / "a.txt").read_text() == "content A\n"
+        assert (tmp_path / "dir" / "a.txt").read_text() == "content A\n"

@@ -89,7 +89,7 @@ class PodAccess:
             if "v4.channel.k8s.io" not in versions:
                 return _status(403, "Forbidden", f"none of the offered stream protocols {versions} is supported "
                                "(supported: v4.channel.k8s.io)")
-            session = ExecSession([process.spec.translate(word) for word in command], process.spec.env,
+            session = ExecSession(process.spec.translate_command(command), process.spec.env,
                                   str(process.spec.cwd), stdin=request.flag("stdin"),
                                   stdout=request.flag("stdout") or "stdout" not in request.query,
                                   stderr=request.flag("stderr"), tty=request.flag("tty"), v5=False)
@@ -103,7 +103,7 @@ class PodAccess:
         if protocol is None:
             return _status(400, "BadRequest", f"none of the offered subprotocols {offered} is supported "
                            f"(supported: {', '.join(_CHANNEL_PROTOCOLS)})")
-        session = ExecSession([process.spec.translate(word) for word in command], process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
+        session = ExecSession(process.spec.translate_command(command), process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
                               stdout=request.flag("stdout") or "stdout" not in request.query,
                               stderr=request.flag("stderr"), tty=request.flag("tty"), v5=protocol.startswith("v5"))
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),

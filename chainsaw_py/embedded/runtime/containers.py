@@ -31,7 +31,9 @@ class ContainerSpec:
     cwd: Path
     container: dict[str, Any]   # the pod spec's container
     translate: Callable[[str], str] = field(default=lambda text: text)
-    """Rewrites mount paths to where the files are (applied to exec'd commands too)."""
+    """Rewrites mount paths to where the files are."""
+    translate_command: Callable[[list[str]], list[str]] = field(default=lambda words: list(words))
+    """The same for a command run in the container (exec, probes, hooks)."""
 
 
 @dataclass

@@ -65,6 +65,20 @@ class Sandbox:
             text = pattern.sub(str(host_path).replace("\\", "\\\\"), text)
         return text
 
+    def translate_command(self, words: list[str]) -> list[str]:
+        """A command run in the container (exec, probes, hooks) with mount paths rewritten. ``tar cf - PATH``
+        under a mount (what ``kubectl cp`` runs to copy out of a pod) keeps the member names the container
+        would give (``etc/config/app.yaml``)."""
+        if len(words) == 4 and words[:3] == ["tar", "cf", "-"]:
+            for mount_path, host_path in self.mounts:
+                path = words[3].rstrip("/")
+                if mount_path != "/" and (path == mount_path or path.startswith(mount_path + "/")):
+                    relative = path[len(mount_path):].lstrip("/") or "."
+                    prefix = mount_path.lstrip("/")
+                    return ["tar", "cf", "-", "-C", str(host_path), f"--transform=s,^\\.\\?/\\?,{prefix}/,",
+                            relative]
+        return [self.translate(word) for word in words]
+
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 

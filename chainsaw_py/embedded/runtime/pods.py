@@ -316,7 +316,7 @@ class PodWorker:
         cwd = Path(sandbox.translate(str(working))) if working else Path(program.working_dir or self.sandbox.folder)
         if not cwd.is_dir():
             raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
-        spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate)
+        spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
 
     # --- the loop ---------------------------------------------------------------------------------------
@@ -605,7 +605,7 @@ def exec_in(spec: ContainerSpec, command: list[str], timeout: float) -> tuple[in
     """Run ``command`` in the container's environment (its env and working folder); (exit code, output)."""
     if not command:
         return 126, "empty command"
-    command = [spec.translate(word) for word in command]
+    command = spec.translate_command(command)
     try:
         result = subprocess.run(command, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
                                 capture_output=True, timeout=max(timeout, 0.1), check=False)
