@@ -417,3 +417,20 @@ def test_kubectl_cp_out_of_a_mounted_volume(tmp_path: Path) -> None:
             assert result.returncode == 0, result.stderr
         assert (tmp_path / "a.txt").read_text() == "content A\n"
         assert (tmp_path / "dir" / "a.txt").read_text() == "content A\n"
+
+
+def test_an_empty_dir_at_tmp_leaves_the_runtime_paths_alone(cluster: EmbeddedCluster) -> None:
+    """Operators often mount an emptyDir at /tmp: the pod's own KUBECONFIG (under the host's temporary folder)
+    must not be rewritten into it, while /tmp paths of the container's arguments are."""
+    script = ("import os, sys; print('kubeconfig', os.path.isfile(os.environ['KUBECONFIG'])); "
+              "open(sys.argv[1], 'w').write('x'); print('scratch', os.path.dirname(sys.argv[1]).endswith('/scratch'))")
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "tmpdir", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "volumes": [{"name": "scratch", "emptyDir": {}}],
+                               "containers": [{"name": "main", "image": "example.com/tool",
+                                               "args": [script, "/tmp/out.txt"],
+                                               "volumeMounts": [{"name": "scratch", "mountPath": "/tmp"}]}]}})
+    done = _until(lambda: _pod(cluster, "tmpdir")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "tmpdir"))
+    output = _logs(cluster, "tmpdir")
+    assert done["status"]["phase"] == "Succeeded", output
+    assert "kubeconfig True" in output and "scratch True" in output

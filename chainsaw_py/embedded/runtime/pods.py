@@ -300,18 +300,19 @@ class PodWorker:
         services = self.runtime.services
         declared = container_environment(self.pod, container, services.lookup,
                                          service_variables(services.services(self.namespace), services.api_address()))
+        # Only what the pod spec says is in the container's file system is rewritten; the mapping's program
+        # and the runtime's own paths (KUBECONFIG, the inherited environment) are host paths already.
         env = inherited_environment()
         env.update(program.env)
         env["HOSTNAME"] = self.name
-        env.update(declared)
+        env.update({key: sandbox.translate(value) for key, value in declared.items()})
         if identity is not None:
             env["KUBECONFIG"] = str(self.sandbox.folder / "kubeconfig")
-        env = {key: sandbox.translate(value) for key, value in env.items()}
-        entrypoint = [str(word) for word in container.get("command") or []] or list(program.entrypoint)
-        arguments = [str(word) for word in container.get("args") or []]
+        command = [sandbox.translate(expand(str(word), declared)) for word in container.get("command") or []]
+        arguments = [sandbox.translate(expand(str(word), declared)) for word in container.get("args") or []]
         if not container.get("command") and not container.get("args"):
             arguments = list(program.args)
-        argv = [sandbox.translate(expand(word, declared)) for word in entrypoint + arguments]
+        argv = (command or list(program.entrypoint)) + arguments
         working = container.get("workingDir")
         cwd = Path(sandbox.translate(str(working))) if working else Path(program.working_dir or self.sandbox.folder)
         if not cwd.is_dir():
