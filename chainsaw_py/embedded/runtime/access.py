@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import urllib.parse
 from typing import IO, Any, BinaryIO
 
 from chainsaw_py.embedded.httpserver import Request, Response
@@ -144,13 +145,17 @@ class PodAccess:
         if port is None:
             return _status(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
         selector = (stored.obj.get("spec") or {}).get("selector") or {}
+        mapped = False
         for pod in self._pods(namespace, selector):
             worker = self.processes.worker(namespace, pod["metadata"]["name"])
+            mapped = mapped or worker is not None
             if worker is None or not worker.status()["ready"]:
                 continue
             target = _target_port(port, pod)
             if target:
                 return self._proxy(request, scheme, worker.ip, target, rest or "/")
+        if mapped:
+            return _status(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
         return None
 
     def _pods(self, namespace: str, selector: dict[str, str]) -> list[dict[str, Any]]:
@@ -162,7 +167,7 @@ class PodAccess:
 
     @staticmethod
     def _proxy(request: Request, scheme: str, host: str, port: int, path: str) -> Response:
-        query = "&".join(f"{key}={value}" for key, values in request.query.items() for value in values)
+        query = urllib.parse.urlencode(request.query, doseq=True)
         target = path + (f"?{query}" if query else "")
         headers = {key: value for key, value in request.headers.items() if key not in _HOP_BY_HOP}
         if scheme == "https":
