@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.commands.test import image_mapping
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("cluster", help="Run the embedded Kubernetes cluster")
@@ -25,6 +27,10 @@ def register(subparsers: Any) -> None:
                        help="Load a plugin file (def register(registry)); repeatable")
     serve.add_argument("--insecure-http", action="store_true",
                        help="Serve plain HTTP (kubectl will not send the token; for Python clients only)")
+    serve.add_argument("--map-image", metavar="IMAGE=COMMAND", action="append", default=[], type=image_mapping,
+                       help="Pods with this image (exact or glob) run COMMAND as their entrypoint; repeatable")
+    serve.add_argument("--sut-config", metavar="FILE", type=Path,
+                       help="Read image mappings from a .chainsaw-py.yaml file (its processes are not run here)")
     serve.set_defaults(handler=run_serve)
     parser.set_defaults(handler=lambda args: _usage(parser))
 
@@ -45,7 +51,13 @@ def run_serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
-    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http)
+    images = list(args.map_image)
+    if args.sut_config is not None:
+        from chainsaw_py.loading.sut import load_sut
+
+        images = [*load_sut(args.sut_config).images, *images]
+    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http,
+                              images=images)
     for plugin in args.plugin:
         cluster.load_plugin(plugin)
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

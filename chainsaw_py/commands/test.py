@@ -99,13 +99,13 @@ def register(subparsers: Any) -> None:
     add("-n", "--kube-namespace", dest="kube_namespace", help="If present, the namespace scope for this CLI request")
     add("--sut-config", metavar="FILE", help="chainsaw_py's system-under-test file: processes to run alongside the "
         "suite, images mapped to local programs (default: .chainsaw-py.yaml next to the configuration)")
-    add("--map-image", metavar="IMAGE=COMMAND", action="append", default=[], type=_image_mapping,
+    add("--map-image", metavar="IMAGE=COMMAND", action="append", default=[], type=image_mapping,
         help="Embedded cluster: pods with this image (exact or glob) run COMMAND (split like a shell) as their "
         "entrypoint; repeatable")
     parser.set_defaults(handler=run)
 
 
-def _image_mapping(text: str) -> Any:
+def image_mapping(text: str) -> Any:
     import shlex
 
     from chainsaw_py.embedded.runtime.images import ImageProgram

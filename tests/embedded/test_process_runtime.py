@@ -434,3 +434,23 @@ def test_an_empty_dir_at_tmp_leaves_the_runtime_paths_alone(cluster: EmbeddedClu
     output = _logs(cluster, "tmpdir")
     assert done["status"]["phase"] == "Succeeded", output
     assert "kubeconfig True" in output and "scratch True" in output
+
+
+def test_cluster_serve_maps_images(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    kubeconfig = tmp_path / "kubeconfig"
+    serve = subprocess.Popen([sys.executable, "-m", "chainsaw_py", "cluster", "serve", "--kubeconfig", str(kubeconfig),
+                              "--map-image", "busybox=sh -c 'echo from busybox; sleep 60'"],
+                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    try:
+        assert serve.stdout is not None and "ready" in serve.stdout.readline()
+        kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
+        subprocess.run(kubectl + ["run", "bb", "--image=busybox"], check=True, capture_output=True, timeout=30)
+        _until(lambda: subprocess.run(kubectl + ["logs", "bb"], capture_output=True, text=True, timeout=30,
+                                      check=False).stdout == "from busybox\n")
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.communicate(timeout=30)
+    assert serve.returncode == 0
