@@ -454,3 +454,44 @@ def test_cluster_serve_maps_images(tmp_path: Path) -> None:
         serve.send_signal(signal.SIGTERM)
         serve.communicate(timeout=30)
     assert serve.returncode == 0
+
+
+@pytest.mark.parametrize("websockets", ["true", "false"])
+def test_exec_with_a_terminal(websockets: str) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        _create(running, _server_pod("web"))
+        _until(lambda: _condition(_pod(running, "web"), "Ready") == "True")
+        env = dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets)
+        pid, terminal = pty.fork()
+        if pid == 0:   # the child: kubectl on a terminal of 30 rows and 100 columns
+            try:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+                os.execvpe("kubectl", kubectl + ["exec", "-it", "web", "--", "sh", "-c",
+                                                 "tty >/dev/null && echo IS-TTY; stty size; read x; echo got $x"], env)
+            finally:
+                os._exit(127)
+        output = b""
+        deadline = time.monotonic() + 20
+        sent = False
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(terminal, 1000)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+            if b"30 100" in output and not sent:
+                os.write(terminal, b"hello\n")
+                sent = True
+        _, status = os.waitpid(pid, 0)
+        os.close(terminal)
+    assert status == 0, output
+    assert b"IS-TTY\r\n30 100\r\n" in output and b"got hello" in output

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import urllib.parse
-from typing import IO, Any, BinaryIO
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
@@ -203,7 +206,8 @@ def _target_port(port: dict[str, Any], pod: dict[str, Any]) -> int:
 
 
 class ExecSession:
-    """One ``kubectl exec``: a process wired to the channels of a WebSocket."""
+    """One ``kubectl exec``: a process wired to the channels of a WebSocket or to SPDY streams; with ``tty``
+    its standard streams are a pseudo-terminal (stderr joins stdout, resizes apply to it)."""
 
     def __init__(self, command: list[str], env: dict[str, str], cwd: str, *, stdin: bool, stdout: bool,
                  stderr: bool, tty: bool, v5: bool) -> None:
@@ -212,27 +216,52 @@ class ExecSession:
         self.cwd = cwd
         self.stdin, self.stdout, self.stderr, self.tty, self.v5 = stdin, stdout, stderr, tty, v5
 
+    def _spawn(self) -> _ExecProcess:
+        if not self.tty:
+            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
+                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            assert popen.stdout is not None and popen.stderr is not None
+            return _ExecProcess(popen, popen.stdout.fileno(), popen.stderr.fileno(),
+                                popen.stdin.fileno() if popen.stdin is not None else None, False)
+        import pty
+
+        master, terminal = pty.openpty()
+        try:
+            popen = subprocess.Popen(self.command, cwd=self.cwd, env={"TERM": "xterm", **self.env}, stdin=terminal,
+                                     stdout=terminal, stderr=terminal, start_new_session=True)
+        except OSError:
+            os.close(master)
+            raise
+        finally:
+            os.close(terminal)
+        return _ExecProcess(popen, master, None, master if self.stdin else None, True)
+
     def run(self, reader: BinaryIO, connection: Any) -> None:
         socket_ = WebSocket(reader, connection)
         try:
-            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
-                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT if self.tty else subprocess.PIPE,
-                                     start_new_session=True)
+            process = self._spawn()
         except OSError as err:
             self._finish(socket_, _exec_error(self.command, f"exec: {err.strerror or err}", 126))
             return
-        pumps = [threading.Thread(target=self._pump, args=(popen.stdout, 1, socket_), daemon=True)]
-        if not self.tty and popen.stderr is not None:
-            pumps.append(threading.Thread(target=self._pump, args=(popen.stderr, 2, socket_), daemon=True))
+
+        def send(channel: int) -> Any:
+            def write(chunk: bytes) -> None:
+                socket_.send(bytes([channel]) + chunk)
+            return write
+
+        pumps = [threading.Thread(target=_copy_out, args=(process.out, send(1) if self.stdout else None),
+                                  daemon=True)]
+        if process.err is not None:
+            pumps.append(threading.Thread(target=_copy_out, args=(process.err, send(2) if self.stderr else None),
+                                          daemon=True))
         for pump in pumps:
             pump.start()
-        feeder = threading.Thread(target=self._feed, args=(socket_, popen), daemon=True)
-        feeder.start()
-        code = popen.wait()
+        threading.Thread(target=self._feed, args=(socket_, process), daemon=True).start()
+        code = process.popen.wait()
         for pump in pumps:
             pump.join(timeout=5)
+        process.close()
         self._finish(socket_, _success() if code == 0 else _exec_error(self.command, "", code))
 
     def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
@@ -261,62 +290,44 @@ class ExecSession:
 
     def _run_over_streams(self, streams: dict[str, Stream]) -> None:
         try:
-            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
-                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT if self.tty else subprocess.PIPE,
-                                     start_new_session=True)
+            process = self._spawn()
         except OSError as err:
             _write_status(streams["error"], _exec_error(self.command, f"exec: {err.strerror or err}", 126))
             return
-        pumps = [threading.Thread(target=_copy_out, args=(popen.stdout, streams.get("stdout")), daemon=True),
-                 threading.Thread(target=_copy_out, args=(popen.stderr, streams.get("stderr")), daemon=True)]
+        outputs = [(process.out, streams.get("stdout")), (process.err, streams.get("stderr"))]
+        pumps = [threading.Thread(target=_copy_out, args=(fd, stream.write if stream is not None else None),
+                                  daemon=True) for fd, stream in outputs if fd is not None]
         for pump in pumps:
             pump.start()
-        if "stdin" in streams and popen.stdin is not None:
-            threading.Thread(target=_copy_in, args=(streams["stdin"], popen.stdin), daemon=True).start()
-        code = popen.wait()
+        if "stdin" in streams:
+            threading.Thread(target=_copy_in, args=(streams["stdin"], process), daemon=True).start()
+        if "resize" in streams:
+            threading.Thread(target=_resizes, args=(streams["resize"], process), daemon=True).start()
+        code = process.popen.wait()
         for pump in pumps:
             pump.join(timeout=5)
+        process.close()
         for name in ("stdout", "stderr"):
             if name in streams:
                 streams[name].close()
         _write_status(streams["error"], _success() if code == 0 else _exec_error(self.command, "", code))
 
-    def _pump(self, stream: IO[bytes] | None, channel: int, socket_: WebSocket) -> None:
-        if stream is None:
-            return
-        with stream:
-            for chunk in iter(lambda: stream.read1(32768), b""):  # type: ignore[attr-defined]
-                wanted = (channel == 1 and self.stdout) or (channel == 2 and self.stderr)
-                if wanted:
-                    try:
-                        socket_.send(bytes([channel]) + chunk)
-                    except Closed:
-                        return
-
-    def _feed(self, socket_: WebSocket, popen: subprocess.Popen[bytes]) -> None:
-        """Client messages: stdin data (channel 0), v5's close of stdin (channel 255), resizes (ignored)."""
+    def _feed(self, socket_: WebSocket, process: _ExecProcess) -> None:
+        """Client messages: stdin (channel 0), terminal resizes (channel 4), v5's close of stdin (255)."""
         try:
             while True:
                 _opcode, message = socket_.receive()
                 if not message:
                     continue
                 channel, data = message[0], message[1:]
-                if channel == 0 and popen.stdin is not None and data:
-                    try:
-                        popen.stdin.write(data)
-                        popen.stdin.flush()
-                    except OSError:
-                        continue
-                elif channel == 255 and self.v5 and data[:1] == b"\x00" and popen.stdin is not None:
-                    popen.stdin.close()
+                if channel == 0 and data:
+                    process.write(data)
+                elif channel == 4:
+                    process.resize(data)
+                elif channel == 255 and self.v5 and data[:1] == b"\x00":
+                    process.close_stdin()
         except (Closed, OSError, ValueError):
-            if popen.poll() is None and popen.stdin is not None:
-                try:
-                    popen.stdin.close()
-                except OSError:
-                    pass
+            process.close_stdin()
 
     @staticmethod
     def _finish(socket_: WebSocket, status: dict[str, Any]) -> None:
@@ -325,6 +336,70 @@ class ExecSession:
         except Closed:
             return
         socket_.close()
+
+
+class _ExecProcess:
+    """The exec'd process's file descriptors: pipes, or one pseudo-terminal for all three."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], out: int, err: int | None, stdin: int | None,
+                 tty: bool) -> None:
+        self.popen, self.out, self.err, self._stdin, self.tty = popen, out, err, stdin, tty
+        self._lock = threading.Lock()
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            if self._stdin is None:
+                return
+            try:
+                os.write(self._stdin, data)
+            except OSError:
+                return
+
+    def close_stdin(self) -> None:
+        with self._lock:
+            if self._stdin is None:
+                return
+            if self.tty:
+                try:
+                    os.write(self._stdin, b"\x04")   # end of input on a terminal
+                except OSError:
+                    pass
+            elif self.popen.stdin is not None:
+                try:
+                    self.popen.stdin.close()
+                except OSError:
+                    pass
+            self._stdin = None
+
+    def resize(self, message: bytes) -> None:
+        if not self.tty:
+            return
+        try:
+            size = json.loads(message)
+            import fcntl
+            import termios
+
+            fcntl.ioctl(self.out, termios.TIOCSWINSZ,
+                        struct.pack("HHHH", int(size.get("Height", 0)), int(size.get("Width", 0)), 0, 0))
+        except (ValueError, OSError, AttributeError):
+            return
+
+    def close(self) -> None:
+        """Release the descriptors once the process has ended and its output was copied."""
+        with self._lock:
+            self._stdin = None
+        if self.tty:
+            try:
+                os.close(self.out)
+            except OSError:
+                pass
+            return
+        for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
 
 
 def _success() -> dict[str, Any]:
@@ -347,33 +422,36 @@ def _exact_reader(reader: BinaryIO) -> Any:
     return read_exact
 
 
-def _copy_out(source: IO[bytes] | None, stream: Stream | None) -> None:
-    if source is None:
-        return
-    with source:
-        for chunk in iter(lambda: source.read1(32768), b""):  # type: ignore[attr-defined]
-            if stream is not None:
-                try:
-                    stream.write(chunk)
-                except Exception:
-                    return
-
-
-def _copy_in(stream: Stream, sink: IO[bytes]) -> None:
-    try:
-        while True:
-            chunk = stream.read()
-            if not chunk:
-                break
-            sink.write(chunk)
-            sink.flush()
-    except OSError:
-        pass
-    finally:
+def _copy_out(fd: int, write: Callable[[bytes], None] | None) -> None:
+    """Copy a process's output (a pipe or a terminal) until it ends; ``write`` None drops it."""
+    while True:
         try:
-            sink.close()
-        except OSError:
-            pass
+            chunk = os.read(fd, 32768)
+        except OSError:   # a terminal whose process has gone answers EIO
+            return
+        if not chunk:
+            return
+        if write is not None:
+            try:
+                write(chunk)
+            except (Closed, SpdyClosed):
+                write = None
+
+
+def _copy_in(stream: Stream, process: _ExecProcess) -> None:
+    while chunk := stream.read():
+        process.write(chunk)
+    process.close_stdin()
+
+
+def _resizes(stream: Stream, process: _ExecProcess) -> None:
+    """SPDY's resize stream: one JSON ``{"Width": w, "Height": h}`` per line."""
+    buffer = b""
+    while chunk := stream.read():
+        buffer += chunk
+        *messages, buffer = buffer.split(b"\n")
+        for message in messages:
+            process.resize(message)
 
 
 def _write_status(stream: Stream, status: dict[str, Any]) -> None:
