@@ -495,3 +495,26 @@ def test_exec_with_a_terminal(websockets: str) -> None:
         os.close(terminal)
     assert status == 0, output
     assert b"IS-TTY\r\n30 100\r\n" in output and b"got hello" in output
+
+
+@pytest.mark.parametrize("websockets", ["true", "false"])
+def test_kubectl_attach_streams_the_output(websockets: str) -> None:
+    import os
+
+    ticker = "import time\nfor i in range(600):\n    print('tick', i, flush=True)\n    time.sleep(0.1)"
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ticker", "namespace": "default"},
+                          "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": [ticker]}]}})
+        _until(lambda: "tick 1" in _logs(running, "ticker"))
+        attach = subprocess.Popen(kubectl + ["attach", "ticker"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets))
+        try:
+            assert attach.stdout is not None
+            first = attach.stdout.readline()
+            second = attach.stdout.readline()
+        finally:
+            attach.terminate()
+            attach.communicate(timeout=10)
+    assert first.startswith("tick ") and second.startswith("tick ")
+    assert int(second.split()[1]) == int(first.split()[1]) + 1

@@ -1,5 +1,6 @@
-"""``pods/exec`` (WebSocket, ``v5``/``v4.channel.k8s.io``), ``pods/proxy`` and ``services/proxy`` for pods that
-run as local processes. Requests for other pods are not answered here (``handle`` returns None).
+"""``pods/exec`` and ``pods/attach`` (WebSocket ``v5``/``v4.channel.k8s.io`` and SPDY/3.1), ``pods/portforward``
+(SPDY/3.1, also tunnelled in a WebSocket), ``pods/proxy`` and ``services/proxy`` for pods that run as local
+processes. Requests for other pods are not answered here (``handle`` returns None).
 
 exec runs the command in the container's environment (its variables and working folder) next to the
 container's process; stdin, stdout and stderr travel on channels 0, 1 and 2, the exit status as a ``Status``
@@ -18,7 +19,7 @@ import struct
 import subprocess
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from chainsaw_py.embedded.httpserver import Request, Response
@@ -59,10 +60,9 @@ class PodAccess:
                 return self._exec(request, namespace, pod_name)
             if verb == "portforward":
                 return self._portforward(request, worker.ip)
-            if verb == "proxy":
-                return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/")
-            return _status(400, "BadRequest", f"pods/{verb} is not supported by the embedded cluster's process "
-                           "runtime (only exec, over WebSocket, and proxy)")
+            if verb == "attach":
+                return self._attach(request, namespace, pod_name)
+            return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/")
         match = _SERVICE_PATH.match(request.path)
         if match is not None:
             return self._service_proxy(request, *match.groups())
@@ -114,6 +114,86 @@ class PodAccess:
                    ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                    ("Sec-WebSocket-Protocol", protocol)]
         return Response(101, headers=headers, upgrade=session.run)
+
+    # --- attach -----------------------------------------------------------------------------------------
+
+    def _attach(self, request: Request, namespace: str, name: str) -> Response:
+        """The container's output from now on (its stdout and stderr are one stream here), until it exits or
+        the client leaves; the container's stdin is not connected (containers run without one)."""
+        worker = self.processes.worker(namespace, name)
+        if worker is None:
+            return _status(404, "NotFound", f'pods "{name}" not found')
+        names = [c.spec.name for c in worker.containers]
+        container_name = request.param("container") or (names[0] if names else "")
+        process = worker.container(container_name)
+        if process is None or not process.running:
+            return _status(400, "BadRequest", f'unable to upgrade connection: container not found ("{container_name}")')
+        key = (namespace, name, container_name)
+        logs = self.processes.logs
+        start = logs.size(key)
+        closed = threading.Event()
+
+        def lines() -> Iterator[bytes]:
+            for line in logs.follow(key, start, lambda: closed.is_set() or not process.running):
+                yield (line.text + "\n").encode()
+
+        upgrade = request.header("upgrade").lower()
+        if upgrade.startswith("spdy/3.1"):
+            def over_spdy(reader: BinaryIO, connection: Any) -> None:
+                streams: dict[str, Stream] = {}
+                ready = threading.Event()
+
+                def on_stream(stream: Stream) -> None:
+                    streams[stream.headers.get("streamtype", "")] = stream
+                    if {"error", "stdout"} <= set(streams):
+                        ready.set()
+
+                spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
+                threading.Thread(target=spdy.serve, daemon=True).start()
+                try:
+                    if ready.wait(_STREAM_WAIT):
+                        for chunk in lines():
+                            if spdy.closed.is_set():
+                                break
+                            streams["stdout"].write(chunk)
+                        streams["stdout"].close()
+                        _write_status(streams["error"], _success())
+                except SpdyClosed:
+                    pass
+                finally:
+                    closed.set()
+                    spdy.close()
+
+            return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
+                                          ("X-Stream-Protocol-Version", "v4.channel.k8s.io")], upgrade=over_spdy)
+        offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
+        protocol = next((p for p in _CHANNEL_PROTOCOLS if p in offered), None)
+        if upgrade != "websocket" or protocol is None:
+            return _status(400, "BadRequest", "attach needs a WebSocket (v5/v4.channel.k8s.io) or SPDY/3.1 upgrade")
+
+        def over_websocket(reader: BinaryIO, connection: Any) -> None:
+            socket_ = WebSocket(reader, connection)
+
+            def watch_client() -> None:
+                try:
+                    while True:
+                        socket_.receive()
+                except (Closed, OSError, ValueError):
+                    closed.set()
+
+            threading.Thread(target=watch_client, daemon=True).start()
+            try:
+                for chunk in lines():
+                    socket_.send(b"\x01" + chunk)
+                socket_.send(b"\x03" + json.dumps(_success()).encode())
+                socket_.close()
+            except Closed:
+                closed.set()
+
+        headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                   ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
+                   ("Sec-WebSocket-Protocol", protocol)]
+        return Response(101, headers=headers, upgrade=over_websocket)
 
     # --- port-forward -----------------------------------------------------------------------------------
 
