@@ -385,7 +385,7 @@ def _go_bool(value: bool) -> str:
 
 
 def _go_duration(value: str) -> str:
-    from chainsaw_py.util.durations import format_duration_ns, parse_duration_ns
+    from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
 
     return format_duration_ns(parse_duration_ns(value))
 

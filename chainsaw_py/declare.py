@@ -408,7 +408,7 @@ def _duration(value: DurationLike | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, datetime.timedelta):
-        from chainsaw_py.util.durations import format_duration_ns
+        from chainsaw_py.golang.durations import format_duration_ns
 
         return format_duration_ns(round(value.total_seconds() * 1e9))
     raise ChainsawError(f"expected a duration (a string such as 30s, or a timedelta), got {type(value).__name__}")

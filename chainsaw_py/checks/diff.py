@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from chainsaw_py.checks.goyaml import marshal
+from chainsaw_py.golang.yaml import marshal
 
 __all__ = ["pretty_diff", "prune_actual", "unified_diff"]
 

@@ -102,7 +102,7 @@ def connect(kubeconfig: Path | None = None, context: str | None = None,
 def _request_timeout(value: str | None) -> float | None:
     if not value or value == "0":
         return None
-    from chainsaw_py.util.durations import DurationError, parse_duration
+    from chainsaw_py.golang.durations import DurationError, parse_duration
 
     try:
         return parse_duration(value) if not value.isdigit() else float(value)

@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def _duration(text: str) -> float:
-    from chainsaw_py.util.durations import DurationError, parse_duration
+    from chainsaw_py.golang.durations import DurationError, parse_duration
 
     try:
         return parse_duration(text)

@@ -60,6 +60,6 @@ def lint(kind: str, file: str) -> tuple[list[str], list[str]]:
 
 
 def _extension(file: str) -> str:
-    from chainsaw_py.loading.gopath import ext
+    from chainsaw_py.golang.filepath import ext
 
     return ext(file)

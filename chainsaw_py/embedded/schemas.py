@@ -90,7 +90,7 @@ def type_names(node: dict[str, Any]) -> list[str]:
     return [t for t in types if t != "null"]
 
 
-def go_type_name(definitions: Definitions, node: dict[str, Any]) -> str:
+def schema_go_type(definitions: Definitions, node: dict[str, Any]) -> str:
     """The Go type a schema node stands for, as ``encoding/json`` names it in error messages."""
     target = definitions.ref_target(node)
     if target:
@@ -98,15 +98,15 @@ def go_type_name(definitions: Definitions, node: dict[str, Any]) -> str:
         if "properties" in resolved or type_names(resolved) == ["object"]:
             parts = target.split(".")
             return f"{parts[-2]}.{parts[-1]}"
-        return go_type_name(definitions, resolved)
+        return schema_go_type(definitions, resolved)
     types = type_names(node)
     kind = types[0] if types else ""
     if kind == "array":
-        return "[]" + go_type_name(definitions, node.get("items") or {})
+        return "[]" + schema_go_type(definitions, node.get("items") or {})
     if kind == "object":
         additional = node.get("additionalProperties")
         if isinstance(additional, dict):
-            return "map[string]" + go_type_name(definitions, additional)
+            return "map[string]" + schema_go_type(definitions, additional)
         return "map[string]interface {}"
     if kind == "integer":
         return "int32" if node.get("format") == "int32" else "int64"

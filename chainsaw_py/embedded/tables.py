@@ -14,44 +14,13 @@ from typing import Any
 
 from chainsaw_py.embedded.decoding import parse_time
 from chainsaw_py.embedded.resources import ResourceType
+from chainsaw_py.golang.durations import human_duration
 from chainsaw_py.util.labels import SelectorError, selector_from_label_selector, selector_from_set
 
 Column = tuple[str, str, str, int]          # name, type, format, priority
 Printer = tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]
 
 _NONE = "<none>"
-
-
-def human_duration(seconds: float) -> str:
-    """apimachinery's ``duration.HumanDuration``."""
-    total = int(seconds)
-    if total < -1:
-        return "<invalid>"
-    if total < 0:
-        return "0s"
-    if total < 120:
-        return f"{total}s"
-    minutes = total // 60
-    if minutes < 10:
-        rest = total % 60
-        return f"{minutes}m" if rest == 0 else f"{minutes}m{rest}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = total // 3600
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h" if rest == 0 else f"{hours}h{rest}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d" if rest == 0 else f"{hours // 24}d{rest}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        rest = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if rest == 0 else f"{hours // 24 // 365}y{rest}d"
-    return f"{hours // 24 // 365}y"
 
 
 def age(timestamp: Any) -> str:

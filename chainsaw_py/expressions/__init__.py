@@ -16,9 +16,9 @@ from chainsaw_py.expressions.engine import (
     evaluate_value,
 )
 from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.gofmt import go_json_dumps, go_number, go_sprint
 from chainsaw_py.expressions.syntax import COMPILERS, Expression, is_escaped, parse, unescape
 from chainsaw_py.expressions.templating import merge, template
+from chainsaw_py.golang.fmt import format_v, go_json_dumps, go_number
 
 __all__ = [
     "COMPILERS",
@@ -31,9 +31,9 @@ __all__ = [
     "evaluate",
     "evaluate_string",
     "evaluate_value",
+    "format_v",
     "go_json_dumps",
     "go_number",
-    "go_sprint",
     "is_escaped",
     "merge",
     "parse",

@@ -22,7 +22,7 @@ from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
 from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.gofmt import go_number
+from chainsaw_py.golang.fmt import go_number
 
 _state = threading.local()
 # the extension logs every failing Python callback as a warning; the error is raised to us anyway
@@ -152,7 +152,7 @@ def to_plain(value: Any) -> Any:
         return value.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() == _dt.timedelta(0) \
             else value.isoformat()
     if isinstance(value, _dt.timedelta):
-        from chainsaw_py.util.durations import format_duration_ns
+        from chainsaw_py.golang.durations import format_duration_ns
 
         return format_duration_ns(round(value.total_seconds() * 1e9))
     if isinstance(value, bytes):

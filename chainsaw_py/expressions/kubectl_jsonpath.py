@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.gofmt import format_go_float, go_json_dumps, is_number
+from chainsaw_py.golang.fmt import format_float, go_json_dumps, is_number
 
 # -- AST ----------------------------------------------------------------------------------------
 
@@ -402,7 +402,7 @@ def format_value(value: Any) -> str:
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, float):
-        return format_go_float(value)
+        return format_float(value)
     return str(value)
 
 

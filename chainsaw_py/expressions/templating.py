@@ -12,8 +12,8 @@ from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
 from chainsaw_py.expressions.errors import ExpressionError
-from chainsaw_py.expressions.gofmt import go_sprint
 from chainsaw_py.expressions.syntax import COMPILERS, parse
+from chainsaw_py.golang.fmt import format_v
 from chainsaw_py.util.maps import merge
 
 
@@ -59,7 +59,7 @@ def _scalar(node: Any, value: Any, bindings: Bindings, compiler: str, path: str 
 
 
 def _child(path: str | None, key: Any) -> str:
-    name = go_sprint(key)
+    name = format_v(key)
     return name if path is None else f"{path}.{name}"
 
 
@@ -70,7 +70,7 @@ def _render(path: str | None) -> str:
 
 def _bad_value(value: Any) -> str:
     """apimachinery's ``ErrorBody`` rendering of a bad value."""
-    from chainsaw_py.util import goformat
+    from chainsaw_py.golang import fmt as goformat
 
     if isinstance(value, str):
         return goformat.quote(value)

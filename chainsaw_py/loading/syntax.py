@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from chainsaw_py.errors import LoadError
+from chainsaw_py.golang.fmt import quote
 from chainsaw_py.loading.yaml import Document, YamlPath
 
 _FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
@@ -87,7 +88,7 @@ class _Checker:
         try:
             check_field_syntax(value, compiler)
         except ExpressionSyntaxError as err:
-            self.report(path, f"invalid expression {_quote(value)}: {err}")
+            self.report(path, f"invalid expression {quote(value)}: {err}")
 
     def projection(self, value: Any, path: YamlPath, compiler: str) -> None:
         """A templated value: string leaves are expressions, map keys are not evaluated."""
@@ -113,7 +114,7 @@ class _Checker:
             if _FOREACH.match(value) or _BINDING.search(value):
                 feature = "foreach" if _FOREACH.match(value) else "binding"
                 message = f"{feature} is not supported in scalar projections"
-                self.report(path, f"invalid value {_quote(value)}: {message}")
+                self.report(path, f"invalid value {quote(value)}: {message}")
             else:
                 self.field(value, path, compiler)
 
@@ -188,7 +189,3 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
 from chainsaw_py.loading.model import ObjectMeta, Operation, Step, StepTemplate, Test
 from chainsaw_py.loading.syntax import check_step_template_expressions, check_test_expressions
 from chainsaw_py.loading.validate import describe_value, validate_document

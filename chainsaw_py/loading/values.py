@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.golang.fmt import go_type_name, quote
 from chainsaw_py.loading.yaml import load_single, read_text
-from chainsaw_py.util.goformat import go_type_name, quote
 from chainsaw_py.util.maps import merge
 
 MAX_INDEX = 65536

@@ -22,6 +22,8 @@ from typing import Any
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.expressions import ExpressionError
 from chainsaw_py.expressions.kubectl_jsonpath import find_results, parse_template, relaxed_expression
+from chainsaw_py.golang.durations import format_duration
+from chainsaw_py.golang.fmt import format_v
 from chainsaw_py.loading.model import Wait
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs
 from chainsaw_py.operations.internal import kubeprint
@@ -36,8 +38,6 @@ from chainsaw_py.operations.internal.kubectl import (
     value,
 )
 from chainsaw_py.operations.internal.polling import change_waker, poll
-from chainsaw_py.util.durations import format_duration
-from chainsaw_py.util.goformat import format_v
 
 REPORT_TYPE = "command"
 TIMEOUT = "exec"

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.expressions import Bindings, ExpressionError, evaluate_string
+from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import Binding, Cluster, Operation
 from chainsaw_py.loading.model import Timeouts as TimeoutsSpec
 from chainsaw_py.operations.base import ClusterHandle, OperationError, Timeouts
 from chainsaw_py.operations.bindings import register_bindings
 from chainsaw_py.runner.clusters import ClusterRegistry
-from chainsaw_py.util.durations import parse_duration
 
 DEFAULT_CLUSTER = ""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from chainsaw_py.expressions import Bindings
+from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import ConfigurationSpec, Test
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, Timeouts
 from chainsaw_py.report.console import Console, StepLogger, error_section
@@ -33,7 +34,6 @@ from chainsaw_py.runner.test import (
     run_instance,
     setup_namespace,
 )
-from chainsaw_py.util.durations import parse_duration
 
 
 @dataclass

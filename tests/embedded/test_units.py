@@ -11,7 +11,7 @@ from chainsaw_py.embedded.apierrors import BadRequest
 from chainsaw_py.embedded.cron import CronError, parse_cron
 from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
 from chainsaw_py.embedded.selection import FieldRequirement, parse_field_selector
-from chainsaw_py.embedded.tables import human_duration
+from chainsaw_py.golang.durations import human_duration
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -148,7 +148,7 @@ def test_protobuf_errors() -> None:
     ("0.5Ki", "512"), ("129e6", "129e6"), ("0", "0"), ("0.0000000001", "1n"), ("2", "2"),
 ])
 def test_quantities_are_canonicalised(text: str, canonical: str) -> None:
-    from chainsaw_py.embedded.quantity import canonical_quantity
+    from chainsaw_py.golang.quantity import canonical_quantity
 
     assert canonical_quantity(text) == canonical
 

@@ -25,7 +25,7 @@ from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.controllers.util import condition, controller_ref, is_deleting
 from chainsaw_py.embedded.decoding import parse_time
-from chainsaw_py.util.durations import DurationError, parse_duration
+from chainsaw_py.golang.durations import DurationError, parse_duration
 from chainsaw_py.util.labels import selector_from_set
 
 ANNOTATION_PREFIX = "sim.chainsaw-py.io/"

@@ -22,7 +22,7 @@ from chainsaw_py.expressions.functions.registry import (
     arg,
     function,
 )
-from chainsaw_py.expressions.gofmt import go_json_dumps, go_number, is_number
+from chainsaw_py.golang.fmt import go_json_dumps, go_number, is_number
 
 
 def not_an_integer(name: str, argument: str) -> ExpressionError:

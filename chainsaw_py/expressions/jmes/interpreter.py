@@ -17,7 +17,7 @@ from jmespath import visitor
 from chainsaw_py.expressions.bindings import Bindings
 from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import ExpRef, FunctionCaller
-from chainsaw_py.expressions.gofmt import go_number, is_number
+from chainsaw_py.golang.fmt import go_number, is_number
 
 Node = dict[str, Any]
 

@@ -10,6 +10,7 @@ from typing import Any
 from jmespath import lexer as base_lexer
 
 from chainsaw_py.expressions.errors import ExpressionSyntaxError
+from chainsaw_py.golang.fmt import quote_rune_to_ascii
 
 Token = dict[str, Any]
 
@@ -95,7 +96,7 @@ class Lexer(base_lexer.Lexer):
             elif char in _WHITESPACE:
                 position += 1
             else:
-                raise syntax_error(f"Unknown char: {_quote_rune(char)}")
+                raise syntax_error(f"Unknown char: {quote_rune_to_ascii(char)}")
         yield _token("eof", "", length, length)
 
     @staticmethod
@@ -167,23 +168,6 @@ def _json_literal(text: str, position: int) -> tuple[Token, int]:
     return _token("json_literal", value, position, end), end
 
 
-def _quote_rune(char: str) -> str:
-    """Go's ``strconv.QuoteRuneToASCII``."""
-    if char == "'":
-        return "'\\''"
-    if char == "\\":
-        return "'\\\\'"
-    code = ord(char)
-    if 0x20 <= code < 0x7F:
-        return f"'{char}'"
-    named = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-    if char in named:
-        return f"'{named[char]}'"
-    if code < 0x10000:
-        return f"'\\u{code:04x}'" if code >= 0x80 else f"'\\x{code:02x}'"
-    return f"'\\U{code:08x}'"
-
-
 def _reject_constant(name: str) -> Any:
     raise json.JSONDecodeError("Expecting value", name, 0)
 
@@ -193,7 +177,7 @@ def go_json_error(error: json.JSONDecodeError) -> str:
     document, position = error.doc, error.pos
     if position >= len(document.rstrip()):
         return "unexpected end of JSON input"
-    char = _quote_rune(document[position])
+    char = quote_rune_to_ascii(document[position])
     literal = _bad_literal(document, position)
     if literal:
         return literal
@@ -217,5 +201,5 @@ def _bad_literal(document: str, position: int) -> str:
                 if not actual:
                     return "unexpected end of JSON input"
                 if actual != expected:
-                    return f"invalid character {_quote_rune(actual)} in literal {word} (expecting '{expected}')"
+                    return f"invalid character {quote_rune_to_ascii(actual)} in literal {word} (expecting '{expected}')"
     return ""

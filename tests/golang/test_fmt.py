@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chainsaw_py.util.goformat import (
+from chainsaw_py.golang.fmt import (
     GoFormatError,
     format_float,
     format_sharp_v,
