@@ -327,7 +327,7 @@ def from_yaml(text: str, *, base_path: str | Path = ".", file: str | Path | None
     """The tests of a YAML text, loaded like a test file (validated; step templates resolved from
     ``base_path``, which also becomes each test's base path). Raises ``LoadError``."""
     from chainsaw_py.loading.tests import parse_test, resolve_step_templates
-    from chainsaw_py.loading.yaml import parse_documents
+    from chainsaw_py.yamldocs import parse_documents
 
     documents = parse_documents(text, file)
     tests = []
@@ -351,7 +351,7 @@ def extensions_used(test: model.Test) -> list[str]:
 def validate(test: model.Test) -> None:
     """Check ``test`` as a loaded file would be checked (schema, expression syntax); raise ``LoadError``."""
     from chainsaw_py.loading.tests import parse_test
-    from chainsaw_py.loading.yaml import Document
+    from chainsaw_py.yamldocs import Document
 
     parse_test(Document(_document(test, placeholder_functions=True), file=f"test {test.name!r}"))
 

@@ -25,7 +25,7 @@ def schema_comment(kind: str, version: str) -> str:
 
 def load_manifests(path: str | Path) -> list[dict[str, Any]]:
     """The resources of a manifest file, lists expanded. Raises ``ChainsawError``/``LoadError``."""
-    from chainsaw_py.loading.yaml import parse_documents, read_text
+    from chainsaw_py.yamldocs import parse_documents, read_text
 
     if not os.path.exists(path):
         raise ChainsawError(f"no files found matching path: {path}")

@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
 from chainsaw_py.golang.fmt import format_float, go_json_dumps, is_number
+from chainsaw_py.grammar.errors import ExpressionError, ExpressionSyntaxError
 
 # -- AST ----------------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.errors import ExpressionError
-from chainsaw_py.expressions.syntax import COMPILERS, parse
 from chainsaw_py.golang.fmt import format_v
+from chainsaw_py.grammar.errors import ExpressionError
+from chainsaw_py.grammar.statement import COMPILERS, parse
 from chainsaw_py.util.maps import merge
 
 

@@ -27,6 +27,7 @@ logs) shows them the way Go does.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -39,6 +40,7 @@ __all__ = [
     "format_sharp_v",
     "format_v",
     "go_json_dumps",
+    "go_json_error",
     "go_kind",
     "go_number",
     "go_type_name",
@@ -364,3 +366,39 @@ def quote_rune_to_ascii(char: str) -> str:
     if code < 0x10000:
         return f"'\\u{code:04x}'" if code >= 0x80 else f"'\\x{code:02x}'"
     return f"'\\U{code:08x}'"
+
+
+# --- encoding/json errors --------------------------------------------------------------------------------
+
+
+def go_json_error(error: json.JSONDecodeError) -> str:
+    """The message Go's ``encoding/json`` gives for the same bad document."""
+    document, position = error.doc, error.pos
+    if position >= len(document.rstrip()):
+        return "unexpected end of JSON input"
+    char = quote_rune_to_ascii(document[position])
+    literal = _bad_literal(document, position)
+    if literal:
+        return literal
+    if error.msg == "Extra data":
+        return f"invalid character {char} after top-level value"
+    if error.msg == "Expecting value":
+        return f"invalid character {char} looking for beginning of value"
+    if error.msg.startswith("Invalid control character"):
+        return f"invalid character {char} in string literal"
+    if error.msg.startswith("Invalid \\escape"):
+        return f"invalid character {char} in string escape code"
+    return f"invalid character {char} {error.msg[0].lower()}{error.msg[1:]}"
+
+
+def _bad_literal(document: str, position: int) -> str:
+    """Go's message for a misspelt ``true``/``false``/``null`` starting at ``position``."""
+    for word in ("true", "false", "null"):
+        if document[position] == word[0]:
+            for offset, expected in enumerate(word[1:], start=1):
+                actual = document[position + offset:position + offset + 1]
+                if not actual:
+                    return "unexpected end of JSON input"
+                if actual != expected:
+                    return f"invalid character {quote_rune_to_ascii(actual)} in literal {word} (expecting '{expected}')"
+    return ""

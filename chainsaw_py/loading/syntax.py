@@ -18,7 +18,8 @@ from typing import Any
 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.golang.fmt import quote
-from chainsaw_py.loading.yaml import Document, YamlPath
+from chainsaw_py.grammar import ExpressionSyntaxError, check_field_syntax
+from chainsaw_py.yamldocs import Document, YamlPath
 
 _FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
 _BINDING = re.compile(r"(.*)\s*->\s*(\w+)\Z", re.ASCII)
@@ -83,8 +84,6 @@ class _Checker:
     def field(self, value: Any, path: YamlPath, compiler: str) -> None:
         if not isinstance(value, str):
             return
-        from chainsaw_py.expressions import ExpressionSyntaxError, check_field_syntax
-
         try:
             check_field_syntax(value, compiler)
         except ExpressionSyntaxError as err:

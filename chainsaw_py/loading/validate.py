@@ -21,7 +21,7 @@ from chainsaw_py.loading.patterns import (
     FORMAT_PATTERN,
     FUNCTION_PATTERN,
 )
-from chainsaw_py.loading.yaml import Document, PathPart
+from chainsaw_py.yamldocs import Document, PathPart
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator

@@ -20,13 +20,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from chainsaw_py.expressions import Bindings
-from chainsaw_py.report.console import error_section
-
-if TYPE_CHECKING:
-    from chainsaw_py.report.console import StepLogger
+from chainsaw_py.steplog import StepLogger, error_section
 
 Outputs = dict[str, Any]
 

@@ -12,7 +12,7 @@ from chainsaw_py.loading.model import Patch
 from chainsaw_py.operations.apply import merge_patch
 from chainsaw_py.operations.base import OperationContext, Outputs, logged_end
 from chainsaw_py.operations.internal import mutation, resources
-from chainsaw_py.report.console import ObjectRef
+from chainsaw_py.steplog import ObjectRef
 
 REPORT_TYPE = "patch"
 TIMEOUT = "apply"

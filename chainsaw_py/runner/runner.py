@@ -19,7 +19,7 @@ from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import ConfigurationSpec, Test
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, Timeouts
-from chainsaw_py.report.console import Console, StepLogger, error_section
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 from chainsaw_py.report.model import Report, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.clusters import ClusterRegistry, ConnectedSource
@@ -34,6 +34,7 @@ from chainsaw_py.runner.test import (
     run_instance,
     setup_namespace,
 )
+from chainsaw_py.steplog import error_section
 
 
 @dataclass
@@ -215,7 +216,7 @@ class RunPass:
     def __init__(self, runner: Runner, result: RunResult) -> None:
         self.runner = runner
         self.result = result
-        self.logger = StepLogger(runner.console, ROOT, "", SETUP_STEP)
+        self.logger = ConsoleStepLogger(runner.console, ROOT, "", SETUP_STEP)
         self.root = runner._root_context()
         spec = runner.settings.spec
         self.env = TestEnvironment(console=runner.console, summary=result.summary, cancel=runner.cancel,

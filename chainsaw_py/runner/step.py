@@ -11,11 +11,11 @@ from chainsaw_py.loading.model import Operation, Step
 from chainsaw_py.loading.model import Timeouts as TimeoutsSpec
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError, Outputs
 from chainsaw_py.operations.registry import operation_module
-from chainsaw_py.report.console import StepLogger, error_section
 from chainsaw_py.report.model import OperationReport, StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.state import TestState
+from chainsaw_py.steplog import StepLogger, error_section
 
 WRITE_OPERATIONS = frozenset({"apply", "create", "patch", "update"})
 

@@ -22,7 +22,7 @@ def test_resolution(text: str, tag: str, value: object) -> None:
 
 
 def test_emitter_and_loader_agree_on_signed_uint64() -> None:
-    from chainsaw_py.loading.yaml import resolve_plain
+    from chainsaw_py.yamldocs import resolve_plain
 
     assert resolve_plain("+18446744073709551615") == float(2**64 - 1)
     assert marshal({"a": "+18446744073709551615"}) == 'a: "+18446744073709551615"\n'

@@ -18,7 +18,7 @@ from chainsaw_py.client.errors import NotFoundError
 from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.operations.base import OperationContext, Timeouts
-from chainsaw_py.report.console import Console, StepLogger
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 
 _names = itertools.count(1)
 _LINE = re.compile(r"^    \| \d\d:\d\d:\d\d \| (.*)$")
@@ -46,7 +46,7 @@ class Harness:
     cleaner: RecordingCleaner = field(default_factory=RecordingCleaner)
 
     def ctx(self, **overrides: Any) -> OperationContext:
-        logger = StepLogger(Console(self.output), "test", "", "step")
+        logger = ConsoleStepLogger(Console(self.output), "test", "", "step")
         bindings = Bindings().register("namespace", self.namespace).register("client", self.cluster.client) \
             .register("config", self.cluster.config)
         ctx = OperationContext(bindings=bindings, logger=logger, base_path=self.base_path,

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions import semver
 from chainsaw_py.expressions.functions.kyverno_json import json_unmarshal, wildcard_match
 from chainsaw_py.expressions.functions.registry import (
@@ -28,6 +27,7 @@ from chainsaw_py.golang import regexp as goregex
 from chainsaw_py.golang import time as gotime
 from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
 from chainsaw_py.golang.fmt import format_float, go_number, is_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 _T = TypeVar("_T")
 
@@ -498,7 +498,7 @@ def _parse_json(text: str) -> Any:
                       "represented as JSON")
 def _parse_yaml(text: str) -> Any:
     from chainsaw_py.errors import LoadError
-    from chainsaw_py.loading.yaml import load_single
+    from chainsaw_py.yamldocs import load_single
 
     try:
         return load_single(text)

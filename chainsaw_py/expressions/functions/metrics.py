@@ -14,9 +14,9 @@ import re
 import time
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import STRING, FunctionEntry, arg, function
 from chainsaw_py.golang.fmt import format_float, go_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 class Sample(dict[str, Any]):

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.golang.fmt import format_v, is_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 NUMBER = "number"
 STRING = "string"

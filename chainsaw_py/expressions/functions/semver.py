@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.golang.fmt import quote
+from chainsaw_py.grammar.errors import ExpressionError
 
 _NUMBERS = "0123456789"
 _ALPHANUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-" + _NUMBERS

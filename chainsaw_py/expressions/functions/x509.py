@@ -8,7 +8,7 @@ import base64
 import datetime as _dt
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.grammar.errors import ExpressionError
 
 # Go's x509.SignatureAlgorithm and PublicKeyAlgorithm enums, by OID
 _SIGNATURE_ALGORITHMS = {

@@ -15,9 +15,9 @@ from typing import Any
 from jmespath import visitor
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import ExpRef, FunctionCaller
 from chainsaw_py.golang.fmt import go_number, is_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 Node = dict[str, Any]
 

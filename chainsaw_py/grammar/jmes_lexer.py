@@ -9,8 +9,8 @@ from typing import Any
 
 from jmespath import lexer as base_lexer
 
-from chainsaw_py.expressions.errors import ExpressionSyntaxError
-from chainsaw_py.golang.fmt import quote_rune_to_ascii
+from chainsaw_py.golang.fmt import go_json_error, quote_rune_to_ascii
+from chainsaw_py.grammar.errors import ExpressionSyntaxError
 
 Token = dict[str, Any]
 
@@ -170,36 +170,3 @@ def _json_literal(text: str, position: int) -> tuple[Token, int]:
 
 def _reject_constant(name: str) -> Any:
     raise json.JSONDecodeError("Expecting value", name, 0)
-
-
-def go_json_error(error: json.JSONDecodeError) -> str:
-    """The message Go's ``encoding/json`` gives for the same bad document."""
-    document, position = error.doc, error.pos
-    if position >= len(document.rstrip()):
-        return "unexpected end of JSON input"
-    char = quote_rune_to_ascii(document[position])
-    literal = _bad_literal(document, position)
-    if literal:
-        return literal
-    if error.msg == "Extra data":
-        return f"invalid character {char} after top-level value"
-    if error.msg == "Expecting value":
-        return f"invalid character {char} looking for beginning of value"
-    if error.msg.startswith("Invalid control character"):
-        return f"invalid character {char} in string literal"
-    if error.msg.startswith("Invalid \\escape"):
-        return f"invalid character {char} in string escape code"
-    return f"invalid character {char} {error.msg[0].lower()}{error.msg[1:]}"
-
-
-def _bad_literal(document: str, position: int) -> str:
-    """Go's message for a misspelt ``true``/``false``/``null`` starting at ``position``."""
-    for word in ("true", "false", "null"):
-        if document[position] == word[0]:
-            for offset, expected in enumerate(word[1:], start=1):
-                actual = document[position + offset:position + offset + 1]
-                if not actual:
-                    return "unexpected end of JSON input"
-                if actual != expected:
-                    return f"invalid character {quote_rune_to_ascii(actual)} in literal {word} (expecting '{expected}')"
-    return ""
