@@ -33,13 +33,13 @@ from chainsaw_py.expressions import Bindings
 from chainsaw_py.loading.model import Apply, Assert
 from chainsaw_py.operations import apply, assert_
 from chainsaw_py.operations.base import OperationContext
-from chainsaw_py.report.console import Console, StepLogger
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 
 NAMESPACE = "bench"
 
 
 def context(cluster: Cluster) -> OperationContext:
-    logger = StepLogger(Console(io.StringIO()), "bench", "", "bench")
+    logger = ConsoleStepLogger(Console(io.StringIO()), "bench", "", "bench")
     return OperationContext(bindings=Bindings(), logger=logger, timeout=30.0, namespace=NAMESPACE, cluster=cluster)
 
 
