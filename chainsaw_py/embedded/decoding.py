@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainsaw_py.embedded.schemas import Definitions, schema_go_type, type_names
+from chainsaw_py.golang.fmt import json_kind
 from chainsaw_py.golang.quantity import QUANTITY_PATTERN, QuantityError, canonical_quantity
 
 _TIME_DEFS = {"io.k8s.apimachinery.pkg.apis.meta.v1.Time": False, "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": True}
@@ -33,19 +34,6 @@ class DecodeError(Exception):
 @dataclass
 class DecodeReport:
     unknown: list[str] = field(default_factory=list)
-
-
-def json_kind(value: Any) -> str:
-    """encoding/json's name of a JSON value's type, as used in ``cannot unmarshal X``."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 class _Walker:

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.errors import ChainsawError
+
 SERVER_MINOR = 32
 _REF_PREFIXES = ("#/$defs/", "/api/_definitions.json#/$defs/", "#/definitions/", "#/components/schemas/")
 
@@ -27,8 +29,6 @@ def _schema_dir() -> Path:
     available = sorted((p for p in root.glob("v1.*.0-local-strict") if p.is_dir()),
                        key=lambda p: int(p.name.split(".")[1]))
     if not available:
-        from chainsaw_py.errors import ChainsawError
-
         raise ChainsawError(f"kubernetes-validate ships no schemas under {root}")
     return available[-1]
 

@@ -45,7 +45,9 @@ __all__ = [
     "go_number",
     "go_type_name",
     "is_number",
+    "json_kind",
     "json_marshal",
+    "openapi_type_name",
     "quote",
     "quote_rune_to_ascii",
 ]
@@ -86,6 +88,36 @@ def go_type_name(value: Any) -> str:
         return "nil"
     kind = go_kind(value)
     return {"map": "map[string]interface {}", "slice": "[]interface {}"}.get(kind, kind)
+
+
+def json_kind(value: Any) -> str:
+    """encoding/json's name of a JSON value's type, as used in ``cannot unmarshal X``."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def openapi_type_name(value: Any) -> str:
+    """The OpenAPI type name of a decoded JSON value (``integer``, ``array``, ``null``...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
 
 
 def _is_sequence(value: Any) -> bool:

@@ -15,10 +15,11 @@ from chainsaw_py.embedded.apierrors import (
     Invalid,
     NotFound,
 )
-from chainsaw_py.embedded.apiserver import ApiServer, DeleteOptions, WriteOptions
+from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.writes import DeleteOptions, WriteOptions
 
 MERGE = "application/merge-patch+json"
 

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from chainsaw_py.embedded.apierrors import Conflict
-from chainsaw_py.embedded.apiserver import APPLY_PATCH, ApiServer, WriteOptions
+from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.writes import APPLY_PATCH, WriteOptions
 
 
 @pytest.fixture
