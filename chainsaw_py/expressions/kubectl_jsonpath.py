@@ -339,10 +339,6 @@ def relaxed_expression(path: str) -> str:
 # -- evaluation -------------------------------------------------------------------------------------
 
 
-class _Missing(ExpressionError):
-    pass
-
-
 def find_results(template: str, data: Any, allow_missing_keys: bool = True) -> list[list[Any]]:
     """The values each top-level action yields (``JSONPath.FindResults``)."""
     results: list[list[Any]] = []

@@ -70,10 +70,10 @@ def _render(path: str | None) -> str:
 
 def _bad_value(value: Any) -> str:
     """apimachinery's ``ErrorBody`` rendering of a bad value."""
-    from chainsaw_py.golang import fmt as goformat
+    from chainsaw_py.golang import fmt as gofmt
 
     if isinstance(value, str):
-        return goformat.quote(value)
+        return gofmt.quote(value)
     if isinstance(value, (bool, int, float)):
-        return goformat.format_v(value)
-    return goformat.format_sharp_v(value)
+        return gofmt.format_v(value)
+    return gofmt.format_sharp_v(value)

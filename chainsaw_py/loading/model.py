@@ -2,7 +2,7 @@
 
 Field names are snake_case; YAML names are camelCase (see ``codec``). Expression fields are kept as
 the raw strings the user wrote (evaluated at run time); assertion trees, resources and binding
-values are raw YAML data (``Any``). Durations are Go duration strings (``util.durations``).
+values are raw YAML data (``Any``). Durations are Go duration strings (``golang.durations``).
 Every class round-trips: ``Cls.from_dict(d).to_dict()`` gives back ``d`` minus default values.
 """
 

@@ -79,7 +79,7 @@ class Interrupted(OperationError):
 
 
 @dataclass(frozen=True)
-class Timeouts:
+class TimeoutSeconds:
     """The six configurable timeouts, in seconds (reference §1.5)."""
 
     apply: float = 5.0
@@ -92,7 +92,7 @@ class Timeouts:
     def get(self, key: str) -> float:
         return float(getattr(self, "assert_" if key == "assert" else key))
 
-    def with_value(self, key: str, seconds: float) -> Timeouts:
+    def with_value(self, key: str, seconds: float) -> TimeoutSeconds:
         return replace(self, **{"assert_" if key == "assert" else key: seconds})
 
     def as_binding(self) -> dict[str, int]:
@@ -125,7 +125,7 @@ class OperationContext:
     logger: StepLogger
     base_path: Path = Path(".")
     compiler: str = "jp"
-    timeouts: Timeouts = field(default_factory=Timeouts)
+    timeouts: TimeoutSeconds = field(default_factory=TimeoutSeconds)
     timeout: float | None = None
     templating: bool = True
     dry_run: bool = False

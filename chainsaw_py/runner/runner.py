@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import ConfigurationSpec, Test
-from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, Timeouts
+from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, TimeoutSeconds
 from chainsaw_py.report.console import Console, ConsoleStepLogger
 from chainsaw_py.report.model import Report, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
@@ -190,7 +190,7 @@ class Runner:
             tc = replace(tc, delay_before_cleanup=parse_duration(spec.cleanup.delay_before_cleanup))
         if spec.execution.force_termination_grace_period:
             tc = replace(tc, termination_grace=parse_duration(spec.execution.force_termination_grace_period))
-        timeouts = Timeouts(
+        timeouts = TimeoutSeconds(
             apply=parse_duration(spec.timeouts.apply), assert_=parse_duration(spec.timeouts.assert_),
             cleanup=parse_duration(spec.timeouts.cleanup), delete=parse_duration(spec.timeouts.delete),
             error=parse_duration(spec.timeouts.error), exec=parse_duration(spec.timeouts.exec))

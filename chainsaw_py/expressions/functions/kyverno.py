@@ -40,12 +40,6 @@ def _not_of_type(name: str, position: int, type_name: str) -> ExpressionError:
     return _error(name, f"argument #{position} is not of type {type_name}")
 
 
-def _expect_string(name: str, value: Any, position: int) -> str:
-    if not isinstance(value, str):
-        raise _not_of_type(name, position, "string")
-    return value
-
-
 def _expect_number(name: str, value: Any, position: int) -> float:
     if not is_number(value):
         raise _not_of_type(name, position, "float64")

@@ -112,11 +112,6 @@ def _extensions(extensions: Any) -> list[dict[str, Any]]:
             for ext in extensions]
 
 
-def _der(item: Any, attribute: str) -> bytes | None:
-    value = getattr(item, attribute, None)
-    return value if isinstance(value, bytes) else None
-
-
 def _certificate(certificate: Any) -> dict[str, Any]:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
