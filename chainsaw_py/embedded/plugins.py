@@ -61,7 +61,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from chainsaw_py.embedded import PLUGIN_FILE_NAME
 from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError, Conflict, Invalid, NotFound
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.controllers.base import ANY, ControllerManager
@@ -83,6 +82,8 @@ __all__ = [
 Reconcile = Callable[[dict[str, Any], ReconcileContext], None]
 log = logging.getLogger("chainsaw_py.embedded.plugins")
 _counter = itertools.count()
+
+PLUGIN_FILE_NAME = "chainsaw_embedded.py"
 
 
 def _split(api_version: str) -> tuple[str, str]:
