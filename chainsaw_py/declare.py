@@ -361,6 +361,8 @@ def validate(test: model.Test) -> None:
 
 def _entry(kind: str, action: Any, description: str, continue_on_error: bool | None,
            compiler: str | None) -> model.Operation:
+    if not isinstance(action, model.OPERATION_KINDS[kind].action):
+        raise TypeError(f"{kind}: expected a {model.OPERATION_KINDS[kind].action.__name__}, got {type(action).__name__}")
     return model.Operation(type=kind, action=action, description=description, continue_on_error=continue_on_error,
                            compiler=compiler)
 

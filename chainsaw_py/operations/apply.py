@@ -21,9 +21,6 @@ from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.steplog import ObjectRef
 
-REPORT_TYPE = "apply"
-TIMEOUT = "apply"
-
 
 def load(action: Apply, ctx: OperationContext) -> list[Any]:
     return resources.resolve(action.file, action.resource, ctx, manifest=True)

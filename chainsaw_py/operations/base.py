@@ -1,10 +1,8 @@
 """What every operation module shares: its context, its error type, and the module interface.
 
-An operation module (``operations/<kind>.py``) exposes:
+An operation module (``operations/<kind>.py``; its kind's report type, timeout and log label are in
+``loading.model.OPERATION_KINDS``) is an :class:`OperationModule`:
 
-- ``REPORT_TYPE`` — the report's operation type (``apply``, ``command``, ...; reference §1.11);
-- ``TIMEOUT`` — which configured timeout bounds it (``apply``, ``assert``, ``error``, ``delete``,
-  ``exec``) or ``None`` (sleep);
 - ``load(action, ctx) -> list[Any]`` — resolve what the operation acts on, once, with step-level
   bindings: one entry per resource for resource operations, ``[None]`` otherwise;
 - ``run(action, payload, ctx) -> Outputs`` — do it, raising ``OperationError`` on failure.
@@ -173,3 +171,12 @@ def logged_end(ctx: OperationContext, operation: str, obj: Any = None) -> Iterat
         ctx.logger.log(operation, "ERROR", ending.obj, error_section(converted.errors))
         raise converted from err
     ctx.logger.log(operation, "DONE", ending.obj)
+
+
+class OperationModule(Protocol):
+    """The interface of an operation module (``operations/<kind>.py``); ``action`` is its kind's model
+    dataclass, ``payload`` one entry of what ``load`` returned."""
+
+    def load(self, action: Any, ctx: OperationContext) -> list[Any]: ...
+
+    def run(self, action: Any, payload: Any, ctx: OperationContext) -> Outputs: ...

@@ -13,9 +13,6 @@ from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.steplog import ObjectRef
 
-REPORT_TYPE = "create"
-TIMEOUT = "apply"
-
 ALREADY_EXISTS = "the resource already exists in the cluster"
 
 

@@ -27,9 +27,6 @@ from chainsaw_py.operations.internal.selection import read_candidates
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.steplog import ObjectRef
 
-REPORT_TYPE = "delete"
-TIMEOUT = "delete"
-
 
 def load(action: Delete, ctx: OperationContext) -> list[Any]:
     if action.ref is not None:

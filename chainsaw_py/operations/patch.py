@@ -14,9 +14,6 @@ from chainsaw_py.operations.base import OperationContext, Outputs, logged_end
 from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.steplog import ObjectRef
 
-REPORT_TYPE = "patch"
-TIMEOUT = "apply"
-
 
 def load(action: Patch, ctx: OperationContext) -> list[Any]:
     return resources.resolve(action.file, action.resource, ctx, manifest=True)

@@ -42,8 +42,6 @@ from chainsaw_py.operations.base import (
 )
 from chainsaw_py.steplog import section
 
-REPORT_TYPE = "python"
-TIMEOUT = "exec"
 LOG_NAME = "PYTHON"
 
 _IDENTIFIER = re.compile(r"^\w+$")

@@ -8,9 +8,6 @@ from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import Sleep
 from chainsaw_py.operations.base import Interrupted, OperationContext, Outputs, logged_end
 
-REPORT_TYPE = "sleep"
-TIMEOUT = None
-
 
 def load(action: Sleep, ctx: OperationContext) -> list[Any]:
     return [None]

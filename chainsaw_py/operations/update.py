@@ -15,9 +15,6 @@ from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.steplog import ObjectRef
 
-REPORT_TYPE = "update"
-TIMEOUT = "apply"
-
 DOES_NOT_EXIST = "the resource does not exist in the cluster"
 
 

@@ -39,9 +39,6 @@ from chainsaw_py.operations.internal.kubectl import (
 )
 from chainsaw_py.operations.internal.polling import change_waker, poll
 
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
-
 CONDITION_MET = "condition met"
 NO_MATCHING_RESOURCES = "no matching resources found"
 TIMED_OUT = "timed out waiting for the condition"
