@@ -27,7 +27,9 @@ MERGE = "application/merge-patch+json"
 @pytest.fixture
 def server() -> ApiServer:
     api = ApiServer(ResourceRegistry(), Store(), StrategyRegistry())
-    api.create(api.registry.lookup("", "v1", "namespaces"), "", {"metadata": {"name": "ns"}})
+    namespaces = api.registry.lookup("", "v1", "namespaces")
+    assert namespaces is not None
+    api.create(namespaces, "", {"metadata": {"name": "ns"}})
     return api
 
 

@@ -158,7 +158,7 @@ def test_pod_resources_are_stored_canonical() -> None:
     from chainsaw_py.embedded.schemas import builtin_definitions
 
     definitions = builtin_definitions()
-    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x", "resources": {
+    pod: dict[str, Any] = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x", "resources": {
         "requests": {"cpu": "1000m", "memory": "1024Mi"}, "limits": {"cpu": 2}}}]}}
     decode_builtin(definitions, definitions.for_kind("", "v1", "Pod") or {}, "Pod", pod)
     assert pod["spec"]["containers"][0]["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},

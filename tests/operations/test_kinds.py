@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from chainsaw_py.loading.model import ACTION_TYPES, CATCH_FINALLY_TYPES, OPERATION_KINDS
 from chainsaw_py.loading.schema_source import CATCH_OPERATIONS, EXTENSION_OPERATIONS, TRY_OPERATIONS
 from chainsaw_py.operations.registry import MODULES, operation_module
@@ -11,7 +13,7 @@ def test_every_kind_has_its_module() -> None:
     assert {kind.module for kind in OPERATION_KINDS.values()} == set(MODULES)
     for key, kind in OPERATION_KINDS.items():
         assert operation_module(key) is MODULES[kind.module]
-        assert MODULES[kind.module].__name__ == f"chainsaw_py.operations.{kind.module}"
+        assert sys.modules[f"chainsaw_py.operations.{kind.module}"] is MODULES[kind.module]
 
 
 def test_the_model_and_the_schemas_read_the_table() -> None:
