@@ -163,3 +163,14 @@ def test_pod_resources_are_stored_canonical() -> None:
     decode_builtin(definitions, definitions.for_kind("", "v1", "Pod") or {}, "Pod", pod)
     assert pod["spec"]["containers"][0]["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},
                                                          "limits": {"cpu": "2"}}
+
+
+@pytest.mark.parametrize(("path", "values"), [
+    (".status.replicas", [3]), ("{.status.replicas}", [3]), (".status.missing", []), (".spec.ports[*].port", [80, 443]),
+    (".spec.ports[?(@.name==\"https\")].port", [443]), (".spec.ports[5].port", []), (".spec[", []),
+])
+def test_printer_column_paths_use_the_kubectl_jsonpath_engine(path: str, values: list[Any]) -> None:
+    from chainsaw_py.embedded.tables import json_path_values
+
+    obj = {"status": {"replicas": 3}, "spec": {"ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}]}}
+    assert json_path_values(obj, path) == values

@@ -20,6 +20,7 @@ from chainsaw_py.checks import REDACTED, marshal_yaml
 from chainsaw_py.checks.redact import is_secret
 from chainsaw_py.golang.durations import human_duration
 from chainsaw_py.golang.fmt import format_v, json_marshal
+from chainsaw_py.golang.jsonpath import JsonPathError, render
 
 
 class PrintError(Exception):
@@ -101,12 +102,9 @@ def print_names(objects: Sequence[dict[str, Any]], operation: str = "") -> str:
 
 
 def print_jsonpath(template: str, value: Any) -> str:
-    from chainsaw_py.expressions import ExpressionError
-    from chainsaw_py.expressions.kubectl_jsonpath import render
-
     try:
         return render(template, value)
-    except ExpressionError as err:
+    except JsonPathError as err:
         raise PrintError(f"error executing jsonpath {template!r}: {err}") from err
 
 
