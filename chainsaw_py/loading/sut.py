@@ -34,8 +34,8 @@ from typing import Any
 
 from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading.yaml import Document, PathPart, read_documents
-from chainsaw_py.util.durations import DurationError, parse_duration
+from chainsaw_py.golang.durations import DurationError, parse_duration
+from chainsaw_py.yamldocs import Document, PathPart, read_documents
 
 SUT_FILE = ".chainsaw-py.yaml"
 

@@ -19,7 +19,6 @@ import threading
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import NotFound
-from chainsaw_py.embedded.apiserver import DeleteOptions
 from chainsaw_py.embedded.bootstrap import NODE_IP
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
@@ -27,7 +26,8 @@ from chainsaw_py.embedded.controllers.util import condition, controller_ref, is_
 from chainsaw_py.embedded.decoding import parse_time
 from chainsaw_py.embedded.runtime.images import normalized_image
 from chainsaw_py.embedded.runtime.pods import PodWorker, ProcessRuntime
-from chainsaw_py.util.durations import DurationError, parse_duration
+from chainsaw_py.embedded.writes import DeleteOptions
+from chainsaw_py.golang.durations import DurationError, parse_duration
 from chainsaw_py.util.labels import selector_from_set
 
 ANNOTATION_PREFIX = "sim.chainsaw-py.io/"

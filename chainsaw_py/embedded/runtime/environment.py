@@ -111,7 +111,7 @@ def resource_value(pod: dict[str, Any], container_name: str, reference: dict[str
     limit is the node's allocatable (2 CPUs, 8Gi here), as the kubelet reports."""
     from fractions import Fraction
 
-    from chainsaw_py.embedded.quantity import QuantityError, parse_quantity
+    from chainsaw_py.golang.quantity import QuantityError, parse_quantity
 
     name = reference.get("containerName") or container_name
     containers = (pod.get("spec") or {}).get("containers") or []
