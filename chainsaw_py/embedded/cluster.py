@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from chainsaw_py.embedded.admission import install_default_plugins
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
@@ -85,6 +86,7 @@ class EmbeddedCluster:
         self.registry = ResourceRegistry()
         self.store = Store()
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
+        install_default_plugins(self.api.admission, self.store, self.registry)
         self.logs = LogStore()
         self.s3: S3Endpoint | None = None
         self._http: HttpServer | None = None

@@ -35,6 +35,7 @@ from chainsaw_py.embedded.apiserver import (
     Result,
     WriteOptions,
 )
+from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
 from chainsaw_py.embedded.decoding import load_json
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response
@@ -113,7 +114,8 @@ class ApiHandler:
         try:
             if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
                 raise Unauthorized()
-            return self._route(request)
+            with acting_as(ADMIN):
+                return self._route(request)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:

@@ -1,0 +1,29 @@
+"""Admission control like kube-apiserver's: one chain of plugins run on create, update, delete and connect.
+
+The chain (``AdmissionChain``) runs every plugin's ``mutate`` (in order), then the API server validates the
+object against its schema and strategy, then every plugin's ``validate``. ``ApiServer`` calls the chain from one
+place per verb; plugins implement :class:`AdmissionPlugin`.
+"""
+
+from chainsaw_py.embedded.admission.chain import AdmissionChain
+from chainsaw_py.embedded.admission.types import (
+    CONNECT,
+    CREATE,
+    DELETE,
+    UPDATE,
+    AdmissionAttributes,
+    AdmissionPlugin,
+)
+from chainsaw_py.embedded.resources import ResourceRegistry
+from chainsaw_py.embedded.store import Store
+
+__all__ = ["CONNECT", "CREATE", "DELETE", "UPDATE", "AdmissionAttributes", "AdmissionChain", "AdmissionPlugin",
+           "install_default_plugins"]
+
+
+def install_default_plugins(chain: AdmissionChain, store: Store, registry: ResourceRegistry) -> None:
+    """kube-apiserver's order: mutating webhooks, then (after schema validation) validating webhooks."""
+    from chainsaw_py.embedded.admission.webhooks import MutatingWebhooks, ValidatingWebhooks
+
+    chain.add(MutatingWebhooks(store, registry))
+    chain.add(ValidatingWebhooks(store, registry))
