@@ -14,6 +14,7 @@ import platform
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from chainsaw_py.embedded.admission import install_default_plugins
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.auth.authenticator import StaticUser
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
 from chainsaw_py.embedded.httpserver import HttpServer
@@ -43,6 +45,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 
 GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
 NODE_NAME = "embedded-node"
+AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,18 @@ class EmbeddedCluster:
     """An in-process Kubernetes API server on 127.0.0.1 with simulated controllers."""
 
     def __init__(self, kubeconfig: str | Path | None = None, port: int = 0, s3: bool = False,
-                 timing: Timing | None = None, tls: bool = True) -> None:
+                 timing: Timing | None = None, tls: bool = True, authorization: str = "RBAC",
+                 users: Iterable[StaticUser] = ()) -> None:
         """``tls=False`` serves plain HTTP: fine for the Python client, but kubectl (client-go) refuses to send
-        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl."""
+        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl.
+
+        ``authorization`` is ``"RBAC"`` (requests of ServiceAccounts and static ``users`` are checked against
+        Roles and bindings; the kubeconfig's admin is in ``system:masters``) or ``"AlwaysAllow"``."""
+        if authorization not in AUTHORIZATION_MODES:
+            raise ChainsawError(f"unknown authorization mode {authorization!r}: expected one of "
+                                f"{', '.join(AUTHORIZATION_MODES)}")
+        self.authorization = authorization
+        self._users = list(users)
         self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
         self._tls = tls
         self.ca_pem: bytes | None = None
@@ -134,7 +146,7 @@ class EmbeddedCluster:
         return self
 
     def _start(self) -> None:
-        from chainsaw_py.embedded.bootstrap import bootstrap
+        from chainsaw_py.embedded.bootstrap import bootstrap, seed_default_rbac
         from chainsaw_py.embedded.controllers import install_builtin_controllers
         from chainsaw_py.embedded.controllers.base import ControllerManager
         from chainsaw_py.embedded.controllers.context import Runtime
@@ -150,11 +162,14 @@ class EmbeddedCluster:
             ssl_context = certificates.server_context()
         http = self._http = HttpServer(self._dispatch, port=self._port, ssl_context=ssl_context)
         server_address = f"127.0.0.1:{http.port}"
+        subresources = Subresources(self.api, self.logs)
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
-                             Subresources(self.api, self.logs), OpenApi(self.registry, GIT_VERSION), TablePrinter(),
+                             subresources, OpenApi(self.registry, GIT_VERSION), TablePrinter(),
                              bookmark_interval=self.timing.bookmark_interval)
+        handler.access = subresources.access = self._access_control()
         self._app = handler
         bootstrap(self.api, NODE_NAME, http.port)
+        seed_default_rbac(self.api)
         if self._want_s3:
             self._start_s3()
         runtime = Runtime(self.api, self.logs, self.timing, NODE_NAME, self.s3)
@@ -165,6 +180,17 @@ class EmbeddedCluster:
         manager.start()
         http.start()
         self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
+
+    def _access_control(self) -> Any:
+        from chainsaw_py.embedded.auth.access import AccessControl
+        from chainsaw_py.embedded.auth.authenticator import Authenticator
+        from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
+        from chainsaw_py.embedded.auth.tokens import ServiceAccountTokens
+
+        authenticator = Authenticator(self.token, self.store, ServiceAccountTokens(), self._users)
+        authorizer = RbacAuthorizer(self.store) if self.authorization == "RBAC" else None
+        return AccessControl(authenticator, authorizer,
+                             lambda g, v, p: self.registry.lookup(g, v, p) is not None)
 
     def _dispatch(self, request: Any) -> Any:
         """The HTTP server's app: bound before the handler exists (the handler needs the server's port)."""

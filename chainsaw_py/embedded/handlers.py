@@ -109,12 +109,17 @@ class ApiHandler:
         self.tables = tables
         self.bookmark_interval = bookmark_interval
         self._auth_header = f"Bearer {token}"
+        self.access: Any = None        # auth.access.AccessControl, set by the cluster
 
     def __call__(self, request: Request) -> Response:
         try:
-            if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            if self.access is not None:
+                user = self.access.identify(request)
+            elif request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
                 raise Unauthorized()
-            with acting_as(ADMIN):
+            else:
+                user = ADMIN
+            with acting_as(user):
                 return self._route(request)
         except ApiError as err:
             return _status_response(err)
