@@ -22,8 +22,11 @@ __all__ = ["CONNECT", "CREATE", "DELETE", "UPDATE", "AdmissionAttributes", "Admi
 
 
 def install_default_plugins(chain: AdmissionChain, store: Store, registry: ResourceRegistry) -> None:
-    """kube-apiserver's order: mutating webhooks, then (after schema validation) validating webhooks."""
+    """kube-apiserver's order: mutating webhooks, then (after schema validation) ValidatingAdmissionPolicy and
+    validating webhooks."""
+    from chainsaw_py.embedded.admission.policies import ValidatingAdmissionPolicies
     from chainsaw_py.embedded.admission.webhooks import MutatingWebhooks, ValidatingWebhooks
 
     chain.add(MutatingWebhooks(store, registry))
+    chain.add(ValidatingAdmissionPolicies(store, registry))
     chain.add(ValidatingWebhooks(store, registry))
