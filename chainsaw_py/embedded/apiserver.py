@@ -20,6 +20,7 @@ from typing import Any
 
 from chainsaw_py.embedded import crschema
 from chainsaw_py.embedded.admission import CREATE, DELETE, UPDATE, AdmissionAttributes, AdmissionChain
+from chainsaw_py.embedded.admission.conversion import Converter
 from chainsaw_py.embedded.apierrors import (
     AlreadyExists,
     BadRequest,
@@ -123,6 +124,7 @@ class ApiServer:
         self.store = store
         self.strategies = strategies
         self.admission = AdmissionChain()
+        self.conversion = Converter(store)
         self._rng = random.Random()
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
@@ -185,11 +187,16 @@ class ApiServer:
         return self.present(rt, stored)
 
     def present(self, rt: ResourceType, stored: StoredObject) -> StoredObject:
-        """The stored object as served at ``rt``'s version (custom resources keep one storage version)."""
+        """The stored object as served at ``rt``'s version (CRD conversion: None or Webhook)."""
         if stored.obj.get("apiVersion") == rt.api_version:
             return stored
-        converted = dict(stored.obj, apiVersion=rt.api_version)
-        return StoredObject(converted, stored.rv)
+        return StoredObject(self.conversion.convert(rt, stored.obj, rt.api_version), stored.rv)
+
+    def _to_storage(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """What is committed: objects of a CRD with webhook conversion are stored at its storage version."""
+        if rt.builtin or self.conversion.webhook_config(rt) is None:
+            return obj
+        return self.conversion.convert(rt, obj, self.conversion.storage_api_version(rt))
 
     def make_filter(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
                     field_selector: str | None) -> ObjectFilter:
@@ -246,7 +253,7 @@ class ApiServer:
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
-            stored = self.store.create(rt.group, rt.plural, obj)
+            stored = self.present(rt, self.store.create(rt.group, rt.plural, self._to_storage(rt, obj)))
         except StoreExists:
             strategy.release(obj, self)
             raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
@@ -410,10 +417,10 @@ class ApiServer:
 
     def _commit_update(self, rt: ResourceType, new: dict[str, Any], current: StoredObject, options: WriteOptions,
                        subresource: str) -> Result:
-        old = current.obj
+        old = self.present(rt, current).obj
         strategy = self.strategy(rt)
         attrs = self._admission_attributes(UPDATE, rt, old["metadata"].get("namespace", ""), old["metadata"]["name"],
-                                           new, self.present(rt, current).obj, options.dry_run, subresource,
+                                           new, old, options.dry_run, subresource,
                                            _write_options(options))
         if attrs is not None:
             self.admission.mutate(attrs)
@@ -436,11 +443,12 @@ class ApiServer:
         meta = new["metadata"]
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not _graceful_pending(new) \
                 and not strategy.blocks_deletion(new):
-            self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
-            stored = self._remove(rt, meta.get("namespace", ""), meta["name"])
+            self.store.update(rt.group, rt.plural, self._to_storage(rt, new), expected_rv=current.rv)
+            stored = self.present(rt, self._remove(rt, meta.get("namespace", ""), meta["name"]))
             return Result(stored.obj, 200, warnings, stored)
-        stored = self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
-        return Result(stored.obj, 200, warnings, self.present(rt, stored))
+        stored = self.present(rt, self.store.update(rt.group, rt.plural, self._to_storage(rt, new),
+                                                    expected_rv=current.rv))
+        return Result(stored.obj, 200, warnings, stored)
 
     def _merge_with_old(self, rt: ResourceType, strategy: Strategy, new: dict[str, Any], old: dict[str, Any],
                         subresource: str) -> None:
