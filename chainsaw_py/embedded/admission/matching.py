@@ -9,13 +9,15 @@ at the labels of the new or the old object.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from chainsaw_py.embedded.admission.types import AdmissionAttributes
 from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
-from chainsaw_py.util.labels import SelectorError, selector_from_label_selector
+from chainsaw_py.util.labels import Selector, SelectorError, selector_from_label_selector
 
 ADMISSION_CONFIGURATION_RESOURCES = frozenset({
     "validatingwebhookconfigurations", "mutatingwebhookconfigurations", "validatingadmissionpolicies",
@@ -90,12 +92,17 @@ class SelectorInvalid(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(key: str) -> Selector | None:
+    return selector_from_label_selector(json.loads(key))
+
+
 def labels_match(selector: dict[str, Any] | None, labels: dict[str, str] | None) -> bool:
     """A nil or empty LabelSelector matches everything."""
     if not selector:
         return True
     try:
-        parsed = selector_from_label_selector(selector)
+        parsed = _compiled(json.dumps(selector, sort_keys=True))
     except SelectorError as err:
         raise SelectorInvalid(str(err)) from None
     return parsed is None or parsed.matches(labels or {})
