@@ -23,14 +23,16 @@ __all__ = ["CONNECT", "CREATE", "DELETE", "UPDATE", "AdmissionAttributes", "Admi
 
 def install_default_plugins(chain: AdmissionChain, store: Store, registry: ResourceRegistry) -> None:
     """kube-apiserver's order: LimitRanger, mutating webhooks, then (after schema validation)
-    ValidatingAdmissionPolicy, validating webhooks and ResourceQuota."""
+    PodSecurity, ValidatingAdmissionPolicy, validating webhooks and ResourceQuota."""
     from chainsaw_py.embedded.admission.limitranges import LimitRanger
+    from chainsaw_py.embedded.admission.podsecurity import PodSecurity
     from chainsaw_py.embedded.admission.policies import ValidatingAdmissionPolicies
     from chainsaw_py.embedded.admission.quota import ResourceQuotaAdmission
     from chainsaw_py.embedded.admission.webhooks import MutatingWebhooks, ValidatingWebhooks
 
     chain.add(LimitRanger(store, registry))
     chain.add(MutatingWebhooks(store, registry))
+    chain.add(PodSecurity(store, registry))
     chain.add(ValidatingAdmissionPolicies(store, registry))
     chain.add(ValidatingWebhooks(store, registry))
     chain.add(ResourceQuotaAdmission(store, registry))
