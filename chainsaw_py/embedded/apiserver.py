@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainsaw_py.embedded import crschema
-from chainsaw_py.embedded.admission import CREATE, DELETE, UPDATE, AdmissionAttributes, AdmissionChain
+from chainsaw_py.embedded.admission import (
+    CONNECT,
+    CREATE,
+    DELETE,
+    UPDATE,
+    AdmissionAttributes,
+    AdmissionChain,
+)
 from chainsaw_py.embedded.admission.conversion import Converter
 from chainsaw_py.embedded.apierrors import (
     AlreadyExists,
@@ -552,6 +559,17 @@ class ApiServer:
         attrs = self._admission_attributes(DELETE, rt, meta.get("namespace", ""), meta["name"], None,
                                            self.present(rt, current).obj, options.dry_run, "",
                                            _delete_options(options))
+        if attrs is None:
+            return []
+        self.admission.mutate(attrs)
+        self.admission.validate(attrs)
+        return attrs.warnings
+
+    def admit_connect(self, rt: ResourceType, namespace: str, name: str, subresource: str,
+                      options: dict[str, Any]) -> builtins.list[str]:
+        """CONNECT admission for ``pods/exec``, ``pods/attach``, ``pods/portforward``, ``*/proxy``: ``options`` is
+        the request's options object (e.g. ``PodExecOptions``); raises the denial, returns the warnings."""
+        attrs = self._admission_attributes(CONNECT, rt, namespace, name, options, None, False, subresource, {})
         if attrs is None:
             return []
         self.admission.mutate(attrs)

@@ -300,3 +300,24 @@ def test_webhook_configurations_are_exempt_from_webhooks(http: Http, ns: str, in
         rules=[everything], namespaceSelector={})])
     status, body, _ = http("DELETE", f"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/v-{ns}")
     assert status == 200, body
+
+
+def test_connect_admission_for_exec(cluster: EmbeddedCluster, http: Http, ns: str, install: Any) -> None:
+    def respond(path: str, review: dict[str, Any]) -> dict[str, Any]:
+        request = review["request"]
+        assert request["operation"] == "CONNECT" and request["subResource"] == "exec"
+        assert request["kind"]["kind"] == "PodExecOptions" and request["options"] is None
+        return deny(review, f"no exec into {request['name']}: {request['object']['command']}")
+
+    with WebhookServer(respond) as server:
+        install("ValidatingWebhookConfiguration", f"v-{ns}", [hook(
+            "exec.example.com", {"url": server.url("/"), "caBundle": server.ca_bundle}, ns,
+            rules=[{"operations": ["CONNECT"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods/exec"]}])])
+        pods = cluster.registry.lookup("", "v1", "pods")
+        assert pods is not None
+        from chainsaw_py.embedded.admission.webhooks import WebhookDenied
+
+        with pytest.raises(WebhookDenied) as denied:
+            cluster.api.admit_connect(pods, ns, "web", "exec", {"kind": "PodExecOptions", "apiVersion": "v1",
+                                                                 "command": ["sh"], "stdout": True})
+        assert denied.value.message == "admission webhook \"exec.example.com\" denied the request: no exec into web: ['sh']"

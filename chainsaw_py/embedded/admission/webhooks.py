@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainsaw_py.embedded.admission import matching, transport
-from chainsaw_py.embedded.admission.types import AdmissionAttributes
+from chainsaw_py.embedded.admission.types import CONNECT, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import ApiError, BadRequest, InternalError
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store, StoreEvent
@@ -231,14 +231,18 @@ class ValidatingWebhooks(_WebhookPlugin):
 def review_request(attrs: AdmissionAttributes, found: matching.MatchedResource) -> dict[str, Any]:
     """AdmissionRequest v1 as the apiserver fills it."""
     rt, requested = found.rt, attrs.rt
+    kind = rt.kind
+    if attrs.operation == CONNECT and attrs.obj is not None:
+        kind = str(attrs.obj.get("kind") or kind)      # the options object, e.g. PodExecOptions
     request: dict[str, Any] = {
         "uid": str(uuid.uuid4()),
-        "kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
+        "kind": {"group": rt.group, "version": rt.version, "kind": kind},
         "resource": {"group": rt.group, "version": rt.version, "resource": rt.plural},
     }
     if attrs.subresource:
         request["subResource"] = attrs.subresource
-    request["requestKind"] = {"group": requested.group, "version": requested.version, "kind": requested.kind}
+    request["requestKind"] = {"group": requested.group, "version": requested.version,
+                              "kind": kind if attrs.operation == CONNECT else requested.kind}
     request["requestResource"] = {"group": requested.group, "version": requested.version,
                                   "resource": requested.plural}
     if attrs.subresource:
@@ -252,8 +256,9 @@ def review_request(attrs: AdmissionAttributes, found: matching.MatchedResource) 
     request["object"] = _at_version(attrs.obj, rt.api_version)
     request["oldObject"] = _at_version(attrs.old, rt.api_version)
     request["dryRun"] = attrs.dry_run
-    kind = _OPTION_KINDS.get(attrs.operation)
-    request["options"] = {"kind": kind, "apiVersion": "meta.k8s.io/v1", **attrs.options} if kind else None
+    options_kind = _OPTION_KINDS.get(attrs.operation)
+    request["options"] = {"kind": options_kind, "apiVersion": "meta.k8s.io/v1", **attrs.options} \
+        if options_kind else None
     return request
 
 
