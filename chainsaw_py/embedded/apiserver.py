@@ -242,7 +242,7 @@ class ApiServer:
         attrs = self._admission_attributes(CREATE, rt, meta.get("namespace", ""), meta.get("name", ""), obj, None,
                                            options.dry_run, "", _write_options(options))
         if attrs is not None:
-            self.admission.mutate(attrs)
+            self._mutate(rt, attrs)
             meta = obj["metadata"]
             self._set_namespace(rt, meta, namespace)
         if not meta.get("name") and meta.get("generateName"):
@@ -277,6 +277,14 @@ class ApiServer:
             return None
         return AdmissionAttributes(operation, rt, namespace, name, obj, old, current_user(), subresource, dry_run,
                                    options)
+
+    def _mutate(self, rt: ResourceType, attrs: AdmissionAttributes) -> None:
+        """The mutating phase; a custom resource a webhook changed is pruned and defaulted again, as when the
+        apiserver decodes the patched object."""
+        before = json.dumps(attrs.obj, sort_keys=True) if not rt.builtin and rt.schema is not None else ""
+        self.admission.mutate(attrs)
+        if before and attrs.obj is not None and json.dumps(attrs.obj, sort_keys=True) != before:
+            self._unknown_fields(rt, attrs.obj)
 
     def _as_object(self, rt: ResourceType, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -430,7 +438,7 @@ class ApiServer:
                                            new, old, options.dry_run, subresource,
                                            _write_options(options))
         if attrs is not None:
-            self.admission.mutate(attrs)
+            self._mutate(rt, attrs)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
         # Compared after defaulting: an update that only restates defaults changes nothing (no new generation,

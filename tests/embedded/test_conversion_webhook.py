@@ -84,3 +84,25 @@ def test_conversion_webhook_converts_reads_and_writes(cluster: EmbeddedCluster) 
                                       f'"https://127.0.0.1:{server.port}/convert?timeout=30s": dial tcp')
     status, body, _ = http("GET", "/apis/example.com/v1/namespaces/default/widgets/w")
     assert status == 200 and body["spec"] == {"size": "5"}
+
+
+def test_custom_resources_patched_by_a_webhook_are_pruned_again(cluster: EmbeddedCluster) -> None:
+    from tests.embedded.webhook_server import patch
+
+    http = Http(cluster)
+    with WebhookServer(lambda path, review: patch(review, [
+            {"op": "add", "path": "/spec/size", "value": "7"},
+            {"op": "add", "path": "/spec/unknown", "value": True}])) as server:
+        status, body, _ = http("POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", {
+            "metadata": {"name": "widgets"}, "webhooks": [{
+                "name": "widgets.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+                "clientConfig": {"url": server.url("/"), "caBundle": server.ca_bundle},
+                "rules": [{"operations": ["CREATE"], "apiGroups": ["example.com"], "apiVersions": ["v1"],
+                           "resources": ["widgets"]}]}]})
+        assert status == 201, body
+        status, body, _ = http("POST", "/apis/example.com/v1/namespaces/default/widgets",
+                               {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "p"},
+                                "spec": {}})
+        assert status == 201, body
+        assert body["spec"] == {"size": "7"}
+        http("DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/widgets")
