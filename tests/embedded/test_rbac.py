@@ -4,6 +4,7 @@ default ClusterRoles with aggregation, and the apiserver's 403 messages."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -137,6 +138,12 @@ rules:
 """)
     assert can_i(kubectl, "list", "secrets", "-n", ns, "--as", sa) == "yes"
     assert can_i(kubectl, "list", "secrets", "-n", ns, "--as", "someone") == "no"
+    deadline = time.monotonic() + 10
+    for role in ("view", "edit", "admin"):
+        while {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]} not in json.loads(
+                kubectl("get", "clusterrole", role, "-o", "json"))["rules"]:
+            assert time.monotonic() < deadline, f"{role} did not aggregate the new rule"
+            time.sleep(0.1)
     kubectl("delete", "clusterrole", f"secrets-view-{ns}")
 
 

@@ -100,6 +100,21 @@ class RbacAuthorizer:
         return rules
 
 
+def aggregated_rules(store: Store, role: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules of the ClusterRoles an aggregated ClusterRole selects (the role's own rules are replaced),
+    in name order without repeats."""
+    selectors = (role.get("aggregationRule") or {}).get("clusterRoleSelectors") or []
+    rules: list[dict[str, Any]] = []
+    items, _rv = store.list(RBAC_GROUP, "clusterroles")
+    for item in sorted(items, key=lambda entry: entry.obj["metadata"]["name"]):
+        if item.obj["metadata"]["name"] == role["metadata"]["name"]:
+            continue
+        labels = item.obj["metadata"].get("labels") or {}
+        if any(_selects(selector, labels) for selector in selectors):
+            rules += [rule for rule in item.obj.get("rules") or [] if rule not in rules]
+    return rules
+
+
 def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
     try:
         parsed = selector_from_label_selector(selector)
