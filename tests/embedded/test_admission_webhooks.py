@@ -321,3 +321,14 @@ def test_connect_admission_for_exec(cluster: EmbeddedCluster, http: Http, ns: st
             cluster.api.admit_connect(pods, ns, "web", "exec", {"kind": "PodExecOptions", "apiVersion": "v1",
                                                                  "command": ["sh"], "stdout": True})
         assert denied.value.message == "admission webhook \"exec.example.com\" denied the request: no exec into web: ['sh']"
+
+
+def test_configurations_the_apiserver_would_refuse_fail_cleanly(http: Http, ns: str, install: Any) -> None:
+    install("ValidatingWebhookConfiguration", f"v-{ns}", [
+        hook("nowhere.example.com", {}, ns, failurePolicy="Ignore"),
+        hook("no-service.example.com", {"service": {"namespace": ns}}, ns, failurePolicy="Ignore")])
+    assert http("POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("a"))[0] == 201
+    install("ValidatingWebhookConfiguration", f"w-{ns}", [hook("strict.example.com", {"url": "not a url"}, ns)])
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("b"))
+    assert status == 500 and body["message"].startswith(
+        'Internal error occurred: failed calling webhook "strict.example.com": ')

@@ -99,7 +99,12 @@ class ValidatingAdmissionPolicies:
         if matching.is_exempt(attrs.rt):
             return
         for bound in self._pairs():
-            self._check(bound, attrs)
+            try:
+                self._check(bound, attrs)
+            except (ValueError, TypeError, KeyError, AttributeError) as err:
+                # a policy the apiserver's validation would have refused: fail per failurePolicy, no traceback
+                if (bound.policy.get("spec") or {}).get("failurePolicy") != "Ignore":
+                    self._act(bound, attrs, _Decision(True, f"invalid policy: {err}"))
 
     # --- one policy binding ---------------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ def resolve(client_config: dict[str, Any], store: Store, timeout_seconds: int) -
         return Target(full, host, parsed.port or 443, host, path, ca_bundle)
     service = client_config.get("service") or {}
     name, namespace = str(service.get("name", "")), str(service.get("namespace", ""))
-    port = int(service.get("port") or 443)
+    port = int(service["port"]) if isinstance(service.get("port"), int) else 443
     path = str(service.get("path") or "/")
     server_name = f"{name}.{namespace}.svc"
     url = f"https://{server_name}:{port}{path}?{query}"

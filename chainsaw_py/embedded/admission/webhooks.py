@@ -65,7 +65,8 @@ class Webhook:
 
     @property
     def timeout(self) -> int:
-        return max(1, min(30, int(self.spec.get("timeoutSeconds") or 10)))
+        value = self.spec.get("timeoutSeconds")
+        return max(1, min(30, value)) if isinstance(value, int) else 10
 
 
 class WebhookSource:
@@ -159,18 +160,27 @@ class _WebhookPlugin:
             answer = transport.post_json(target, {"apiVersion": _REVIEW_VERSION, "kind": "AdmissionReview",
                                                   "request": request}, hook.timeout)
             response = _verified_response(answer, request["uid"], self.mutating)
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            # a configuration the apiserver's validation would have refused: fail per failurePolicy, no traceback
+            self._failed(hook, f"invalid webhook configuration: {err}")
+            return None
         except transport.CallFailed as err:
-            message = f'failed calling webhook "{hook.name}": {err}'
-            if hook.failure_ignored:
-                log.warning("Failed calling webhook, failing open %s: %s", hook.name, message)
-                return None
-            raise InternalError(f"Internal error occurred: {message}") from None
+            self._failed(hook, str(err))
+            return None
         attrs.warnings.extend(str(warning) for warning in response.get("warnings") or [])
         for key, value in (response.get("auditAnnotations") or {}).items():
             attrs.audit_annotations[f"{hook.name}/{key}"] = str(value)
         if not response.get("allowed"):
             raise WebhookDenied(hook.name, response.get("status"))
         return response
+
+
+    def _failed(self, hook: Webhook, reason: str) -> None:
+        """Fail open (log) with ``failurePolicy: Ignore``, else raise the apiserver's internal error."""
+        message = f'failed calling webhook "{hook.name}": {reason}'
+        if not hook.failure_ignored:
+            raise InternalError(f"Internal error occurred: {message}")
+        log.warning("Failed calling webhook, failing open %s: %s", hook.name, message)
 
 
 class MutatingWebhooks(_WebhookPlugin):
