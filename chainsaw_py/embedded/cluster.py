@@ -166,7 +166,7 @@ class EmbeddedCluster:
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
                              subresources, OpenApi(self.registry, GIT_VERSION), TablePrinter(),
                              bookmark_interval=self.timing.bookmark_interval)
-        handler.access = subresources.access = self._access_control()
+        access = handler.access = subresources.access = self._access_control()
         self._app = handler
         bootstrap(self.api, NODE_NAME, http.port)
         seed_default_rbac(self.api)
@@ -176,6 +176,9 @@ class EmbeddedCluster:
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
+        from chainsaw_py.embedded.controllers.tokens import token_controller
+
+        manager.add(token_controller(runtime, access.authenticator.tokens, self.ca_pem))
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()

@@ -157,3 +157,28 @@ def test_default_roles_and_the_always_allow_switch(kubectl: Kubectl) -> None:
                             {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
         assert body["status"]["userInfo"] == {"username": "bob", "uid": "2",
                                               "groups": ["a", "b", "system:authenticated"]}
+
+
+def test_legacy_service_account_token_secrets(cluster: EmbeddedCluster, kubectl: Kubectl, ns: str) -> None:
+    import base64
+
+    kubectl("apply", "-f", "-", stdin=f"""
+apiVersion: v1
+kind: Secret
+metadata:
+  name: robot-token
+  namespace: {ns}
+  annotations: {{kubernetes.io/service-account.name: robot}}
+type: kubernetes.io/service-account-token
+""")
+    deadline = time.monotonic() + 10
+    while not (data := json.loads(kubectl("get", "secret", "robot-token", "-n", ns, "-o", "json")).get("data")):
+        assert time.monotonic() < deadline, "the token controller did not fill the secret"
+        time.sleep(0.1)
+    assert set(data) == {"token", "ca.crt", "namespace"}
+    token = base64.b64decode(data["token"]).decode()
+    status, body = call(cluster, "GET", f"/api/v1/namespaces/{ns}/secrets", token)
+    assert (status, body["message"]) == (403, f'secrets is forbidden: User "system:serviceaccount:{ns}:robot" cannot '
+                                              f'list resource "secrets" in API group "" in the namespace "{ns}"')
+    kubectl("delete", "secret", "robot-token", "-n", ns)
+    assert call(cluster, "GET", f"/api/v1/namespaces/{ns}/secrets", token)[0] == 401

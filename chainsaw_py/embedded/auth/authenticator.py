@@ -86,6 +86,8 @@ class Authenticator:
         account = self._store.get("", "serviceaccounts", claims.namespace, claims.name)
         if account is None or (claims.uid and account.obj["metadata"].get("uid") != claims.uid):
             return None
+        if claims.secret and self._store.get("", "secrets", claims.namespace, claims.secret) is None:
+            return None
         return service_account_user(claims.namespace, claims.name, claims.uid)
 
 

@@ -30,6 +30,7 @@ class ServiceAccountClaims:
     name: str
     uid: str
     expires: int
+    secret: str = ""          # legacy Secret-based tokens: the Secret that must still exist
 
 
 class ServiceAccountTokens:
@@ -65,7 +66,8 @@ class ServiceAccountTokens:
             claims = json.loads(_unb64(parts[1]))
             account = claims["kubernetes.io"]
             result = ServiceAccountClaims(str(account["namespace"]), str(account["serviceaccount"]["name"]),
-                                          str(account["serviceaccount"].get("uid", "")), int(claims["exp"]))
+                                          str(account["serviceaccount"].get("uid", "")), int(claims["exp"]),
+                                          str((account.get("secret") or {}).get("name", "")))
         except (ValueError, KeyError, TypeError):
             return None
         return result if result.expires > time.time() else None
