@@ -99,6 +99,11 @@ class EmbeddedCluster:
         self.store = Store()
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
         install_default_plugins(self.api.admission, self.store, self.registry)
+        if authorization == "RBAC":
+            from chainsaw_py.embedded.auth.escalation import RbacEscalationCheck
+            from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
+
+            self.api.admission.add(RbacEscalationCheck(RbacAuthorizer(self.store)))
         self.logs = LogStore()
         self.s3: S3Endpoint | None = None
         self._http: HttpServer | None = None

@@ -182,3 +182,36 @@ type: kubernetes.io/service-account-token
                                               f'list resource "secrets" in API group "" in the namespace "{ns}"')
     kubectl("delete", "secret", "robot-token", "-n", ns)
     assert call(cluster, "GET", f"/api/v1/namespaces/{ns}/secrets", token)[0] == 401
+
+
+def test_rbac_escalation_is_refused(cluster: EmbeddedCluster, kubectl: Kubectl, ns: str) -> None:
+    kubectl("create", "role", "rbac-manager", "--verb", "create,get,list", "--resource", "roles.rbac.authorization.k8s.io,"
+            "rolebindings.rbac.authorization.k8s.io", "-n", ns)
+    kubectl("create", "role", "pod-reader", "--verb", "get,list", "--resource", "pods", "-n", ns)
+    kubectl("create", "rolebinding", "robot-rbac", "--role", "rbac-manager", "--serviceaccount", f"{ns}:robot",
+            "-n", ns)
+    kubectl("create", "rolebinding", "robot-pods", "--role", "pod-reader", "--serviceaccount", f"{ns}:robot",
+            "-n", ns)
+    token = kubectl("create", "token", "robot", "-n", ns).strip()
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "wider"},
+            "rules": [{"apiGroups": [""], "resources": ["pods", "secrets"], "verbs": ["get", "delete"]}]}
+    status, body = call(cluster, "POST", f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles", token, role)
+    assert status == 403
+    assert body["message"] == (
+        f'roles.rbac.authorization.k8s.io "wider" is forbidden: user "system:serviceaccount:{ns}:robot" (groups='
+        f'["system:serviceaccounts" "system:serviceaccounts:{ns}" "system:authenticated"]) is attempting to grant '
+        'RBAC permissions not currently held:\n'
+        '{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}\n'
+        '{APIGroups:[""], Resources:["secrets"], Verbs:["delete"]}\n'
+        '{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}')
+    role["rules"] = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]
+    assert call(cluster, "POST", f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles", token, role)[0] == 201
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+               "subjects": [{"kind": "User", "name": "jane"}]}
+    status, body = call(cluster, "POST", f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings", token,
+                        binding)
+    assert status == 403 and "is attempting to grant RBAC permissions not currently held" in body["message"]
+    binding["roleRef"] = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"}
+    assert call(cluster, "POST", f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings", token,
+                binding)[0] == 201

@@ -72,6 +72,10 @@ class RbacAuthorizer:
             name = f"{binding['metadata']['name']}/{namespace}"
             yield _Grant(_describe("RoleBinding", name, binding, subject, namespace), rules)
 
+    def cluster_role_rules(self, name: str) -> list[dict[str, Any]]:
+        """A ClusterRole's rules, with those of the ClusterRoles it aggregates."""
+        return self._cluster_role_rules(name, set())
+
     def _role_rules(self, ref: dict[str, Any], namespace: str) -> tuple[dict[str, Any], ...]:
         kind, name = ref.get("kind"), str(ref.get("name", ""))
         if kind == "Role":
