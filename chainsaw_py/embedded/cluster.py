@@ -15,14 +15,23 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
-from chainsaw_py.embedded.admission import install_default_plugins
+from chainsaw_py.embedded.admission.defaults import install_default_plugins
 from chainsaw_py.embedded.apiserver import ApiServer
-from chainsaw_py.embedded.auth.authenticator import StaticUser
+from chainsaw_py.embedded.auth.access import AccessControl
+from chainsaw_py.embedded.auth.authenticator import Authenticator, StaticUser
+from chainsaw_py.embedded.auth.escalation import RbacEscalationCheck
+from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
+from chainsaw_py.embedded.auth.tokens import ServiceAccountTokens
+from chainsaw_py.embedded.bootstrap import bootstrap, seed_aws_credentials, seed_default_rbac
+from chainsaw_py.embedded.controllers import install_builtin_controllers
+from chainsaw_py.embedded.controllers.base import ControllerManager
+from chainsaw_py.embedded.controllers.context import Runtime
+from chainsaw_py.embedded.controllers.tokens import token_controller
+from chainsaw_py.embedded.crds import CrdRegistrar
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
 from chainsaw_py.embedded.httpserver import HttpServer
@@ -30,32 +39,22 @@ from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kubeconfig import write_kubeconfig
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.embedded.openapi import OpenApi
+from chainsaw_py.embedded.plugins import PluginHost, PluginRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
+from chainsaw_py.embedded.s3 import S3Endpoint, start_s3
 from chainsaw_py.embedded.schemas import SERVER_MINOR
 from chainsaw_py.embedded.store import Store
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.tables import TablePrinter
 from chainsaw_py.embedded.timing import Timing
+from chainsaw_py.embedded.tls import generate_certificates
 from chainsaw_py.errors import ChainsawError
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.plugins import PluginRegistry
 
 log = logging.getLogger("chainsaw_py.embedded")
 
 GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
 NODE_NAME = "embedded-node"
 AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
-
-
-@dataclass(frozen=True)
-class S3Endpoint:
-    """Where the local S3 (moto) listens and the credentials that work against it."""
-
-    endpoint_url: str
-    access_key_id: str
-    secret_access_key: str
-    region: str
 
 
 def version_info() -> dict[str, Any]:
@@ -100,9 +99,6 @@ class EmbeddedCluster:
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
         install_default_plugins(self.api.admission, self.store, self.registry)
         if authorization == "RBAC":
-            from chainsaw_py.embedded.auth.escalation import RbacEscalationCheck
-            from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
-
             self.api.admission.add(RbacEscalationCheck(RbacAuthorizer(self.store)))
         self.logs = LogStore()
         self.s3: S3Endpoint | None = None
@@ -151,17 +147,9 @@ class EmbeddedCluster:
         return self
 
     def _start(self) -> None:
-        from chainsaw_py.embedded.bootstrap import bootstrap, seed_default_rbac
-        from chainsaw_py.embedded.controllers import install_builtin_controllers
-        from chainsaw_py.embedded.controllers.base import ControllerManager
-        from chainsaw_py.embedded.controllers.context import Runtime
-        from chainsaw_py.embedded.crds import CrdRegistrar
-
         self.store.add_listener(CrdRegistrar(self.registry).on_event)
         ssl_context = None
         if self._tls:
-            from chainsaw_py.embedded.tls import generate_certificates
-
             certificates = generate_certificates()
             self.ca_pem = certificates.ca_pem
             ssl_context = certificates.server_context()
@@ -181,20 +169,13 @@ class EmbeddedCluster:
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
-        from chainsaw_py.embedded.controllers.tokens import token_controller
-
         manager.add(token_controller(runtime, access.authenticator.tokens, self.ca_pem))
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()
         self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
 
-    def _access_control(self) -> Any:
-        from chainsaw_py.embedded.auth.access import AccessControl
-        from chainsaw_py.embedded.auth.authenticator import Authenticator
-        from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
-        from chainsaw_py.embedded.auth.tokens import ServiceAccountTokens
-
+    def _access_control(self) -> AccessControl:
         authenticator = Authenticator(self.token, self.store, ServiceAccountTokens(), self._users)
         authorizer = RbacAuthorizer(self.store) if self.authorization == "RBAC" else None
         return AccessControl(authenticator, authorizer,
@@ -205,10 +186,7 @@ class EmbeddedCluster:
         return self._app(request)
 
     def _start_s3(self) -> None:
-        from chainsaw_py.embedded.s3 import start_s3
-
         self._s3_server, self.s3 = start_s3()
-        from chainsaw_py.embedded.bootstrap import seed_aws_credentials
 
         seed_aws_credentials(self.api, self.s3)
 
@@ -249,7 +227,6 @@ class EmbeddedCluster:
     def load_plugin(self, path: str | Path) -> PluginRegistry:
         """Load a plugin module file (``def register(registry)``); works before or after ``start()``.
         Returns what the plugin registered (its ``notices`` are lines meant for the user)."""
-        from chainsaw_py.embedded.plugins import PluginHost
 
         with self._lock:
             if self._plugins is None:

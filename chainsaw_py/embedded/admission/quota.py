@@ -22,9 +22,9 @@ from typing import Any
 
 from chainsaw_py.embedded.admission.types import CREATE, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import Forbidden, qualified_resource
-from chainsaw_py.embedded.quantity import QuantityError, canonical_quantity, parse_quantity
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store, StoreEvent
+from chainsaw_py.golang.quantity import QuantityError, canonical_quantity, parse_quantity
 
 _OBJECT_COUNTS = {"pods": ("", "pods"), "services": ("", "services"), "configmaps": ("", "configmaps"),
                   "secrets": ("", "secrets"), "persistentvolumeclaims": ("", "persistentvolumeclaims"),

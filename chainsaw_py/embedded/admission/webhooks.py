@@ -17,7 +17,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import jsonpatch
+
 from chainsaw_py.embedded.admission import matching, transport
+from chainsaw_py.embedded.admission.celeval import CelError, evaluate_condition
 from chainsaw_py.embedded.admission.types import CONNECT, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import ApiError, BadRequest, InternalError
 from chainsaw_py.embedded.resources import ResourceRegistry
@@ -212,8 +215,6 @@ class MutatingWebhooks(_WebhookPlugin):
             return False
         try:
             operations = json.loads(base64.b64decode(str(response["patch"])))
-            import jsonpatch
-
             patched = jsonpatch.JsonPatch(operations).apply(attrs.obj, in_place=False)
         except Exception as err:
             raise InternalError(f"Internal error occurred: {err}") from None
@@ -309,8 +310,6 @@ def _conditions_hold(hook: Webhook, attrs: AdmissionAttributes, request: dict[st
     conditions = hook.spec.get("matchConditions") or []
     if not conditions:
         return True
-    from chainsaw_py.embedded.admission.celeval import CelError, evaluate_condition
-
     variables = {"object": request["object"], "oldObject": request["oldObject"], "request": request}
     errors: list[str] = []
     for condition in conditions:
