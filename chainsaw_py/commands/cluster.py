@@ -31,6 +31,11 @@ def register(subparsers: Any) -> None:
                        help="Pods with this image (exact or glob) run COMMAND as their entrypoint; repeatable")
     serve.add_argument("--sut-config", metavar="FILE", type=Path,
                        help="Read image mappings from a .chainsaw-py.yaml file (its processes are not run here)")
+    serve.add_argument("--authorization-mode", choices=("RBAC", "AlwaysAllow"), default="RBAC",
+                       help="RBAC (default: ServiceAccounts and --token-auth-file users get what their Roles grant; "
+                            "the kubeconfig's admin is in system:masters) or AlwaysAllow")
+    serve.add_argument("--token-auth-file", type=Path, metavar="FILE",
+                       help='Static users, as kube-apiserver reads them: token,user,uid,"group1,group2" per line')
     serve.set_defaults(handler=run_serve)
     parser.set_defaults(handler=lambda args: _usage(parser))
 
@@ -56,8 +61,16 @@ def run_serve(args: argparse.Namespace) -> int:
         from chainsaw_py.loading.sut import load_sut
 
         images = [*load_sut(args.sut_config).images, *images]
+    users = []
+    if args.token_auth_file is not None:
+        from chainsaw_py.embedded.auth.authenticator import TokenFileError, read_token_file
+
+        try:
+            users = read_token_file(args.token_auth_file)
+        except TokenFileError as err:
+            raise ChainsawError(f"--token-auth-file: {err}") from None
     cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http,
-                              images=images)
+                              authorization=args.authorization_mode, users=users, images=images)
     for plugin in args.plugin:
         cluster.load_plugin(plugin)
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

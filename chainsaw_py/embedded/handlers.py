@@ -24,6 +24,8 @@ from chainsaw_py.embedded.apierrors import (
     Unauthorized,
 )
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.auth.attributes import RequestAttributes
+from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
 from chainsaw_py.embedded.codec import (
     decode_body,
     delete_options,
@@ -106,14 +108,25 @@ class ApiHandler:
         self.tables = tables
         self.bookmark_interval = bookmark_interval
         self._auth_header = f"Bearer {token}"
+        self.access: Any = None        # auth.access.AccessControl, set by the cluster
         self.pod_access: Any = None
-        """Answers exec/proxy for pods that run as local processes (``runtime.access.PodAccess``), or None."""
+        """Answers exec/attach/portforward/proxy for pods that run as local processes
+        (``runtime.access.PodAccess``), or None."""
 
     def __call__(self, request: Request) -> Response:
         try:
-            if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            if self.access is not None:
+                user = self.access.identify(request)
+            elif request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
                 raise Unauthorized()
-            return self._route(request)
+            else:
+                user = ADMIN
+            with acting_as(user):
+                if self.pod_access is not None:
+                    answer = self.pod_access.handle(request, self._allowed(user))
+                    if answer is not None:
+                        return answer
+                return self._route(request)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:
@@ -122,11 +135,16 @@ class ApiHandler:
 
     # --- routing ----------------------------------------------------------------------------------------
 
+    def _allowed(self, user: Any) -> Any:
+        """``allowed(verb, resource, subresource, namespace, name)`` for ``user`` (RBAC, when enforced)."""
+        def allowed(verb: str, resource: str, subresource: str, namespace: str, name: str) -> bool:
+            if self.access is None:
+                return True
+            attrs = RequestAttributes(user, verb, True, "", "v1", resource, subresource, namespace, name)
+            return bool(self.access.decide(attrs).allowed)
+        return allowed
+
     def _route(self, request: Request) -> Response:
-        if self.pod_access is not None:
-            answer = self.pod_access.handle(request)
-            if answer is not None:
-                return answer
         path = request.path.rstrip("/") or "/"
         special = self._special(request, path)
         if special is not None:

@@ -31,6 +31,8 @@ _POD_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/(exec|attach|p
 _SERVICE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?$")
 _CHANNEL_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 _TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+_PROXY_VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
+                "DELETE": "delete"}
 _STREAM_WAIT = 30.0
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "authorization", "host", "content-length"}
@@ -48,7 +50,9 @@ class PodAccess:
         self.store = store
         self.processes = processes
 
-    def handle(self, request: Request) -> Response | None:
+    def handle(self, request: Request, allowed: Callable[[str, str, str, str, str], bool]) -> Response | None:
+        """The answer for a pod that runs as processes (None: not such a pod). ``allowed(verb, resource,
+        subresource, namespace, name)`` is the authorizer's decision for the requesting user."""
         match = _POD_PATH.match(request.path)
         if match is not None:
             namespace, name, verb, rest = match.groups()
@@ -56,6 +60,10 @@ class PodAccess:
             worker = self.processes.worker(namespace, pod_name)
             if worker is None:
                 return None
+            action = "create" if verb != "proxy" else _PROXY_VERBS.get(request.method, "get")
+            if not allowed(action, "pods", verb, namespace, pod_name):
+                return _status(403, "Forbidden", f'pods "{pod_name}" is forbidden: cannot {action} resource '
+                               f'"pods/{verb}" in API group "" in the namespace "{namespace}"')
             if verb == "exec":
                 return self._exec(request, namespace, pod_name)
             if verb == "portforward":
@@ -65,6 +73,10 @@ class PodAccess:
             return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/")
         match = _SERVICE_PATH.match(request.path)
         if match is not None:
+            namespace, service = match.group(1), match.group(2).split(":")[-2 if ":" in match.group(2) else 0]
+            action = _PROXY_VERBS.get(request.method, "get")
+            if not allowed(action, "services", "proxy", namespace, service):
+                return None
             return self._service_proxy(request, *match.groups())
         return None
 
