@@ -1,6 +1,6 @@
 """``chainsaw-py cluster serve``: run the embedded Kubernetes cluster in the foreground.
 
-Writes a kubeconfig (mode 0600), prints one line containing ``ready`` once requests are accepted, and stops
+Writes a kubeconfig (mode 0600; never over an existing file unless ``--overwrite-kubeconfig``), prints one line containing ``ready`` once requests are accepted, and stops
 cleanly on SIGINT/SIGTERM. No container is ever pulled or run: workloads are simulated.
 """
 
@@ -18,7 +18,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("cluster", help="Run the embedded Kubernetes cluster")
     actions = parser.add_subparsers(dest="cluster_command", metavar="ACTION")
     serve = actions.add_parser("serve", help="Serve the embedded cluster in the foreground until interrupted")
-    serve.add_argument("--kubeconfig", required=True, type=Path, help="Where to write the kubeconfig")
+    serve.add_argument("--kubeconfig", required=True, type=Path,
+                       help="Where to write the kubeconfig (a new file: an existing one is an error)")
+    serve.add_argument("--overwrite-kubeconfig", action="store_true",
+                       help="Replace an existing --kubeconfig file (a symlink is replaced, not followed)")
     serve.add_argument("--port", type=int, default=0, help="Port to listen on (default: a free one)")
     serve.add_argument("--s3", action="store_true", help="Also start a local S3 endpoint (moto)")
     serve.add_argument("--plugin", action="append", default=[], type=Path, metavar="FILE",
@@ -45,7 +48,8 @@ def run_serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
-    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http)
+    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http,
+                              overwrite_kubeconfig=args.overwrite_kubeconfig)
     for plugin in args.plugin:
         cluster.load_plugin(plugin)
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

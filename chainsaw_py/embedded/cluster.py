@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, Self
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
-from chainsaw_py.embedded.httpserver import HttpServer
+from chainsaw_py.embedded.httpserver import HttpServer, Request, Response
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kubeconfig import write_kubeconfig
+from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.embedded.openapi import OpenApi
 from chainsaw_py.embedded.resources import ResourceRegistry
@@ -68,13 +69,33 @@ def _arch() -> str:
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
 
 
+class _LateApplication:
+    """The HTTP server's application, bound before the handler exists (the handler needs the server's port)."""
+
+    handler: ApiHandler
+
+    def admit(self, request: Request) -> Response | None:
+        return self.handler.admit(request)
+
+    def handle(self, request: Request) -> Response:
+        return self.handler.handle(request)
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        return self.handler.error(request, status, message)
+
+
 class EmbeddedCluster:
     """An in-process Kubernetes API server on 127.0.0.1 with simulated controllers."""
 
     def __init__(self, kubeconfig: str | Path | None = None, port: int = 0, s3: bool = False,
-                 timing: Timing | None = None, tls: bool = True) -> None:
+                 timing: Timing | None = None, tls: bool = True, limits: Limits | None = None,
+                 overwrite_kubeconfig: bool = True) -> None:
         """``tls=False`` serves plain HTTP: fine for the Python client, but kubectl (client-go) refuses to send
-        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl."""
+        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl. ``limits``
+        bounds request sizes, timeouts and connections (kube-apiserver's by default). With
+        ``overwrite_kubeconfig=False`` an existing ``kubeconfig`` file (or symlink) is an error."""
+        self.limits = limits or Limits()
+        self._overwrite_kubeconfig = overwrite_kubeconfig
         self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
         self._tls = tls
         self.ca_pem: bytes | None = None
@@ -146,12 +167,14 @@ class EmbeddedCluster:
             certificates = generate_certificates()
             self.ca_pem = certificates.ca_pem
             ssl_context = certificates.server_context()
-        http = self._http = HttpServer(self._dispatch, port=self._port, ssl_context=ssl_context)
+        application = _LateApplication()
+        http = self._http = HttpServer(application, port=self._port, ssl_context=ssl_context,
+                                       limits=self.limits)
         server_address = f"127.0.0.1:{http.port}"
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
                              Subresources(self.api, self.logs), OpenApi(self.registry, GIT_VERSION), TablePrinter(),
-                             bookmark_interval=self.timing.bookmark_interval)
-        self._app = handler
+                             bookmark_interval=self.timing.bookmark_interval, limits=self.limits)
+        application.handler = handler
         bootstrap(self.api, NODE_NAME, http.port)
         if self._want_s3:
             self._start_s3()
@@ -162,11 +185,8 @@ class EmbeddedCluster:
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()
-        self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
-
-    def _dispatch(self, request: Any) -> Any:
-        """The HTTP server's app: bound before the handler exists (the handler needs the server's port)."""
-        return self._app(request)
+        self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem,
+                                                 overwrite=self._overwrite_kubeconfig)
 
     def _start_s3(self) -> None:
         from chainsaw_py.embedded.s3 import start_s3

@@ -22,6 +22,8 @@ from chainsaw_py.embedded.apierrors import (
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
+    RequestEntityTooLarge,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -35,9 +37,10 @@ from chainsaw_py.embedded.apiserver import (
     Result,
     WriteOptions,
 )
-from chainsaw_py.embedded.decoding import load_json
+from chainsaw_py.embedded.codec import PROTOBUF, BodyError, accepted_types, decode, media_type, unsupported
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
-from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
+from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
 from chainsaw_py.embedded.store import StoredObject, encode
@@ -49,6 +52,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 _PROCESS_SUBRESOURCES = ("exec", "attach", "portforward", "proxy")
 _JSON = "application/json"
+_REASONS = {400: "BadRequest", 500: "InternalError", 503: "ServiceUnavailable"}
 
 
 @dataclass
@@ -95,10 +99,12 @@ def negotiate(accept: str) -> Negotiated:
 
 
 class ApiHandler:
-    """The WSGI-like application the HTTP server calls for every request."""
+    """The HTTP server's :class:`~chainsaw_py.embedded.httpserver.Application`: authentication on the head
+    (before any body is read), then routing of complete requests."""
 
     def __init__(self, server: ApiServer, discovery: Discovery, token: str, version_info: dict[str, Any],
-                 subresources: Subresources, openapi: Any, tables: Any, bookmark_interval: float = 1.0) -> None:
+                 subresources: Subresources, openapi: Any, tables: Any, bookmark_interval: float = 1.0,
+                 limits: Limits | None = None) -> None:
         self.server = server
         self.discovery = discovery
         self.token = token
@@ -107,12 +113,32 @@ class ApiHandler:
         self.openapi = openapi
         self.tables = tables
         self.bookmark_interval = bookmark_interval
+        self.limits = limits or Limits()
         self._auth_header = f"Bearer {token}"
 
+    def admit(self, request: Request) -> Response | None:
+        """Authentication, on the request head alone (the body is not read for a refused request)."""
+        if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            return _status_response(Unauthorized())
+        return None
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        if status == 413:
+            return _status_response(RequestEntityTooLarge(message.removeprefix("Request entity too large: ")))
+        if status == 429:
+            response = _status_response(TooManyRequests(message))
+            response.headers.append(("Retry-After", "1"))
+            return response
+        return _status_response(ApiError(message, code=status, reason=_REASONS.get(status, "InternalError")))
+
     def __call__(self, request: Request) -> Response:
+        return self.handle(request)
+
+    def handle(self, request: Request) -> Response:
         try:
-            if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
-                raise Unauthorized()
+            refusal = self.admit(request)
+            if refusal is not None:
+                return refusal
             return self._route(request)
         except ApiError as err:
             return _status_response(err)
@@ -203,13 +229,13 @@ class ApiHandler:
         if method == "PUT":
             self._require_verb(rt, "update")
             options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields)
+            body = self.decode_body(request, options.duplicate_fields, rt)
             return self.result_response(request, rt, self.server.update(rt, ns, path.name, body, options))
         if method == "PATCH":
             self._require_verb(rt, "patch")
             content_type = patch_content_type(request)
             options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields)
+            body = self.decode_body(request, options.duplicate_fields, rt)
             return self.result_response(request, rt, self.server.patch(rt, ns, path.name, content_type, body, options))
         if method == "DELETE":
             self._require_verb(rt, "delete")
@@ -230,7 +256,7 @@ class ApiHandler:
             if rt.namespaced and namespace is None:
                 raise MethodNotAllowed()
             options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields)
+            body = self.decode_body(request, options.duplicate_fields, rt)
             virtual = self.subresources.virtual_create(rt, namespace or "", body)
             if virtual is not None:
                 return Response(201, encode(virtual))
@@ -298,9 +324,10 @@ class ApiHandler:
             return Response(200, stream=iter([error_event]), content_type=negotiated.content_type)
         timeout = _int_param(request, "timeoutSeconds", 0) or random.randint(1800, 3600)
         bookmarks = request.flag("allowWatchBookmarks")
+        request.on_close(stream.stop)      # a departed client ends the watch at once
         events = self._watch_events(request, rt, stream, namespace, since is None, send_initial, bookmarks,
                                     timeout, negotiated.table, request.param("includeObject"))
-        return Response(200, stream=events, content_type=negotiated.content_type)
+        return Response(200, stream=StreamBody(events, stream.stop), content_type=negotiated.content_type)
 
     def _watch_events(self, request: Request, rt: ResourceType, stream: Any, namespace: str | None,
                       initial: bool, send_initial: bool, bookmarks: bool, timeout: float, table: bool,
@@ -317,8 +344,9 @@ class ApiHandler:
                 now = time.monotonic()
                 if now >= deadline:
                     return
-                wait = min(deadline - now, 0.5)
-                item = stream.next(wait)
+                # block until an event, the next bookmark or the deadline; stop() (client gone) wakes it
+                wake = min(deadline, next_bookmark) if bookmarks else deadline
+                item = stream.next(max(0.0, wake - now))
                 if item is not None:
                     yield self._event_bytes(rt, item[0], item[1], table, include_object)
                     continue
@@ -344,32 +372,28 @@ class ApiHandler:
 
     # --- request decoding -------------------------------------------------------------------------------
 
-    def decode_body(self, request: Request, duplicates: list[str] | None = None) -> Any:
-        """The request body as data (JSON, YAML or Kubernetes protobuf); repeated JSON keys are appended to
-        ``duplicates`` when a list is given."""
-        content_type = request.header("content-type", _JSON).split(";")[0].strip().lower()
+    def decode_body(self, request: Request, duplicates: list[str] | None = None,
+                    rt: ResourceType | None = None) -> Any:
+        """The request body as data (JSON, YAML or, for built-in kinds, Kubernetes protobuf) within the
+        limits; repeated JSON keys are appended to ``duplicates`` when a list is given."""
+        content_type = media_type(request.header("content-type"))
+        protobuf = rt is None or rt.builtin
+        if request.method == "PATCH":
+            content_type = patch_content_type(request)
+        elif content_type not in accepted_types(protobuf):
+            raise _body_error(unsupported(accepted_types(protobuf)))
         body = request.body
         if not body:
             raise BadRequest("the body of the request was empty")
-        if content_type == "application/vnd.kubernetes.protobuf":
+        if content_type == PROTOBUF:
             from chainsaw_py.embedded.protobuf import decode_object
 
             return decode_object(body)
-        if content_type in (_JSON, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, "") or body[:1] in (b"{", b"["):
-            try:
-                return load_json(body, duplicates)
-            except ValueError as err:
-                if content_type not in ("application/yaml", APPLY_PATCH):
-                    raise BadRequest(f"error decoding body: {err}") from None
-        if content_type in ("application/yaml", APPLY_PATCH, "application/x-yaml", "text/yaml"):
-            import yaml
-
-            try:
-                return yaml.safe_load(body)
-            except yaml.YAMLError as err:
-                raise BadRequest(f"error converting YAML to JSON: {err}") from None
-        raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
-                                   f"include: application/json, application/yaml ({content_type})")
+        try:
+            return decode(body, content_type, rt.kind if rt is not None else "", self.limits.max_json_depth,
+                          duplicates)
+        except BodyError as err:
+            raise _body_error(err) from None
 
     @staticmethod
     def write_options(request: Request) -> WriteOptions:
@@ -420,6 +444,12 @@ def _parse_rv(text: str) -> int:
 
 def _warning_headers(warnings: list[str]) -> list[tuple[str, str]]:
     return [("Warning", '299 - ' + json.dumps(warning)) for warning in warnings]
+
+
+def _body_error(err: BodyError) -> ApiError:
+    if err.status == 415:
+        return UnsupportedMediaType(err.message)
+    return BadRequest(err.message)
 
 
 def _status_response(err: ApiError) -> Response:
