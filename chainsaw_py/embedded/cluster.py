@@ -10,6 +10,7 @@ them on a schedule set by :class:`Timing`.
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import secrets
 import threading
@@ -153,6 +154,10 @@ class EmbeddedCluster:
         return self
 
     def _start(self) -> None:
+        request = self._kubeconfig_request
+        if request is not None and not self._overwrite_kubeconfig and os.path.lexists(request):
+            raise ChainsawError(f"kubeconfig {request} already exists: refusing to overwrite it "
+                                "(pass --overwrite-kubeconfig to replace it)")
         from chainsaw_py.embedded.bootstrap import bootstrap
         from chainsaw_py.embedded.controllers import install_builtin_controllers
         from chainsaw_py.embedded.controllers.base import ControllerManager

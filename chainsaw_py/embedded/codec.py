@@ -149,19 +149,43 @@ def load_json(body: bytes, max_depth: int, duplicates: list[str] | None = None) 
         value = json.loads(body, object_pairs_hook=hook, parse_float=_parse_float, parse_int=_parse_int,
                            parse_constant=_reject_constant)
     except RecursionError:
-        raise _depth_error(body) from None
+        raise _depth_error(body, max_depth) from None
     except UnicodeDecodeError:
         raise _Refused("couldn't get version/kind; json parse error: invalid character in string literal") from None
     except ValueError as err:
         raise _Refused(f"couldn't get version/kind; json parse error: {_go_syntax_message(err)}") from None
     if body.count(b"{") + body.count(b"[") > max_depth and nesting_depth(value) > max_depth:
-        raise _depth_error(body)
+        raise _depth_error(body, max_depth)
     return value
 
 
-def _depth_error(body: bytes) -> _Refused:
-    opener = next((chr(c) for c in body if c in b"[{"), "{")
-    return _Refused(f"couldn't get version/kind; json parse error: invalid character '{opener}' exceeded max depth")
+def _depth_error(body: bytes, max_depth: int) -> _Refused:
+    return _Refused(f"couldn't get version/kind; json parse error: invalid character '{_deep_opener(body, max_depth)}' "
+                    "exceeded max depth")
+
+
+def _deep_opener(body: bytes, max_depth: int) -> str:
+    """The bracket that goes one level too deep (encoding/json names it); a scan that knows strings, run only
+    for a body already known to be too deep."""
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x7B, 0x5B):
+            depth += 1
+            if depth > max_depth:
+                return chr(byte)
+        elif byte in (0x7D, 0x5D):
+            depth -= 1
+    return "{"
 
 
 def _go_syntax_message(err: ValueError) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import queue
+import re
 import select
 import socket
 import ssl
@@ -48,6 +49,8 @@ _READ_CHUNK = 256 * 1024
 _LINGER_SECONDS = 0.5          # Go's rstAvoidanceDelay: read and drop what a refused client still sends
 _LINGER_BYTES = 4 * 1024 * 1024
 _MAX_CHUNK_LINE = 4096
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")     # RFC 9110 token: methods and header names
+_NEXT_REQUEST_WAIT_MS = 5      # a worker waits this long for a keep-alive client's next request itself
 
 
 @dataclass
@@ -296,7 +299,7 @@ def parse_head(data: bytes) -> tuple[Request, bool]:
     if not lines:
         raise _bad_request()
     parts = lines[0].rstrip("\r").split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[0].isalpha() or not parts[1]:
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or _TOKEN.fullmatch(parts[0]) is None or not parts[1]:
         raise _bad_request()
     method, target, version = parts
     headers: dict[str, str] = {}
@@ -306,7 +309,7 @@ def parse_head(data: bytes) -> tuple[Request, bool]:
         if not line:
             continue
         name, separator, value = line.partition(":")
-        if not separator or not name or name != name.strip() or any(c in name for c in " \t\"(),/;<=>?@[\\]{}"):
+        if not separator or _TOKEN.fullmatch(name) is None:
             raise _ProtocolError(400, "400 Bad Request: malformed MIME header line")
         key = name.lower()
         value = value.strip(" \t")
@@ -644,6 +647,12 @@ class HttpServer:
         """Publish ``state`` and hand the connection to the reactor (one event, EPOLLONESHOT). The calling
         thread must not touch the connection afterwards (except a stream's thread, which keeps writing)."""
         mask = (select.EPOLLOUT if writable else select.EPOLLIN) | select.EPOLLRDHUP | select.EPOLLONESHOT
+        if state != _STREAMING and conn.sock.gettimeout() != 0:
+            try:
+                conn.sock.settimeout(0)       # the reactor never blocks
+            except OSError:
+                self._close(conn)
+                return
         with conn.lock:
             if conn.state == _CLOSED or (only_if is not None and conn.state != only_if):
                 return
@@ -745,26 +754,33 @@ class HttpServer:
         if not conn.buffer and conn.request is None:
             conn.started = time.monotonic()      # the header timeout runs from the first byte
         conn.buffer += data
-        self._advance(conn)
+        self._dispatch(conn)
 
-    def _advance(self, conn: ConnectionState) -> None:
-        """Parse as far as the buffer allows: head, admission, body; dispatch a complete request."""
+    def _dispatch(self, conn: ConnectionState) -> None:
+        """Parse what the reactor read; a complete request goes to a worker."""
+        if self._advance(conn):
+            self._workers.submit(lambda: self._serve(conn))
+
+    def _advance(self, conn: ConnectionState) -> bool:
+        """Parse as far as the buffer allows (head, admission, body). True when a complete request is ready
+        (the connection is then busy, owned by the caller); otherwise the connection went back to the
+        reactor or was refused."""
         try:
             if conn.request is None and not self._parse_head(conn):
-                return
+                return False
             if not self._collect_body(conn):
-                return
+                return False
         except _ProtocolError as err:
             self._refuse_raw(conn, _go_error_bytes(err.status, err.text))
-            return
+            return False
         except _TooLarge:
             assert conn.request is not None
             self._refuse(conn, self.app.error(conn.request, 413, "Request entity too large: limit is "
                                               f"{self.limits.max_body_bytes}"))
-            return
+            return False
         with conn.lock:
             conn.state = _BUSY
-        self._workers.submit(lambda: self._serve(conn))
+        return True
 
     def _parse_head(self, conn: ConnectionState) -> bool:
         end = _find_head_end(conn.buffer, self.limits.max_header_bytes)
@@ -822,7 +838,7 @@ class HttpServer:
             self._send_nonblocking(conn, _response_bytes(response, close=False))
             conn.reset_for_next_request(time.monotonic())
             if conn.buffer:
-                self._advance(conn)
+                self._dispatch(conn)
             else:
                 self._arm(conn)
             return
@@ -922,6 +938,13 @@ class HttpServer:
     # --- workers ---------------------------------------------------------------------------------------
 
     def _serve(self, conn: ConnectionState) -> None:
+        """Serve requests of one connection while they come back to back (no hand-over for a client that
+        sends its next request at once); then give the connection back to the reactor."""
+        while self._respond(conn):
+            pass
+
+    def _respond(self, conn: ConnectionState) -> bool:
+        """Answer the connection's complete request; True when the next one is ready, for this thread."""
         request = conn.request
         assert request is not None
         try:
@@ -934,30 +957,52 @@ class HttpServer:
             conn.sock.settimeout(self.limits.write_timeout)
             if response.upgrade is not None:
                 self._hand_over(conn, request, response)
-                return
+                return False
             if response.stream is not None:
                 close = self._stream(conn, request, response, close) or close
             else:
                 conn.sock.sendall(_response_bytes(response, close))
         except (OSError, ValueError):
             close = True
-        self._finish(conn, close)
+        return self._finish(conn, close)
 
-    def _finish(self, conn: ConnectionState, close: bool) -> None:
-        """After a response (this thread owns the connection): the next request, or closed."""
+    def _finish(self, conn: ConnectionState, close: bool) -> bool:
+        """After a response (this thread owns the connection): closed, or back to the reactor, or -- when the
+        client's next request arrives within a few milliseconds -- True: it is ready for this thread."""
         if close or conn.gone or self._stopping:
             self._close(conn)
-            return
+            return False
+        conn.reset_for_next_request(time.monotonic())
+        if not conn.buffer and not self._next_request_arrives(conn):
+            self._arm(conn)
+            return False
         try:
             conn.sock.settimeout(0)
         except OSError:
             self._close(conn)
-            return
-        conn.reset_for_next_request(time.monotonic())
-        if conn.buffer:
-            self._advance(conn)         # a pipelined request is already buffered
-        else:
+            return False
+        if not conn.buffer or conn.request is None:
+            data = self._receive(conn)
+            if data == b"":
+                self._close(conn)
+                return False
+            if data:
+                conn.started = time.monotonic()
+                conn.buffer += data
+        if not conn.buffer:
             self._arm(conn)
+            return False
+        return self._advance(conn)
+
+    def _next_request_arrives(self, conn: ConnectionState) -> bool:
+        if conn.tls and conn.sock.pending():   # type: ignore[attr-defined]
+            return True
+        poller = select.poll()
+        poller.register(conn.fd, select.POLLIN | select.POLLRDHUP)
+        try:
+            return bool(poller.poll(_NEXT_REQUEST_WAIT_MS))
+        except OSError:
+            return False
 
     def _start_stream(self, conn: ConnectionState, request: Request) -> Response | None:
         """Leave the pool for a long-lived response; an error response when too many are open."""
