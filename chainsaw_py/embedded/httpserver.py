@@ -50,7 +50,9 @@ _LINGER_SECONDS = 0.5          # Go's rstAvoidanceDelay: read and drop what a re
 _LINGER_BYTES = 4 * 1024 * 1024
 _MAX_CHUNK_LINE = 4096
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")     # RFC 9110 token: methods and header names
-_NEXT_REQUEST_WAIT_MS = 5      # a worker waits this long for a keep-alive client's next request itself
+# a worker waits this long for a keep-alive client's next request itself (shorter when the pool is busy)
+_NEXT_REQUEST_WAIT_MS = 50
+_NEXT_REQUEST_WAIT_BUSY_MS = 2
 
 
 @dataclass
@@ -282,12 +284,12 @@ def _close_socket(sock: socket.socket) -> None:
 
 
 def _find_head_end(buffer: bytearray, limit: int) -> int:
-    """Index just past the blank line ending the head, 0 when not there yet."""
-    end = buffer.find(b"\r\n\r\n", 0, limit + 4)
-    if end >= 0:
-        return end + 4
-    end = buffer.find(b"\n\n", 0, limit + 2)
-    return end + 2 if end >= 0 else 0
+    """Index just past the blank line ending the head (CRLF or bare LF lines), 0 when not there yet."""
+    crlf = buffer.find(b"\r\n\r\n", 0, limit + 4)
+    lf = buffer.find(b"\n\n", 0, limit + 2 if crlf < 0 else crlf)
+    if lf >= 0:
+        return lf + 2
+    return crlf + 4 if crlf >= 0 else 0
 
 
 def parse_head(data: bytes) -> tuple[Request, bool]:
@@ -478,6 +480,10 @@ class _Workers:
         finally:
             with self._lock:
                 self._all.discard(threading.current_thread())
+
+    def has_headroom(self) -> bool:
+        """Fewer than half the threads are in use and nothing waits: a worker may linger on a connection."""
+        return self._threads - self._idle < self._size // 2 and self._jobs.empty()
 
     def detach(self) -> None:
         """Called from a job: this thread leaves the pool when the job ends (a replacement may start now)."""
@@ -999,8 +1005,9 @@ class HttpServer:
             return True
         poller = select.poll()
         poller.register(conn.fd, select.POLLIN | select.POLLRDHUP)
+        wait = _NEXT_REQUEST_WAIT_MS if self._workers.has_headroom() else _NEXT_REQUEST_WAIT_BUSY_MS
         try:
-            return bool(poller.poll(_NEXT_REQUEST_WAIT_MS))
+            return bool(poller.poll(wait))
         except OSError:
             return False
 
