@@ -737,8 +737,8 @@ class HttpServer:
                     return b"".join(chunks) if chunks else b""
                 chunks.append(data)
                 total += len(data)
-                if not conn.tls and len(data) < _READ_CHUNK:
-                    break
+                if len(data) < _READ_CHUNK:
+                    break             # (more input wakes the poller again; TLS-buffered bytes are drained below)
             if conn.tls:
                 assert isinstance(sock, ssl.SSLSocket)
                 while sock.pending():
@@ -960,17 +960,41 @@ class HttpServer:
             response = self.app.error(request, 500, f"Internal error occurred: {err}")
         close = not conn.keep_alive or self._stopping
         try:
-            conn.sock.settimeout(self.limits.write_timeout)
             if response.upgrade is not None:
+                conn.sock.settimeout(self.limits.write_timeout)
                 self._hand_over(conn, request, response)
                 return False
             if response.stream is not None:
+                conn.sock.settimeout(self.limits.write_timeout)
                 close = self._stream(conn, request, response, close) or close
             else:
-                conn.sock.sendall(_response_bytes(response, close))
+                self._send_all(conn, _response_bytes(response, close))
         except (OSError, ValueError):
             close = True
         return self._finish(conn, close)
+
+    def _send_all(self, conn: ConnectionState, data: bytes) -> None:
+        """Write a whole response on a non-blocking socket, waiting (up to the write timeout) only when the
+        socket buffer is full."""
+        sock = conn.sock
+        if sock.gettimeout() != 0:
+            sock.settimeout(0)
+        view = memoryview(data)
+        deadline = 0.0
+        while view:
+            try:
+                sent = sock.send(view)
+                view = view[sent:]
+                continue
+            except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                pass
+            now = time.monotonic()
+            deadline = deadline or now + self.limits.write_timeout
+            if now >= deadline:
+                raise TimeoutError("write timeout")
+            poller = select.poll()
+            poller.register(conn.fd, select.POLLOUT)
+            poller.poll(max(1, int((deadline - now) * 1000)))
 
     def _finish(self, conn: ConnectionState, close: bool) -> bool:
         """After a response (this thread owns the connection): closed, or back to the reactor, or -- when the
@@ -983,7 +1007,8 @@ class HttpServer:
             self._arm(conn)
             return False
         try:
-            conn.sock.settimeout(0)
+            if conn.sock.gettimeout() != 0:
+                conn.sock.settimeout(0)
         except OSError:
             self._close(conn)
             return False
