@@ -714,6 +714,18 @@ class HttpServer:
         except ssl.SSLWantWriteError:
             self._arm(conn, _HANDSHAKE, writable=True)
             return
+        except ssl.SSLError as err:
+            if err.reason == "HTTP_REQUEST":     # as Go's net/http answers plain HTTP on its TLS port
+                try:
+                    socket.socket.send(sock, b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to "
+                                             b"an HTTPS server.\n")
+                    while socket.socket.recv(sock, 65536, socket.MSG_DONTWAIT):
+                        pass                   # unread input would turn the close into a reset
+                except OSError:
+                    pass
+                _shutdown(sock)
+            self._close(conn)
+            return
         except (OSError, ValueError):
             self._close(conn)
             return

@@ -99,3 +99,20 @@ def test_a_departed_stream_client_runs_the_close_callbacks(server: HttpServer) -
             break
         threading.Event().wait(0.01)
     assert events == ["client gone", "released"]
+
+
+def test_plain_http_on_the_tls_port_gets_go_s_answer() -> None:
+    from chainsaw_py.embedded.tls import generate_certificates
+
+    running = HttpServer(lambda request: Response(200, b"ok"),
+                         ssl_context=generate_certificates().server_context())
+    running.start()
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            sock.sendall(b"GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+    finally:
+        running.stop()
+    assert answer == b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
