@@ -6,7 +6,6 @@ streams watches (chunked, bookmarks, timeouts) and renders every failure as a ``
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -25,19 +24,15 @@ from chainsaw_py.embedded.apierrors import (
     RequestEntityTooLarge,
     TooManyRequests,
     Unauthorized,
-    UnsupportedMediaType,
 )
-from chainsaw_py.embedded.apiserver import (
-    APPLY_PATCH,
-    JSON_PATCH,
-    MERGE_PATCH,
-    STRATEGIC_PATCH,
-    ApiServer,
-    DeleteOptions,
-    Result,
-    WriteOptions,
+from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.codec import (
+    decode_body,
+    delete_options,
+    patch_content_type,
+    warning_headers,
+    write_options,
 )
-from chainsaw_py.embedded.codec import PROTOBUF, BodyError, accepted_types, decode, media_type, unsupported
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
 from chainsaw_py.embedded.limits import Limits
@@ -46,6 +41,9 @@ from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_p
 from chainsaw_py.embedded.store import StoredObject, encode
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.watch import bookmark
+from chainsaw_py.embedded.writes import (
+    Result,
+)
 
 log = logging.getLogger("chainsaw_py.embedded")
 
@@ -228,18 +226,18 @@ class ApiHandler:
             return self.object_response(request, rt, self.server.get(rt, ns, path.name))
         if method == "PUT":
             self._require_verb(rt, "update")
-            options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields, rt)
+            options = write_options(request)
+            body = decode_body(request, options.duplicate_fields, rt, self.limits.max_json_depth)
             return self.result_response(request, rt, self.server.update(rt, ns, path.name, body, options))
         if method == "PATCH":
             self._require_verb(rt, "patch")
             content_type = patch_content_type(request)
-            options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields, rt)
+            options = write_options(request)
+            body = decode_body(request, options.duplicate_fields, rt, self.limits.max_json_depth)
             return self.result_response(request, rt, self.server.patch(rt, ns, path.name, content_type, body, options))
         if method == "DELETE":
             self._require_verb(rt, "delete")
-            result = self.server.delete(rt, ns, path.name, self.delete_options(request))
+            result = self.server.delete(rt, ns, path.name, delete_options(request))
             return self.result_response(request, rt, result)
         raise MethodNotAllowed()
 
@@ -255,8 +253,8 @@ class ApiHandler:
             self._require_verb(rt, "create")
             if rt.namespaced and namespace is None:
                 raise MethodNotAllowed()
-            options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields, rt)
+            options = write_options(request)
+            body = decode_body(request, options.duplicate_fields, rt, self.limits.max_json_depth)
             virtual = self.subresources.virtual_create(rt, namespace or "", body)
             if virtual is not None:
                 return Response(201, encode(virtual))
@@ -265,7 +263,7 @@ class ApiHandler:
         if method == "DELETE":
             self._require_verb(rt, "deletecollection")
             deleted = self.server.delete_collection(rt, namespace, request.param("labelSelector"),
-                                                    request.param("fieldSelector"), self.delete_options(request))
+                                                    request.param("fieldSelector"), delete_options(request))
             body = {"kind": rt.list_kind_name, "apiVersion": rt.api_version,
                     "metadata": {"resourceVersion": str(self.server.store.resource_version)}, "items": deleted}
             return Response(200, encode(body))
@@ -296,7 +294,7 @@ class ApiHandler:
     def object_response(self, request: Request, rt: ResourceType, stored: StoredObject,
                          status: int = 200, warnings: list[str] | None = None) -> Response:
         negotiated = negotiate(request.header("accept"))
-        headers = _warning_headers(warnings or [])
+        headers = warning_headers(warnings or [])
         if negotiated.table:
             table = self.tables.table(rt, [stored.obj], request.param("includeObject"), None, "", None)
             return Response(status, encode(table), negotiated.content_type, headers)
@@ -305,7 +303,7 @@ class ApiHandler:
     def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response:
         if result.stored is not None:
             return self.object_response(request, rt, result.stored, result.code, result.warnings)
-        return Response(result.code, encode(result.obj), _JSON, _warning_headers(result.warnings))
+        return Response(result.code, encode(result.obj), _JSON, warning_headers(result.warnings))
 
     # --- watch ------------------------------------------------------------------------------------------
 
@@ -372,59 +370,6 @@ class ApiHandler:
 
     # --- request decoding -------------------------------------------------------------------------------
 
-    def decode_body(self, request: Request, duplicates: list[str] | None = None,
-                    rt: ResourceType | None = None) -> Any:
-        """The request body as data (JSON, YAML or, for built-in kinds, Kubernetes protobuf) within the
-        limits; repeated JSON keys are appended to ``duplicates`` when a list is given."""
-        content_type = media_type(request.header("content-type"))
-        protobuf = rt is None or rt.builtin
-        if request.method == "PATCH":
-            content_type = patch_content_type(request)
-        elif content_type not in accepted_types(protobuf):
-            raise _body_error(unsupported(accepted_types(protobuf)))
-        body = request.body
-        if not body:
-            raise BadRequest("the body of the request was empty")
-        if content_type == PROTOBUF:
-            from chainsaw_py.embedded.protobuf import decode_object
-
-            return decode_object(body)
-        try:
-            return decode(body, content_type, rt.kind if rt is not None else "", self.limits.max_json_depth,
-                          duplicates)
-        except BodyError as err:
-            raise _body_error(err) from None
-
-    @staticmethod
-    def write_options(request: Request) -> WriteOptions:
-        dry_run = request.query.get("dryRun") or []
-        if any(value not in ("All",) for value in dry_run):
-            raise BadRequest(f'dryRun: Unsupported value: "{dry_run[0]}": supported values: "All"')
-        return WriteOptions(dry_run=bool(dry_run), field_validation=request.param("fieldValidation") or "Warn",
-                            field_manager=request.param("fieldManager"), force=request.flag("force"))
-
-    def delete_options(self, request: Request) -> DeleteOptions:
-        body: dict[str, Any] | None = None
-        if request.body:
-            decoded = self.decode_body(request)
-            body = decoded if isinstance(decoded, dict) else None
-        grace = request.param("gracePeriodSeconds")
-        orphan = request.param("orphanDependents")
-        return DeleteOptions.from_body(
-            body, propagation=request.param("propagationPolicy") or None,
-            grace_period=int(grace) if grace.lstrip("-").isdigit() else None,
-            orphan=None if not orphan else request.flag("orphanDependents"), dry_run=bool(request.query.get("dryRun")))
-
-
-def patch_content_type(request: Request) -> str:
-    content_type = request.header("content-type").split(";")[0].strip().lower()
-    if content_type not in (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH):
-        raise UnsupportedMediaType(
-            f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
-            f"{MERGE_PATCH}, {APPLY_PATCH}, {STRATEGIC_PATCH}")
-    return content_type
-
-
 def _int_param(request: Request, name: str, default: int) -> int:
     text = request.param(name)
     if not text:
@@ -440,16 +385,6 @@ def _parse_rv(text: str) -> int:
         return int(text)
     except ValueError:
         raise BadRequest(f'invalid resource version "{text}"') from None
-
-
-def _warning_headers(warnings: list[str]) -> list[tuple[str, str]]:
-    return [("Warning", '299 - ' + json.dumps(warning)) for warning in warnings]
-
-
-def _body_error(err: BodyError) -> ApiError:
-    if err.status == 415:
-        return UnsupportedMediaType(err.message)
-    return BadRequest(err.message)
 
 
 def _status_response(err: ApiError) -> Response:

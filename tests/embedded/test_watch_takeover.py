@@ -30,7 +30,11 @@ def server() -> Iterator[HttpServer]:
         if request.path == "/upgrade":
             return Response(101, headers=[("Upgrade", "echo"), ("Connection", "Upgrade")], upgrade=_echo)
         if request.path == "/stream":
-            request.on_close(lambda: (events.append("client gone"), stream_gate.set()))
+            def gone() -> None:
+                events.append("client gone")
+                stream_gate.set()
+
+            request.on_close(gone)
 
             def chunks() -> Iterator[bytes]:
                 yield b"first\n"
