@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chainsaw_py.embedded import EmbeddedCluster
-from chainsaw_py.embedded.codec import BodyError, decode
+from chainsaw_py.embedded.bodies import BodyError, decode
 from chainsaw_py.embedded.httpserver import _ChunkedBody, _ProtocolError, _TooLarge, parse_head
 from chainsaw_py.embedded.limits import Limits
 
