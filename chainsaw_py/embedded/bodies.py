@@ -20,6 +20,8 @@ import math
 import re
 from typing import Any
 
+import yaml
+
 JSON = "application/json"
 YAML = "application/yaml"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -226,9 +228,7 @@ def _allowed_alias_ratio(decodes: int) -> float:
 def check_yaml_events(body: bytes, max_depth: int) -> None:
     """go-yaml's limits, computed on the event stream (no recursion, no expansion): nesting and the share of
     decodes that alias expansion would cause. Raises _Refused."""
-    import yaml
-
-    loader = _loader_class()
+    loader = _GoYamlLoader
     sizes: dict[str, int] = {}          # anchor -> decodes that expanding it costs
     stack: list[list[Any]] = []         # [anchor, decodes in this node so far]
     decodes = aliased = 0
@@ -277,33 +277,20 @@ def _yaml_problem(err: Exception) -> str:
     return str(problem or err).splitlines()[0]
 
 
-_LOADER: Any = None
+class _GoYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe (C when available) loader that keeps timestamps and binaries as strings, as go-yaml does into
+    ``interface{}``."""
 
 
-def _loader_class() -> Any:
-    """A safe (C when available) loader that keeps timestamps as strings, as go-yaml does into interface{}."""
-    global _LOADER
-    if _LOADER is None:
-        import yaml
-
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-        class GoYamlLoader(base):  # type: ignore[misc, valid-type]
-            pass
-
-        GoYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", GoYamlLoader.construct_yaml_str)
-        GoYamlLoader.add_constructor("tag:yaml.org,2002:binary", GoYamlLoader.construct_yaml_str)
-        _LOADER = GoYamlLoader
-    return _LOADER
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _GoYamlLoader.construct_yaml_str)
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:binary", _GoYamlLoader.construct_yaml_str)
 
 
 def load_yaml(body: bytes, max_depth: int) -> Any:
     """One YAML document as data, within the limits; raises _Refused."""
-    import yaml
-
     check_yaml_events(body, max_depth)
     try:
-        documents = list(yaml.load_all(body, Loader=_loader_class()))
+        documents = list(yaml.load_all(body, Loader=_GoYamlLoader))
     except yaml.YAMLError as err:
         raise _Refused(f"error converting YAML to JSON: yaml: {_yaml_problem(err)}") from None
     except RecursionError:
