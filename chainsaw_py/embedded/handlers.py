@@ -26,6 +26,7 @@ from chainsaw_py.embedded.apierrors import (
     Unauthorized,
 )
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
 from chainsaw_py.embedded.codec import (
     decode_body,
     delete_options,
@@ -113,12 +114,23 @@ class ApiHandler:
         self.bookmark_interval = bookmark_interval
         self.limits = limits or Limits()
         self._auth_header = f"Bearer {token}"
+        self.access: Any = None        # auth.access.AccessControl, set by the cluster
 
     def admit(self, request: Request) -> Response | None:
-        """Authentication, on the request head alone (the body is not read for a refused request)."""
-        if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
-            return _status_response(Unauthorized())
+        """Authentication (and impersonation), on the request head alone: the body of a refused request is
+        never read. The identity is kept on the request for :meth:`handle`."""
+        try:
+            request.identity = self._identify(request)
+        except ApiError as err:
+            return _status_response(err)
         return None
+
+    def _identify(self, request: Request) -> Any:
+        if self.access is not None:
+            return self.access.identify(request)
+        if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            raise Unauthorized()
+        return ADMIN
 
     def error(self, request: Request, status: int, message: str) -> Response:
         if status == 413:
@@ -134,10 +146,9 @@ class ApiHandler:
 
     def handle(self, request: Request) -> Response:
         try:
-            refusal = self.admit(request)
-            if refusal is not None:
-                return refusal
-            return self._route(request)
+            user = request.identity if request.identity is not None else self._identify(request)
+            with acting_as(user):
+                return self._route(request)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:

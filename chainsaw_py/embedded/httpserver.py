@@ -64,6 +64,7 @@ class Request:
     body: bytes
     connection: ConnectionState | None = field(default=None, repr=False)
     body_length: int | None = None   # the declared Content-Length (None when chunked or absent)
+    identity: Any = None             # who sent it, when the application's admit() established it
 
     def param(self, name: str, default: str = "") -> str:
         values = self.query.get(name)
