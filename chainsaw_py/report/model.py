@@ -83,6 +83,8 @@ class Report:
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None
     tests: list[TestReport] = field(default_factory=list)
+    interrupted: bool = False
+    """The run was cut short (Ctrl-C / SIGTERM); written as ``interrupted`` in the reports."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, test: TestReport) -> None:

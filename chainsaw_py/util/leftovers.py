@@ -1,0 +1,123 @@
+"""What a run must not leave behind, even when a second Ctrl-C cuts it short.
+
+Every layer registers what it makes while it exists and forgets it once it is cleaned up the normal
+way: temporary files (the scripts' kubeconfigs, the embedded cluster's kubeconfig), child processes
+(by process group and environment mark) and last actions (send the deletes of the test namespaces,
+write the report marked interrupted). :meth:`Leftovers.abandon` does all of it within a time budget,
+for the moment the process exits at once. The registry is process-wide: the exit is too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from chainsaw_py.util.processes import kill_marked
+
+
+class Leftovers:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: set[Path] = set()
+        self._processes: dict[int, str] = {}
+        self._marks: set[str] = set()
+        self._sends: dict[int, Callable[[], None]] = {}
+        self._finals: dict[int, Callable[[], None]] = {}
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------------------ registration
+
+    def add_file(self, path: Path) -> None:
+        with self._lock:
+            self._files.add(path)
+
+    def discard_file(self, path: Path) -> None:
+        with self._lock:
+            self._files.discard(path)
+
+    def add_process(self, group: int, mark: str) -> None:
+        """A running child: its process group and the environment mark its descendants inherit."""
+        with self._lock:
+            self._processes[group] = mark
+            self._marks.add(mark)
+
+    def discard_process(self, group: int) -> None:
+        """The child ended; what it started in the background stays marked until :meth:`sweep`."""
+        with self._lock:
+            self._processes.pop(group, None)
+
+    def sweep(self) -> int:
+        """Kill what ended children left running (the end of a run); returns how many were killed.
+        Children still running are left alone (another run in this process may own them)."""
+        with self._lock:
+            marks = self._marks - set(self._processes.values())
+            self._marks -= marks
+        return kill_marked(marks) if marks else 0
+
+    def add_send(self, action: Callable[[], None]) -> int:
+        """A request to fire without waiting for its outcome (a namespace delete); returns its id."""
+        with self._lock:
+            key = next(self._ids)
+            self._sends[key] = action
+            return key
+
+    def add_final(self, action: Callable[[], None]) -> int:
+        """An action to complete before exiting (writing the report); returns its id."""
+        with self._lock:
+            key = next(self._ids)
+            self._finals[key] = action
+            return key
+
+    def discard_action(self, key: int) -> None:
+        with self._lock:
+            self._sends.pop(key, None)
+            self._finals.pop(key, None)
+
+    @property
+    def files(self) -> set[Path]:
+        with self._lock:
+            return set(self._files)
+
+    # ------------------------------------------------------------------------------ the last moment
+
+    def abandon(self, budget: float) -> None:
+        """Kill the children, send the deletes, run the final actions, remove the files — all within
+        about ``budget`` seconds (sends that have not answered by then are left to the server)."""
+        deadline = time.monotonic() + budget
+        with self._lock:
+            processes = dict(self._processes)
+            marks = set(self._marks)
+            sends = list(self._sends.values())
+            finals = list(self._finals.values())
+            files = set(self._files)
+        for group in processes:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        kill_marked(marks)
+        senders = [threading.Thread(target=_quietly, args=(send,), daemon=True, name="chainsaw-abandon")
+                   for send in sends]
+        for sender in senders:
+            sender.start()
+        for final in finals:
+            _quietly(final)
+        for path in files:
+            path.unlink(missing_ok=True)
+        for sender in senders:
+            sender.join(max(deadline - time.monotonic(), 0.0))
+
+
+def _quietly(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception:  # noqa: BLE001 - the process is exiting: nothing left to report it to
+        pass
+
+
+LEFTOVERS = Leftovers()
