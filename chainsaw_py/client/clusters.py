@@ -15,6 +15,7 @@ from chainsaw_py.client.client import Client
 from chainsaw_py.client.errors import ApiError
 from chainsaw_py.client.kubeconfig import KubeconfigSelection, has_default_kubeconfig, load_selection
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.util.leftovers import LEFTOVERS
 
 PLUGIN_FILE = "chainsaw_embedded.py"
 
@@ -72,6 +73,7 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if selection.cluster.get("proxy-url"):
         configuration.proxy = selection.cluster["proxy-url"]
     api_client = k8s.ApiClient(configuration)
+    _tls_in_memory(api_client)
     user = selection.user
     if user.get("as"):
         api_client.set_default_header("Impersonate-User", user["as"])
@@ -80,6 +82,35 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if user.get("as-groups"):
         api_client.set_default_header("Impersonate-Group", ",".join(user["as-groups"]))
     return api_client
+
+
+def _tls_in_memory(api_client: Any) -> None:
+    """Load the CA and client certificate into one SSL context and delete the temporary files the
+    kubernetes package wrote them to (one per new CA — one per embedded cluster — kept until the
+    interpreter exits otherwise). Our kubeconfigs inline every file, so all three are its temporaries."""
+    import ssl
+
+    from kubernetes.config import kube_config
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    configuration = api_client.configuration
+    files = [path for path in (configuration.ssl_ca_cert, configuration.cert_file, configuration.key_file) if path]
+    if not files:
+        return
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE)
+    if configuration.ssl_ca_cert:
+        context.load_verify_locations(cafile=configuration.ssl_ca_cert)
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    pool_arguments = api_client.rest_client.pool_manager.connection_pool_kw
+    pool_arguments.update(ssl_context=context, ca_certs=None, cert_file=None, key_file=None)
+    configuration.ssl_ca_cert = configuration.cert_file = configuration.key_file = None
+    temporaries = kube_config._temp_files
+    for key, path in list(temporaries.items()):
+        if path in files:
+            temporaries.pop(key, None)  # its cache would hand out the deleted path for the same content
+    for path in files:
+        Path(path).unlink(missing_ok=True)
 
 
 def _retries() -> Any:
@@ -140,7 +171,7 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
 
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
                       if (Path(test.base_path) / PLUGIN_FILE).is_file()})
-    with EmbeddedCluster(s3=True) as server:
+    with EmbeddedCluster(s3=True) as server, _removed_when_abandoned(Path(server.kubeconfig_path)):
         notices = [notice for plugin in plugins for notice in server.load_plugin(plugin).notices]
         announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
                  "nodes, pods and controllers are simulated; container images are never pulled or run.")
@@ -154,6 +185,16 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
                 yield cluster
         finally:
             cluster.close()
+
+
+@contextmanager
+def _removed_when_abandoned(path: Path) -> Iterator[None]:
+    """The embedded cluster's kubeconfig (it holds its token) goes even if the run is cut short."""
+    LEFTOVERS.add_file(path)
+    try:
+        yield
+    finally:
+        LEFTOVERS.discard_file(path)
 
 
 @contextmanager

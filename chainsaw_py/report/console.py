@@ -112,7 +112,7 @@ class Console:
         self.masker = masker or Masker()
         """Secret values seen during the run, masked in everything written (``util.masking``)."""
         self._lock = threading.Lock()
-        self._buffers: dict[str, list[str]] = {}
+        self._buffers: dict[str, list[str | _Rendered]] = {}
         self._flushed: set[str] = set()
 
     def paint(self, text: str, color: str | None) -> str:

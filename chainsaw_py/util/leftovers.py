@@ -22,7 +22,7 @@ from chainsaw_py.util.processes import kill_marked
 
 class Leftovers:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # abandon() runs in a signal handler, maybe inside a registration
         self._files: set[Path] = set()
         self._processes: dict[int, str] = {}
         self._marks: set[str] = set()
@@ -116,7 +116,7 @@ class Leftovers:
 def _quietly(action: Callable[[], None]) -> None:
     try:
         action()
-    except Exception:  # noqa: BLE001 - the process is exiting: nothing left to report it to
+    except Exception:  # the process is exiting: nothing left to report it to
         pass
 
 

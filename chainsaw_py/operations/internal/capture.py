@@ -26,7 +26,7 @@ class Captured:
 
     def __init__(self, threshold: int | None = None) -> None:
         limit = SPOOL_THRESHOLD if threshold is None else threshold
-        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=limit, prefix="chainsaw-output-")
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=limit, prefix="chainsaw-output-")  # noqa: SIM115 - lives as long as the output
         self._lock = threading.Lock()
         self.size = 0
 
@@ -72,7 +72,7 @@ class Captured:
             position += len(data)
             text = carry + decoder.decode(data, final=position >= end)
             cut = text.rfind("\n") + 1
-            if 0 < cut and len(text) - cut < _CHUNK:
+            if cut > 0 and len(text) - cut < _CHUNK:
                 text, carry = text[:cut], text[cut:]
             else:
                 carry = ""
