@@ -33,6 +33,7 @@ from chainsaw_py.loading.model import Cluster, Configuration, ConfigurationSpec,
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.report.console import Console, use_color
 from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
@@ -324,7 +325,8 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         console.header("Done with failures.")
     else:
         console.header("Done.")
-    return Outcome(result.summary, result.report, [_result_of(r, console.masker) for r in result.results],
+    report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
+    return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
                    report_file, result.interrupted)
 
 
