@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,13 +24,6 @@ def start_cli(arguments: list[str], cwd: Path, env: dict[str, str]) -> subproces
     return subprocess.Popen([sys.executable, "-m", "chainsaw_py", *arguments], cwd=cwd,
                             env={**os.environ, "PYTHONPATH": str(REPO), **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not within {seconds}s"
-        time.sleep(0.05)
 
 
 def running(pid: int) -> bool:

@@ -50,7 +50,7 @@ spec:
 
 @linux_only
 def test_nothing_a_script_starts_outlives_the_run(tmp_path: Path) -> None:
-    outcome, output = run_suite(tmp_path, ESCAPING, no_cluster=True)
+    _, output = run_suite(tmp_path, ESCAPING, no_cluster=True)
     detached = int((tmp_path / "suite" / "detached.pid").read_text())
     holding = int((tmp_path / "suite" / "holding.pid").read_text())
     assert not running(detached), output
