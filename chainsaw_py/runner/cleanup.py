@@ -26,7 +26,8 @@ class _Entry:
     cluster: ClusterHandle
     obj: dict[str, Any]
     abandon_key: int | None = None
-    """Its id in ``LEFTOVERS`` (namespaces: deleted even when a second Ctrl-C cuts the run short)."""
+    """Its id in ``LEFTOVERS``: namespaces and cluster-scoped objects get a delete sent even when a second
+    Ctrl-C cuts the run short (namespaced objects go with their namespace)."""
 
 
 def _send_delete(entry: _Entry) -> None:
@@ -50,7 +51,7 @@ class Cleaner:
 
     def add(self, cluster: ClusterHandle, obj: dict[str, Any]) -> None:
         entry = _Entry(cluster, obj)
-        if obj.get("kind") == "Namespace" and obj.get("apiVersion") == "v1":
+        if not (obj.get("metadata") or {}).get("namespace"):  # namespaces, and what a namespace won't take along
             entry.abandon_key = LEFTOVERS.add_send(lambda: _send_delete(entry))
         with self._lock:
             self._entries.append(entry)

@@ -15,9 +15,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from chainsaw_py.util.processes import kill_marked
+
+_SENDERS = 16
 
 
 class Leftovers:
@@ -101,16 +104,14 @@ class Leftovers:
             except (ProcessLookupError, PermissionError):
                 pass
         kill_marked(marks)
-        senders = [threading.Thread(target=_quietly, args=(send,), daemon=True, name="chainsaw-abandon")
-                   for send in sends]
-        for sender in senders:
-            sender.start()
+        pool = ThreadPoolExecutor(max_workers=_SENDERS, thread_name_prefix="chainsaw-abandon")
+        pending = [pool.submit(_quietly, send) for send in sends]
         for final in finals:
             _quietly(final)
         for path in files:
             path.unlink(missing_ok=True)
-        for sender in senders:
-            sender.join(max(deadline - time.monotonic(), 0.0))
+        wait(pending, timeout=max(deadline - time.monotonic(), 0.0))
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _quietly(action: Callable[[], None]) -> None:

@@ -91,3 +91,25 @@ def test_second_interrupt_removes_the_embedded_clusters_kubeconfig(tmp_path: Pat
     assert elapsed < EXIT_BOUND
     assert list((tmp_path / "tmp").iterdir()) == []
     assert json.loads((tmp_path / "reports" / "chainsaw-report.json").read_text())["interrupted"] is True
+
+
+def test_abandon_does_not_wait_for_a_send_that_hangs(tmp_path: Path) -> None:
+    import threading
+
+    from chainsaw_py.util.leftovers import Leftovers
+
+    leftovers = Leftovers()
+    released = threading.Event()
+    written: list[str] = []
+    leftovers.add_send(released.wait)
+    leftovers.add_final(lambda: written.append("report"))
+    temporary = tmp_path / "chainsaw-kubeconfig-x"
+    temporary.write_text("token")
+    leftovers.add_file(temporary)
+    worker = threading.Thread(target=leftovers.abandon, args=(0.2,), daemon=True)
+    worker.start()
+    worker.join(30)
+    released.set()
+    assert not worker.is_alive()
+    assert written == ["report"]
+    assert not temporary.exists()
