@@ -4,7 +4,11 @@ its client, the ``$config`` handle, and the kubeconfig written for scripts."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import copy
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -64,8 +68,9 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     from kubernetes.config.kube_config import KubeConfigLoader
 
     configuration = k8s.Configuration()
+    config, tls = _without_tls_material(selection.single_context())
     try:
-        KubeConfigLoader(config_dict=selection.single_context(), active_context="chainsaw").load_and_set(configuration)
+        KubeConfigLoader(config_dict=config, active_context="chainsaw").load_and_set(configuration)
     except ConfigException as err:
         raise ChainsawError(f"invalid kubeconfig: {err}") from err
     configuration.connection_pool_maxsize = 64
@@ -73,7 +78,8 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if selection.cluster.get("proxy-url"):
         configuration.proxy = selection.cluster["proxy-url"]
     api_client = k8s.ApiClient(configuration)
-    _tls_in_memory(api_client)
+    if any(tls.values()):
+        api_client.rest_client.pool_manager.connection_pool_kw["ssl_context"] = _ssl_context(configuration, tls)
     user = selection.user
     if user.get("as"):
         api_client.set_default_header("Impersonate-User", user["as"])
@@ -84,33 +90,57 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     return api_client
 
 
-def _tls_in_memory(api_client: Any) -> None:
-    """Load the CA and client certificate into one SSL context and delete the temporary files the
-    kubernetes package wrote them to (one per new CA — one per embedded cluster — kept until the
-    interpreter exits otherwise). Our kubeconfigs inline every file, so all three are its temporaries."""
+_TLS_KEYS = {"certificate-authority-data": ("clusters", "cluster"), "client-certificate-data": ("users", "user"),
+             "client-key-data": ("users", "user")}
+
+
+def _without_tls_material(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The kubeconfig without its certificates and key, and those decoded. Given them, the kubernetes
+    package writes each to a temporary file that it keeps until the interpreter exits (one per new CA: one
+    per embedded cluster) and shares between clients by content; chainsaw_py loads them in memory."""
+    stripped = copy.deepcopy(config)
+    material: dict[str, bytes] = {}
+    for key, (section, entry) in _TLS_KEYS.items():
+        holder = stripped[section][0][entry]
+        value = holder.pop(key, None)
+        if value:
+            try:
+                material[key] = base64.b64decode(value)
+            except (binascii.Error, ValueError) as err:
+                raise ChainsawError(f"invalid kubeconfig: {key}: {err}") from err
+    return stripped, material
+
+
+def _ssl_context(configuration: Any, tls: dict[str, bytes]) -> Any:
     import ssl
 
-    from kubernetes.config import kube_config
     from urllib3.util.ssl_ import create_urllib3_context
 
-    configuration = api_client.configuration
-    files = [path for path in (configuration.ssl_ca_cert, configuration.cert_file, configuration.key_file) if path]
-    if not files:
-        return
     context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE)
-    if configuration.ssl_ca_cert:
-        context.load_verify_locations(cafile=configuration.ssl_ca_cert)
-    if configuration.cert_file:
-        context.load_cert_chain(configuration.cert_file, configuration.key_file)
-    pool_arguments = api_client.rest_client.pool_manager.connection_pool_kw
-    pool_arguments.update(ssl_context=context, ca_certs=None, cert_file=None, key_file=None)
-    configuration.ssl_ca_cert = configuration.cert_file = configuration.key_file = None
-    temporaries = kube_config._temp_files
-    for key, path in list(temporaries.items()):
-        if path in files:
-            temporaries.pop(key, None)  # its cache would hand out the deleted path for the same content
-    for path in files:
-        Path(path).unlink(missing_ok=True)
+    try:
+        ca = tls.get("certificate-authority-data")
+        if ca:
+            context.load_verify_locations(cadata=ca.decode())
+        else:
+            context.load_default_certs()
+        certificate, key = tls.get("client-certificate-data"), tls.get("client-key-data")
+        if certificate:
+            _load_client_certificate(context, certificate, key)
+    except (ssl.SSLError, ValueError, UnicodeDecodeError) as err:
+        raise ChainsawError(f"invalid kubeconfig: certificate data: {err}") from err
+    return context
+
+
+def _load_client_certificate(context: Any, certificate: bytes, key: bytes | None) -> None:
+    """``ssl`` reads a certificate chain from files only: a private directory that lives for the call."""
+    with tempfile.TemporaryDirectory(prefix="chainsaw-tls-") as directory:
+        cert_file = Path(directory) / "tls.crt"
+        cert_file.write_bytes(certificate)
+        key_file = None
+        if key:
+            key_file = Path(directory) / "tls.key"
+            key_file.write_bytes(key)
+        context.load_cert_chain(cert_file, key_file)
 
 
 def _retries() -> Any:

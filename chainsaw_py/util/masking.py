@@ -39,27 +39,27 @@ class Masker:
 
     def add(self, value: str) -> None:
         """Register ``value`` (and each of its lines) in plain and base64 form."""
-        candidates = {value, *value.splitlines()}
-        forms = {form for text in candidates for form in (text.strip(), _b64(text.strip()))}
-        new = {form for form in forms if len(form) >= MIN_LENGTH} - self._values
-        if not new:
-            return
-        with self._lock:
-            self._values |= new
-            self._pattern = None
+        texts = {text.strip() for text in (value, *value.splitlines())}
+        self._register({form for text in texts if len(text) >= MIN_LENGTH for form in (text, _b64(text))})
 
     def add_encoded(self, encoded: str) -> None:
         """Register a ``data`` value: its base64 text as it is, and what it decodes to."""
-        if len(encoded) >= MIN_LENGTH:
-            with self._lock:
-                if encoded not in self._values:
-                    self._values.add(encoded)
-                    self._pattern = None
         try:
             decoded = base64.b64decode(encoded, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            return  # binary data: its base64 form is what can appear in text
-        self.add(decoded)
+            if len(encoded) >= MIN_LENGTH:  # binary data: its base64 form is what can appear in text
+                self._register({encoded})
+            return
+        if len(decoded.strip()) >= MIN_LENGTH:
+            self._register({encoded})
+            self.add(decoded)
+
+    def _register(self, forms: set[str]) -> None:
+        with self._lock:
+            new = forms - self._values
+            if new:
+                self._values |= new
+                self._pattern = None
 
     @property
     def empty(self) -> bool:

@@ -122,3 +122,12 @@ def test_the_longest_value_is_masked_whole() -> None:
     masker.add("secret")
     masker.add("secret-and-more")
     assert masker.mask("x secret-and-more y secret") == f"x {MASK} y {MASK}"
+
+
+def test_short_values_are_not_masked_in_any_form() -> None:
+    masker = Masker()
+    masker.add_encoded(base64.b64encode(b"1").decode())
+    masker.add("abc")
+    assert masker.empty
+    masker.add_encoded(base64.b64encode(bytes(range(250, 256))).decode())  # binary: its base64 text only
+    assert masker.mask(base64.b64encode(bytes(range(250, 256))).decode()) == MASK
