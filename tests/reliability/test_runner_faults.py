@@ -55,6 +55,7 @@ def test_nothing_a_script_starts_outlives_the_run(tmp_path: Path) -> None:
     holding = int((tmp_path / "suite" / "holding.pid").read_text())
     assert not running(detached), output
     assert not running(holding), output
+    assert "context deadline exceeded" in output  # its output was held open past the timeout
     assert not is_subreaper()  # the attribute is the run's only: an embedding host gets its process back
 
 

@@ -135,25 +135,29 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
                    for output, pipe in zip(outputs, (process.stdout, process.stderr), strict=True)]
         for reader in readers:
             reader.start()
-        _wait(process, readers, mark, timeout, cancel)
+        cut_short = _wait(process, readers, mark, timeout, cancel)
     finally:
         LEFTOVERS.discard_process(process.pid)
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
-    return ProcessResult(outputs[0], outputs[1], _exit_error(process.returncode))
+    error = _exit_error(process.returncode)
+    if error is None and cut_short:  # it exited, but what it left running held its output past the deadline
+        error = "context deadline exceeded"
+    return ProcessResult(outputs[0], outputs[1], error)
 
 
 def _wait(process: subprocess.Popen[bytes], readers: list[threading.Thread], mark: str, timeout: float | None,
-          cancel: CancelToken) -> None:
-    """Wait for the exit and the end of output (like Go's ``Cmd.Wait``) until the deadline or a cancel."""
+          cancel: CancelToken) -> bool:
+    """Wait for the exit and the end of output (like Go's ``Cmd.Wait``) until the deadline or a cancel;
+    True when cut short."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while process.poll() is None or any(reader.is_alive() for reader in readers):
         if cancel.cancelled or (deadline is not None and time.monotonic() >= deadline):
             _kill(process, mark)
             for reader in readers:  # a holder of the pipes that escaped the mark (env -i) is not waited for
                 reader.join(_READER_GRACE_SECONDS)
-            return
+            return True
         slice_seconds = _POLL_SECONDS
         if deadline is not None:
             slice_seconds = min(slice_seconds, max(deadline - time.monotonic(), 0.0))
@@ -165,3 +169,4 @@ def _wait(process: subprocess.Popen[bytes], readers: list[threading.Thread], mar
         else:
             readers[0].join(slice_seconds)
             readers[1].join(0)
+    return False
