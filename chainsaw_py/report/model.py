@@ -85,7 +85,8 @@ class Report:
     tests: list[TestReport] = field(default_factory=list)
     interrupted: bool = False
     """The run was cut short (Ctrl-C / SIGTERM); written as ``interrupted`` in the reports."""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # re-entrant: a second Ctrl-C writes the report from a signal handler, maybe inside ``add``
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def add(self, test: TestReport) -> None:
         with self._lock:

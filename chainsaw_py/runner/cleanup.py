@@ -56,6 +56,13 @@ class Cleaner:
         with self._lock:
             self._entries.append(entry)
 
+    def release(self) -> None:
+        """Keep everything (``skipDelete``): nothing is deleted, not even when the run is cut short."""
+        with self._lock:
+            for entry in self._entries:
+                if entry.abandon_key is not None:
+                    LEFTOVERS.discard_action(entry.abandon_key)
+
     @property
     def empty(self) -> bool:
         return not self._entries

@@ -260,6 +260,7 @@ class RunPass:
 
     def _close_namespace(self) -> None:
         if self.root.skip_delete:
+            self.cleaner.release()
             if not self.cleaner.empty:
                 self.logger.log("CLEANUP", "SKIP", color="yellow")
             return

@@ -82,9 +82,9 @@ class Leftovers:
             self._finals.pop(key, None)
 
     @property
-    def files(self) -> set[Path]:
+    def pending_actions(self) -> int:
         with self._lock:
-            return set(self._files)
+            return len(self._sends) + len(self._finals)
 
     # ------------------------------------------------------------------------------ the last moment
 

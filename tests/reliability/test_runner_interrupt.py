@@ -113,3 +113,23 @@ def test_abandon_does_not_wait_for_a_send_that_hangs(tmp_path: Path) -> None:
     assert not worker.is_alive()
     assert written == ["report"]
     assert not temporary.exists()
+
+
+def test_skip_delete_leaves_nothing_to_delete_when_cut_short(tmp_path: Path) -> None:
+    from chainsaw_py.runner.cleanup import Cleaner
+    from chainsaw_py.util.leftovers import LEFTOVERS
+
+    class Cluster:
+        client = None
+        config = None
+
+        def write_kubeconfig(self, path: Path) -> None:
+            raise AssertionError("not used")
+
+    cleaner = Cleaner(timeout=1, wait_for_deletion=False, delay=None, propagation="Background")
+    before = LEFTOVERS.pending_actions
+    cleaner.add(Cluster(), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kept"}})
+    cleaner.add(Cluster(), {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "kept"}})
+    assert LEFTOVERS.pending_actions == before + 1  # the namespace; its objects go with it
+    cleaner.release()
+    assert LEFTOVERS.pending_actions == before
