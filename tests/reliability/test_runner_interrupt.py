@@ -133,3 +133,14 @@ def test_skip_delete_leaves_nothing_to_delete_when_cut_short(tmp_path: Path) -> 
     assert LEFTOVERS.pending_actions == before + 1  # the namespace; its objects go with it
     cleaner.release()
     assert LEFTOVERS.pending_actions == before
+
+
+def test_reports_say_interrupted_only_when_cut_short() -> None:
+    from chainsaw_py.report.model import Report
+    from chainsaw_py.report.writers import render_json, render_junit_test
+
+    report = Report()
+    assert "interrupted" not in render_json(report) and "interrupted" not in render_junit_test(report)
+    report.interrupted = True
+    assert json.loads(render_json(report))["interrupted"] is True
+    assert render_junit_test(report).startswith('<testsuites name="chainsaw-report" time="0.000000" interrupted="true">')
