@@ -451,7 +451,8 @@ def abandon_and_exit(code: int = 130) -> None:
     watchdog.daemon = True
     watchdog.start()
     LEFTOVERS.abandon(budget=ABANDON_SECONDS * 0.75)
-    sys.stderr.write("Interrupted again: child processes killed, namespace deletes sent, report written.\n")
+    sys.stderr.write("Interrupted again: stopped at once (child processes killed, deletes sent, report written "
+                     "when configured, temporary files removed).\n")
     sys.stderr.flush()
     os._exit(code)
 
