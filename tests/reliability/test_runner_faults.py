@@ -197,3 +197,12 @@ def test_an_invalid_secret_is_sent_once_and_logged_as_failed(tmp_path: Path) -> 
     assert not outcome.ok  # type: ignore[attr-defined]
     assert len(re.findall(r"\| CREATE +\| ERROR \| v1/Secret", output)) == 1, output
     assert not re.search(r"\| CREATE +\| OK +\| v1/Secret", output)
+
+
+def test_output_beyond_the_limit_is_dropped_and_said_so() -> None:
+    import io
+
+    captured = capture.Captured(threshold=4, limit=10)
+    captured.drain(io.BytesIO(b"0123456789abcdef"))
+    assert captured.text() == "0123456789"
+    assert "".join(captured.stripped_chunks()) == "0123456789\n[6 more bytes dropped: over the 10-byte output limit]"

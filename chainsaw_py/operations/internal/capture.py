@@ -17,6 +17,9 @@ from typing import IO
 
 SPOOL_THRESHOLD = int(os.environ.get("CHAINSAW_PY_SPOOL_BYTES", 1 << 20))
 """Bytes of one stream kept in memory before spilling to disk (``CHAINSAW_PY_SPOOL_BYTES``)."""
+OUTPUT_LIMIT = int(os.environ.get("CHAINSAW_PY_OUTPUT_LIMIT_BYTES", 1 << 30))
+"""Bytes of one stream kept at all (``CHAINSAW_PY_OUTPUT_LIMIT_BYTES``); the rest is read and dropped, and
+the console says how much."""
 _CHUNK = 1 << 16
 _SPACE = b" \t\n\r\v\f"
 
@@ -24,11 +27,13 @@ _SPACE = b" \t\n\r\v\f"
 class Captured:
     """One output stream of a child process."""
 
-    def __init__(self, threshold: int | None = None) -> None:
-        limit = SPOOL_THRESHOLD if threshold is None else threshold
-        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=limit, prefix="chainsaw-output-")  # noqa: SIM115 - lives as long as the output
+    def __init__(self, threshold: int | None = None, limit: int | None = None) -> None:
+        in_memory = SPOOL_THRESHOLD if threshold is None else threshold
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=in_memory, prefix="chainsaw-output-")  # noqa: SIM115 - lives as long as the output
         self._lock = threading.Lock()
+        self.limit = OUTPUT_LIMIT if limit is None else limit
         self.size = 0
+        self.dropped = 0
 
     def drain(self, pipe: IO[bytes]) -> None:
         """Copy ``pipe`` until end of file (run in a reader thread)."""
@@ -36,10 +41,10 @@ class Captured:
         try:
             while chunk := read(_CHUNK):
                 with self._lock:
-                    if self._file.closed:
-                        return
-                    self._file.write(chunk)
-                    self.size += len(chunk)
+                    kept = chunk[:max(self.limit - self.size, 0)]
+                    self._file.write(kept)
+                    self.size += len(kept)
+                    self.dropped += len(chunk) - len(kept)
         except (OSError, ValueError):  # the pipe was closed under us: the runner gave up waiting
             return
 
@@ -81,6 +86,8 @@ class Captured:
         tail = carry + decoder.decode(b"", final=True)
         if tail:
             yield tail
+        if self.dropped:
+            yield f"\n[{self.dropped} more bytes dropped: over the {self.limit}-byte output limit]"
 
     def blank(self) -> bool:
         start, end = self._bounds()
