@@ -209,3 +209,28 @@ def test_output_beyond_the_limit_is_dropped_and_said_so() -> None:
     captured.drain(io.BytesIO(b"0123456789abcdef"))
     assert captured.text() == "0123456789"
     assert "".join(captured.stripped_chunks()) == "0123456789\n[6 more bytes dropped: over the 10-byte output limit]"
+
+
+@linux_only
+def test_an_embedding_session_is_a_subreaper_only_while_open(tmp_path: Path) -> None:
+    from chainsaw_py.api import Session, load_tests
+
+    write_suite(tmp_path / "suite", """
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata:
+          name: background
+        spec:
+          steps:
+          - try:
+            - script:
+                content: nohup setsid sleep 304 >/dev/null 2>&1 & echo $! > background.pid
+        """)
+    tests = load_tests([str(tmp_path / "suite")])
+    with Session(TestOptions(no_cluster=True), tests=tests) as session:
+        assert is_subreaper()
+        assert [result.status for result in session.run_test(tests[0])] == ["passed"]
+        background = int((tmp_path / "suite" / "background.pid").read_text())
+        assert running(background)  # a later test of the session may use it
+    assert not is_subreaper()
+    assert not running(background)
