@@ -103,13 +103,13 @@ class Leftovers:
                 os.killpg(group, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        kill_marked(marks)
         pool = ThreadPoolExecutor(max_workers=_SENDERS, thread_name_prefix="chainsaw-abandon")
         pending = [pool.submit(_quietly, send) for send in sends]
         for final in finals:
             _quietly(final)
         for path in files:
             path.unlink(missing_ok=True)
+        kill_marked(marks)  # last: it scans /proc and may wait a little to reap
         wait(pending, timeout=max(deadline - time.monotonic(), 0.0))
         pool.shutdown(wait=False, cancel_futures=True)
 
