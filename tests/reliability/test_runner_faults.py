@@ -11,11 +11,12 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from runner_support import running, write_suite
 
 from chainsaw_py.api import TestOptions, run_to_string
 from chainsaw_py.operations.internal import capture
 from chainsaw_py.util.processes import is_subreaper
+
+from .runner_support import running, write_suite
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper and /proc are Linux's")
 

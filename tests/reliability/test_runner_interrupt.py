@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runner_support import running, start_cli, wait_for_file, write_suite
 
 from chainsaw_py.client import connect
 from chainsaw_py.client.errors import NotFoundError
 from chainsaw_py.embedded import EmbeddedCluster
+
+from .runner_support import running, start_cli, wait_for_file, write_suite
 
 SUITE = """
 apiVersion: chainsaw.kyverno.io/v1alpha1
@@ -101,7 +102,7 @@ def test_abandon_does_not_wait_for_a_send_that_hangs(tmp_path: Path) -> None:
     leftovers = Leftovers()
     released = threading.Event()
     written: list[str] = []
-    leftovers.add_send(released.wait)
+    leftovers.add_send(lambda: None if released.wait() else None)
     leftovers.add_final(lambda: written.append("report"))
     temporary = tmp_path / "chainsaw-kubeconfig-x"
     temporary.write_text("token")

@@ -8,10 +8,11 @@ import base64
 from pathlib import Path
 
 import pytest
-from runner_support import write_suite
 
 from chainsaw_py.api import Outcome, TestOptions, run_to_string
 from chainsaw_py.util.masking import MASK, Masker, active, register_secrets
+
+from .runner_support import write_suite
 
 PASSWORD = "hunter2-very-secret"
 TOKEN = "tok-3f9a7c1e"

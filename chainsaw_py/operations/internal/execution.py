@@ -28,7 +28,7 @@ from chainsaw_py.operations.internal.process import (
     command_string,
     run_process,
 )
-from chainsaw_py.report.console import StreamedSection, section
+from chainsaw_py.steplog import StreamedSection, section
 from chainsaw_py.util.leftovers import LEFTOVERS
 
 # (argv, environment, working directory) -> result

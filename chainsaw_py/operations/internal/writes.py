@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chainsaw_py.client.errors import NotFoundError
-from chainsaw_py.report.console import ObjectRef, StepLogger, error_section
+from chainsaw_py.steplog import ObjectRef, StepLogger, error_section
 
 T = TypeVar("T")
 
