@@ -102,7 +102,10 @@ def test_abandon_does_not_wait_for_a_send_that_hangs(tmp_path: Path) -> None:
     leftovers = Leftovers()
     released = threading.Event()
     written: list[str] = []
-    leftovers.add_send(lambda: None if released.wait() else None)
+    def hanging_send() -> None:
+        released.wait()
+
+    leftovers.add_send(hanging_send)
     leftovers.add_final(lambda: written.append("report"))
     temporary = tmp_path / "chainsaw-kubeconfig-x"
     temporary.write_text("token")
