@@ -34,6 +34,13 @@ def _serialized_fields(cls: type) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
 
 
+@functools.cache
+def _decoders(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, YAML key, type hint) of every serialised field of ``cls``, worked out once per class."""
+    hints = _hints(cls)
+    return tuple((field.name, json_name(field), hints[field.name]) for field in _serialized_fields(cls))
+
+
 def from_dict(cls: type[T], data: Any) -> T:
     """Build ``cls`` from an (already schema-validated) dictionary. Unknown keys are ignored.
 
@@ -42,12 +49,11 @@ def from_dict(cls: type[T], data: Any) -> T:
     """
     if not isinstance(data, dict):
         raise TypeError(f"expected a mapping for {cls.__name__}, got {type(data).__name__}")
-    hints = _hints(typing.cast(type, cls))
     kwargs: dict[str, Any] = {}
-    for field in _serialized_fields(cls):
-        key = json_name(field)
-        if data.get(key) is not None:
-            kwargs[field.name] = _decode(hints[field.name], data[key])
+    for name, key, hint in _decoders(typing.cast(type, cls)):
+        value = data.get(key)
+        if value is not None:
+            kwargs[name] = _decode(hint, value)
     return cls(**kwargs)
 
 
