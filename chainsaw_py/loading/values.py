@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading.yaml import load_single, read_text
+from chainsaw_py.util import limits
 from chainsaw_py.util.goformat import go_type_name, quote
 from chainsaw_py.util.maps import merge
 
@@ -43,9 +44,17 @@ def load_values(files: Sequence[str] = (), set_values: Sequence[str] = (), set_s
 
 
 
+def _read_stdin(stdin: TextIO, name: str) -> str:
+    text = stdin.read(limits.MAX_FILE_BYTES + 1)
+    if len(text) > limits.MAX_FILE_BYTES:
+        raise LoadError(f"more than {limits.MAX_FILE_BYTES} characters "
+                        "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)", name)
+    return text
+
+
 def _read_values_file(path: str, stdin: TextIO) -> dict[str, Any]:
     name = "<stdin>" if path.strip() == "-" else path
-    text = stdin.read() if path.strip() == "-" else read_text(path)
+    text = _read_stdin(stdin, name) if path.strip() == "-" else read_text(path)
     data = load_single(text, name)
     if data is None:
         return {}

@@ -51,7 +51,7 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.util import limits
+from chainsaw_py.util import files, limits
 
 PathPart = str | int
 YamlPath = tuple[PathPart, ...]
@@ -140,18 +140,15 @@ def read_documents(path: str | Path) -> list[Document]:
 
 
 def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file, turning OS errors into a one-line ``LoadError``."""
+    """Read a UTF-8 text file (a regular file within ``limits.MAX_FILE_BYTES``), turning every problem
+    into a one-line ``LoadError``."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise LoadError("no such file or directory", path) from None
-    except IsADirectoryError:
-        raise LoadError("is a directory, not a file", path) from None
+        return files.read_text(path, encoding="utf-8-sig")
+    except files.FileReadError as err:
+        message = {"is a directory": "is a directory, not a file"}.get(err.message, err.message)
+        raise LoadError(message, path) from None
     except UnicodeDecodeError as err:
         raise LoadError(f"not a UTF-8 text file ({err.reason} at byte {err.start})", path) from None
-    except OSError as err:
-        raise LoadError(err.strerror or str(err), path) from None
 
 
 def load_single(text: str, file: str | Path | None = None) -> Any:

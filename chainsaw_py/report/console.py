@@ -21,6 +21,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from chainsaw_py.util.terminal import escape_controls
+
 # Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
 COLORS = {
     "cyan": "1;36",
@@ -93,7 +95,8 @@ class Console:
         return f"\x1b[{COLORS[color]}m{text}\x1b[0m"
 
     def write(self, text: str) -> None:
-        """Write framing or header text as is (no quiet handling)."""
+        """Write framing or header text (no quiet handling); control characters are escaped."""
+        text = escape_controls(text)
         with self._lock:
             self.stream.write(text if text.endswith("\n") else text + "\n")
             self.stream.flush()
@@ -134,17 +137,21 @@ def render_chainsaw_line(console: Console) -> Any:
         operation = str(event["operation"])
         status = str(event["status"])
         tint = event.get("color") or STATUS_COLORS.get(status)
-        paint = console.paint
-        cells = [str(event["timestamp"]), paint(event["test"], tint)]
+
+        def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
+            return console.paint(escape_controls(text, keep_line_breaks=False), tint)
+
+        cells = [str(event["timestamp"]), paint(event["test"])]
         if event.get("scenario"):
-            cells.append(paint(event["scenario"], tint))
-        cells += [paint(event["step"], tint), paint(f"{operation:<9}", tint), paint(f"{status:<5}", tint)]
+            cells.append(paint(event["scenario"]))
+        cells += [paint(event["step"]), paint(f"{operation:<9}"), paint(f"{status:<5}")]
         line = "    | " + " | ".join(cells) + " |"
         obj = event.get("obj")
         if obj is not None:
-            line += f" {obj}"
+            line += f" {escape_controls(str(obj), keep_line_breaks=False)}"
         for text in event.get("sections") or ():
-            line += "\n" + "\n".join("        " + row for row in str(text).split("\n"))
+            rows = escape_controls(str(text)).split("\n")
+            line += "\n" + "\n".join("        " + row for row in rows)
         key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
         urgent = status == "ERROR" or operation == "INTERNAL"
         return (line,), {"key": key, "urgent": urgent}
