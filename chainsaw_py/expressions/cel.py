@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.bounds import check_expression_bounds
 from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
 from chainsaw_py.expressions.gofmt import go_number
 
@@ -34,6 +35,7 @@ def compile_cel(source: str) -> Any:
     """Compile ``source`` (cached). Raises ``ExpressionSyntaxError`` with the parser's message."""
     import cel
 
+    check_expression_bounds(source)
     try:
         return cel.compile(source.strip())
     except ValueError as error:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from chainsaw_py.expressions.bounds import check_expression_bounds
 from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
 
 
@@ -25,6 +26,7 @@ def compile_jsonpath(source: str) -> Any:
     text = source.strip()
     if not text:
         raise ExpressionSyntaxError("invalid JSONPath expression: empty")
+    check_expression_bounds(text)
     try:
         return parse_extended(text)
     except Exception as error:

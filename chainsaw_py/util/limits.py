@@ -34,6 +34,10 @@ without aliases are not limited by it."""
 MAX_EXPRESSION_DEPTH = _from_environment("CHAINSAW_PY_MAX_EXPRESSION_DEPTH", 128)
 """Deepest nesting of parentheses, brackets, braces and calls in one JMESPath or CEL expression."""
 
+MAX_EXPRESSION_OPERATORS = _from_environment("CHAINSAW_PY_MAX_EXPRESSION_OPERATORS", 256)
+"""Most operator characters (``.``, ``+``, ``&&``, ``==``, ``|``...) in one expression: long operator
+chains make syntax trees as deep as they are long, and CEL's native parser would overflow its stack."""
+
 MAX_EXPRESSION_LENGTH = _from_environment("CHAINSAW_PY_MAX_EXPRESSION_LENGTH", 100_000)
 """Longest JMESPath or CEL expression, in characters."""
 
