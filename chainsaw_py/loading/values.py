@@ -72,6 +72,12 @@ class StrvalsError(ValueError):
     """A ``--set`` line could not be parsed; the message is Helm's."""
 
 
+def _fits_int64(decimal: str) -> bool:
+    """Whether a ``_DECIMAL`` string is an int64 (checked on its length first: ``int()`` refuses more than
+    4,300 digits)."""
+    return len(decimal.lstrip("+-").lstrip("0")) <= 19 and -(2**63) <= int(decimal) < 2**63
+
+
 class _EndOfInput(Exception):
     """Go's ``io.EOF`` while scanning."""
 
@@ -133,7 +139,7 @@ class _Parser:
             return None
         if text == "0":
             return 0
-        if text and text[0] != "0" and _DECIMAL.fullmatch(text) and -(2**63) <= int(text) < 2**63:
+        if text and text[0] != "0" and _DECIMAL.fullmatch(text) and _fits_int64(text):
             return int(text)
         return text
 
@@ -191,11 +197,10 @@ class _Parser:
         if not _DECIMAL.fullmatch(text):
             raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {quote(text)}: "
                                "invalid syntax")
-        index = int(text)
-        if not -(2**63) <= index < 2**63:
+        if not _fits_int64(text):
             raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {quote(text)}: "
                                "value out of range")
-        return index
+        return int(text)
 
     def list_item(self, items: list[Any], index: int, level: int) -> list[Any]:
         if index < 0:
