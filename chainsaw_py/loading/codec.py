@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 T = TypeVar("T")
@@ -88,21 +89,29 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+    return None if value is None else _decoder(hint)(value)
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """How to decode a non-null value for ``hint``, worked out once per type hint."""
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(hint) if a is not type(None)]
-        if len(options) == 1:
-            return _decode(options[0], value)
-        return value
+        return _decoder(options[0]) if len(options) == 1 else _keep
     if origin is list:
-        (item,) = get_args(hint) or (Any,)
-        return [_decode(item, v) for v in value]
+        (item_hint,) = get_args(hint) or (Any,)
+        item = _decoder(item_hint)
+        return lambda value: [None if v is None else item(v) for v in value]
     if origin is dict:
-        _, item = get_args(hint) or (Any, Any)
-        return {k: _decode(item, v) for k, v in value.items()}
+        _, item_hint = get_args(hint) or (Any, Any)
+        item = _decoder(item_hint)
+        return lambda value: {k: None if v is None else item(v) for k, v in value.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        decoder = getattr(hint, "from_dict", None)
-        return decoder(value) if decoder is not None else from_dict(hint, value)
-    return value
+        decoder: Callable[[Any], Any] | None = getattr(hint, "from_dict", None)
+        return decoder if decoder is not None else functools.partial(from_dict, hint)
+    return _keep

@@ -29,7 +29,9 @@ import gc
 import math
 import re
 import struct
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -181,6 +183,20 @@ class _Merge:
 
 
 MERGE = _Merge()
+
+
+_RESOLVED: dict[str, Any] = {}
+"""Plain scalars already resolved (keys and values repeat a lot in test files); values are immutable."""
+_RESOLVED_MAX = 100_000
+
+
+def resolve_plain_cached(text: str) -> Any:
+    value = _RESOLVED.get(text, _RESOLVED)
+    if value is _RESOLVED:
+        value = resolve_plain(text)
+        if len(_RESOLVED) < _RESOLVED_MAX and len(text) <= 64:
+            _RESOLVED[text] = value
+    return value
 
 
 def resolve_plain(text: str) -> Any:
@@ -344,19 +360,43 @@ def _child(tree: LineTree | None, part: PathPart) -> tuple[int, LineTree | None]
     return None
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (loading builds many acyclic objects, and each collection would
+    walk all of them again); reentrant and shared by threads: collection resumes when the last one leaves,
+    if it was on when the first one came in."""
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses += 1
+        if _gc_pauses == 1:
+            _gc_pauses_resume[0] = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_pauses_resume[0]:
+                gc.enable()
+
+
+_gc_pauses_resume = [False]
+
+
 def _parse(text: str, name: str | None) -> list[Document]:
     parser = _Loader(text)
     documents: list[Document] = []
     builder = _Builder(parser, name)
-    collecting = gc.isenabled()
-    gc.disable()  # the values built are acyclic: cyclic collections during the build are pure overhead
     try:
-        while (built := builder.next_document()) is not None:
-            data, line, tree = built
-            documents.append(Document(data, name, len(documents), LineIndex(line, tree)))
+        with gc_paused():
+            while (built := builder.next_document()) is not None:
+                data, line, tree = built
+                documents.append(Document(data, name, len(documents), LineIndex(line, tree)))
     finally:
-        if collecting:
-            gc.enable()
         dispose = getattr(parser, "dispose", None)
         if dispose is not None:
             dispose()
@@ -578,7 +618,11 @@ def _copy(value: Any) -> Any:
 def _scalar(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        value = resolve_plain(event.value) if event.implicit[0] else event.value
+        if not event.implicit[0]:
+            return event.value
+        value = resolve_plain_cached(event.value)
+        if type(value) is str:
+            return value
     elif tag == _STR_TAG:
         value = event.value
     else:
@@ -591,7 +635,7 @@ def _scalar(event: Any) -> Any:
 def _scalar_key(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        return resolve_plain(event.value) if event.implicit[0] else event.value
+        return resolve_plain_cached(event.value) if event.implicit[0] else event.value
     if tag == _STR_TAG:
         return event.value
     return _resolve_tagged(tag, event.value, event)
