@@ -92,8 +92,26 @@ def _fast_validator(kind: str, version: str) -> Callable[[Any], Any]:
     import fastjsonschema
 
     return fastjsonschema.compile(  # type: ignore[no-any-return]
-        load_schema(kind, version), use_default=False, use_formats=True, detailed_exceptions=False,
-        formats={DURATION_FORMAT: _passes_go_duration})
+        _without_costly_one_of(load_schema(kind, version)), use_default=False, use_formats=True,
+        detailed_exceptions=False, formats={DURATION_FORMAT: _passes_go_duration})
+
+
+def _without_costly_one_of(schema: Any) -> Any:
+    """The same schema with "exactly one of these keys" (``oneOf`` of single ``required``, as operations
+    are written) said as "at least one" plus "none of the others with it": equivalent for objects, and
+    about five times cheaper for the compiled validator, which otherwise tries every branch."""
+    if isinstance(schema, list):
+        return [_without_costly_one_of(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    rewritten = {key: _without_costly_one_of(value) for key, value in schema.items()}
+    kinds = _operation_kinds(schema)
+    if kinds and schema.get("type") == "object":
+        del rewritten["oneOf"]
+        rewritten["anyOf"] = [{"required": [kind]} for kind in kinds]
+        exclusive = {kind: {"properties": {other: False for other in kinds if other != kind}} for kind in kinds}
+        rewritten["allOf"] = [*rewritten.get("allOf", []), {"dependencies": exclusive}]
+    return rewritten
 
 
 def _passes_go_duration(value: Any) -> bool:

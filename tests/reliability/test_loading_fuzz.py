@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.loading import validate
 from chainsaw_py.loading.lint import lint_text
 from chainsaw_py.loading.tests import parse_test
 from chainsaw_py.loading.yaml import parse_documents
@@ -132,6 +133,18 @@ def test_arbitrary_documents_never_raise_anything_else(document: dict[str, objec
         lint_text("test", text, ".json", "fuzz.json")
     except ChainsawError:
         pass
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_the_fast_validator_agrees_with_jsonschema(text: str) -> None:
+    try:
+        documents = parse_documents(text, "fuzz.yaml")
+    except ChainsawError:
+        return
+    for document in documents:
+        detailed = validate._validator("Test", "v1alpha1").is_valid(document.data)
+        assert validate.is_valid(document.data, "Test", "v1alpha1") == detailed
 
 
 def test_loading_stays_within_time_and_memory() -> None:
