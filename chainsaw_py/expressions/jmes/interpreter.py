@@ -16,7 +16,7 @@ from typing import Any
 from jmespath import visitor
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.bounds import DEADLINE_EXCEEDED, check_deadline, current_deadline
+from chainsaw_py.expressions.bounds import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
 from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import ExpRef, FunctionCaller
 from chainsaw_py.expressions.gofmt import go_number, is_number
@@ -87,7 +87,7 @@ class Interpreter(visitor.TreeInterpreter):
         self._root = root
         self._bindings = bindings
         self._caller = functions
-        self._deadline = current_deadline()
+        self._deadline = evaluation_stop(current_deadline())
 
     def _tick(self) -> None:
         """Stop once the operation's deadline has passed (checked per projected element and call)."""
@@ -254,7 +254,6 @@ def _is_string_slice(node: Node) -> bool:
 
 def search(ast: Node, value: Any, bindings: Bindings, functions: FunctionCaller) -> Any:
     """Evaluate a parsed expression with ``@`` and ``$`` = ``value``."""
-    check_deadline(current_deadline())
     try:
         return Interpreter(value, bindings, functions).visit(ast, value)
     except RecursionError:
