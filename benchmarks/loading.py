@@ -1,5 +1,6 @@
 """Speed and memory of loading test files: MB/s and RSS for one large test file at growing sizes (the
-time and memory should grow linearly), and the time to discover and load a suite of many small tests.
+time and memory should grow linearly), for a file of large inline resources (CRDs), and the time to
+discover and load a suite of many small tests.
 
     python benchmarks/loading.py                       # 1, 2 and 4 MB files; a suite of 2,000 tests
     python benchmarks/loading.py --megabytes 8 --tests 500
@@ -83,6 +84,25 @@ def test_file_text(megabytes: float, name: str = "large") -> str:
     return _HEADER.format(name=name) + "".join(_STEP.format(i=i) for i in range(steps))
 
 
+def _schema(depth: int, indent: int) -> str:
+    pad = " " * indent
+    if depth == 0:
+        return f"{pad}type: string\n{pad}description: a leaf field with some text describing it\n"
+    fields = "".join(f"{pad}  field{i}:\n" + _schema(depth - 1, indent + 4) for i in range(4))
+    return f"{pad}type: object\n{pad}description: an object at depth {depth}\n{pad}properties:\n" + fields
+
+
+def resource_heavy_text(megabytes: float) -> str:
+    """A valid test file of about ``megabytes`` MB whose steps apply large CRDs (deep OpenAPI schemas)."""
+    crd = ("  - try:\n    - apply:\n        resource:\n          apiVersion: apiextensions.k8s.io/v1\n"
+           "          kind: CustomResourceDefinition\n          metadata:\n            name: things{i}.example.com\n"
+           "          spec:\n            group: example.com\n            versions:\n            - name: v1\n"
+           "              served: true\n              storage: true\n              schema:\n"
+           "                openAPIV3Schema:\n") + _schema(4, 18).replace("{", "{{").replace("}", "}}")
+    steps = max(1, int(megabytes * 2**20 / len(crd)))
+    return _HEADER.format(name="crds") + "".join(crd.format(i=i) for i in range(steps))
+
+
 def write_suite(root: Path, count: int) -> None:
     for index in range(count):
         folder = root / f"test-{index:05d}"
@@ -115,6 +135,12 @@ def main() -> int:
             figures = measure(args.source, "file", path)
             print(f"{'one test file':34} {size:7.2f} {figures['wall']:8.2f} {figures['cpu']:8.2f} "
                   f"{size / figures['cpu']:7.2f} {figures['rss_growth']:8.1f} {figures['peak']:8.1f}")
+        path = Path(scratch) / "resources.yaml"
+        path.write_text(resource_heavy_text(args.megabytes * 2))
+        size = path.stat().st_size / 2**20
+        figures = measure(args.source, "file", path)
+        print(f"{'one test file of large resources':34} {size:7.2f} {figures['wall']:8.2f} {figures['cpu']:8.2f} "
+              f"{size / figures['cpu']:7.2f} {figures['rss_growth']:8.1f} {figures['peak']:8.1f}")
         suite = Path(scratch) / "suite"
         write_suite(suite, args.tests)
         size = sum(file.stat().st_size for file in suite.rglob("*.yaml")) / 2**20

@@ -270,3 +270,11 @@ def test_normal_names_print_byte_for_byte_as_before() -> None:
 
 def _stream() -> io.StringIO:
     return io.StringIO()
+
+
+def test_the_loading_benchmark_runs_at_a_tiny_size() -> None:
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "loading.py"), "--megabytes", "0.02",
+                             "--tests", "5"], cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("one test file", "suite of"))]
+    assert len(rows) == 5 and rows[-1].startswith("suite of 5 tests (5)"), result.stdout
