@@ -420,8 +420,8 @@ _OPEN = _Anchored(None, is_scalar=False)
 class _Frame:
     """A mapping or a list being built."""
 
-    __slots__ = ("anchor", "count", "event", "explicit_keys", "is_mapping", "key", "key_line", "merges", "tree",
-                 "value")
+    __slots__ = ("anchor", "count", "event", "explicit_keys", "is_mapping", "key", "key_line", "merges",
+                 "string_keys", "tree", "value")
 
     def __init__(self, event: Any, is_mapping: bool) -> None:
         self.event = event
@@ -434,7 +434,8 @@ class _Frame:
         if is_mapping:
             self.value: Any = {}
             self.tree: Any = {}
-            self.explicit_keys: dict[tuple[type, Any], int] = {}
+            self.string_keys: dict[str, int] = {}  # line of each string key (duplicates are errors)
+            self.explicit_keys: dict[tuple[type, Any], int] = {}  # the same for other keys (1, true...)
         else:
             self.value = []
             self.tree = []
@@ -452,11 +453,12 @@ def _take_key(frame: _Frame, scalar: Any, where: Any) -> None:
         frame.key = MERGE
         return
     line = where.start_mark.line + 1
-    identity = (type(key), key)
-    first = frame.explicit_keys.get(identity)
+    seen: dict[Any, int] = frame.string_keys if type(key) is str else frame.explicit_keys
+    identity = key if type(key) is str else (type(key), key)
+    first = seen.get(identity)
     if first is not None:
         raise _node_error(where, f'duplicate key "{_go_key_text(key)}" in mapping (first set at line {first})')
-    frame.explicit_keys[identity] = line
+    seen[identity] = line
     frame.key = key if type(key) is str else _key_string(key, where)
     frame.key_line = line
 
@@ -496,14 +498,26 @@ class _Builder:
             if kind is ScalarEvent:
                 if event.anchor is not None:
                     anchors[event.anchor] = _Anchored(event)
+                plain = event.tag is None and event.implicit[0]
+                value = _RESOLVED.get(event.value, _RESOLVED) if plain else _RESOLVED
                 if wants_key:
-                    _take_key(top, event, event)  # type: ignore[arg-type]
                     wants_key = False
+                    if type(value) is str:  # the common case, inlined: a plain key already resolved
+                        line = event.start_mark.line + 1
+                        first = top.string_keys.get(value)  # type: ignore[union-attr]
+                        if first is not None:
+                            raise _node_error(event, f'duplicate key "{value}" in mapping (first set at line {first})')
+                        top.string_keys[value] = line  # type: ignore[union-attr]
+                        top.key, top.key_line = value, line  # type: ignore[union-attr]
+                        continue
+                    _take_key(top, event, event)  # type: ignore[arg-type]
                     continue
                 if top is None and _is_empty_document(event):
                     self._expect_document_end()
                     return None
-                value, tree, line = _scalar(event), None, event.start_mark.line + 1
+                if type(value) is not str:
+                    value = _scalar(event)
+                tree, line = None, event.start_mark.line + 1
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if wants_key:
                     raise _node_error(event, "a mapping or a sequence cannot be used as a map key")
