@@ -15,10 +15,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.grammar.errors import ExpressionError
 
 if TYPE_CHECKING:
-    from chainsaw_py.expressions.functions.goregex import GoRegexp
+    from chainsaw_py.golang.regexp import GoRegexp
 
 _QUANTITY = "__quantity__"
 _URL = "__url__"
@@ -45,7 +45,7 @@ def _tagged(value: Any, tag: str, kind: str) -> str:
 
 
 def _parse_quantity(text: Any) -> Any:
-    from chainsaw_py.expressions.functions import quantity
+    from chainsaw_py.golang import quantity
 
     parsed = quantity.parse(text) if isinstance(text, str) else None
     if parsed is None:
@@ -67,7 +67,7 @@ def _quantity_format(value: Any) -> str:
 
 
 def _is_quantity(text: Any) -> bool:
-    from chainsaw_py.expressions.functions import quantity
+    from chainsaw_py.golang import quantity
 
     return isinstance(text, str) and quantity.parse(text) is not None
 
@@ -78,7 +78,7 @@ def _compare(left: Any, right: Any) -> int:
 
 
 def _arithmetic(left: Any, right: Any, sign: int) -> dict[str, str]:
-    from chainsaw_py.expressions.functions import quantity
+    from chainsaw_py.golang import quantity
 
     other = Decimal(right) if isinstance(right, int) and not isinstance(right, bool) else _quantity_value(right)
     total = _quantity_value(left) + sign * other
@@ -101,9 +101,12 @@ def _is_integer(value: Any) -> bool:
 
 
 def _regex(pattern: Any) -> GoRegexp:
-    from chainsaw_py.expressions.functions.goregex import compile_go
+    from chainsaw_py.golang.regexp import RegexpError, compile_go
 
-    return compile_go(str(pattern))
+    try:
+        return compile_go(str(pattern))
+    except RegexpError as error:
+        raise ExpressionError(str(error)) from None
 
 
 def _find(text: str, pattern: str) -> str:
@@ -112,7 +115,7 @@ def _find(text: str, pattern: str) -> str:
 
 
 def _find_all(text: str, pattern: str, limit: int = -1) -> list[str]:
-    from chainsaw_py.expressions.functions.goregex import find_all
+    from chainsaw_py.golang.regexp import find_all
 
     return [str(match.group(0)) for match in find_all(_regex(pattern), text, limit)]
 

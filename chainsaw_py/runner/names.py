@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.expressions.errors import ExpressionError
-from chainsaw_py.expressions.functions.goregex import GoRegexp, compile_go
+from chainsaw_py.golang.regexp import GoRegexp, RegexpError, compile_go
 from chainsaw_py.loading.model import Scenario, Step, Test
 
 ROOT = "chainsaw"
@@ -126,7 +125,7 @@ def _compile(pattern: str, flag: str) -> _Alternation | None:
         for part in _split_top(alternative, "/"):
             try:
                 parts.append(compile_go(part))
-            except ExpressionError as err:  # Go's testing: "invalid regexp for -test.run: error parsing ..."
+            except RegexpError as err:  # Go's testing: "invalid regexp for -test.run: error parsing ..."
                 raise ChainsawError(f"invalid regexp for {flag}: {err}") from None
         alternatives.append(tuple(parts))
     return _Alternation(tuple(alternatives))

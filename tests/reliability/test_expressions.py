@@ -13,8 +13,8 @@ import pytest
 
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.expressions import Bindings, ExpressionError, ExpressionSyntaxError, evaluate
-from chainsaw_py.expressions.bounds import DEADLINE_EXCEEDED, evaluation_deadline
-from chainsaw_py.expressions.engine import check_syntax
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, evaluation_deadline
+from chainsaw_py.grammar.compilers import check_syntax
 from chainsaw_py.runner.names import TestFilter
 from chainsaw_py.util import limits
 

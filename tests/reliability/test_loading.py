@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.golang.durations import DurationError, parse_duration_ns
 from chainsaw_py.loading import load_configuration, load_test_file, load_values
 from chainsaw_py.loading.discovery import discover_folders
 from chainsaw_py.loading.lint import lint_text
-from chainsaw_py.loading.yaml import load_documents, parse_documents
 from chainsaw_py.operations.base import OperationError
 from chainsaw_py.operations.internal.resources import load_glob
-from chainsaw_py.report.console import Console, StepLogger
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 from chainsaw_py.util import files, limits
-from chainsaw_py.util.durations import DurationError, parse_duration_ns
+from chainsaw_py.yamldocs import load_documents, parse_documents
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\n"
@@ -251,7 +251,7 @@ def test_a_path_that_cannot_be_checked_is_upstreams_error(tmp_path: Path) -> Non
 def test_control_characters_in_names_and_messages_are_printed_escaped() -> None:
     out = _stream()
     console = Console(out)
-    StepLogger(console, "evil\x1b[2Jname", "", "step\rx").log("SCRIPT", "ERROR", None, "=== STDERR\nbad\x07\tok")
+    ConsoleStepLogger(console, "evil\x1b[2Jname", "", "step\rx").log("SCRIPT", "ERROR", None, "=== STDERR\nbad\x07\tok")
     console.write("=== RUN   chainsaw/evil\x1b]0;title\x07")
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text and "\r" not in text
@@ -262,7 +262,7 @@ def test_control_characters_in_names_and_messages_are_printed_escaped() -> None:
 
 def test_normal_names_print_byte_for_byte_as_before() -> None:
     out = _stream()
-    StepLogger(Console(out), "my-test", "", "step-1").log("SCRIPT", "DONE", None, "=== STDOUT\nhello\n\tworld")
+    ConsoleStepLogger(Console(out), "my-test", "", "step-1").log("SCRIPT", "DONE", None, "=== STDOUT\nhello\n\tworld")
     line = out.getvalue()
     assert line.split(" | ", 2)[2] == "my-test | step-1 | SCRIPT    | DONE  |\n        === STDOUT\n        hello\n" \
                                       "        \tworld\n"

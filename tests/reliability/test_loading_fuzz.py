@@ -20,7 +20,7 @@ from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading import validate
 from chainsaw_py.loading.lint import lint_text
 from chainsaw_py.loading.tests import parse_test
-from chainsaw_py.loading.yaml import parse_documents
+from chainsaw_py.yamldocs import parse_documents
 
 REPO = Path(__file__).resolve().parents[2]
 VALID = """\

@@ -12,9 +12,9 @@ from typing import Any, ClassVar, NoReturn
 from jmespath import ast
 from jmespath import parser as base_parser
 
-from chainsaw_py.expressions.bounds import check_expression_bounds
-from chainsaw_py.expressions.errors import ExpressionSyntaxError
-from chainsaw_py.expressions.jmes.lexer import Lexer, Token, syntax_error
+from chainsaw_py.grammar.bounds import check_expression_bounds
+from chainsaw_py.grammar.errors import ExpressionSyntaxError
+from chainsaw_py.grammar.jmes_lexer import Lexer, Token, syntax_error
 
 Node = dict[str, Any]
 

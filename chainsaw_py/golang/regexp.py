@@ -19,7 +19,10 @@ except ImportError:  # pragma: no cover
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-from chainsaw_py.expressions.errors import ExpressionError
+
+class RegexpError(ValueError):
+    """A pattern Go's regexp (RE2) refuses, or a construct the random generator cannot produce."""
+
 
 _MAX_UNBOUNDED_REPEAT = 10
 _PRINTABLE = [chr(code) for code in range(0x20, 0x7F)]
@@ -63,16 +66,16 @@ _ANY_BYTE = re.compile(r"(?<!\\)(?:\\\\)*\\C")
 
 @functools.lru_cache(maxsize=512)
 def compile_go(pattern: str) -> GoRegexp:
-    """Compile a Go ``regexp`` pattern; a bad one raises ``ExpressionError`` with Go's message."""
+    """Compile a Go ``regexp`` pattern; a bad one raises ``RegexpError`` with Go's message."""
     import re2  # type: ignore[import-untyped,unused-ignore]
 
     escape = _ANY_BYTE.search(pattern)
     if escape is not None:
-        raise ExpressionError(f"error parsing regexp: invalid escape sequence: `{escape.group(0)[-2:]}`")
+        raise RegexpError(f"error parsing regexp: invalid escape sequence: `{escape.group(0)[-2:]}`")
     try:
         return re2.compile(pattern, _options())  # type: ignore[no-any-return]
     except re2.error as error:
-        raise ExpressionError(f"error parsing regexp: {_go_message(error)}") from None
+        raise RegexpError(f"error parsing regexp: {_go_message(error)}") from None
 
 
 @functools.cache
@@ -170,7 +173,7 @@ def random_string(pattern: str, rng: _random.Random | None = None) -> str:
     try:
         parsed = sre_parse.parse(python_pattern(pattern))
     except re.error as error:
-        raise ExpressionError(f"random: unsupported regular expression: {error}") from None
+        raise RegexpError(f"random: unsupported regular expression: {error}") from None
     groups: dict[int, str] = {}
     return _generate(list(parsed), generator, groups)
 
@@ -208,7 +211,7 @@ def _generate_item(op: Any, value: Any, rng: _random.Random, groups: dict[int, s
         return ""
     if op is getattr(c, "ATOMIC_GROUP", None):
         return _generate(list(value), rng, groups)
-    raise ExpressionError(f"random: unsupported regular expression construct {op}")
+    raise RegexpError(f"random: unsupported regular expression construct {op}")
 
 
 _CATEGORIES = {
@@ -237,5 +240,5 @@ def _from_class(items: list[tuple[Any, Any]], rng: _random.Random) -> str:
     else:
         candidates = sorted(chars)
     if not candidates:
-        raise ExpressionError("random: empty character class")
+        raise RegexpError("random: empty character class")
     return rng.choice(candidates)
