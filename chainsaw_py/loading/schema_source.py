@@ -476,7 +476,7 @@ def _document(kind: str, version: str, spec: Schema, definitions: dict[str, Sche
     metadata: Schema = ref("ObjectMeta")
     required = ["apiVersion", "kind", "spec"]
     if requires_metadata:
-        metadata = {"type": "object", "allOf": [metadata]}
+        metadata = {**definitions["ObjectMeta"], "type": "object"}
         spec = {**spec, "type": "object"}
         required.insert(2, "metadata")
     return {
