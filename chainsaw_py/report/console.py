@@ -15,11 +15,14 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import structlog
 
-from chainsaw_py.steplog import ObjectRef
+from chainsaw_py.steplog import ObjectRef, StreamedSection
+from chainsaw_py.util.masking import Masker
+from chainsaw_py.util.terminal import escape_controls
 
 # Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
 COLORS = {
@@ -28,12 +31,20 @@ COLORS = {
     "red": "1;31",
     "yellow": "1;33",
 }
+SECTION_INDENT = " " * 8
 STATUS_COLORS = {
     "BEGIN": "cyan", "END": "cyan", "RUN": "cyan", "LOG": "cyan",
     "DONE": "green", "OK": "green",
     "ERROR": "red",
     "SKIP": "yellow", "WARN": "yellow",
 }
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A log line with streamed sections: plain parts and sections, written in order."""
+
+    parts: tuple[str | StreamedSection, ...]
 
 
 def use_color(no_color: bool, stream: TextIO) -> bool:
@@ -47,12 +58,15 @@ def use_color(no_color: bool, stream: TextIO) -> bool:
 class Console:
     """Thread-safe writer of the run's console output, with ``--quiet`` buffering per test/step."""
 
-    def __init__(self, stream: TextIO | None = None, *, color: bool = False, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, *, color: bool = False, quiet: bool = False,
+                 masker: Masker | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.color = color
         self.quiet = quiet
+        self.masker = masker or Masker()
+        """Secret values seen during the run, masked in everything written (``util.masking``)."""
         self._lock = threading.Lock()
-        self._buffers: dict[str, list[str]] = {}
+        self._buffers: dict[str, list[str | _Rendered]] = {}
         self._flushed: set[str] = set()
 
     def paint(self, text: str, color: str | None) -> str:
@@ -61,7 +75,8 @@ class Console:
         return f"\x1b[{COLORS[color]}m{text}\x1b[0m"
 
     def write(self, text: str) -> None:
-        """Write framing or header text as is (no quiet handling)."""
+        """Write framing or header text (no quiet handling); secrets masked, control characters escaped."""
+        text = escape_controls(self.masker.mask(text))
         with self._lock:
             self.stream.write(text if text.endswith("\n") else text + "\n")
             self.stream.flush()
@@ -71,7 +86,7 @@ class Console:
         if not self.quiet:
             self.write(text)
 
-    def log(self, line: str, *, key: str, urgent: bool) -> None:
+    def log(self, line: str | _Rendered, *, key: str, urgent: bool) -> None:
         """Write one rendered log line; in quiet mode hold it until its test/step shows an error."""
         with self._lock:
             if not self.quiet or key in self._flushed:
@@ -84,12 +99,25 @@ class Console:
             else:
                 self._buffers.setdefault(key, []).append(line)
 
-    def _emit(self, line: str) -> None:
-        self.stream.write(line + "\n")
+    def _emit(self, line: str | _Rendered) -> None:
+        if isinstance(line, str):
+            self.stream.write(self.masker.mask(line) + "\n")
+        else:
+            for part in line.parts:
+                if isinstance(part, str):
+                    self.stream.write(self.masker.mask(part))
+                else:
+                    self._emit_streamed(part)
+            self.stream.write("\n")
         self.stream.flush()
 
+    def _emit_streamed(self, streamed: StreamedSection) -> None:
+        self.stream.write(f"\n{SECTION_INDENT}=== {streamed.name.upper()}\n{SECTION_INDENT}")
+        for chunk in streamed.text.stripped_chunks():
+            self.stream.write(escape_controls(self.masker.mask(chunk)).replace("\n", "\n" + SECTION_INDENT))
+
     # structlog calls the final logger's method named after the level; every level goes here.
-    def msg(self, line: str, *, key: str = "", urgent: bool = False) -> None:
+    def msg(self, line: str | _Rendered, *, key: str = "", urgent: bool = False) -> None:
         self.log(line, key=key, urgent=urgent)
 
     info = warning = error = debug = msg
@@ -98,24 +126,34 @@ class Console:
 def render_chainsaw_line(console: Console) -> Any:
     """The structlog processor that turns an event into Chainsaw's indented log line."""
 
-    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str], dict[str, Any]]:
+    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str | _Rendered], dict[str, Any]]:
         operation = str(event["operation"])
         status = str(event["status"])
         tint = event.get("color") or STATUS_COLORS.get(status)
-        paint = console.paint
-        cells = [str(event["timestamp"]), paint(event["test"], tint)]
+
+        def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
+            return console.paint(escape_controls(text, keep_line_breaks=False), tint)
+
+        cells = [str(event["timestamp"]), paint(event["test"])]
         if event.get("scenario"):
-            cells.append(paint(event["scenario"], tint))
-        cells += [paint(event["step"], tint), paint(f"{operation:<9}", tint), paint(f"{status:<5}", tint)]
+            cells.append(paint(event["scenario"]))
+        cells += [paint(event["step"]), paint(f"{operation:<9}"), paint(f"{status:<5}")]
         line = "    | " + " | ".join(cells) + " |"
         obj = event.get("obj")
         if obj is not None:
-            line += f" {obj}"
+            line += f" {escape_controls(str(obj), keep_line_breaks=False)}"
+        parts: list[str | StreamedSection] = []
         for text in event.get("sections") or ():
-            line += "\n" + "\n".join("        " + row for row in str(text).split("\n"))
+            if isinstance(text, StreamedSection):
+                parts += [line, text]
+                line = ""
+            else:
+                rows = escape_controls(str(text)).split("\n")
+                line += "\n" + "\n".join(SECTION_INDENT + row for row in rows)
         key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
         urgent = status == "ERROR" or operation == "INTERNAL"
-        return (line,), {"key": key, "urgent": urgent}
+        rendered: str | _Rendered = _Rendered((*parts, line)) if parts else line
+        return (rendered,), {"key": key, "urgent": urgent}
 
     return render
 
@@ -133,7 +171,7 @@ class ConsoleStepLogger:
             cache_logger_on_first_use=True,
         ).bind(test=test, scenario=scenario, step=step)
 
-    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str,
+    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
             color: str | None = None) -> None:
         self._log.info("", operation=operation, status=status, obj=obj, sections=sections, color=color)
 
