@@ -33,8 +33,8 @@ def test_help_imports_no_heavy_dependency(argv: list[str]) -> None:
 def test_every_command_is_registered() -> None:
     result = python("-m", "chainsaw_py", "--help")
     for command in ("test", "assert", "lint", "export", "cluster", "migrate", "build", "create", "renovate",
-                    "version"):
-        assert f"    {command}" in result.stdout, result.stdout
+                    "version", "completion", "docs", "help"):
+        assert f"\n  {command} " in result.stdout, result.stdout
 
 
 def test_missing_test_dir_is_one_line(tmp_path: Path) -> None:

@@ -13,25 +13,20 @@ import threading
 from pathlib import Path
 from typing import Any
 
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("cluster", help="Run the embedded Kubernetes cluster")
-    actions = parser.add_subparsers(dest="cluster_command", metavar="ACTION")
-    serve = actions.add_parser("serve", help="Serve the embedded cluster in the foreground until interrupted")
-    serve.add_argument("--kubeconfig", required=True, type=Path, help="Where to write the kubeconfig")
-    serve.add_argument("--port", type=int, default=0, help="Port to listen on (default: a free one)")
-    serve.add_argument("--s3", action="store_true", help="Also start a local S3 endpoint (moto)")
-    serve.add_argument("--plugin", action="append", default=[], type=Path, metavar="FILE",
-                       help="Load a plugin file (def register(registry)); repeatable")
-    serve.add_argument("--insecure-http", action="store_true",
-                       help="Serve plain HTTP (kubectl will not send the token; for Python clients only)")
-    serve.set_defaults(handler=run_serve)
-    parser.set_defaults(handler=lambda args: _usage(parser))
+from chainsaw_py.commands.tree import Command, no_args, show_help
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
+def command() -> Command:
+    serve = Command("serve", "Serve the embedded cluster in the foreground until interrupted", run=run_serve,
+                    args=no_args)
+    serve.flag("kubeconfig", "string", "Where to write the kubeconfig", required=True)
+    serve.flag("port", "int", "Port to listen on (0: a free one)", value=0)
+    serve.flag("s3", "bool", "Also start a local S3 endpoint (moto)", value=False)
+    serve.flag("plugin", "stringArray", "Load a plugin file (def register(registry)); repeatable", value=[])
+    serve.flag("insecure-http", "bool", "Serve plain HTTP (kubectl will not send the token; for Python clients only)",
+               value=False)
+    return Command("cluster", "Run the embedded Kubernetes cluster (chainsaw_py)", run=show_help,
+                   args=no_args).add(serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -45,9 +40,9 @@ def run_serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
-    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http)
+    cluster = EmbeddedCluster(kubeconfig=Path(args.kubeconfig), port=args.port, s3=args.s3, tls=not args.insecure_http)
     for plugin in args.plugin:
-        cluster.load_plugin(plugin)
+        cluster.load_plugin(Path(plugin))
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with cluster:
