@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
-from chainsaw_py.errors import ChainsawError
+from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading.model import Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.report.console import Console, use_color
@@ -201,7 +201,10 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     if not options.config and path:
         header(f"No configuration provided but found default file: {path}")
     header(f"Loading config ({path})..." if path else "Loading default configuration...")
-    configuration, _ = load_configuration(path)
+    try:
+        configuration, _ = load_configuration(path)
+    except LoadError as err:
+        raise LoadError(f"failed to load configuration ({err})") from None
     spec = apply_options(configuration, options)
     test_dirs = options.test_dirs or ["."]
     for line in settings_lines(spec, options, test_dirs):

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SCENARIO, SHARED
+from conftest import SCENARIO
+
+from tests.shared import SHARED
 
 TEST_FILE = SCENARIO / "chainsaw-test.yaml"
 UPSTREAM_SCHEMA = SHARED / "reference" / "upstream-schemas" / "test-chainsaw-v1alpha1.json"
