@@ -83,6 +83,8 @@ class TestOptions:
     pause_on_failure: bool = False
     quiet: bool = False
     no_color: bool = False
+    force_color: bool = False
+    """Colours even when the output is not a terminal, as the ``test`` command does (Chainsaw forces them)."""
     remarshal: bool = False
 
 
@@ -134,7 +136,7 @@ def load_tests(paths: list[str], *, test_file: str = "chainsaw-test", selector: 
 
 
 def apply_options(configuration: Configuration, options: TestOptions) -> ConfigurationSpec:
-    """Flags override the configuration only when set (reference §5.1)."""
+    """Flags override the configuration only when set (Chainsaw's ``pkg/commands/test/command.go``)."""
     spec = configuration.spec
     for option, key in (("apply_timeout", "apply"), ("assert_timeout", "assert_"), ("error_timeout", "error"),
                         ("delete_timeout", "delete"), ("cleanup_timeout", "cleanup"), ("exec_timeout", "exec")):
@@ -192,7 +194,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
         handle_signals: bool = True) -> Outcome:
     """Load, run and report like ``chainsaw test``; Chainsaw's console output goes to ``stream``."""
     out = stream if stream is not None else sys.stdout
-    console = Console(out, color=use_color(options.no_color, out), quiet=options.quiet)
+    console = Console(out, color=use_color(options.no_color, out, options.force_color), quiet=options.quiet)
     header = console.header
     header(f"Version: {__version__}")
     from chainsaw_py.loading import configuration_path, discover_tests, load_values, shard
@@ -249,7 +251,8 @@ class Session:
                  stream: TextIO | None = None, cancel: CancelToken | None = None) -> None:
         self.options = options or TestOptions()
         self.console = Console(stream if stream is not None else io.StringIO(),
-                               color=False if stream is None else use_color(self.options.no_color, stream),
+                               color=False if stream is None else use_color(self.options.no_color, stream,
+                                                                               self.options.force_color),
                                quiet=self.options.quiet)
         self.cancel = cancel or CancelToken()
         self._tests = list(tests or [])
@@ -334,7 +337,7 @@ def _result_of(result: Any) -> TestResult:
 
 
 def settings_lines(spec: ConfigurationSpec, options: TestOptions, test_dirs: list[str]) -> list[str]:
-    """The settings dump of ``chainsaw test`` (reference §5.2), in Chainsaw's order."""
+    """The settings dump of ``chainsaw test`` (Chainsaw's ``pkg/commands/test/command.go``), in Chainsaw's order."""
     go_list = "[" + " ".join(test_dirs) + "]"
     lines = [f"- Using test file: {spec.discovery.test_file}", f"- TestDirs {go_list}",
              f"- Quiet {_go_bool(options.quiet)}", f"- SkipDelete {_go_bool(spec.cleanup.skip_delete)}",

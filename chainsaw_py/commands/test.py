@@ -125,7 +125,7 @@ def options_from(args: argparse.Namespace) -> Any:
         set_string_values=args.set_string_values, clusters=args.clusters, shard_index=args.shard_index,
         shard_count=args.shard_count, no_cluster=bool(args.no_cluster), embedded=bool(args.embedded),
         kubeconfig_overrides=overrides, pause_on_failure=bool(args.pause_on_failure), quiet=bool(args.quiet),
-        no_color=bool(args.no_color), remarshal=bool(args.remarshal))
+        no_color=bool(args.no_color), force_color=True, remarshal=bool(args.remarshal))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 
 An operation module (``operations/<kind>.py``) exposes:
 
-- ``REPORT_TYPE`` — the report's operation type (``apply``, ``command``, ...; reference §1.11);
+- ``REPORT_TYPE`` — the report's operation type (``apply``, ``command``, ...; Chainsaw's ``pkg/report``);
 - ``TIMEOUT`` — which configured timeout bounds it (``apply``, ``assert``, ``error``, ``delete``,
   ``exec``) or ``None`` (sleep);
 - ``load(action, ctx) -> list[Any]`` — resolve what the operation acts on, once, with step-level
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.report.console import error_section
+from chainsaw_py.util.durations import format_duration
 
 if TYPE_CHECKING:
     from chainsaw_py.report.console import StepLogger
@@ -83,7 +84,7 @@ class Interrupted(OperationError):
 
 @dataclass(frozen=True)
 class Timeouts:
-    """The six configurable timeouts, in seconds (reference §1.5)."""
+    """The six configurable timeouts, in seconds (Chainsaw's ``pkg/apis/v1alpha1`` ``DefaultTimeouts``)."""
 
     apply: float = 5.0
     assert_: float = 30.0
@@ -98,9 +99,9 @@ class Timeouts:
     def with_value(self, key: str, seconds: float) -> Timeouts:
         return replace(self, **{"assert_" if key == "assert" else key: seconds})
 
-    def as_binding(self) -> dict[str, int]:
-        """``$timeouts``: Go durations are integer nanoseconds."""
-        return {name: round(self.get(name) * 1e9)
+    def as_binding(self) -> dict[str, str]:
+        """``$timeouts``: each duration as Chainsaw writes it (Go's ``Duration.String()``: ``5s``, ``1m30s``)."""
+        return {name: format_duration(self.get(name))
                 for name in ("apply", "assert", "cleanup", "delete", "error", "exec")}
 
 

@@ -1,4 +1,4 @@
-"""``chainsaw-py lint test|configuration -f FILE|-`` (reference §5.1)."""
+"""``chainsaw-py lint test|configuration -f FILE|-`` (Chainsaw's ``pkg/commands/lint``)."""
 
 from __future__ import annotations
 

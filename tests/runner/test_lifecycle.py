@@ -200,7 +200,7 @@ def test_bindings_scopes_and_builtins(tmp_path: Path) -> None:
                   value: (join(',', [to_string($c), $test.metadata.name, to_string($step.id), to_string($operation.id), to_string($timeouts.exec)]))
                 content: echo $OUT
                 check:
-                  (trim_space($stdout)): 12,bindings,1,1,5000000000
+                  (trim_space($stdout)): 12,bindings,1,1,5s
     """)
     outcome, output = run(tmp_path)
     assert outcome.summary.passed == 1, output
