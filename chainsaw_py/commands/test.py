@@ -128,10 +128,22 @@ def options_from(args: argparse.Namespace) -> Any:
         no_color=bool(args.no_color), force_color=True, remarshal=bool(args.remarshal))
 
 
+def _check_choices(args: argparse.Namespace) -> None:
+    """A value Chainsaw would only trip over later (or never) is refused at once, in one line."""
+    from chainsaw_py.errors import ChainsawError
+
+    for flag in args.command.flags.flags:
+        value = getattr(args, flag.dest, None)
+        if flag.choices and flag.name in args.changed and value not in flag.choices:
+            raise ChainsawError(f'invalid value "{value}" for --{flag.name}: expected one of '
+                                f"{', '.join(flag.choices)}")
+
+
 def run(args: argparse.Namespace) -> int:
     from chainsaw_py import api
     from chainsaw_py.errors import ChainsawError
 
+    _check_choices(args)
     outcome = api.run(options_from(args))
     if outcome.interrupted:
         raise ChainsawError("interrupted")
