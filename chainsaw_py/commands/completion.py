@@ -155,6 +155,12 @@ def _words(command: Command, rest: list[str]) -> list[str]:
 
 
 def _arguments(command: Command, words: list[str], current: str) -> tuple[list[tuple[str, str]], int]:
+    if command.is_help:
+        target, rest = command.root.find(words)
+        if rest:
+            return [], DIRECTIVE_NO_FILE
+        return [(child.name, child.short) for child in target.available_children()
+                if child.name.startswith(current)], DIRECTIVE_NO_FILE
     children = command.listed_children() if command.parent is None else command.available_children()
     if children and not words:
         return [(child.name, child.short) for child in children if child.name.startswith(current)], \

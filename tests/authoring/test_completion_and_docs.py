@@ -39,6 +39,8 @@ REPO = Path(__file__).resolve().parents[2]
     (["version"], "", [], 4),
     (["export", "schemas", "out"], "", [], 4),
     (["nope"], "", [], 1),
+    (["help"], "mi", ["migrate"], 4),
+    (["help", "migrate", "kuttl"], "", ["config", "tests"], 4),
     (["assert"], "-", ["--clustered", "--file", "-f", "--help", "-h"], 4),
 ])
 def test_complete(typed: list[str], current: str, values: list[str], directive: int) -> None:
