@@ -94,7 +94,6 @@ class Command:
         text = "Usage:"
         if self.runnable:
             text += f"\n  {self.use_line()}"
-        listed = self.listed_children()
         if self.available_children():
             text += f"\n  {self.path} [command]"
         if self.example:
@@ -102,7 +101,7 @@ class Command:
         if self.available_children():
             padding = max([MIN_NAME_PADDING, *(len(child.name) for child in self.children if not child.hidden)])
             text += "\n\nAvailable Commands:"
-            text += "".join(f"\n  {child.name.ljust(padding)} {child.short}" for child in listed)
+            text += "".join(f"\n  {child.name.ljust(padding)} {child.short}" for child in self.listed_children())
         text += "\n\nFlags:\n" + self.flags.usages().rstrip()
         if self.available_children():
             text += f'\n\nUse "{self.path} [command] --help" for more information about a command.'
@@ -213,12 +212,12 @@ def execute(root: Command, argv: Sequence[str], stdout: TextIO | None = None,
     """Run the command ``argv`` names; cobra's output and exit code (0, or 1 for any error)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     command, rest = root.find(argv)
-    if command is root and root.children:
-        words = [rest[index] for index in [_first_word(root, rest)] if index is not None]
-        if words:
-            print(f'Error: unknown command "{words[0]}" for "{root.path}"{suggestions(root, words[0])}', file=err)
-            print(f"Run '{root.path} --help' for usage.", file=err)
-            return 1
+    unknown = _first_word(root, rest) if command is root and root.children else None
+    if unknown is not None:
+        word = rest[unknown]
+        print(f'Error: unknown command "{word}" for "{root.path}"{suggestions(root, word)}', file=err)
+        print(f"Run '{root.path} --help' for usage.", file=err)
+        return 1
     if command.disable_flag_parsing and command.run is not None:
         return command.run(argparse.Namespace(args=rest, changed=set(), command=command))
     try:
