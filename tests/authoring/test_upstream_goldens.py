@@ -87,6 +87,16 @@ def test_renovate_config(upstream: Path, cli: Cli, file: str, golden: str) -> No
     assert (result.code, result.out) == (0, _golden(f"renovate/config/{golden}"))
 
 
+def test_renovate_config_save(upstream: Path, cli: Cli) -> None:
+    """Upstream's case is commented out in its test table; its golden (nothing on standard output) still holds,
+    and the file then holds what the command prints without ``--save``, less the last newline."""
+    result = cli("renovate", "config", "../../../../testdata/config/v1alpha1/default.yaml", "--save",
+                 cwd=_package(upstream, "renovate/config"))
+    assert (result.code, result.out) == (0, _golden("renovate/config/out-save.txt"))
+    saved = (upstream / "testdata" / "config" / "v1alpha1" / "default.yaml").read_text(encoding="utf-8")
+    assert saved + "\n" == _golden("renovate/config/v1alpha1-default.txt")  # printing adds Println's newline
+
+
 @pytest.mark.parametrize("file", ["unknown.yaml", "multiple.yaml", "v1alpha1/bad-catch.yaml", "configmap.yaml"])
 def test_renovate_config_errors(upstream: Path, cli: Cli, file: str) -> None:
     path = f"../../../../testdata/config/{file}"
