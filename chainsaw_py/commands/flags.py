@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.util.durations import DurationError, format_duration_ns, parse_duration_ns
+from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
 
 GO_BOOLS: dict[str, bool] = {
     **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),

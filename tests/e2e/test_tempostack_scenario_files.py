@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SCENARIO
 
+from tests.e2e.conftest import SCENARIO
 from tests.shared import SHARED
 
 TEST_FILE = SCENARIO / "chainsaw-test.yaml"

@@ -9,7 +9,7 @@ import datetime as _dt
 import warnings
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.grammar.errors import ExpressionError
 
 # Go's x509.SignatureAlgorithm and PublicKeyAlgorithm enums, by OID
 _SIGNATURE_ALGORITHMS = {
