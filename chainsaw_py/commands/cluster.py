@@ -15,6 +15,8 @@ from typing import Any
 
 from chainsaw_py.commands.tree import Command, no_args, show_help
 
+AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
+
 
 def command() -> Command:
     serve = Command("serve", "Serve the embedded cluster in the foreground until interrupted", run=run_serve,
@@ -25,6 +27,11 @@ def command() -> Command:
     serve.flag("plugin", "stringArray", "Load a plugin file (def register(registry)); repeatable", value=[])
     serve.flag("insecure-http", "bool", "Serve plain HTTP (kubectl will not send the token; for Python clients only)",
                value=False)
+    serve.flag("authorization-mode", "string",
+               "RBAC (ServiceAccounts and --token-auth-file users get what their Roles grant; the kubeconfig's "
+               "admin is in system:masters) or AlwaysAllow", value="RBAC", choices=AUTHORIZATION_MODES)
+    serve.flag("token-auth-file", "string",
+               'Static users, as kube-apiserver reads them: token,user,uid,"group1,group2" per line')
     return Command("cluster", "Run the embedded Kubernetes cluster (chainsaw_py)", run=show_help,
                    args=no_args).add(serve)
 
@@ -40,7 +47,19 @@ def run_serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
-    cluster = EmbeddedCluster(kubeconfig=Path(args.kubeconfig), port=args.port, s3=args.s3, tls=not args.insecure_http)
+    if args.authorization_mode not in AUTHORIZATION_MODES:
+        raise ChainsawError(f'invalid value "{args.authorization_mode}" for --authorization-mode: expected one of '
+                            f"{', '.join(AUTHORIZATION_MODES)}")
+    users = []
+    if args.token_auth_file is not None:
+        from chainsaw_py.embedded.auth.authenticator import TokenFileError, read_token_file
+
+        try:
+            users = read_token_file(Path(args.token_auth_file))
+        except TokenFileError as err:
+            raise ChainsawError(f"--token-auth-file: {err}") from None
+    cluster = EmbeddedCluster(kubeconfig=Path(args.kubeconfig), port=args.port, s3=args.s3,
+                              tls=not args.insecure_http, authorization=args.authorization_mode, users=users)
     for plugin in args.plugin:
         cluster.load_plugin(Path(plugin))
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
