@@ -31,6 +31,7 @@ from chainsaw_py import __version__
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
+from chainsaw_py.loading.discovery import DiscoveredTest
 from chainsaw_py.loading.model import Assert, Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
 from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
@@ -42,6 +43,7 @@ from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.masking import Masker, active
+from chainsaw_py.util.terminal import escape_controls
 
 
 @dataclass
@@ -220,12 +222,14 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Loading tests...")
     discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None,
                                 default_compiler=spec.templating.compiler or "jp")
+    before_sharding = discovered
     if options.shard_count > 0:
         discovered = shard(discovered, options.shard_index, options.shard_count)
     for found in discovered:
         header(f"- {found.test.name} ({found.test.base_path})")
     header("Loading values...")
     values = load_values(options.values, options.set_values, options.set_string_values)
+    _warn_about_empty_paths(test_dirs, before_sharding, spec.discovery.test_file, bool(options.selector))
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
@@ -236,6 +240,17 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
                                pause_on_failure=options.pause_on_failure)
         Runner(settings, console, cancel).run(tests, result)
     return _finish(result, spec, console)
+
+
+def _warn_about_empty_paths(paths: list[str], discovered: list[DiscoveredTest], test_file: str,
+                            selected: bool) -> None:
+    """Chainsaw exits 0 when it finds no test; say so loudly (on stderr) for each path that gave none."""
+    from chainsaw_py.loading.discovery import empty_path_reason, paths_without_tests
+
+    for path in paths_without_tests(paths, discovered):
+        reason = "no test matches the selector" if selected else empty_path_reason(path, test_file)
+        sys.stderr.write(escape_controls(f"Warning: no test found under {path}: {reason}") + "\n")
+    sys.stderr.flush()
 
 
 class Session:

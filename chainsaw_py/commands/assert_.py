@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from chainsaw_py.commands.test import KUBE_FLAGS, add_kube_flags
@@ -70,12 +69,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _load(path: str, label: str) -> list[dict[str, Any]]:
     from chainsaw_py.errors import ChainsawError, LoadError
+    from chainsaw_py.util import files
     from chainsaw_py.yamldocs import load_documents
 
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise ChainsawError(f"failed to load file '{path}': {err.strerror or err}") from err
+        text = sys.stdin.read() if path == "-" else files.read_text(path)
+    except (OSError, UnicodeDecodeError) as err:
+        raise ChainsawError(f"failed to load file '{path}': {err}") from None
     try:
         documents = load_documents(text, label)
     except LoadError as err:

@@ -49,7 +49,7 @@ def read_configuration(path: str | Path) -> Configuration:
 
 
 def parse_configuration(text: str, file: str | Path | None = None) -> Configuration:
-    configurations = [_configuration(document) for document in parse_documents(text, file)]
+    configurations = [configuration_from_document(document) for document in parse_documents(text, file)]
     if not configurations:
         raise LoadError("found no configuration", file)
     if len(configurations) != 1:
@@ -57,7 +57,7 @@ def parse_configuration(text: str, file: str | Path | None = None) -> Configurat
     return configurations[0]
 
 
-def _configuration(document: Document) -> Configuration:
+def configuration_from_document(document: Document) -> Configuration:
     _check_known_kind(document)
     version = check_kind(document, "Configuration", VERSIONS)
     validate_document(document, "Configuration", version)

@@ -156,13 +156,15 @@ class _Ending:
 def logged_end(ctx: OperationContext, operation: str, obj: Any = None) -> Iterator[_Ending]:
     """Log the operation's end like Chainsaw's ``internal.LogEnd``: ``DONE``, or ``ERROR`` with the
     error section. Unexpected exceptions become ``OperationError`` so no traceback reaches the user.
-    Inside, every API request is bounded by the operation's timeout (Chainsaw's context deadline)."""
+    Inside, every API request and every expression evaluation is bounded by the operation's timeout
+    (Chainsaw's context deadline)."""
     from chainsaw_py.client.client import request_deadline
+    from chainsaw_py.expressions.deadline import evaluation_deadline
 
     ending = _Ending()
     ending.obj = obj
     try:
-        with request_deadline(ctx.timeout):
+        with request_deadline(ctx.timeout), evaluation_deadline(ctx.timeout):
             yield ending
     except OperationError as err:
         ctx.logger.log(operation, "ERROR", ending.obj, error_section(err.errors))

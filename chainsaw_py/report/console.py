@@ -22,6 +22,7 @@ import structlog
 
 from chainsaw_py.steplog import ObjectRef, StreamedSection
 from chainsaw_py.util.masking import Masker
+from chainsaw_py.util.terminal import escape_controls
 
 # Chainsaw's colours (kyverno's ``color.New(color.FgX).Add(color.Bold)``), as fatih/color writes their SGR
 # parameters: foreground first, then bold.
@@ -82,8 +83,8 @@ class Console:
         return f"\x1b[{COLORS[color]}m{text}\x1b[0m"
 
     def write(self, text: str) -> None:
-        """Write framing or header text as is (no quiet handling)."""
-        text = self.masker.mask(text)
+        """Write framing or header text (no quiet handling); secrets masked, control characters escaped."""
+        text = escape_controls(self.masker.mask(text))
         with self._lock:
             self.stream.write(text if text.endswith("\n") else text + "\n")
             self.stream.flush()
@@ -121,7 +122,7 @@ class Console:
     def _emit_streamed(self, streamed: StreamedSection) -> None:
         self.stream.write(f"\n{SECTION_INDENT}=== {streamed.name.upper()}\n{SECTION_INDENT}")
         for chunk in streamed.text.stripped_chunks():
-            self.stream.write(self.masker.mask(chunk).replace("\n", "\n" + SECTION_INDENT))
+            self.stream.write(escape_controls(self.masker.mask(chunk)).replace("\n", "\n" + SECTION_INDENT))
 
     # structlog calls the final logger's method named after the level; every level goes here.
     def msg(self, line: str | _Rendered, *, key: str = "", urgent: bool = False) -> None:
@@ -137,23 +138,27 @@ def render_chainsaw_line(console: Console) -> Any:
         operation = str(event["operation"])
         status = str(event["status"])
         tint = event.get("color") or STATUS_COLORS.get(status)
-        paint = console.paint
-        cells = [str(event["timestamp"]), paint(event["test"], tint)]
+
+        def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
+            return console.paint(escape_controls(text, keep_line_breaks=False), tint)
+
+        cells = [str(event["timestamp"]), paint(event["test"])]
         if event.get("scenario"):
-            cells.append(paint(event["scenario"], tint))
-        cells += [paint(event["step"], tint), _pad(paint(operation, tint), OPERATION_WIDTH, console, tint),
-                  _pad(paint(status, tint), STATUS_WIDTH, console, tint)]
+            cells.append(paint(event["scenario"]))
+        cells += [paint(event["step"]), _pad(paint(operation), OPERATION_WIDTH, console, tint),
+                  _pad(paint(status), STATUS_WIDTH, console, tint)]
         line = "    | " + " | ".join(cells) + " |"
         obj = event.get("obj")
         if obj is not None:
-            line += f" {obj}"
+            line += f" {escape_controls(str(obj), keep_line_breaks=False)}"
         parts: list[str | StreamedSection] = []
         for text in event.get("sections") or ():
             if isinstance(text, StreamedSection):
                 parts += [line, text]
                 line = ""
             else:
-                line += "\n" + "\n".join(SECTION_INDENT + row for row in str(text).split("\n"))
+                rows = escape_controls(str(text)).split("\n")
+                line += "\n" + "\n".join(SECTION_INDENT + row for row in rows)
         key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
         urgent = status == "ERROR" or operation == "INTERNAL"
         rendered: str | _Rendered = _Rendered((*parts, line)) if parts else line

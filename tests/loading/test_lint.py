@@ -57,7 +57,8 @@ def test_only_the_first_document_is_linted(write: Writer, capsys: pytest.Capture
 
 
 @pytest.mark.parametrize(("stdin", "code"), [
-    ('{"apiVersion": "chainsaw.kyverno.io/v1alpha1", "kind": "Test", "spec": {"steps": []}}', 0),
+    ('{"apiVersion": "chainsaw.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": "t"}, '
+     '"spec": {"steps": []}}', 0),
     (make_test(), 0),
     ('{"apiVersion": "chainsaw.kyverno.io/v1alpha1", "kind": "Test", "spec": {"stepz": []}}', 1),
 ])

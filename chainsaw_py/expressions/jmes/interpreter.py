@@ -10,11 +10,13 @@ unstructured objects hold int64 and go-jmespath compares them strictly with floa
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from jmespath import visitor
 
 from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
 from chainsaw_py.expressions.functions.registry import ExpRef, FunctionCaller
 from chainsaw_py.golang.fmt import go_number, is_number
 from chainsaw_py.grammar.errors import ExpressionError
@@ -85,6 +87,12 @@ class Interpreter(visitor.TreeInterpreter):
         self._root = root
         self._bindings = bindings
         self._caller = functions
+        self._deadline = evaluation_stop(current_deadline())
+
+    def _tick(self) -> None:
+        """Stop once the operation's deadline has passed (checked per projected element and call)."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise ExpressionError(DEADLINE_EXCEEDED)
 
     # -- dialect additions ------------------------------------------------------------------
 
@@ -142,6 +150,7 @@ class Interpreter(visitor.TreeInterpreter):
 
     def visit_function_expression(self, node: Node, value: Any) -> Any:
         arguments = [self.visit(child, value) for child in node["children"]]
+        self._tick()
         return self._caller.call(node["value"], arguments)
 
     def visit_field(self, node: Node, value: Any) -> Any:
@@ -185,6 +194,7 @@ class Interpreter(visitor.TreeInterpreter):
             return None
         collected = []
         for element in base:
+            self._tick()
             current = self.visit(node["children"][1], element)
             if current is not None:
                 collected.append(current)
@@ -196,6 +206,7 @@ class Interpreter(visitor.TreeInterpreter):
             return None
         collected = []
         for element in base.values():
+            self._tick()
             current = self.visit(node["children"][1], element)
             if current is not None:
                 collected.append(current)
@@ -208,6 +219,7 @@ class Interpreter(visitor.TreeInterpreter):
         condition = node["children"][2]
         collected = []
         for element in base:
+            self._tick()
             if not is_false(self.visit(condition, element)):
                 current = self.visit(node["children"][1], element)
                 if current is not None:
