@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
-from chainsaw_py.errors import ChainsawError
+from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
 from chainsaw_py.loading.discovery import DiscoveredTest
@@ -91,6 +91,8 @@ class TestOptions:
     pause_on_failure: bool = False
     quiet: bool = False
     no_color: bool = False
+    force_color: bool = False
+    """Colours even when the output is not a terminal, as the ``test`` command does (Chainsaw forces them)."""
     remarshal: bool = False
 
 
@@ -142,7 +144,7 @@ def load_tests(paths: list[str], *, test_file: str = "chainsaw-test", selector: 
 
 
 def apply_options(configuration: Configuration, options: TestOptions) -> ConfigurationSpec:
-    """Flags override the configuration only when set (reference §5.1)."""
+    """Flags override the configuration only when set (Chainsaw's ``pkg/commands/test/command.go``)."""
     spec = configuration.spec
     for option, key in (("apply_timeout", "apply"), ("assert_timeout", "assert_"), ("error_timeout", "error"),
                         ("delete_timeout", "delete"), ("cleanup_timeout", "cleanup"), ("exec_timeout", "exec")):
@@ -200,7 +202,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
         handle_signals: bool = True) -> Outcome:
     """Load, run and report like ``chainsaw test``; Chainsaw's console output goes to ``stream``."""
     out = stream if stream is not None else sys.stdout
-    console = Console(out, color=use_color(options.no_color, out), quiet=options.quiet)
+    console = Console(out, color=use_color(options.no_color, out, options.force_color), quiet=options.quiet)
     header = console.header
     header(f"Version: {__version__}")
     from chainsaw_py.loading import configuration_path, discover_tests, load_values, shard
@@ -209,7 +211,10 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     if not options.config and path:
         header(f"No configuration provided but found default file: {path}")
     header(f"Loading config ({path})..." if path else "Loading default configuration...")
-    configuration, _ = load_configuration(path)
+    try:
+        configuration, _ = load_configuration(path)
+    except LoadError as err:
+        raise LoadError(f"failed to load configuration ({err})") from None
     spec = apply_options(configuration, options)
     test_dirs = options.test_dirs or ["."]
     for line in settings_lines(spec, options, test_dirs):
@@ -269,7 +274,8 @@ class Session:
                  stream: TextIO | None = None, cancel: CancelToken | None = None) -> None:
         self.options = options or TestOptions()
         self.console = Console(stream if stream is not None else io.StringIO(),
-                               color=False if stream is None else use_color(self.options.no_color, stream),
+                               color=False if stream is None else use_color(self.options.no_color, stream,
+                                                                               self.options.force_color),
                                quiet=self.options.quiet)
         self.cancel = cancel or CancelToken()
         self._tests = list(tests or [])
@@ -358,7 +364,7 @@ def _result_of(result: Any, masker: Masker) -> TestResult:
 
 
 def settings_lines(spec: ConfigurationSpec, options: TestOptions, test_dirs: list[str]) -> list[str]:
-    """The settings dump of ``chainsaw test`` (reference §5.2), in Chainsaw's order."""
+    """The settings dump of ``chainsaw test`` (Chainsaw's ``pkg/commands/test/command.go``), in Chainsaw's order."""
     go_list = "[" + " ".join(test_dirs) + "]"
     lines = [f"- Using test file: {spec.discovery.test_file}", f"- TestDirs {go_list}",
              f"- Quiet {_go_bool(options.quiet)}", f"- SkipDelete {_go_bool(spec.cleanup.skip_delete)}",

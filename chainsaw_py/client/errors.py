@@ -30,7 +30,7 @@ class ApiError(ChainsawError):
 
     @property
     def retryable(self) -> bool:
-        """Chainsaw retries create/patch/update only on these (reference §2; apimachinery's
+        """Chainsaw retries create/patch/update only on these (Chainsaw's ``pkg/client``; apimachinery's
         ``IsConflict``/``IsServerTimeout``/``IsTooManyRequests``/``IsServiceUnavailable``)."""
         if self.reason in RETRYABLE_REASONS or self.code == 429:
             return True

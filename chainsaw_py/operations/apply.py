@@ -1,5 +1,5 @@
-"""``apply``: create the resource, or merge-patch it with the whole desired object (reference §2;
-Chainsaw's ``pkg/engine/operations/apply``).
+"""``apply``: create the resource, or merge-patch it with the whole desired object
+(Chainsaw's ``pkg/engine/operations/apply``).
 
 Each attempt GETs the object: when it is missing it is CREATEd (and registered for cleanup), otherwise
 a JSON merge patch of the full desired object, with ``resourceVersion`` set to the live one, is sent.

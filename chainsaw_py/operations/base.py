@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chainsaw_py.expressions import Bindings
+from chainsaw_py.golang.durations import format_duration
 from chainsaw_py.steplog import StepLogger, error_section
 
 Outputs = dict[str, Any]
@@ -78,7 +79,7 @@ class Interrupted(OperationError):
 
 @dataclass(frozen=True)
 class TimeoutSeconds:
-    """The six configurable timeouts, in seconds (reference §1.5)."""
+    """The six configurable timeouts, in seconds (Chainsaw's ``pkg/apis/v1alpha1`` ``DefaultTimeouts``)."""
 
     apply: float = 5.0
     assert_: float = 30.0
@@ -93,9 +94,9 @@ class TimeoutSeconds:
     def with_value(self, key: str, seconds: float) -> TimeoutSeconds:
         return replace(self, **{"assert_" if key == "assert" else key: seconds})
 
-    def as_binding(self) -> dict[str, int]:
-        """``$timeouts``: Go durations are integer nanoseconds."""
-        return {name: round(self.get(name) * 1e9)
+    def as_binding(self) -> dict[str, str]:
+        """``$timeouts``: each duration as Chainsaw writes it (Go's ``Duration.String()``: ``5s``, ``1m30s``)."""
+        return {name: format_duration(self.get(name))
                 for name in ("apply", "assert", "cleanup", "delete", "error", "exec")}
 
 

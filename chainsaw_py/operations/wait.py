@@ -1,6 +1,6 @@
 """``wait``: ``kubectl wait <resource> --for=delete|create|condition=<n>[=<v>]|jsonpath=<p>[=<v>]
 <name> | -l <selector> | --all [-n <ns> | --all-namespaces] [-o <format>] --timeout <exec timeout>``
-(reference §2; Chainsaw's ``pkg/engine/kubectl/wait.go``).
+(Chainsaw's ``pkg/engine/kubectl/wait.go``).
 
 Always native, with kubectl's semantics (``pkg/cmd/wait``): the objects are resolved once (by name, by
 selector, or all in the namespace); each is then waited for in turn within the one timeout, re-checked

@@ -1,4 +1,4 @@
-"""Console output in Chainsaw's format (reference §5.2).
+"""Console output in Chainsaw's format (Chainsaw's ``pkg/runner/sink.go`` and ``pkg/commands/test/command.go``).
 
 Two kinds of lines are written:
 - the Go-testing framing (``=== RUN   chainsaw/x``, ``--- PASS: chainsaw/x (1.23s)``, ``PASS``), and
@@ -24,13 +24,19 @@ from chainsaw_py.steplog import ObjectRef, StreamedSection
 from chainsaw_py.util.masking import Masker
 from chainsaw_py.util.terminal import escape_controls
 
-# Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
+# Chainsaw's colours (kyverno's ``color.New(color.FgX).Add(color.Bold)``), as fatih/color writes their SGR
+# parameters: foreground first, then bold.
 COLORS = {
-    "cyan": "1;36",
-    "green": "1;32",
-    "red": "1;31",
-    "yellow": "1;33",
+    "cyan": "36;1",
+    "green": "32;1",
+    "red": "31;1",
+    "yellow": "33;1",
 }
+# Chainsaw pads the operation and status columns of a coloured line with %-*s, 14 wider than plain, around the
+# escape codes: the spaces come after the reset, so the visible columns depend on the codes' length.
+OPERATION_WIDTH = 9
+STATUS_WIDTH = 5
+COLORED_EXTRA_WIDTH = 14
 SECTION_INDENT = " " * 8
 STATUS_COLORS = {
     "BEGIN": "cyan", "END": "cyan", "RUN": "cyan", "LOG": "cyan",
@@ -47,12 +53,14 @@ class _Rendered:
     parts: tuple[str | StreamedSection, ...]
 
 
-def use_color(no_color: bool, stream: TextIO) -> bool:
+def use_color(no_color: bool, stream: TextIO, force: bool = False) -> bool:
+    """Whether to write ANSI colours. ``chainsaw test`` forces them (``color.Init(noColor, force=true)``), also
+    when the output is not a terminal, unless ``--no-color``; chainsaw_py also honours the ``NO_COLOR``
+    convention (set and not empty). Without ``force`` (the Python API), only a terminal gets colours, or any
+    output when ``FORCE_COLOR`` is set."""
     if no_color or os.environ.get("NO_COLOR"):
         return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return force or bool(os.environ.get("FORCE_COLOR")) or bool(getattr(stream, "isatty", lambda: False)())
 
 
 class Console:
@@ -137,7 +145,8 @@ def render_chainsaw_line(console: Console) -> Any:
         cells = [str(event["timestamp"]), paint(event["test"])]
         if event.get("scenario"):
             cells.append(paint(event["scenario"]))
-        cells += [paint(event["step"]), paint(f"{operation:<9}"), paint(f"{status:<5}")]
+        cells += [paint(event["step"]), _pad(paint(operation), OPERATION_WIDTH, console, tint),
+                  _pad(paint(status), STATUS_WIDTH, console, tint)]
         line = "    | " + " | ".join(cells) + " |"
         obj = event.get("obj")
         if obj is not None:
@@ -156,6 +165,12 @@ def render_chainsaw_line(console: Console) -> Any:
         return (rendered,), {"key": key, "urgent": urgent}
 
     return render
+
+
+def _pad(cell: str, width: int, console: Console, tint: str | None) -> str:
+    """Go's ``%-*s`` over the (possibly painted) cell: escape codes count towards the width."""
+    coloured = console.color and tint is not None
+    return cell.ljust(width + COLORED_EXTRA_WIDTH if coloured else width)
 
 
 class ConsoleStepLogger:

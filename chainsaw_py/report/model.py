@@ -2,7 +2,7 @@
 
 Entries are appended as they complete, so tests appear in completion order. Only ``try`` operations
 and automatic cleanup deletions are recorded; catch, finally and ``cleanup:`` operations are not
-(reference §1.11).
+(Chainsaw's ``pkg/report``, ``pkg/model/report.go``).
 """
 
 from __future__ import annotations

@@ -77,10 +77,10 @@ class Runner:
         result = result if result is not None else RunResult(Summary(), Report())
         test_filter = TestFilter(spec.discovery.include_test_regex, spec.discovery.exclude_test_regex)
         if tests and test_filter.selects(ROOT):
-            names = UniqueNames()
             repeat = spec.execution.repeat_count or 1
             for _ in range(repeat):
-                self._run_once(tests, test_filter, names, result)
+                # Go's testing makes a new matcher for each -test.count pass: every pass has the same names
+                self._run_once(tests, test_filter, UniqueNames(), result)
             self.console.write("FAIL" if result.summary.failed else "PASS")
         elif tests:
             self.console.write("testing: warning: no tests to run")

@@ -1,4 +1,5 @@
-"""Every JMESPath function of reference §4.4: results and exact error messages.
+"""Every JMESPath function (docs/expressions.md; Chainsaw's ``pkg/engine/functions``, kyverno-json's
+``pkg/jp``): results and exact error messages.
 
 Expected values come from go-jmespath / kyverno-json sources and tests, and Go's standard library
 (time layouts, durations, base64, filepath, regexp) where noted.
