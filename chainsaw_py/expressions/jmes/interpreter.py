@@ -10,7 +10,8 @@ unstructured objects hold int64 and go-jmespath compares them strictly with floa
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from jmespath import visitor
 
@@ -78,13 +79,27 @@ _ORDERING = {
 
 
 class Interpreter(visitor.TreeInterpreter):
-    """Visits an AST with a root value, ``Bindings`` for ``$name`` and a ``FunctionCaller``."""
+    """Visits an AST with a root value, ``Bindings`` for ``$name`` and a ``FunctionCaller``.
+
+    One is made per evaluation (it holds the root and the bindings), so it skips the base class's
+    set-up and per-instance method cache: ``visit`` dispatches through one table for the class.
+    """
+
+    _DISPATCH: ClassVar[dict[str, Callable[[Any, Node, Any], Any]]] = {}
 
     def __init__(self, root: Any, bindings: Bindings, functions: FunctionCaller) -> None:
-        super().__init__()
+        self._dict_cls = dict
         self._root = root
         self._bindings = bindings
         self._caller = functions
+
+    def visit(self, node: Node, value: Any) -> Any:  # type: ignore[override]
+        method = self._DISPATCH.get(node["type"])
+        if method is None:
+            found: Callable[[Any, Node, Any], Any] = getattr(type(self), "visit_" + node["type"],
+                                                             type(self).default_visit)
+            self._DISPATCH[node["type"]] = method = found
+        return method(self, node, value)
 
     # -- dialect additions ------------------------------------------------------------------
 
