@@ -17,9 +17,8 @@ import sys
 import threading
 from typing import Any, TextIO
 
-import structlog
-
 from chainsaw_py.steplog import ObjectRef
+from chainsaw_py.util.structlog_plain import structlog
 
 # Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
 COLORS = {
