@@ -1,7 +1,7 @@
 """An assertion tree with two JMESPath filters checked against many pods, next to ``json.loads`` of the
 same pods, in one run (issue 14: goal <= 2x).
 
-    python benchmarks/checks_pods.py [--pods 10000] [--rounds 5] [--profile]
+    python benchmarks/checks_pods.py [--pods 10000] [--rounds 5] [--profile] [--json out.json]
 
 The pods are what ``kubectl get pods -o json`` returns for a busy namespace (no managedFields); the tree
 filters the running ``web`` pods (first filter, iterated with ``~.``) and checks, per pod, plain fields
@@ -127,12 +127,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.profile:
         profile(args.pods)
     figures = measure(args.pods, args.rounds)
     print(f"{args.pods} pods ({figures['megabytes']:.1f} MB of JSON): json.loads {figures['json_loads_s'] * 1000:.1f} ms,"
           f" assertion tree {figures['check_s'] * 1000:.1f} ms, ratio {figures['ratio']:.2f}x (goal <= 2x)")
+    if args.json:
+        args.json.write_text(json.dumps(figures))
     return figures
 
 
