@@ -34,6 +34,8 @@ def is_false(value: Any) -> bool:
 
 def go_equal(left: Any, right: Any) -> bool:
     """``reflect.DeepEqual`` over JSON data, with ints and floats compared by value."""
+    if type(left) is str and type(right) is str:  # the common case, first
+        return left == right
     if is_number(left) and is_number(right):
         return bool(left == right)
     if isinstance(left, bool) or isinstance(right, bool):
