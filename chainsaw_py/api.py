@@ -36,9 +36,12 @@ from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
+from chainsaw_py.util.leftovers import LEFTOVERS
+from chainsaw_py.util.masking import Masker, active
 
 
 @dataclass
@@ -221,10 +224,12 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    with _cluster_for(options, tests, console) as default_cluster, _signals(cancel, handle_signals):
+    result = RunResult(Summary(), Report())
+    with (active(console.masker), _cluster_for(options, tests, console) as default_cluster,
+          _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console)):
         settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
                                pause_on_failure=options.pause_on_failure)
-        result = Runner(settings, console, cancel).run(tests)
+        Runner(settings, console, cancel).run(tests, result)
     return _finish(result, spec, console)
 
 
@@ -264,6 +269,7 @@ class Session:
         self.spec = apply_options(configuration, self.options)
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
         try:
+            self._stack.enter_context(active(self.console.masker))
             cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console))
             self.cluster = cluster
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
@@ -293,7 +299,7 @@ class Session:
         for instance in instances:
             outcome = self._pass.run(instance)
             self.result.results.append(outcome)
-            results.append(_result_of(outcome))
+            results.append(_result_of(outcome, self.console.masker))
         return results
 
     def __exit__(self, *exc: object) -> None:
@@ -314,23 +320,26 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         from chainsaw_py.report.writers import save_report
 
         console.header("Saving report...")
-        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name)
+        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name,
+                                  mask=console.masker.mask)
     if result.interrupted:
         console.header("Done with error.")
     elif result.summary.failed > 0:
         console.header("Done with failures.")
     else:
         console.header("Done.")
-    return Outcome(result.summary, result.report, [_result_of(r) for r in result.results], report_file,
-                   result.interrupted)
+    report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
+    return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
+                   report_file, result.interrupted)
 
 
-def _result_of(result: Any) -> TestResult:
+def _result_of(result: Any, masker: Masker) -> TestResult:
     state, instance = result.state, result.instance
     status = "skipped" if state.skipped else ("failed" if state.failed else "passed")
     return TestResult(name=instance.test.name, full_name=instance.display_name,
                       base_path=str(instance.test.base_path), scenario=instance.scenario_name, status=status,
-                      duration=result.duration, errors=list(state.errors), labels=dict(instance.test.labels))
+                      duration=result.duration, errors=[masker.mask(error) for error in state.errors],
+                      labels=dict(instance.test.labels))
 
 
 def settings_lines(spec: ConfigurationSpec, options: TestOptions, test_dirs: list[str]) -> list[str]:
@@ -425,8 +434,50 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console) -> I
 
 
 @contextmanager
+def _report_when_abandoned(result: RunResult, spec: ConfigurationSpec, console: Console) -> Iterator[None]:
+    """If a second Ctrl-C cuts the run short, the report of what completed is still written (marked
+    interrupted)."""
+    if spec.report is None or not spec.report.format:
+        yield
+        return
+    report_options = spec.report
+
+    def write() -> None:
+        from chainsaw_py.report.writers import save_report
+
+        result.report.interrupted = True
+        result.report.end_time = now()
+        save_report(result.report, report_options.format, report_options.path, report_options.name,
+                    mask=console.masker.mask)
+
+    key = LEFTOVERS.add_final(write)
+    try:
+        yield
+    finally:
+        LEFTOVERS.discard_action(key)
+
+
+ABANDON_SECONDS = 2.0
+"""A second Ctrl-C exits within this time, whatever the cleanup still waits for."""
+
+
+def abandon_and_exit(code: int = 130) -> None:
+    """The second Ctrl-C: kill every child, send the namespace deletes, write the report, remove the
+    temporary files — then exit, in at most ``ABANDON_SECONDS`` (a watchdog exits if something hangs)."""
+    watchdog = threading.Timer(ABANDON_SECONDS, os._exit, (code,))
+    watchdog.daemon = True
+    watchdog.start()
+    LEFTOVERS.abandon(budget=ABANDON_SECONDS * 0.75)
+    sys.stderr.write("Interrupted again: stopped at once (child processes killed, deletes sent, report written "
+                     "when configured, temporary files removed).\n")
+    sys.stderr.flush()
+    os._exit(code)
+
+
+@contextmanager
 def _signals(cancel: CancelToken, enabled: bool) -> Iterator[None]:
-    """First Ctrl-C / SIGTERM: stop operations, then clean up and report. Second: exit at once."""
+    """First Ctrl-C / SIGTERM: stop operations, then clean up and report. Second: abandon the cleanup
+    and exit within two seconds (``abandon_and_exit``)."""
     if not enabled or threading.current_thread() is not threading.main_thread():
         with nullcontext():
             yield
@@ -436,8 +487,8 @@ def _signals(cancel: CancelToken, enabled: bool) -> Iterator[None]:
     def handler(signum: int, _frame: Any) -> None:
         count["n"] += 1
         if count["n"] > 1:
-            os._exit(130)
-        sys.stderr.write("Interrupted: stopping operations, cleaning up (press Ctrl-C again to exit at once)...\n")
+            abandon_and_exit()
+        sys.stderr.write("Interrupted: stopping operations, cleaning up (press Ctrl-C again to stop at once)...\n")
         sys.stderr.flush()
         cancel.cancel()
 

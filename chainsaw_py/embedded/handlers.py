@@ -24,6 +24,7 @@ from chainsaw_py.embedded.apierrors import (
     Unauthorized,
 )
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
 from chainsaw_py.embedded.codec import (
     decode_body,
     delete_options,
@@ -106,12 +107,18 @@ class ApiHandler:
         self.tables = tables
         self.bookmark_interval = bookmark_interval
         self._auth_header = f"Bearer {token}"
+        self.access: Any = None        # auth.access.AccessControl, set by the cluster
 
     def __call__(self, request: Request) -> Response:
         try:
-            if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            if self.access is not None:
+                user = self.access.identify(request)
+            elif request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
                 raise Unauthorized()
-            return self._route(request)
+            else:
+                user = ADMIN
+            with acting_as(user):
+                return self._route(request)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:

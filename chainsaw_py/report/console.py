@@ -15,9 +15,11 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from chainsaw_py.steplog import ObjectRef
+from chainsaw_py.steplog import ObjectRef, StreamedSection
+from chainsaw_py.util.masking import Masker
 from chainsaw_py.util.structlog_plain import structlog
 
 # Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
@@ -27,12 +29,20 @@ COLORS = {
     "red": "1;31",
     "yellow": "1;33",
 }
+SECTION_INDENT = " " * 8
 STATUS_COLORS = {
     "BEGIN": "cyan", "END": "cyan", "RUN": "cyan", "LOG": "cyan",
     "DONE": "green", "OK": "green",
     "ERROR": "red",
     "SKIP": "yellow", "WARN": "yellow",
 }
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A log line with streamed sections: plain parts and sections, written in order."""
+
+    parts: tuple[str | StreamedSection, ...]
 
 
 def use_color(no_color: bool, stream: TextIO) -> bool:
@@ -46,12 +56,15 @@ def use_color(no_color: bool, stream: TextIO) -> bool:
 class Console:
     """Thread-safe writer of the run's console output, with ``--quiet`` buffering per test/step."""
 
-    def __init__(self, stream: TextIO | None = None, *, color: bool = False, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, *, color: bool = False, quiet: bool = False,
+                 masker: Masker | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.color = color
         self.quiet = quiet
+        self.masker = masker or Masker()
+        """Secret values seen during the run, masked in everything written (``util.masking``)."""
         self._lock = threading.Lock()
-        self._buffers: dict[str, list[str]] = {}
+        self._buffers: dict[str, list[str | _Rendered]] = {}
         self._flushed: set[str] = set()
 
     def paint(self, text: str, color: str | None) -> str:
@@ -61,6 +74,7 @@ class Console:
 
     def write(self, text: str) -> None:
         """Write framing or header text as is (no quiet handling)."""
+        text = self.masker.mask(text)
         with self._lock:
             self.stream.write(text if text.endswith("\n") else text + "\n")
             self.stream.flush()
@@ -70,7 +84,7 @@ class Console:
         if not self.quiet:
             self.write(text)
 
-    def log(self, line: str, *, key: str, urgent: bool) -> None:
+    def log(self, line: str | _Rendered, *, key: str, urgent: bool) -> None:
         """Write one rendered log line; in quiet mode hold it until its test/step shows an error."""
         with self._lock:
             if not self.quiet or key in self._flushed:
@@ -83,12 +97,25 @@ class Console:
             else:
                 self._buffers.setdefault(key, []).append(line)
 
-    def _emit(self, line: str) -> None:
-        self.stream.write(line + "\n")
+    def _emit(self, line: str | _Rendered) -> None:
+        if isinstance(line, str):
+            self.stream.write(self.masker.mask(line) + "\n")
+        else:
+            for part in line.parts:
+                if isinstance(part, str):
+                    self.stream.write(self.masker.mask(part))
+                else:
+                    self._emit_streamed(part)
+            self.stream.write("\n")
         self.stream.flush()
 
+    def _emit_streamed(self, streamed: StreamedSection) -> None:
+        self.stream.write(f"\n{SECTION_INDENT}=== {streamed.name.upper()}\n{SECTION_INDENT}")
+        for chunk in streamed.text.stripped_chunks():
+            self.stream.write(self.masker.mask(chunk).replace("\n", "\n" + SECTION_INDENT))
+
     # structlog calls the final logger's method named after the level; every level goes here.
-    def msg(self, line: str, *, key: str = "", urgent: bool = False) -> None:
+    def msg(self, line: str | _Rendered, *, key: str = "", urgent: bool = False) -> None:
         self.log(line, key=key, urgent=urgent)
 
     info = warning = error = debug = msg
@@ -97,7 +124,7 @@ class Console:
 def render_chainsaw_line(console: Console) -> Any:
     """The structlog processor that turns an event into Chainsaw's indented log line."""
 
-    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str], dict[str, Any]]:
+    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str | _Rendered], dict[str, Any]]:
         operation = str(event["operation"])
         status = str(event["status"])
         tint = event.get("color") or STATUS_COLORS.get(status)
@@ -110,11 +137,17 @@ def render_chainsaw_line(console: Console) -> Any:
         obj = event.get("obj")
         if obj is not None:
             line += f" {obj}"
+        parts: list[str | StreamedSection] = []
         for text in event.get("sections") or ():
-            line += "\n" + "\n".join("        " + row for row in str(text).split("\n"))
+            if isinstance(text, StreamedSection):
+                parts += [line, text]
+                line = ""
+            else:
+                line += "\n" + "\n".join(SECTION_INDENT + row for row in str(text).split("\n"))
         key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
         urgent = status == "ERROR" or operation == "INTERNAL"
-        return (line,), {"key": key, "urgent": urgent}
+        rendered: str | _Rendered = _Rendered((*parts, line)) if parts else line
+        return (rendered,), {"key": key, "urgent": urgent}
 
     return render
 
@@ -132,7 +165,7 @@ class ConsoleStepLogger:
             cache_logger_on_first_use=True,
         ).bind(test=test, scenario=scenario, step=step)
 
-    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str,
+    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
             color: str | None = None) -> None:
         self._log.info("", operation=operation, status=status, obj=obj, sections=sections, color=color)
 
