@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.golang.durations import DurationError, parse_duration_ns
+from chainsaw_py.loading import validated
 from chainsaw_py.loading.model import OPERATION_KINDS
 from chainsaw_py.loading.patterns import (
     BINDING_NAME_PATTERN,
@@ -134,10 +135,16 @@ def is_valid(data: Any, kind: str, version: str) -> bool:
 
 
 def validate_document(document: Document, kind: str, version: str) -> None:
-    """Raise the first schema violation of ``document`` as a ``LoadError``."""
+    """Raise the first schema violation of ``document`` as a ``LoadError`` (documents found valid before
+    are recognised without jsonschema: ``loading.validated``)."""
+    schema_file = SCHEMA_DIR / schema_file_name(kind, version)
+    digest = validated.document_digest(document.data)
+    if validated.is_known_valid(schema_file, digest):
+        return
     errors = schema_errors(document, kind, version)
     if errors:
         raise errors[0]
+    validated.remember_valid(schema_file, digest)
 
 
 def schema_errors(document: Document, kind: str, version: str) -> list[LoadError]:

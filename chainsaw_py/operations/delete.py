@@ -124,5 +124,5 @@ def poll_until_gone(cluster: ClusterHandle, obj: dict[str, Any], timeout: float 
             return True
         return False
 
-    return poll(gone, timeout=timeout, cancel=cancel, immediate=True, wake=change_waker(cluster, api_version, kind))
+    return poll(gone, timeout=timeout, cancel=cancel, wake=change_waker(cluster, api_version, kind))
 

@@ -18,10 +18,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-import structlog
-
 from chainsaw_py.steplog import ObjectRef, StreamedSection
 from chainsaw_py.util.masking import Masker
+from chainsaw_py.util.structlog_plain import structlog
 from chainsaw_py.util.terminal import escape_controls
 
 # Chainsaw's colours (kyverno's ``color.New(color.FgX).Add(color.Bold)``), as fatih/color writes their SGR

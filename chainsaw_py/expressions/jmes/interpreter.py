@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from jmespath import visitor
 
@@ -35,6 +36,8 @@ def is_false(value: Any) -> bool:
 
 def go_equal(left: Any, right: Any) -> bool:
     """``reflect.DeepEqual`` over JSON data, with ints and floats compared by value."""
+    if type(left) is str and type(right) is str:  # the common case, first
+        return left == right
     if is_number(left) and is_number(right):
         return bool(left == right)
     if isinstance(left, bool) or isinstance(right, bool):
@@ -80,10 +83,16 @@ _ORDERING = {
 
 
 class Interpreter(visitor.TreeInterpreter):
-    """Visits an AST with a root value, ``Bindings`` for ``$name`` and a ``FunctionCaller``."""
+    """Visits an AST with a root value, ``Bindings`` for ``$name`` and a ``FunctionCaller``.
+
+    One is made per evaluation (it holds the root and the bindings), so it skips the base class's
+    set-up and per-instance method cache: ``visit`` dispatches through one table for the class.
+    """
+
+    _DISPATCH: ClassVar[dict[str, Callable[[Any, Node, Any], Any]]] = {}
 
     def __init__(self, root: Any, bindings: Bindings, functions: FunctionCaller) -> None:
-        super().__init__()
+        self._dict_cls = dict
         self._root = root
         self._bindings = bindings
         self._caller = functions
@@ -93,6 +102,14 @@ class Interpreter(visitor.TreeInterpreter):
         """Stop once the operation's deadline has passed (checked per projected element and call)."""
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise ExpressionError(DEADLINE_EXCEEDED)
+
+    def visit(self, node: Node, value: Any) -> Any:  # type: ignore[override]
+        method = self._DISPATCH.get(node["type"])
+        if method is None:
+            found: Callable[[Any, Node, Any], Any] = getattr(type(self), "visit_" + node["type"],
+                                                             type(self).default_visit)
+            self._DISPATCH[node["type"]] = method = found
+        return method(self, node, value)
 
     # -- dialect additions ------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ def check_expectations(expect: list[Expectation], obj: dict[str, Any], bindings:
 
 
 def retry(attempt: Callable[[], Outputs], ctx: OperationContext, *, every_error: bool) -> Outputs:
-    """Run ``attempt`` every 50 ms (the first after one interval) until it succeeds or the timeout
+    """Run ``attempt`` at once, then every 50 ms, until it succeeds or the timeout
     passes. Retried: every error when ``every_error`` (apply), else only retryable API errors."""
     outcome: dict[str, Any] = {}
 
