@@ -22,33 +22,19 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.sut import ProcessSpec, Readiness, ResourceCondition, command_line
-from chainsaw_py.util.children import bound_to_parent
 from chainsaw_py.util.environment import with_interpreter_first
+from chainsaw_py.util.leftovers import LEFTOVERS
+from chainsaw_py.util.processes import MARK, bound_to_parent
 
 TAIL_LINES = 20
 _READY_POLL = 0.05
-
-_live: set[int] = set()          # process groups started and not yet stopped, for kill_all_processes
-_live_lock = threading.Lock()
-
-
-def kill_all_processes() -> None:
-    """SIGKILL every process group still running — the system under test's and the embedded cluster's pods'
-    (for an immediate exit, where no cleanup runs)."""
-    from chainsaw_py.embedded.runtime.containers import kill_all_containers
-
-    with _live_lock:
-        groups = list(_live)
-    for group in groups:
-        _signal_group(group, signal.SIGKILL)
-    kill_all_containers()
-
 
 class ProcessFailed(ChainsawError):
     """A process of the system under test did not start, never got ready, or exited."""
@@ -89,15 +75,15 @@ class ManagedProcess:
         log_file = self.log_path.open("ab")
         try:
             argv = bound_to_parent(list(self.spec.command), env, self.spec.working_dir)
-            self._popen = subprocess.Popen(argv, cwd=self.spec.working_dir, env=env,
+            mark = uuid.uuid4().hex
+            self._popen = subprocess.Popen(argv, cwd=self.spec.working_dir, env={**env, MARK: mark},
                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as err:
             log_file.close()
             raise ProcessFailed(f"process {self.spec.name}: cannot start {command_line(self.spec.command)}: "
                                 f"{err.strerror or err}", []) from None
-        with _live_lock:
-            _live.add(self._popen.pid)
+        LEFTOVERS.add_process(self._popen.pid, mark)
         assert self._popen.stdout is not None
         self._reader = threading.Thread(target=self._pump, args=(self._popen.stdout, log_file),
                                         name=f"process-{self.spec.name}", daemon=True)
@@ -141,8 +127,7 @@ class ManagedProcess:
         _signal_group(popen.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             popen.wait(5)
-        with _live_lock:
-            _live.discard(popen.pid)
+        LEFTOVERS.discard_process(popen.pid)
         if self._reader is not None:
             self._reader.join(timeout=5)
 

@@ -385,8 +385,8 @@ def test_lifecycle_hooks_run(cluster: EmbeddedCluster, tmp_path: Path) -> None:
 
 
 def test_immediate_exit_kills_every_container(tmp_path: Path) -> None:
-    """A second Ctrl-C exits at once (no graceful stop): the runner kills the pods' process groups first."""
-    from chainsaw_py.runner.processes import kill_all_processes
+    """A second Ctrl-C exits at once (no graceful stop): what it abandons includes the pods' process groups."""
+    from chainsaw_py.util.leftovers import LEFTOVERS
 
     marker = tmp_path / "pid"
     program = ImageProgram("example.com/pid", (PY, "-c", f"import os, time; open({str(marker)!r}, 'w').write("
@@ -395,7 +395,7 @@ def test_immediate_exit_kills_every_container(tmp_path: Path) -> None:
         _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
                           "spec": {"containers": [{"name": "main", "image": "example.com/pid"}]}})
         pid = int(_until(lambda: marker.exists() and marker.read_text()))
-        kill_all_processes()
+        LEFTOVERS.abandon(budget=1.0)
         time.sleep(0.2)
         stat = Path(f"/proc/{pid}/stat")
         assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"

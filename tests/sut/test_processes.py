@@ -242,8 +242,8 @@ def test_resource_readiness_and_ctrl_c_stops_the_processes(tmp_path: Path) -> No
     """, sleep="60s")
     env = {key: value for key, value in os.environ.items() if key != "KUBECONFIG"}
     env["HOME"] = str(tmp_path)
-    runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", "--test-dir", ".", "--embedded"], cwd=suite,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", "--test-dir", ".", "--embedded", "--no-color"],
+                              cwd=suite, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert runner.stdout is not None
     lines = []
     for line in runner.stdout:
@@ -323,8 +323,8 @@ def test_a_killed_runner_takes_its_processes_and_pods_along(tmp_path: Path) -> N
     """))
     env = {key: value for key, value in os.environ.items() if key != "KUBECONFIG"}
     env["HOME"] = str(tmp_path)
-    runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", "--test-dir", ".", "--embedded"], cwd=tmp_path,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", "--test-dir", ".", "--embedded", "--no-color"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while not (sut_pid.exists() and pod_pid.exists() and sut_pid.read_text() and pod_pid.read_text()):

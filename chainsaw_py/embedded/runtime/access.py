@@ -9,7 +9,9 @@ on channel 3 (``NonZeroExitCode`` with the code, which kubectl turns into its ow
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import io
 import json
 import os
 import re
@@ -20,9 +22,9 @@ import subprocess
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.httpserver import Request, Response, UpgradedConnection
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
 from chainsaw_py.embedded.runtime.websocket import OP_BINARY, Closed, WebSocket, accept_key
@@ -50,9 +52,11 @@ class PodAccess:
         self.store = store
         self.processes = processes
 
-    def handle(self, request: Request, allowed: Callable[[str, str, str, str, str], bool]) -> Response | None:
+    def handle(self, request: Request, allowed: Callable[[str, str, str, str, str], bool],
+               admit: Callable[[str, str, str, str, dict[str, Any]], None] | None = None) -> Response | None:
         """The answer for a pod that runs as processes (None: not such a pod). ``allowed(verb, resource,
-        subresource, namespace, name)`` is the authorizer's decision for the requesting user."""
+        subresource, namespace, name)`` is the authorizer's decision for the requesting user; ``admit(resource,
+        subresource, namespace, name, options)`` runs CONNECT admission and raises the denial."""
         match = _POD_PATH.match(request.path)
         if match is not None:
             namespace, name, verb, rest = match.groups()
@@ -64,6 +68,8 @@ class PodAccess:
             if not allowed(action, "pods", verb, namespace, pod_name):
                 return _status(403, "Forbidden", f'pods "{pod_name}" is forbidden: cannot {action} resource '
                                f'"pods/{verb}" in API group "" in the namespace "{namespace}"')
+            if admit is not None:
+                admit("pods", verb, namespace, pod_name, _connect_options(verb, request))
             if verb == "exec":
                 return self._exec(request, namespace, pod_name)
             if verb == "portforward":
@@ -77,6 +83,9 @@ class PodAccess:
             action = _PROXY_VERBS.get(request.method, "get")
             if not allowed(action, "services", "proxy", namespace, service):
                 return None
+            if admit is not None:
+                admit("services", "proxy", namespace, service,
+                      {**_connect_options("proxy", request), "kind": "ServiceProxyOptions"})
             return self._service_proxy(request, *match.groups())
         return None
 
@@ -111,7 +120,7 @@ class PodAccess:
                                   stderr=request.flag("stderr"), tty=request.flag("tty"), v5=False)
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
                                           ("X-Stream-Protocol-Version", "v4.channel.k8s.io")],
-                            upgrade=session.run_spdy)
+                            upgrade=taken_over(session.run_spdy))
         if upgrade != "websocket":
             return _status(400, "BadRequest", "exec needs a WebSocket or SPDY/3.1 upgrade")
         offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
@@ -125,7 +134,7 @@ class PodAccess:
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                    ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                    ("Sec-WebSocket-Protocol", protocol)]
-        return Response(101, headers=headers, upgrade=session.run)
+        return Response(101, headers=headers, upgrade=taken_over(session.run))
 
     # --- attach -----------------------------------------------------------------------------------------
 
@@ -177,7 +186,8 @@ class PodAccess:
                     spdy.close()
 
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
-                                          ("X-Stream-Protocol-Version", "v4.channel.k8s.io")], upgrade=over_spdy)
+                                          ("X-Stream-Protocol-Version", "v4.channel.k8s.io")],
+                            upgrade=taken_over(over_spdy))
         offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
         protocol = next((p for p in _CHANNEL_PROTOCOLS if p in offered), None)
         if upgrade != "websocket" or protocol is None:
@@ -205,7 +215,7 @@ class PodAccess:
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                    ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                    ("Sec-WebSocket-Protocol", protocol)]
-        return Response(101, headers=headers, upgrade=over_websocket)
+        return Response(101, headers=headers, upgrade=taken_over(over_websocket))
 
     # --- port-forward -----------------------------------------------------------------------------------
 
@@ -216,13 +226,13 @@ class PodAccess:
         if upgrade.startswith("spdy/3.1"):
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
                                           ("X-Stream-Protocol-Version", "portforward.k8s.io")],
-                            upgrade=forwarder.run_spdy)
+                            upgrade=taken_over(forwarder.run_spdy))
         offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
         if upgrade == "websocket" and _TUNNEL_PROTOCOL in offered:
             headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                        ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                        ("Sec-WebSocket-Protocol", _TUNNEL_PROTOCOL)]
-            return Response(101, headers=headers, upgrade=forwarder.run_tunnel)
+            return Response(101, headers=headers, upgrade=taken_over(forwarder.run_tunnel))
         return _status(400, "BadRequest", "port-forward needs a SPDY/3.1 upgrade (or SPDY tunnelled in a WebSocket)")
 
     # --- proxy ------------------------------------------------------------------------------------------
@@ -503,6 +513,76 @@ def _exec_error(command: list[str], message: str, code: int) -> dict[str, Any]:
             "message": message or f"command terminated with non-zero exit code: error executing command "
                                   f"[{' '.join(command)}], exit code {code}",
             "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+
+
+class _PendingThenSocket(io.RawIOBase):
+    """The bytes the client sent after its request (read by the server already), then the socket. Counts the
+    reads in progress: the server frees the connection (its TLS state too) once the handler returns, so a
+    session's reader thread must be out of ``recv`` by then."""
+
+    def __init__(self, pending: bytes, sock: socket.socket) -> None:
+        self._pending = pending
+        self._sock = sock
+        self._reading = 0
+        self._idle = threading.Condition()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pending:
+            count = min(len(buffer), len(self._pending))
+            buffer[:count] = self._pending[:count]
+            self._pending = self._pending[count:]
+            return count
+        with self._idle:
+            self._reading += 1
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            with self._idle:
+                self._reading -= 1
+                self._idle.notify_all()
+
+    def end_reads(self, timeout: float) -> None:
+        """Wake a blocked read (shut the transport down under TLS) and wait until none is in progress."""
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+        with self._idle:
+            self._idle.wait_for(lambda: self._reading == 0, timeout)
+
+
+_READ_DRAIN_SECONDS = 5.0
+
+
+def taken_over(handler: Callable[[BinaryIO, socket.socket], None]) -> Callable[[UpgradedConnection], None]:
+    """An upgrade handler of the HTTP server (``Response(101, upgrade=...)``) around a session that reads a
+    buffered stream and writes the socket; a connection that breaks just ends the session."""
+    def run(connection: UpgradedConnection) -> None:
+        raw = _PendingThenSocket(connection.pending, connection.sock)
+        try:
+            with contextlib.suppress(OSError):
+                handler(cast(BinaryIO, io.BufferedReader(raw)), connection.sock)
+        finally:
+            raw.end_reads(_READ_DRAIN_SECONDS)
+    return run
+
+
+_OPTIONS_KINDS = {"exec": "PodExecOptions", "attach": "PodAttachOptions", "portforward": "PodPortForwardOptions",
+                  "proxy": "PodProxyOptions"}
+
+
+def _connect_options(verb: str, request: Request) -> dict[str, Any]:
+    """The options object CONNECT admission sees, from the query as kube-apiserver decodes it."""
+    options: dict[str, Any] = {"kind": _OPTIONS_KINDS[verb], "apiVersion": "v1"}
+    for key, values in request.query.items():
+        if key in ("command", "ports"):
+            options[key] = [int(v) if key == "ports" and v.isdigit() else v for v in values]
+        elif key in ("stdin", "stdout", "stderr", "tty"):
+            options[key] = values[-1].lower() in ("1", "true")
+        elif key in ("container", "path"):
+            options[key] = values[-1]
+    return options
 
 
 def _exact_reader(reader: BinaryIO) -> Any:

@@ -12,13 +12,15 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from chainsaw_py.embedded.logs import LogStore
-from chainsaw_py.util.children import bound_to_parent
+from chainsaw_py.util.leftovers import LEFTOVERS
+from chainsaw_py.util.processes import MARK, bound_to_parent
 
 
 @dataclass
@@ -56,19 +58,6 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
-_live_groups: set[int] = set()    # process groups of containers still running, for kill_all_containers
-_live_lock = threading.Lock()
-
-
-def kill_all_containers() -> None:
-    """SIGKILL every container process group of this process's clusters (before an immediate exit, where the
-    graceful stop cannot run)."""
-    with _live_lock:
-        groups = list(_live_groups)
-    for group in groups:
-        signal_group(group, signal.SIGKILL)
-
-
 class ContainerProcess:
     def __init__(self, spec: ContainerSpec, log_key: tuple[str, str, str], logs: LogStore,
                  now: Callable[[], str]) -> None:
@@ -93,10 +82,11 @@ class ContainerProcess:
     def start(self, container_id: str) -> None:
         namespace, pod, name = self.log_key
         argv = bound_to_parent(self.spec.argv, self.spec.env, self.spec.cwd)
-        popen = subprocess.Popen(argv, cwd=self.spec.cwd, env=self.spec.env, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        with _live_lock:
-            _live_groups.add(popen.pid)
+        mark = uuid.uuid4().hex
+        popen = subprocess.Popen(argv, cwd=self.spec.cwd, env={**self.spec.env, MARK: mark},
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        LEFTOVERS.add_process(popen.pid, mark)
         assert popen.stdout is not None
         reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
                                   daemon=True)
@@ -123,8 +113,7 @@ class ContainerProcess:
         if code is None:
             return False
         signal_group(run.popen.pid, signal.SIGKILL)   # the container ends with its main process, children too
-        with _live_lock:
-            _live_groups.discard(run.popen.pid)
+        LEFTOVERS.discard_process(run.popen.pid)
         run.reader.join(timeout=1)
         run.exit_code = code if code >= 0 else 128 - code
         run.finished_at = self.now()
