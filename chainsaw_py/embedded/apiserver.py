@@ -44,6 +44,7 @@ from chainsaw_py.embedded.patch import (
 from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
 from chainsaw_py.embedded.schemas import builtin_definitions
 from chainsaw_py.embedded.selection import ObjectFilter, build_filter
+from chainsaw_py.embedded.serialization import GoSerialization
 from chainsaw_py.embedded.store import (
     HistoryExpired,
     Store,
@@ -124,6 +125,7 @@ class ApiServer:
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
         self._node_ports: set[int] = set()
+        self._go_serialization = GoSerialization(builtin_definitions())
 
     # --- StrategyContext --------------------------------------------------------------------------------
 
@@ -230,6 +232,7 @@ class ApiServer:
             strategy.defaults(obj, self)
             _drop_empty_meta(meta)
             self._validate(rt, strategy, obj, None)
+            self.serialize_as_go(rt, obj)
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
@@ -349,6 +352,14 @@ class ApiServer:
             strategy.validate_update(obj, old, errors)
         errors.raise_if_any(rt.kind, rt.group, meta.get("name", ""))
 
+    def serialize_as_go(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        """Built-in objects carry the fields Go always encodes (see :mod:`serialization`)."""
+        if not rt.builtin:
+            return
+        schema = builtin_definitions().for_kind(rt.group, rt.version, rt.kind)
+        if schema is not None:
+            self._go_serialization.fill(obj, schema)
+
     # --- update -----------------------------------------------------------------------------------------
 
     def update(self, rt: ResourceType, namespace: str, name: str, body: Any, options: WriteOptions | None = None,
@@ -398,6 +409,7 @@ class ApiServer:
             new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
+        self.serialize_as_go(rt, new)
         if new == old:
             return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
         if options.dry_run:
