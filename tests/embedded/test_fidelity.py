@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from chainsaw_py.embedded import EmbeddedCluster
 from tests.embedded.conftest import wait_for
 
@@ -61,3 +63,37 @@ def test_python_client_reads_every_listable_builtin_kind(api_client: Any, cluste
                         (client.SchedulingV1Api(api_client), "list_priority_class"),
                         (client.StorageV1Api(api_client), "list_storage_class")):
         getattr(api, method)()
+
+
+# --- 4. ReplicationControllers ---------------------------------------------------------------------------
+
+def _rc(name: str, selector: dict[str, str] | None, replicas: int = 2) -> dict[str, Any]:
+    spec: dict[str, Any] = {"replicas": replicas, "template": _template(name)}
+    if selector is not None:
+        spec["selector"] = selector
+    return {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": name}, "spec": spec}
+
+
+def test_replication_controller_defaults_selector_and_runs_pods(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    defaulted = core.create_namespaced_replication_controller(namespace, _rc("plain", None))
+    assert defaulted.spec.selector == {"app": "plain"} and defaulted.metadata.labels == {"app": "plain"}
+    explicit = core.create_namespaced_replication_controller(namespace, _rc("explicit", {"app": "explicit"}, 1))
+    assert explicit.spec.selector == {"app": "explicit"}
+
+    def ready() -> Any:
+        status = core.read_namespaced_replication_controller_status("plain", namespace).status
+        return status.ready_replicas == 2
+    wait_for(ready)
+    pods = core.list_namespaced_pod(namespace, label_selector="app=plain").items
+    assert len(pods) == 2
+    assert all(pod.metadata.owner_references[0].kind == "ReplicationController" for pod in pods)
+    with pytest.raises(client.ApiException) as mismatch:
+        core.create_namespaced_replication_controller(namespace, _rc("bad", {"app": "other"}))
+    assert mismatch.value.status == 422
+    assert "spec.template.metadata.labels: Invalid value: map[string]string{\\\"app\\\":\\\"bad\\\"}: " \
+           "`selector` does not match template `labels`" in mismatch.value.body
+    core.patch_namespaced_replication_controller_scale("plain", namespace, {"spec": {"replicas": 0}})
+    wait_for(lambda: not core.list_namespaced_pod(namespace, label_selector="app=plain").items)

@@ -14,13 +14,13 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
     from chainsaw_py.embedded.controllers.namespaces import namespace_controller
     from chainsaw_py.embedded.controllers.nodes import node_heartbeat
     from chainsaw_py.embedded.controllers.pods import Kubelet
-    from chainsaw_py.embedded.controllers.replicasets import replicaset_controller
+    from chainsaw_py.embedded.controllers.replicasets import replicaset_controller, replication_controller
     from chainsaw_py.embedded.controllers.services import crd_controller, endpoints_controller, volume_binder
     from chainsaw_py.embedded.controllers.statefulsets import daemonset_controller, statefulset_controller
 
     for controller in (
         namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
-        replicaset_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
+        replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
         node_heartbeat(),
     ):

@@ -103,6 +103,48 @@ class ReplicatedStrategy(Strategy):
         return fields
 
 
+@dataclass
+class ReplicationControllerStrategy(ReplicatedStrategy):
+    """core/v1 ReplicationController: a map selector, defaulted (with the labels) from the template's labels."""
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        super().defaults(obj, ctx)
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return
+        template = spec.get("template")
+        labels = ((template or {}).get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+        if labels:
+            if not spec.get("selector"):
+                spec["selector"] = dict(labels)
+            if not obj["metadata"].get("labels"):
+                obj["metadata"]["labels"] = dict(labels)
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            errors.required("spec")
+            return
+        selector = spec.get("selector") or {}
+        if not selector:
+            errors.required("spec.selector")
+        _validate_non_negative(spec.get("replicas"), "spec.replicas", errors)
+        _validate_non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", errors)
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            errors.required("spec.template")
+            return
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        if selector and any(labels.get(key) != value for key, value in selector.items()):
+            shown = "map[string]string{" + ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items())) + "}"
+            errors.causes.append(_raw_invalid("spec.template.metadata.labels", shown,
+                                              "`selector` does not match template `labels`"))
+        validate_pod_template(template, "spec.template", errors, ["Always"])
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
+        """A ReplicationController's selector may change."""
+
+
 def _fill(target: dict[str, Any], defaults: dict[str, Any]) -> None:
     for key, value in defaults.items():
         if key not in target:
