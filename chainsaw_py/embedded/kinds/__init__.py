@@ -68,7 +68,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
 class StrategyRegistry:
     def __init__(self) -> None:
         self._builtin = _builtin_strategies()
-        self._custom: dict[tuple[str, str, tuple[str, ...]], Strategy] = {}
+        self._custom: dict[tuple[str, str, tuple[str, ...], bool], Strategy] = {}
         self._lock = threading.Lock()
 
     def for_type(self, rt: ResourceType) -> Strategy:
@@ -78,11 +78,12 @@ class StrategyRegistry:
                 strategy = self._generic(rt)
                 self._builtin[(rt.group, rt.kind)] = strategy
             return strategy
-        key = (rt.group, rt.kind, rt.selectable_fields)
+        key = (rt.group, rt.kind, rt.selectable_fields, rt.has_status())
         with self._lock:
             strategy = self._custom.get(key)
             if strategy is None:
-                strategy = self._custom[key] = CustomResourceStrategy(selectable=rt.selectable_fields)
+                strategy = self._custom[key] = CustomResourceStrategy(selectable=rt.selectable_fields,
+                                                                      status_subresource=rt.has_status())
             return strategy
 
     @staticmethod
