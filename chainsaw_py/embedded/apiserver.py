@@ -61,6 +61,7 @@ APPLY_PATCH = "application/apply-patch+yaml"
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_RETRIES = 20
 _VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")   # NamespaceLifecycle admission refuses deletion
 
 
 @dataclass
@@ -317,7 +318,7 @@ class ApiServer:
         stored = self.store.get("", "namespaces", "", namespace)
         if stored is None:
             raise NotFound.for_object("", "namespaces", namespace)
-        if stored.obj["metadata"].get("deletionTimestamp") and rt.plural != "events":
+        if stored.obj["metadata"].get("deletionTimestamp"):
             name = meta.get("name", "")
             raise Forbidden(
                 f'{qualified_resource(rt.group, rt.plural)} "{name}" is forbidden: unable to create new content in '
@@ -505,6 +506,9 @@ class ApiServer:
 
     def delete(self, rt: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None) -> Result:
         options = options or DeleteOptions()
+        if rt.group == "" and rt.plural == "namespaces" and name in IMMORTAL_NAMESPACES:
+            raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                            details={"name": name, "kind": "namespaces"})
         key_ns = namespace if rt.namespaced else ""
         for _attempt in range(_MAX_RETRIES):
             current = self.store.get(rt.group, rt.plural, key_ns, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -97,3 +98,74 @@ def test_replication_controller_defaults_selector_and_runs_pods(api_client: Any,
            "`selector` does not match template `labels`" in mismatch.value.body
     core.patch_namespaced_replication_controller_scale("plain", namespace, {"spec": {"replicas": 0}})
     wait_for(lambda: not core.list_namespaced_pod(namespace, label_selector="app=plain").items)
+
+
+# --- 6. generation of custom resources without a status subresource ------------------------------------
+
+WIDGETS_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.fidelity.example.com"},
+    "spec": {"group": "fidelity.example.com", "scope": "Namespaced",
+             "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
+             "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                 "type": "object", "x-kubernetes-preserve-unknown-fields": True}}}]}}
+
+
+def test_custom_resource_without_status_subresource_bumps_generation_on_status(api_client: Any,
+                                                                                 namespace: str) -> None:
+    from kubernetes import client
+
+    client.ApiextensionsV1Api(api_client).create_custom_resource_definition(WIDGETS_CRD)
+    custom = client.CustomObjectsApi(api_client)
+    args = ("fidelity.example.com", "v1", namespace, "widgets")
+    wait_for(lambda: _served(custom, args))
+    created = custom.create_namespaced_custom_object(*args, {
+        "apiVersion": "fidelity.example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"a": 1}})
+    assert created["metadata"]["generation"] == 1
+    patched = custom.patch_namespaced_custom_object(*args, "w", {"status": {"ready": True}})
+    assert patched["metadata"]["generation"] == 2
+    relabeled = custom.patch_namespaced_custom_object(*args, "w", {"metadata": {"labels": {"x": "y"}}})
+    assert relabeled["metadata"]["generation"] == 2
+
+
+def _served(custom: Any, args: tuple[str, ...]) -> bool:
+    from kubernetes import client
+
+    try:
+        custom.list_namespaced_custom_object(*args)
+    except client.ApiException:
+        return False
+    return True
+
+
+# --- 7. namespaces ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
+def test_system_namespaces_cannot_be_deleted(api_client: Any, name: str) -> None:
+    from kubernetes import client
+
+    with pytest.raises(client.ApiException) as refused:
+        client.CoreV1Api(api_client).delete_namespace(name)
+    assert refused.value.status == 403
+    body = json.loads(refused.value.body)
+    assert body["message"] == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
+    assert body["reason"] == "Forbidden" and body["details"] == {"name": name, "kind": "namespaces"}
+
+
+def test_no_events_in_a_terminating_namespace(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "held", "finalizers": ["example.com/x"]}})
+    core.delete_namespace(namespace)
+    wait_for(lambda: core.read_namespace(namespace).status.phase == "Terminating")
+    event = {"metadata": {"name": "late"}, "involvedObject": {"kind": "ConfigMap", "name": "held",
+                                                               "namespace": namespace},
+             "reason": "Late", "message": "too late"}
+    with pytest.raises(client.ApiException) as refused:
+        core.create_namespaced_event(namespace, event)
+    assert refused.value.status == 403
+    assert json.loads(refused.value.body)["message"] == (
+        f'events "late" is forbidden: unable to create new content in namespace {namespace} because it is being '
+        "terminated")
+    core.patch_namespaced_config_map("held", namespace, {"metadata": {"finalizers": None}})
