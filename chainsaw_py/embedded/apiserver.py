@@ -21,6 +21,7 @@ from typing import Any
 from chainsaw_py.embedded import crschema
 from chainsaw_py.embedded.apierrors import (
     AlreadyExists,
+    ApiError,
     BadRequest,
     Conflict,
     FieldErrors,
@@ -199,12 +200,17 @@ class ApiServer:
                             strategy.selectable_fields, lambda name: name in sample_fields)
 
     def list(self, rt: ResourceType, namespace: str | None, label_selector: str | None = None,
-             field_selector: str | None = None, limit: int = 0, continue_token: str = "") -> ListResult:
+             field_selector: str | None = None, limit: int = 0, continue_token: str = "",
+             exact_rv: int | None = None) -> ListResult:
+        """A (page of a) list; ``exact_rv`` lists the state at that resourceVersion (resourceVersionMatch=Exact)."""
         selector = self.make_filter(rt, namespace, label_selector, field_selector)
         start_after, token_rv = _decode_continue(continue_token) if continue_token else ("", 0)
-        items, rv = self.store.list(rt.group, rt.plural, namespace if rt.namespaced else None)
-        if token_rv:
-            rv = token_rv
+        scope = namespace if rt.namespaced else None
+        if token_rv or exact_rv is not None:
+            rv = token_rv or exact_rv or 0
+            items = self._list_at(rt, scope, rv)
+        else:
+            items, rv = self.store.list(rt.group, rt.plural, scope)
         selected = [self.present(rt, item) for item in items
                     if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
         if limit and len(selected) > limit:
@@ -212,6 +218,18 @@ class ApiServer:
             token = _encode_continue(_key_of(page[-1]), rv)
             return ListResult(page, rv, token, len(selected) - limit)
         return ListResult(selected, rv)
+
+    def _list_at(self, rt: ResourceType, namespace: str | None, rv: int) -> builtins.list[StoredObject]:
+        try:
+            return self.store.list_at(rt.group, rt.plural, namespace, rv)
+        except HistoryExpired:
+            raise Gone("The resourceVersion for the provided list is too old.") from None
+        except ValueError:
+            current = self.store.resource_version
+            raise ApiError(f"Too large resource version: {rv}, current: {current}", code=504, reason="Timeout",
+                           details={"causes": [{"reason": "ResourceVersionTooLarge",
+                                                "message": "Too large resource version"}],
+                                    "retryAfterSeconds": 1}) from None
 
     # --- create -----------------------------------------------------------------------------------------
 

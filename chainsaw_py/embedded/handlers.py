@@ -17,6 +17,7 @@ from typing import Any
 from chainsaw_py.embedded.apierrors import (
     ApiError,
     BadRequest,
+    FieldErrors,
     Gone,
     InternalError,
     MethodNotAllowed,
@@ -35,6 +36,7 @@ from chainsaw_py.embedded.apiserver import (
     Result,
     WriteOptions,
 )
+from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect
 from chainsaw_py.embedded.decoding import load_json
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response
@@ -47,7 +49,6 @@ from chainsaw_py.embedded.watch import bookmark
 log = logging.getLogger("chainsaw_py.embedded")
 
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
-_PROCESS_SUBRESOURCES = ("exec", "attach", "portforward", "proxy")
 _JSON = "application/json"
 
 
@@ -113,7 +114,7 @@ class ApiHandler:
         try:
             if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
                 raise Unauthorized()
-            return self._route(request)
+            return _newline_terminated(self._route(request), request.path)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:
@@ -186,9 +187,10 @@ class ApiHandler:
         if path.namespace is not None and not rt.namespaced:
             raise NotFound.generic()
         if path.subresource:
-            if rt.plural in ("pods", "services", "nodes") and path.subresource in _PROCESS_SUBRESOURCES:
-                raise BadRequest(f'{rt.plural}/{path.subresource} is not supported: the embedded cluster '
-                                 "simulates workloads and runs no containers")
+            if rt.subresource(path.subresource) is None:
+                raise NotFound.generic()
+            if path.subresource in CONNECT_SUBRESOURCES:
+                return connect(self.server, request, rt, path.namespace or "", path.name, path.subresource)
             if rt.subresource(path.subresource) is None:
                 raise NotFound.generic()
             return self.subresources.handle(self, request, rt, path)
@@ -253,8 +255,9 @@ class ApiHandler:
     def _list(self, request: Request, rt: ResourceType, namespace: str | None) -> Response:
         negotiated = negotiate(request.header("accept"))
         limit = _int_param(request, "limit", 0)
+        exact_rv = _exact_resource_version(request)
         result = self.server.list(rt, namespace, request.param("labelSelector"), request.param("fieldSelector"),
-                                  limit, request.param("continue"))
+                                  limit, request.param("continue"), exact_rv)
         if negotiated.table:
             table = self.tables.table(rt, [item.obj for item in result.items], request.param("includeObject"),
                                       str(result.resource_version), result.continue_token, result.remaining)
@@ -411,6 +414,27 @@ def _int_param(request: Request, name: str, default: int) -> int:
         raise BadRequest(f'invalid {name} "{text}"') from None
 
 
+def _exact_resource_version(request: Request) -> int | None:
+    """The resourceVersion a list must be served at (resourceVersionMatch=Exact), after ListOptions validation."""
+    match, rv_text = request.param("resourceVersionMatch"), request.param("resourceVersion")
+    if not match:
+        return None
+    errors = FieldErrors()
+    if match not in ("Exact", "NotOlderThan"):
+        errors.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"])
+    else:
+        if not rv_text:
+            errors.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is "
+                                                     "provided")
+        if request.param("continue"):
+            errors.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+        if match == "Exact" and rv_text == "0":
+            errors.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion '
+                                                     '"0"')
+    errors.raise_if_any("ListOptions", "meta.k8s.io", "")
+    return _parse_rv(rv_text) if match == "Exact" else None
+
+
 def _parse_rv(text: str) -> int:
     try:
         return int(text)
@@ -423,4 +447,13 @@ def _warning_headers(warnings: list[str]) -> list[tuple[str, str]]:
 
 
 def _status_response(err: ApiError) -> Response:
-    return Response(err.code, encode(err.status_body()))
+    return Response(err.code, encode(err.status_body()) + b"\n")
+
+
+def _newline_terminated(response: Response, path: str) -> Response:
+    """The apiserver's serializers write JSON with encoding/json's Encoder, which ends every value with a newline
+    (/version and the OpenAPI documents are written raw, without one)."""
+    if response.stream is None and response.content_type.startswith(_JSON) and response.body \
+            and not response.body.endswith(b"\n") and not path.startswith(("/openapi/", "/version")):
+        response.body += b"\n"
+    return response
