@@ -79,6 +79,13 @@ def _status(kind: str) -> Subresource:
     return Subresource("status", kind)
 
 
+_CONNECT_VERBS = ("create", "get")
+
+
+def _proxy(kind: str) -> Subresource:
+    return Subresource("proxy", kind, verbs=("create", "delete", "get", "patch", "update"))
+
+
 _SCALE = Subresource("scale", "Scale", group="autoscaling", version="v1", foreign=True)
 
 
@@ -105,14 +112,18 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _r("v1", "namespaces", "Namespace", False, "ns", subresources=(
         Subresource("finalize", "Namespace", verbs=("update",)), _status("Namespace")),
         verbs=("create", "delete", "get", "list", "patch", "update", "watch")),
-    _r("v1", "nodes", "Node", False, "no", subresources=(_status("Node"),)),
+    _r("v1", "nodes", "Node", False, "no", subresources=(_proxy("NodeProxyOptions"), _status("Node"))),
     _r("v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, "pvc",
        subresources=(_status("PersistentVolumeClaim"),)),
     _r("v1", "persistentvolumes", "PersistentVolume", False, "pv", subresources=(_status("PersistentVolume"),)),
     _r("v1", "pods", "Pod", True, "po", "all", subresources=(
+        Subresource("attach", "PodAttachOptions", verbs=_CONNECT_VERBS),
         Subresource("binding", "Binding", verbs=("create",)),
         Subresource("eviction", "Eviction", group="policy", version="v1", verbs=("create",), foreign=True),
+        Subresource("exec", "PodExecOptions", verbs=_CONNECT_VERBS),
         Subresource("log", "Pod", verbs=("get",)),
+        Subresource("portforward", "PodPortForwardOptions", verbs=_CONNECT_VERBS),
+        _proxy("PodProxyOptions"),
         _status("Pod"))),
     _r("v1", "podtemplates", "PodTemplate", True),
     _r("v1", "replicationcontrollers", "ReplicationController", True, "rc", "all",
@@ -122,7 +133,8 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _r("v1", "serviceaccounts", "ServiceAccount", True, "sa", subresources=(
         Subresource("token", "TokenRequest", group="authentication.k8s.io", version="v1", verbs=("create",),
                     foreign=True),)),
-    _r("v1", "services", "Service", True, "svc", "all", subresources=(_status("Service"),)),
+    _r("v1", "services", "Service", True, "svc", "all",
+       subresources=(_proxy("ServiceProxyOptions"), _status("Service"))),
     _r("admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration",
        False, categories="api-extensions"),
     _r("admissionregistration.k8s.io/v1", "validatingadmissionpolicies", "ValidatingAdmissionPolicy", False,

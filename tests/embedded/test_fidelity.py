@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chainsaw_py.embedded import EmbeddedCluster
-from tests.embedded.conftest import wait_for
+from tests.embedded.conftest import Kubectl, wait_for
 
 
 def _template(app: str) -> dict[str, Any]:
@@ -169,3 +169,129 @@ def test_no_events_in_a_terminating_namespace(api_client: Any, namespace: str) -
         f'events "late" is forbidden: unable to create new content in namespace {namespace} because it is being '
         "terminated")
     core.patch_namespaced_config_map("held", namespace, {"metadata": {"finalizers": None}})
+
+
+# --- 9. wire details -------------------------------------------------------------------------------------
+
+def _raw(cluster: EmbeddedCluster, method: str, path: str, body: Any = None, accept: str = "application/json",
+         content_type: str = "application/json") -> tuple[int, bytes, Any]:
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    context = ssl.create_default_context(cadata=(cluster.ca_pem or b"").decode())
+    data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{cluster.server_url}{path}", data=data, method=method,
+                                     headers={"Authorization": f"Bearer {cluster.token}",
+                                              "Content-Type": content_type, "Accept": accept})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), err.headers
+
+
+def test_json_bodies_end_with_a_newline(cluster: EmbeddedCluster, namespace: str) -> None:
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    created = _raw(cluster, "POST", base, {"metadata": {"name": "nl"}})
+    fetched = _raw(cluster, "GET", f"{base}/nl")
+    listed = _raw(cluster, "GET", base)
+    missing = _raw(cluster, "GET", f"{base}/absent")
+    table = _raw(cluster, "GET", base, accept="application/json;as=Table;v=v1;g=meta.k8s.io")
+    discovery = _raw(cluster, "GET", "/api/v1")
+    for status, body, _headers in (created, fetched, listed, missing, table, discovery):
+        assert body.endswith(b"}\n") and status in (200, 201, 404)
+    assert json.loads(missing[1])["reason"] == "NotFound"
+
+
+def test_resource_version_match_exact_lists_that_version(cluster: EmbeddedCluster, namespace: str) -> None:
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    labels = {"labels": {"t": "x"}}
+    _raw(cluster, "POST", base, {"metadata": {"name": "a", **labels}, "data": {"v": "1"}})
+    first = json.loads(_raw(cluster, "GET", base)[1])["metadata"]["resourceVersion"]
+    _raw(cluster, "PUT", f"{base}/a", {"metadata": {"name": "a", **labels}, "data": {"v": "2"}})
+    _raw(cluster, "POST", base, {"metadata": {"name": "b", **labels}})
+    _raw(cluster, "DELETE", f"{base}/a")
+    now = json.loads(_raw(cluster, "GET", f"{base}?labelSelector=t%3Dx")[1])
+    assert [item["metadata"]["name"] for item in now["items"]] == ["b"]
+    status, body, _ = _raw(cluster, "GET", f"{base}?labelSelector=t%3Dx&resourceVersion={first}"
+                                           "&resourceVersionMatch=Exact")
+    then = json.loads(body)
+    assert status == 200 and then["metadata"]["resourceVersion"] == first
+    assert [(item["metadata"]["name"], item["data"]) for item in then["items"]] == [("a", {"v": "1"})]
+    status, body, _ = _raw(cluster, "GET", f"{base}?resourceVersion=0&resourceVersionMatch=Exact")
+    assert status == 422 and json.loads(body)["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is '
+        'forbidden for resourceVersion "0"')
+    future = int(now["metadata"]["resourceVersion"]) + 1000
+    status, body, _ = _raw(cluster, "GET", f"{base}?resourceVersion={future}&resourceVersionMatch=Exact")
+    assert status == 504 and json.loads(body)["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+
+
+def test_resource_version_match_exact_is_gone_once_compacted() -> None:
+    from chainsaw_py.embedded.store import HistoryExpired, Store
+
+    store = Store(history_size=2)
+    for index in range(4):
+        store.create("", "configmaps", {"metadata": {"namespace": "ns", "name": f"c{index}"}})
+    assert [item.obj["metadata"]["name"] for item in store.list_at("", "configmaps", "ns", 3)] == ["c0", "c1", "c2"]
+    with pytest.raises(HistoryExpired):
+        store.list_at("", "configmaps", "ns", 1)
+
+
+# --- 11. exec / attach / port-forward / proxy for containers that do not run ------------------------------
+
+def _ready_pod(core: Any, namespace: str, name: str, containers: tuple[str, ...] = ("main",)) -> None:
+    core.create_namespaced_pod(namespace, {"metadata": {"name": name}, "spec": {
+        "containers": [{"name": c, "image": "busybox"} for c in containers]}})
+    wait_for(lambda: core.read_namespaced_pod(name, namespace).status.phase == "Running")
+
+
+def test_kubectl_exec_attach_port_forward_fail_fast(api_client: Any, kubectl: Kubectl, namespace: str) -> None:
+    from kubernetes import client
+
+    _ready_pod(client.CoreV1Api(api_client), namespace, "box")
+    ns = ("-n", namespace)
+    cases = {
+        ("exec", "box", *ns, "--", "ls"): 'error: unable to upgrade connection: container not found ("main")',
+        ("exec", "box", "-c", "nope", *ns, "--", "ls"):
+            "Error from server (BadRequest): container nope is not valid for pod box",
+        ("attach", "box", *ns): 'error: unable to upgrade connection: container not found ("main")',
+        ("port-forward", "pod/box", "18080:80", *ns):
+            f'error: error upgrading connection: unable to upgrade connection: pod not found ("box_{namespace}")',
+        ("get", "--raw", f"/api/v1/namespaces/{namespace}/pods/box:8080/proxy/x"):
+            "Error from server (ServiceUnavailable): error trying to reach service: dial tcp ",
+    }
+    for args, expected in cases.items():
+        result = kubectl.run(*args, check=False, timeout=20)
+        assert result.returncode == 1 and expected in result.stderr, (args, result.stderr)
+
+
+def test_connect_requests_over_http(api_client: Any, cluster: EmbeddedCluster, namespace: str) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    _ready_pod(core, namespace, "pair", ("a", "b"))
+    base = f"/api/v1/namespaces/{namespace}/pods/pair"
+    status, body, _ = _raw(cluster, "POST", f"{base}/exec?command=ls")
+    assert status == 400 and json.loads(body)["message"] == (
+        "a container name must be specified for pod pair, choose one of: [a b]")
+    status, body, _ = _raw(cluster, "POST", f"{base}/exec?command=ls&container=a")
+    assert status == 400 and json.loads(body)["message"] == "Upgrade request required"
+    core.create_namespaced_service(namespace, {"metadata": {"name": "empty"}, "spec": {
+        "selector": {"app": "none"}, "ports": [{"port": 80}]}})
+    status, body, _ = _raw(cluster, "GET", f"/api/v1/namespaces/{namespace}/services/empty:80/proxy/")
+    assert status == 503 and json.loads(body)["message"] == 'no endpoints available for service "empty"'
+
+
+def test_python_client_exec_fails_with_the_kubelet_message(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+    from kubernetes.stream import stream
+
+    core = client.CoreV1Api(api_client)
+    _ready_pod(core, namespace, "solo")
+    with pytest.raises(Exception) as failed:   # the client re-raises its websocket error as an AttributeError
+        stream(core.connect_get_namespaced_pod_exec, "solo", namespace, command=["ls"], stderr=True, stdin=False,
+               stdout=True, tty=False)
+    cause = failed.value if isinstance(failed.value, client.ApiException) else failed.value.__context__
+    assert isinstance(cause, client.ApiException) and "Handshake status 500" in str(cause.reason)

