@@ -295,3 +295,74 @@ def test_python_client_exec_fails_with_the_kubelet_message(api_client: Any, name
                stdout=True, tty=False)
     cause = failed.value if isinstance(failed.value, client.ApiException) else failed.value.__context__
     assert isinstance(cause, client.ApiException) and "Handshake status 500" in str(cause.reason)
+
+
+# --- 10. server-side columns for every built-in kind ----------------------------------------------------
+
+TABLE_OBJECTS = """
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: pdb}
+spec: {minAvailable: 1, selector: {matchLabels: {app: x}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ing}
+spec:
+  rules: [{host: a.example.com, http: {paths: [{path: /, pathType: Prefix,
+                                               backend: {service: {name: s, port: {number: 80}}}}]}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np}
+spec: {podSelector: {matchLabels: {app: x}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
+subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+"""
+
+
+def _rows(text: str) -> list[list[str]]:
+    import re
+
+    return [re.split(r"\s{2,}", line.strip()) for line in text.strip().splitlines()]
+
+
+def test_kubectl_get_shows_the_apiserver_columns(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=TABLE_OBJECTS)
+    expected = {
+        "pdb": (["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"], ["pdb", "1", "N/A", "0"]),
+        "ingress": (["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], ["ing", "<none>", "a.example.com", "80"]),
+        "netpol": (["NAME", "POD-SELECTOR", "AGE"], ["np", "app=x"]),
+        "rolebinding": (["NAME", "ROLE", "AGE"], ["rb", "Role/r"]),
+    }
+    for resource, (header, prefix) in expected.items():
+        rows = _rows(kubectl("get", resource, "-n", namespace))
+        assert rows[0] == header and rows[1][:len(prefix)] == prefix, (resource, rows)
+    storage = _rows(kubectl("get", "storageclass"))
+    assert storage[0] == ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"]
+    assert any(row[0].endswith(" (default)") for row in storage[1:])
+    priority = _rows(kubectl("get", "priorityclass", "system-node-critical"))
+    assert priority[0][:4] == ["NAME", "VALUE", "GLOBAL-DEFAULT", "PREEMPTION-POLICY"]
+    assert priority[1][:3] == ["system-node-critical", "2000001000", "false"]
+    slices = _rows(kubectl("get", "endpointslices", "-n", "default"))
+    assert slices[0] == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+
+
+def test_every_builtin_kind_has_the_printers_columns(cluster: EmbeddedCluster) -> None:
+    """Only the kinds kube-apiserver prints with the default table (name + created at) use it here."""
+    from chainsaw_py.embedded.tables import PRINTERS
+
+    default_table = {("", "bindings"), ("", "limitranges"), ("apiextensions.k8s.io", "customresourcedefinitions"),
+                     ("authentication.k8s.io", "selfsubjectreviews"), ("authentication.k8s.io", "tokenreviews"),
+                     ("authorization.k8s.io", "localsubjectaccessreviews"),
+                     ("authorization.k8s.io", "selfsubjectaccessreviews"),
+                     ("authorization.k8s.io", "selfsubjectrulesreviews"),
+                     ("authorization.k8s.io", "subjectaccessreviews"),
+                     ("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "clusterroles")}
+    missing = [rt.group_resource for rt in cluster.registry.all()
+               if rt.builtin and rt.group_resource not in PRINTERS and rt.group_resource not in default_table]
+    assert missing == []
