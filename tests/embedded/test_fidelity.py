@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -366,3 +367,105 @@ def test_every_builtin_kind_has_the_printers_columns(cluster: EmbeddedCluster) -
     missing = [rt.group_resource for rt in cluster.registry.all()
                if rt.builtin and rt.group_resource not in PRINTERS and rt.group_resource not in default_table]
     assert missing == []
+
+
+# --- 2. /openapi/v2 as gnostic protobuf; the same battery with every kubectl 1.27-1.33 --------------------
+
+def _kubectl_builds() -> list[Path]:
+    import shutil
+
+    found = shutil.which("kubectl")
+    if found is None:
+        return []
+    folder = Path(found).resolve().parent
+    return [folder / f"kubectl.1.{minor}" for minor in range(27, 34) if (folder / f"kubectl.1.{minor}").exists()]
+
+
+BATTERY_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: main, image: IMAGE, ports: [{containerPort: 80}]}]}
+"""
+
+
+@pytest.mark.parametrize("binary", _kubectl_builds(), ids=lambda path: path.name)
+def test_kubectl_battery_for_every_version(binary: Path, cluster: EmbeddedCluster, namespace: str,
+                                           tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig_path)}
+        return subprocess.run([str(binary), "--cache-dir", str(tmp_path / "cache"), "-n", namespace, *args],
+                              input=stdin, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    def ok(*args: str, stdin: str | None = None) -> str:
+        result = run(*args, stdin=stdin)
+        assert result.returncode == 0, (binary.name, args, result.stderr)
+        return result.stdout
+
+    first, second = (BATTERY_DEPLOYMENT.replace("IMAGE", image) for image in ("nginx", "nginx:2"))
+    assert ok("apply", "-f", "-", stdin=first).strip() == "deployment.apps/web created"
+    difference = run("diff", "-f", "-", stdin=second)
+    assert difference.returncode == 1 and "+      - image: nginx:2" in difference.stdout, difference.stderr
+    assert ok("apply", "-f", "-", stdin=second).strip() == "deployment.apps/web configured"
+    assert "replicas" in ok("explain", "deployment.spec.replicas")
+    assert ok("get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "nginx:2"
+    assert ok("create", "configmap", "settings", "--from-literal=a=b").strip() == "configmap/settings created"
+    ok("patch", "configmap", "settings", "-p", '{"data":{"c":"d"}}')
+    assert ok("get", "configmap", "settings", "-o", "jsonpath={.data.c}") == "d"
+    invalid = run("apply", "--validate=strict", "-f", "-",
+                  stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\nbogus: 1\n")
+    assert invalid.returncode != 0 and 'unknown field "bogus"' in invalid.stderr
+    assert ok("apply", "--server-side", "-f", "-", stdin=first).strip() == "deployment.apps/web serverside-applied"
+    assert ok("delete", "configmap", "settings").strip() == 'configmap "settings" deleted'
+
+
+def test_openapi_v2_protobuf_decodes_as_gnostic_document(cluster: EmbeddedCluster) -> None:
+    """Decoded with a schema-less protobuf reader: the document's swagger version, a definition and a path."""
+    status, body, headers = _raw(cluster, "GET", "/openapi/v2",
+                                 accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+    assert status == 200 and headers["Content-Type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    fields = _proto_fields(body)
+    assert fields[1] == [b"2.0"]
+    definitions = _proto_fields(fields[9][0])
+    names = {_proto_fields(entry)[1][0] for entry in definitions[1]}
+    assert b"io.k8s.api.apps.v1.Deployment" in names
+    paths = {_proto_fields(entry)[1][0] for entry in _proto_fields(fields[8][0])[2]}
+    assert b"/apis/apps/v1/namespaces/{namespace}/deployments/{name}" in paths
+    status, body, headers = _raw(cluster, "GET", "/openapi/v2", accept="application/json")
+    assert json.loads(body)["swagger"] == "2.0"
+
+
+def _proto_fields(data: bytes) -> dict[int, list[Any]]:
+    fields: dict[int, list[Any]] = {}
+    index = 0
+
+    def varint() -> int:
+        nonlocal index
+        shift = result = 0
+        while True:
+            byte = data[index]
+            index += 1
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return result
+    while index < len(data):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value: Any = varint()
+        elif wire == 1:
+            value, index = data[index:index + 8], index + 8
+        else:
+            length = varint()
+            value, index = data[index:index + length], index + length
+        fields.setdefault(number, []).append(value)
+    return fields
