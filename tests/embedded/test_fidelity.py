@@ -469,3 +469,37 @@ def _proto_fields(data: bytes) -> dict[int, list[Any]]:
             value, index = data[index:index + length], index + length
         fields.setdefault(number, []).append(value)
     return fields
+
+
+# --- 8. simulated delays on a monotonic clock -------------------------------------------------------------
+
+def test_start_delay_is_never_shortened_by_timestamp_rounding(api_client: Any, namespace: str) -> None:
+    import time
+
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    began = time.monotonic()
+    core.create_namespaced_pod(namespace, {"metadata": {"name": "slow", "annotations": {
+        "sim.chainsaw-py.io/start-delay": "1500ms"}}, "spec": {"containers": [{"name": "main", "image": "busybox"}]}})
+    wait_for(lambda: core.read_namespaced_pod("slow", namespace).status.phase == "Running", interval=0.01)
+    assert time.monotonic() - began >= 1.45   # a lower bound only: a loaded machine can only make it later
+    pod = core.read_namespaced_pod("slow", namespace)
+    assert pod.metadata.creation_timestamp.microsecond == 0   # metav1.Time: whole seconds on the wire
+
+
+def test_milestones_measure_from_the_first_observation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from chainsaw_py.embedded.controllers.pods import Milestones
+
+    now = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    milestones = Milestones()
+    milestones.mark("uid", "scheduled")
+    now[0] = 100.7
+    milestones.mark("uid", "scheduled")        # later marks keep the first moment
+    assert milestones.elapsed("uid", "scheduled") == pytest.approx(0.7)
+    assert milestones.elapsed("uid", "started") == 0.0
+    milestones.forget("uid")
+    assert milestones.elapsed("uid", "scheduled") == 0.0
