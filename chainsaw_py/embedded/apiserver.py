@@ -33,6 +33,7 @@ from chainsaw_py.embedded.apierrors import (
     UnsupportedMediaType,
     qualified_resource,
 )
+from chainsaw_py.embedded.apply import record_update
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kinds.base import Strategy, validate_meta_update, validate_object_meta
@@ -72,6 +73,12 @@ class WriteOptions:
     field_manager: str = ""
     force: bool = False
     duplicate_fields: list[str] = field(default_factory=list)   # keys repeated in the request body
+    agent_manager: str = ""        # the manager an unnamed write is recorded under (the User-Agent's product)
+    applying: bool = False         # server-side apply records its own managedFields
+
+    @property
+    def update_manager(self) -> str:
+        return "" if self.applying else (self.field_manager or self.agent_manager)
 
 
 @dataclass
@@ -252,6 +259,8 @@ class ApiServer:
             _drop_empty_meta(meta)
             self._validate(rt, strategy, obj, None)
             self.serialize_as_go(rt, obj)
+            if options.update_manager:
+                record_update(rt, None, obj, options.update_manager, "", self.now())
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
@@ -429,6 +438,11 @@ class ApiServer:
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
         self.serialize_as_go(rt, new)
+        if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields"):
+            new["metadata"]["managedFields"] = old["metadata"]["managedFields"]
+        if options.update_manager:
+            record_update(rt, old, new, options.update_manager, subresource if subresource == "status" else "",
+                          self.now())
         if new == old:
             return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
         if options.dry_run:

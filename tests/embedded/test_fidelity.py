@@ -423,7 +423,11 @@ def test_kubectl_battery_for_every_version(binary: Path, cluster: EmbeddedCluste
     invalid = run("apply", "--validate=strict", "-f", "-",
                   stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\nbogus: 1\n")
     assert invalid.returncode != 0 and 'unknown field "bogus"' in invalid.stderr
-    assert ok("apply", "--server-side", "-f", "-", stdin=first).strip() == "deployment.apps/web serverside-applied"
+    conflict = run("apply", "--server-side", "-f", "-", stdin=first)
+    assert conflict.returncode == 1 and ('conflict with "kubectl-client-side-apply" using apps/v1: '
+                                         '.spec.template.spec.containers[name="main"].image') in conflict.stderr
+    assert ok("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=first).strip() == \
+        "deployment.apps/web serverside-applied"
     assert ok("delete", "configmap", "settings").strip() == 'configmap "settings" deleted'
 
 
@@ -503,3 +507,54 @@ def test_milestones_measure_from_the_first_observation(monkeypatch: pytest.Monke
     assert milestones.elapsed("uid", "started") == 0.0
     milestones.forget("uid")
     assert milestones.elapsed("uid", "scheduled") == 0.0
+
+
+# --- 5. server-side apply: per-field ownership in associative lists; Update managers ------------------------
+
+def _apply(cluster: EmbeddedCluster, path: str, body: dict[str, Any], manager: str,
+           force: bool = False) -> tuple[int, dict[str, Any]]:
+    query = f"?fieldManager={manager}" + ("&force=true" if force else "")
+    status, raw, _ = _raw(cluster, "PATCH", path + query, json.dumps(body).encode(),
+                          content_type="application/apply-patch+yaml")
+    return status, json.loads(raw)
+
+
+def test_apply_conflicts_only_on_the_conflicting_list_item_field(cluster: EmbeddedCluster, namespace: str) -> None:
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/web"
+    first = _workload("Deployment", "web", replicas=1)
+    status, _ = _apply(cluster, path, first, "alpha")
+    assert status == 201
+    second = json.loads(json.dumps(first))
+    second["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:2"
+    status, body = _apply(cluster, path, second, "beta")
+    assert status == 409
+    assert body["message"] == ('Apply failed with 1 conflict: conflict with "alpha": '
+                               '.spec.template.spec.containers[name="main"].image')
+    status, body = _apply(cluster, path, second, "beta", force=True)
+    assert status == 200
+    owners = {entry["manager"]: entry["fieldsV1"] for entry in body["metadata"]["managedFields"]}
+    alpha_container = owners["alpha"]["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"main"}']
+    assert "f:image" not in alpha_container and "f:name" in alpha_container
+
+
+def test_updates_are_recorded_and_conflict_with_apply(cluster: EmbeddedCluster, kubectl: Kubectl,
+                                                      namespace: str) -> None:
+    kubectl("create", "deployment", "made", "--image=nginx", "-n", namespace)
+    made = json.loads(kubectl("get", "deployment", "made", "-n", namespace, "-o", "json", "--show-managed-fields"))
+    entry = next(e for e in made["metadata"]["managedFields"] if e["manager"] == "kubectl-create")
+    assert entry["operation"] == "Update" and entry["apiVersion"] == "apps/v1"
+    assert "f:image" in entry["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"nginx"}']
+    config = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "made"}, "spec": {
+        "selector": {"matchLabels": {"app": "made"}}, "template": {"metadata": {"labels": {"app": "made"}}, "spec": {
+            "containers": [{"name": "nginx", "image": "nginx:2"}]}}}}
+    result = kubectl.run("apply", "--server-side", "-n", namespace, "-f", "-", stdin=json.dumps(config), check=False)
+    assert result.returncode == 1
+    assert ('conflict with "kubectl-create" using apps/v1: .spec.template.spec.containers[name="nginx"].image'
+            in result.stderr)
+    status, _raw_body, _ = _raw(cluster, "PATCH", f"/apis/apps/v1/namespaces/{namespace}/deployments/made",
+                                {"spec": {"replicas": 3}}, content_type="application/merge-patch+json")
+    assert status == 200
+    patched = json.loads(kubectl("get", "deployment", "made", "-n", namespace, "-o", "json", "--show-managed-fields"))
+    managers = {(e["manager"], e["operation"]): e for e in patched["metadata"]["managedFields"]}
+    assert "f:replicas" in managers[("Python-urllib", "Update")]["fieldsV1"]["f:spec"]
+    assert "f:replicas" not in managers[("kubectl-create", "Update")]["fieldsV1"]["f:spec"]
