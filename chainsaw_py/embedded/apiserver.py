@@ -15,7 +15,8 @@ import json
 import random
 import threading
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chainsaw_py.embedded import crschema
@@ -34,6 +35,7 @@ from chainsaw_py.embedded.apierrors import (
     qualified_resource,
 )
 from chainsaw_py.embedded.apply import record_update
+from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kinds.base import Strategy, validate_meta_update, validate_object_meta
@@ -187,7 +189,7 @@ class ApiServer:
         return self.strategies.for_type(rt)
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> StoredObject:
-        stored = self.store.get(rt.group, rt.plural, namespace if rt.namespaced else "", name)
+        stored = self.store.get(*rt.group_resource, namespace if rt.namespaced else "", name)
         if stored is None:
             raise NotFound.for_object(rt.group, rt.plural, name)
         return self.present(rt, stored)
@@ -196,8 +198,29 @@ class ApiServer:
         """The stored object as served at ``rt``'s version (custom resources keep one storage version)."""
         if stored.obj.get("apiVersion") == rt.api_version:
             return stored
-        converted = dict(stored.obj, apiVersion=rt.api_version)
-        return StoredObject(converted, stored.rv)
+        return StoredObject(convert(stored.obj, rt.api_version), stored.rv)
+
+    def storage_type(self, rt: ResourceType) -> ResourceType:
+        """The resource type ``rt``'s objects are stored (and validated, defaulted) as."""
+        if not rt.is_view:
+            return rt
+        group, _, version = rt.storage_api_version.rpartition("/")
+        return self.registry.by_kind(group, version, rt.kind) or rt
+
+    def _through_storage(self, rt: ResourceType, body: Any, options: WriteOptions,
+                         write: Callable[[ResourceType, dict[str, Any], WriteOptions], Result]) -> Result:
+        """A write at a view version: decode and check there, convert, write the storage version, convert back."""
+        obj = self._as_object(rt, body)
+        warnings = self._decode(rt, obj, options)
+        validate_view(rt, obj)
+        storage_rt = self.storage_type(rt)
+        result = write(storage_rt, convert(obj, storage_rt.api_version), replace(options, duplicate_fields=[]))
+        return self._viewed(rt, result, warnings)
+
+    def _viewed(self, rt: ResourceType, result: Result, warnings: builtins.list[str]) -> Result:
+        stored = self.present(rt, result.stored) if result.stored is not None else None
+        obj = convert(result.obj, rt.api_version) if result.obj.get("kind") == rt.kind else result.obj
+        return Result(obj, result.code, warnings + result.warnings, stored)
 
     def make_filter(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
                     field_selector: str | None) -> ObjectFilter:
@@ -217,7 +240,7 @@ class ApiServer:
             rv = token_rv or exact_rv or 0
             items = self._list_at(rt, scope, rv)
         else:
-            items, rv = self.store.list(rt.group, rt.plural, scope)
+            items, rv = self.store.list(*rt.group_resource, scope)
         selected = [self.present(rt, item) for item in items
                     if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
         if limit and len(selected) > limit:
@@ -228,7 +251,7 @@ class ApiServer:
 
     def _list_at(self, rt: ResourceType, namespace: str | None, rv: int) -> builtins.list[StoredObject]:
         try:
-            return self.store.list_at(rt.group, rt.plural, namespace, rv)
+            return self.store.list_at(*rt.group_resource, namespace, rv)
         except HistoryExpired:
             raise Gone("The resourceVersion for the provided list is too old.") from None
         except ValueError:
@@ -242,6 +265,9 @@ class ApiServer:
 
     def create(self, rt: ResourceType, namespace: str, body: Any, options: WriteOptions | None = None) -> Result:
         options = options or WriteOptions()
+        if rt.is_view:
+            return self._through_storage(rt, body, options, lambda srt, obj, opts: self.create(srt, namespace, obj,
+                                                                                                 opts))
         obj = self._as_object(rt, body)
         warnings = self._decode(rt, obj, options)
         meta = obj["metadata"]
@@ -264,7 +290,7 @@ class ApiServer:
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
-            stored = self.store.create(rt.group, rt.plural, obj)
+            stored = self.store.create(*rt.group_resource, obj)
         except StoreExists:
             strategy.release(obj, self)
             raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
@@ -393,6 +419,9 @@ class ApiServer:
     def update(self, rt: ResourceType, namespace: str, name: str, body: Any, options: WriteOptions | None = None,
                subresource: str = "") -> Result:
         options = options or WriteOptions()
+        if rt.is_view:
+            return self._through_storage(rt, body, options, lambda srt, obj, opts: self.update(
+                srt, namespace, name, obj, opts, subresource))
         obj = self._as_object(rt, body)
         warnings = self._decode(rt, obj, options)
         meta = obj["metadata"]
@@ -400,7 +429,7 @@ class ApiServer:
         requested_rv = meta.get("resourceVersion") or ""
         pristine = json.dumps(obj)
         for _attempt in range(_MAX_RETRIES):
-            current = self.store.get(rt.group, rt.plural, meta.get("namespace", ""), name)
+            current = self.store.get(*rt.group_resource, meta.get("namespace", ""), name)
             if current is None:
                 if self.strategy(rt).allow_create_on_update and not subresource and not requested_rv:
                     return self.create(rt, namespace, obj, options)
@@ -450,10 +479,10 @@ class ApiServer:
         meta = new["metadata"]
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not _graceful_pending(new) \
                 and not strategy.blocks_deletion(new):
-            self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+            self.store.update(*rt.group_resource, new, expected_rv=current.rv)
             stored = self._remove(rt, meta.get("namespace", ""), meta["name"])
             return Result(stored.obj, 200, [], stored)
-        stored = self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+        stored = self.store.update(*rt.group_resource, new, expected_rv=current.rv)
         return Result(stored.obj, 200, [], self.present(rt, stored))
 
     def _merge_with_old(self, rt: ResourceType, strategy: Strategy, new: dict[str, Any], old: dict[str, Any],
@@ -467,6 +496,15 @@ class ApiServer:
         meta["resourceVersion"] = old_meta.get("resourceVersion", "")
         if subresource == "status":
             _keep_all_but_status(new, old)
+        elif subresource == "ephemeralcontainers":
+            containers = (new.get("spec") or {}).get("ephemeralContainers")
+            version = meta.get("resourceVersion", "")
+            new.clear()
+            new.update(json.loads(json.dumps(old)))
+            new["metadata"]["resourceVersion"] = version
+            new["spec"].pop("ephemeralContainers", None)
+            if containers is not None:
+                new["spec"]["ephemeralContainers"] = containers
         elif subresource == "finalize":
             finalizers = (new.get("spec") or {}).get("finalizers") or []
             new.clear()
@@ -491,7 +529,7 @@ class ApiServer:
                 "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         key_ns = namespace if rt.namespaced else ""
         for _attempt in range(_MAX_RETRIES):
-            current = self.store.get(rt.group, rt.plural, key_ns, name)
+            current = self.store.get(*rt.group_resource, key_ns, name)
             if current is None:
                 raise NotFound.for_object(rt.group, rt.plural, name)
             patched = self._apply_patch(rt, self.present(rt, current).copy(), content_type, patch)
@@ -509,6 +547,12 @@ class ApiServer:
         self._check_url_identity(rt, obj["metadata"], namespace, name)
         if obj["metadata"].get("resourceVersion", "") not in ("", str(current.rv)):
             raise Conflict.modified(rt.group, rt.plural, name)
+        if rt.is_view:
+            validate_view(rt, obj)
+            storage_rt = self.storage_type(rt)
+            stored_result = self._commit_update(storage_rt, convert(obj, storage_rt.api_version), current, options,
+                                                subresource)
+            return self._viewed(rt, stored_result, warnings)
         result = self._commit_update(rt, obj, current, options, subresource)
         result.warnings = warnings + result.warnings
         return result
@@ -543,7 +587,7 @@ class ApiServer:
                             details={"name": name, "kind": "namespaces"})
         key_ns = namespace if rt.namespaced else ""
         for _attempt in range(_MAX_RETRIES):
-            current = self.store.get(rt.group, rt.plural, key_ns, name)
+            current = self.store.get(*rt.group_resource, key_ns, name)
             if current is None:
                 raise NotFound.for_object(rt.group, rt.plural, name)
             self._check_preconditions(rt, current, options)
@@ -606,12 +650,12 @@ class ApiServer:
         self.strategy(rt).on_delete_request(new)
         if dry_run:
             return Result(new, 200)
-        stored = self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+        stored = self.store.update(*rt.group_resource, new, expected_rv=current.rv)
         return Result(self.present(rt, stored).obj, 200, [], self.present(rt, stored))
 
     def _remove(self, rt: ResourceType, namespace: str, name: str, expected_rv: int | None = None) -> StoredObject:
         try:
-            stored = self.store.delete(rt.group, rt.plural, namespace, name, expected_rv=expected_rv)
+            stored = self.store.delete(*rt.group_resource, namespace, name, expected_rv=expected_rv)
         except StoreNotFound:
             raise NotFound.for_object(rt.group, rt.plural, name) from None
         self.strategy(rt).release(stored.obj, self)
@@ -637,7 +681,7 @@ class ApiServer:
         from chainsaw_py.embedded.watch import WatchStream
 
         try:
-            watcher, replay = self.store.watch(rt.group, rt.plural, since_rv)
+            watcher, replay = self.store.watch(*rt.group_resource, since_rv)
         except HistoryExpired as err:
             raise Gone(str(err)) from None
         return WatchStream(self, rt, watcher, replay, selector)

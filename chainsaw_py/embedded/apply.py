@@ -257,13 +257,20 @@ def _changed(old: Any, new: Any, path: FieldPath) -> bool:
     return _lookup(old, path) != _lookup(new, path)
 
 
+def _writable(rt: ResourceType, paths: set[FieldPath], subresource: str) -> set[FieldPath]:
+    """The fields a write through ``subresource`` can set (the strategies reset the others)."""
+    if not rt.has_status():
+        return paths
+    return {path for path in paths if (path[:1] == (("f", "status"),)) == (subresource == "status")}
+
+
 def record_update(rt: ResourceType, old: dict[str, Any] | None, new: dict[str, Any], manager: str,
                   subresource: str, now: str) -> None:
     """Record a non-apply write in ``new``'s managedFields: ``manager`` (operation Update) gains the fields the
     write changed, which every other manager loses; fields the write removed leave every set."""
     schema = _schema_for(rt)
-    new_fields = field_set(new, schema)
-    old_fields = field_set(old, schema) if old is not None else set()
+    new_fields = _writable(rt, field_set(new, schema), subresource)
+    old_fields = _writable(rt, field_set(old, schema), subresource) if old is not None else set()
     changed = {path for path in new_fields if old is None or _changed(old, new, path)}
     removed = old_fields - new_fields
     taken = changed | removed
@@ -328,7 +335,7 @@ def server_side_apply(server: ApiServer, rt: ResourceType, namespace: str, name:
     wanted = field_set(applied, schema)
     key_ns = namespace if rt.namespaced else ""
     for _attempt in range(20):
-        current = server.store.get(rt.group, rt.plural, key_ns, name)
+        current = server.store.get(*rt.group_resource, key_ns, name)
         if current is None:
             return _create(server, rt, namespace, name, applied, wanted, options)
         live = server.present(rt, current).copy()

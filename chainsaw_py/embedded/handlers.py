@@ -40,6 +40,7 @@ from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect
 from chainsaw_py.embedded.decoding import load_json
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.metrics import MetricsApi
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
 from chainsaw_py.embedded.store import StoredObject, encode
@@ -50,6 +51,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 _JSON = "application/json"
+METRICS_GROUP = "metrics.k8s.io"
 
 
 @dataclass
@@ -109,6 +111,7 @@ class ApiHandler:
         self.tables = tables
         self.bookmark_interval = bookmark_interval
         self._auth_header = f"Bearer {token}"
+        self.metrics = MetricsApi(server)
 
     def __call__(self, request: Request) -> Response:
         try:
@@ -186,6 +189,9 @@ class ApiHandler:
             raise NotFound.generic()
         if path.namespace is not None and not rt.namespaced:
             raise NotFound.generic()
+        if rt.group == METRICS_GROUP:
+            negotiated = negotiate(request.header("accept"))
+            return self.metrics.handle(request, rt, path, negotiated.content_type if negotiated.table else "")
         if path.subresource:
             if rt.subresource(path.subresource) is None:
                 raise NotFound.generic()

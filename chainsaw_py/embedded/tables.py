@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from chainsaw_py.embedded.conversion import convert
 from chainsaw_py.embedded.decoding import parse_time
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.util.labels import SelectorError, selector_from_label_selector, selector_from_set
@@ -715,7 +716,9 @@ class TablePrinter:
         if continue_token:
             metadata["continue"] = continue_token
             metadata["remainingItemCount"] = remaining
-        rows = [{"cells": cells(obj), "object": self._row_object(obj, include_object)} for obj in objects]
+        # views are printed from the stored version, like the apiserver's internal-version printers
+        printable = (lambda obj: convert(obj, rt.storage_api_version)) if rt.is_view else (lambda obj: obj)
+        rows = [{"cells": cells(printable(obj)), "object": self._row_object(obj, include_object)} for obj in objects]
         return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata,
                 "columnDefinitions": [{"name": name, "type": kind, "format": fmt,
                                        "description": _DESCRIPTIONS.get(name, name), "priority": priority}
@@ -733,7 +736,7 @@ class TablePrinter:
     def _printer(self, rt: ResourceType) -> Printer:
         if not rt.builtin:
             return _custom_printer(rt)
-        printer = PRINTERS.get((rt.group, rt.plural))
+        printer = PRINTERS.get(rt.group_resource)
         if printer is not None:
             return printer
         return ([_NAME, ("Created At", "date", "", 0)],

@@ -358,6 +358,7 @@ def test_every_builtin_kind_has_the_printers_columns(cluster: EmbeddedCluster) -
     from chainsaw_py.embedded.tables import PRINTERS
 
     default_table = {("", "bindings"), ("", "limitranges"), ("apiextensions.k8s.io", "customresourcedefinitions"),
+                     ("metrics.k8s.io", "pods"), ("metrics.k8s.io", "nodes"),   # metrics.py prints these
                      ("authentication.k8s.io", "selfsubjectreviews"), ("authentication.k8s.io", "tokenreviews"),
                      ("authorization.k8s.io", "localsubjectaccessreviews"),
                      ("authorization.k8s.io", "selfsubjectaccessreviews"),
@@ -558,3 +559,114 @@ def test_updates_are_recorded_and_conflict_with_apply(cluster: EmbeddedCluster, 
     managers = {(e["manager"], e["operation"]): e for e in patched["metadata"]["managedFields"]}
     assert "f:replicas" in managers[("Python-urllib", "Update")]["fieldsV1"]["f:spec"]
     assert "f:replicas" not in managers[("kubectl-create", "Update")]["fieldsV1"]["f:spec"]
+
+
+# --- 3. autoscaling/v1, events.k8s.io/v1, APIServices, ephemeral containers, metrics ----------------------
+
+def test_autoscaling_v1_shares_storage_with_v2(api_client: Any, kubectl: Kubectl, namespace: str) -> None:
+    from kubernetes import client
+
+    kubectl("create", "deployment", "web", "--image=nginx", "-n", namespace)
+    assert kubectl("autoscale", "deployment", "web", "--max=5", "--cpu-percent=60", "-n", namespace).strip() == \
+        "horizontalpodautoscaler.autoscaling/web autoscaled"
+    v1 = client.AutoscalingV1Api(api_client)
+    v2 = client.AutoscalingV2Api(api_client)
+    seen_v1 = v1.read_namespaced_horizontal_pod_autoscaler("web", namespace)
+    assert seen_v1.spec.target_cpu_utilization_percentage == 60 and seen_v1.spec.min_replicas == 1
+    seen_v2 = v2.read_namespaced_horizontal_pod_autoscaler("web", namespace)
+    assert seen_v2.spec.metrics[0].resource.target.average_utilization == 60
+    v1.create_namespaced_horizontal_pod_autoscaler(namespace, {
+        "metadata": {"name": "old"}, "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                                                 "name": "web"},
+                                              "maxReplicas": 2, "targetCPUUtilizationPercentage": 50}})
+    v1.patch_namespaced_horizontal_pod_autoscaler("old", namespace, {"spec": {"targetCPUUtilizationPercentage": 70}})
+    metrics = v2.read_namespaced_horizontal_pod_autoscaler("old", namespace).spec.metrics
+    assert [m.resource.target.average_utilization for m in metrics] == [70]
+    assert [item.metadata.name for item in v1.list_namespaced_horizontal_pod_autoscaler(namespace).items] == \
+        ["old", "web"]
+
+
+def test_events_v1_share_storage_with_core_events(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    events = client.EventsV1Api(api_client)
+    core = client.CoreV1Api(api_client)
+    body = {"metadata": {"name": "ev1"}, "eventTime": "2026-01-01T00:00:00.000000Z", "type": "Normal",
+            "reason": "Tested", "action": "Testing", "note": "hello", "reportingController": "example.com/ctl",
+            "reportingInstance": "ctl-1", "regarding": {"kind": "Pod", "name": "p", "namespace": namespace}}
+    created = events.create_namespaced_event(namespace, body)
+    assert created.note == "hello" and created.regarding.name == "p"
+    legacy = core.read_namespaced_event("ev1", namespace)
+    assert legacy.message == "hello" and legacy.involved_object.name == "p"
+    assert legacy.reporting_component == "example.com/ctl"
+    core.create_namespaced_event(namespace, {"metadata": {"name": "ev2"}, "message": "old style", "reason": "Old",
+                                             "involvedObject": {"kind": "Pod", "name": "p", "namespace": namespace}})
+    # legacy events carry "eventTime": null, which the typed EventsV1Event model refuses (as on a real cluster)
+    listed = client.CustomObjectsApi(api_client).list_namespaced_custom_object("events.k8s.io", "v1", namespace,
+                                                                              "events")["items"]
+    assert {item["metadata"]["name"]: item["note"] for item in listed} == {"ev1": "hello", "ev2": "old style"}
+    assert [item["eventTime"] for item in listed if item["metadata"]["name"] == "ev2"] == [None]
+    with pytest.raises(client.ApiException) as invalid:
+        events.create_namespaced_event(namespace, {"metadata": {"name": "bad"}, "type": "Normal",
+                                                   "regarding": {"kind": "Pod", "name": "p"}})
+    assert invalid.value.status == 422
+    message = json.loads(invalid.value.body)["message"]
+    assert "reportingController: Required value" in message and "eventTime: Required value" in message
+
+
+def test_apiservices_report_availability(api_client: Any, cluster: EmbeddedCluster) -> None:
+    from kubernetes import client
+
+    registration = client.ApiregistrationV1Api(api_client)
+    registration.create_api_service({"metadata": {"name": "v1alpha1.local.example.com"}, "spec": {
+        "group": "local.example.com", "version": "v1alpha1", "groupPriorityMinimum": 100, "versionPriority": 10}})
+    registration.create_api_service({"metadata": {"name": "v1beta1.remote.example.com"}, "spec": {
+        "group": "remote.example.com", "version": "v1beta1", "groupPriorityMinimum": 100, "versionPriority": 10,
+        "service": {"namespace": "default", "name": "absent-server", "port": 443}}})
+
+    def condition(name: str) -> Any:
+        conditions = registration.read_api_service(name).status.conditions or []
+        return next((c for c in conditions if c.type == "Available"), None)
+    local = wait_for(lambda: condition("v1alpha1.local.example.com"))
+    assert (local.status, local.reason) == ("True", "Local")
+    remote = wait_for(lambda: condition("v1beta1.remote.example.com"))
+    assert (remote.status, remote.reason, remote.message) == (
+        "False", "ServiceNotFound", 'service/absent-server in "default" is not present')
+
+
+def test_kubectl_debug_adds_a_running_ephemeral_container(api_client: Any, kubectl: Kubectl,
+                                                          namespace: str) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    _ready_pod(core, namespace, "target")
+    kubectl("debug", "target", "--image=busybox", "-c", "dbg", "-n", namespace)
+    pod = core.read_namespaced_pod("target", namespace)
+    assert [c.name for c in pod.spec.ephemeral_containers] == ["dbg"]
+    running = wait_for(lambda: core.read_namespaced_pod("target", namespace).status.ephemeral_container_statuses)
+    assert running[0].name == "dbg" and running[0].state.running is not None
+    with pytest.raises(client.ApiException) as removed:
+        core.patch_namespaced_pod_ephemeralcontainers("target", namespace, [
+            {"op": "remove", "path": "/spec/ephemeralContainers/0"}])
+    assert removed.value.status == 422
+    assert 'existing ephemeral containers \\"dbg\\" may not be removed' in removed.value.body
+
+
+def test_kubectl_top_reads_simulated_metrics(api_client: Any, kubectl: Kubectl, namespace: str) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_pod(namespace, {"metadata": {"name": "busy", "annotations": {
+        "sim.chainsaw-py.io/cpu-usage": "250m", "sim.chainsaw-py.io/memory-usage": "64Mi"}}, "spec": {
+        "containers": [{"name": "main", "image": "busybox"}]}})
+    wait_for(lambda: core.read_namespaced_pod("busy", namespace).status.phase == "Running")
+    rows = _rows(kubectl("top", "pod", "busy", "-n", namespace))
+    assert rows == [["NAME", "CPU(cores)", "MEMORY(bytes)"], ["busy", "250m", "64Mi"]]
+    nodes = _rows(kubectl("top", "node"))
+    assert nodes[0] == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"] and len(nodes) == 2
+    table = _rows(kubectl("get", "podmetrics", "busy", "-n", namespace))
+    assert table == [["NAME", "CPU", "MEMORY", "WINDOW"], ["busy", "250000000n", "65536Ki", "10s"]]
+    metrics = client.CustomObjectsApi(api_client).list_namespaced_custom_object(
+        "metrics.k8s.io", "v1beta1", namespace, "pods")
+    assert metrics["items"][0]["containers"] == [{"name": "main", "usage": {"cpu": "250000000n",
+                                                                             "memory": "65536Ki"}}]

@@ -7,6 +7,7 @@ from chainsaw_py.embedded.controllers.context import Runtime
 
 
 def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca_pem: bytes | None) -> None:
+    from chainsaw_py.embedded.controllers.apiservices import apiservice_controller
     from chainsaw_py.embedded.controllers.cronjobs import cronjob_controller
     from chainsaw_py.embedded.controllers.deployments import deployment_controller
     from chainsaw_py.embedded.controllers.gc import GarbageCollector
@@ -22,6 +23,6 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
         namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
-        node_heartbeat(),
+        node_heartbeat(), apiservice_controller(runtime),
     ):
         manager.add(controller)

@@ -136,6 +136,7 @@ class Kubelet:
         elif (pod.get("status") or {}).get("phase", "Pending") == "Pending":
             self._start(pod, ctx)
         elif (pod.get("status") or {}).get("phase") == "Running":
+            self._start_ephemeral(pod, ctx)
             self._maybe_complete(pod, ctx)
 
     # --- scheduling -------------------------------------------------------------------------------------
@@ -192,6 +193,21 @@ class Kubelet:
         self._container_events(pod, ctx)
         if self._run_duration(pod) is not None:
             ctx.requeue_after(self._run_duration(pod) or 0.0)
+
+    def _start_ephemeral(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
+        """Ephemeral containers added to a running pod (kubectl debug) start at once."""
+        status = pod.setdefault("status", {})
+        known = {entry.get("name") for entry in status.get("ephemeralContainerStatuses") or []}
+        added = [c for c in (pod.get("spec") or {}).get("ephemeralContainers") or [] if c.get("name") not in known]
+        if not added:
+            return
+        now = ctx.now()
+        status["ephemeralContainerStatuses"] = list(status.get("ephemeralContainerStatuses") or []) + [
+            dict(self._running_status(container, now, False), started=True) for container in added]
+        ctx.update_status(pod)
+        for container in added:
+            ctx.event(pod, "Created", f"Created container {container.get('name')}", component="kubelet")
+            ctx.event(pod, "Started", f"Started container {container.get('name')}", component="kubelet")
 
     def _container_events(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
         spec = pod.get("spec") or {}

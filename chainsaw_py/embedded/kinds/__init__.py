@@ -19,6 +19,7 @@ from chainsaw_py.embedded.kinds.core import (
 )
 from chainsaw_py.embedded.kinds.workloads import (
     CronJobStrategy,
+    HorizontalPodAutoscalerStrategy,
     JobStrategy,
     ReplicatedStrategy,
     ReplicationControllerStrategy,
@@ -59,6 +60,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("apps", "StatefulSet"): statefulset_strategy(),
         ("apps", "DaemonSet"): daemonset_strategy(),
         ("batch", "Job"): JobStrategy(),
+        ("autoscaling", "HorizontalPodAutoscaler"): HorizontalPodAutoscalerStrategy(),
         ("batch", "CronJob"): CronJobStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),

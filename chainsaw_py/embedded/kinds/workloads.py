@@ -269,3 +269,33 @@ class CronJobStrategy(Strategy):
         template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
         validate_pod_template(template, "spec.jobTemplate.spec.template", errors, ["OnFailure", "Never"])
 
+
+
+_SCALE_UP_POLICIES = [{"type": "Pods", "value": 4, "periodSeconds": 15},
+                      {"type": "Percent", "value": 100, "periodSeconds": 15}]
+_SCALE_DOWN_POLICIES = [{"type": "Percent", "value": 100, "periodSeconds": 15}]
+
+
+@dataclass
+class HorizontalPodAutoscalerStrategy(Strategy):
+    """autoscaling/v2 defaulting: minReplicas 1, an 80% CPU target without metrics, a given behavior completed."""
+
+    tracks_generation: bool = True
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            return
+        spec.setdefault("minReplicas", 1)
+        if not spec.get("metrics"):
+            spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                "type": "Utilization", "averageUtilization": 80}}}]
+        behavior = spec.get("behavior")
+        if isinstance(behavior, dict):
+            for direction, window, policies in (("scaleUp", 0, _SCALE_UP_POLICIES),
+                                                ("scaleDown", 300, _SCALE_DOWN_POLICIES)):
+                rules = behavior.setdefault(direction, {})
+                if isinstance(rules, dict):
+                    rules.setdefault("stabilizationWindowSeconds", window)
+                    rules.setdefault("selectPolicy", "Max")
+                    rules.setdefault("policies", json.loads(json.dumps(policies)))
