@@ -293,8 +293,8 @@ def _event_cells(event: dict[str, Any]) -> list[Any]:
     source = event.get("source") or {}
     source_text = source.get("component", "") + (f", {source['host']}" if source.get("host") else "")
     return [age(last), event.get("type", ""), event.get("reason", ""),
-            f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}", event.get("message", ""),
-            involved.get("fieldPath", ""), source_text or event.get("reportingComponent", ""), age(first),
+            f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}", involved.get("fieldPath", ""),
+            source_text or event.get("reportingComponent", ""), event.get("message", ""), age(first),
             int(event.get("count") or 1), _meta(event).get("name", "")]
 
 
@@ -357,8 +357,8 @@ PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "nodes"): ([_NAME, _col("Status"), _col("Roles"), _AGE, _col("Version"), _col("Internal-IP", priority=1),
                      _col("External-IP", priority=1), _col("OS-Image", priority=1),
                      _col("Kernel-Version", priority=1), _col("Container-Runtime", priority=1)], _node_cells),
-    ("", "events"): ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message"),
-                      _col("Subobject", priority=1), _col("Source", priority=1), _col("First Seen", priority=1),
+    ("", "events"): ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Subobject", priority=1),
+                      _col("Source", priority=1), _col("Message"), _col("First Seen", priority=1),
                       _col("Count", "integer", 1), _col("Name", priority=1)], _event_cells),
     ("", "persistentvolumeclaims"): ([_NAME, _col("Status"), _col("Volume"), _col("Capacity"),
                                       _col("Access Modes"), _col("StorageClass"), _col("VolumeAttributesClass"), _AGE,

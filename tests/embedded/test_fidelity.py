@@ -670,3 +670,14 @@ def test_kubectl_top_reads_simulated_metrics(api_client: Any, kubectl: Kubectl, 
         "metrics.k8s.io", "v1beta1", namespace, "pods")
     assert metrics["items"][0]["containers"] == [{"name": "main", "usage": {"cpu": "250000000n",
                                                                              "memory": "65536Ki"}}]
+
+
+def test_events_wide_columns_in_the_printers_order(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("create", "configmap", "c", "-n", namespace)
+    kubectl("create", "-n", namespace, "-f", "-", stdin=json.dumps({
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "e"}, "reason": "Poked", "message": "poked it",
+        "type": "Normal", "involvedObject": {"kind": "ConfigMap", "name": "c", "namespace": namespace},
+        "source": {"component": "tester"}, "count": 2}))
+    rows = _rows(kubectl("get", "events", "-n", namespace, "-o", "wide", "--field-selector", "reason=Poked"))
+    assert rows[0] == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN",
+                       "COUNT", "NAME"]
