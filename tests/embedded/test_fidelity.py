@@ -681,3 +681,11 @@ def test_events_wide_columns_in_the_printers_order(kubectl: Kubectl, namespace: 
     rows = _rows(kubectl("get", "events", "-n", namespace, "-o", "wide", "--field-selector", "reason=Poked"))
     assert rows[0] == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN",
                        "COUNT", "NAME"]
+
+
+def test_protobuf_bodies_with_inline_structs(kubectl: Kubectl, namespace: str) -> None:
+    """kubectl create sends protobuf; Go's `json:",inline"` members (IngressRuleValue) are the parent's fields."""
+    assert kubectl("create", "ingress", "ing", "--rule=a.example.com/=svc:80", "-n", namespace).strip() == \
+        "ingress.networking.k8s.io/ing created"
+    rules = json.loads(kubectl("get", "ingress", "ing", "-n", namespace, "-o", "jsonpath={.spec.rules}"))
+    assert rules[0]["host"] == "a.example.com" and rules[0]["http"]["paths"][0]["backend"]["service"]["name"] == "svc"
