@@ -689,3 +689,32 @@ def test_protobuf_bodies_with_inline_structs(kubectl: Kubectl, namespace: str) -
         "ingress.networking.k8s.io/ing created"
     rules = json.loads(kubectl("get", "ingress", "ing", "-n", namespace, "-o", "jsonpath={.spec.rules}"))
     assert rules[0]["host"] == "a.example.com" and rules[0]["http"]["paths"][0]["backend"]["service"]["name"] == "svc"
+
+
+def test_orphaned_job_pods_lose_the_tracking_finalizer_despite_a_conflict() -> None:
+    """A pod updated concurrently (GC, kubelet) while its Job is deleted must still be released."""
+    from chainsaw_py.embedded.apierrors import Conflict
+    from chainsaw_py.embedded.controllers.jobs import TRACKING_FINALIZER, release_orphans
+
+    job = {"metadata": {"name": "j", "namespace": "ns", "uid": "job-uid"}}
+    stored = {"metadata": {"name": "p", "namespace": "ns", "finalizers": [TRACKING_FINALIZER, "other"],
+                           "ownerReferences": [{"uid": "job-uid"}], "resourceVersion": "1"}}
+
+    class Context:
+        conflicts = 1
+
+        def list(self, api_version: str, kind: str, namespace: str) -> list[dict[str, Any]]:
+            return [json.loads(json.dumps(stored))]
+
+        def get(self, api_version: str, kind: str, name: str, namespace: str) -> dict[str, Any]:
+            return json.loads(json.dumps(stored))
+
+        def update(self, obj: dict[str, Any]) -> dict[str, Any]:
+            if self.conflicts:
+                self.conflicts -= 1
+                raise Conflict("the object has been modified")
+            stored["metadata"] = obj["metadata"]
+            return obj
+
+    release_orphans(job, Context())  # type: ignore[arg-type]
+    assert stored["metadata"]["finalizers"] == ["other"]
