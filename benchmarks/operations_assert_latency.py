@@ -27,19 +27,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chainsaw_py.client import Cluster, connect
+from chainsaw_py.client import ConnectedCluster, connect
 from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.loading.model import Apply, Assert
 from chainsaw_py.operations import apply, assert_
 from chainsaw_py.operations.base import OperationContext
-from chainsaw_py.report.console import Console, StepLogger
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 
 NAMESPACE = "bench"
 
 
-def context(cluster: Cluster) -> OperationContext:
-    logger = StepLogger(Console(io.StringIO()), "bench", "", "bench")
+def context(cluster: ConnectedCluster) -> OperationContext:
+    logger = ConsoleStepLogger(Console(io.StringIO()), "bench", "", "bench")
     return OperationContext(bindings=Bindings(), logger=logger, timeout=30.0, namespace=NAMESPACE, cluster=cluster)
 
 
@@ -48,7 +48,7 @@ def configmap(name: str, value: str) -> dict[str, Any]:
             "data": {"v": value}}
 
 
-def detection_latencies(cluster: Cluster, rounds: int) -> list[float]:
+def detection_latencies(cluster: ConnectedCluster, rounds: int) -> list[float]:
     client = cluster.client
     live = client.create(configmap("latency", "0"))
     latencies = []
@@ -71,7 +71,7 @@ def detection_latencies(cluster: Cluster, rounds: int) -> list[float]:
     return latencies
 
 
-def pairs_per_second(cluster: Cluster, seconds: float, threads: int) -> float:
+def pairs_per_second(cluster: ConnectedCluster, seconds: float, threads: int) -> float:
     counter = iter(range(10**9))
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -101,7 +101,7 @@ def summary(label: str, values: list[float]) -> str:
             f"   ({len(ms)} rounds)")
 
 
-def without_watches(cluster: Cluster, run: Callable[[], Any]) -> Any:
+def without_watches(cluster: ConnectedCluster, run: Callable[[], Any]) -> Any:
     client = cluster.client
     original = client.change_waiter
     client.change_waiter = lambda api_version, kind: None  # type: ignore[method-assign]

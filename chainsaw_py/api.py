@@ -29,9 +29,12 @@ from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.loading.model import Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
-from chainsaw_py.operations.base import CancelToken
-from chainsaw_py.report.console import Console, use_color
+from chainsaw_py.expressions import Bindings
+from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
+from chainsaw_py.loading.model import Assert, Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
+from chainsaw_py.operations import assert_ as assert_operation
+from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
+from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.model import Report, now
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
@@ -385,9 +388,23 @@ def _go_bool(value: bool) -> str:
 
 
 def _go_duration(value: str) -> str:
-    from chainsaw_py.util.durations import format_duration_ns, parse_duration_ns
-
     return format_duration_ns(parse_duration_ns(value))
+
+
+# --------------------------------------------------------------------------------------- one assertion
+
+
+def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str = "default",
+                    timeout: float | None = None) -> None:
+    """Poll one assertion (a resource, or a bindings-only check) against ``cluster`` until it holds or
+    ``timeout`` passes (what ``chainsaw-py assert`` does); raises ``ChainsawError("assertion failed ...")``."""
+    quiet_logger = ConsoleStepLogger(Console(io.StringIO()), "assert", "", "assert")
+    ctx = OperationContext(bindings=Bindings(), logger=quiet_logger, timeout=timeout, templating=False,
+                           namespace=namespace, cluster=cluster)
+    try:
+        assert_operation.run(Assert(resource=assertion), assertion, ctx)
+    except OperationError as err:
+        raise ChainsawError("assertion failed\n" + str(err)) from err
 
 
 # --------------------------------------------------------------------------------------- clusters

@@ -327,7 +327,7 @@ def from_yaml(text: str, *, base_path: str | Path = ".", file: str | Path | None
     """The tests of a YAML text, loaded like a test file (validated; step templates resolved from
     ``base_path``, which also becomes each test's base path). Raises ``LoadError``."""
     from chainsaw_py.loading.tests import parse_test, resolve_step_templates
-    from chainsaw_py.loading.yaml import parse_documents
+    from chainsaw_py.yamldocs import parse_documents
 
     documents = parse_documents(text, file)
     tests = []
@@ -351,7 +351,7 @@ def extensions_used(test: model.Test) -> list[str]:
 def validate(test: model.Test) -> None:
     """Check ``test`` as a loaded file would be checked (schema, expression syntax); raise ``LoadError``."""
     from chainsaw_py.loading.tests import parse_test
-    from chainsaw_py.loading.yaml import Document
+    from chainsaw_py.yamldocs import Document
 
     parse_test(Document(_document(test, placeholder_functions=True), file=f"test {test.name!r}"))
 
@@ -361,6 +361,8 @@ def validate(test: model.Test) -> None:
 
 def _entry(kind: str, action: Any, description: str, continue_on_error: bool | None,
            compiler: str | None) -> model.Operation:
+    if not isinstance(action, model.OPERATION_KINDS[kind].action):
+        raise TypeError(f"{kind}: expected a {model.OPERATION_KINDS[kind].action.__name__}, got {type(action).__name__}")
     return model.Operation(type=kind, action=action, description=description, continue_on_error=continue_on_error,
                            compiler=compiler)
 
@@ -408,7 +410,7 @@ def _duration(value: DurationLike | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, datetime.timedelta):
-        from chainsaw_py.util.durations import format_duration_ns
+        from chainsaw_py.golang.durations import format_duration_ns
 
         return format_duration_ns(round(value.total_seconds() * 1e9))
     raise ChainsawError(f"expected a duration (a string such as 30s, or a timedelta), got {type(value).__name__}")

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainsaw_py.authoring.gopaths import go_dir, go_rel
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
+from chainsaw_py.golang.filepath import RelError, directory, relative
+from chainsaw_py.golang.fmt import json_marshal
 from chainsaw_py.loading.model import Binding, Operation, Step, Test
-from chainsaw_py.util.goformat import json_marshal
 
 NO_DESCRIPTION = "*No description*"
 _OPERATION_NAMES = {"podLogs": "pod logs"}
@@ -53,8 +53,12 @@ def render_readme(tests: Sequence[Test]) -> str:
 
 def render_catalog(tests: Sequence[DocumentedTest], readme_file: str, catalog_path: str) -> str:
     """The catalog file at ``catalog_path`` linking every test's README."""
-    base = go_dir(catalog_path)
-    lines = [f"\n- [{item.test.name}]({go_rel(base, gopath.join(item.folder, readme_file))})" for item in tests]
+    base = directory(catalog_path)
+    try:
+        lines = [f"\n- [{item.test.name}]({relative(base, gopath.join(item.folder, readme_file))})"
+                 for item in tests]
+    except RelError as error:
+        raise ChainsawError(str(error)) from None
     return "# Tests catalog\n" + "".join(lines) + "\n"
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
 from chainsaw_py.loading.model import Operation
-from chainsaw_py.util.durations import DurationError, format_duration_ns, parse_duration_ns
 
 
 def go_json(value: Any) -> Any:

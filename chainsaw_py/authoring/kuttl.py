@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.authoring import goshlex
 from chainsaw_py.authoring.kuttl_types import (
     Collector,
     KuttlCommand,
@@ -35,7 +34,9 @@ from chainsaw_py.authoring.kuttl_types import (
 )
 from chainsaw_py.authoring.manifests import api_version, load_manifests
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
+from chainsaw_py.golang import shlex as goshlex
+from chainsaw_py.golang.durations import format_duration_ns
 from chainsaw_py.loading.discovery import StepFiles, find_step_files
 from chainsaw_py.loading.model import (
     Apply,
@@ -53,7 +54,6 @@ from chainsaw_py.loading.model import (
     Test,
     TestSpec,
 )
-from chainsaw_py.util.durations import format_duration_ns
 
 TEST_FILE = "chainsaw-test.yaml"
 _HINTS = {("TestAssert", "timeout"): " (a step's timeouts.assert can hold it)"}

@@ -17,7 +17,7 @@ from typing import Any
 from chainsaw_py.authoring.kuttl_types import KuttlDecodeError, decode_test_suite
 from chainsaw_py.authoring.manifests import api_version
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.util.durations import format_duration_ns
+from chainsaw_py.golang.durations import format_duration_ns
 
 CONFIGURATION_API_VERSION = "chainsaw.kyverno.io/v1alpha1"
 DEFAULT_NAME = "configuration"

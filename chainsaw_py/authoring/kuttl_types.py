@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.util.goformat import go_kind
+from chainsaw_py.golang.fmt import go_kind
 
 
 class KuttlDecodeError(ValueError):

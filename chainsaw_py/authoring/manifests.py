@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.util.goformat import json_marshal
+from chainsaw_py.golang.fmt import json_marshal
 
 SCHEMA_URL = "https://raw.githubusercontent.com/kyverno/chainsaw/main/.schemas/json/{kind}-chainsaw-{version}.json"
 
@@ -25,7 +25,7 @@ def schema_comment(kind: str, version: str) -> str:
 
 def load_manifests(path: str | Path) -> list[dict[str, Any]]:
     """The resources of a manifest file, lists expanded. Raises ``ChainsawError``/``LoadError``."""
-    from chainsaw_py.loading.yaml import parse_documents, read_text
+    from chainsaw_py.yamldocs import parse_documents, read_text
 
     if not os.path.exists(path):
         raise ChainsawError(f"no files found matching path: {path}")
@@ -52,7 +52,7 @@ def _resources(data: Any, path: str | Path) -> list[dict[str, Any]]:
 
 def marshal_manifests(resources: list[dict[str, Any]]) -> str:
     """The resources as ``sigs.k8s.io/yaml`` prints them, separated by ``---`` lines."""
-    from chainsaw_py.checks.goyaml import marshal
+    from chainsaw_py.golang.yaml import marshal
 
     return "---\n".join(marshal(resource) for resource in resources)
 

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from chainsaw_py.authoring.gojson import go_json
-from chainsaw_py.authoring.gopaths import go_dir
 from chainsaw_py.authoring.kuttl import TEST_FILE, KuttlMigration, convert_folder, is_kuttl_test_folder
 from chainsaw_py.authoring.kuttl_config import convert_suite
 from chainsaw_py.authoring.manifests import load_manifests, marshal_manifests, schema_comment
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
+from chainsaw_py.golang.filepath import directory
 from chainsaw_py.loading.config import DEFAULT_FILE_NAME
 
 TEST_SCHEMA = schema_comment("test", "v1alpha1")
@@ -27,7 +27,7 @@ CONFIGURATION_SCHEMA = schema_comment("configuration", "v1alpha1")
 
 def render_test(migration: KuttlMigration) -> str:
     """The converted test as ``sigs.k8s.io/yaml`` prints Chainsaw's v1alpha1 Test struct."""
-    from chainsaw_py.checks.goyaml import marshal
+    from chainsaw_py.golang.yaml import marshal
 
     return marshal(go_json(migration.test))
 
@@ -72,7 +72,7 @@ def _migrate_folder(folder: str, save: bool, cleanup: bool, out: TextIO, err: Te
 
 def migrate_config(path: str, save: bool, cleanup: bool, out: TextIO, err: TextIO) -> None:
     """Convert the kuttl TestSuite in ``path`` to a Chainsaw configuration (``.chainsaw.yaml`` beside it)."""
-    from chainsaw_py.checks.goyaml import marshal
+    from chainsaw_py.golang.yaml import marshal
 
     resources = load_manifests(path)
     if len(resources) != 1:
@@ -83,7 +83,7 @@ def migrate_config(path: str, save: bool, cleanup: bool, out: TextIO, err: TextI
         print(CONFIGURATION_SCHEMA, file=out)
         print(document, file=out)
         return
-    target = gopath.join(go_dir(path), DEFAULT_FILE_NAME)
+    target = gopath.join(directory(path), DEFAULT_FILE_NAME)
     _write(target, f"{CONFIGURATION_SCHEMA}\n{document}", err)
     if cleanup and not _same_file(path, target):
         _delete(path, err)

@@ -49,7 +49,7 @@ def renovated(configuration: Configuration) -> dict[str, Any]:
 
 
 def render_renovated(configuration: Configuration) -> str:
-    from chainsaw_py.checks.goyaml import marshal
+    from chainsaw_py.golang.yaml import marshal
 
     return marshal(renovated(configuration))
 
@@ -99,7 +99,7 @@ def create_merge_patch(original: Any, modified: Any) -> dict[str, Any]:
 
 
 def _same_json(left: Any, right: Any) -> bool:
-    from chainsaw_py.util.goformat import json_marshal
+    from chainsaw_py.golang.fmt import json_marshal
 
     return json_marshal(left) == json_marshal(right)
 

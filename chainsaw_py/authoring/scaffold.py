@@ -8,8 +8,8 @@ the step and the operations carry no descriptions.
 from __future__ import annotations
 
 from chainsaw_py.authoring.gojson import go_json
-from chainsaw_py.authoring.gopaths import go_abs
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
+from chainsaw_py.golang.filepath import absolute
 from chainsaw_py.loading.model import (
     Apply,
     Assert,
@@ -32,7 +32,7 @@ TEST_FILE = "chainsaw-test.yaml"
 
 def scaffold_name(folder: str) -> str:
     """The test name for ``folder``: its absolute path's last element, lowercased, ``_`` -> ``-``."""
-    return gopath.base(go_abs(folder)).replace("_", "-").lower()
+    return gopath.base(absolute(folder)).replace("_", "-").lower()
 
 
 def sample_test(name: str, description: bool = True) -> Test:
@@ -63,6 +63,6 @@ def sample_test(name: str, description: bool = True) -> Test:
 
 def render_sample_test(folder: str, description: bool = True) -> str:
     """The scaffolded test for ``folder`` as upstream prints it."""
-    from chainsaw_py.checks.goyaml import marshal
+    from chainsaw_py.golang.yaml import marshal
 
     return marshal(go_json(sample_test(scaffold_name(folder), description)))

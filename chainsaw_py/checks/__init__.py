@@ -14,7 +14,6 @@ The modules document the rules (``tree``, ``match``, ``keys``), the message form
 
 from chainsaw_py.checks.diff import pretty_diff, prune_actual
 from chainsaw_py.checks.errors import AssertionHardError, ErrorType, FieldError, FieldPath
-from chainsaw_py.checks.goyaml import marshal as marshal_yaml
 from chainsaw_py.checks.match import IncomparableError, match
 from chainsaw_py.checks.message import (
     EXPECTATION_MATCHED,
@@ -24,6 +23,7 @@ from chainsaw_py.checks.message import (
 )
 from chainsaw_py.checks.redact import REDACTED, REDACTED_DIFFERENT, redact_field_error
 from chainsaw_py.checks.tree import AssertionTree, assert_tree, compile_tree, match_tree
+from chainsaw_py.golang.yaml import marshal as marshal_yaml
 
 __all__ = [
     "EXPECTATION_MATCHED",

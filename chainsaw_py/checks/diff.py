@@ -2,7 +2,7 @@
 
 The actual resource is first pruned to the keys the expected one mentions (``apiVersion``, ``kind``,
 ``metadata.name`` and ``metadata.ownerReferences`` are always kept), both sides are marshalled the way
-``sigs.k8s.io/yaml`` does it (:mod:`chainsaw_py.checks.goyaml`) and compared with a unified diff of three
+``sigs.k8s.io/yaml`` does it (:mod:`chainsaw_py.golang.yaml`) and compared with a unified diff of three
 context lines, as ``github.com/pmezard/go-difflib`` prints it (a port of Python's :mod:`difflib`).
 """
 
@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from chainsaw_py.checks.goyaml import marshal
+from chainsaw_py.golang.yaml import marshal
 
 __all__ = ["pretty_diff", "prune_actual", "unified_diff"]
 
@@ -65,7 +65,7 @@ def unified_diff(expected_text: str, actual_text: str) -> str:
 def pretty_diff(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> str:
     """Chainsaw's ``PrettyDiff``: the unified diff of expected vs pruned actual, as YAML.
 
-    Raises :class:`chainsaw_py.util.goformat.GoFormatError` when a side cannot be marshalled.
+    Raises :class:`chainsaw_py.golang.fmt.GoFormatError` when a side cannot be marshalled.
     """
     pruned = prune_actual(expected, actual)
     return unified_diff(marshal(dict(expected)), marshal(pruned))

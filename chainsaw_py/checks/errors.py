@@ -24,7 +24,7 @@ from enum import Enum
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.util.goformat import (
+from chainsaw_py.golang.fmt import (
     GoFormatError,
     format_sharp_v,
     format_v,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chainsaw_py.util.goformat import go_kind
+from chainsaw_py.golang.fmt import go_kind
 
 __all__ = ["IncomparableError", "equal", "match"]
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from chainsaw_py.checks.diff import pretty_diff
 from chainsaw_py.checks.errors import FieldError
 from chainsaw_py.checks.redact import is_secret, redact_field_error, redact_secret_pair
-from chainsaw_py.util.goformat import GoFormatError
+from chainsaw_py.golang.fmt import GoFormatError
 
 if TYPE_CHECKING:
     from chainsaw_py.expressions import Bindings

@@ -26,7 +26,7 @@ from chainsaw_py.checks.errors import AssertionHardError, FieldError, FieldPath
 from chainsaw_py.checks.keys import DEFAULT_ENGINE, KeyExpression, parse_key
 from chainsaw_py.checks.match import IncomparableError, match
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.util.goformat import format_v
+from chainsaw_py.golang.fmt import format_v
 
 if TYPE_CHECKING:
     from chainsaw_py.expressions import Bindings

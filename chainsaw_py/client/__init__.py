@@ -3,7 +3,7 @@ and cluster connections (``clusters.py``)."""
 
 from __future__ import annotations
 
-from chainsaw_py.client.clusters import Cluster, ClusterConfig, connect
+from chainsaw_py.client.clusters import ClusterConfig, ConnectedCluster, connect
 from chainsaw_py.client.errors import ApiError, NoKindMatchError, NotFoundError
 
-__all__ = ["ApiError", "Cluster", "ClusterConfig", "NoKindMatchError", "NotFoundError", "connect"]
+__all__ = ["ApiError", "ClusterConfig", "ConnectedCluster", "NoKindMatchError", "NotFoundError", "connect"]

@@ -1,5 +1,5 @@
 """Connecting to clusters: a kubeconfig (with ``--kube-*`` overrides), or the embedded cluster when no
-kubeconfig is usable (or when asked for). A ``Cluster`` is what the runner and the operations hold:
+kubeconfig is usable (or when asked for). A ``ConnectedCluster`` is what the runner and the operations hold:
 its client, the ``$config`` handle, and the kubeconfig written for scripts."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
-class Cluster:
+class ConnectedCluster:
     selection: KubeconfigSelection
     client: Client
     config: ClusterConfig
@@ -91,18 +91,18 @@ def _retries() -> Any:
 
 
 def connect(kubeconfig: Path | None = None, context: str | None = None,
-            overrides: dict[str, Any] | None = None) -> Cluster:
-    """A ``Cluster`` for ``kubeconfig`` (default loading rules when None) and ``context``."""
+            overrides: dict[str, Any] | None = None) -> ConnectedCluster:
+    """A ``ConnectedCluster`` for ``kubeconfig`` (default loading rules when None) and ``context``."""
     selection = load_selection(kubeconfig, context, overrides)
     timeout = _request_timeout((overrides or {}).get("request_timeout"))
     client = Client(build_api_client(selection), request_timeout=timeout)
-    return Cluster(selection, client, ClusterConfig(client, selection.server))
+    return ConnectedCluster(selection, client, ClusterConfig(client, selection.server))
 
 
 def _request_timeout(value: str | None) -> float | None:
     if not value or value == "0":
         return None
-    from chainsaw_py.util.durations import DurationError, parse_duration
+    from chainsaw_py.golang.durations import DurationError, parse_duration
 
     try:
         return parse_duration(value) if not value.isdigit() else float(value)
@@ -112,7 +112,7 @@ def _request_timeout(value: str | None) -> float | None:
 
 @contextmanager
 def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[Any],
-                    announce: Callable[[str], None]) -> Iterator[Cluster]:
+                    announce: Callable[[str], None]) -> Iterator[ConnectedCluster]:
     """The run's default cluster: the kubeconfig's when one is usable, else an embedded cluster
     started for the run (with the suite's ``chainsaw_embedded.py`` plugins and a local S3)."""
     if not embedded and (overrides.get("server") or has_default_kubeconfig()):
@@ -135,7 +135,7 @@ def _no_kubeconfig_reason() -> str:
 
 @contextmanager
 def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
-                     reason: str = "--embedded") -> Iterator[Cluster]:
+                     reason: str = "--embedded") -> Iterator[ConnectedCluster]:
     from chainsaw_py.embedded import EmbeddedCluster
 
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests

@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def _duration(text: str) -> float:
-    from chainsaw_py.util.durations import DurationError, parse_duration
+    from chainsaw_py.golang.durations import DurationError, parse_duration
 
     try:
         return parse_duration(text)
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _load(path: str, label: str) -> list[dict[str, Any]]:
     from chainsaw_py.errors import ChainsawError, LoadError
-    from chainsaw_py.loading.yaml import load_documents
+    from chainsaw_py.yamldocs import load_documents
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
@@ -123,19 +123,6 @@ def _cluster(args: argparse.Namespace) -> tuple[Any, float]:
 
 
 def _assert(assertion: dict[str, Any], cluster: Any, namespace: str, timeout: float) -> None:
-    import io
+    from chainsaw_py.api import assert_resource
 
-    from chainsaw_py.errors import ChainsawError
-    from chainsaw_py.expressions import Bindings
-    from chainsaw_py.loading.model import Assert
-    from chainsaw_py.operations import assert_
-    from chainsaw_py.operations.base import OperationContext, OperationError
-    from chainsaw_py.report.console import Console, StepLogger
-
-    quiet_logger = StepLogger(Console(io.StringIO()), "assert", "", "assert")
-    ctx = OperationContext(bindings=Bindings(), logger=quiet_logger, timeout=timeout or None, templating=False,
-                           namespace=namespace, cluster=cluster)
-    try:
-        assert_.run(Assert(resource=assertion), assertion, ctx)
-    except OperationError as err:
-        raise ChainsawError("assertion failed\n" + str(err)) from err
+    assert_resource(assertion, cluster, namespace=namespace, timeout=timeout or None)

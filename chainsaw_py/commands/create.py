@@ -32,7 +32,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     from chainsaw_py.authoring.scaffold import TEST_FILE, render_sample_test
-    from chainsaw_py.loading import gopath
+    from chainsaw_py.golang import filepath as gopath
 
     documents = [(folder, render_sample_test(folder, args.description)) for folder in args.dirs]
     if not args.save:

@@ -49,7 +49,7 @@ def lint(kind: str, file: str) -> tuple[list[str], list[str]]:
     """The problems of the document in ``file`` (``-``: standard input) as ``kind`` (empty when valid),
     and where it uses chainsaw_py extensions."""
     from chainsaw_py.loading.lint import extensions_in, lint_text
-    from chainsaw_py.loading.yaml import read_text
+    from chainsaw_py.yamldocs import read_text
 
     if file == "-":
         text, extension, name = sys.stdin.read(), None, "<stdin>"
@@ -60,6 +60,6 @@ def lint(kind: str, file: str) -> tuple[list[str], list[str]]:
 
 
 def _extension(file: str) -> str:
-    from chainsaw_py.loading.gopath import ext
+    from chainsaw_py.golang.filepath import ext
 
     return ext(file)

@@ -13,26 +13,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chainsaw_py.embedded.cluster import EmbeddedCluster, S3Endpoint
-    from chainsaw_py.embedded.plugins import PluginRegistry
+    from chainsaw_py.embedded.cluster import EmbeddedCluster
+    from chainsaw_py.embedded.plugins import PLUGIN_FILE_NAME, PluginRegistry
+    from chainsaw_py.embedded.s3 import S3Endpoint
     from chainsaw_py.embedded.timing import Timing
 
 __all__ = ["PLUGIN_FILE_NAME", "EmbeddedCluster", "PluginRegistry", "S3Endpoint", "Timing"]
 
-PLUGIN_FILE_NAME = "chainsaw_embedded.py"
-
-
 def __getattr__(name: str) -> Any:
-    if name in ("EmbeddedCluster", "S3Endpoint"):
-        from chainsaw_py.embedded import cluster
+    if name == "EmbeddedCluster":
+        from chainsaw_py.embedded.cluster import EmbeddedCluster
 
-        return getattr(cluster, name)
+        return EmbeddedCluster
+    if name == "S3Endpoint":
+        from chainsaw_py.embedded.s3 import S3Endpoint
+
+        return S3Endpoint
     if name == "Timing":
         from chainsaw_py.embedded.timing import Timing
 
         return Timing
-    if name == "PluginRegistry":
-        from chainsaw_py.embedded.plugins import PluginRegistry
+    if name in ("PluginRegistry", "PLUGIN_FILE_NAME"):
+        from chainsaw_py.embedded import plugins
 
-        return PluginRegistry
+        return getattr(plugins, name)
     raise AttributeError(f"module 'chainsaw_py.embedded' has no attribute {name!r}")

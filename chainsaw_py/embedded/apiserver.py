@@ -16,7 +16,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from chainsaw_py.embedded import crschema
@@ -34,7 +34,7 @@ from chainsaw_py.embedded.apierrors import (
     UnsupportedMediaType,
     qualified_resource,
 )
-from chainsaw_py.embedded.apply import record_update
+from chainsaw_py.embedded.apply import record_update, server_side_apply
 from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
@@ -57,72 +57,22 @@ from chainsaw_py.embedded.store import (
     StoreExists,
     StoreNotFound,
 )
+from chainsaw_py.embedded.watch import WatchStream
+from chainsaw_py.embedded.writes import (
+    APPLY_PATCH,
+    JSON_PATCH,
+    MERGE_PATCH,
+    STRATEGIC_PATCH,
+    DeleteOptions,
+    ListResult,
+    Result,
+    WriteOptions,
+)
 
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
-STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_RETRIES = 20
 _VALIDATION_MODES = ("Strict", "Warn", "Ignore")
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")   # NamespaceLifecycle admission refuses deletion
-
-
-@dataclass
-class WriteOptions:
-    dry_run: bool = False
-    field_validation: str = "Warn"
-    field_manager: str = ""
-    force: bool = False
-    duplicate_fields: list[str] = field(default_factory=list)   # keys repeated in the request body
-    agent_manager: str = ""        # the manager an unnamed write is recorded under (the User-Agent's product)
-    applying: bool = False         # server-side apply records its own managedFields
-
-    @property
-    def update_manager(self) -> str:
-        return "" if self.applying else (self.field_manager or self.agent_manager)
-
-
-@dataclass
-class DeleteOptions:
-    propagation: str | None = None
-    grace_period: int | None = None
-    uid: str | None = None
-    resource_version: str | None = None
-    dry_run: bool = False
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any] | None, **query: Any) -> DeleteOptions:
-        body = body or {}
-        preconditions = body.get("preconditions") or {}
-        propagation = query.get("propagation") or body.get("propagationPolicy")
-        orphan = body.get("orphanDependents", query.get("orphan"))
-        if propagation is None and orphan is not None:
-            propagation = "Orphan" if orphan else "Background"
-        grace = query.get("grace_period")
-        if grace is None:
-            grace = body.get("gracePeriodSeconds")
-        dry_run = bool(query.get("dry_run")) or "All" in (body.get("dryRun") or [])
-        return cls(propagation, None if grace is None else int(grace), preconditions.get("uid"),
-                   preconditions.get("resourceVersion"), dry_run)
-
-
-@dataclass
-class Result:
-    """A write's outcome: the object to return, the HTTP code and any warnings."""
-
-    obj: dict[str, Any]
-    code: int = 200
-    warnings: list[str] = field(default_factory=list)
-    stored: StoredObject | None = None
-
-
-@dataclass
-class ListResult:
-    items: list[StoredObject]
-    resource_version: int
-    continue_token: str = ""
-    remaining: int | None = None
 
 
 class ApiServer:
@@ -520,8 +470,6 @@ class ApiServer:
               options: WriteOptions | None = None, subresource: str = "") -> Result:
         options = options or WriteOptions()
         if content_type == APPLY_PATCH:
-            from chainsaw_py.embedded.apply import server_side_apply
-
             return server_side_apply(self, rt, namespace, name, patch, options, subresource)
         if content_type == STRATEGIC_PATCH and not rt.builtin:
             raise UnsupportedMediaType(
@@ -678,8 +626,6 @@ class ApiServer:
     # --- watch ------------------------------------------------------------------------------------------
 
     def watch(self, rt: ResourceType, since_rv: int | None, selector: ObjectFilter) -> Any:
-        from chainsaw_py.embedded.watch import WatchStream
-
         try:
             watcher, replay = self.store.watch(*rt.group_resource, since_rv)
         except HistoryExpired as err:

@@ -17,16 +17,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chainsaw_py.embedded.apierrors import BadRequest, Conflict
 from chainsaw_py.embedded.patch import SchemaCursor
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.schemas import builtin_definitions
 from chainsaw_py.embedded.store import StoreConflict
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.apiserver import ApiServer, Result, WriteOptions
+from chainsaw_py.embedded.writes import ObjectServer, Result, WriteOptions
 
 PathElement = tuple[str, str]
 FieldPath = tuple[PathElement, ...]
@@ -321,7 +319,7 @@ def conflict_error(rt: ResourceType, name: str, conflicts: list[tuple[str, Field
     return error
 
 
-def server_side_apply(server: ApiServer, rt: ResourceType, namespace: str, name: str, patch: Any,
+def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, name: str, patch: Any,
                       options: WriteOptions, subresource: str) -> Result:
     if not options.field_manager:
         raise BadRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set")
@@ -387,7 +385,7 @@ def _updated_entries(entries: list[dict[str, Any]], rt: ResourceType, options: W
     return result
 
 
-def _create(server: ApiServer, rt: ResourceType, namespace: str, name: str, applied: dict[str, Any],
+def _create(server: ObjectServer, rt: ResourceType, namespace: str, name: str, applied: dict[str, Any],
             wanted: set[FieldPath], options: WriteOptions) -> Result:
     obj = copy.deepcopy(applied)
     meta = obj.setdefault("metadata", {})

@@ -5,13 +5,12 @@ any other), a default StorageClass; and the AWS credentials secret when S3 is en
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chainsaw_py.embedded.apiserver import ApiServer, WriteOptions
+from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.s3 import S3Endpoint
 from chainsaw_py.embedded.schemas import SERVER_MINOR
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.cluster import S3Endpoint
+from chainsaw_py.embedded.writes import WriteOptions
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 NODE_IP = "10.89.0.2"

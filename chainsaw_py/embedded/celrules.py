@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
-from chainsaw_py.embedded.crschema import json_type_name
+from chainsaw_py.golang.fmt import openapi_type_name
 
 _programs: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -70,11 +70,11 @@ def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], err
                 context.add_variable(name, bound)
             passed = program.execute(context)
         except RuleCompileError as err:
-            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{json_type_name(value)}\": "
+            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{openapi_type_name(value)}\": "
                                             f"compilation failed: {err}"))
             continue
         except Exception as err:
-            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{json_type_name(value)}\": "
+            errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{openapi_type_name(value)}\": "
                                             f"rule evaluation error: {str(err).splitlines()[0]}"))
             continue
         if passed is True:
@@ -103,5 +103,5 @@ def _failure(rule_spec: dict[str, Any], rule: str, variables: dict[str, Any], va
     reason = str(rule_spec.get("reason") or "FieldValueInvalid")
     label = _REASONS.get(reason, "Invalid value")
     if reason in ("FieldValueInvalid", "FieldValueDuplicate"):
-        return FieldCause(reason, field, f"{label}: \"{json_type_name(value)}\": {message}")
+        return FieldCause(reason, field, f"{label}: \"{openapi_type_name(value)}\": {message}")
     return FieldCause(reason, field, f"{label}: {message}")

@@ -14,12 +14,16 @@ import platform
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.bootstrap import bootstrap, seed_aws_credentials
+from chainsaw_py.embedded.controllers import install_builtin_controllers
+from chainsaw_py.embedded.controllers.base import ControllerManager
+from chainsaw_py.embedded.controllers.context import Runtime
+from chainsaw_py.embedded.crds import CrdRegistrar
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
 from chainsaw_py.embedded.httpserver import HttpServer
@@ -27,31 +31,21 @@ from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kubeconfig import write_kubeconfig
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.embedded.openapi import OpenApi
+from chainsaw_py.embedded.plugins import PluginHost, PluginRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
+from chainsaw_py.embedded.s3 import S3Endpoint, start_s3
 from chainsaw_py.embedded.schemas import SERVER_MINOR
 from chainsaw_py.embedded.store import Store
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.tables import TablePrinter
 from chainsaw_py.embedded.timing import Timing
+from chainsaw_py.embedded.tls import generate_certificates
 from chainsaw_py.errors import ChainsawError
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.plugins import PluginRegistry
 
 log = logging.getLogger("chainsaw_py.embedded")
 
 GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
 NODE_NAME = "embedded-node"
-
-
-@dataclass(frozen=True)
-class S3Endpoint:
-    """Where the local S3 (moto) listens and the credentials that work against it."""
-
-    endpoint_url: str
-    access_key_id: str
-    secret_access_key: str
-    region: str
 
 
 def version_info() -> dict[str, Any]:
@@ -132,17 +126,9 @@ class EmbeddedCluster:
         return self
 
     def _start(self) -> None:
-        from chainsaw_py.embedded.bootstrap import bootstrap
-        from chainsaw_py.embedded.controllers import install_builtin_controllers
-        from chainsaw_py.embedded.controllers.base import ControllerManager
-        from chainsaw_py.embedded.controllers.context import Runtime
-        from chainsaw_py.embedded.crds import CrdRegistrar
-
         self.store.add_listener(CrdRegistrar(self.registry).on_event)
         ssl_context = None
         if self._tls:
-            from chainsaw_py.embedded.tls import generate_certificates
-
             certificates = generate_certificates()
             self.ca_pem = certificates.ca_pem
             ssl_context = certificates.server_context()
@@ -169,10 +155,7 @@ class EmbeddedCluster:
         return self._app(request)
 
     def _start_s3(self) -> None:
-        from chainsaw_py.embedded.s3 import start_s3
-
         self._s3_server, self.s3 = start_s3()
-        from chainsaw_py.embedded.bootstrap import seed_aws_credentials
 
         seed_aws_credentials(self.api, self.s3)
 
@@ -213,7 +196,6 @@ class EmbeddedCluster:
     def load_plugin(self, path: str | Path) -> PluginRegistry:
         """Load a plugin module file (``def register(registry)``); works before or after ``start()``.
         Returns what the plugin registered (its ``notices`` are lines meant for the user)."""
-        from chainsaw_py.embedded.plugins import PluginHost
 
         with self._lock:
             if self._plugins is None:

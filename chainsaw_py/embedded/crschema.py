@@ -11,26 +11,11 @@ import copy
 import re
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import FieldErrors, go_value
+from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors, go_value
+from chainsaw_py.embedded.celrules import check_rules
+from chainsaw_py.golang.fmt import openapi_type_name
 
 _ROOT_KEEP = ("apiVersion", "kind", "metadata")
-
-
-def json_type_name(value: Any) -> str:
-    """The OpenAPI type name of a decoded JSON value (``integer``, ``array``, ``null``...)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 def _join(path: str, key: str) -> str:
@@ -122,14 +107,12 @@ def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str 
         _validate_number(value, schema, errors, path)
     _validate_combinators(value, schema, errors, path)
     if schema.get("x-kubernetes-validations") and not errors.has_errors_under(path):
-        from chainsaw_py.embedded.celrules import check_rules
-
         check_rules(value, None if old is ABSENT else old, old is not ABSENT, schema, errors, path)
 
 
 def _check_type(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str) -> bool:
     declared = schema.get("type")
-    actual = json_type_name(value)
+    actual = openapi_type_name(value)
     if schema.get("x-kubernetes-int-or-string"):
         if actual in ("integer", "string"):
             return True
@@ -266,6 +249,4 @@ def _matches(value: Any, schema: dict[str, Any], path: str) -> bool:
 
 
 def _too_many(path: str, actual: int, limit: int) -> Any:
-    from chainsaw_py.embedded.apierrors import FieldCause
-
     return FieldCause("FieldValueTooMany", path, f"Too many: {actual}: must have at most {limit} items")

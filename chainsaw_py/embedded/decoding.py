@@ -15,7 +15,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.embedded.schemas import Definitions, go_type_name, type_names
+from chainsaw_py.embedded.schemas import Definitions, schema_go_type, type_names
+from chainsaw_py.golang.fmt import json_kind
+from chainsaw_py.golang.quantity import QUANTITY_PATTERN, QuantityError, canonical_quantity
 
 _TIME_DEFS = {"io.k8s.apimachinery.pkg.apis.meta.v1.Time": False, "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": True}
 _OPAQUE_DEFS = {
@@ -32,19 +34,6 @@ class DecodeError(Exception):
 @dataclass
 class DecodeReport:
     unknown: list[str] = field(default_factory=list)
-
-
-def json_kind(value: Any) -> str:
-    """encoding/json's name of a JSON value's type, as used in ``cannot unmarshal X``."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 class _Walker:
@@ -135,8 +124,6 @@ class _Walker:
 
     @staticmethod
     def _quantity(value: Any) -> str:
-        from chainsaw_py.embedded.quantity import QUANTITY_PATTERN, QuantityError, canonical_quantity
-
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise DecodeError(f"quantities must match the regular expression '{QUANTITY_PATTERN}'")
         try:
@@ -158,7 +145,7 @@ class _Walker:
     def _mismatch(self, value: Any, node: dict[str, Any], struct: str, go_path: str,
                   described: str | None = None) -> None:
         what = described or json_kind(value)
-        go_type = go_type_name(self.definitions, node)
+        go_type = schema_go_type(self.definitions, node)
         raise DecodeError(f"json: cannot unmarshal {what} into Go struct field {struct}.{go_path} of type {go_type}")
 
 

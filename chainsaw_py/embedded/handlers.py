@@ -6,7 +6,6 @@ streams watches (chunked, bookmarks, timeouts) and renders every failure as a ``
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -24,20 +23,16 @@ from chainsaw_py.embedded.apierrors import (
     NotAcceptable,
     NotFound,
     Unauthorized,
-    UnsupportedMediaType,
 )
-from chainsaw_py.embedded.apiserver import (
-    APPLY_PATCH,
-    JSON_PATCH,
-    MERGE_PATCH,
-    STRATEGIC_PATCH,
-    ApiServer,
-    DeleteOptions,
-    Result,
-    WriteOptions,
+from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.codec import (
+    decode_body,
+    delete_options,
+    patch_content_type,
+    warning_headers,
+    write_options,
 )
 from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect
-from chainsaw_py.embedded.decoding import load_json
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.metrics import MetricsApi
@@ -46,6 +41,9 @@ from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_p
 from chainsaw_py.embedded.store import StoredObject, encode
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.watch import bookmark
+from chainsaw_py.embedded.writes import (
+    Result,
+)
 
 log = logging.getLogger("chainsaw_py.embedded")
 
@@ -210,18 +208,18 @@ class ApiHandler:
             return self.object_response(request, rt, self.server.get(rt, ns, path.name))
         if method == "PUT":
             self._require_verb(rt, "update")
-            options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields)
+            options = write_options(request)
+            body = decode_body(request, options.duplicate_fields)
             return self.result_response(request, rt, self.server.update(rt, ns, path.name, body, options))
         if method == "PATCH":
             self._require_verb(rt, "patch")
             content_type = patch_content_type(request)
-            options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields)
+            options = write_options(request)
+            body = decode_body(request, options.duplicate_fields)
             return self.result_response(request, rt, self.server.patch(rt, ns, path.name, content_type, body, options))
         if method == "DELETE":
             self._require_verb(rt, "delete")
-            result = self.server.delete(rt, ns, path.name, self.delete_options(request))
+            result = self.server.delete(rt, ns, path.name, delete_options(request))
             return self.result_response(request, rt, result)
         raise MethodNotAllowed()
 
@@ -237,8 +235,8 @@ class ApiHandler:
             self._require_verb(rt, "create")
             if rt.namespaced and namespace is None:
                 raise MethodNotAllowed()
-            options = self.write_options(request)
-            body = self.decode_body(request, options.duplicate_fields)
+            options = write_options(request)
+            body = decode_body(request, options.duplicate_fields)
             virtual = self.subresources.virtual_create(rt, namespace or "", body)
             if virtual is not None:
                 return Response(201, encode(virtual))
@@ -247,7 +245,7 @@ class ApiHandler:
         if method == "DELETE":
             self._require_verb(rt, "deletecollection")
             deleted = self.server.delete_collection(rt, namespace, request.param("labelSelector"),
-                                                    request.param("fieldSelector"), self.delete_options(request))
+                                                    request.param("fieldSelector"), delete_options(request))
             body = {"kind": rt.list_kind_name, "apiVersion": rt.api_version,
                     "metadata": {"resourceVersion": str(self.server.store.resource_version)}, "items": deleted}
             return Response(200, encode(body))
@@ -279,7 +277,7 @@ class ApiHandler:
     def object_response(self, request: Request, rt: ResourceType, stored: StoredObject,
                          status: int = 200, warnings: list[str] | None = None) -> Response:
         negotiated = negotiate(request.header("accept"))
-        headers = _warning_headers(warnings or [])
+        headers = warning_headers(warnings or [])
         if negotiated.table:
             table = self.tables.table(rt, [stored.obj], request.param("includeObject"), None, "", None)
             return Response(status, encode(table), negotiated.content_type, headers)
@@ -288,7 +286,7 @@ class ApiHandler:
     def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response:
         if result.stored is not None:
             return self.object_response(request, rt, result.stored, result.code, result.warnings)
-        return Response(result.code, encode(result.obj), _JSON, _warning_headers(result.warnings))
+        return Response(result.code, encode(result.obj), _JSON, warning_headers(result.warnings))
 
     # --- watch ------------------------------------------------------------------------------------------
 
@@ -353,65 +351,6 @@ class ApiHandler:
 
     # --- request decoding -------------------------------------------------------------------------------
 
-    def decode_body(self, request: Request, duplicates: list[str] | None = None) -> Any:
-        """The request body as data (JSON, YAML or Kubernetes protobuf); repeated JSON keys are appended to
-        ``duplicates`` when a list is given."""
-        content_type = request.header("content-type", _JSON).split(";")[0].strip().lower()
-        body = request.body
-        if not body:
-            raise BadRequest("the body of the request was empty")
-        if content_type == "application/vnd.kubernetes.protobuf":
-            from chainsaw_py.embedded.protobuf import decode_object
-
-            return decode_object(body)
-        if content_type in (_JSON, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, "") or body[:1] in (b"{", b"["):
-            try:
-                return load_json(body, duplicates)
-            except ValueError as err:
-                if content_type not in ("application/yaml", APPLY_PATCH):
-                    raise BadRequest(f"error decoding body: {err}") from None
-        if content_type in ("application/yaml", APPLY_PATCH, "application/x-yaml", "text/yaml"):
-            import yaml
-
-            try:
-                return yaml.safe_load(body)
-            except yaml.YAMLError as err:
-                raise BadRequest(f"error converting YAML to JSON: {err}") from None
-        raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
-                                   f"include: application/json, application/yaml ({content_type})")
-
-    @staticmethod
-    def write_options(request: Request) -> WriteOptions:
-        dry_run = request.query.get("dryRun") or []
-        if any(value not in ("All",) for value in dry_run):
-            raise BadRequest(f'dryRun: Unsupported value: "{dry_run[0]}": supported values: "All"')
-        agent = request.header("user-agent").split("/")[0][:128]
-        return WriteOptions(dry_run=bool(dry_run), field_validation=request.param("fieldValidation") or "Warn",
-                            field_manager=request.param("fieldManager"), force=request.flag("force"),
-                            agent_manager=agent)
-
-    def delete_options(self, request: Request) -> DeleteOptions:
-        body: dict[str, Any] | None = None
-        if request.body:
-            decoded = self.decode_body(request)
-            body = decoded if isinstance(decoded, dict) else None
-        grace = request.param("gracePeriodSeconds")
-        orphan = request.param("orphanDependents")
-        return DeleteOptions.from_body(
-            body, propagation=request.param("propagationPolicy") or None,
-            grace_period=int(grace) if grace.lstrip("-").isdigit() else None,
-            orphan=None if not orphan else request.flag("orphanDependents"), dry_run=bool(request.query.get("dryRun")))
-
-
-def patch_content_type(request: Request) -> str:
-    content_type = request.header("content-type").split(";")[0].strip().lower()
-    if content_type not in (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH):
-        raise UnsupportedMediaType(
-            f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
-            f"{MERGE_PATCH}, {APPLY_PATCH}, {STRATEGIC_PATCH}")
-    return content_type
-
-
 def _int_param(request: Request, name: str, default: int) -> int:
     text = request.param(name)
     if not text:
@@ -448,10 +387,6 @@ def _parse_rv(text: str) -> int:
         return int(text)
     except ValueError:
         raise BadRequest(f'invalid resource version "{text}"') from None
-
-
-def _warning_headers(warnings: list[str]) -> list[tuple[str, str]]:
-    return [("Warning", '299 - ' + json.dumps(warning)) for warning in warnings]
 
 
 def _status_response(err: ApiError) -> Response:

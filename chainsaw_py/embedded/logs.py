@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from chainsaw_py.embedded.decoding import parse_time
+
 LogKey = tuple[str, str, str]   # (namespace, pod, container)
 
 
@@ -81,7 +83,5 @@ def since_time(seconds: int | None, time_text: str | None) -> dt.datetime | None
     if seconds:
         return dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
     if time_text:
-        from chainsaw_py.embedded.decoding import parse_time
-
         return parse_time(time_text)
     return None

@@ -15,10 +15,10 @@ from chainsaw_py.embedded.apierrors import MethodNotAllowed, NotFound
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.decoding import now_rfc3339
 from chainsaw_py.embedded.httpserver import Request, Response
-from chainsaw_py.embedded.quantity import QuantityError, parse_quantity
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.routing import ResourcePath
 from chainsaw_py.embedded.store import encode
+from chainsaw_py.golang.quantity import QuantityError, parse_quantity
 
 API_VERSION = "metrics.k8s.io/v1beta1"
 CPU_USAGE = "sim.chainsaw-py.io/cpu-usage"

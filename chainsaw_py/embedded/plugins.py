@@ -59,18 +59,14 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from chainsaw_py.embedded import PLUGIN_FILE_NAME
 from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError, Conflict, Invalid, NotFound
-from chainsaw_py.embedded.controllers.base import ANY
+from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.controllers.base import ANY, ControllerManager
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.store import DELETED, StoreEvent
 from chainsaw_py.errors import ChainsawError
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.apiserver import ApiServer
-    from chainsaw_py.embedded.controllers.base import ControllerManager
 
 __all__ = [
     "PLUGIN_FILE_NAME",
@@ -86,6 +82,8 @@ __all__ = [
 Reconcile = Callable[[dict[str, Any], ReconcileContext], None]
 log = logging.getLogger("chainsaw_py.embedded.plugins")
 _counter = itertools.count()
+
+PLUGIN_FILE_NAME = "chainsaw_embedded.py"
 
 
 def _split(api_version: str) -> tuple[str, str]:

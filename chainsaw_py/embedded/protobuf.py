@@ -17,6 +17,7 @@ from typing import Any
 
 from chainsaw_py.embedded.apierrors import BadRequest
 from chainsaw_py.embedded.decoding import format_time
+from chainsaw_py.golang.durations import format_duration_ns
 
 MAGIC = b"k8s\x00"
 _META = "k8s.io.apimachinery.pkg.apis.meta.v1."
@@ -235,7 +236,7 @@ def _special(message: str, data: bytes) -> Any:
         moment = dt.datetime.fromtimestamp(seconds, dt.UTC) + dt.timedelta(microseconds=nanos // 1000)
         return format_time(moment, micro=short == "MicroTime")
     if short == "Duration":
-        return _go_duration(_signed(fields.get(1, 0)))
+        return format_duration_ns(_signed(fields.get(1, 0)))
     if short in ("Quantity",):
         return fields.get(1, b"").decode()
     if short == "IntOrString":
@@ -244,19 +245,6 @@ def _special(message: str, data: bytes) -> Any:
         return _signed(fields.get(2, 0))
     raw = fields.get(1, b"")
     return json.loads(raw) if raw else None
-
-
-def _go_duration(nanoseconds: int) -> str:
-    if nanoseconds == 0:
-        return "0s"
-    sign = "-" if nanoseconds < 0 else ""
-    remaining = abs(nanoseconds)
-    hours, remaining = divmod(remaining, 3_600_000_000_000)
-    minutes, remaining = divmod(remaining, 60_000_000_000)
-    seconds = remaining / 1_000_000_000
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if hours or minutes else "")
-    text += f"{seconds:.9f}".rstrip("0").rstrip(".") + "s"
-    return sign + text
 
 
 def decode_object(body: bytes) -> dict[str, Any]:

@@ -20,12 +20,9 @@ import secrets
 import string
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chainsaw_py.errors import ChainsawError
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.cluster import S3Endpoint
 
 DEFAULT_REGION = "us-east-1"
 USER_NAME_PREFIX = "chainsaw-embedded-"
@@ -34,6 +31,16 @@ ADMIN_POLICY = {"Version": "2012-10-17",
                 "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
 _ENFORCE = "0"  # moto: the number of requests accepted without authentication
 _TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class S3Endpoint:
+    """Where the local S3 (moto) listens and the credentials that work against it."""
+
+    endpoint_url: str
+    access_key_id: str
+    secret_access_key: str
+    region: str
 
 
 def _random(alphabet: str, length: int) -> str:
@@ -115,8 +122,6 @@ def start_s3(region: str = DEFAULT_REGION) -> tuple[LocalS3Server, S3Endpoint]:
 def _provision(url: str, region: str, user_name: str) -> S3Endpoint:
     """Create the IAM user (under ``_AUTH.lock``): with authentication still off for the first server, else
     signed by a running server's user; then make sure authentication is enforced."""
-    from chainsaw_py.embedded.cluster import S3Endpoint
-
     if _AUTH.running:
         signer = _AUTH.running[0].endpoint
         access_key_id, secret = _create_user(url, region, user_name, signer.access_key_id,

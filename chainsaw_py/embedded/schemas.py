@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.errors import ChainsawError
+
 SERVER_MINOR = 32
 _REF_PREFIXES = ("#/$defs/", "/api/_definitions.json#/$defs/", "#/definitions/", "#/components/schemas/")
 
@@ -27,8 +29,6 @@ def _schema_dir() -> Path:
     available = sorted((p for p in root.glob("v1.*.0-local-strict") if p.is_dir()),
                        key=lambda p: int(p.name.split(".")[1]))
     if not available:
-        from chainsaw_py.errors import ChainsawError
-
         raise ChainsawError(f"kubernetes-validate ships no schemas under {root}")
     return available[-1]
 
@@ -90,7 +90,7 @@ def type_names(node: dict[str, Any]) -> list[str]:
     return [t for t in types if t != "null"]
 
 
-def go_type_name(definitions: Definitions, node: dict[str, Any]) -> str:
+def schema_go_type(definitions: Definitions, node: dict[str, Any]) -> str:
     """The Go type a schema node stands for, as ``encoding/json`` names it in error messages."""
     target = definitions.ref_target(node)
     if target:
@@ -98,15 +98,15 @@ def go_type_name(definitions: Definitions, node: dict[str, Any]) -> str:
         if "properties" in resolved or type_names(resolved) == ["object"]:
             parts = target.split(".")
             return f"{parts[-2]}.{parts[-1]}"
-        return go_type_name(definitions, resolved)
+        return schema_go_type(definitions, resolved)
     types = type_names(node)
     kind = types[0] if types else ""
     if kind == "array":
-        return "[]" + go_type_name(definitions, node.get("items") or {})
+        return "[]" + schema_go_type(definitions, node.get("items") or {})
     if kind == "object":
         additional = node.get("additionalProperties")
         if isinstance(additional, dict):
-            return "map[string]" + go_type_name(definitions, additional)
+            return "map[string]" + schema_go_type(definitions, additional)
         return "map[string]interface {}"
     if kind == "integer":
         return "int32" if node.get("format") == "int32" else "int64"

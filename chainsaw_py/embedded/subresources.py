@@ -6,10 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chainsaw_py.embedded.apierrors import BadRequest, MethodNotAllowed, NotFound
-from chainsaw_py.embedded.apiserver import ApiServer, DeleteOptions, WriteOptions
+from chainsaw_py.embedded.apierrors import (
+    BadRequest,
+    Conflict,
+    FieldErrors,
+    Invalid,
+    MethodNotAllowed,
+    NotFound,
+)
+from chainsaw_py.embedded.apiserver import ApiServer, apply_patch_document
+from chainsaw_py.embedded.codec import Responder, decode_body, patch_content_type, write_options
 from chainsaw_py.embedded.decoding import format_time
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.kinds.apiext import dotted_value
@@ -17,9 +25,8 @@ from chainsaw_py.embedded.logs import LogStore, since_time
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.routing import ResourcePath
 from chainsaw_py.embedded.store import encode
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.handlers import ApiHandler
+from chainsaw_py.embedded.writes import MERGE_PATCH, DeleteOptions, WriteOptions
+from chainsaw_py.util.labels import SelectorError, selector_from_label_selector, selector_from_set
 
 ADMIN_USER = {"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]}
 
@@ -29,7 +36,7 @@ class Subresources:
         self.server = server
         self.logs = logs
 
-    def handle(self, handler: ApiHandler, request: Request, rt: ResourceType, path: ResourcePath) -> Response:
+    def handle(self, handler: Responder, request: Request, rt: ResourceType, path: ResourcePath) -> Response:
         name, sub = path.name, path.subresource
         namespace = path.namespace or ""
         if not name:
@@ -41,65 +48,56 @@ class Subresources:
         if sub == "log" and request.method == "GET":
             return self._log(request, rt, namespace, name)
         if sub == "binding" and request.method == "POST":
-            self.bind(namespace, name, handler.decode_body(request))
+            self.bind(namespace, name, decode_body(request))
             return Response(201, encode(_success()))
         if sub == "eviction" and request.method == "POST":
-            body = handler.decode_body(request)
+            body = decode_body(request)
             options = DeleteOptions.from_body((body or {}).get("deleteOptions") if isinstance(body, dict) else None)
             self.server.delete(rt, namespace, name, options)
             return Response(201, encode(_success()))
         if sub == "token" and request.method == "POST":
-            return Response(201, encode(self._token(namespace, name, handler.decode_body(request))))
+            return Response(201, encode(self._token(namespace, name, decode_body(request))))
         raise MethodNotAllowed()
 
     # --- status / finalize ------------------------------------------------------------------------------
 
-    def _status_like(self, handler: ApiHandler, request: Request, rt: ResourceType, namespace: str, name: str,
+    def _status_like(self, handler: Responder, request: Request, rt: ResourceType, namespace: str, name: str,
                      sub: str) -> Response:
         if request.method == "GET" and sub in ("status", "ephemeralcontainers"):
             return handler.object_response(request, rt, self.server.get(rt, namespace, name))
         if request.method == "PUT":
-            result = self.server.update(rt, namespace, name, handler.decode_body(request),
-                                        handler.write_options(request), subresource=sub)
+            result = self.server.update(rt, namespace, name, decode_body(request),
+                                        write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
         if request.method == "PATCH" and sub in ("status", "ephemeralcontainers"):
-            from chainsaw_py.embedded.handlers import patch_content_type
-
-            result = self.server.patch(rt, namespace, name, patch_content_type(request), handler.decode_body(request),
-                                       handler.write_options(request), subresource=sub)
+            result = self.server.patch(rt, namespace, name, patch_content_type(request), decode_body(request),
+                                       write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
         raise MethodNotAllowed()
 
     # --- scale ------------------------------------------------------------------------------------------
 
-    def _scale(self, handler: ApiHandler, request: Request, rt: ResourceType, namespace: str, name: str) -> Response:
+    def _scale(self, handler: Responder, request: Request, rt: ResourceType, namespace: str, name: str) -> Response:
         current = self.server.get(rt, namespace, name).obj
         if request.method == "GET":
             return Response(200, encode(scale_of(rt, current)))
         if request.method not in ("PUT", "PATCH"):
             raise MethodNotAllowed()
-        body = handler.decode_body(request)
+        body = decode_body(request)
         scale = scale_of(rt, current)
         if request.method == "PATCH":
-            from chainsaw_py.embedded.apiserver import apply_patch_document
-            from chainsaw_py.embedded.handlers import patch_content_type
-
             scale = apply_patch_document(scale, patch_content_type(request), body, None)
         elif isinstance(body, dict):
             requested_rv = (body.get("metadata") or {}).get("resourceVersion")
             if requested_rv and requested_rv != current["metadata"]["resourceVersion"]:
-                from chainsaw_py.embedded.apierrors import Conflict
-
                 raise Conflict.modified(rt.group, rt.plural, name)
             scale = body
         replicas = (scale.get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            from chainsaw_py.embedded.apierrors import FieldErrors, Invalid
-
             errors = FieldErrors()
             errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
             raise Invalid("Scale", "autoscaling", name, errors.causes)
-        updated = self._set_replicas(rt, namespace, name, replicas, handler.write_options(request))
+        updated = self._set_replicas(rt, namespace, name, replicas, write_options(request))
         return Response(200, encode(scale_of(rt, updated)))
 
     def _set_replicas(self, rt: ResourceType, namespace: str, name: str, replicas: int,
@@ -111,7 +109,6 @@ class Subresources:
         for part in parts[:-1]:
             cursor = cursor.setdefault(part, {})
         cursor[parts[-1]] = replicas
-        from chainsaw_py.embedded.apiserver import MERGE_PATCH
 
         return self.server.patch(rt, namespace, name, MERGE_PATCH, patch, options).obj
 
@@ -188,8 +185,6 @@ class Subresources:
         assert pods is not None
         current = self.server.get(pods, namespace, name).obj
         if (current.get("spec") or {}).get("nodeName"):
-            from chainsaw_py.embedded.apierrors import Conflict
-
             raise Conflict.with_reason("", "pods", name, f"pod {name} is already assigned to node "
                                        f"\"{current['spec']['nodeName']}\"")
         self.server.assign_node(namespace, name, str(node))
@@ -273,13 +268,9 @@ def scale_of(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _selector_string(selector: Any) -> str:
-    from chainsaw_py.util.labels import SelectorError, selector_from_label_selector
-
     if not isinstance(selector, dict):
         return ""
     if "matchLabels" not in selector and "matchExpressions" not in selector:
-        from chainsaw_py.util.labels import selector_from_set
-
         return str(selector_from_set({str(k): str(v) for k, v in selector.items()}))
     try:
         parsed = selector_from_label_selector(selector)

@@ -8,51 +8,20 @@ else gets the default table (Name, Created At).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.embedded.conversion import convert
 from chainsaw_py.embedded.decoding import parse_time
 from chainsaw_py.embedded.resources import ResourceType
+from chainsaw_py.golang.durations import human_duration
+from chainsaw_py.golang.jsonpath import JsonPathError, find_results
 from chainsaw_py.util.labels import SelectorError, selector_from_label_selector, selector_from_set
 
 Column = tuple[str, str, str, int]          # name, type, format, priority
 Printer = tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]
 
 _NONE = "<none>"
-
-
-def human_duration(seconds: float) -> str:
-    """apimachinery's ``duration.HumanDuration``."""
-    total = int(seconds)
-    if total < -1:
-        return "<invalid>"
-    if total < 0:
-        return "0s"
-    if total < 120:
-        return f"{total}s"
-    minutes = total // 60
-    if minutes < 10:
-        rest = total % 60
-        return f"{minutes}m" if rest == 0 else f"{minutes}m{rest}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = total // 3600
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h" if rest == 0 else f"{hours}h{rest}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d" if rest == 0 else f"{hours // 24}d{rest}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        rest = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if rest == 0 else f"{hours // 24 // 365}y{rest}d"
-    return f"{hours // 24 // 365}y"
 
 
 def age(timestamp: Any) -> str:
@@ -758,34 +727,17 @@ def _custom_printer(rt: ResourceType) -> Printer:
     return columns, cells
 
 
-_SIMPLE_PATH = re.compile(r"^(\.[A-Za-z0-9_\-]+|\[\d+\])+$")
-
-
 def json_path_values(obj: Any, path: str) -> list[Any]:
-    """Evaluate a kubectl-style JSONPath (``.status.replicas``, ``.items[0].name``, filters via jsonpath-ng)."""
+    """The values of a CRD printer column's JSONPath (``.status.replicas``): client-go's ``FindResults`` of
+    ``{path}`` with missing keys allowed, as the apiserver's table converter evaluates it; ``[]`` when the
+    path does not parse or finds nothing."""
     path = path.strip()
-    if path.startswith("{") and path.endswith("}"):
-        path = path[1:-1]
-    if _SIMPLE_PATH.match(path):
-        current = obj
-        for part in re.findall(r"\.([A-Za-z0-9_\-]+)|\[(\d+)\]", path):
-            key, index = part
-            if key:
-                if not isinstance(current, dict) or key not in current:
-                    return []
-                current = current[key]
-            else:
-                if not isinstance(current, list) or int(index) >= len(current):
-                    return []
-                current = current[int(index)]
-        return [current]
-    from jsonpath_ng.ext import parse as parse_jsonpath
-
+    template = path if path.startswith("{") and path.endswith("}") else "{" + path + "}"
     try:
-        expression = parse_jsonpath("$" + path if path.startswith((".", "[")) else path)
-    except Exception:
+        results = find_results(template, obj)
+    except JsonPathError:
         return []
-    return [match.value for match in expression.find(obj)]
+    return results[0] if results else []
 
 
 def _column_value(obj: dict[str, Any], path: str, kind: str) -> Any:

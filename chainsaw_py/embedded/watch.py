@@ -7,20 +7,18 @@ watch cache does); initial state (for ``resourceVersion`` unset or ``0``) is a s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.selection import ObjectFilter
 from chainsaw_py.embedded.store import ADDED, DELETED, MODIFIED, StoredObject, StoreEvent, Watcher
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.writes import ObjectServer
 
 WatchItem = tuple[str, StoredObject]
 
 
 class WatchStream:
-    def __init__(self, server: ApiServer, rt: ResourceType, watcher: Watcher, replay: list[StoreEvent],
+    def __init__(self, server: ObjectServer, rt: ResourceType, watcher: Watcher, replay: list[StoreEvent],
                  selector: ObjectFilter) -> None:
         self.server = server
         self.rt = rt

@@ -8,17 +8,20 @@ See docs/expressions.md for the languages and the function list.
 """
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.engine import (
+from chainsaw_py.expressions.engine import evaluate, evaluate_string, evaluate_value
+from chainsaw_py.expressions.templating import merge, template
+from chainsaw_py.golang.fmt import format_v, go_json_dumps, go_number
+from chainsaw_py.grammar import (
+    COMPILERS,
+    Expression,
+    ExpressionError,
+    ExpressionSyntaxError,
     check_field_syntax,
     check_syntax,
-    evaluate,
-    evaluate_string,
-    evaluate_value,
+    is_escaped,
+    parse,
+    unescape,
 )
-from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.gofmt import go_json_dumps, go_number, go_sprint
-from chainsaw_py.expressions.syntax import COMPILERS, Expression, is_escaped, parse, unescape
-from chainsaw_py.expressions.templating import merge, template
 
 __all__ = [
     "COMPILERS",
@@ -31,9 +34,9 @@ __all__ = [
     "evaluate",
     "evaluate_string",
     "evaluate_value",
+    "format_v",
     "go_json_dumps",
     "go_number",
-    "go_sprint",
     "is_escaped",
     "merge",
     "parse",

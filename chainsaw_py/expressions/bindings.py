@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 class Bindings:

@@ -21,29 +21,13 @@ from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.gofmt import go_number
+from chainsaw_py.golang.fmt import go_number
+from chainsaw_py.grammar.compilers import compile_cel
+from chainsaw_py.grammar.errors import ExpressionError
 
 _state = threading.local()
 # the extension logs every failing Python callback as a warning; the error is raised to us anyway
 logging.getLogger("cel").setLevel(logging.ERROR)
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_cel(source: str) -> Any:
-    """Compile ``source`` (cached). Raises ``ExpressionSyntaxError`` with the parser's message."""
-    import cel
-
-    try:
-        return cel.compile(source.strip())
-    except ValueError as error:
-        raise ExpressionSyntaxError(_syntax_message(str(error))) from None
-
-
-def _syntax_message(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line[line.index("ERROR:"):] for line in lines if "ERROR:" in line]
-    return "; ".join(errors) if errors else (lines[0] if lines else "invalid CEL expression")
 
 
 def evaluate_cel(source: str, value: Any, bindings: Bindings) -> Any:
@@ -152,7 +136,7 @@ def to_plain(value: Any) -> Any:
         return value.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() == _dt.timedelta(0) \
             else value.isoformat()
     if isinstance(value, _dt.timedelta):
-        from chainsaw_py.util.durations import format_duration_ns
+        from chainsaw_py.golang.durations import format_duration_ns
 
         return format_duration_ns(round(value.total_seconds() * 1e9))
     if isinstance(value, bytes):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.grammar.errors import ExpressionError
 
 _QUANTITY = "__quantity__"
 _URL = "__url__"
@@ -42,7 +42,7 @@ def _tagged(value: Any, tag: str, kind: str) -> str:
 
 
 def _parse_quantity(text: Any) -> Any:
-    from chainsaw_py.expressions.functions import quantity
+    from chainsaw_py.golang import quantity
 
     parsed = quantity.parse(text) if isinstance(text, str) else None
     if parsed is None:
@@ -64,7 +64,7 @@ def _quantity_format(value: Any) -> str:
 
 
 def _is_quantity(text: Any) -> bool:
-    from chainsaw_py.expressions.functions import quantity
+    from chainsaw_py.golang import quantity
 
     return isinstance(text, str) and quantity.parse(text) is not None
 
@@ -75,7 +75,7 @@ def _compare(left: Any, right: Any) -> int:
 
 
 def _arithmetic(left: Any, right: Any, sign: int) -> dict[str, str]:
-    from chainsaw_py.expressions.functions import quantity
+    from chainsaw_py.golang import quantity
 
     other = Decimal(right) if isinstance(right, int) and not isinstance(right, bool) else _quantity_value(right)
     total = _quantity_value(left) + sign * other
@@ -98,9 +98,12 @@ def _is_integer(value: Any) -> bool:
 
 
 def _regex(pattern: Any) -> re.Pattern[str]:
-    from chainsaw_py.expressions.functions.goregex import compile_go
+    from chainsaw_py.golang.regexp import RegexpError, compile_go
 
-    return compile_go(str(pattern))
+    try:
+        return compile_go(str(pattern))
+    except RegexpError as error:
+        raise ExpressionError(str(error)) from None
 
 
 def _find(text: str, pattern: str) -> str:

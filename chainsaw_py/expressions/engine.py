@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.syntax import COMPILERS, parse, unescape
+from chainsaw_py.grammar.errors import ExpressionError
+from chainsaw_py.grammar.statement import COMPILERS, parse, unescape
 
 DEFAULT_COMPILER = "jp"
 
@@ -42,41 +42,6 @@ def _evaluate_jp(source: str, value: Any, bindings: Bindings) -> Any:
     from chainsaw_py.expressions.jmes import compile_expression, search
 
     return search(compile_expression(source), value, bindings, default_caller())
-
-
-def check_syntax(source: str, compiler: str | None = "jp") -> None:
-    """Raise ``ExpressionSyntaxError`` (with the parser's message) if ``source`` does not parse."""
-    language = compiler or DEFAULT_COMPILER
-    if language == "jp":
-        from chainsaw_py.expressions.jmes import compile_expression
-
-        compile_expression(source)
-    elif language == "cel":
-        from chainsaw_py.expressions.cel import compile_cel
-
-        compile_cel(source)
-    elif language == "jsonpath":
-        from chainsaw_py.expressions.jsonpath import compile_jsonpath
-
-        compile_jsonpath(source)
-    else:
-        raise ExpressionSyntaxError(
-            f"unknown compiler {language!r} (expected one of: {', '.join(COMPILERS)})")
-
-
-def check_field_syntax(field: Any, compiler: str | None = "jp") -> None:
-    """Load-time check of a string that may hold an expression (Expression fields, tree keys...).
-
-    Plain and escaped strings, and expressions with an unknown engine prefix, are not checked.
-    """
-    if not isinstance(field, str):
-        return
-    expression = parse(field)
-    if expression is None:
-        return
-    engine = expression.engine or compiler or DEFAULT_COMPILER
-    if engine in COMPILERS:
-        check_syntax(expression.source, engine)
 
 
 def evaluate_string(field: str, bindings: Bindings | None = None, compiler: str | None = "jp") -> str:

@@ -11,24 +11,10 @@ path (wildcards, slices, filters, unions, ``..``) yields the list of matched val
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_jsonpath(source: str) -> Any:
-    """Parse ``source`` (cached). Raises ``ExpressionSyntaxError`` with jsonpath-ng's message."""
-    from jsonpath_ng.ext import parse as parse_extended
-
-    text = source.strip()
-    if not text:
-        raise ExpressionSyntaxError("invalid JSONPath expression: empty")
-    try:
-        return parse_extended(text)
-    except Exception as error:
-        raise ExpressionSyntaxError(f"invalid JSONPath expression {text!r}: {error}") from None
+from chainsaw_py.grammar.compilers import compile_jsonpath
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 def evaluate_jsonpath(source: str, value: Any) -> Any:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.errors import ExpressionError
-from chainsaw_py.expressions.gofmt import go_sprint
-from chainsaw_py.expressions.syntax import COMPILERS, parse
+from chainsaw_py.golang.fmt import format_v
+from chainsaw_py.grammar.errors import ExpressionError
+from chainsaw_py.grammar.statement import COMPILERS, parse
 from chainsaw_py.util.maps import merge
 
 
@@ -59,7 +59,7 @@ def _scalar(node: Any, value: Any, bindings: Bindings, compiler: str, path: str 
 
 
 def _child(path: str | None, key: Any) -> str:
-    name = go_sprint(key)
+    name = format_v(key)
     return name if path is None else f"{path}.{name}"
 
 
@@ -70,10 +70,10 @@ def _render(path: str | None) -> str:
 
 def _bad_value(value: Any) -> str:
     """apimachinery's ``ErrorBody`` rendering of a bad value."""
-    from chainsaw_py.util import goformat
+    from chainsaw_py.golang import fmt as gofmt
 
     if isinstance(value, str):
-        return goformat.quote(value)
+        return gofmt.quote(value)
     if isinstance(value, (bool, int, float)):
-        return goformat.format_v(value)
-    return goformat.format_sharp_v(value)
+        return gofmt.format_v(value)
+    return gofmt.format_sharp_v(value)

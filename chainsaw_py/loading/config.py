@@ -17,7 +17,7 @@ from chainsaw_py.loading.model import Configuration, ObjectMeta
 from chainsaw_py.loading.syntax import check_configuration_expressions
 from chainsaw_py.loading.tests import check_kind
 from chainsaw_py.loading.validate import validate_document
-from chainsaw_py.loading.yaml import Document, parse_documents, read_text
+from chainsaw_py.yamldocs import Document, parse_documents, read_text
 
 DEFAULT_FILE_NAME = ".chainsaw.yaml"
 VERSIONS = ("chainsaw.kyverno.io/v1alpha1", "chainsaw.kyverno.io/v1alpha2")

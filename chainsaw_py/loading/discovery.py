@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from chainsaw_py.errors import ChainsawError, LoadError
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
 from chainsaw_py.loading.model import Apply, Assert, Error, ObjectMeta, Operation, Step, Test, TestSpec
 from chainsaw_py.loading.tests import load_test_file
 

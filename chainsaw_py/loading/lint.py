@@ -9,7 +9,7 @@ from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading.extensions import extensions_used
 from chainsaw_py.loading.syntax import check_configuration_expressions, check_test_expressions
 from chainsaw_py.loading.validate import load_schema, schema_errors, sort_errors
-from chainsaw_py.loading.yaml import Document, parse_documents
+from chainsaw_py.yamldocs import Document, parse_documents
 
 _KINDS = {"test": "Test", "configuration": "Configuration"}
 

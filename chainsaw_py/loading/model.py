@@ -2,7 +2,7 @@
 
 Field names are snake_case; YAML names are camelCase (see ``codec``). Expression fields are kept as
 the raw strings the user wrote (evaluated at run time); assertion trees, resources and binding
-values are raw YAML data (``Any``). Durations are Go duration strings (``util.durations``).
+values are raw YAML data (``Any``). Durations are Go duration strings (``golang.durations``).
 Every class round-trips: ``Cls.from_dict(d).to_dict()`` gives back ``d`` minus default values.
 """
 
@@ -302,30 +302,50 @@ Action = (
     | Python | Script | Sleep | Update | Wait
 )
 
-ACTION_TYPES: dict[str, type[Model]] = {
-    "apply": Apply,
-    "assert": Assert,
-    "command": Command,
-    "create": Create,
-    "delete": Delete,
-    "describe": Describe,
-    "error": Error,
-    "events": Events,
-    "get": Get,
-    "patch": Patch,
-    "podLogs": PodLogs,
-    "proxy": Proxy,
-    "python": Python,
-    "script": Script,
-    "sleep": Sleep,
-    "update": Update,
-    "wait": Wait,
-}
-"""Operation kinds allowed in ``try`` (the YAML key -> its dataclass); ``python`` is a chainsaw_py extension."""
+@dataclass(frozen=True)
+class OperationKind:
+    """One operation kind, the single place it is described: its YAML key, its model dataclass, the module
+    implementing it (``chainsaw_py.operations.<module>``), its report type (reference §1.11), the configured
+    timeout bounding it (``None``: none), the label of its error log line, whether ``catch``, ``finally``
+    and ``cleanup`` allow it, whether it writes resources (honours ``dryRun``), and whether it is a
+    chainsaw_py extension that upstream Chainsaw cannot run."""
 
-CATCH_FINALLY_TYPES: frozenset[str] = frozenset(
-    {"command", "delete", "describe", "events", "get", "podLogs", "python", "script", "sleep", "wait"}
-)
+    key: str
+    action: type[Model]
+    module: str
+    report_type: str
+    timeout: str | None
+    log_label: str
+    in_catch: bool
+    writes: bool = False
+    extension: bool = False
+
+
+OPERATION_KINDS: dict[str, OperationKind] = {kind.key: kind for kind in (
+    OperationKind("apply", Apply, "apply", "apply", "apply", "APPLY", in_catch=False, writes=True),
+    OperationKind("assert", Assert, "assert_", "assert", "assert", "ASSERT", in_catch=False),
+    OperationKind("command", Command, "command", "command", "exec", "CMD", in_catch=True),
+    OperationKind("create", Create, "create", "create", "apply", "CREATE", in_catch=False, writes=True),
+    OperationKind("delete", Delete, "delete", "delete", "delete", "DELETE", in_catch=True),
+    OperationKind("describe", Describe, "describe", "command", "exec", "CMD", in_catch=True),
+    OperationKind("error", Error, "error", "error", "error", "ERROR", in_catch=False),
+    OperationKind("events", Events, "events", "command", "exec", "CMD", in_catch=True),
+    OperationKind("get", Get, "get", "command", "exec", "CMD", in_catch=True),
+    OperationKind("patch", Patch, "patch", "patch", "apply", "PATCH", in_catch=False, writes=True),
+    OperationKind("podLogs", PodLogs, "pod_logs", "command", "exec", "CMD", in_catch=True),
+    OperationKind("proxy", Proxy, "proxy", "command", "exec", "CMD", in_catch=False),
+    OperationKind("python", Python, "python_", "python", "exec", "PYTHON", in_catch=True, extension=True),
+    OperationKind("script", Script, "script", "script", "exec", "SCRIPT", in_catch=True),
+    OperationKind("sleep", Sleep, "sleep", "sleep", None, "SLEEP", in_catch=True),
+    OperationKind("update", Update, "update", "update", "apply", "UPDATE", in_catch=False, writes=True),
+    OperationKind("wait", Wait, "wait", "command", "exec", "CMD", in_catch=True),
+)}
+"""Every operation kind, by YAML key (the order of Chainsaw's schema)."""
+
+ACTION_TYPES: dict[str, type[Model]] = {key: kind.action for key, kind in OPERATION_KINDS.items()}
+"""Operation kinds allowed in ``try`` (the YAML key -> its dataclass)."""
+
+CATCH_FINALLY_TYPES: frozenset[str] = frozenset(key for key, kind in OPERATION_KINDS.items() if kind.in_catch)
 """Operation kinds allowed in ``catch``, ``finally`` and ``cleanup``."""
 
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.loading.model import OPERATION_KINDS
 from chainsaw_py.loading.patterns import (
     BINDING_NAME_PATTERN,
     COMPILERS,
@@ -34,11 +35,9 @@ GROUP = "chainsaw.kyverno.io"
 PROPAGATION_POLICIES = ["Orphan", "Background", "Foreground"]
 REPORT_FORMATS = ["JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION"]
 
-TRY_OPERATIONS = ["apply", "assert", "command", "create", "delete", "describe", "error", "events", "get",
-                  "patch", "podLogs", "proxy", "python", "script", "sleep", "update", "wait"]
-CATCH_OPERATIONS = ["command", "delete", "describe", "events", "get", "podLogs", "python", "script", "sleep",
-                    "wait"]
-EXTENSION_OPERATIONS = ["python"]
+TRY_OPERATIONS = list(OPERATION_KINDS)
+CATCH_OPERATIONS = [key for key, kind in OPERATION_KINDS.items() if kind.in_catch]
+EXTENSION_OPERATIONS = [key for key, kind in OPERATION_KINDS.items() if kind.extension]
 """Operations only chainsaw_py runs (in both lists above; upstream Chainsaw's schemas do not have them)."""
 
 

@@ -17,7 +17,9 @@ import re
 from typing import Any
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading.yaml import Document, YamlPath
+from chainsaw_py.golang.fmt import quote
+from chainsaw_py.grammar import ExpressionSyntaxError, check_field_syntax
+from chainsaw_py.yamldocs import Document, YamlPath
 
 _FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
 _BINDING = re.compile(r"(.*)\s*->\s*(\w+)\Z", re.ASCII)
@@ -82,12 +84,10 @@ class _Checker:
     def field(self, value: Any, path: YamlPath, compiler: str) -> None:
         if not isinstance(value, str):
             return
-        from chainsaw_py.expressions import ExpressionSyntaxError, check_field_syntax
-
         try:
             check_field_syntax(value, compiler)
         except ExpressionSyntaxError as err:
-            self.report(path, f"invalid expression {_quote(value)}: {err}")
+            self.report(path, f"invalid expression {quote(value)}: {err}")
 
     def projection(self, value: Any, path: YamlPath, compiler: str) -> None:
         """A templated value: string leaves are expressions, map keys are not evaluated."""
@@ -113,7 +113,7 @@ class _Checker:
             if _FOREACH.match(value) or _BINDING.search(value):
                 feature = "foreach" if _FOREACH.match(value) else "binding"
                 message = f"{feature} is not supported in scalar projections"
-                self.report(path, f"invalid value {_quote(value)}: {message}")
+                self.report(path, f"invalid value {quote(value)}: {message}")
             else:
                 self.field(value, path, compiler)
 
@@ -188,7 +188,3 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading import gopath
+from chainsaw_py.golang import filepath as gopath
 from chainsaw_py.loading.model import ObjectMeta, Operation, Step, StepTemplate, Test
 from chainsaw_py.loading.syntax import check_step_template_expressions, check_test_expressions
 from chainsaw_py.loading.validate import describe_value, validate_document
-from chainsaw_py.loading.yaml import Document, PathPart, read_documents
+from chainsaw_py.yamldocs import Document, PathPart, read_documents
 
 GROUP_VERSION = "chainsaw.kyverno.io/v1alpha1"
 

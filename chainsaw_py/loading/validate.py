@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainsaw_py.errors import LoadError
+from chainsaw_py.loading.model import OPERATION_KINDS
 from chainsaw_py.loading.patterns import (
     BINDING_NAME_PATTERN,
     DURATION_PATTERN,
     FORMAT_PATTERN,
     FUNCTION_PATTERN,
 )
-from chainsaw_py.loading.yaml import Document, PathPart
+from chainsaw_py.yamldocs import Document, PathPart
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
-_TRY_OPERATIONS = frozenset(("apply", "assert", "create", "error", "patch", "proxy", "update"))
+_TRY_OPERATIONS = frozenset(key for key, kind in OPERATION_KINDS.items() if not kind.in_catch)
 """Operations allowed in ``try`` but not in ``catch``/``finally``/``cleanup``."""
 _TYPE_NAMES = {"string": "a string", "object": "an object", "array": "a list", "boolean": "a boolean",
                "integer": "an integer", "number": "a number", "null": "null"}

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
-from chainsaw_py.loading.yaml import load_single, read_text
-from chainsaw_py.util.goformat import go_type_name, quote
+from chainsaw_py.golang.fmt import go_type_name, quote
 from chainsaw_py.util.maps import merge
+from chainsaw_py.yamldocs import load_single, read_text
 
 MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30

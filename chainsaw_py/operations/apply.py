@@ -19,10 +19,7 @@ from chainsaw_py.loading.model import Apply
 from chainsaw_py.operations.base import OperationContext, Outputs, logged_end
 from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.writes import logged
-from chainsaw_py.report.console import ObjectRef
-
-REPORT_TYPE = "apply"
-TIMEOUT = "apply"
+from chainsaw_py.steplog import ObjectRef
 
 
 def load(action: Apply, ctx: OperationContext) -> list[Any]:

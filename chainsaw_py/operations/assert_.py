@@ -13,9 +13,6 @@ from chainsaw_py.operations.internal import resources
 from chainsaw_py.operations.internal.polled_check import Problems, is_resource_mode, run_polled_check
 from chainsaw_py.operations.internal.selection import read_candidates
 
-REPORT_TYPE = "assert"
-TIMEOUT = "assert"
-
 
 def load(action: Assert, ctx: OperationContext) -> list[Any]:
     return resources.resolve(action.file, action.resource, ctx, manifest=False)

@@ -1,10 +1,8 @@
 """What every operation module shares: its context, its error type, and the module interface.
 
-An operation module (``operations/<kind>.py``) exposes:
+An operation module (``operations/<kind>.py``; its kind's report type, timeout and log label are in
+``loading.model.OPERATION_KINDS``) is an :class:`OperationModule`:
 
-- ``REPORT_TYPE`` — the report's operation type (``apply``, ``command``, ...; reference §1.11);
-- ``TIMEOUT`` — which configured timeout bounds it (``apply``, ``assert``, ``error``, ``delete``,
-  ``exec``) or ``None`` (sleep);
 - ``load(action, ctx) -> list[Any]`` — resolve what the operation acts on, once, with step-level
   bindings: one entry per resource for resource operations, ``[None]`` otherwise;
 - ``run(action, payload, ctx) -> Outputs`` — do it, raising ``OperationError`` on failure.
@@ -20,13 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from chainsaw_py.expressions import Bindings
-from chainsaw_py.report.console import error_section
-
-if TYPE_CHECKING:
-    from chainsaw_py.report.console import StepLogger
+from chainsaw_py.steplog import StepLogger, error_section
 
 Outputs = dict[str, Any]
 
@@ -82,7 +77,7 @@ class Interrupted(OperationError):
 
 
 @dataclass(frozen=True)
-class Timeouts:
+class TimeoutSeconds:
     """The six configurable timeouts, in seconds (reference §1.5)."""
 
     apply: float = 5.0
@@ -95,7 +90,7 @@ class Timeouts:
     def get(self, key: str) -> float:
         return float(getattr(self, "assert_" if key == "assert" else key))
 
-    def with_value(self, key: str, seconds: float) -> Timeouts:
+    def with_value(self, key: str, seconds: float) -> TimeoutSeconds:
         return replace(self, **{"assert_" if key == "assert" else key: seconds})
 
     def as_binding(self) -> dict[str, int]:
@@ -128,7 +123,7 @@ class OperationContext:
     logger: StepLogger
     base_path: Path = Path(".")
     compiler: str = "jp"
-    timeouts: Timeouts = field(default_factory=Timeouts)
+    timeouts: TimeoutSeconds = field(default_factory=TimeoutSeconds)
     timeout: float | None = None
     templating: bool = True
     dry_run: bool = False
@@ -176,3 +171,12 @@ def logged_end(ctx: OperationContext, operation: str, obj: Any = None) -> Iterat
         ctx.logger.log(operation, "ERROR", ending.obj, error_section(converted.errors))
         raise converted from err
     ctx.logger.log(operation, "DONE", ending.obj)
+
+
+class OperationModule(Protocol):
+    """The interface of an operation module (``operations/<kind>.py``); ``action`` is its kind's model
+    dataclass, ``payload`` one entry of what ``load`` returned."""
+
+    def load(self, action: Any, ctx: OperationContext) -> list[Any]: ...
+
+    def run(self, action: Any, payload: Any, ctx: OperationContext) -> Outputs: ...

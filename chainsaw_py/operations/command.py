@@ -10,9 +10,6 @@ from chainsaw_py.loading.model import Command
 from chainsaw_py.operations.base import OperationContext, Outputs
 from chainsaw_py.operations.internal.execution import execute
 
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
-
 _VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z0-9_]+)|(.))", re.DOTALL)
 
 

@@ -11,10 +11,7 @@ from chainsaw_py.loading.model import Create
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.writes import logged
-from chainsaw_py.report.console import ObjectRef
-
-REPORT_TYPE = "create"
-TIMEOUT = "apply"
+from chainsaw_py.steplog import ObjectRef
 
 ALREADY_EXISTS = "the resource already exists in the cluster"
 

@@ -25,10 +25,7 @@ from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.polling import change_waker, poll
 from chainsaw_py.operations.internal.selection import read_candidates
 from chainsaw_py.operations.internal.writes import logged
-from chainsaw_py.report.console import ObjectRef
-
-REPORT_TYPE = "delete"
-TIMEOUT = "delete"
+from chainsaw_py.steplog import ObjectRef
 
 
 def load(action: Delete, ctx: OperationContext) -> list[Any]:

@@ -25,9 +25,6 @@ from chainsaw_py.operations.internal.kubectl import (
 )
 from chainsaw_py.operations.internal.process import ProcessResult
 
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
-
 
 def load(action: Describe, ctx: OperationContext) -> list[Any]:
     return [None]

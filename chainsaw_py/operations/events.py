@@ -9,9 +9,6 @@ from chainsaw_py.loading.model import Events
 from chainsaw_py.operations.base import OperationContext, Outputs
 from chainsaw_py.operations.get import get
 
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
-
 
 def load(action: Events, ctx: OperationContext) -> list[Any]:
     return [None]

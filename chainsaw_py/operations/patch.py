@@ -12,10 +12,7 @@ from chainsaw_py.loading.model import Patch
 from chainsaw_py.operations.apply import merge_patch
 from chainsaw_py.operations.base import OperationContext, Outputs, logged_end
 from chainsaw_py.operations.internal import mutation, resources
-from chainsaw_py.report.console import ObjectRef
-
-REPORT_TYPE = "patch"
-TIMEOUT = "apply"
+from chainsaw_py.steplog import ObjectRef
 
 
 def load(action: Patch, ctx: OperationContext) -> list[Any]:

@@ -17,9 +17,6 @@ from chainsaw_py.operations.get import no_resources
 from chainsaw_py.operations.internal.kubectl import Native, preparing, run_helper, value
 from chainsaw_py.operations.internal.process import ProcessResult
 
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
-
 SELECTOR_DEFAULT_TAIL = 10
 
 

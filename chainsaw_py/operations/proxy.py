@@ -14,9 +14,6 @@ from chainsaw_py.loading.model import Proxy
 from chainsaw_py.operations.base import OperationContext, Outputs
 from chainsaw_py.operations.internal.kubectl import Native, map_resource, preparing, run_helper, value
 
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
-
 
 def load(action: Proxy, ctx: OperationContext) -> list[Any]:
     return [None]

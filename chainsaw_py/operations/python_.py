@@ -40,10 +40,8 @@ from chainsaw_py.operations.base import (
     Outputs,
     logged_end,
 )
-from chainsaw_py.report.console import section
+from chainsaw_py.steplog import section
 
-REPORT_TYPE = "python"
-TIMEOUT = "exec"
 LOG_NAME = "PYTHON"
 
 _IDENTIFIER = re.compile(r"^\w+$")

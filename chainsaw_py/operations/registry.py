@@ -1,39 +1,45 @@
-"""Operation kinds and the module implementing each (``operations/<kind>.py``).
+"""The module implementing each operation kind, typed: every module listed here must satisfy
+:class:`~chainsaw_py.operations.base.OperationModule` (mypy checks it).
 
-Adding an operation = writing its module (see ``operations/base.py`` for the interface) and listing it
-here under its YAML key.
+Adding an operation = a row in ``loading.model.OPERATION_KINDS``, its model dataclass, its module (see
+``operations/base.py``) and the module listed here.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from chainsaw_py.loading.model import OPERATION_KINDS
+from chainsaw_py.operations import (
+    apply,
+    assert_,
+    command,
+    create,
+    delete,
+    describe,
+    error,
+    events,
+    get,
+    patch,
+    pod_logs,
+    proxy,
+    python_,
+    script,
+    sleep,
+    update,
+    wait,
+)
+from chainsaw_py.operations.base import OperationModule
 
-MODULES: dict[str, str] = {
-    "apply": "apply",
-    "assert": "assert_",
-    "command": "command",
-    "create": "create",
-    "delete": "delete",
-    "describe": "describe",
-    "error": "error",
-    "events": "events",
-    "get": "get",
-    "patch": "patch",
-    "podLogs": "pod_logs",
-    "proxy": "proxy",
-    "python": "python_",
-    "script": "script",
-    "sleep": "sleep",
-    "update": "update",
-    "wait": "wait",
+MODULES: dict[str, OperationModule] = {
+    "apply": apply, "assert_": assert_, "command": command, "create": create, "delete": delete,
+    "describe": describe, "error": error, "events": events, "get": get, "patch": patch, "pod_logs": pod_logs,
+    "proxy": proxy, "python_": python_, "script": script, "sleep": sleep, "update": update, "wait": wait,
 }
+"""Operation modules by module name (``OperationKind.module``)."""
 
 
-def operation_module(kind: str) -> ModuleType:
+def operation_module(kind: str) -> OperationModule:
     """The module implementing the operation ``kind`` (its YAML key, e.g. ``podLogs``)."""
     try:
-        name = MODULES[kind]
+        return MODULES[OPERATION_KINDS[kind].module]
     except KeyError:
         raise KeyError(f"unknown operation {kind!r}") from None
-    return importlib.import_module(f"chainsaw_py.operations.{name}")

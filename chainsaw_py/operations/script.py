@@ -8,9 +8,6 @@ from chainsaw_py.loading.model import Script
 from chainsaw_py.operations.base import OperationContext, Outputs
 from chainsaw_py.operations.internal.execution import execute
 
-REPORT_TYPE = "script"
-TIMEOUT = "exec"
-
 
 def load(action: Script, ctx: OperationContext) -> list[Any]:
     return [None]

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import Sleep
 from chainsaw_py.operations.base import Interrupted, OperationContext, Outputs, logged_end
-from chainsaw_py.util.durations import parse_duration
-
-REPORT_TYPE = "sleep"
-TIMEOUT = None
 
 
 def load(action: Sleep, ctx: OperationContext) -> list[Any]:

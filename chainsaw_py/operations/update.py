@@ -13,10 +13,7 @@ from chainsaw_py.operations.apply import with_resource_version
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.internal import mutation, resources
 from chainsaw_py.operations.internal.writes import logged
-from chainsaw_py.report.console import ObjectRef
-
-REPORT_TYPE = "update"
-TIMEOUT = "apply"
+from chainsaw_py.steplog import ObjectRef
 
 DOES_NOT_EXIST = "the resource does not exist in the cluster"
 

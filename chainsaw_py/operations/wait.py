@@ -21,7 +21,9 @@ from typing import Any
 
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.expressions import ExpressionError
-from chainsaw_py.expressions.kubectl_jsonpath import find_results, parse_template, relaxed_expression
+from chainsaw_py.golang.durations import format_duration
+from chainsaw_py.golang.fmt import format_v
+from chainsaw_py.golang.jsonpath import JsonPathError, find_results, parse_template, relaxed_expression
 from chainsaw_py.loading.model import Wait
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs
 from chainsaw_py.operations.internal import kubeprint
@@ -36,11 +38,6 @@ from chainsaw_py.operations.internal.kubectl import (
     value,
 )
 from chainsaw_py.operations.internal.polling import change_waker, poll
-from chainsaw_py.util.durations import format_duration
-from chainsaw_py.util.goformat import format_v
-
-REPORT_TYPE = "command"
-TIMEOUT = "exec"
 
 CONDITION_MET = "condition met"
 NO_MATCHING_RESOURCES = "no matching resources found"
@@ -141,13 +138,16 @@ def jsonpath_check(path: str, expected: str | None) -> Check:
     try:
         template = relaxed_expression(path)
         parse_template(template)
-    except ExpressionError as err:
+    except JsonPathError as err:
         raise OperationError(str(err)) from err
     if expected is not None:
         expected = expected.strip("'\"")
 
     def check(obj: dict[str, Any]) -> bool:
-        results = find_results(template, obj)
+        try:
+            results = find_results(template, obj)
+        except JsonPathError as err:
+            raise ExpressionError(str(err)) from None
         if not results or not results[0]:
             return False
         if len(results) > 1:

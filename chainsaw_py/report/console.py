@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 import structlog
+
+from chainsaw_py.steplog import ObjectRef
 
 # Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
 COLORS = {
@@ -34,38 +34,6 @@ STATUS_COLORS = {
     "ERROR": "red",
     "SKIP": "yellow", "WARN": "yellow",
 }
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """What a log line says about a resource: ``<group/version>/<Kind> @ [<ns>/]<name or *>``."""
-
-    api_version: str
-    kind: str
-    namespace: str = ""
-    name: str = ""
-
-    @classmethod
-    def of(cls, obj: dict[str, Any]) -> ObjectRef:
-        meta = obj.get("metadata") or {}
-        return cls(str(obj.get("apiVersion") or ""), str(obj.get("kind") or ""),
-                   str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-
-    def __str__(self) -> str:
-        name = self.name or "*"
-        if self.namespace:
-            name = f"{self.namespace}/{name}"
-        return f"{self.api_version}/{self.kind} @ {name}"
-
-
-def section(name: str, text: str) -> str:
-    """A log section: ``=== NAME`` followed by its text (Chainsaw's ``logging.Section``)."""
-    return f"=== {name.upper()}\n{text}".strip()
-
-
-def error_section(errors: Iterable[str]) -> str:
-    """The ``=== ERROR`` section: every error line, sorted (Chainsaw's ``logging.ErrSection``)."""
-    return section("ERROR", "\n".join(sorted(errors)))
 
 
 def use_color(no_color: bool, stream: TextIO) -> bool:
@@ -152,8 +120,9 @@ def render_chainsaw_line(console: Console) -> Any:
     return render
 
 
-class StepLogger:
-    """Logs Chainsaw lines for one test/scenario/step (the ``logging.Logger`` of Chainsaw)."""
+class ConsoleStepLogger:
+    """A :class:`~chainsaw_py.steplog.StepLogger` writing Chainsaw lines for one test/scenario/step to a
+    :class:`Console`."""
 
     def __init__(self, console: Console, test: str, scenario: str, step: str) -> None:
         self.console = console
@@ -168,8 +137,8 @@ class StepLogger:
             color: str | None = None) -> None:
         self._log.info("", operation=operation, status=status, obj=obj, sections=sections, color=color)
 
-    def with_step(self, step: str) -> StepLogger:
-        clone = object.__new__(StepLogger)
+    def with_step(self, step: str) -> ConsoleStepLogger:
+        clone = object.__new__(ConsoleStepLogger)
         clone.console = self.console
         clone._log = self._log.bind(step=step)
         return clone

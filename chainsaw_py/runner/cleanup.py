@@ -13,8 +13,8 @@ from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, Interrupted
 from chainsaw_py.operations.delete import poll_until_gone
 from chainsaw_py.operations.internal.writes import logged
-from chainsaw_py.report.console import StepLogger
 from chainsaw_py.report.model import OperationReport, StepReport, now
+from chainsaw_py.steplog import StepLogger
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.expressions import Bindings, ExpressionError, evaluate_string
+from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import Binding, Cluster, Operation
 from chainsaw_py.loading.model import Timeouts as TimeoutsSpec
-from chainsaw_py.operations.base import ClusterHandle, OperationError, Timeouts
+from chainsaw_py.operations.base import ClusterHandle, OperationError, TimeoutSeconds
 from chainsaw_py.operations.bindings import register_bindings
 from chainsaw_py.runner.clusters import ClusterRegistry
-from chainsaw_py.util.durations import parse_duration
 
 DEFAULT_CLUSTER = ""
 
@@ -53,7 +53,7 @@ class TestContext:
     skip_delete: bool = False
     templating: bool = True
     termination_grace: float | None = None
-    timeouts: Timeouts = field(default_factory=Timeouts)
+    timeouts: TimeoutSeconds = field(default_factory=TimeoutSeconds)
 
     def bind(self, name: str, value: Any) -> TestContext:
         return replace(self, bindings=self.bindings.register(name, value))

@@ -10,7 +10,7 @@ from chainsaw_py.client.errors import NotFoundError
 from chainsaw_py.expressions import Bindings, ExpressionError, template
 from chainsaw_py.operations.base import ClusterHandle, OperationError
 from chainsaw_py.operations.internal.writes import logged
-from chainsaw_py.report.console import StepLogger
+from chainsaw_py.steplog import StepLogger
 from chainsaw_py.util.maps import merge
 
 ADJECTIVES = (

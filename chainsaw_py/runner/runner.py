@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from chainsaw_py.expressions import Bindings
+from chainsaw_py.golang.durations import parse_duration
 from chainsaw_py.loading.model import ConfigurationSpec, Test
-from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, Timeouts
-from chainsaw_py.report.console import Console, StepLogger, error_section
+from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, TimeoutSeconds
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 from chainsaw_py.report.model import Report, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.clusters import ClusterRegistry, ConnectedSource
@@ -33,7 +34,7 @@ from chainsaw_py.runner.test import (
     run_instance,
     setup_namespace,
 )
-from chainsaw_py.util.durations import parse_duration
+from chainsaw_py.steplog import error_section
 
 
 @dataclass
@@ -189,7 +190,7 @@ class Runner:
             tc = replace(tc, delay_before_cleanup=parse_duration(spec.cleanup.delay_before_cleanup))
         if spec.execution.force_termination_grace_period:
             tc = replace(tc, termination_grace=parse_duration(spec.execution.force_termination_grace_period))
-        timeouts = Timeouts(
+        timeouts = TimeoutSeconds(
             apply=parse_duration(spec.timeouts.apply), assert_=parse_duration(spec.timeouts.assert_),
             cleanup=parse_duration(spec.timeouts.cleanup), delete=parse_duration(spec.timeouts.delete),
             error=parse_duration(spec.timeouts.error), exec=parse_duration(spec.timeouts.exec))
@@ -215,7 +216,7 @@ class RunPass:
     def __init__(self, runner: Runner, result: RunResult) -> None:
         self.runner = runner
         self.result = result
-        self.logger = StepLogger(runner.console, ROOT, "", SETUP_STEP)
+        self.logger = ConsoleStepLogger(runner.console, ROOT, "", SETUP_STEP)
         self.root = runner._root_context()
         spec = runner.settings.spec
         self.env = TestEnvironment(console=runner.console, summary=result.summary, cancel=runner.cancel,

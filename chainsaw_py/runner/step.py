@@ -7,17 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chainsaw_py.loading.model import Operation, Step
+from chainsaw_py.loading.model import OPERATION_KINDS, Operation, Step
 from chainsaw_py.loading.model import Timeouts as TimeoutsSpec
-from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError, Outputs
+from chainsaw_py.operations.base import (
+    CancelToken,
+    OperationContext,
+    OperationError,
+    OperationModule,
+    Outputs,
+)
 from chainsaw_py.operations.registry import operation_module
-from chainsaw_py.report.console import StepLogger, error_section
 from chainsaw_py.report.model import OperationReport, StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.state import TestState
-
-WRITE_OPERATIONS = frozenset({"apply", "create", "patch", "update"})
+from chainsaw_py.steplog import StepLogger, error_section
 
 
 @dataclass
@@ -140,13 +144,13 @@ class StepRunner:
                 tc = tc.bind(name, value)
         return tc, OperationError.combine(errors) if errors else None
 
-    def _run_action(self, tc: TestContext, module: Any, operation: Operation, payload: Any, index: int,
+    def _run_action(self, tc: TestContext, module: OperationModule, operation: Operation, payload: Any, index: int,
                     resource_index: int, cleaner: Cleaner | None, report: StepReport | None,
                     cancel: CancelToken | None = None) -> tuple[Outputs, OperationError | None]:
         tc = tc.bind("operation", {"id": index + 1, "resourceId": resource_index + 1})
-        entry = OperationReport(type=module.REPORT_TYPE) if report is not None else None
+        entry = OperationReport(type=OPERATION_KINDS[operation.type].report_type) if report is not None else None
         try:
-            ctx = self._action_context(tc, module, operation, cleaner, cancel)
+            ctx = self._action_context(tc, operation, cleaner, cancel)
             return module.run(operation.action, payload, ctx), None
         except OperationError as err:
             if entry is not None:
@@ -157,10 +161,11 @@ class StepRunner:
                 entry.end_time = now()
                 report.add(entry)
 
-    def _action_context(self, tc: TestContext, module: Any, operation: Operation, cleaner: Cleaner | None,
+    def _action_context(self, tc: TestContext, operation: Operation, cleaner: Cleaner | None,
                         cancel: CancelToken | None) -> OperationContext:
         action = operation.action
-        timeout_key = module.TIMEOUT
+        kind = OPERATION_KINDS[operation.type]
+        timeout_key = kind.timeout
         timeouts = None
         if timeout_key is not None and getattr(action, "timeout", None):
             timeouts = TimeoutsSpec(**{("assert_" if timeout_key == "assert" else timeout_key): action.timeout})
@@ -168,12 +173,12 @@ class StepRunner:
             tc = tc.setup(ContextData(
                 cluster=getattr(action, "cluster", None), clusters=getattr(action, "clusters", None),
                 timeouts=timeouts, templating=getattr(action, "template", None),
-                dry_run=getattr(action, "dry_run", None) if operation.type in WRITE_OPERATIONS else None,
+                dry_run=getattr(action, "dry_run", None) if kind.writes else None,
                 deletion_propagation=getattr(action, "deletion_propagation_policy", None)))
             tc = tc.with_bindings(getattr(action, "bindings", None) or [])
         except OperationError as err:
             # Chainsaw fails such an operation silently; saying why is kinder.
-            self.logger.log(_log_name(operation.type), "ERROR", None, error_section(err.errors))
+            self.logger.log(kind.log_label, "ERROR", None, error_section(err.errors))
             raise
         registrar = None if tc.dry_run or tc.skip_delete or cleaner is None else _Registrar(cleaner)
         return OperationContext(
@@ -213,8 +218,3 @@ class _Registrar:
 
 def _describe(error: OperationError) -> str:
     return "\n".join(sorted(error.errors))
-
-
-def _log_name(kind: str) -> str:
-    return {"podLogs": "CMD", "get": "CMD", "describe": "CMD", "events": "CMD", "wait": "CMD",
-            "proxy": "CMD", "command": "CMD"}.get(kind, kind.upper())

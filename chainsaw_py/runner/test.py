@@ -11,7 +11,7 @@ from chainsaw_py.client.client import request_deadline
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError
-from chainsaw_py.report.console import Console, StepLogger, error_section
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 from chainsaw_py.report.model import StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
@@ -19,6 +19,7 @@ from chainsaw_py.runner.names import step_name
 from chainsaw_py.runner.namespace import build_namespace, ensure_namespace, generate_name
 from chainsaw_py.runner.state import Summary, TestState
 from chainsaw_py.runner.step import StepRunner
+from chainsaw_py.steplog import StepLogger, error_section
 from chainsaw_py.util.diagnostics import log_internal_error
 
 SETUP_STEP = "@chainsaw"
@@ -66,7 +67,7 @@ def step_column_width(test: Test) -> int:
 def run_instance(instance: Instance, root: TestContext, env: TestEnvironment) -> InstanceResult:
     test = instance.test
     width = step_column_width(test)
-    logger = StepLogger(env.console, test.name, instance.scenario_name, f"{SETUP_STEP:<{width}}")
+    logger = ConsoleStepLogger(env.console, test.name, instance.scenario_name, f"{SETUP_STEP:<{width}}")
     state = TestState()
     report = TestReport(base_path=str(test.base_path), name=test.name, concurrent=test.spec.concurrent)
     cleanups: list[Callable[[], None]] = []

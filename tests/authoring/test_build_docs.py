@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chainsaw_py.authoring.gopaths import go_rel
-from chainsaw_py.errors import ChainsawError
+from chainsaw_py.golang.filepath import RelError, relative
 from tests.authoring.conftest import CORPUS, Cli, Files, dedent
 
 
@@ -236,10 +235,10 @@ def test_bad_input_is_one_line(files: Files, cli: Cli, contents: dict[str, str],
     ("../up", "../up/t/R.md", "t/R.md"),
 ])
 def test_go_rel(base: str, target: str, expected: str) -> None:
-    assert go_rel(base, target) == expected
+    assert relative(base, target) == expected
 
 
 @pytest.mark.parametrize(("base", "target"), [("/abs", "rel"), ("rel", "/abs"), ("../up", "x")])
 def test_go_rel_errors(base: str, target: str) -> None:
-    with pytest.raises(ChainsawError, match="Rel: can't make"):
-        go_rel(base, target)
+    with pytest.raises(RelError, match="Rel: can't make"):
+        relative(base, target)

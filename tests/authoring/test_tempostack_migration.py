@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from chainsaw_py.loading import load_test_file, model
-from chainsaw_py.loading.yaml import load_documents
+from chainsaw_py.yamldocs import load_documents
 from tests.authoring.conftest import TEMPOSTACK, Cli
 
 pytestmark = pytest.mark.skipif(not TEMPOSTACK.is_dir(), reason="../shared reference folder is not available")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from kube_fake import FakeKubeServer
+from tests.e2e.kube_fake import FakeKubeServer
 
 
 class ClusterHarness(Protocol):

@@ -14,8 +14,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from clusters import ClusterHarness, cluster_harness
-from kube_fake import FakeKubeServer
+
+from tests.e2e.clusters import ClusterHarness, cluster_harness
+from tests.e2e.kube_fake import FakeKubeServer
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "e2e" / "tempostack-aws"

@@ -11,9 +11,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from clusters import ClusterHarness
-from conftest import TEST_NAMESPACE, ScriptRunner, s3_client, variant_kubeconfig
-from kube_fake import FakeKubeServer
+
+from tests.e2e.clusters import ClusterHarness
+from tests.e2e.conftest import TEST_NAMESPACE, ScriptRunner, s3_client, variant_kubeconfig
+from tests.e2e.kube_fake import FakeKubeServer
 
 ADMIN_KEY = "AKIAADMINADMINADMIN0"
 STATIC_KEYS = {"bucket", "endpoint", "access_key_id", "access_key_secret"}

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 import yaml
-from clusters import ClusterHarness
-from conftest import SCENARIO, SCRIPT, TEST_NAMESPACE, assert_no_secret
+
+from tests.e2e.clusters import ClusterHarness
+from tests.e2e.conftest import SCENARIO, SCRIPT, TEST_NAMESPACE, assert_no_secret
 
 KEY_ID = "AKIASUBPROCESS000001"
 SECRET = "subprocess-secret-key-5f2b9c"

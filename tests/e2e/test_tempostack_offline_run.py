@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import AWS_ENV, PLUGIN, REPO, SCENARIO
+
+from tests.e2e.conftest import AWS_ENV, PLUGIN, REPO, SCENARIO
 
 RUN_TIMEOUT = 240
 STEPS = ["step-00", "step-01", "step-02", "step-03"]

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import pytest
 import yaml
-from conftest import PLUGIN, SCENARIO, TempoSim
+
+from tests.e2e.conftest import PLUGIN, SCENARIO, TempoSim
 
 STACK_API = "tempo.grafana.com/v1alpha1"
 WAIT = 20.0

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SCENARIO, TempoSim
+
+from tests.e2e.conftest import SCENARIO, TempoSim
 
 NAMESPACE = "chainsaw-brave-otter"
 ENDPOINT = "http://127.0.0.1:9000"

@@ -15,10 +15,11 @@ from chainsaw_py.embedded.apierrors import (
     Invalid,
     NotFound,
 )
-from chainsaw_py.embedded.apiserver import ApiServer, DeleteOptions, WriteOptions
+from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.writes import DeleteOptions, WriteOptions
 
 MERGE = "application/merge-patch+json"
 
@@ -26,7 +27,9 @@ MERGE = "application/merge-patch+json"
 @pytest.fixture
 def server() -> ApiServer:
     api = ApiServer(ResourceRegistry(), Store(), StrategyRegistry())
-    api.create(api.registry.lookup("", "v1", "namespaces"), "", {"metadata": {"name": "ns"}})
+    namespaces = api.registry.lookup("", "v1", "namespaces")
+    assert namespaces is not None
+    api.create(namespaces, "", {"metadata": {"name": "ns"}})
     return api
 
 

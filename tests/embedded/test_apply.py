@@ -7,22 +7,26 @@ from typing import Any
 import pytest
 
 from chainsaw_py.embedded.apierrors import Conflict
-from chainsaw_py.embedded.apiserver import APPLY_PATCH, ApiServer, WriteOptions
+from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.writes import APPLY_PATCH, WriteOptions
 
 
 @pytest.fixture
 def server() -> ApiServer:
     api = ApiServer(ResourceRegistry(), Store(), StrategyRegistry())
-    api.create(api.registry.lookup("", "v1", "namespaces"), "", {"metadata": {"name": "ns"}})
+    namespaces = api.registry.lookup("", "v1", "namespaces")
+    assert namespaces is not None
+    api.create(namespaces, "", {"metadata": {"name": "ns"}})
     return api
 
 
 def _apply(server: ApiServer, manager: str, data: dict[str, str], force: bool = False,
            labels: dict[str, str] | None = None) -> dict[str, Any]:
     rt = server.registry.lookup("", "v1", "configmaps")
+    assert rt is not None
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", **({"labels": labels} if labels
                                                                                       else {})}, "data": data}
     return server.patch(rt, "ns", "c", APPLY_PATCH, config, WriteOptions(field_manager=manager, force=force)).obj

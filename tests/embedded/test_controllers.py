@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chainsaw_py.embedded import EmbeddedCluster
-from chainsaw_py.embedded.apiserver import DeleteOptions
+from chainsaw_py.embedded.writes import DeleteOptions
 from tests.embedded.conftest import wait_for
 
 

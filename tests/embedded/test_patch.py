@@ -17,7 +17,7 @@ from chainsaw_py.embedded.patch import (
 )
 from chainsaw_py.embedded.schemas import builtin_definitions
 
-POD = {
+POD: dict[str, Any] = {
     "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"a": "1", "b": "2"}},
     "spec": {"containers": [{"name": "app", "image": "nginx:1", "env": [{"name": "X", "value": "1"}]},
                             {"name": "side", "image": "busybox"}],

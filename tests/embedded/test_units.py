@@ -11,7 +11,7 @@ from chainsaw_py.embedded.apierrors import BadRequest
 from chainsaw_py.embedded.cron import CronError, parse_cron
 from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
 from chainsaw_py.embedded.selection import FieldRequirement, parse_field_selector
-from chainsaw_py.embedded.tables import human_duration
+from chainsaw_py.golang.durations import human_duration
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -148,7 +148,7 @@ def test_protobuf_errors() -> None:
     ("0.5Ki", "512"), ("129e6", "129e6"), ("0", "0"), ("0.0000000001", "1n"), ("2", "2"),
 ])
 def test_quantities_are_canonicalised(text: str, canonical: str) -> None:
-    from chainsaw_py.embedded.quantity import canonical_quantity
+    from chainsaw_py.golang.quantity import canonical_quantity
 
     assert canonical_quantity(text) == canonical
 
@@ -158,8 +158,19 @@ def test_pod_resources_are_stored_canonical() -> None:
     from chainsaw_py.embedded.schemas import builtin_definitions
 
     definitions = builtin_definitions()
-    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x", "resources": {
+    pod: dict[str, Any] = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x", "resources": {
         "requests": {"cpu": "1000m", "memory": "1024Mi"}, "limits": {"cpu": 2}}}]}}
     decode_builtin(definitions, definitions.for_kind("", "v1", "Pod") or {}, "Pod", pod)
     assert pod["spec"]["containers"][0]["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},
                                                          "limits": {"cpu": "2"}}
+
+
+@pytest.mark.parametrize(("path", "values"), [
+    (".status.replicas", [3]), ("{.status.replicas}", [3]), (".status.missing", []), (".spec.ports[*].port", [80, 443]),
+    (".spec.ports[?(@.name==\"https\")].port", [443]), (".spec.ports[5].port", []), (".spec[", []),
+])
+def test_printer_column_paths_use_the_kubectl_jsonpath_engine(path: str, values: list[Any]) -> None:
+    from chainsaw_py.embedded.tables import json_path_values
+
+    obj = {"status": {"replicas": 3}, "spec": {"ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}]}}
+    assert json_path_values(obj, path) == values

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,8 +61,7 @@ def test_label_selector_transitions_become_added_and_deleted(cluster: EmbeddedCl
     collected: list[tuple[str, str]] = []
     reader = threading.Thread(target=lambda: collected.extend(
         (e["type"], e["object"]["metadata"]["labels"]["stage"]) for e in _stream(cluster, path)))
-    reader.start()
-    time.sleep(0.2)
+    reader.start()  # the watch starts at the object's resourceVersion, so it replays what it has not seen yet
     for stage in ("b", "b2", "b"):
         cluster.api.patch(rt, namespace, "moving", "application/merge-patch+json",
                           {"metadata": {"labels": {"stage": stage}}})

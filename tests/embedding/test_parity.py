@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chainsaw_py.operations.registry import MODULES
+from chainsaw_py.loading.model import OPERATION_KINDS
 
 from .helpers import (
     CORPUS,
@@ -28,7 +28,7 @@ from .helpers import (
 
 RESOURCE_OPERATIONS = {"apply", "assert", "create", "delete", "error", "patch", "update"}
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/chainsaw-examples is not available")
-CLUSTER = "--embedded" if set(MODULES) >= RESOURCE_OPERATIONS else "--no-cluster"
+CLUSTER = "--embedded" if set(OPERATION_KINDS) >= RESOURCE_OPERATIONS else "--no-cluster"
 """On embedded clusters once the resource operations exist; before that without a cluster (the same
 plumbing, and most tests fail fast)."""
 

@@ -39,7 +39,7 @@ def _strings(node: Any, compiler: str) -> list[tuple[str, str]]:
 
 
 def _documents() -> list[tuple[Path, Any]]:
-    from chainsaw_py.loading.yaml import read_documents
+    from chainsaw_py.yamldocs import read_documents
 
     return [(path, document.data) for path in sorted(CORPUS.rglob("*.yaml"))
             for document in read_documents(path)]
@@ -65,7 +65,7 @@ def test_cel_example() -> None:
 
 
 def test_metrics_decode_example() -> None:
-    from chainsaw_py.loading.yaml import read_documents
+    from chainsaw_py.yamldocs import read_documents
 
     test = read_documents(CORPUS / "metrics-decode" / "chainsaw-test.yaml")[0].data
     metrics = test["spec"]["bindings"][0]["value"]

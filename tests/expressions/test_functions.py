@@ -438,7 +438,7 @@ def test_env_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     ".{3}", "^x[yz]*$", "(a)(b)?\\1", "[[:alpha:]]",
 ])
 def test_random_matches_its_pattern(pattern: str) -> None:
-    from chainsaw_py.expressions.functions.goregex import compile_go
+    from chainsaw_py.golang.regexp import compile_go
 
     bindings = Bindings().register("p", pattern)
     for _ in range(20):

@@ -15,7 +15,14 @@ from chainsaw_py.expressions import (
     evaluate_string,
     template,
 )
-from chainsaw_py.expressions.kubectl_jsonpath import find_results, find_values, format_value, render
+from chainsaw_py.golang.jsonpath import (
+    JsonPathError,
+    JsonPathSyntaxError,
+    find_results,
+    find_values,
+    format_value,
+    render,
+)
 
 POD: dict[str, Any] = {
     "apiVersion": "v1", "kind": "Pod",
@@ -122,7 +129,7 @@ def test_kubectl_find_values() -> None:
     ("{.items[5].metadata.name}", "array index out of bounds: index 5, length 2"),
 ])
 def test_kubectl_missing_keys_when_not_allowed(template_text: str, message: str) -> None:
-    with pytest.raises(ExpressionError, match=message):
+    with pytest.raises(JsonPathError, match=message):
         render(template_text, POD_LIST, allow_missing_keys=False)
 
 
@@ -134,7 +141,7 @@ def test_kubectl_missing_keys_when_not_allowed(template_text: str, message: str)
     ("{.items[?@.a]}", "unclosed filter"),
 ])
 def test_kubectl_syntax_errors(template_text: str, message: str) -> None:
-    with pytest.raises(ExpressionSyntaxError, match=message):
+    with pytest.raises(JsonPathSyntaxError, match=message):
         render(template_text, POD)
 
 
@@ -151,13 +158,13 @@ def test_kubectl_value_formatting(value: Any, text: str) -> None:
     ("{status.phase}", "{.status.phase}"), ("{.status.phase}", "{.status.phase}"), ("", ""),
 ])
 def test_relaxed_expression(path: str, relaxed: str) -> None:
-    from chainsaw_py.expressions.kubectl_jsonpath import relaxed_expression
+    from chainsaw_py.golang.jsonpath import relaxed_expression
 
     assert relaxed_expression(path) == relaxed
 
 
 def test_relaxed_expression_rejects_templates() -> None:
-    from chainsaw_py.expressions.kubectl_jsonpath import relaxed_expression
+    from chainsaw_py.golang.jsonpath import relaxed_expression
 
-    with pytest.raises(ExpressionSyntaxError, match="unexpected path string"):
+    with pytest.raises(JsonPathSyntaxError, match="unexpected path string"):
         relaxed_expression("{.a}{.b}")

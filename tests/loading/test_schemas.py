@@ -12,7 +12,7 @@ import pytest
 
 from chainsaw_py.loading.schema_source import EXTENSION_OPERATIONS, SCHEMA_FILES, build_schemas, render
 from chainsaw_py.loading.validate import SCHEMA_DIR, schema_errors
-from chainsaw_py.loading.yaml import Document, load_documents, read_documents
+from chainsaw_py.yamldocs import Document, load_documents, read_documents
 
 from .conftest import CORPUS, TEMPOSTACK, UPSTREAM_SCHEMAS, requires_shared
 

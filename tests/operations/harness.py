@@ -1,4 +1,4 @@
-"""Running operations against one embedded cluster: a connected ``Cluster`` handle, a fresh namespace per
+"""Running operations against one embedded cluster: a connected ``ConnectedCluster`` handle, a fresh namespace per
 test, and contexts whose log lines are captured (the time column dropped)."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from chainsaw_py.client import Cluster, connect
+from chainsaw_py.client import ConnectedCluster, connect
 from chainsaw_py.client.errors import NotFoundError
 from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.expressions import Bindings
-from chainsaw_py.operations.base import OperationContext, Timeouts
-from chainsaw_py.report.console import Console, StepLogger
+from chainsaw_py.operations.base import OperationContext, TimeoutSeconds
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 
 _names = itertools.count(1)
 _LINE = re.compile(r"^    \| \d\d:\d\d:\d\d \| (.*)$")
@@ -39,18 +39,18 @@ class RecordingCleaner:
 
 @dataclass
 class Harness:
-    cluster: Cluster
+    cluster: ConnectedCluster
     namespace: str
     base_path: Path
     output: io.StringIO = field(default_factory=io.StringIO)
     cleaner: RecordingCleaner = field(default_factory=RecordingCleaner)
 
     def ctx(self, **overrides: Any) -> OperationContext:
-        logger = StepLogger(Console(self.output), "test", "", "step")
+        logger = ConsoleStepLogger(Console(self.output), "test", "", "step")
         bindings = Bindings().register("namespace", self.namespace).register("client", self.cluster.client) \
             .register("config", self.cluster.config)
         ctx = OperationContext(bindings=bindings, logger=logger, base_path=self.base_path,
-                               timeouts=Timeouts(), timeout=5.0, namespace=self.namespace, cluster=self.cluster,
+                               timeouts=TimeoutSeconds(), timeout=5.0, namespace=self.namespace, cluster=self.cluster,
                                cleaner=self.cleaner)
         return replace(ctx, **overrides)
 
@@ -88,14 +88,14 @@ def embedded() -> Iterator[EmbeddedCluster]:
 
 
 @pytest.fixture(scope="session")
-def cluster_handle(embedded: EmbeddedCluster) -> Iterator[Cluster]:
+def cluster_handle(embedded: EmbeddedCluster) -> Iterator[ConnectedCluster]:
     handle = connect(Path(embedded.kubeconfig_path))
     yield handle
     handle.close()
 
 
 @pytest.fixture
-def harness(cluster_handle: Cluster, tmp_path: Path) -> Iterator[Harness]:
+def harness(cluster_handle: ConnectedCluster, tmp_path: Path) -> Iterator[Harness]:
     name = f"ops-{next(_names)}"
     cluster_handle.client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     yield Harness(cluster_handle, name, tmp_path)

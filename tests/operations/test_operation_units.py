@@ -11,6 +11,7 @@ import pytest
 from chainsaw_py.client.client import Resource
 from chainsaw_py.client.errors import ApiError, ConnectionFailed, NotFoundError
 from chainsaw_py.expressions import Bindings
+from chainsaw_py.golang.durations import human_duration
 from chainsaw_py.loading.model import Delete, Expectation, ObjectReference
 from chainsaw_py.operations.base import OperationError
 from chainsaw_py.operations.delete import reference_object
@@ -160,7 +161,7 @@ def test_table_from_a_server_table() -> None:
     (timedelta(days=365 * 9), "9y"),
 ])
 def test_human_durations(delta: timedelta, text: str) -> None:
-    assert kubeprint.human_duration(delta) == text
+    assert human_duration(delta.total_seconds()) == text
 
 
 def test_generic_describe_layout() -> None:

@@ -22,7 +22,7 @@ from chainsaw_py.expressions import Bindings
 from chainsaw_py.loading.model import Apply, Create, Get, Patch, Update
 from chainsaw_py.operations import apply, create, get, patch, update
 from chainsaw_py.operations.base import OperationContext, OperationError
-from chainsaw_py.report.console import Console, StepLogger
+from chainsaw_py.report.console import Console, ConsoleStepLogger
 
 CM: dict[str, Any] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "ns"}, "data": {"a": "b"}}
 CONFLICT = ApiError("Operation cannot be fulfilled: the object has been modified", code=409, reason="Conflict")
@@ -78,7 +78,7 @@ class ScriptedCluster:
 
 
 def context(client: Any, timeout: float = 5.0) -> OperationContext:
-    return OperationContext(bindings=Bindings(), logger=StepLogger(Console(io.StringIO()), "t", "", "s"),
+    return OperationContext(bindings=Bindings(), logger=ConsoleStepLogger(Console(io.StringIO()), "t", "", "s"),
                             timeout=timeout, namespace="ns", cluster=ScriptedCluster(client))
 
 
@@ -160,7 +160,7 @@ def test_a_hung_server_fails_operations_at_their_timeout(silent_server: int, tmp
         "users": [{"name": "u", "user": {}}], "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
     cluster = connect(kubeconfig)
     output = io.StringIO()
-    ctx = OperationContext(bindings=Bindings(), logger=StepLogger(Console(output), "t", "", "s"), timeout=0.3,
+    ctx = OperationContext(bindings=Bindings(), logger=ConsoleStepLogger(Console(output), "t", "", "s"), timeout=0.3,
                            namespace="ns", cluster=cluster)
     started = time.monotonic()
     with pytest.raises(OperationError):

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from chainsaw_py.api import Outcome, TestOptions, run_to_string
-from chainsaw_py.client import Cluster
+from chainsaw_py.client import ConnectedCluster
 from chainsaw_py.embedded import EmbeddedCluster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def rows(output: str) -> list[str]:
     return out
 
 
-def live_chainsaw_namespaces(cluster_handle: Cluster) -> set[str]:
+def live_chainsaw_namespaces(cluster_handle: ConnectedCluster) -> set[str]:
     return {ns["metadata"]["name"] for ns in cluster_handle.client.list("v1", "Namespace")["items"]
             if ns["metadata"]["name"].startswith("chainsaw-")
             and not (ns["metadata"].get("deletionTimestamp"))}
@@ -88,7 +88,7 @@ spec:
 """
 
 
-def test_cleanup_order_and_nothing_left(tmp_path: Path, kubeconfig: Path, cluster_handle: Cluster) -> None:
+def test_cleanup_order_and_nothing_left(tmp_path: Path, kubeconfig: Path, cluster_handle: ConnectedCluster) -> None:
     before = live_chainsaw_namespaces(cluster_handle)
     outcome, output = run(suite(tmp_path, TWO_STEPS))
     assert outcome.ok, output
@@ -98,7 +98,7 @@ def test_cleanup_order_and_nothing_left(tmp_path: Path, kubeconfig: Path, cluste
     assert live_chainsaw_namespaces(cluster_handle) == before
 
 
-def test_skip_delete_keeps_everything(tmp_path: Path, kubeconfig: Path, cluster_handle: Cluster) -> None:
+def test_skip_delete_keeps_everything(tmp_path: Path, kubeconfig: Path, cluster_handle: ConnectedCluster) -> None:
     outcome, output = run(suite(tmp_path, TWO_STEPS), skip_delete=True)
     assert outcome.ok, output
     namespace = created_namespace(output)
@@ -110,7 +110,7 @@ def test_skip_delete_keeps_everything(tmp_path: Path, kubeconfig: Path, cluster_
         cluster_handle.client.delete("v1", "Namespace", "", namespace)
 
 
-def test_fixed_namespace_and_templates(tmp_path: Path, kubeconfig: Path, cluster_handle: Cluster) -> None:
+def test_fixed_namespace_and_templates(tmp_path: Path, kubeconfig: Path, cluster_handle: ConnectedCluster) -> None:
     folder = suite(tmp_path, """
         apiVersion: chainsaw.kyverno.io/v1alpha1
         kind: Test
@@ -185,7 +185,7 @@ def test_outputs_are_visible_to_the_step_only(tmp_path: Path, kubeconfig: Path) 
 
 
 def test_failure_output_shows_the_block_and_redacts_secrets(tmp_path: Path, kubeconfig: Path,
-                                                            cluster_handle: Cluster) -> None:
+                                                            cluster_handle: ConnectedCluster) -> None:
     outcome, output = run(suite(tmp_path, """
         apiVersion: chainsaw.kyverno.io/v1alpha1
         kind: Test
@@ -306,7 +306,7 @@ spec:
 """
 
 
-def test_interrupted_run_cleans_up(tmp_path: Path, embedded: EmbeddedCluster, cluster_handle: Cluster) -> None:
+def test_interrupted_run_cleans_up(tmp_path: Path, embedded: EmbeddedCluster, cluster_handle: ConnectedCluster) -> None:
     folder = suite(tmp_path, INTERRUPTED)
     before = live_chainsaw_namespaces(cluster_handle)
     env = {**os.environ, "PYTHONPATH": str(REPO), "KUBECONFIG": str(embedded.kubeconfig_path)}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from chainsaw_py.report.console import Console, ObjectRef, StepLogger, error_section, section
+from chainsaw_py.report.console import Console, ConsoleStepLogger
+from chainsaw_py.steplog import ObjectRef, error_section, section
 
 LINE = re.compile(r"^    \| \d\d:\d\d:\d\d \| (.*)$")
 
@@ -20,7 +21,7 @@ def lines(console_output: str) -> list[str]:
 
 def test_log_line_layout() -> None:
     buffer = io.StringIO()
-    logger = StepLogger(Console(buffer), "quick-start", "", "step #1  ")
+    logger = ConsoleStepLogger(Console(buffer), "quick-start", "", "step #1  ")
     logger.log("APPLY", "RUN", ObjectRef("v1", "ConfigMap", "chainsaw-immense-jay", "cm"))
     logger.log("TRY", "BEGIN")
     assert lines(buffer.getvalue()) == [
@@ -31,7 +32,7 @@ def test_log_line_layout() -> None:
 
 def test_scenario_column_and_sections() -> None:
     buffer = io.StringIO()
-    logger = StepLogger(Console(buffer), "scenarios", "scenario #1", "@chainsaw")
+    logger = ConsoleStepLogger(Console(buffer), "scenarios", "scenario #1", "@chainsaw")
     logger.log("SCRIPT", "LOG", None, section("stdout", "hello\nworld"))
     assert buffer.getvalue().splitlines() == [
         buffer.getvalue().splitlines()[0],
@@ -56,8 +57,8 @@ def test_error_section_sorts_lines() -> None:
 def test_quiet_buffers_until_an_error() -> None:
     buffer = io.StringIO()
     console = Console(buffer, quiet=True)
-    logger = StepLogger(console, "t", "", "s")
-    other = StepLogger(console, "t", "", "other")
+    logger = ConsoleStepLogger(console, "t", "", "s")
+    other = ConsoleStepLogger(console, "t", "", "other")
     logger.log("TRY", "BEGIN")
     other.log("TRY", "BEGIN")
     assert buffer.getvalue() == ""
@@ -72,5 +73,5 @@ def test_quiet_buffers_until_an_error() -> None:
 
 def test_colors_are_ansi_when_enabled() -> None:
     buffer = io.StringIO()
-    StepLogger(Console(buffer, color=True), "t", "", "s").log("APPLY", "DONE")
+    ConsoleStepLogger(Console(buffer, color=True), "t", "", "s").log("APPLY", "DONE")
     assert "\x1b[1;32mAPPLY    \x1b[0m" in buffer.getvalue()

@@ -14,13 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 from chainsaw_py.embedded.apierrors import ApiError, Conflict, NotFound
+from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.store import DELETED, StoreEvent
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 
 log = logging.getLogger("chainsaw_py.embedded.controllers")
 
@@ -267,8 +265,6 @@ class ControllerManager:
                     log.exception("resync of %s failed", controller.name)
 
     def _work(self) -> None:
-        from chainsaw_py.embedded.controllers.context import ReconcileContext
-
         while True:
             item = self.queue.get()
             if item is None:

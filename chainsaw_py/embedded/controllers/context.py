@@ -13,17 +13,16 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError, BadRequest, Conflict, NotFound
-from chainsaw_py.embedded.apiserver import MERGE_PATCH, ApiServer, DeleteOptions, WriteOptions
+from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.embedded.resources import ResourceType
+from chainsaw_py.embedded.s3 import S3Endpoint
+from chainsaw_py.embedded.timing import Timing
+from chainsaw_py.embedded.writes import JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, DeleteOptions, WriteOptions
 from chainsaw_py.util.labels import Selector, SelectorError, parse_selector, selector_from_label_selector
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.cluster import S3Endpoint
-    from chainsaw_py.embedded.timing import Timing
 
 _MAX_TRACKED_EVENTS = 10_000
 _STRICT = WriteOptions(field_validation="Strict", field_manager="embedded-controller")
@@ -149,7 +148,6 @@ class ReconcileContext:
     def patch(self, api_version: str, kind: str, name: str, patch: Any, namespace: str | None = None,
               patch_type: str = "merge", subresource: str = "") -> dict[str, Any]:
         """Patch with ``merge`` (RFC 7386), ``json`` (RFC 6902) or ``strategic`` semantics."""
-        from chainsaw_py.embedded.apiserver import JSON_PATCH, STRATEGIC_PATCH
 
         content_type = {"merge": MERGE_PATCH, "json": JSON_PATCH, "strategic": STRATEGIC_PATCH}.get(patch_type)
         if content_type is None:

@@ -14,10 +14,10 @@ from collections.abc import Hashable, Iterable
 from typing import Any, cast
 
 from chainsaw_py.embedded.apierrors import Conflict, NotFound
-from chainsaw_py.embedded.apiserver import DeleteOptions, WriteOptions
 from chainsaw_py.embedded.controllers.base import ANY
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.store import DELETED, StoreEvent
+from chainsaw_py.embedded.writes import DeleteOptions, WriteOptions
 
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"

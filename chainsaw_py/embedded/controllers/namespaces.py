@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import AlreadyExists, NotFound
-from chainsaw_py.embedded.apiserver import DeleteOptions, WriteOptions
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.controllers.util import is_deleting
+from chainsaw_py.embedded.writes import DeleteOptions, WriteOptions
 
 _RETRY = 0.05
 

@@ -19,12 +19,12 @@ import time
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import NotFound
-from chainsaw_py.embedded.apiserver import DeleteOptions
 from chainsaw_py.embedded.bootstrap import NODE_IP
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.controllers.util import controller_ref, is_deleting
-from chainsaw_py.util.durations import DurationError, parse_duration
+from chainsaw_py.embedded.writes import DeleteOptions
+from chainsaw_py.golang.durations import DurationError, parse_duration
 from chainsaw_py.util.labels import selector_from_set
 
 ANNOTATION_PREFIX = "sim.chainsaw-py.io/"

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import AlreadyExists, NotFound
-from chainsaw_py.embedded.apiserver import DeleteOptions
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
 from chainsaw_py.embedded.controllers.util import is_deleting, pod_ready, pod_terminal
 from chainsaw_py.embedded.kinds.apiext import CLEANUP_FINALIZER as CRD_FINALIZER
 from chainsaw_py.embedded.store import StoreEvent
+from chainsaw_py.embedded.writes import DeleteOptions
 from chainsaw_py.util.labels import selector_from_set
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

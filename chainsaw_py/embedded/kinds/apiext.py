@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
+from chainsaw_py.embedded.celrules import RuleCompileError, compile_rule
 from chainsaw_py.embedded.kinds.base import Strategy, StrategyContext
 from chainsaw_py.embedded.resources import ResourceType, Subresource
 
@@ -106,7 +107,6 @@ def _check_rules_compile(schema: Any, path: str, errors: FieldErrors) -> None:
     """Every x-kubernetes-validations rule must compile (the apiserver rejects the CRD otherwise)."""
     if not isinstance(schema, dict):
         return
-    from chainsaw_py.embedded.celrules import RuleCompileError, compile_rule
 
     for index, rule in enumerate(schema.get("x-kubernetes-validations") or []):
         text = str((rule or {}).get("rule", ""))

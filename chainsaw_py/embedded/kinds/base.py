@@ -11,18 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from chainsaw_py.embedded.apierrors import FieldErrors
+from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.util.labels import (
     dns1123_subdomain_errors,
     label_value_errors,
     qualified_name_errors,
     regex_error,
 )
-
-if TYPE_CHECKING:
-    from chainsaw_py.embedded.resources import ResourceType
 
 NameRule = Callable[[str], list[str]]
 

@@ -13,6 +13,7 @@ from chainsaw_py.embedded.kinds.base import (
     StrategyContext,
     dns1035_label_errors,
     dns1123_label_errors,
+    path_segment_errors,
 )
 from chainsaw_py.embedded.kinds.podspec import default_pod_spec, qos_class, validate_pod_spec
 from chainsaw_py.util.labels import qualified_name_errors, regex_error
@@ -393,8 +394,6 @@ class EventStrategy(Strategy):
 
 
 def _event_name_errors(name: str) -> list[str]:
-    from chainsaw_py.embedded.kinds.base import path_segment_errors
-
     return path_segment_errors(name)
 
 

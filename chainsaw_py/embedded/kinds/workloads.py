@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import FieldErrors
+from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
+from chainsaw_py.embedded.cron import CronError, parse_cron
 from chainsaw_py.embedded.kinds.base import Strategy, StrategyContext
 from chainsaw_py.embedded.kinds.podspec import default_pod_template, validate_pod_template
 from chainsaw_py.util.labels import SelectorError, selector_from_label_selector
@@ -45,8 +46,6 @@ def validate_selector_matches_template(spec: dict[str, Any], errors: FieldErrors
 
 
 def _raw_invalid(path: str, shown: str, detail: str) -> Any:
-    from chainsaw_py.embedded.apierrors import FieldCause
-
     return FieldCause("FieldValueInvalid", path, f"Invalid value: {shown}: {detail}")
 
 
@@ -257,8 +256,6 @@ class CronJobStrategy(Strategy):
         if not schedule:
             errors.required("spec.schedule")
         else:
-            from chainsaw_py.embedded.cron import CronError, parse_cron
-
             try:
                 parse_cron(str(schedule))
             except CronError as err:

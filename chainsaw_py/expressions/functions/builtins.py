@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import (
     ANY,
     ARRAY,
@@ -22,7 +21,8 @@ from chainsaw_py.expressions.functions.registry import (
     arg,
     function,
 )
-from chainsaw_py.expressions.gofmt import go_json_dumps, go_number, is_number
+from chainsaw_py.golang.fmt import go_json_dumps, go_number, is_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 def not_an_integer(name: str, argument: str) -> ExpressionError:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import ANY, STRING, FunctionEntry, arg, function
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 def _require(handle: Any, method: str) -> Any:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import math
 import struct
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from chainsaw_py.expressions.errors import ExpressionError
-from chainsaw_py.expressions.functions import goregex, gotime, quantity, semver
+from chainsaw_py.expressions.functions import semver
 from chainsaw_py.expressions.functions.kyverno_json import json_unmarshal, wildcard_match
 from chainsaw_py.expressions.functions.registry import (
     ANY,
@@ -22,8 +22,14 @@ from chainsaw_py.expressions.functions.registry import (
     arg,
     function,
 )
-from chainsaw_py.expressions.gofmt import format_go_float, go_number, is_number
-from chainsaw_py.util.durations import DurationError, format_duration_ns, parse_duration_ns
+from chainsaw_py.golang import quantity
+from chainsaw_py.golang import regexp as goregex
+from chainsaw_py.golang import time as gotime
+from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
+from chainsaw_py.golang.fmt import format_float, go_number, is_number
+from chainsaw_py.grammar.errors import ExpressionError
+
+_T = TypeVar("_T")
 
 
 def _error(name: str, message: str) -> ExpressionError:
@@ -32,12 +38,6 @@ def _error(name: str, message: str) -> ExpressionError:
 
 def _not_of_type(name: str, position: int, type_name: str) -> ExpressionError:
     return _error(name, f"argument #{position} is not of type {type_name}")
-
-
-def _expect_string(name: str, value: Any, position: int) -> str:
-    if not isinstance(value, str):
-        raise _not_of_type(name, position, "string")
-    return value
 
 
 def _expect_number(name: str, value: Any, position: int) -> float:
@@ -49,7 +49,7 @@ def _expect_number(name: str, value: Any, position: int) -> float:
 def int_number(number: float) -> int:
     """kyverno's ``intNumber``."""
     if math.isinf(number) or math.isnan(number) or math.trunc(number) != number:
-        raise ExpressionError(f"expected an integer number but got: {format_go_float(number)}")
+        raise ExpressionError(f"expected an integer number but got: {format_float(number)}")
     return int(number)
 
 
@@ -154,7 +154,7 @@ def _regex_replace(name: str, pattern: str, source: Any, replacement: Any, liter
     text = _string_or_number(name, source, 2)
     template = _string_or_number(name, replacement, 3)
     try:
-        return goregex.replace_all(pattern, text, template, literal)
+        return _go_call(goregex.replace_all, pattern, text, template, literal)
     except ExpressionError as error:
         raise _error(name, str(error)) from None
 
@@ -176,7 +176,7 @@ def _regex_replace_all_literal(pattern: str, source: Any, replacement: Any) -> s
                       "a number or string")
 def _regex_match(pattern: str, source: Any) -> bool:
     text = _string_or_number("regex_match", source, 2)
-    return goregex.compile_go(pattern).search(text) is not None
+    return _go_call(goregex.compile_go, pattern).search(text) is not None
 
 
 @function("pattern_match", arg(STRING), arg(STRING, NUMBER),
@@ -250,7 +250,7 @@ def _add(name: str, left: Any, right: Any, sign: int = 1) -> Any:
 
 
 def _scalar_quantity(name: str, scalar: float) -> quantity.Quantity:
-    text = format_go_float(scalar)
+    text = format_float(scalar)
     parsed = quantity.parse(text)
     if parsed is None:
         raise ExpressionError(
@@ -492,7 +492,7 @@ def _parse_json(text: str) -> Any:
                       "represented as JSON")
 def _parse_yaml(text: str) -> Any:
     from chainsaw_py.errors import LoadError
-    from chainsaw_py.loading.yaml import load_single
+    from chainsaw_py.yamldocs import load_single
 
     try:
         return load_single(text)
@@ -541,7 +541,7 @@ def _object_from_lists(keys: list[Any], values: list[Any]) -> dict[str, Any]:
 def _random(pattern: str) -> str:
     if pattern == "":
         raise ExpressionError("no pattern provided")
-    return goregex.random_string(pattern)
+    return _go_call(goregex.random_string, pattern)
 
 
 @function("x509_decode", arg(STRING),
@@ -557,7 +557,7 @@ def _x509_decode(pem: str) -> dict[str, Any]:
 
 
 def _time(value: str) -> gotime.GoTime:
-    return gotime.parse(gotime.RFC3339, value)
+    return _go_call(gotime.parse, gotime.RFC3339, value)
 
 
 def _duration(value: str) -> int:
@@ -572,8 +572,8 @@ def _duration(value: str) -> int:
                       "either be a static definition or the then-current time")
 def _time_since(layout: str, start: str, end: str) -> str:
     chosen = layout or gotime.RFC3339
-    first = gotime.parse(chosen, start)
-    second = gotime.parse(chosen, end) if end else gotime.now()
+    first = _go_call(gotime.parse, chosen, start)
+    second = _go_call(gotime.parse, chosen, end) if end else gotime.now()
     return format_duration_ns(second.sub(first))
 
 
@@ -604,7 +604,7 @@ def _time_add(value: str, duration: str) -> str:
 @function("time_parse", arg(STRING), arg(STRING),
           description="changes a time value of a given layout to RFC 3339")
 def _time_parse(layout: str, value: str) -> str:
-    return gotime.parse(layout, value).format_rfc3339()
+    return _go_call(gotime.parse, layout, value).format_rfc3339()
 
 
 @function("time_utc", arg(STRING), description="calcutes time in UTC from a given time in RFC 3339 format")
@@ -654,3 +654,11 @@ FUNCTIONS: tuple[FunctionEntry, ...] = (
     _x509_decode, _time_to_cron, _time_add, _time_parse, _time_utc, _time_diff, _time_before,
     _time_after, _time_between, _time_truncate,
 )
+
+
+def _go_call(function: Callable[..., _T], *args: Any) -> _T:
+    """Call a ``chainsaw_py.golang`` function, its errors becoming expression errors (same message)."""
+    try:
+        return function(*args)
+    except (goregex.RegexpError, gotime.TimeParseError) as error:
+        raise ExpressionError(str(error)) from None

@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import ARRAY, NUMBER, STRING, FunctionEntry, arg, function
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 @function("at", arg(ARRAY), arg(NUMBER), description="Returns the element in an array at the given index.")
@@ -28,7 +28,7 @@ def _concat(left: str, right: str) -> str:
 
 def json_unmarshal(text: str) -> Any:
     """apimachinery's ``json.Unmarshal`` into ``interface{}`` (whole numbers become ints)."""
-    from chainsaw_py.expressions.jmes.lexer import go_json_error
+    from chainsaw_py.golang.fmt import go_json_error
 
     try:
         return json.loads(text, parse_constant=_reject_constant)

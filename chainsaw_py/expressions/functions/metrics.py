@@ -14,9 +14,9 @@ import re
 import time
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import STRING, FunctionEntry, arg, function
-from chainsaw_py.expressions.gofmt import format_go_float, go_number
+from chainsaw_py.golang.fmt import format_float, go_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 
 class Sample(dict[str, Any]):
@@ -41,7 +41,7 @@ def _sample_value(value: float) -> str:
 
 def _go_format_float_g(value: float) -> str:
     # model.SampleValue.String() is strconv.FormatFloat(v, 'f', -1, 64)
-    text = format_go_float(value)
+    text = format_float(value)
     if "e" in text:
         from decimal import Decimal
 

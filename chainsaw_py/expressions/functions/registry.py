@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
-from chainsaw_py.expressions.gofmt import go_sprint, is_number
+from chainsaw_py.golang.fmt import format_v, is_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 NUMBER = "number"
 STRING = "string"
@@ -122,7 +122,7 @@ def _type_check(spec: Arg, value: Any) -> None:
         if matches_type(expected, value):
             return
     types = ", ".join(f'"{t}"' for t in spec.types)
-    raise ExpressionError(f"invalid type for: {go_sprint(value)}, expected: []functions.JpType{{{types}}}")
+    raise ExpressionError(f"invalid type for: {format_v(value)}, expected: []functions.JpType{{{types}}}")
 
 
 def matches_type(expected: str, value: Any) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.golang.fmt import quote
+from chainsaw_py.grammar.errors import ExpressionError
 
 _NUMBERS = "0123456789"
 _ALPHANUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-" + _NUMBERS
@@ -58,16 +59,12 @@ def _only(text: str, allowed: str) -> bool:
 
 def _number(text: str, part: str) -> int:
     if not _only(text, _NUMBERS):
-        raise SemverError(f"Invalid character(s) found in {part} number {_quote(text)}")
+        raise SemverError(f"Invalid character(s) found in {part} number {quote(text)}")
     if len(text) > 1 and text[0] == "0":
-        raise SemverError(f"{part.capitalize()} number must not contain leading zeroes {_quote(text)}")
+        raise SemverError(f"{part.capitalize()} number must not contain leading zeroes {quote(text)}")
     if not text:
         raise SemverError('strconv.ParseUint: parsing "": invalid syntax')
     return int(text)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def parse_version(text: str) -> Version:
@@ -92,7 +89,7 @@ def parse_version(text: str) -> Version:
         if not item:
             raise SemverError("Build meta data is empty")
         if not _only(item, _ALPHANUM):
-            raise SemverError(f"Invalid character(s) found in build meta data {_quote(item)}")
+            raise SemverError(f"Invalid character(s) found in build meta data {quote(item)}")
     return Version(major, minor, patch, releases, tuple(build))
 
 
@@ -101,10 +98,10 @@ def _pre_release(text: str) -> PreRelease:
         raise SemverError("Prerelease is empty")
     if _only(text, _NUMBERS):
         if len(text) > 1 and text[0] == "0":
-            raise SemverError(f"Numeric PreRelease version must not contain leading zeroes {_quote(text)}")
+            raise SemverError(f"Numeric PreRelease version must not contain leading zeroes {quote(text)}")
         return PreRelease(text, int(text))
     if not _only(text, _ALPHANUM):
-        raise SemverError(f"Invalid character(s) found in prerelease {_quote(text)}")
+        raise SemverError(f"Invalid character(s) found in prerelease {quote(text)}")
     return PreRelease(text, None)
 
 
@@ -134,13 +131,13 @@ def parse_range(text: str) -> Range:
 def _version_range(operator: str, version_text: str, term: str) -> Range:
     compare = _COMPARATORS.get(operator)
     if compare is None:
-        raise SemverError(f"Could not parse Range {_quote(term)}: Could not parse comparator "
-                          f"{_quote(operator)} in {_quote(operator + version_text)}")
+        raise SemverError(f"Could not parse Range {quote(term)}: Could not parse comparator "
+                          f"{quote(operator)} in {quote(operator + version_text)}")
     try:
         bound = parse_version(version_text)
     except SemverError as error:
-        raise SemverError(f"Could not parse Range {_quote(term)}: Could not parse version "
-                          f"{_quote(version_text)} in {_quote(operator + version_text)}: {error}") from None
+        raise SemverError(f"Could not parse Range {quote(term)}: Could not parse version "
+                          f"{quote(version_text)} in {quote(operator + version_text)}: {error}") from None
     return lambda version: compare(version.compare(bound))
 
 
@@ -178,7 +175,7 @@ def _split_or(parts: list[str]) -> list[list[str]]:
 def _split_comparator(term: str) -> tuple[str, str]:
     index = next((i for i, char in enumerate(term) if char.isdigit()), -1)
     if index == -1:
-        raise SemverError(f"Could not get version from string: {_quote(term)}")
+        raise SemverError(f"Could not get version from string: {quote(term)}")
     return term[:index].strip(), term[index:]
 
 

@@ -8,7 +8,7 @@ import base64
 import datetime as _dt
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError
+from chainsaw_py.grammar.errors import ExpressionError
 
 # Go's x509.SignatureAlgorithm and PublicKeyAlgorithm enums, by OID
 _SIGNATURE_ALGORITHMS = {
@@ -110,11 +110,6 @@ def _extensions(extensions: Any) -> list[dict[str, Any]]:
     return [{"Id": _oid(ext.oid.dotted_string), "Critical": ext.critical,
              "Value": _b64(ext.value.public_bytes()) if hasattr(ext.value, "public_bytes") else None}
             for ext in extensions]
-
-
-def _der(item: Any, attribute: str) -> bytes | None:
-    value = getattr(item, attribute, None)
-    return value if isinstance(value, bytes) else None
 
 
 def _certificate(certificate: Any) -> dict[str, Any]:

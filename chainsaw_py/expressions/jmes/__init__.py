@@ -7,6 +7,6 @@ add what the community dialect has: ``$variables``, the root ``$``, ``let``, ari
 """
 
 from chainsaw_py.expressions.jmes.interpreter import search
-from chainsaw_py.expressions.jmes.parser import compile_expression
+from chainsaw_py.grammar.jmes_parser import compile_expression
 
 __all__ = ["compile_expression", "search"]

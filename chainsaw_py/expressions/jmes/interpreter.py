@@ -1,7 +1,7 @@
 """Tree interpreter for the jmespath-community dialect, extending ``jmespath.visitor.TreeInterpreter``.
 
 Semantics follow go-jmespath's ``pkg/interpreter/interpreter.go``: arithmetic in float64 (whole
-results folded to ints, see ``gofmt.go_number``), ordering comparisons only between numbers,
+results folded to ints, see ``golang.fmt.go_number``), ordering comparisons only between numbers,
 multi-selects built even on null, string slicing, ``$`` = the document root.
 One deliberate leniency: equality and function type checks treat ints and floats alike (Go's
 unstructured objects hold int64 and go-jmespath compares them strictly with float64 literals).
@@ -15,9 +15,9 @@ from typing import Any
 from jmespath import visitor
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.errors import ExpressionError
 from chainsaw_py.expressions.functions.registry import ExpRef, FunctionCaller
-from chainsaw_py.expressions.gofmt import go_number, is_number
+from chainsaw_py.golang.fmt import go_number, is_number
+from chainsaw_py.grammar.errors import ExpressionError
 
 Node = dict[str, Any]
 

@@ -27,7 +27,7 @@ from chainsaw_py.operations.internal.process import (
     command_string,
     run_process,
 )
-from chainsaw_py.report.console import section
+from chainsaw_py.steplog import section
 
 # (argv, environment, working directory) -> result
 Runner = Callable[[list[str], dict[str, str], Path], ProcessResult]

@@ -27,7 +27,7 @@ from chainsaw_py.operations.command import expand
 from chainsaw_py.operations.internal.execution import CommandSettings, Runner, run_command
 from chainsaw_py.operations.internal.kubeprint import PrintError
 from chainsaw_py.operations.internal.process import ProcessResult
-from chainsaw_py.report.console import error_section
+from chainsaw_py.steplog import error_section
 
 KUBECTL = "kubectl"
 EXIT_FAILURE = "exit status 1"

@@ -18,7 +18,9 @@ from typing import Any
 
 from chainsaw_py.checks import REDACTED, marshal_yaml
 from chainsaw_py.checks.redact import is_secret
-from chainsaw_py.util.goformat import format_v, json_marshal
+from chainsaw_py.golang.durations import human_duration
+from chainsaw_py.golang.fmt import format_v, json_marshal
+from chainsaw_py.golang.jsonpath import JsonPathError, render
 
 
 class PrintError(Exception):
@@ -100,12 +102,9 @@ def print_names(objects: Sequence[dict[str, Any]], operation: str = "") -> str:
 
 
 def print_jsonpath(template: str, value: Any) -> str:
-    from chainsaw_py.expressions import ExpressionError
-    from chainsaw_py.expressions.kubectl_jsonpath import render
-
     try:
         return render(template, value)
-    except ExpressionError as err:
+    except JsonPathError as err:
         raise PrintError(f"error executing jsonpath {template!r}: {err}") from err
 
 
@@ -167,7 +166,7 @@ def _cell(value: Any, column: dict[str, Any], now: datetime | None) -> str:
     if column.get("type") == "date" or column.get("format") == "date":
         parsed = _parse_time(value)
         if parsed is not None:
-            return human_duration((now or datetime.now(UTC)) - parsed)
+            return human_duration(((now or datetime.now(UTC)) - parsed).total_seconds())
     if isinstance(value, (dict, list)):
         return format_v(value)
     return format_v(value)
@@ -180,38 +179,6 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-def human_duration(delta: Any) -> str:
-    """apimachinery's ``duration.HumanDuration`` (what the AGE column shows)."""
-    seconds = int(delta.total_seconds())
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        rest = seconds % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = hours // 24 % 365
-        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
 
 
 def tabwrite(rows: Sequence[Sequence[str]], *, min_width: int = 6, padding: int = 3) -> str:
@@ -309,7 +276,7 @@ def _events_section(events: Sequence[dict[str, Any]]) -> str:
     for event in events:
         when = _parse_time(event.get("lastTimestamp") or event.get("eventTime")
                            or (event.get("metadata") or {}).get("creationTimestamp"))
-        age = human_duration(now - when) if when else "<unknown>"
+        age = human_duration((now - when).total_seconds()) if when else "<unknown>"
         source = event.get("source") or {}
         rows.append([str(event.get("type") or ""), str(event.get("reason") or ""), age,
                      str(source.get("component") or event.get("reportingComponent") or ""),

@@ -12,7 +12,7 @@ from chainsaw_py.client.errors import ApiError
 from chainsaw_py.operations.base import OperationContext, OperationError, logged_end
 from chainsaw_py.operations.internal.polling import change_waker, poll
 from chainsaw_py.operations.internal.selection import apply_namespace, template_reference
-from chainsaw_py.report.console import ObjectRef
+from chainsaw_py.steplog import ObjectRef
 
 Problems = Callable[[], list[str]]
 """One poll's outcome: empty when the check is satisfied; else a function building the error lines

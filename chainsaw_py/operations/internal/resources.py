@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.expressions import ExpressionError, evaluate_string
-from chainsaw_py.loading.yaml import load_documents
 from chainsaw_py.operations.base import OperationContext, OperationError
+from chainsaw_py.yamldocs import load_documents
 
 
 def resolve(file: str, resource: Any, ctx: OperationContext, *, manifest: bool) -> list[dict[str, Any]]:

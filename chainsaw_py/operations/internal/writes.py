@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chainsaw_py.report.console import ObjectRef, StepLogger, error_section
+from chainsaw_py.steplog import ObjectRef, StepLogger, error_section
 
 T = TypeVar("T")
 

@@ -284,13 +284,13 @@ def component_resources(stack: Stack, component: str) -> dict[str, Any]:
 
 
 def _millis(millis: int) -> str:
-    from chainsaw_py.expressions.functions.quantity import DECIMAL_SI, format_quantity
+    from chainsaw_py.golang.quantity import DECIMAL_SI, format_quantity
 
     return format_quantity(Decimal(millis) / 1000, DECIMAL_SI)
 
 
 def _bytes(amount: int) -> str:
-    from chainsaw_py.expressions.functions.quantity import BINARY_SI, format_quantity
+    from chainsaw_py.golang.quantity import BINARY_SI, format_quantity
 
     return format_quantity(Decimal(amount), BINARY_SI)
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chainsaw_py.checks.goyaml import marshal
-from chainsaw_py.util.goformat import GoFormatError
+from chainsaw_py.golang.fmt import GoFormatError
+from chainsaw_py.golang.yaml import marshal
 
 CASES: list[tuple[Any, str]] = [
     ({'k': 'yes'},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from chainsaw_py import yamldocs as yaml_module
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading import yaml as yaml_module
-from chainsaw_py.loading.yaml import format_path, load_documents, parse_documents, resolve_plain
+from chainsaw_py.yamldocs import format_path, load_documents, parse_documents, resolve_plain
 
 
 @pytest.fixture(autouse=True, params=yaml_module.LOADERS, ids=lambda loader: loader.__name__)

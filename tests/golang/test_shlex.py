@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainsaw_py.authoring.goshlex import ShlexError, split
+from chainsaw_py.golang.shlex import ShlexError, split
 
 CASES = [
     ("echo hello", ["echo", "hello"]),

@@ -1,4 +1,4 @@
-"""Go-style value formatting (chainsaw_py.util.goformat).
+"""Go-style value formatting (chainsaw_py.golang.fmt).
 
 The expected strings were produced by Go itself (fmt, strconv, encoding/json of Go 1.19 on values decoded
 from JSON the way Kubernetes decodes them: integers as int64), so these tables pin real Go output.
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chainsaw_py.util.goformat import (
+from chainsaw_py.golang.fmt import (
     GoFormatError,
     format_float,
     format_sharp_v,

@@ -24,8 +24,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainsaw_py.expressions.errors import ExpressionError, ExpressionSyntaxError
-from chainsaw_py.expressions.gofmt import format_go_float, go_json_dumps, is_number
+from chainsaw_py.golang.fmt import format_float, go_json_dumps, is_number
+
+
+class JsonPathError(ValueError):
+    """A template cannot be evaluated against the data (client-go's message)."""
+
+
+class JsonPathSyntaxError(JsonPathError):
+    """A template does not parse."""
 
 # -- AST ----------------------------------------------------------------------------------------
 
@@ -104,7 +111,7 @@ _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 
 @functools.lru_cache(maxsize=256)
 def parse_template(template: str) -> tuple[Any, ...]:
-    """Parse a kubectl JSONPath template into nodes (cached). Raises ``ExpressionSyntaxError``."""
+    """Parse a kubectl JSONPath template into nodes (cached). Raises ``JsonPathSyntaxError``."""
     nodes: list[Any] = []
     stack: list[tuple[Path, list[Any]]] = []
     position = 0
@@ -120,7 +127,7 @@ def parse_template(template: str) -> tuple[Any, ...]:
         position = end + 1
         if action == "end":
             if not stack:
-                raise ExpressionSyntaxError("not in range, nothing to end")
+                raise JsonPathSyntaxError("not in range, nothing to end")
             path, body = stack.pop()
             _append(stack, nodes, Range(path, tuple(body)))
         elif action.startswith("range ") or action == "range":
@@ -128,7 +135,7 @@ def parse_template(template: str) -> tuple[Any, ...]:
         else:
             _append(stack, nodes, _parse_action(action, template))
     if stack:
-        raise ExpressionSyntaxError(f"unclosed action: range without end in {template!r}")
+        raise JsonPathSyntaxError(f"unclosed action: range without end in {template!r}")
     return tuple(nodes)
 
 
@@ -152,7 +159,7 @@ def _action_end(template: str, start: int) -> int:
         elif char == "}":
             return index
         index += 1
-    raise ExpressionSyntaxError(f"unclosed action in {template!r}")
+    raise JsonPathSyntaxError(f"unclosed action in {template!r}")
 
 
 def _parse_action(action: str, template: str) -> Any:
@@ -167,7 +174,7 @@ def _unquote(text: str) -> str:
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise ExpressionSyntaxError(f"invalid quoted string {text}") from None
+        raise JsonPathSyntaxError(f"invalid quoted string {text}") from None
     return str(value)
 
 
@@ -229,7 +236,7 @@ def _bracket_end(text: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return index
-    raise ExpressionSyntaxError(f"unterminated array in {text!r}")
+    raise JsonPathSyntaxError(f"unterminated array in {text!r}")
 
 
 _INT = re.compile(r"-?\d+")
@@ -239,7 +246,7 @@ def _parse_bracket(body: str, template: str) -> Any:
     if body.startswith("?"):
         inner = body[1:].strip()
         if not (inner.startswith("(") and inner.endswith(")")):
-            raise ExpressionSyntaxError(f"unclosed filter in {template!r}")
+            raise JsonPathSyntaxError(f"unclosed filter in {template!r}")
         return _parse_filter(inner[1:-1].strip(), template)
     if body == "*":
         return Wildcard()
@@ -251,12 +258,12 @@ def _parse_bracket(body: str, template: str) -> Any:
     if ":" in body:
         pieces = body.split(":")
         if len(pieces) > 3 or not all(_INT.fullmatch(piece.strip()) or not piece.strip() for piece in pieces):
-            raise ExpressionSyntaxError(f"invalid array index {body}")
+            raise JsonPathSyntaxError(f"invalid array index {body}")
         numbers = [int(piece) if piece.strip() else None for piece in pieces] + [None] * (3 - len(pieces))
         return Slice(numbers[0], numbers[1], numbers[2], single=False)
     if _INT.fullmatch(body):
         return Slice(int(body), None, None, single=True)
-    raise ExpressionSyntaxError(f"invalid array index {body}")
+    raise JsonPathSyntaxError(f"invalid array index {body}")
 
 
 def _split_top(text: str, separator: str) -> list[str]:
@@ -309,7 +316,7 @@ def _find_operator(text: str, operator: str) -> int:
 
 def _parse_operand(text: str, template: str) -> Any:
     if not text:
-        raise ExpressionSyntaxError(f"invalid filter in {template!r}")
+        raise JsonPathSyntaxError(f"invalid filter in {template!r}")
     if text[0] in "'\"":
         return Literal(_unquote(text))
     if text in ("true", "false"):
@@ -331,16 +338,12 @@ def relaxed_expression(path: str) -> str:
         return path
     match = _RELAXED.match(path)
     if match is None:
-        raise ExpressionSyntaxError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or "
+        raise JsonPathSyntaxError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or "
                                     "'{name1.name2}' or '{.name1.name2}'")
     return "{." + (match.group(1) or match.group(2)) + "}"
 
 
 # -- evaluation -------------------------------------------------------------------------------------
-
-
-class _Missing(ExpressionError):
-    pass
 
 
 def find_results(template: str, data: Any, allow_missing_keys: bool = True) -> list[list[Any]]:
@@ -367,7 +370,7 @@ def _results(node: Any, root: Any, current: Any, allow_missing: bool) -> list[li
             for child in node.body:
                 out.extend(_results(child, root, item, allow_missing))
         return out
-    raise ExpressionError(f"unexpected node {node!r}")
+    raise JsonPathError(f"unexpected node {node!r}")
 
 
 def render(template: str, data: Any, allow_missing_keys: bool = True) -> str:
@@ -388,7 +391,7 @@ def _render(node: Any, root: Any, current: Any, allow_missing: bool) -> str:
         for item in _eval_path(node.path, root, [current], allow_missing):
             pieces.extend(_render(child, root, item, allow_missing) for child in node.body)
         return "".join(pieces)
-    raise ExpressionError(f"unexpected node {node!r}")
+    raise JsonPathError(f"unexpected node {node!r}")
 
 
 def format_value(value: Any) -> str:
@@ -402,7 +405,7 @@ def format_value(value: Any) -> str:
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, float):
-        return format_go_float(value)
+        return format_float(value)
     return str(value)
 
 
@@ -424,7 +427,7 @@ def _eval_step(step: Any, root: Any, values: list[Any], allow_missing: bool) -> 
             if isinstance(value, dict) and step.name in value:
                 out.append(value[step.name])
             elif not allow_missing:
-                raise ExpressionError(f"{step.name} is not found")
+                raise JsonPathError(f"{step.name} is not found")
         return out
     if isinstance(step, Wildcard):
         out = []
@@ -452,7 +455,7 @@ def _eval_step(step: Any, root: Any, values: list[Any], allow_missing: bool) -> 
             items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
             out.extend(item for item in items if _filter_matches(step, root, item))
         return out
-    raise ExpressionError(f"unexpected step {step!r}")
+    raise JsonPathError(f"unexpected step {step!r}")
 
 
 def _descendants(value: Any) -> list[Any]:
@@ -477,7 +480,7 @@ def _eval_slice(step: Slice, values: list[Any], allow_missing: bool) -> list[Any
             if not 0 <= index < length:
                 if allow_missing:
                     continue
-                raise ExpressionError(f"array index out of bounds: index {step.start}, length {length}")
+                raise JsonPathError(f"array index out of bounds: index {step.start}, length {length}")
             out.append(value[index])
             continue
         out.extend(value[slice(step.start, step.end, step.step)])

@@ -9,8 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainsaw_py.checks.goyaml import marshal
-from chainsaw_py.util.goformat import json_marshal
+from chainsaw_py.golang.fmt import json_marshal
+from chainsaw_py.golang.yaml import marshal
 
 # Printable text, line breaks and tabs; without the characters go-yaml refuses (C1 controls, U+FFFE/F),
 # NEL (folded by go-yaml's reader) and lone surrogates.
@@ -55,6 +55,6 @@ def test_marshal_round_trips(value: Any) -> None:
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.text(st.sampled_from(list(" -:#?,[]{}&*!|>'\"%@`.abc")), min_size=1, max_size=12))
 def test_ascii_fast_analysis_agrees_with_the_character_loop(text: str) -> None:
-    from chainsaw_py.checks.goyaml import _analyze_chars, _analyze_one_line_ascii
+    from chainsaw_py.golang.yaml import _analyze_chars, _analyze_one_line_ascii
 
     assert _analyze_one_line_ascii(text) == _analyze_chars(text)

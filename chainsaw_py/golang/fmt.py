@@ -1,4 +1,4 @@
-"""Go-style formatting of values decoded from JSON/YAML, as Go's ``fmt`` and ``encoding/json`` print them.
+"""Go's ``fmt``, ``strconv`` and ``encoding/json`` for values decoded from JSON/YAML.
 
 Chainsaw's messages are produced by Go code, so a compatible runner must print values the way Go does.
 The Python values stand for what Kubernetes' unstructured decoding gives in Go:
@@ -17,11 +17,17 @@ Python          Go                          reflect kind
 
 Public helpers: :func:`go_kind` (``reflect.Kind`` name), :func:`format_v` (``%v``), :func:`format_sharp_v`
 (``%#v``), :func:`quote` (``%q`` / ``strconv.Quote``), :func:`format_float` (``strconv.FormatFloat``) and
-:func:`json_marshal` (``encoding/json.Marshal``: compact, keys sorted, HTML characters escaped).
+:func:`json_marshal` (``encoding/json.Marshal``: compact, keys sorted, HTML characters escaped),
+:func:`go_json_dumps` (``json.Marshal`` honouring a ``go_json()`` method), :func:`quote_rune_to_ascii`.
+
+go-jmespath computes with float64, so numbers that are whole are printed without a fraction (``3``, not
+``3.0``); :func:`go_number` folds such floats back into Python ints so that every later printer (YAML, JSON,
+logs) shows them the way Go does.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -33,9 +39,17 @@ __all__ = [
     "format_float",
     "format_sharp_v",
     "format_v",
+    "go_json_dumps",
+    "go_json_error",
     "go_kind",
+    "go_number",
+    "go_type_name",
+    "is_number",
+    "json_kind",
     "json_marshal",
+    "openapi_type_name",
     "quote",
+    "quote_rune_to_ascii",
 ]
 
 _INTERFACE_MAP = "map[string]interface {}"
@@ -74,6 +88,36 @@ def go_type_name(value: Any) -> str:
         return "nil"
     kind = go_kind(value)
     return {"map": "map[string]interface {}", "slice": "[]interface {}"}.get(kind, kind)
+
+
+def json_kind(value: Any) -> str:
+    """encoding/json's name of a JSON value's type, as used in ``cannot unmarshal X``."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def openapi_type_name(value: Any) -> str:
+    """The OpenAPI type name of a decoded JSON value (``integer``, ``array``, ``null``...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
 
 
 def _is_sequence(value: Any) -> bool:
@@ -299,3 +343,94 @@ def _sorted_items(value: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
         return sorted(value.items(), key=lambda item: item[0])
     except TypeError:
         return sorted(value.items(), key=lambda item: (go_kind(item[0]), format_v(item[0])))
+
+
+# --- numbers as go-jmespath and json.Marshal see them ------------------------------------------------------
+
+_JSON_EXPONENT_LIMIT = 1e21
+
+
+def go_number(value: float) -> float | int:
+    """A float64 result as Go would print it: whole values below 1e21 become ints."""
+    if isinstance(value, (bool, int)):
+        return value
+    if math.isfinite(value) and value.is_integer() and abs(value) < _JSON_EXPONENT_LIMIT:
+        return int(value)
+    return value
+
+
+def is_number(value: Any) -> bool:
+    """A JSON number (bools are not numbers, unlike Python's view of them)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def go_json_dumps(value: Any) -> str:
+    """``json.Marshal`` of ``value``, honouring a ``go_json()`` method on values whose Go type marshals itself
+    differently from its fields (e.g. Prometheus samples); raises ``ValueError`` where Go fails."""
+    try:
+        return json_marshal(_marshalled(value))
+    except GoFormatError as error:
+        raise ValueError(str(error)) from None
+
+
+def _marshalled(value: Any) -> Any:
+    go_json = getattr(value, "go_json", None)
+    if callable(go_json):
+        return _marshalled(go_json())
+    if isinstance(value, dict):
+        return {key: _marshalled(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_marshalled(item) for item in value]
+    return value
+
+
+def quote_rune_to_ascii(char: str) -> str:
+    """``strconv.QuoteRuneToASCII``."""
+    if char == "'":
+        return "'\\''"
+    if char == "\\":
+        return "'\\\\'"
+    code = ord(char)
+    if 0x20 <= code < 0x7F:
+        return f"'{char}'"
+    if char in _SHORT_ESCAPES:
+        return f"'{_SHORT_ESCAPES[char]}'"
+    if code < 0x10000:
+        return f"'\\u{code:04x}'" if code >= 0x80 else f"'\\x{code:02x}'"
+    return f"'\\U{code:08x}'"
+
+
+# --- encoding/json errors --------------------------------------------------------------------------------
+
+
+def go_json_error(error: json.JSONDecodeError) -> str:
+    """The message Go's ``encoding/json`` gives for the same bad document."""
+    document, position = error.doc, error.pos
+    if position >= len(document.rstrip()):
+        return "unexpected end of JSON input"
+    char = quote_rune_to_ascii(document[position])
+    literal = _bad_literal(document, position)
+    if literal:
+        return literal
+    if error.msg == "Extra data":
+        return f"invalid character {char} after top-level value"
+    if error.msg == "Expecting value":
+        return f"invalid character {char} looking for beginning of value"
+    if error.msg.startswith("Invalid control character"):
+        return f"invalid character {char} in string literal"
+    if error.msg.startswith("Invalid \\escape"):
+        return f"invalid character {char} in string escape code"
+    return f"invalid character {char} {error.msg[0].lower()}{error.msg[1:]}"
+
+
+def _bad_literal(document: str, position: int) -> str:
+    """Go's message for a misspelt ``true``/``false``/``null`` starting at ``position``."""
+    for word in ("true", "false", "null"):
+        if document[position] == word[0]:
+            for offset, expected in enumerate(word[1:], start=1):
+                actual = document[position + offset:position + offset + 1]
+                if not actual:
+                    return "unexpected end of JSON input"
+                if actual != expected:
+                    return f"invalid character {quote_rune_to_ascii(actual)} in literal {word} (expecting '{expected}')"
+    return ""

@@ -13,6 +13,7 @@ collections and scalars in plain, single-quoted, double-quoted and literal style
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -20,9 +21,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from chainsaw_py.util.goformat import GoFormatError, format_float, json_marshal
+from chainsaw_py.golang.fmt import GoFormatError, format_float, json_marshal
 
-__all__ = ["GoFormatError", "marshal"]
+__all__ = ["GoFormatError", "marshal", "parse_go_int", "resolve_scalar"]
 
 _BEST_INDENT = 2
 _BEST_WIDTH = 80
@@ -127,17 +128,23 @@ def _resolve_number(text: str) -> int | float:
     return float(text)
 
 
-# --- scalar resolution (go-yaml v2 resolve.go), used to decide whether a string needs quotes --------------
+# --- scalar resolution (go-yaml v2 resolve.go) ------------------------------------------------------------
 
-_BOOL_OR_NULL = {
-    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
-    "", "~", "null", "Null", "NULL",
-    ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = "str", "null", "bool", "int", "float", "timestamp"
+
+_BOOLS: dict[str, bool] = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+}
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_SPECIAL_FLOATS: dict[str, float] = {
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
 }
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
 _BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_DOT_FLOAT = re.compile(r"\.\d+(?:[eE][-+]?\d+)?", re.ASCII)
 _TIMESTAMP_PREFIX = re.compile(r"\d{4}-", re.ASCII)
 _TIMESTAMP_FORMATS = (
     re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[-+]\d{2}:\d{2})", re.ASCII),
@@ -146,21 +153,53 @@ _TIMESTAMP_FORMATS = (
 )
 
 
-def _resolves_to_string(text: str) -> bool:
-    """Whether go-yaml would read ``text``, written plain, back as a string."""
-    if text in _BOOL_OR_NULL:
-        return False
-    hint = text[:1]
-    if hint == ".":
-        return not _is_go_float(text)
-    if hint and (hint in "+-" or (hint.isdigit() and hint.isascii())):
-        return not (_is_timestamp(text) or _is_yaml_number(text))
-    return True
+def resolve_scalar(text: str) -> tuple[str, Any]:
+    """go-yaml v2's ``resolve("", text)`` for a plain scalar: (tag, value), the tag being one of
+    :data:`STR`, :data:`NULL`, :data:`BOOL`, :data:`INT`, :data:`FLOAT`, :data:`TIMESTAMP` (whose value
+    is the text: decoding into ``interface{}`` keeps timestamps as strings)."""
+    if text in _NULLS:
+        return NULL, None
+    if text in _BOOLS:
+        return BOOL, _BOOLS[text]
+    if text in _SPECIAL_FLOATS:
+        return FLOAT, _SPECIAL_FLOATS[text]
+    first = text[0]
+    if first == ".":
+        return (FLOAT, float(text)) if _YAML_FLOAT.fullmatch(text) else (STR, text)
+    if first in "+-" or (first.isdigit() and first.isascii()):
+        return _resolve_number_text(text)
+    return STR, text
 
 
-def _is_go_float(text: str) -> bool:
-    """``strconv.ParseFloat(text, 64)`` succeeds, for a text starting with ``.``."""
-    return bool(_DOT_FLOAT.fullmatch(text))
+def _resolve_number_text(text: str) -> tuple[str, Any]:
+    if _is_timestamp(text):
+        return TIMESTAMP, text
+    plain = text.replace("_", "")
+    number = parse_go_int(plain)
+    if number is not None:
+        return INT, number
+    if _YAML_FLOAT.fullmatch(plain):
+        return FLOAT, float(plain)
+    return STR, text
+
+
+def parse_go_int(text: str) -> int | None:
+    """``strconv.ParseInt(text, 0, 64)``, falling back to ``ParseUint`` (which takes no sign) like go-yaml."""
+    match = _GO_INT.fullmatch(text)
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    prefix = digits[:2].lower()
+    if prefix in ("0x", "0o", "0b"):
+        value = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])
+    elif len(digits) > 1 and digits[0] == "0":
+        value = int(digits, 8)
+    else:
+        value = int(digits)
+    value = -value if sign == "-" else value
+    if _INT64_MIN <= value <= _INT64_MAX or (not sign and value <= _UINT64_MAX):
+        return value
+    return None
 
 
 def _is_timestamp(text: str) -> bool:
@@ -187,26 +226,6 @@ def _valid_date(text: str) -> bool:
 
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-def _parse_go_int(text: str) -> int | None:
-    """``strconv.ParseInt/ParseUint(text, 0, 64)``: base prefixes 0x, 0o, 0b and leading-0 octal."""
-    match = re.fullmatch(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oObB][0-7]+|0[0-7]+|[1-9][0-9]*|0)", text)
-    if not match or re.fullmatch(r"0[bB].*[2-9].*", match.group(2)):
-        return None
-    sign, digits = match.groups()
-    legacy_octal = len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()
-    number = int(digits[1:], 8) if legacy_octal else int(digits, 0)
-    number = -number if sign == "-" else number
-    if number < _INT64_MIN or number > _UINT64_MAX:
-        return None
-    return number
-
-
-def _is_yaml_number(text: str) -> bool:
-    """go-yaml's int/uint/float resolution of a plain scalar starting with a digit or a sign."""
-    plain = text.replace("_", "")
-    return _parse_go_int(plain) is not None or bool(_YAML_FLOAT.fullmatch(plain))
 
 
 def _is_base60_float(text: str) -> bool:
@@ -358,7 +377,7 @@ def _scalar_for(node: Any) -> _Scalar:
     text = str(node)
     if "\n" in text:
         return _Scalar(text, _Style.LITERAL)
-    if _resolves_to_string(text) and not _is_base60_float(text):
+    if resolve_scalar(text)[0] == STR and not _is_base60_float(text):
         return _Scalar(text, _Style.PLAIN)
     return _Scalar(text, _Style.DOUBLE)
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from jmespath import lexer as base_lexer
 
-from chainsaw_py.expressions.errors import ExpressionSyntaxError
+from chainsaw_py.golang.fmt import go_json_error, quote_rune_to_ascii
+from chainsaw_py.grammar.errors import ExpressionSyntaxError
 
 Token = dict[str, Any]
 
@@ -95,7 +96,7 @@ class Lexer(base_lexer.Lexer):
             elif char in _WHITESPACE:
                 position += 1
             else:
-                raise syntax_error(f"Unknown char: {_quote_rune(char)}")
+                raise syntax_error(f"Unknown char: {quote_rune_to_ascii(char)}")
         yield _token("eof", "", length, length)
 
     @staticmethod
@@ -167,55 +168,5 @@ def _json_literal(text: str, position: int) -> tuple[Token, int]:
     return _token("json_literal", value, position, end), end
 
 
-def _quote_rune(char: str) -> str:
-    """Go's ``strconv.QuoteRuneToASCII``."""
-    if char == "'":
-        return "'\\''"
-    if char == "\\":
-        return "'\\\\'"
-    code = ord(char)
-    if 0x20 <= code < 0x7F:
-        return f"'{char}'"
-    named = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-    if char in named:
-        return f"'{named[char]}'"
-    if code < 0x10000:
-        return f"'\\u{code:04x}'" if code >= 0x80 else f"'\\x{code:02x}'"
-    return f"'\\U{code:08x}'"
-
-
 def _reject_constant(name: str) -> Any:
     raise json.JSONDecodeError("Expecting value", name, 0)
-
-
-def go_json_error(error: json.JSONDecodeError) -> str:
-    """The message Go's ``encoding/json`` gives for the same bad document."""
-    document, position = error.doc, error.pos
-    if position >= len(document.rstrip()):
-        return "unexpected end of JSON input"
-    char = _quote_rune(document[position])
-    literal = _bad_literal(document, position)
-    if literal:
-        return literal
-    if error.msg == "Extra data":
-        return f"invalid character {char} after top-level value"
-    if error.msg == "Expecting value":
-        return f"invalid character {char} looking for beginning of value"
-    if error.msg.startswith("Invalid control character"):
-        return f"invalid character {char} in string literal"
-    if error.msg.startswith("Invalid \\escape"):
-        return f"invalid character {char} in string escape code"
-    return f"invalid character {char} {error.msg[0].lower()}{error.msg[1:]}"
-
-
-def _bad_literal(document: str, position: int) -> str:
-    """Go's message for a misspelt ``true``/``false``/``null`` starting at ``position``."""
-    for word in ("true", "false", "null"):
-        if document[position] == word[0]:
-            for offset, expected in enumerate(word[1:], start=1):
-                actual = document[position + offset:position + offset + 1]
-                if not actual:
-                    return "unexpected end of JSON input"
-                if actual != expected:
-                    return f"invalid character {_quote_rune(actual)} in literal {word} (expecting '{expected}')"
-    return ""

@@ -43,6 +43,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from chainsaw_py.errors import LoadError
+from chainsaw_py.golang.yaml import resolve_scalar
 
 PathPart = str | int
 YamlPath = tuple[PathPart, ...]
@@ -172,19 +173,7 @@ def load_single(text: str, file: str | Path | None = None) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Scalar resolution (go-yaml v2 rules)
 
-_BOOLS: dict[str, bool] = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
-    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
-}
-_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_SPECIAL_FLOATS: dict[str, float] = {
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
-    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
-    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
-}
-_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
-_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class _Merge:
@@ -196,51 +185,9 @@ MERGE = _Merge()
 
 def resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar as go-yaml v2 does when decoding into ``interface{}``."""
-    if text in _NULLS:
-        return None
-    if text in _BOOLS:
-        return _BOOLS[text]
-    if text in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[text]
     if text == "<<":
         return MERGE
-    first = text[0]
-    if first == ".":
-        return float(text) if _YAML_FLOAT.fullmatch(text) else text
-    if first in "+-" or (first.isdigit() and first.isascii()):
-        return _resolve_number(text)
-    return text
-
-
-def _resolve_number(text: str) -> Any:
-    # go-yaml tries timestamps first but keeps them as strings for interface{} targets, and a
-    # timestamp is never a number either, so it simply ends up as the string below.
-    plain = text.replace("_", "")
-    number = _parse_go_int(plain)
-    if number is not None:
-        return number
-    if _YAML_FLOAT.fullmatch(plain):
-        return float(plain)
-    return text
-
-
-def _parse_go_int(text: str) -> int | None:
-    """``strconv.ParseInt(text, 0, 64)``, falling back to ``ParseUint`` like go-yaml."""
-    match = _GO_INT.fullmatch(text)
-    if match is None:
-        return None
-    sign, digits = match.groups()
-    prefix = digits[:2].lower()
-    if prefix in ("0x", "0o", "0b"):
-        value = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])
-    elif len(digits) > 1 and digits[0] == "0":
-        value = int(digits, 8)
-    else:
-        value = int(digits)
-    value = -value if sign == "-" else value
-    if _INT64_MIN <= value <= _INT64_MAX or (not sign and value <= _UINT64_MAX):
-        return value
-    return None
+    return resolve_scalar(text)[1]
 
 
 def _resolve_tagged(tag: str, text: str, node: Node) -> Any:

@@ -17,7 +17,10 @@ except ImportError:  # pragma: no cover
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-from chainsaw_py.expressions.errors import ExpressionError
+
+class RegexpError(ValueError):
+    """A pattern Go's regexp (RE2) refuses, or a construct the random generator cannot produce."""
+
 
 _MAX_UNBOUNDED_REPEAT = 10
 _PRINTABLE = [chr(code) for code in range(0x20, 0x7F)]
@@ -40,7 +43,7 @@ def compile_go(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(translated)
     except re.error as error:
-        raise ExpressionError(f"error parsing regexp: {_go_message(error.msg)}: `{pattern}`") from None
+        raise RegexpError(f"error parsing regexp: {_go_message(error.msg)}: `{pattern}`") from None
 
 
 _GO_MESSAGES = {
@@ -128,7 +131,7 @@ def _generate_item(op: Any, value: Any, rng: _random.Random, groups: dict[int, s
         return ""
     if op is getattr(c, "ATOMIC_GROUP", None):
         return _generate(list(value), rng, groups)
-    raise ExpressionError(f"random: unsupported regular expression construct {op}")
+    raise RegexpError(f"random: unsupported regular expression construct {op}")
 
 
 _CATEGORIES = {
@@ -157,5 +160,5 @@ def _from_class(items: list[tuple[Any, Any]], rng: _random.Random) -> str:
     else:
         candidates = sorted(chars)
     if not candidates:
-        raise ExpressionError("random: empty character class")
+        raise RegexpError("random: empty character class")
     return rng.choice(candidates)

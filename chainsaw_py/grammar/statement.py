@@ -47,7 +47,3 @@ def parse(text: str) -> Expression | None:
     if match is None:
         return None
     return Expression(source=match.group(2), engine=match.group(1))
-
-
-def is_known_engine(engine: str | None) -> bool:
-    return engine is None or engine in COMPILERS

@@ -1,4 +1,4 @@
-"""Go duration strings (``5s``, ``1m30s``, ``1.5h``, ``300ms``): parsing and Go-style formatting."""
+"""Go durations: ``time.ParseDuration``, ``time.Duration.String()`` and apimachinery's ``HumanDuration``."""
 
 from __future__ import annotations
 
@@ -93,3 +93,35 @@ def _trim_ns(ns: int) -> str:
     if not fraction:
         return str(whole)
     return f"{whole}.{fraction:09d}".rstrip("0")
+
+
+def human_duration(seconds: float) -> str:
+    """apimachinery's ``duration.HumanDuration`` (what kubectl's AGE column shows)."""
+    total = int(seconds)
+    if total < -1:
+        return "<invalid>"
+    if total < 0:
+        return "0s"
+    if total < 120:
+        return f"{total}s"
+    minutes = total // 60
+    if minutes < 10:
+        rest = total % 60
+        return f"{minutes}m" if rest == 0 else f"{minutes}m{rest}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = total // 3600
+    if hours < 8:
+        rest = minutes % 60
+        return f"{hours}h" if rest == 0 else f"{hours}h{rest}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        rest = hours % 24
+        return f"{hours // 24}d" if rest == 0 else f"{hours // 24}d{rest}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        rest = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if rest == 0 else f"{hours // 24 // 365}y{rest}d"
+    return f"{hours // 24 // 365}y"

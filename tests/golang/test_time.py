@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainsaw_py.expressions import ExpressionError
-from chainsaw_py.expressions.functions import gotime
+from chainsaw_py.golang import time as gotime
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 
@@ -56,7 +55,7 @@ PARSE_ERRORS: list[tuple[str, str, str]] = [
 
 @pytest.mark.parametrize(("layout", "value", "message"), PARSE_ERRORS)
 def test_parse_errors(layout: str, value: str, message: str) -> None:
-    with pytest.raises(ExpressionError) as caught:
+    with pytest.raises(gotime.TimeParseError) as caught:
         gotime.parse(layout, value)
     assert str(caught.value) == message
 

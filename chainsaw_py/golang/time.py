@@ -8,7 +8,10 @@ from __future__ import annotations
 import time as _time
 from dataclasses import dataclass
 
-from chainsaw_py.expressions.errors import ExpressionError
+
+class TimeParseError(ValueError):
+    """``time.Parse`` failed (the message is Go's)."""
+
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 _NS = 1_000_000_000
@@ -188,13 +191,13 @@ def _quote(text: str) -> str:
 
 
 def parse(layout: str, value: str) -> GoTime:
-    """``time.Parse(layout, value)``; raises ``ExpressionError`` with Go's message."""
+    """``time.Parse(layout, value)``; raises ``TimeParseError`` with Go's message."""
     try:
         return _parse(layout, value)
     except _ParseFailure as failure:
         if failure.message:
-            raise ExpressionError(f"parsing time {_quote(value)}{failure.message}") from None
-        raise ExpressionError(
+            raise TimeParseError(f"parsing time {_quote(value)}{failure.message}") from None
+        raise TimeParseError(
             f"parsing time {_quote(value)} as {_quote(layout)}: cannot parse "
             f"{_quote(failure.value_elem)} as {_quote(failure.layout_elem)}") from None
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, NoReturn
 from jmespath import ast
 from jmespath import parser as base_parser
 
-from chainsaw_py.expressions.jmes.lexer import Lexer, Token, syntax_error
+from chainsaw_py.grammar.jmes_lexer import Lexer, Token, syntax_error
 
 Node = dict[str, Any]
 
