@@ -25,6 +25,11 @@ def register(subparsers: Any) -> None:
                        help="Load a plugin file (def register(registry)); repeatable")
     serve.add_argument("--insecure-http", action="store_true",
                        help="Serve plain HTTP (kubectl will not send the token; for Python clients only)")
+    serve.add_argument("--authorization-mode", choices=("RBAC", "AlwaysAllow"), default="RBAC",
+                       help="RBAC (default: ServiceAccounts and --token-auth-file users get what their Roles grant; "
+                            "the kubeconfig's admin is in system:masters) or AlwaysAllow")
+    serve.add_argument("--token-auth-file", type=Path, metavar="FILE",
+                       help='Static users, as kube-apiserver reads them: token,user,uid,"group1,group2" per line')
     serve.set_defaults(handler=run_serve)
     parser.set_defaults(handler=lambda args: _usage(parser))
 
@@ -45,7 +50,16 @@ def run_serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
-    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http)
+    users = []
+    if args.token_auth_file is not None:
+        from chainsaw_py.embedded.auth.authenticator import TokenFileError, read_token_file
+
+        try:
+            users = read_token_file(args.token_auth_file)
+        except TokenFileError as err:
+            raise ChainsawError(f"--token-auth-file: {err}") from None
+    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http,
+                              authorization=args.authorization_mode, users=users)
     for plugin in args.plugin:
         cluster.load_plugin(plugin)
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -20,6 +20,15 @@ from dataclasses import replace
 from typing import Any
 
 from chainsaw_py.embedded import crschema
+from chainsaw_py.embedded.admission import (
+    CONNECT,
+    CREATE,
+    DELETE,
+    UPDATE,
+    AdmissionAttributes,
+    AdmissionChain,
+)
+from chainsaw_py.embedded.admission.conversion import Converter
 from chainsaw_py.embedded.apierrors import (
     AlreadyExists,
     ApiError,
@@ -35,6 +44,7 @@ from chainsaw_py.embedded.apierrors import (
     qualified_resource,
 )
 from chainsaw_py.embedded.apply import record_update, server_side_apply
+from chainsaw_py.embedded.auth.identity import current_user
 from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
@@ -82,6 +92,8 @@ class ApiServer:
         self.registry = registry
         self.store = store
         self.strategies = strategies
+        self.admission = AdmissionChain()
+        self.conversion = Converter(store)
         self._rng = random.Random()
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
@@ -145,10 +157,12 @@ class ApiServer:
         return self.present(rt, stored)
 
     def present(self, rt: ResourceType, stored: StoredObject) -> StoredObject:
-        """The stored object as served at ``rt``'s version (custom resources keep one storage version)."""
+        """The stored object as served at ``rt``'s version (CRD conversion: None or Webhook)."""
         if stored.obj.get("apiVersion") == rt.api_version:
             return stored
-        return StoredObject(convert(stored.obj, rt.api_version), stored.rv)
+        if rt.builtin:
+            return StoredObject(convert(stored.obj, rt.api_version), stored.rv)
+        return StoredObject(self.conversion.convert(rt, stored.obj, rt.api_version), stored.rv)
 
     def storage_type(self, rt: ResourceType) -> ResourceType:
         """The resource type ``rt``'s objects are stored (and validated, defaulted) as."""
@@ -171,6 +185,12 @@ class ApiServer:
         stored = self.present(rt, result.stored) if result.stored is not None else None
         obj = convert(result.obj, rt.api_version) if result.obj.get("kind") == rt.kind else result.obj
         return Result(obj, result.code, warnings + result.warnings, stored)
+
+    def _to_storage(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """What is committed: objects of a CRD with webhook conversion are stored at its storage version."""
+        if rt.builtin or self.conversion.webhook_config(rt) is None:
+            return obj
+        return self.conversion.convert(rt, obj, self.conversion.storage_api_version(rt))
 
     def make_filter(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
                     field_selector: str | None) -> ObjectFilter:
@@ -224,10 +244,16 @@ class ApiServer:
         if meta.get("resourceVersion"):
             raise InternalError("Internal error occurred: resourceVersion should not be set on objects to be created")
         self._set_namespace(rt, meta, namespace)
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + self.random_suffix()
         strategy = self.strategy(rt)
         self._admit_create(rt, meta)
+        attrs = self._admission_attributes(CREATE, rt, meta.get("namespace", ""), meta.get("name", ""), obj, None,
+                                           options.dry_run, "", _write_options(options))
+        if attrs is not None:
+            self._mutate(rt, attrs)
+            meta = obj["metadata"]
+            self._set_namespace(rt, meta, namespace)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + self.random_suffix()
         self._init_meta(meta, strategy)
         strategy.prepare_create(obj, rt, self)
         try:
@@ -237,10 +263,14 @@ class ApiServer:
             self.serialize_as_go(rt, obj)
             if options.update_manager:
                 record_update(rt, None, obj, options.update_manager, "", self.now())
+            if attrs is not None:
+                attrs.name = meta["name"]
+                self.admission.validate(attrs)
+                warnings = warnings + attrs.warnings
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
-            stored = self.store.create(*rt.group_resource, obj)
+            stored = self.present(rt, self.store.create(*rt.group_resource, self._to_storage(rt, obj)))
         except StoreExists:
             strategy.release(obj, self)
             raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
@@ -248,6 +278,23 @@ class ApiServer:
             strategy.release(obj, self)
             raise
         return Result(stored.obj, 201, warnings, stored)
+
+    def _admission_attributes(self, operation: str, rt: ResourceType, namespace: str, name: str,
+                              obj: dict[str, Any] | None, old: dict[str, Any] | None, dry_run: bool,
+                              subresource: str, options: dict[str, Any]) -> AdmissionAttributes | None:
+        """The request as admission plugins see it; None (nothing to do) when no plugin is active."""
+        if not self.admission.active():
+            return None
+        return AdmissionAttributes(operation, rt, namespace, name, obj, old, current_user(), subresource, dry_run,
+                                   options)
+
+    def _mutate(self, rt: ResourceType, attrs: AdmissionAttributes) -> None:
+        """The mutating phase; a custom resource a webhook changed is pruned and defaulted again, as when the
+        apiserver decodes the patched object."""
+        before = json.dumps(attrs.obj, sort_keys=True) if not rt.builtin and rt.schema is not None else ""
+        self.admission.mutate(attrs)
+        if before and attrs.obj is not None and json.dumps(attrs.obj, sort_keys=True) != before:
+            self._unknown_fields(rt, attrs.obj)
 
     def _as_object(self, rt: ResourceType, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -406,8 +453,13 @@ class ApiServer:
 
     def _commit_update(self, rt: ResourceType, new: dict[str, Any], current: StoredObject, options: WriteOptions,
                        subresource: str) -> Result:
-        old = current.obj
+        old = self.present(rt, current).obj
         strategy = self.strategy(rt)
+        attrs = self._admission_attributes(UPDATE, rt, old["metadata"].get("namespace", ""), old["metadata"]["name"],
+                                           new, old, options.dry_run, subresource,
+                                           _write_options(options))
+        if attrs is not None:
+            self._mutate(rt, attrs)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
         # Compared after defaulting: an update that only restates defaults changes nothing (no new generation,
@@ -422,18 +474,23 @@ class ApiServer:
         if options.update_manager:
             record_update(rt, old, new, options.update_manager, subresource if subresource == "status" else "",
                           self.now())
+        warnings: builtins.list[str] = []
+        if attrs is not None:
+            self.admission.validate(attrs)
+            warnings = attrs.warnings
         if new == old:
-            return Result(self.present(rt, current).obj, 200, [], self.present(rt, current))
+            return Result(self.present(rt, current).obj, 200, warnings, self.present(rt, current))
         if options.dry_run:
-            return Result(new, 200)
+            return Result(new, 200, warnings)
         meta = new["metadata"]
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not _graceful_pending(new) \
                 and not strategy.blocks_deletion(new):
-            self.store.update(*rt.group_resource, new, expected_rv=current.rv)
-            stored = self._remove(rt, meta.get("namespace", ""), meta["name"])
-            return Result(stored.obj, 200, [], stored)
-        stored = self.store.update(*rt.group_resource, new, expected_rv=current.rv)
-        return Result(stored.obj, 200, [], self.present(rt, stored))
+            self.store.update(*rt.group_resource, self._to_storage(rt, new), expected_rv=current.rv)
+            stored = self.present(rt, self._remove(rt, meta.get("namespace", ""), meta["name"]))
+            return Result(stored.obj, 200, warnings, stored)
+        stored = self.present(rt, self.store.update(*rt.group_resource, self._to_storage(rt, new),
+                                                    expected_rv=current.rv))
+        return Result(stored.obj, 200, warnings, stored)
 
     def _merge_with_old(self, rt: ResourceType, strategy: Strategy, new: dict[str, Any], old: dict[str, Any],
                         subresource: str) -> None:
@@ -539,11 +596,36 @@ class ApiServer:
             if current is None:
                 raise NotFound.for_object(rt.group, rt.plural, name)
             self._check_preconditions(rt, current, options)
+            warnings = self._admit_delete(rt, current, options)
             try:
-                return self._delete_once(rt, current, options)
+                result = self._delete_once(rt, current, options)
+                result.warnings = warnings + result.warnings
+                return result
             except StoreConflict:
                 continue
         raise Conflict.modified(rt.group, rt.plural, name)
+
+    def _admit_delete(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> builtins.list[str]:
+        meta = current.obj["metadata"]
+        attrs = self._admission_attributes(DELETE, rt, meta.get("namespace", ""), meta["name"], None,
+                                           self.present(rt, current).obj, options.dry_run, "",
+                                           _delete_options(options))
+        if attrs is None:
+            return []
+        self.admission.mutate(attrs)
+        self.admission.validate(attrs)
+        return attrs.warnings
+
+    def admit_connect(self, rt: ResourceType, namespace: str, name: str, subresource: str,
+                      options: dict[str, Any]) -> builtins.list[str]:
+        """CONNECT admission for ``pods/exec``, ``pods/attach``, ``pods/portforward``, ``*/proxy``: ``options`` is
+        the request's options object (e.g. ``PodExecOptions``); raises the denial, returns the warnings."""
+        attrs = self._admission_attributes(CONNECT, rt, namespace, name, options, None, False, subresource, {})
+        if attrs is None:
+            return []
+        self.admission.mutate(attrs)
+        self.admission.validate(attrs)
+        return attrs.warnings
 
     def _check_preconditions(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> None:
         meta = current.obj["metadata"]
@@ -649,6 +731,29 @@ def apply_patch_document(current: dict[str, Any], content_type: str, patch: Any,
     raise UnsupportedMediaType(
         f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, "
         f"{MERGE_PATCH}, {APPLY_PATCH}" + (f", {STRATEGIC_PATCH}" if builtin else ""))
+
+
+def _write_options(options: WriteOptions) -> dict[str, Any]:
+    """CreateOptions / UpdateOptions fields as an AdmissionRequest carries them."""
+    result: dict[str, Any] = {}
+    if options.dry_run:
+        result["dryRun"] = ["All"]
+    if options.field_manager:
+        result["fieldManager"] = options.field_manager
+    if options.field_validation:
+        result["fieldValidation"] = options.field_validation
+    return result
+
+
+def _delete_options(options: DeleteOptions) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if options.grace_period is not None:
+        result["gracePeriodSeconds"] = options.grace_period
+    if options.propagation:
+        result["propagationPolicy"] = options.propagation
+    if options.dry_run:
+        result["dryRun"] = ["All"]
+    return result
 
 
 def _rule_view(obj: dict[str, Any]) -> dict[str, Any]:

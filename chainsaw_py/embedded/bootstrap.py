@@ -8,6 +8,7 @@ import base64
 from typing import Any
 
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.auth.defaults import default_cluster_role_bindings, default_cluster_roles
 from chainsaw_py.embedded.s3 import S3Endpoint
 from chainsaw_py.embedded.schemas import SERVER_MINOR
 from chainsaw_py.embedded.writes import WriteOptions
@@ -164,3 +165,11 @@ def seed_aws_credentials(server: ApiServer, s3: S3Endpoint) -> None:
     _create(server, "v1", "Secret", {
         "metadata": {"name": "aws-creds", "namespace": "kube-system"}, "type": "Opaque",
         "data": {"aws_access_key_id": b64(s3.access_key_id), "aws_secret_access_key": b64(s3.secret_access_key)}})
+
+
+def seed_default_rbac(server: ApiServer) -> None:
+    """kubeadm's default ClusterRoles and ClusterRoleBindings (cluster-admin, admin, edit, view, system:*)."""
+    for role in default_cluster_roles():
+        _create(server, "rbac.authorization.k8s.io/v1", "ClusterRole", role)
+    for binding in default_cluster_role_bindings():
+        _create(server, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", binding)

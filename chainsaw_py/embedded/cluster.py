@@ -14,15 +14,23 @@ import platform
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from chainsaw_py.embedded.admission.defaults import install_default_plugins
 from chainsaw_py.embedded.apiserver import ApiServer
-from chainsaw_py.embedded.bootstrap import bootstrap, seed_aws_credentials
+from chainsaw_py.embedded.auth.access import AccessControl
+from chainsaw_py.embedded.auth.authenticator import Authenticator, StaticUser
+from chainsaw_py.embedded.auth.escalation import RbacEscalationCheck
+from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
+from chainsaw_py.embedded.auth.tokens import ServiceAccountTokens
+from chainsaw_py.embedded.bootstrap import bootstrap, seed_aws_credentials, seed_default_rbac
 from chainsaw_py.embedded.controllers import install_builtin_controllers
 from chainsaw_py.embedded.controllers.base import ControllerManager
 from chainsaw_py.embedded.controllers.context import Runtime
+from chainsaw_py.embedded.controllers.tokens import token_controller
 from chainsaw_py.embedded.crds import CrdRegistrar
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
@@ -46,6 +54,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 
 GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
 NODE_NAME = "embedded-node"
+AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
 
 
 def version_info() -> dict[str, Any]:
@@ -66,9 +75,18 @@ class EmbeddedCluster:
     """An in-process Kubernetes API server on 127.0.0.1 with simulated controllers."""
 
     def __init__(self, kubeconfig: str | Path | None = None, port: int = 0, s3: bool = False,
-                 timing: Timing | None = None, tls: bool = True) -> None:
+                 timing: Timing | None = None, tls: bool = True, authorization: str = "RBAC",
+                 users: Iterable[StaticUser] = ()) -> None:
         """``tls=False`` serves plain HTTP: fine for the Python client, but kubectl (client-go) refuses to send
-        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl."""
+        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl.
+
+        ``authorization`` is ``"RBAC"`` (requests of ServiceAccounts and static ``users`` are checked against
+        Roles and bindings; the kubeconfig's admin is in ``system:masters``) or ``"AlwaysAllow"``."""
+        if authorization not in AUTHORIZATION_MODES:
+            raise ChainsawError(f"unknown authorization mode {authorization!r}: expected one of "
+                                f"{', '.join(AUTHORIZATION_MODES)}")
+        self.authorization = authorization
+        self._users = list(users)
         self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
         self._tls = tls
         self.ca_pem: bytes | None = None
@@ -79,6 +97,9 @@ class EmbeddedCluster:
         self.registry = ResourceRegistry()
         self.store = Store()
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
+        install_default_plugins(self.api.admission, self.store, self.registry)
+        if authorization == "RBAC":
+            self.api.admission.add(RbacEscalationCheck(RbacAuthorizer(self.store)))
         self.logs = LogStore()
         self.s3: S3Endpoint | None = None
         self._http: HttpServer | None = None
@@ -134,21 +155,31 @@ class EmbeddedCluster:
             ssl_context = certificates.server_context()
         http = self._http = HttpServer(self._dispatch, port=self._port, ssl_context=ssl_context)
         server_address = f"127.0.0.1:{http.port}"
+        subresources = Subresources(self.api, self.logs)
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
-                             Subresources(self.api, self.logs), OpenApi(self.registry, GIT_VERSION), TablePrinter(),
+                             subresources, OpenApi(self.registry, GIT_VERSION), TablePrinter(),
                              bookmark_interval=self.timing.bookmark_interval)
+        access = handler.access = subresources.access = self._access_control()
         self._app = handler
         bootstrap(self.api, NODE_NAME, http.port)
+        seed_default_rbac(self.api)
         if self._want_s3:
             self._start_s3()
         runtime = Runtime(self.api, self.logs, self.timing, NODE_NAME, self.s3)
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
+        manager.add(token_controller(runtime, access.authenticator.tokens, self.ca_pem))
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()
         self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
+
+    def _access_control(self) -> AccessControl:
+        authenticator = Authenticator(self.token, self.store, ServiceAccountTokens(), self._users)
+        authorizer = RbacAuthorizer(self.store) if self.authorization == "RBAC" else None
+        return AccessControl(authenticator, authorizer,
+                             lambda g, v, p: self.registry.lookup(g, v, p) is not None)
 
     def _dispatch(self, request: Any) -> Any:
         """The HTTP server's app: bound before the handler exists (the handler needs the server's port)."""

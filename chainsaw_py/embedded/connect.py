@@ -28,12 +28,35 @@ class ServiceUnavailable(ApiError):
 
 def connect(server: ApiServer, request: Request, rt: ResourceType, namespace: str, name: str,
             subresource: str) -> Response:
-    """Answer a connect request for an object whose processes do not run."""
+    """Answer a connect request for an object whose processes do not run (after CONNECT admission)."""
+    server.admit_connect(rt, namespace, _split_target(name)[0], subresource,
+                         _connect_options(rt, subresource, request))
     if rt.plural == "pods" and subresource in _STREAMING:
         return _pod_stream(server, request, rt, namespace, name, subresource)
     if subresource == "proxy" and rt.plural in ("pods", "services", "nodes"):
         raise ServiceUnavailable(f"error trying to reach service: {_proxy_failure(server, rt, namespace, name)}")
     raise NotFound.generic()
+
+
+_OPTIONS_KINDS = {"exec": "PodExecOptions", "attach": "PodAttachOptions", "portforward": "PodPortForwardOptions"}
+_PROXY_KINDS = {"pods": "PodProxyOptions", "services": "ServiceProxyOptions", "nodes": "NodeProxyOptions"}
+
+
+def _connect_options(rt: ResourceType, subresource: str, request: Request) -> dict[str, Any]:
+    """The options object CONNECT admission sees (PodExecOptions, PodProxyOptions, ...)."""
+    kind = _OPTIONS_KINDS.get(subresource) if subresource != "proxy" else _PROXY_KINDS.get(rt.plural)
+    options: dict[str, Any] = {"kind": kind or "", "apiVersion": "v1"}
+    if subresource in ("exec", "attach"):
+        for flag in ("stdin", "stdout", "stderr", "tty"):
+            if request.flag(flag):
+                options[flag] = True
+        if request.param("container"):
+            options["container"] = request.param("container")
+        if subresource == "exec":
+            options["command"] = list(request.query.get("command") or [])
+    elif subresource == "portforward":
+        options["ports"] = [int(port) for port in request.query.get("ports") or [] if port.isdigit()]
+    return options
 
 
 def _pod_stream(server: ApiServer, request: Request, rt: ResourceType, namespace: str, name: str,

@@ -25,6 +25,7 @@ from chainsaw_py.embedded.apierrors import (
     Unauthorized,
 )
 from chainsaw_py.embedded.apiserver import ApiServer
+from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
 from chainsaw_py.embedded.codec import (
     decode_body,
     delete_options,
@@ -110,12 +111,18 @@ class ApiHandler:
         self.bookmark_interval = bookmark_interval
         self._auth_header = f"Bearer {token}"
         self.metrics = MetricsApi(server)
+        self.access: Any = None        # auth.access.AccessControl, set by the cluster
 
     def __call__(self, request: Request) -> Response:
         try:
-            if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            if self.access is not None:
+                user = self.access.identify(request)
+            elif request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
                 raise Unauthorized()
-            return _newline_terminated(self._route(request), request.path)
+            else:
+                user = ADMIN
+            with acting_as(user):
+                return _newline_terminated(self._route(request), request.path)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:

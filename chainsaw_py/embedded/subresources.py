@@ -34,6 +34,7 @@ ADMIN_USER = {"username": "kubernetes-admin", "groups": ["system:masters", "syst
 class Subresources:
     def __init__(self, server: ApiServer, logs: LogStore) -> None:
         self.server = server
+        self.access: Any = None        # auth.access.AccessControl, set by the cluster
         self.logs = logs
 
     def handle(self, handler: Responder, request: Request, rt: ResourceType, path: ResourcePath) -> Response:
@@ -192,14 +193,20 @@ class Subresources:
     def _token(self, namespace: str, name: str, body: Any) -> dict[str, Any]:
         accounts = self.server.registry.lookup("", "v1", "serviceaccounts")
         assert accounts is not None
-        self.server.get(accounts, namespace, name)
-        seconds = int(((body or {}).get("spec") or {}).get("expirationSeconds") or 3600)
+        account = self.server.get(accounts, namespace, name).obj
+        spec = (body or {}).get("spec") or {} if isinstance(body, dict) else {}
+        seconds = int(spec.get("expirationSeconds") or 3600)
         expiry = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+        audiences = list(spec.get("audiences") or ["https://kubernetes.default.svc.cluster.local"])
+        token = secrets.token_urlsafe(32)
+        if self.access is not None:
+            token, _expires = self.access.authenticator.tokens.issue(
+                namespace, name, account["metadata"].get("uid", ""), seconds, audiences, spec.get("boundObjectRef"))
         return {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
                 "metadata": {"name": name, "namespace": namespace, "creationTimestamp": None},
-                "spec": {"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": seconds,
-                         "boundObjectRef": None},
-                "status": {"token": secrets.token_urlsafe(32), "expirationTimestamp": format_time(expiry)}}
+                "spec": {"audiences": audiences, "expirationSeconds": seconds,
+                         "boundObjectRef": spec.get("boundObjectRef")},
+                "status": {"token": token, "expirationTimestamp": format_time(expiry)}}
 
     # --- create-only kinds ------------------------------------------------------------------------------
 
@@ -207,6 +214,10 @@ class Subresources:
         """Answer access/token reviews and bindings (never stored); None for ordinary kinds."""
         if not isinstance(body, dict):
             return None
+        if self.access is not None and rt.group in ("authorization.k8s.io", "authentication.k8s.io"):
+            answer = self.access.review(rt, namespace, body)
+            if answer is not None:
+                return answer
         if rt.group == "authorization.k8s.io":
             return _review(rt, body, {"allowed": True, "reason": "the embedded cluster allows every request"}
                            if rt.plural != "selfsubjectrulesreviews" else _all_rules())

@@ -15,6 +15,8 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
     from chainsaw_py.embedded.controllers.namespaces import namespace_controller
     from chainsaw_py.embedded.controllers.nodes import node_heartbeat
     from chainsaw_py.embedded.controllers.pods import Kubelet
+    from chainsaw_py.embedded.controllers.quotas import quota_controller
+    from chainsaw_py.embedded.controllers.rbac import aggregation_controller
     from chainsaw_py.embedded.controllers.replicasets import replicaset_controller, replication_controller
     from chainsaw_py.embedded.controllers.services import crd_controller, endpoints_controller, volume_binder
     from chainsaw_py.embedded.controllers.statefulsets import daemonset_controller, statefulset_controller
@@ -23,6 +25,6 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
         namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
-        node_heartbeat(), apiservice_controller(runtime),
+        node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
     ):
         manager.add(controller)
