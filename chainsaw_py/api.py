@@ -28,17 +28,22 @@ from pathlib import Path
 from typing import Any, Self, TextIO
 
 from chainsaw_py import __version__
-from chainsaw_py.errors import ChainsawError
+from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
+from chainsaw_py.loading.discovery import DiscoveredTest
 from chainsaw_py.loading.model import Assert, Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
 from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
+from chainsaw_py.util.leftovers import LEFTOVERS
+from chainsaw_py.util.masking import Masker, active
+from chainsaw_py.util.terminal import escape_controls
 
 
 @dataclass
@@ -86,6 +91,8 @@ class TestOptions:
     pause_on_failure: bool = False
     quiet: bool = False
     no_color: bool = False
+    force_color: bool = False
+    """Colours even when the output is not a terminal, as the ``test`` command does (Chainsaw forces them)."""
     remarshal: bool = False
 
 
@@ -137,7 +144,7 @@ def load_tests(paths: list[str], *, test_file: str = "chainsaw-test", selector: 
 
 
 def apply_options(configuration: Configuration, options: TestOptions) -> ConfigurationSpec:
-    """Flags override the configuration only when set (reference §5.1)."""
+    """Flags override the configuration only when set (Chainsaw's ``pkg/commands/test/command.go``)."""
     spec = configuration.spec
     for option, key in (("apply_timeout", "apply"), ("assert_timeout", "assert_"), ("error_timeout", "error"),
                         ("delete_timeout", "delete"), ("cleanup_timeout", "cleanup"), ("exec_timeout", "exec")):
@@ -195,7 +202,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
         handle_signals: bool = True) -> Outcome:
     """Load, run and report like ``chainsaw test``; Chainsaw's console output goes to ``stream``."""
     out = stream if stream is not None else sys.stdout
-    console = Console(out, color=use_color(options.no_color, out), quiet=options.quiet)
+    console = Console(out, color=use_color(options.no_color, out, options.force_color), quiet=options.quiet)
     header = console.header
     header(f"Version: {__version__}")
     from chainsaw_py.loading import configuration_path, discover_tests, load_values, shard
@@ -204,7 +211,10 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     if not options.config and path:
         header(f"No configuration provided but found default file: {path}")
     header(f"Loading config ({path})..." if path else "Loading default configuration...")
-    configuration, _ = load_configuration(path)
+    try:
+        configuration, _ = load_configuration(path)
+    except LoadError as err:
+        raise LoadError(f"failed to load configuration ({err})") from None
     spec = apply_options(configuration, options)
     test_dirs = options.test_dirs or ["."]
     for line in settings_lines(spec, options, test_dirs):
@@ -212,20 +222,35 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Loading tests...")
     discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None,
                                 default_compiler=spec.templating.compiler or "jp")
+    before_sharding = discovered
     if options.shard_count > 0:
         discovered = shard(discovered, options.shard_index, options.shard_count)
     for found in discovered:
         header(f"- {found.test.name} ({found.test.base_path})")
     header("Loading values...")
     values = load_values(options.values, options.set_values, options.set_string_values)
+    _warn_about_empty_paths(test_dirs, before_sharding, spec.discovery.test_file, bool(options.selector))
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    with _cluster_for(options, tests, console) as default_cluster, _signals(cancel, handle_signals):
+    result = RunResult(Summary(), Report())
+    with (active(console.masker), _cluster_for(options, tests, console) as default_cluster,
+          _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console)):
         settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
                                pause_on_failure=options.pause_on_failure)
-        result = Runner(settings, console, cancel).run(tests)
+        Runner(settings, console, cancel).run(tests, result)
     return _finish(result, spec, console)
+
+
+def _warn_about_empty_paths(paths: list[str], discovered: list[DiscoveredTest], test_file: str,
+                            selected: bool) -> None:
+    """Chainsaw exits 0 when it finds no test; say so loudly (on stderr) for each path that gave none."""
+    from chainsaw_py.loading.discovery import empty_path_reason, paths_without_tests
+
+    for path in paths_without_tests(paths, discovered):
+        reason = "no test matches the selector" if selected else empty_path_reason(path, test_file)
+        sys.stderr.write(escape_controls(f"Warning: no test found under {path}: {reason}") + "\n")
+    sys.stderr.flush()
 
 
 class Session:
@@ -249,7 +274,8 @@ class Session:
                  stream: TextIO | None = None, cancel: CancelToken | None = None) -> None:
         self.options = options or TestOptions()
         self.console = Console(stream if stream is not None else io.StringIO(),
-                               color=False if stream is None else use_color(self.options.no_color, stream),
+                               color=False if stream is None else use_color(self.options.no_color, stream,
+                                                                               self.options.force_color),
                                quiet=self.options.quiet)
         self.cancel = cancel or CancelToken()
         self._tests = list(tests or [])
@@ -264,6 +290,7 @@ class Session:
         self.spec = apply_options(configuration, self.options)
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
         try:
+            self._stack.enter_context(active(self.console.masker))
             cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console))
             self.cluster = cluster
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
@@ -293,7 +320,7 @@ class Session:
         for instance in instances:
             outcome = self._pass.run(instance)
             self.result.results.append(outcome)
-            results.append(_result_of(outcome))
+            results.append(_result_of(outcome, self.console.masker))
         return results
 
     def __exit__(self, *exc: object) -> None:
@@ -314,27 +341,30 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         from chainsaw_py.report.writers import save_report
 
         console.header("Saving report...")
-        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name)
+        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name,
+                                  mask=console.masker.mask)
     if result.interrupted:
         console.header("Done with error.")
     elif result.summary.failed > 0:
         console.header("Done with failures.")
     else:
         console.header("Done.")
-    return Outcome(result.summary, result.report, [_result_of(r) for r in result.results], report_file,
-                   result.interrupted)
+    report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
+    return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
+                   report_file, result.interrupted)
 
 
-def _result_of(result: Any) -> TestResult:
+def _result_of(result: Any, masker: Masker) -> TestResult:
     state, instance = result.state, result.instance
     status = "skipped" if state.skipped else ("failed" if state.failed else "passed")
     return TestResult(name=instance.test.name, full_name=instance.display_name,
                       base_path=str(instance.test.base_path), scenario=instance.scenario_name, status=status,
-                      duration=result.duration, errors=list(state.errors), labels=dict(instance.test.labels))
+                      duration=result.duration, errors=[masker.mask(error) for error in state.errors],
+                      labels=dict(instance.test.labels))
 
 
 def settings_lines(spec: ConfigurationSpec, options: TestOptions, test_dirs: list[str]) -> list[str]:
-    """The settings dump of ``chainsaw test`` (reference §5.2), in Chainsaw's order."""
+    """The settings dump of ``chainsaw test`` (Chainsaw's ``pkg/commands/test/command.go``), in Chainsaw's order."""
     go_list = "[" + " ".join(test_dirs) + "]"
     lines = [f"- Using test file: {spec.discovery.test_file}", f"- TestDirs {go_list}",
              f"- Quiet {_go_bool(options.quiet)}", f"- SkipDelete {_go_bool(spec.cleanup.skip_delete)}",
@@ -425,8 +455,50 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console) -> I
 
 
 @contextmanager
+def _report_when_abandoned(result: RunResult, spec: ConfigurationSpec, console: Console) -> Iterator[None]:
+    """If a second Ctrl-C cuts the run short, the report of what completed is still written (marked
+    interrupted)."""
+    if spec.report is None or not spec.report.format:
+        yield
+        return
+    report_options = spec.report
+
+    def write() -> None:
+        from chainsaw_py.report.writers import save_report
+
+        result.report.interrupted = True
+        result.report.end_time = now()
+        save_report(result.report, report_options.format, report_options.path, report_options.name,
+                    mask=console.masker.mask)
+
+    key = LEFTOVERS.add_final(write)
+    try:
+        yield
+    finally:
+        LEFTOVERS.discard_action(key)
+
+
+ABANDON_SECONDS = 2.0
+"""A second Ctrl-C exits within this time, whatever the cleanup still waits for."""
+
+
+def abandon_and_exit(code: int = 130) -> None:
+    """The second Ctrl-C: kill every child, send the namespace deletes, write the report, remove the
+    temporary files — then exit, in at most ``ABANDON_SECONDS`` (a watchdog exits if something hangs)."""
+    watchdog = threading.Timer(ABANDON_SECONDS, os._exit, (code,))
+    watchdog.daemon = True
+    watchdog.start()
+    LEFTOVERS.abandon(budget=ABANDON_SECONDS * 0.75)
+    sys.stderr.write("Interrupted again: stopped at once (child processes killed, deletes sent, report written "
+                     "when configured, temporary files removed).\n")
+    sys.stderr.flush()
+    os._exit(code)
+
+
+@contextmanager
 def _signals(cancel: CancelToken, enabled: bool) -> Iterator[None]:
-    """First Ctrl-C / SIGTERM: stop operations, then clean up and report. Second: exit at once."""
+    """First Ctrl-C / SIGTERM: stop operations, then clean up and report. Second: abandon the cleanup
+    and exit within two seconds (``abandon_and_exit``)."""
     if not enabled or threading.current_thread() is not threading.main_thread():
         with nullcontext():
             yield
@@ -436,8 +508,8 @@ def _signals(cancel: CancelToken, enabled: bool) -> Iterator[None]:
     def handler(signum: int, _frame: Any) -> None:
         count["n"] += 1
         if count["n"] > 1:
-            os._exit(130)
-        sys.stderr.write("Interrupted: stopping operations, cleaning up (press Ctrl-C again to exit at once)...\n")
+            abandon_and_exit()
+        sys.stderr.write("Interrupted: stopping operations, cleaning up (press Ctrl-C again to stop at once)...\n")
         sys.stderr.flush()
         cancel.cancel()
 

@@ -1,54 +1,48 @@
-"""The ``chainsaw-py`` command line: a thin layer that parses flags and calls the public API.
+"""The ``chainsaw-py`` command line: Chainsaw's commands and flags, parsed and reported as Chainsaw (cobra and
+pflag) does, each calling the public API.
 
-Each sub-command lives in ``chainsaw_py.commands.<name>`` and exposes ``register(subparsers)``,
-which adds its parser and sets ``handler`` to a function ``(args) -> int``. Command modules import
-their heavy dependencies inside the handler, so ``--help`` stays fast.
+Each sub-command lives in ``chainsaw_py.commands.<name>`` and exposes ``command()``, which returns its
+``Command`` (flags, argument rule, handler ``(args) -> int``). Command modules import their heavy
+dependencies inside the handler, so ``--help`` and shell completion stay fast.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from chainsaw_py.commands import (
+    assert_,
+    build,
+    cluster,
+    completion,
+    create,
+    docs,
+    export,
+    lint,
+    migrate,
+    renovate,
+    test,
+    version,
+)
+from chainsaw_py.commands.tree import Command, execute, help_command, show_help
 from chainsaw_py.errors import ChainsawError
 
-COMMANDS: tuple[str, ...] = (
-    "assert_",
-    "build",
-    "cluster",
-    "create",
-    "export",
-    "lint",
-    "migrate",
-    "renovate",
-    "test",
-    "version",
-)
+PROGRAM = "chainsaw-py"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="chainsaw-py",
-        description="Declarative end-to-end tests for Kubernetes (Kyverno Chainsaw compatible).",
-    )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"chainsaw_py.commands.{name}")
-        module.register(subparsers)
-    return parser
+def build_root(name: str = PROGRAM) -> Command:
+    root = Command(name, "Stronger tool for e2e testing", run=show_help)
+    root.add(assert_.command(), build.command(), cluster.command(), completion.command(name), create.command(),
+             docs.command(), export.command(), help_command(name), lint.command(), migrate.command(),
+             renovate.command(), test.command(), version.command(), *completion.hidden_commands())
+    return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
+    root = build_root()
     try:
-        return int(handler(args) or 0)
+        return execute(root, sys.argv[1:] if argv is None else list(argv))
     except ChainsawError as err:
         print(f"Error: {err}", file=sys.stderr)
         return 1

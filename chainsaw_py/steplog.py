@@ -3,7 +3,7 @@ is about, sections such as ``=== ERROR``, and the logger interface; ``report.con
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,6 +30,21 @@ class ObjectRef:
         return f"{self.api_version}/{self.kind} @ {name}"
 
 
+class TextStream(Protocol):
+    """Text too large to hold whole (a child's spilled output), read back in chunks."""
+
+    def stripped_chunks(self) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True)
+class StreamedSection:
+    """A section whose text is written chunk by chunk (already stripped, as ``section`` strips), so that
+    hundreds of megabytes of script output never sit in memory."""
+
+    name: str
+    text: TextStream
+
+
 def section(name: str, text: str) -> str:
     """A log section: ``=== NAME`` followed by its text (Chainsaw's ``logging.Section``)."""
     return f"=== {name.upper()}\n{text}".strip()
@@ -43,7 +58,7 @@ def error_section(errors: Iterable[str]) -> str:
 class StepLogger(Protocol):
     """Logs Chainsaw lines (``| time | test | step | OP | STATUS | obj``) for one test/scenario/step."""
 
-    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str,
+    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
             color: str | None = None) -> None: ...
 
     def with_step(self, step: str) -> StepLogger: ...

@@ -25,35 +25,42 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import math
 import re
 import struct
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import yaml as pyyaml
-from yaml.composer import Composer
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.parser import Parser
 from yaml.reader import Reader
-from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.golang.yaml import resolve_scalar
+from chainsaw_py.util import files, limits
 
 PathPart = str | int
 YamlPath = tuple[PathPart, ...]
 
-_PLAIN_TAG = "!chainsaw-py/plain"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TAG_PREFIX = "tag:yaml.org,2002:"
-_MAX_ALIAS_NODES = 200_000
-"""Upper bound on values built by expanding aliases, so that alias bombs ("billion laughs") fail fast
-instead of eating memory; documents without aliases are not limited."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class Document:
 
     def line_of(self, path: Sequence[PathPart]) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
+        if isinstance(self.lines, LineIndex):
+            return self.lines.nearest(path)
         parts = tuple(path)
         while True:
             line = self.lines.get(parts)
@@ -128,40 +137,21 @@ def parse_documents(text: str, file: str | Path | None = None) -> list[Document]
         raise LoadError(f"invalid YAML: {' '.join(str(err).split())}", name) from None
 
 
-def _parse(text: str, name: str | None) -> list[Document]:
-    loader = _Loader(text)
-    documents: list[Document] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None or _is_empty_document(node):
-                continue
-            builder = _Builder(name)
-            data = builder.build(node, ())
-            documents.append(Document(data, name, len(documents), builder.lines))
-    finally:
-        loader.dispose()
-    return documents
-
-
 def read_documents(path: str | Path) -> list[Document]:
     """Read and parse a YAML file (see ``parse_documents``)."""
     return parse_documents(read_text(path), path)
 
 
 def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file, turning OS errors into a one-line ``LoadError``."""
+    """Read a UTF-8 text file (a regular file within ``limits.MAX_FILE_BYTES``), turning every problem
+    into a one-line ``LoadError``."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise LoadError("no such file or directory", path) from None
-    except IsADirectoryError:
-        raise LoadError("is a directory, not a file", path) from None
+        return files.read_text(path, encoding="utf-8-sig")
+    except files.FileReadError as err:
+        message = {"is a directory": "is a directory, not a file"}.get(err.message, err.message)
+        raise LoadError(message, path) from None
     except UnicodeDecodeError as err:
         raise LoadError(f"not a UTF-8 text file ({err.reason} at byte {err.start})", path) from None
-    except OSError as err:
-        raise LoadError(err.strerror or str(err), path) from None
 
 
 def load_single(text: str, file: str | Path | None = None) -> Any:
@@ -183,6 +173,20 @@ class _Merge:
 MERGE = _Merge()
 
 
+_RESOLVED: dict[str, Any] = {}
+"""Plain scalars already resolved (keys and values repeat a lot in test files); values are immutable."""
+_RESOLVED_MAX = 100_000
+
+
+def resolve_plain_cached(text: str) -> Any:
+    value = _RESOLVED.get(text, _RESOLVED)
+    if value is _RESOLVED:
+        value = resolve_plain(text)
+        if len(_RESOLVED) < _RESOLVED_MAX and len(text) <= 64:
+            _RESOLVED[text] = value
+    return value
+
+
 def resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar as go-yaml v2 does when decoding into ``interface{}``."""
     if text == "<<":
@@ -190,7 +194,7 @@ def resolve_plain(text: str) -> Any:
     return resolve_scalar(text)[1]
 
 
-def _resolve_tagged(tag: str, text: str, node: Node) -> Any:
+def _resolve_tagged(tag: str, text: str, node: Any) -> Any:
     """A scalar with an explicit tag. Unknown tags keep the text, as go-yaml does."""
     short = "!!" + tag[len(_TAG_PREFIX):] if tag.startswith(_TAG_PREFIX) else tag
     if short in ("!!str", "!!timestamp") or not tag.startswith(_TAG_PREFIX):
@@ -218,87 +222,388 @@ def _short_tag_of(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loader plumbing: PyYAML's reader/scanner/parser, a composer that allows anchors to be redefined,
-# and a resolver that only marks plain scalars (the builder resolves them with the rules above).
+# Building: one pass over the parser's events (libyaml's when PyYAML has it), straight to JSON-like
+# values, with an explicit stack (no recursion, so the depth limit is the only bound on nesting) and
+# the line of every entry kept in a tree beside the values.
+
+LineTree = dict[str, "tuple[int, LineTree | None]"] | list["tuple[int, LineTree | None]"]
+"""Per child of a mapping (by key) or list (by index): its line and, for a mapping or a list, its tree."""
 
 
-class _Resolver(BaseResolver):
-    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
-        if kind is ScalarNode:
-            return _PLAIN_TAG if implicit[0] else _STR_TAG
-        return str(super().resolve(kind, value, implicit))
-
-
-class _Composer(Composer):
-    if TYPE_CHECKING:  # provided by the parser and the resolver it is mixed with
-        def check_event(self, *choices: type) -> bool: ...
-        def get_event(self) -> Any: ...
-        def peek_event(self) -> Any: ...
-        def descend_resolver(self, parent: Node | None, index: Any) -> None: ...
-        def ascend_resolver(self) -> None: ...
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        if self.check_event(AliasEvent):
-            event = self.get_event()
-            if event.anchor not in self.anchors:
-                raise pyyaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
-            return self.anchors[event.anchor]
-        event = self.peek_event()
-        anchor = event.anchor
-        self.descend_resolver(parent, index)
-        node: Node
-        if self.check_event(ScalarEvent):
-            node = self.compose_scalar_node(anchor)
-        elif self.check_event(SequenceStartEvent):
-            node = self.compose_sequence_node(anchor)
-        elif self.check_event(MappingStartEvent):
-            node = self.compose_mapping_node(anchor)
-        self.ascend_resolver()
-        return node
-
-
-class _PyLoader(Reader, Scanner, Parser, _Composer, _Resolver):
-    """Pure-Python scanner and parser."""
+class _PyParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python reader, scanner and parser (events only)."""
 
     def __init__(self, text: str) -> None:
         Reader.__init__(self, text)
         Scanner.__init__(self)
         Parser.__init__(self)
-        _Composer.__init__(self)
-        _Resolver.__init__(self)
 
 
-def _libyaml_loader() -> type | None:
-    """The same loader on libyaml's scanner and parser (about five times faster), when PyYAML has it."""
+def _libyaml_parser() -> type | None:
+    """libyaml's scanner and parser, when PyYAML was built with it (several times faster)."""
     try:
         from yaml._yaml import CParser
     except ImportError:
         return None
-
-    class _CLoader(_Composer, CParser, _Resolver):  # our composer consumes the C parser's events
-        def __init__(self, text: str) -> None:
-            CParser.__init__(self, text)
-            _Composer.__init__(self)
-            _Resolver.__init__(self)
-
-    return _CLoader
+    return cast(type, CParser)
 
 
-LOADERS: tuple[type, ...] = tuple(loader for loader in (_libyaml_loader(), _PyLoader) if loader is not None)
+LOADERS: tuple[type, ...] = tuple(parser for parser in (_libyaml_parser(), _PyParser) if parser is not None)
+"""The event sources, fastest first; ``_Loader`` is the one in use."""
 _Loader: type = LOADERS[0]
 
 
-def _is_empty_document(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag == _PLAIN_TAG and node.value == "" and not node.style
+class LineIndex(Mapping[YamlPath, int]):
+    """``Document.lines``: the line of a path, looked up in the tree the builder made."""
+
+    def __init__(self, root_line: int, tree: LineTree | None) -> None:
+        self._root = (root_line, tree)
+
+    def nearest(self, path: Sequence[PathPart]) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        line, tree = self._root
+        for part in path:
+            entry = _child(tree, part)
+            if entry is None:
+                break
+            line, tree = entry
+        return line
+
+    def __getitem__(self, path: YamlPath) -> int:
+        line, tree = self._root
+        for part in path:
+            entry = _child(tree, part)
+            if entry is None:
+                raise KeyError(path)
+            line, tree = entry
+        return line
+
+    def __iter__(self) -> Iterator[YamlPath]:
+        pending: list[tuple[YamlPath, LineTree | None]] = [((), self._root[1])]
+        while pending:
+            path, tree = pending.pop()
+            yield path
+            children = tree.items() if isinstance(tree, dict) else enumerate(tree or ())
+            pending.extend(((*path, key), sub) for key, (_, sub) in children)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
+def _child(tree: LineTree | None, part: PathPart) -> tuple[int, LineTree | None] | None:
+    if isinstance(tree, dict):
+        return tree.get(part) if isinstance(part, str) else None
+    if isinstance(tree, list) and isinstance(part, int) and 0 <= part < len(tree):
+        return tree[part]
+    return None
 
 
-def _node_error(node: Node, message: str) -> pyyaml.MarkedYAMLError:
-    return pyyaml.constructor.ConstructorError(None, None, message, node.start_mark)
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (loading builds many acyclic objects, and each collection would
+    walk all of them again); reentrant and shared by threads: collection resumes when the last one leaves,
+    if it was on when the first one came in."""
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses += 1
+        if _gc_pauses == 1:
+            _gc_pauses_resume[0] = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_pauses_resume[0]:
+                gc.enable()
+
+
+_gc_pauses_resume = [False]
+
+
+def _parse(text: str, name: str | None) -> list[Document]:
+    parser = _Loader(text)
+    documents: list[Document] = []
+    builder = _Builder(parser, name)
+    try:
+        with gc_paused():
+            while (built := builder.next_document()) is not None:
+                data, line, tree = built
+                documents.append(Document(data, name, len(documents), LineIndex(line, tree)))
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
+    return documents
+
+
+class _Anchored:
+    """What an anchor names: a scalar's event (resolved again at each alias), or a built collection."""
+
+    __slots__ = ("count", "event", "is_scalar", "tree", "value")
+
+    def __init__(self, event: Any, value: Any = None, tree: LineTree | None = None, count: int = 1,
+                 is_scalar: bool = True) -> None:
+        self.event, self.value, self.tree, self.count, self.is_scalar = event, value, tree, count, is_scalar
+
+
+_OPEN = _Anchored(None, is_scalar=False)
+"""Stands for an anchored collection that is still being built (an alias to it is recursive)."""
+
+
+class _Frame:
+    """A mapping or a list being built."""
+
+    __slots__ = ("anchor", "count", "event", "explicit_keys", "is_mapping", "key", "key_line", "merges",
+                 "string_keys", "tree", "value")
+
+    def __init__(self, event: Any, is_mapping: bool) -> None:
+        self.event = event
+        self.anchor: str | None = event.anchor
+        self.is_mapping = is_mapping
+        self.count = 1
+        self.key: Any = None  # mapping: the name (or MERGE) whose value comes next
+        self.key_line = 0
+        self.merges: list[tuple[Any, LineTree | None, Any]] | None = None
+        if is_mapping:
+            self.value: Any = {}
+            self.tree: Any = {}
+            self.string_keys: dict[str, int] = {}  # line of each string key (duplicates are errors)
+            self.explicit_keys: dict[tuple[type, Any], int] = {}  # the same for other keys (1, true...)
+        else:
+            self.value = []
+            self.tree = []
+
+    def add_merge(self, value: Any, tree: LineTree | None, event: Any) -> None:
+        if self.merges is None:
+            self.merges = []
+        self.merges.append((value, tree, event))
+
+
+def _take_key(frame: _Frame, scalar: Any, where: Any) -> None:
+    """The next key of ``frame`` (``scalar`` is its event; ``where`` the alias standing for it, if any)."""
+    key = _scalar_key(scalar)
+    if key is MERGE:
+        frame.key = MERGE
+        return
+    line = where.start_mark.line + 1
+    seen: dict[Any, int] = frame.string_keys if type(key) is str else frame.explicit_keys
+    identity = key if type(key) is str else (type(key), key)
+    first = seen.get(identity)
+    if first is not None:
+        raise _node_error(where, f'duplicate key "{_go_key_text(key)}" in mapping (first set at line {first})')
+    seen[identity] = line
+    frame.key = key if type(key) is str else _key_string(key, where)
+    frame.key_line = line
+
+
+class _Builder:
+    """Turns the parser's events into documents; see the module docstring for the rules."""
+
+    def __init__(self, parser: Any, file: str | None) -> None:
+        self.get_event = parser.get_event
+        self.file = file
+
+    def next_document(self) -> tuple[Any, int, LineTree | None] | None:
+        """The next non-empty document as (data, root line, line tree), or None at the end."""
+        while True:
+            event = self.get_event()
+            if event is None or isinstance(event, StreamEndEvent):
+                return None
+            if not isinstance(event, DocumentStartEvent):
+                continue
+            built = self._document()
+            if built is not None:
+                return built
+
+    def _document(self) -> tuple[Any, int, LineTree | None] | None:
+        anchors: dict[str, _Anchored] = {}
+        stack: list[_Frame] = []
+        top: _Frame | None = None  # stack[-1]
+        wants_key = False  # top is a mapping waiting for its next key
+        alias_nodes = 0
+        result: tuple[Any, int, LineTree | None] | None = None
+        get_event = self.get_event
+        limit = limits.MAX_NESTING_DEPTH
+        while True:
+            event = get_event()
+            kind = type(event)
+            count = 1
+            if kind is ScalarEvent:
+                if event.anchor is not None:
+                    anchors[event.anchor] = _Anchored(event)
+                plain = event.tag is None and event.implicit[0]
+                value = _RESOLVED.get(event.value, _RESOLVED) if plain else _RESOLVED
+                if wants_key:
+                    wants_key = False
+                    if type(value) is str:  # the common case, inlined: a plain key already resolved
+                        line = event.start_mark.line + 1
+                        first = top.string_keys.get(value)  # type: ignore[union-attr]
+                        if first is not None:
+                            raise _node_error(event, f'duplicate key "{value}" in mapping (first set at line {first})')
+                        top.string_keys[value] = line  # type: ignore[union-attr]
+                        top.key, top.key_line = value, line  # type: ignore[union-attr]
+                        continue
+                    _take_key(top, event, event)  # type: ignore[arg-type]
+                    continue
+                if top is None and _is_empty_document(event):
+                    self._expect_document_end()
+                    return None
+                if type(value) is not str:
+                    value = _scalar(event)
+                tree, line = None, event.start_mark.line + 1
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if wants_key:
+                    raise _node_error(event, "a mapping or a sequence cannot be used as a map key")
+                if len(stack) >= limit:
+                    raise self._depth_error(event, stack, limit)
+                top = _Frame(event, kind is MappingStartEvent)
+                if top.anchor is not None:
+                    anchors[top.anchor] = _OPEN
+                stack.append(top)
+                wants_key = top.is_mapping
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                wants_key = False
+                if frame.merges:
+                    _apply_merges(frame)
+                value, tree, line, count = frame.value, frame.tree, frame.event.start_mark.line + 1, frame.count
+                if frame.anchor is not None and anchors.get(frame.anchor) is _OPEN:
+                    anchors[frame.anchor] = _Anchored(frame.event, value, tree, count, is_scalar=False)
+            elif kind is AliasEvent:
+                target = anchors.get(event.anchor)
+                if target is None:
+                    raise pyyaml.composer.ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                if target is _OPEN:
+                    raise _node_error(event, "an alias refers to the node that contains it (recursive anchor)")
+                if wants_key:
+                    if not target.is_scalar:
+                        raise _node_error(event, "a mapping or a sequence cannot be used as a map key")
+                    _take_key(top, target.event, event)  # type: ignore[arg-type]
+                    wants_key = False
+                    continue
+                alias_nodes += target.count
+                if alias_nodes > limits.MAX_ALIAS_NODES:
+                    raise _node_error(event, "document contains excessive aliasing")
+                line = _line(target.event)
+                if target.is_scalar:
+                    value, tree = _scalar(target.event), None
+                else:
+                    value, tree, count = _copy(target.value), target.tree, target.count
+            elif kind is DocumentEndEvent:
+                return result
+            else:  # pragma: no cover - the parser emits nothing else inside a document
+                continue
+            if top is None:
+                result = (value, line, tree)
+                continue
+            top.count += count
+            if top.is_mapping:
+                key = top.key
+                if key is MERGE:
+                    top.add_merge(value, tree, event)
+                else:
+                    top.value[key] = value
+                    top.tree[key] = (top.key_line, tree)
+                wants_key = True
+            else:
+                top.value.append(value)
+                top.tree.append((line, tree))
+
+    def _expect_document_end(self) -> None:
+        while not isinstance(self.get_event(), DocumentEndEvent | StreamEndEvent | type(None)):
+            pass
+
+    def _depth_error(self, event: Any, stack: list[_Frame], limit: int) -> LoadError:
+        path: list[PathPart] = []
+        for frame in stack:
+            if type(frame.value) is dict:
+                path.append(frame.key if isinstance(frame.key, str) else "<<")
+            else:
+                path.append(len(frame.value))
+        return LoadError(f"exceeded max depth of {limit} (nested mappings and lists)", self.file,
+                         _line(event), format_path(path) or None)
+
+
+def _apply_merges(frame: _Frame) -> None:
+    """``<<`` keys: explicit keys win over merged ones, earlier merge sources over later ones."""
+    values: dict[str, Any] = {}
+    trees: dict[str, tuple[int, LineTree | None]] = {}
+    for value, tree, event in frame.merges or ():
+        for source, source_tree in _merge_sources(value, tree, event):
+            for name, item in source.items():
+                if name not in values:
+                    values[name] = item
+                    trees[name] = source_tree[name]
+    values.update(frame.value)
+    trees.update(frame.tree)
+    frame.value, frame.tree = values, trees
+
+
+def _merge_sources(value: Any, tree: LineTree | None, event: Any) -> Iterator[tuple[dict[str, Any], Any]]:
+    if isinstance(value, dict):
+        yield value, tree
+        return
+    if isinstance(value, list) and isinstance(tree, list) and all(isinstance(item, dict) for item in value):
+        for item, (_, item_tree) in zip(value, tree, strict=True):
+            yield item, item_tree
+        return
+    raise _node_error(event, "map merge requires map or sequence of maps as the value")
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of an anchored value for one alias (depth is bounded by the nesting limit)."""
+    if type(value) is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) for item in value]
+    return value
+
+
+def _scalar(event: Any) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        if not event.implicit[0]:
+            return event.value
+        value = resolve_plain_cached(event.value)
+        if type(value) is str:
+            return value
+    elif tag == _STR_TAG:
+        value = event.value
+    else:
+        value = _resolve_tagged(tag, event.value, event)
+    if value is MERGE:
+        return "<<"
+    return _json_number(value, event)
+
+
+def _scalar_key(event: Any) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        return resolve_plain_cached(event.value) if event.implicit[0] else event.value
+    if tag == _STR_TAG:
+        return event.value
+    return _resolve_tagged(tag, event.value, event)
+
+
+def _is_empty_document(event: Any) -> bool:
+    return (event.tag is None and event.implicit[0] and event.value == "" and not event.style
+            and event.anchor is None)
+
+
+def _line(event: Any) -> int:
+    return int(event.start_mark.line) + 1
+
+
+def _node_error(event: Any, message: str) -> pyyaml.MarkedYAMLError:
+    return pyyaml.constructor.ConstructorError(None, None, message, event.start_mark)
 
 
 def _yaml_error(err: pyyaml.MarkedYAMLError, file: str | None, text: str) -> LoadError:
@@ -320,116 +625,7 @@ def _character_at(text: str, mark: Any) -> str:
     line, column = int(mark.line), int(mark.column)
     return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
-
-class _Builder:
-    """Turns composed nodes into JSON-compatible values and records the line of every path."""
-
-    def __init__(self, file: str | None) -> None:
-        self.file = file
-        self.lines: dict[YamlPath, int] = {}
-        self._active: set[int] = set()
-        self._built: set[int] = set()
-        self._alias_depth = 0
-        self._alias_nodes = 0
-
-    def build(self, node: Node, path: YamlPath) -> Any:
-        self.lines.setdefault(path, _line(node))
-        repeated = id(node) in self._built  # the composer hands out the anchored node again for an alias
-        self._built.add(id(node))
-        if repeated or self._alias_depth:
-            self._alias_nodes += 1
-            if self._alias_nodes > _MAX_ALIAS_NODES:
-                raise _node_error(node, "document contains excessive aliasing")
-        if isinstance(node, ScalarNode):
-            return self._scalar(node)
-        if id(node) in self._active:
-            raise _node_error(node, "an alias refers to the node that contains it (recursive anchor)")
-        self._active.add(id(node))
-        self._alias_depth += repeated
-        try:
-            if isinstance(node, SequenceNode):
-                return [self._item(child, (*path, index)) for index, child in enumerate(node.value)]
-            return self._mapping(cast(MappingNode, node), path)
-        finally:
-            self._alias_depth -= repeated
-            self._active.discard(id(node))
-
-    def _item(self, node: Node, path: YamlPath) -> Any:
-        self.lines[path] = _line(node)
-        return self.build(node, path)
-
-    def _scalar(self, node: ScalarNode) -> Any:
-        if node.tag == _PLAIN_TAG:
-            value = resolve_plain(node.value)
-        elif node.tag == _STR_TAG:
-            value = node.value
-        else:
-            value = _resolve_tagged(node.tag, node.value, node)
-        if value is MERGE:
-            return "<<"
-        return _json_number(value, node)
-
-    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
-        explicit: dict[str, tuple[Node, Node]] = {}
-        seen: dict[tuple[type, Any], int] = {}
-        merges: list[Node] = []
-        for key_node, value_node in node.value:
-            key = self._key(key_node)
-            if key is MERGE:
-                merges.append(value_node)
-                continue
-            identity = (type(key), key)
-            if identity in seen:
-                raise _node_error(key_node, f'duplicate key "{_go_key_text(key)}" in mapping '
-                                            f"(first set at line {seen[identity]})")
-            seen[identity] = _line(key_node)
-            explicit[_key_string(key, key_node)] = (key_node, value_node)
-        result: dict[str, Any] = {}
-        for name, (key_node, value_node) in self._merged_entries(merges, explicit).items():
-            entry_path = (*path, name)
-            self.lines[entry_path] = _line(key_node)
-            result[name] = self.build(value_node, entry_path)
-        return result
-
-    def _merged_entries(self, merges: list[Node], explicit: dict[str, tuple[Node, Node]]
-                        ) -> dict[str, tuple[Node, Node]]:
-        entries: dict[str, tuple[Node, Node]] = {}
-        for source in merges:
-            for mapping in self._merge_sources(source):
-                for key_node, value_node in mapping.value:
-                    key = self._key(key_node)
-                    if key is MERGE:
-                        nested = self._merged_entries([value_node], {})
-                        for name, entry in nested.items():
-                            entries.setdefault(name, entry)
-                        continue
-                    entries.setdefault(_key_string(key, key_node), (key_node, value_node))
-        entries.update(explicit)
-        return entries
-
-    def _merge_sources(self, node: Node) -> Iterator[MappingNode]:
-        if isinstance(node, MappingNode):
-            yield node
-            return
-        if isinstance(node, SequenceNode) and all(isinstance(child, MappingNode) for child in node.value):
-            yield from node.value
-            return
-        raise _node_error(node, "map merge requires map or sequence of maps as the value")
-
-    def _key(self, node: Node) -> Any:
-        if not isinstance(node, ScalarNode):
-            raise _node_error(node, "a mapping or a sequence cannot be used as a map key")
-        return self._scalar_key(node)
-
-    def _scalar_key(self, node: ScalarNode) -> Any:
-        if node.tag == _PLAIN_TAG:
-            return resolve_plain(node.value)
-        if node.tag == _STR_TAG:
-            return node.value
-        return _resolve_tagged(node.tag, node.value, node)
-
-
-def _json_number(value: Any, node: Node) -> Any:
+def _json_number(value: Any, node: Any) -> Any:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise _node_error(node, f"unsupported value: {node.value} (JSON has no NaN or infinity)")
@@ -440,7 +636,7 @@ def _json_number(value: Any, node: Node) -> Any:
     return value
 
 
-def _key_string(key: Any, node: Node) -> str:
+def _key_string(key: Any, node: Any) -> str:
     if key is None:
         raise _node_error(node, "unsupported map key of type: <nil>")
     if isinstance(key, bool):

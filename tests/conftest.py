@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
-CORPUS = SHARED / "corpus" / "chainsaw-examples"
+from tests.shared import CORPUS
 
 
 @pytest.fixture

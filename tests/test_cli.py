@@ -33,8 +33,8 @@ def test_help_imports_no_heavy_dependency(argv: list[str]) -> None:
 def test_every_command_is_registered() -> None:
     result = python("-m", "chainsaw_py", "--help")
     for command in ("test", "assert", "lint", "export", "cluster", "migrate", "build", "create", "renovate",
-                    "version"):
-        assert f"    {command}" in result.stdout, result.stdout
+                    "version", "completion", "docs", "help"):
+        assert f"\n  {command} " in result.stdout, result.stdout
 
 
 def test_missing_test_dir_is_one_line(tmp_path: Path) -> None:
@@ -88,3 +88,28 @@ def test_pause_on_failure_waits_for_enter_and_forces_one_test_at_a_time(tmp_path
     assert result.returncode == 1
     assert "Failure detected, press ENTER to continue..." in result.stderr
     assert "- Parallel 1" in result.stdout and "- PauseOnFailure true" in result.stdout
+
+
+SLEEP_TEST = ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: nap}\n"
+              "spec:\n  steps:\n  - try:\n    - sleep:\n        duration: 1ms\n")
+
+
+@pytest.mark.parametrize(("flags", "environment", "coloured"), [
+    ([], {}, True),  # forced, as Chainsaw does, although the output is a pipe
+    (["--no-color"], {}, False),
+    ([], {"NO_COLOR": "1"}, False),
+])
+def test_test_command_colours(tmp_path: Path, flags: list[str], environment: dict[str, str],
+                              coloured: bool) -> None:
+    (tmp_path / "nap").mkdir()
+    (tmp_path / "nap" / "chainsaw-test.yaml").write_text(SLEEP_TEST)
+    env = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")}
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "test", "--no-cluster", "nap", *flags],
+                            cwd=tmp_path, env={**env, "PYTHONPATH": str(REPO), **environment},
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if "SLEEP" in line and "DONE" in line)
+    if coloured:
+        assert "| \x1b[32;1mSLEEP\x1b[0m        | \x1b[32;1mDONE\x1b[0m     |" in line
+    else:
+        assert "\x1b" not in result.stdout and "| SLEEP     | DONE  |" in line

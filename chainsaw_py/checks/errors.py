@@ -78,36 +78,66 @@ class _NoExpectation:
 NO_EXPECTATION: Any = _NoExpectation()
 
 
-@dataclass(frozen=True)
 class FieldPath:
-    """An immutable ``field.Path``. ``FieldPath.root()`` is the nil path Chainsaw starts from."""
+    """An immutable ``field.Path``. ``FieldPath.root()`` is the nil path Chainsaw starts from.
 
-    segments: tuple[tuple[str, str], ...] = ()
+    A link to its parent: making a child is O(1), the text is built only when an error is printed.
+    """
+
+    __slots__ = ("_kind", "_parent", "_text")
+
+    def __init__(self, parent: FieldPath | None = None, kind: str = "", text: str = "") -> None:
+        self._parent = parent
+        self._kind = kind
+        self._text = text
 
     @staticmethod
     def root() -> FieldPath:
-        return FieldPath()
+        return _ROOT
 
     def child(self, name: str) -> FieldPath:
-        return FieldPath((*self.segments, ("name", name)))
+        return FieldPath(self, "name", name)
 
     def index(self, position: int) -> FieldPath:
-        return FieldPath((*self.segments, ("index", str(position))))
+        return FieldPath(self, "index", str(position))
 
     def key(self, name: str) -> FieldPath:
-        return FieldPath((*self.segments, ("index", name)))
+        return FieldPath(self, "index", name)
+
+    @property
+    def segments(self) -> tuple[tuple[str, str], ...]:
+        """(kind, text) from the root down; kind is ``name`` or ``index``."""
+        reversed_segments: list[tuple[str, str]] = []
+        node: FieldPath | None = self
+        while node is not None and node._parent is not None:
+            reversed_segments.append((node._kind, node._text))
+            node = node._parent
+        return tuple(reversed(reversed_segments))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldPath) and self.segments == other.segments
+
+    def __hash__(self) -> int:
+        return hash(self.segments)
+
+    def __repr__(self) -> str:
+        return f"FieldPath({str(self)!r})"
 
     def __str__(self) -> str:
-        if not self.segments:
+        segments = self.segments
+        if not segments:
             return "<nil>"
         parts: list[str] = []
-        for position, (kind, text) in enumerate(self.segments):
+        for position, (kind, text) in enumerate(segments):
             if kind == "name" and text:
                 parts.append(("." if position else "") + text)
             else:
                 # apimachinery prints an empty child name like an empty subscript
                 parts.append(f"[{text}]")
         return "".join(parts)
+
+
+_ROOT = FieldPath()
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from chainsaw_py.checks.errors import AssertionHardError, FieldError, FieldPath
 from chainsaw_py.checks.keys import DEFAULT_ENGINE, KeyExpression, parse_key
 from chainsaw_py.checks.match import IncomparableError, match
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.expressions import Bindings, ExpressionError, check_syntax, compile_program
 from chainsaw_py.golang.fmt import format_v
-
-if TYPE_CHECKING:
-    from chainsaw_py.expressions import Bindings
 
 __all__ = ["AssertionTree", "assert_tree", "compile_tree", "match_tree"]
 
@@ -53,18 +51,12 @@ def _compile_program(expression: KeyExpression, compiler: str, path: FieldPath) 
     language = compiler if expression.engine == DEFAULT_ENGINE else expression.engine
     if language not in _LANGUAGES:
         return None  # kyverno-json: an unknown engine name leaves the statement as a plain string
-    from chainsaw_py.expressions import ExpressionError, check_syntax, evaluate
-
     statement = expression.statement
     try:
         check_syntax(statement, language)
+        return compile_program(statement, language)
     except ExpressionError as error:
         raise AssertionHardError(FieldError.invalid(path, statement, str(error))) from None
-
-    def program(value: Any, bindings: Any) -> Any:
-        return evaluate(statement, value, bindings, language)
-
-    return program
 
 
 def _key_text(key: Any) -> str:
@@ -163,8 +155,6 @@ class _MapNode:
     def _check_entry(entry: _Entry, path: FieldPath, value: Any, bindings: Any,
                      errors: list[FieldError]) -> Any:
         """Check one key; returns the bindings the later keys see (with this key's ``-> name``)."""
-        from chainsaw_py.expressions import ExpressionError
-
         projection = entry.projection
         try:
             projected, found = projection.project(value, bindings)
@@ -214,8 +204,6 @@ class _ScalarNode:
     expected: Callable[[Any, Any], Any]
 
     def check(self, path: FieldPath, value: Any, bindings: Any, errors: list[FieldError]) -> None:
-        from chainsaw_py.expressions import ExpressionError
-
         try:
             expected = self.expected(value, bindings)
         except ExpressionError as error:
@@ -260,11 +248,7 @@ class AssertionTree:
 
 
 def _scope(bindings: Bindings | None) -> Bindings:
-    if bindings is not None:
-        return bindings
-    from chainsaw_py.expressions import Bindings
-
-    return Bindings()
+    return bindings if bindings is not None else Bindings()
 
 
 def compile_tree(tree: Any, compiler: str | None = "jp") -> AssertionTree:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from chainsaw_py.client.errors import ApiError, ConnectionFailed, NoKindMatchError, NotFoundError
 from chainsaw_py.client.watch import ChangeFeeds, Waker
+from chainsaw_py.util.masking import register_secrets
 
 JSON = "application/json"
 TABLE = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
@@ -162,9 +163,15 @@ class Client:
     def request(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
                 body: Any = None, content_type: str = JSON, accept: str = JSON) -> Any:
         """One API call; the decoded JSON response (``None`` when empty)."""
+        secrets = "/secrets" in path  # every Secret value the run sees is masked in its output
+        if secrets:
+            register_secrets(body)
         data = self.request_bytes(method, path, query=query, body=body, content_type=content_type,
                                   accept=accept)
-        return json.loads(data) if data else None
+        decoded = json.loads(data) if data else None
+        if secrets:
+            register_secrets(decoded)
+        return decoded
 
     def request_bytes(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
                       body: Any = None, content_type: str = JSON, accept: str = JSON,

@@ -4,7 +4,11 @@ its client, the ``$config`` handle, and the kubeconfig written for scripts."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import copy
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -15,6 +19,7 @@ from chainsaw_py.client.client import Client
 from chainsaw_py.client.errors import ApiError
 from chainsaw_py.client.kubeconfig import KubeconfigSelection, has_default_kubeconfig, load_selection
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.util.leftovers import LEFTOVERS
 
 PLUGIN_FILE = "chainsaw_embedded.py"
 
@@ -63,8 +68,9 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     from kubernetes.config.kube_config import KubeConfigLoader
 
     configuration = k8s.Configuration()
+    config, tls = _without_tls_material(selection.single_context())
     try:
-        KubeConfigLoader(config_dict=selection.single_context(), active_context="chainsaw").load_and_set(configuration)
+        KubeConfigLoader(config_dict=config, active_context="chainsaw").load_and_set(configuration)
     except ConfigException as err:
         raise ChainsawError(f"invalid kubeconfig: {err}") from err
     configuration.connection_pool_maxsize = 64
@@ -72,6 +78,8 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if selection.cluster.get("proxy-url"):
         configuration.proxy = selection.cluster["proxy-url"]
     api_client = k8s.ApiClient(configuration)
+    if any(tls.values()):
+        api_client.rest_client.pool_manager.connection_pool_kw["ssl_context"] = _ssl_context(configuration, tls)
     user = selection.user
     if user.get("as"):
         api_client.set_default_header("Impersonate-User", user["as"])
@@ -80,6 +88,59 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if user.get("as-groups"):
         api_client.set_default_header("Impersonate-Group", ",".join(user["as-groups"]))
     return api_client
+
+
+_TLS_KEYS = {"certificate-authority-data": ("clusters", "cluster"), "client-certificate-data": ("users", "user"),
+             "client-key-data": ("users", "user")}
+
+
+def _without_tls_material(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The kubeconfig without its certificates and key, and those decoded. Given them, the kubernetes
+    package writes each to a temporary file that it keeps until the interpreter exits (one per new CA: one
+    per embedded cluster) and shares between clients by content; chainsaw_py loads them in memory."""
+    stripped = copy.deepcopy(config)
+    material: dict[str, bytes] = {}
+    for key, (section, entry) in _TLS_KEYS.items():
+        holder = stripped[section][0][entry]
+        value = holder.pop(key, None)
+        if value:
+            try:
+                material[key] = base64.b64decode(value)
+            except (binascii.Error, ValueError) as err:
+                raise ChainsawError(f"invalid kubeconfig: {key}: {err}") from err
+    return stripped, material
+
+
+def _ssl_context(configuration: Any, tls: dict[str, bytes]) -> Any:
+    import ssl
+
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE)
+    try:
+        ca = tls.get("certificate-authority-data")
+        if ca:
+            context.load_verify_locations(cadata=ca.decode())
+        else:
+            context.load_default_certs()
+        certificate, key = tls.get("client-certificate-data"), tls.get("client-key-data")
+        if certificate:
+            _load_client_certificate(context, certificate, key)
+    except (ssl.SSLError, ValueError, UnicodeDecodeError) as err:
+        raise ChainsawError(f"invalid kubeconfig: certificate data: {err}") from err
+    return context
+
+
+def _load_client_certificate(context: Any, certificate: bytes, key: bytes | None) -> None:
+    """``ssl`` reads a certificate chain from files only: a private directory that lives for the call."""
+    with tempfile.TemporaryDirectory(prefix="chainsaw-tls-") as directory:
+        cert_file = Path(directory) / "tls.crt"
+        cert_file.write_bytes(certificate)
+        key_file = None
+        if key:
+            key_file = Path(directory) / "tls.key"
+            key_file.write_bytes(key)
+        context.load_cert_chain(cert_file, key_file)
 
 
 def _retries() -> Any:
@@ -140,7 +201,7 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
 
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
                       if (Path(test.base_path) / PLUGIN_FILE).is_file()})
-    with EmbeddedCluster(s3=True) as server:
+    with EmbeddedCluster(s3=True) as server, _removed_when_abandoned(Path(server.kubeconfig_path)):
         notices = [notice for plugin in plugins for notice in server.load_plugin(plugin).notices]
         announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
                  "nodes, pods and controllers are simulated; container images are never pulled or run.")
@@ -154,6 +215,16 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
                 yield cluster
         finally:
             cluster.close()
+
+
+@contextmanager
+def _removed_when_abandoned(path: Path) -> Iterator[None]:
+    """The embedded cluster's kubeconfig (it holds its token) goes even if the run is cut short."""
+    LEFTOVERS.add_file(path)
+    try:
+        yield
+    finally:
+        LEFTOVERS.discard_file(path)
 
 
 @contextmanager

@@ -9,6 +9,8 @@ from __future__ import annotations
 from chainsaw_py.errors import ChainsawError
 
 RETRYABLE_REASONS = frozenset({"Conflict", "ServerTimeout", "TooManyRequests", "ServiceUnavailable"})
+FINAL_CODES = frozenset({400, 403, 422})
+FINAL_REASONS = frozenset({"BadRequest", "Forbidden", "Invalid"})
 KNOWN_REASONS = frozenset({
     "", "Unauthorized", "Forbidden", "NotFound", "AlreadyExists", "Conflict", "Gone", "Invalid", "ServerTimeout",
     "StoreReadError", "Timeout", "TooManyRequests", "BadRequest", "MethodNotAllowed", "NotAcceptable",
@@ -28,11 +30,17 @@ class ApiError(ChainsawError):
 
     @property
     def retryable(self) -> bool:
-        """Chainsaw retries create/patch/update only on these (reference §2; apimachinery's
+        """Chainsaw retries create/patch/update only on these (Chainsaw's ``pkg/client``; apimachinery's
         ``IsConflict``/``IsServerTimeout``/``IsTooManyRequests``/``IsServiceUnavailable``)."""
         if self.reason in RETRYABLE_REASONS or self.code == 429:
             return True
         return self.reason not in KNOWN_REASONS and self.code in (409, 503)
+
+    @property
+    def final(self) -> bool:
+        """An answer that repeating the same request cannot change: the request itself is wrong
+        (400 BadRequest, 422 Invalid) or not allowed (403 Forbidden)."""
+        return self.code in FINAL_CODES or (self.code == 0 and self.reason in FINAL_REASONS)
 
     @property
     def already_exists(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
@@ -54,6 +55,7 @@ class ChangeFeed:
         self._stopped.set()
         response = self._response
         if response is not None:
+            _interrupt(response)
             _close_quietly(response)
 
     def _bump(self) -> None:
@@ -141,6 +143,15 @@ def _lines(response: Any) -> Iterator[bytes]:
                 yield line
     if pending.strip():
         yield pending
+
+
+def _interrupt(response: Any) -> None:
+    """Shut the watch's socket down so that the thread blocked reading it returns now (closing alone waits
+    for that read, up to the server's next bookmark)."""
+    with contextlib.suppress(Exception):  # already closed, or not a socket-backed response
+        sock = getattr(getattr(response, "connection", None), "sock", None)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _close_quietly(response: Any) -> None:

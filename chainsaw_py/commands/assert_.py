@@ -1,4 +1,4 @@
-"""``chainsaw-py assert``: evaluate assertion files once against a cluster (reference §5.1; Chainsaw's
+"""``chainsaw-py assert``: evaluate assertion files once against a cluster (Chainsaw's
 ``pkg/commands/assert``).
 
 ``assert [FILE] [-f FILE|-] [--namespace NS] [--timeout D]`` polls each assertion (resource mode or
@@ -12,45 +12,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from chainsaw_py.commands.test import KUBE_FLAGS
+from chainsaw_py.commands.test import KUBE_FLAGS, add_kube_flags
+from chainsaw_py.commands.tree import Command, range_args
 
 DEFAULT_TIMEOUT = "30s"
 LOCAL_TIMEOUT = 1.0
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("assert", help="Evaluate assertion", description="Evaluate assertion")
-    add = parser.add_argument
-    add("path", nargs="?", metavar="FILE", help="Path to the file to assert")
-    add("-f", "--file", dest="file", help="Path to the file to assert or '-' to read from stdin")
-    add("-r", "--resource", dest="resource", help="Path to the file containing the resource")
-    add("--timeout", default=DEFAULT_TIMEOUT, type=_duration, metavar="DURATION",
-        help=f"The assert timeout to use (default {DEFAULT_TIMEOUT})")
-    add("--namespace", default="default", help='Namespace to use (default "default")')
-    add("--no-color", action="store_true", help="Removes output colors")
-    add("--clustered", action="store_true",
-        help="Defines if the resource is clustered (only applies when resource is loaded from a file)")
-    for flag, _, help_text in KUBE_FLAGS:
-        add(f"--kube-{flag}", dest=f"kube_{flag.replace('-', '_')}", help=help_text)
-    add("--kube-as-group", dest="kube_as_group", action="append", default=[],
-        help="Group to impersonate for the operation, this flag can be repeated to specify multiple groups.")
-    add("--kube-disable-compression", action="store_true", help="If true, opt-out of response compression")
-    add("--kube-insecure-skip-tls-verify", action="store_true",
-        help="If true, the server's certificate will not be checked for validity")
-    add("-n", "--kube-namespace", dest="kube_namespace", help="If present, the namespace scope for this CLI request")
-    parser.set_defaults(handler=run)
-
-
-def _duration(text: str) -> float:
-    from chainsaw_py.golang.durations import DurationError, parse_duration
-
-    try:
-        return parse_duration(text)
-    except DurationError as err:
-        raise argparse.ArgumentTypeError(str(err)) from err
+def command() -> Command:
+    assert_ = Command("assert [flags] [FILE]", "Evaluate assertion", run=run, args=range_args(0, 1))
+    flag = assert_.flag
+    flag("file", "string", "Path to the file to assert or '-' to read from stdin", shorthand="f")
+    flag("resource", "string", "Path to the file containing the resource", shorthand="r")
+    flag("timeout", "duration", "The assert timeout to use", value=DEFAULT_TIMEOUT)
+    flag("namespace", "string", "Namespace to use", value="default")
+    flag("no-color", "bool", "Removes output colors", value=False)
+    flag("clustered", "bool",
+         "Defines if the resource is clustered (only applies when resource is loaded from a file)", value=False)
+    add_kube_flags(assert_)
+    return assert_
 
 
 def kube_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -69,7 +51,7 @@ def kube_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from chainsaw_py.errors import ChainsawError
 
-    path = args.file or args.path
+    path = args.file or (args.args[0] if args.args else "")
     if not path:
         raise ChainsawError("either a file path as an argument or the --file flag must be provided")
     assertions = _load(path, "stdin" if path == "-" else path)
@@ -87,12 +69,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _load(path: str, label: str) -> list[dict[str, Any]]:
     from chainsaw_py.errors import ChainsawError, LoadError
+    from chainsaw_py.util import files
     from chainsaw_py.yamldocs import load_documents
 
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise ChainsawError(f"failed to load file '{path}': {err.strerror or err}") from err
+        text = sys.stdin.read() if path == "-" else files.read_text(path)
+    except (OSError, UnicodeDecodeError) as err:
+        raise ChainsawError(f"failed to load file '{path}': {err}") from None
     try:
         documents = load_documents(text, label)
     except LoadError as err:
@@ -117,9 +100,10 @@ def _cluster(args: argparse.Namespace) -> tuple[Any, float]:
 
         return LocalCluster(_load(args.resource, args.resource)), LOCAL_TIMEOUT
     from chainsaw_py.client import connect
+    from chainsaw_py.golang.durations import parse_duration
 
     overrides = kube_overrides(args)
-    return connect(None, overrides.get("context"), overrides), float(args.timeout)
+    return connect(None, overrides.get("context"), overrides), parse_duration(args.timeout)
 
 
 def _assert(assertion: dict[str, Any], cluster: Any, namespace: str, timeout: float) -> None:

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from chainsaw_py.commands.tree import Command, no_args, show_help
 
 
-def register(subparsers: Any) -> None:
-    build = subparsers.add_parser("build", help="Build commands", allow_abbrev=False,
-                                  description="Build commands.")
-    build.set_defaults(handler=lambda _args: _usage(build))
-    docs = build.add_subparsers(dest="build_command", metavar="COMMAND").add_parser(
-        "docs", help="Build tests documentation", allow_abbrev=False,
-        description="Write a README (bindings and steps tables) into every test folder under the test "
-                    "directories, and optionally a catalog linking them. Without --test-dir nothing is "
-                    "written, as upstream.")
-    docs.add_argument("--test-dir", action="append", default=[], metavar="DIR",
-                      help="Directories containing test cases to run (repeatable)")
-    docs.add_argument("--test-file", default="chainsaw-test", help='Name of the test file (default "chainsaw-test")')
-    docs.add_argument("--readme-file", default="README.md",
-                      help='Name of the built docs file (default "README.md")')
-    docs.add_argument("--catalog", default="", help="Path to the built test catalog file")
-    docs.set_defaults(handler=run_docs)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 0
+def command() -> Command:
+    docs = Command("docs", "Build tests documentation", run=run_docs, args=no_args)
+    docs.flag("test-dir", "stringArray", "Directories containing test cases to run", value=[])
+    docs.flag("test-file", "string", "Name of the test file", value="chainsaw-test")
+    docs.flag("readme-file", "string", "Name of the built docs file", value="README.md")
+    docs.flag("catalog", "string", "Path to the built test catalog file", value="")
+    return Command("build", "Build commands", run=show_help, args=no_args).add(docs)
 
 
 def run_docs(args: argparse.Namespace) -> int:

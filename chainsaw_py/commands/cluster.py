@@ -1,6 +1,6 @@
 """``chainsaw-py cluster serve``: run the embedded Kubernetes cluster in the foreground.
 
-Writes a kubeconfig (mode 0600), prints one line containing ``ready`` once requests are accepted, and stops
+Writes a kubeconfig (mode 0600; never over an existing file unless ``--overwrite-kubeconfig``), prints one line containing ``ready`` once requests are accepted, and stops
 cleanly on SIGINT/SIGTERM. No container is ever pulled or run: workloads are simulated.
 """
 
@@ -13,30 +13,30 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.commands.tree import Command, no_args, show_help
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("cluster", help="Run the embedded Kubernetes cluster")
-    actions = parser.add_subparsers(dest="cluster_command", metavar="ACTION")
-    serve = actions.add_parser("serve", help="Serve the embedded cluster in the foreground until interrupted")
-    serve.add_argument("--kubeconfig", required=True, type=Path, help="Where to write the kubeconfig")
-    serve.add_argument("--port", type=int, default=0, help="Port to listen on (default: a free one)")
-    serve.add_argument("--s3", action="store_true", help="Also start a local S3 endpoint (moto)")
-    serve.add_argument("--plugin", action="append", default=[], type=Path, metavar="FILE",
-                       help="Load a plugin file (def register(registry)); repeatable")
-    serve.add_argument("--insecure-http", action="store_true",
-                       help="Serve plain HTTP (kubectl will not send the token; for Python clients only)")
-    serve.add_argument("--authorization-mode", choices=("RBAC", "AlwaysAllow"), default="RBAC",
-                       help="RBAC (default: ServiceAccounts and --token-auth-file users get what their Roles grant; "
-                            "the kubeconfig's admin is in system:masters) or AlwaysAllow")
-    serve.add_argument("--token-auth-file", type=Path, metavar="FILE",
-                       help='Static users, as kube-apiserver reads them: token,user,uid,"group1,group2" per line')
-    serve.set_defaults(handler=run_serve)
-    parser.set_defaults(handler=lambda args: _usage(parser))
+AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
+def command() -> Command:
+    serve = Command("serve", "Serve the embedded cluster in the foreground until interrupted", run=run_serve,
+                    args=no_args)
+    serve.flag("kubeconfig", "string", "Where to write the kubeconfig (a new file: an existing one is an error)",
+               required=True)
+    serve.flag("overwrite-kubeconfig", "bool",
+               "Replace an existing --kubeconfig file (a symlink is replaced, not followed)", value=False)
+    serve.flag("port", "int", "Port to listen on (0: a free one)", value=0)
+    serve.flag("s3", "bool", "Also start a local S3 endpoint (moto)", value=False)
+    serve.flag("plugin", "stringArray", "Load a plugin file (def register(registry)); repeatable", value=[])
+    serve.flag("insecure-http", "bool", "Serve plain HTTP (kubectl will not send the token; for Python clients only)",
+               value=False)
+    serve.flag("authorization-mode", "string",
+               "RBAC (ServiceAccounts and --token-auth-file users get what their Roles grant; the kubeconfig's "
+               "admin is in system:masters) or AlwaysAllow", value="RBAC", choices=AUTHORIZATION_MODES)
+    serve.flag("token-auth-file", "string",
+               'Static users, as kube-apiserver reads them: token,user,uid,"group1,group2" per line')
+    return Command("cluster", "Run the embedded Kubernetes cluster (chainsaw_py)", run=show_help,
+                   args=no_args).add(serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -50,18 +50,22 @@ def run_serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
+    if args.authorization_mode not in AUTHORIZATION_MODES:
+        raise ChainsawError(f'invalid value "{args.authorization_mode}" for --authorization-mode: expected one of '
+                            f"{', '.join(AUTHORIZATION_MODES)}")
     users = []
     if args.token_auth_file is not None:
         from chainsaw_py.embedded.auth.authenticator import TokenFileError, read_token_file
 
         try:
-            users = read_token_file(args.token_auth_file)
+            users = read_token_file(Path(args.token_auth_file))
         except TokenFileError as err:
             raise ChainsawError(f"--token-auth-file: {err}") from None
-    cluster = EmbeddedCluster(kubeconfig=args.kubeconfig, port=args.port, s3=args.s3, tls=not args.insecure_http,
-                              authorization=args.authorization_mode, users=users)
+    cluster = EmbeddedCluster(kubeconfig=Path(args.kubeconfig), port=args.port, s3=args.s3,
+                              tls=not args.insecure_http, authorization=args.authorization_mode, users=users,
+                              overwrite_kubeconfig=args.overwrite_kubeconfig)
     for plugin in args.plugin:
-        cluster.load_plugin(plugin)
+        cluster.load_plugin(Path(plugin))
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with cluster:

@@ -5,32 +5,20 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import Any
 
+from chainsaw_py.commands.tree import Command, exact_args, no_args, show_help
 from chainsaw_py.errors import ChainsawError
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("export", help="Export commands",
-                                   description="Export chainsaw_py's resources.")
-    commands = parser.add_subparsers(dest="export_command", metavar="COMMAND")
-    schemas = commands.add_parser("schemas", help="Export JSON schemas",
-                                  description="Write the JSON schemas of Test, StepTemplate and "
-                                              "Configuration to DIR (created if missing).")
-    schemas.add_argument("dir", metavar="DIR", help="output directory")
-    schemas.set_defaults(handler=run_schemas)
-    parser.set_defaults(handler=lambda _args: _usage(parser))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 0
+def command() -> Command:
+    schemas = Command("schemas", "Export JSON schemas", run=run_schemas, args=exact_args(1))
+    return Command("export", "Export commands", run=show_help, args=no_args).add(schemas)
 
 
 def run_schemas(args: argparse.Namespace) -> int:
     from chainsaw_py.loading.validate import SCHEMA_DIR, schema_names
 
-    target = Path(args.dir)
+    target = Path(args.args[0])
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name in schema_names():

@@ -11,27 +11,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
+from chainsaw_py.commands.tree import Command, only_valid_args
 from chainsaw_py.errors import ChainsawError
 
 KINDS = ("test", "configuration")
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "lint", help="Lint a file or read from standard input",
-        description="Lint a test or configuration file (or standard input) against its JSON schema.")
-    parser.add_argument("kind", choices=KINDS, help="what the document is")
-    parser.add_argument("-f", "--file", default="", help="the file to lint, or '-' for standard input")
-    parser.set_defaults(handler=run)
+def command() -> Command:
+    lint_ = Command("lint [test|configuration]", "Lint a file or read from standard input", run=run,
+                    long="Use chainsaw lint to lint a specific file or read from standard input for either test "
+                         "or configuration.", args=only_valid_args(1), valid_args=KINDS)
+    lint_.flag("file", "string", "Specify the file to lint or '-' for standard input", shorthand="f", value="")
+    return lint_
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.file:
         raise ChainsawError("no file or standard input specified")
     print("Processing input...")
-    errors, extensions = lint(args.kind, args.file)
+    errors, extensions = lint(args.args[0], args.file)
     if errors:
         print("The schema is not valid. See errors:")
         for error in errors:

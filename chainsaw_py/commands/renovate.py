@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from chainsaw_py.authoring.flags import add_go_bool_flag
+from chainsaw_py.commands.tree import Command, exact_args, no_args, show_help
 from chainsaw_py.errors import ChainsawError
 
 
-def register(subparsers: Any) -> None:
-    renovate = subparsers.add_parser("renovate", help="Upgrade Chainsaw resources to the latest version",
-                                     allow_abbrev=False,
-                                     description="Upgrade Chainsaw resources to the latest version.")
-    renovate.set_defaults(handler=lambda _args: _usage(renovate))
-    config = renovate.add_subparsers(dest="renovate_command", metavar="COMMAND").add_parser(
-        "config", help="Upgrade Chainsaw configuration to the latest version", allow_abbrev=False,
-        description="Rewrite a Chainsaw configuration (v1alpha1 or v1alpha2) as a v1alpha2 document holding "
-                    "only what differs from the defaults: printed, or saved in place with --save.")
-    config.add_argument("file", metavar="FILE", help="the configuration file")
-    add_go_bool_flag(config, "save", "If set, converted files will be saved")
-    config.set_defaults(handler=run_config)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 0
+def command() -> Command:
+    config = Command("config", "Upgrade Chainsaw configuration to the latest version", run=run_config,
+                     args=exact_args(1))
+    config.flag("save", "bool", "If set, converted files will be saved", value=False)
+    return Command("renovate", "Upgrade Chainsaw resources", run=show_help, args=no_args).add(config)
 
 
 def run_config(args: argparse.Namespace) -> int:
@@ -37,7 +24,8 @@ def run_config(args: argparse.Namespace) -> int:
         render_renovated,
     )
 
-    configuration = load_for_renovation(args.file)
+    file = args.args[0]
+    configuration = load_for_renovation(file)
     document = render_renovated(configuration)
     for field in reload_differences(configuration, document):
         print(f"WARNING: {field} does not load back with the same value from the renovated configuration",
@@ -46,10 +34,10 @@ def run_config(args: argparse.Namespace) -> int:
         print(CONFIGURATION_SCHEMA)
         print(document)
         return 0
-    print(f"Saving file {args.file} ...", file=sys.stderr)
+    print(f"Saving file {file} ...", file=sys.stderr)
     try:
-        with open(args.file, "w", encoding="utf-8") as handle:
+        with open(file, "w", encoding="utf-8") as handle:
             handle.write(f"{CONFIGURATION_SCHEMA}\n{document}")
     except OSError as err:
-        raise ChainsawError(f"failed to open file: {args.file}: {err.strerror or err}") from None
+        raise ChainsawError(f"failed to open file: {file}: {err.strerror or err}") from None
     return 0

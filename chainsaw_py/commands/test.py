@@ -1,9 +1,12 @@
-"""``chainsaw-py test``: run tests (the flags of ``chainsaw test``; reference §5.1)."""
+"""``chainsaw-py test``: run tests, with the flags of Chainsaw's ``test`` command (upstream
+``pkg/commands/test/command.go``)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
+
+from chainsaw_py.commands.tree import Command
 
 KUBE_FLAGS: tuple[tuple[str, str, str], ...] = (
     ("as", "as", "Username to impersonate for the operation"),
@@ -15,89 +18,85 @@ KUBE_FLAGS: tuple[tuple[str, str, str], ...] = (
     ("context", "context", "The name of the kubeconfig context to use"),
     ("password", "password", "Password for basic authentication to the API server"),
     ("proxy-url", "proxy_url", "If provided, this URL will be used to connect via proxy"),
-    ("request-timeout", "request_timeout", "The length of time to wait before giving up on a single server request"),
+    ("request-timeout", "request_timeout",
+     "The length of time to wait before giving up on a single server request. Non-zero values should contain a "
+     "corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don't timeout requests."),
     ("server", "server", "The address and port of the Kubernetes API server"),
-    ("tls-server-name", "tls_server_name", "Server name to use for server certificate validation"),
+    ("tls-server-name", "tls_server_name",
+     "If provided, this name will be used to validate server certificate. If this is not provided, hostname used "
+     "to contact the server is used."),
     ("token", "token", "Bearer token for authentication to the API server"),
     ("user", "user", "The name of the kubeconfig user to use"),
     ("username", "username", "Username for basic authentication to the API server"),
 )
+TIMEOUTS: tuple[tuple[str, str], ...] = (("apply", "5s"), ("assert", "30s"), ("cleanup", "30s"),
+                                         ("delete", "15s"), ("error", "30s"), ("exec", "5s"))
+SET_USAGE = "values on the command line (can specify multiple or separate values with commas: key1=val1,key2=val2)"
 
 
-def _bool_flag(parser: argparse.ArgumentParser, name: str, help: str) -> None:
-    """A Go-style boolean flag: ``--x``, ``--x=true`` or ``--x=false``; None when not given."""
-    parser.add_argument(f"--{name}", nargs="?", const=True, default=None, type=_go_bool, metavar="BOOL", help=help)
+def add_kube_flags(command: Command) -> None:
+    """client-go's ``BindOverrideFlags`` with the ``kube-`` prefix, as Chainsaw binds them."""
+    for name, key, usage in KUBE_FLAGS:
+        shown = "0" if name == "request-timeout" else None
+        command.flag(f"kube-{name}", "string", usage, dest=f"kube_{key}", default_text=shown)
+    command.flag("kube-as-group", "stringArray",
+                 "Group to impersonate for the operation, this flag can be repeated to specify multiple groups.",
+                 value=[])
+    command.flag("kube-disable-compression", "bool",
+                 "If true, opt-out of response compression for all requests to the server")
+    command.flag("kube-insecure-skip-tls-verify", "bool", "If true, the server's certificate will not be checked "
+                 "for validity. This will make your HTTPS connections insecure")
+    command.flag("kube-namespace", "string", "If present, the namespace scope for this CLI request", shorthand="n")
 
 
-def _go_bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered in ("1", "t", "true"):
-        return True
-    if lowered in ("0", "f", "false"):
-        return False
-    raise argparse.ArgumentTypeError(f'invalid boolean value "{text}"')
-
-
-def _list(value: str) -> list[str]:
-    """pflag's ``StringSlice``: comma-separated values, repeatable."""
-    return [part for part in value.split(",") if part != ""]
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("test", help="Run tests", description="Run tests")
-    add = parser.add_argument
-    add("paths", nargs="*", metavar="test directories", help="Directories containing test cases to run")
-    add("--config", help="Chainsaw configuration file")
-    add("--test-dir", action="extend", type=_list, default=[], help="Directories containing test cases to run")
-    for name, default in (("apply", "5s"), ("assert", "30s"), ("cleanup", "30s"), ("delete", "15s"),
-                          ("error", "30s"), ("exec", "5s")):
-        add(f"--{name}-timeout", metavar="DURATION",
-            help=f"The {name} timeout to use as default for configuration (default {default})")
-    add("--test-file", help='Name of the test file (default "chainsaw-test")')
-    _bool_flag(parser, "full-name", "Use full test case folder path instead of folder name")
-    add("--include-test-regex", help="Regular expression to include tests")
-    add("--exclude-test-regex", help="Regular expression to exclude tests")
-    _bool_flag(parser, "fail-fast", "Stop the test upon encountering the first failure")
-    add("--parallel", type=int, help="The maximum number of tests to run at once")
-    add("--repeat-count", type=int, help="Number of times to repeat each test (default 1)")
-    add("--force-termination-grace-period", metavar="DURATION",
-        help="If specified, overrides termination grace periods in applicable resources")
-    add("--namespace", help="Namespace to use for tests")
-    _bool_flag(parser, "fast-namespace-deletion", "Skips waiting for namespace deletion")
-    _bool_flag(parser, "template", "If set, resources will be considered for templating (default true)")
-    add("--default-compiler", choices=["jp", "cel", "jsonpath"],
-        help="If set, configures the default compiler (jp or cel; jsonpath is a chainsaw_py extension)")
-    _bool_flag(parser, "skip-delete", "If set, do not delete the resources after running the tests")
-    add("--cleanup-delay", metavar="DURATION",
-        help="Adds a delay between the time a test ends and the time cleanup starts")
-    add("--deletion-propagation-policy", choices=["Foreground", "Background", "Orphan"],
-        help='The deletion propagation policy (Foreground|Background|Orphan) (default "Background")')
-    add("--report-format", help="Test report format (JSON, XML, JUNIT-TEST, JUNIT-STEP, JUNIT-OPERATION)")
-    add("--report-name", help='The name of the report to create (default "chainsaw-report")')
-    add("--report-path", help="The path of the report to create")
-    add("--cluster", dest="clusters", action="extend", type=_list, default=[],
-        help="Register cluster (format <cluster name>=<kubeconfig path>:[context name])")
-    _bool_flag(parser, "pause-on-failure", "Pause test execution failure (implies no concurrency)")
-    _bool_flag(parser, "no-cluster", "Runs without cluster")
-    _bool_flag(parser, "embedded", "Run against an embedded cluster started for the run (chainsaw_py)")
-    add("--selector", action="extend", type=_list, default=[], help="Selector (label query) to filter on")
-    add("--values", action="extend", type=_list, default=[], help="Values passed to the tests")
-    add("--set", dest="set_values", action="append", default=[], help="set values on the command line")
-    add("--set-string", dest="set_string_values", action="append", default=[],
-        help="set STRING values on the command line")
-    add("--shard-index", type=int, default=0, help="Current shard index (if --shard-count > 0)")
-    add("--shard-count", type=int, default=0, help="Number of shards")
-    _bool_flag(parser, "no-color", "Removes output colors")
-    _bool_flag(parser, "remarshal", "Remarshals tests yaml to apply anchors before parsing (always on)")
-    _bool_flag(parser, "quiet", "Quiet mode - suppresses all output except errors, test failures, and summary")
-    for flag, _, help_text in KUBE_FLAGS:
-        add(f"--kube-{flag}", dest=f"kube_{flag.replace('-', '_')}", help=help_text)
-    add("--kube-as-group", dest="kube_as_group", action="append", default=[],
-        help="Group to impersonate for the operation, this flag can be repeated to specify multiple groups.")
-    _bool_flag(parser, "kube-disable-compression", "If true, opt-out of response compression")
-    _bool_flag(parser, "kube-insecure-skip-tls-verify", "If true, the server's certificate will not be checked")
-    add("-n", "--kube-namespace", dest="kube_namespace", help="If present, the namespace scope for this CLI request")
-    parser.set_defaults(handler=run)
+def command() -> Command:
+    """Chainsaw's ``test`` flags. A flag not given is None, so the configuration file's value stands (Chainsaw
+    overrides the configuration only with flags that were set)."""
+    test = Command("test [flags]... [test directories]...", "Run tests", run=run)
+    flag = test.flag
+    flag("config", "string", "Chainsaw configuration file")
+    flag("test-dir", "strings", "Directories containing test cases to run", value=[])
+    for name, default in TIMEOUTS:
+        flag(f"{name}-timeout", "duration", f"The {name} timeout to use as default for configuration",
+             default_text=default)
+    flag("test-file", "string", "Name of the test file", default_text="chainsaw-test")
+    flag("full-name", "bool", "Use full test case folder path instead of folder name")
+    flag("include-test-regex", "string", "Regular expression to include tests")
+    flag("exclude-test-regex", "string", "Regular expression to exclude tests")
+    flag("fail-fast", "bool", "Stop the test upon encountering the first failure")
+    flag("parallel", "int", "The maximum number of tests to run at once")
+    flag("repeat-count", "int", "Number of times to repeat each test", default_text="1")
+    flag("force-termination-grace-period", "duration",
+         "If specified, overrides termination grace periods in applicable resources")
+    flag("namespace", "string", "Namespace to use for tests")
+    flag("fast-namespace-deletion", "bool", "Skips waiting for namespace deletion")
+    flag("template", "bool", "If set, resources will be considered for templating", default_text="true")
+    flag("default-compiler", "string", "If set, configures the default compiler (jp or cel)",
+         choices=("jp", "cel", "jsonpath"))
+    flag("skip-delete", "bool", "If set, do not delete the resources after running the tests")
+    flag("cleanup-delay", "duration", "Adds a delay between the time a test ends and the time cleanup starts")
+    flag("deletion-propagation-policy", "string", "The deletion propagation policy (Foreground|Background|Orphan)",
+         default_text="Background", choices=("Foreground", "Background", "Orphan"))
+    flag("report-format", "string", "Test report format (JSON, XML, JUNIT-TEST, JUNIT-STEP, JUNIT-OPERATION)",
+         choices=("JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION"))
+    flag("report-name", "string", "The name of the report to create", default_text="chainsaw-report")
+    flag("report-path", "string", "The path of the report to create", dirname=True)
+    flag("cluster", "strings", "Register cluster (format <cluster name>=<kubeconfig path>:[context name])",
+         dest="clusters", value=[])
+    flag("pause-on-failure", "bool", "Pause test execution failure (implies no concurrency)")
+    flag("no-cluster", "bool", "Runs without cluster")
+    flag("embedded", "bool", "Run against an embedded cluster started for the run (chainsaw_py)")
+    flag("selector", "strings", "Selector (label query) to filter on", value=[])
+    flag("values", "strings", "Values passed to the tests", value=[])
+    flag("set", "stringArray", f"set {SET_USAGE}", dest="set_values", value=[])
+    flag("set-string", "stringArray", f"set STRING {SET_USAGE}", dest="set_string_values", value=[])
+    flag("shard-index", "int", "Current shard index (if `--shard-count` > 0)", value=0)
+    flag("shard-count", "int", "Number of shards", value=0)
+    flag("no-color", "bool", "Removes output colors")
+    flag("remarshal", "bool", "Remarshals tests yaml to apply anchors before parsing")
+    flag("quiet", "bool", "Quiet mode - suppresses all output except errors, test failures, and summary")
+    add_kube_flags(test)
+    return test
 
 
 def options_from(args: argparse.Namespace) -> Any:
@@ -112,7 +111,7 @@ def options_from(args: argparse.Namespace) -> Any:
     if args.kube_namespace:
         overrides["namespace"] = args.kube_namespace
     return TestOptions(
-        test_dirs=[*args.test_dir, *args.paths], config=args.config, test_file=args.test_file,
+        test_dirs=[*args.test_dir, *args.args], config=args.config, test_file=args.test_file,
         apply_timeout=args.apply_timeout, assert_timeout=args.assert_timeout, cleanup_timeout=args.cleanup_timeout,
         delete_timeout=args.delete_timeout, error_timeout=args.error_timeout, exec_timeout=args.exec_timeout,
         skip_delete=args.skip_delete, template=args.template, default_compiler=args.default_compiler,
@@ -126,13 +125,25 @@ def options_from(args: argparse.Namespace) -> Any:
         set_string_values=args.set_string_values, clusters=args.clusters, shard_index=args.shard_index,
         shard_count=args.shard_count, no_cluster=bool(args.no_cluster), embedded=bool(args.embedded),
         kubeconfig_overrides=overrides, pause_on_failure=bool(args.pause_on_failure), quiet=bool(args.quiet),
-        no_color=bool(args.no_color), remarshal=bool(args.remarshal))
+        no_color=bool(args.no_color), force_color=True, remarshal=bool(args.remarshal))
+
+
+def _check_choices(args: argparse.Namespace) -> None:
+    """A value Chainsaw would only trip over later (or never) is refused at once, in one line."""
+    from chainsaw_py.errors import ChainsawError
+
+    for flag in args.command.flags.flags:
+        value = getattr(args, flag.dest, None)
+        if flag.choices and flag.name in args.changed and value not in flag.choices:
+            raise ChainsawError(f'invalid value "{value}" for --{flag.name}: expected one of '
+                                f"{', '.join(flag.choices)}")
 
 
 def run(args: argparse.Namespace) -> int:
     from chainsaw_py import api
     from chainsaw_py.errors import ChainsawError
 
+    _check_choices(args)
     outcome = api.run(options_from(args))
     if outcome.interrupted:
         raise ChainsawError("interrupted")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from chainsaw_py.commands.tree import Command, no_args
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("version", help="Print the version informations", allow_abbrev=False,
-                                   description="Print the version, the commit time and the git commit ID.")
-    parser.set_defaults(handler=run)
+def command() -> Command:
+    return Command("version", "Print the version informations", run=run, args=no_args)
 
 
 def run(args: argparse.Namespace) -> int:

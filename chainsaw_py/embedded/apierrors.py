@@ -146,6 +146,22 @@ class UnsupportedMediaType(ApiError):
     reason = "UnsupportedMediaType"
 
 
+class RequestEntityTooLarge(ApiError):
+    code = 413
+    reason = "RequestEntityTooLarge"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"Request entity too large: {message}")
+
+
+class TooManyRequests(ApiError):
+    code = 429
+    reason = "TooManyRequests"
+
+    def __init__(self, message: str = "Too many requests, please try again later.", retry_after: int = 1) -> None:
+        super().__init__(message, details={"retryAfterSeconds": retry_after})
+
+
 class Invalid(ApiError):
     """422: the object failed validation; ``causes`` are the individual field errors."""
 

@@ -10,6 +10,7 @@ them on a schedule set by :class:`Timing`.
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import secrets
 import threading
@@ -34,9 +35,10 @@ from chainsaw_py.embedded.controllers.tokens import token_controller
 from chainsaw_py.embedded.crds import CrdRegistrar
 from chainsaw_py.embedded.discovery import Discovery
 from chainsaw_py.embedded.handlers import ApiHandler
-from chainsaw_py.embedded.httpserver import HttpServer
+from chainsaw_py.embedded.httpserver import HttpServer, Request, Response
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kubeconfig import write_kubeconfig
+from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.embedded.openapi import OpenApi
 from chainsaw_py.embedded.plugins import PluginHost, PluginRegistry
@@ -71,14 +73,32 @@ def _arch() -> str:
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
 
 
+class _LateApplication:
+    """The HTTP server's application, bound before the handler exists (the handler needs the server's port)."""
+
+    handler: ApiHandler
+
+    def admit(self, request: Request) -> Response | None:
+        return self.handler.admit(request)
+
+    def handle(self, request: Request) -> Response:
+        return self.handler.handle(request)
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        return self.handler.error(request, status, message)
+
+
 class EmbeddedCluster:
     """An in-process Kubernetes API server on 127.0.0.1 with simulated controllers."""
 
     def __init__(self, kubeconfig: str | Path | None = None, port: int = 0, s3: bool = False,
                  timing: Timing | None = None, tls: bool = True, authorization: str = "RBAC",
-                 users: Iterable[StaticUser] = ()) -> None:
+                 users: Iterable[StaticUser] = (), limits: Limits | None = None,
+                 overwrite_kubeconfig: bool = True) -> None:
         """``tls=False`` serves plain HTTP: fine for the Python client, but kubectl (client-go) refuses to send
-        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl.
+        a kubeconfig token over plain HTTP, so keep the default for anything that runs kubectl. ``limits``
+        bounds request sizes, timeouts and connections (kube-apiserver's by default). With
+        ``overwrite_kubeconfig=False`` an existing ``kubeconfig`` file (or symlink) is an error.
 
         ``authorization`` is ``"RBAC"`` (requests of ServiceAccounts and static ``users`` are checked against
         Roles and bindings; the kubeconfig's admin is in ``system:masters``) or ``"AlwaysAllow"``."""
@@ -87,6 +107,8 @@ class EmbeddedCluster:
                                 f"{', '.join(AUTHORIZATION_MODES)}")
         self.authorization = authorization
         self._users = list(users)
+        self.limits = limits or Limits()
+        self._overwrite_kubeconfig = overwrite_kubeconfig
         self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
         self._tls = tls
         self.ca_pem: bytes | None = None
@@ -147,20 +169,26 @@ class EmbeddedCluster:
         return self
 
     def _start(self) -> None:
+        request = self._kubeconfig_request
+        if request is not None and not self._overwrite_kubeconfig and os.path.lexists(request):
+            raise ChainsawError(f"kubeconfig {request} already exists: refusing to overwrite it "
+                                "(pass --overwrite-kubeconfig to replace it)")
         self.store.add_listener(CrdRegistrar(self.registry).on_event)
         ssl_context = None
         if self._tls:
             certificates = generate_certificates()
             self.ca_pem = certificates.ca_pem
             ssl_context = certificates.server_context()
-        http = self._http = HttpServer(self._dispatch, port=self._port, ssl_context=ssl_context)
+        application = _LateApplication()
+        http = self._http = HttpServer(application, port=self._port, ssl_context=ssl_context,
+                                       limits=self.limits)
         server_address = f"127.0.0.1:{http.port}"
         subresources = Subresources(self.api, self.logs)
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
                              subresources, OpenApi(self.registry, GIT_VERSION), TablePrinter(),
-                             bookmark_interval=self.timing.bookmark_interval)
+                             bookmark_interval=self.timing.bookmark_interval, limits=self.limits)
         access = handler.access = subresources.access = self._access_control()
-        self._app = handler
+        application.handler = handler
         bootstrap(self.api, NODE_NAME, http.port)
         seed_default_rbac(self.api)
         if self._want_s3:
@@ -173,17 +201,14 @@ class EmbeddedCluster:
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()
-        self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem)
+        self._kubeconfig_path = write_kubeconfig(self._kubeconfig_request, self.server_url, self.token, self.ca_pem,
+                                                 overwrite=self._overwrite_kubeconfig)
 
     def _access_control(self) -> AccessControl:
         authenticator = Authenticator(self.token, self.store, ServiceAccountTokens(), self._users)
         authorizer = RbacAuthorizer(self.store) if self.authorization == "RBAC" else None
         return AccessControl(authenticator, authorizer,
                              lambda g, v, p: self.registry.lookup(g, v, p) is not None)
-
-    def _dispatch(self, request: Any) -> Any:
-        """The HTTP server's app: bound before the handler exists (the handler needs the server's port)."""
-        return self._app(request)
 
     def _start_s3(self) -> None:
         self._s3_server, self.s3 = start_s3()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from chainsaw_py.embedded.apierrors import BadRequest, UnsupportedMediaType
-from chainsaw_py.embedded.decoding import load_json
+from chainsaw_py.embedded.apierrors import ApiError, BadRequest, UnsupportedMediaType
+from chainsaw_py.embedded.bodies import PROTOBUF, BodyError, accepted_types, decode, media_type, unsupported
 from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.protobuf import decode_object
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.store import StoredObject
@@ -23,6 +24,7 @@ from chainsaw_py.embedded.writes import (
 )
 
 JSON = "application/json"
+DEFAULT_LIMITS = Limits()
 
 
 class Responder(Protocol):
@@ -34,30 +36,32 @@ class Responder(Protocol):
     def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response: ...
 
 
-def decode_body(request: Request, duplicates: list[str] | None = None) -> Any:
-    """The request body as data (JSON, YAML or Kubernetes protobuf); repeated JSON keys are appended to
-    ``duplicates`` when a list is given."""
-    content_type = request.header("content-type", JSON).split(";")[0].strip().lower()
+def decode_body(request: Request, duplicates: list[str] | None = None, rt: ResourceType | None = None,
+                max_depth: int = DEFAULT_LIMITS.max_json_depth) -> Any:
+    """The request body as data -- JSON, YAML or (for built-in kinds) Kubernetes protobuf -- within
+    kube-apiserver's limits (see ``bodies``); repeated JSON keys are appended to ``duplicates`` when a list is
+    given. ``rt`` names the kind in error messages and decides whether protobuf is accepted."""
+    content_type = media_type(request.header("content-type"))
+    protobuf = rt is None or rt.builtin
+    if request.method == "PATCH":
+        content_type = patch_content_type(request)
+    elif content_type not in accepted_types(protobuf):
+        raise _api_error(unsupported(accepted_types(protobuf)))
     body = request.body
     if not body:
         raise BadRequest("the body of the request was empty")
-    if content_type == "application/vnd.kubernetes.protobuf":
+    if content_type == PROTOBUF:
         return decode_object(body)
-    if content_type in (JSON, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, "") or body[:1] in (b"{", b"["):
-        try:
-            return load_json(body, duplicates)
-        except ValueError as err:
-            if content_type not in ("application/yaml", APPLY_PATCH):
-                raise BadRequest(f"error decoding body: {err}") from None
-    if content_type in ("application/yaml", APPLY_PATCH, "application/x-yaml", "text/yaml"):
-        import yaml
+    try:
+        return decode(body, content_type, rt.kind if rt is not None else "", max_depth, duplicates)
+    except BodyError as err:
+        raise _api_error(err) from None
 
-        try:
-            return yaml.safe_load(body)
-        except yaml.YAMLError as err:
-            raise BadRequest(f"error converting YAML to JSON: {err}") from None
-    raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
-                               f"include: application/json, application/yaml ({content_type})")
+
+def _api_error(err: BodyError) -> ApiError:
+    if err.status == 415:
+        return UnsupportedMediaType(err.message)
+    return BadRequest(err.message)
 
 
 def write_options(request: Request) -> WriteOptions:

@@ -11,7 +11,6 @@ The body is walked against the kind's OpenAPI definition:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,19 +182,3 @@ def now_rfc3339() -> str:
 
 def now_micro() -> str:
     return format_time(dt.datetime.now(dt.UTC), micro=True)
-
-
-def load_json(body: bytes, duplicates: list[str] | None = None) -> Any:
-    """Parse JSON, recording duplicate object keys (``duplicate field "x"``) when a list is given."""
-    if duplicates is None:
-        return json.loads(body)
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in items:
-            if key in result:
-                duplicates.append(key)
-            result[key] = value
-        return result
-
-    return json.loads(body, object_pairs_hook=pairs)

@@ -22,6 +22,8 @@ from chainsaw_py.embedded.apierrors import (
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
+    RequestEntityTooLarge,
+    TooManyRequests,
     Unauthorized,
 )
 from chainsaw_py.embedded.apiserver import ApiServer
@@ -35,7 +37,8 @@ from chainsaw_py.embedded.codec import (
 )
 from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
-from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
+from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.metrics import MetricsApi
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
@@ -51,6 +54,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 _JSON = "application/json"
 METRICS_GROUP = "metrics.k8s.io"
+_REASONS = {400: "BadRequest", 500: "InternalError", 503: "ServiceUnavailable"}
 
 
 @dataclass
@@ -97,10 +101,12 @@ def negotiate(accept: str) -> Negotiated:
 
 
 class ApiHandler:
-    """The WSGI-like application the HTTP server calls for every request."""
+    """The HTTP server's :class:`~chainsaw_py.embedded.httpserver.Application`: authentication on the head
+    (before any body is read), then routing of complete requests."""
 
     def __init__(self, server: ApiServer, discovery: Discovery, token: str, version_info: dict[str, Any],
-                 subresources: Subresources, openapi: Any, tables: Any, bookmark_interval: float = 1.0) -> None:
+                 subresources: Subresources, openapi: Any, tables: Any, bookmark_interval: float = 1.0,
+                 limits: Limits | None = None) -> None:
         self.server = server
         self.discovery = discovery
         self.token = token
@@ -109,18 +115,42 @@ class ApiHandler:
         self.openapi = openapi
         self.tables = tables
         self.bookmark_interval = bookmark_interval
+        self.limits = limits or Limits()
         self._auth_header = f"Bearer {token}"
         self.metrics = MetricsApi(server)
         self.access: Any = None        # auth.access.AccessControl, set by the cluster
 
-    def __call__(self, request: Request) -> Response:
+    def admit(self, request: Request) -> Response | None:
+        """Authentication (and impersonation), on the request head alone: the body of a refused request is
+        never read. The identity is kept on the request for :meth:`handle`."""
         try:
-            if self.access is not None:
-                user = self.access.identify(request)
-            elif request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
-                raise Unauthorized()
-            else:
-                user = ADMIN
+            request.identity = self._identify(request)
+        except ApiError as err:
+            return _status_response(err)
+        return None
+
+    def _identify(self, request: Request) -> Any:
+        if self.access is not None:
+            return self.access.identify(request)
+        if request.header("authorization") != self._auth_header and not request.path.startswith(_PUBLIC_PATHS):
+            raise Unauthorized()
+        return ADMIN
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        if status == 413:
+            return _status_response(RequestEntityTooLarge(message.removeprefix("Request entity too large: ")))
+        if status == 429:
+            response = _status_response(TooManyRequests(message))
+            response.headers.append(("Retry-After", "1"))
+            return response
+        return _status_response(ApiError(message, code=status, reason=_REASONS.get(status, "InternalError")))
+
+    def __call__(self, request: Request) -> Response:
+        return self.handle(request)
+
+    def handle(self, request: Request) -> Response:
+        try:
+            user = request.identity if request.identity is not None else self._identify(request)
             with acting_as(user):
                 return _newline_terminated(self._route(request), request.path)
         except ApiError as err:
@@ -216,13 +246,13 @@ class ApiHandler:
         if method == "PUT":
             self._require_verb(rt, "update")
             options = write_options(request)
-            body = decode_body(request, options.duplicate_fields)
+            body = decode_body(request, options.duplicate_fields, rt, self.limits.max_json_depth)
             return self.result_response(request, rt, self.server.update(rt, ns, path.name, body, options))
         if method == "PATCH":
             self._require_verb(rt, "patch")
             content_type = patch_content_type(request)
             options = write_options(request)
-            body = decode_body(request, options.duplicate_fields)
+            body = decode_body(request, options.duplicate_fields, rt, self.limits.max_json_depth)
             return self.result_response(request, rt, self.server.patch(rt, ns, path.name, content_type, body, options))
         if method == "DELETE":
             self._require_verb(rt, "delete")
@@ -243,7 +273,7 @@ class ApiHandler:
             if rt.namespaced and namespace is None:
                 raise MethodNotAllowed()
             options = write_options(request)
-            body = decode_body(request, options.duplicate_fields)
+            body = decode_body(request, options.duplicate_fields, rt, self.limits.max_json_depth)
             virtual = self.subresources.virtual_create(rt, namespace or "", body)
             if virtual is not None:
                 return Response(201, encode(virtual))
@@ -312,9 +342,10 @@ class ApiHandler:
             return Response(200, stream=iter([error_event]), content_type=negotiated.content_type)
         timeout = _int_param(request, "timeoutSeconds", 0) or random.randint(1800, 3600)
         bookmarks = request.flag("allowWatchBookmarks")
+        request.on_close(stream.stop)      # a departed client ends the watch at once
         events = self._watch_events(request, rt, stream, namespace, since is None, send_initial, bookmarks,
                                     timeout, negotiated.table, request.param("includeObject"))
-        return Response(200, stream=events, content_type=negotiated.content_type)
+        return Response(200, stream=StreamBody(events, stream.stop), content_type=negotiated.content_type)
 
     def _watch_events(self, request: Request, rt: ResourceType, stream: Any, namespace: str | None,
                       initial: bool, send_initial: bool, bookmarks: bool, timeout: float, table: bool,
@@ -331,8 +362,9 @@ class ApiHandler:
                 now = time.monotonic()
                 if now >= deadline:
                     return
-                wait = min(deadline - now, 0.5)
-                item = stream.next(wait)
+                # block until an event, the next bookmark or the deadline; stop() (client gone) wakes it
+                wake = min(deadline, next_bookmark) if bookmarks else deadline
+                item = stream.next(max(0.0, wake - now))
                 if item is not None:
                     yield self._event_bytes(rt, item[0], item[1], table, include_object)
                     continue

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from chainsaw_py.errors import ChainsawError
+
 CONTEXT_NAME = "chainsaw-embedded"
 
 
@@ -28,17 +30,39 @@ def render_kubeconfig(server_url: str, token: str, ca_pem: bytes | None = None, 
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def write_kubeconfig(path: Path | None, server_url: str, token: str, ca_pem: bytes | None = None) -> Path:
-    """Write the kubeconfig with mode 0600 (a new temporary file when ``path`` is None); returns its path."""
+def write_kubeconfig(path: Path | None, server_url: str, token: str, ca_pem: bytes | None = None,
+                     overwrite: bool = True) -> Path:
+    """Write the kubeconfig with mode 0600 (a new temporary file when ``path`` is None); returns its path.
+
+    An existing ``path`` is an error unless ``overwrite``; then it is replaced (a symlink itself, never the
+    file it points to) by renaming a complete new file over it."""
     content = render_kubeconfig(server_url, token, ca_pem)
     if path is None:
         descriptor, name = tempfile.mkstemp(prefix="chainsaw-embedded-", suffix=".kubeconfig")
-        target = Path(name)
-    else:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(target, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        return Path(name)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite:
+        try:
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            raise ChainsawError(f"kubeconfig {target} already exists: refusing to overwrite it "
+                                "(pass --overwrite-kubeconfig to replace it)") from None
+        except OSError as err:
+            raise ChainsawError(f"cannot write kubeconfig {target}: {err.strerror}") from None
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        return target
+    if target.is_dir() and not target.is_symlink():
+        raise ChainsawError(f"cannot write kubeconfig {target}: it is a directory")
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     return target

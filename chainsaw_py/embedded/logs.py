@@ -74,6 +74,11 @@ class LogStore:
             if not fresh and stopped():
                 return
 
+    def wake(self) -> None:
+        """Wake every follower now (its client left): each checks ``stopped()`` at once."""
+        with self._condition:
+            self._condition.notify_all()
+
     def size(self, key: LogKey) -> int:
         with self._condition:
             return len(self._lines.get(key, ()))

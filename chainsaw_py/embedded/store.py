@@ -320,6 +320,11 @@ class Store:
             if watcher in watchers:
                 watchers.remove(watcher)
 
+    def watcher_count(self) -> int:
+        """Registered watchers (each open watch request holds one until it ends)."""
+        with self.lock:
+            return sum(len(watchers) for watchers in self._watchers.values())
+
     def stop_all_watchers(self) -> None:
         with self.lock:
             watchers = [w for group in self._watchers.values() for w in group]

@@ -140,6 +140,7 @@ class Subresources:
             text = text[:int(limit)]
         if not request.flag("follow"):
             return Response(200, text, "text/plain")
+        request.on_close(self.logs.wake)        # a departed client ends the follow at once
         return Response(200, content_type="text/plain",
                         stream=self._follow(request, rt, namespace, name, container, key, text, timestamps))
 

@@ -8,7 +8,7 @@ See docs/expressions.md for the languages and the function list.
 """
 
 from chainsaw_py.expressions.bindings import Bindings
-from chainsaw_py.expressions.engine import evaluate, evaluate_string, evaluate_value
+from chainsaw_py.expressions.engine import Program, compile_program, evaluate, evaluate_string, evaluate_value
 from chainsaw_py.expressions.templating import merge, template
 from chainsaw_py.golang.fmt import format_v, go_json_dumps, go_number
 from chainsaw_py.grammar import (
@@ -29,8 +29,10 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "ExpressionSyntaxError",
+    "Program",
     "check_field_syntax",
     "check_syntax",
+    "compile_program",
     "evaluate",
     "evaluate_string",
     "evaluate_value",

@@ -13,9 +13,12 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainsaw_py.grammar.errors import ExpressionError
+
+if TYPE_CHECKING:
+    from chainsaw_py.golang.regexp import GoRegexp
 
 _QUANTITY = "__quantity__"
 _URL = "__url__"
@@ -97,7 +100,7 @@ def _is_integer(value: Any) -> bool:
 # -- regex and lists --------------------------------------------------------------------------------
 
 
-def _regex(pattern: Any) -> re.Pattern[str]:
+def _regex(pattern: Any) -> GoRegexp:
     from chainsaw_py.golang.regexp import RegexpError, compile_go
 
     try:
@@ -108,12 +111,13 @@ def _regex(pattern: Any) -> re.Pattern[str]:
 
 def _find(text: str, pattern: str) -> str:
     match = _regex(pattern).search(text)
-    return match.group(0) if match else ""
+    return str(match.group(0)) if match else ""
 
 
 def _find_all(text: str, pattern: str, limit: int = -1) -> list[str]:
-    found = [match.group(0) for match in _regex(pattern).finditer(text)]
-    return found if limit < 0 else found[:limit]
+    from chainsaw_py.golang.regexp import find_all
+
+    return [str(match.group(0)) for match in find_all(_regex(pattern), text, limit)]
 
 
 def _index_of(subject: Any, item: Any, *rest: Any) -> int:

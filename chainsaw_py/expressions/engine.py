@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
@@ -11,37 +12,83 @@ from chainsaw_py.grammar.statement import COMPILERS, parse, unescape
 DEFAULT_COMPILER = "jp"
 
 
+Program = Callable[[Any, Bindings], Any]
+"""A compiled expression: ``program(current_value, bindings) -> result``."""
+
+_LIBRARY_ERRORS = (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError)
+
+
 def evaluate(source: str, value: Any, bindings: Bindings | None = None, compiler: str | None = "jp") -> Any:
     """Evaluate ``source`` in ``compiler``'s language with ``value`` as the current node.
 
     ``@`` (jp), ``object`` (cel) or ``$`` (jsonpath) is ``value``. Raises ``ExpressionError``
     (``ExpressionSyntaxError`` when the source does not parse).
     """
-    scope = bindings if bindings is not None else Bindings()
+    return compile_program(source, compiler)(value, bindings if bindings is not None else Bindings())
+
+
+def compile_program(source: str, compiler: str | None = "jp") -> Program:
+    """``source`` compiled once, to evaluate many times (assertion trees while polling).
+
+    Raises ``ExpressionSyntaxError`` when the source does not parse; the program raises ``ExpressionError``.
+    """
     language = compiler or DEFAULT_COMPILER
     try:
         if language == "jp":
-            return _evaluate_jp(source, value, scope)
+            return _jp_program(source)
         if language == "cel":
-            from chainsaw_py.expressions.cel import evaluate_cel
-
-            return evaluate_cel(source, value, scope)
+            return _cel_program(source)
         if language == "jsonpath":
-            from chainsaw_py.expressions.jsonpath import evaluate_jsonpath
-
-            return evaluate_jsonpath(source, value)
+            return _jsonpath_program(source)
     except ExpressionError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError) as error:
+    except _LIBRARY_ERRORS as error:
         raise ExpressionError(f"{type(error).__name__}: {error}") from None
     raise ExpressionError(f"unknown compiler {language!r} (expected one of: {', '.join(COMPILERS)})")
 
 
-def _evaluate_jp(source: str, value: Any, bindings: Bindings) -> Any:
+def _jp_program(source: str) -> Program:
     from chainsaw_py.expressions.functions import default_caller
     from chainsaw_py.expressions.jmes import compile_expression, search
 
-    return search(compile_expression(source), value, bindings, default_caller())
+    ast = compile_expression(source)
+    caller = default_caller()
+
+    def program(value: Any, bindings: Bindings) -> Any:
+        return search(ast, value, bindings, caller)
+
+    return _guarded(program)
+
+
+def _cel_program(source: str) -> Program:
+    from chainsaw_py.expressions.cel import evaluate_cel
+
+    def program(value: Any, bindings: Bindings) -> Any:
+        return evaluate_cel(source, value, bindings)
+
+    return _guarded(program)
+
+
+def _jsonpath_program(source: str) -> Program:
+    from chainsaw_py.expressions.jsonpath import evaluate_jsonpath
+
+    def program(value: Any, bindings: Bindings) -> Any:
+        return evaluate_jsonpath(source, value)
+
+    return _guarded(program)
+
+
+def _guarded(program: Program) -> Program:
+    """Library exceptions from evaluating become ``ExpressionError``."""
+    def guarded(value: Any, bindings: Bindings) -> Any:
+        try:
+            return program(value, bindings)
+        except ExpressionError:
+            raise
+        except _LIBRARY_ERRORS as error:
+            raise ExpressionError(f"{type(error).__name__}: {error}") from None
+
+    return guarded
 
 
 def evaluate_string(field: str, bindings: Bindings | None = None, compiler: str | None = "jp") -> str:

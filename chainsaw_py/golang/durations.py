@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 _UNITS_NS: dict[str, int] = {
     "ns": 1,
     "us": 1_000,
@@ -14,7 +12,8 @@ _UNITS_NS: dict[str, int] = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([^.0-9]*)")
+_MAX_NS = 1 << 63
+_DIGITS = "0123456789"
 
 
 class DurationError(ValueError):
@@ -22,33 +21,102 @@ class DurationError(ValueError):
 
 
 def parse_duration_ns(text: str) -> int:
-    """Parse a Go duration string into integer nanoseconds (``time.ParseDuration`` semantics)."""
+    """Parse a Go duration string into integer nanoseconds: ``time.ParseDuration``, including its int64
+    range (``9223372036854775807s`` and ``99999999999999999999h`` are refused) and its messages."""
     if not isinstance(text, str):
         raise DurationError(f"time: invalid duration {text!r}")
-    original = text
-    sign = 1
-    if text[:1] in "+-":
-        sign = -1 if text[0] == "-" else 1
-        text = text[1:]
-    if text == "0":
+    invalid = DurationError(f"time: invalid duration {go_quote(text)}")
+    rest, negative = text, False
+    if rest[:1] in ("+", "-"):
+        negative, rest = rest[0] == "-", rest[1:]
+    if rest == "0":
         return 0
-    if not text:
-        raise DurationError(f'time: invalid duration "{original}"')
-    total = 0.0
-    position = 0
-    while position < len(text):
-        # Go reads a number, then the unit up to the next digit or '.', then looks the unit up
-        match = _PART.match(text, position)
-        if match is None:
-            raise DurationError(f'time: invalid duration "{original}"')
-        unit = match.group(2)
-        if not unit:
-            raise DurationError(f'time: missing unit in duration "{original}"')
-        if unit not in _UNITS_NS:
-            raise DurationError(f'time: unknown unit "{unit}" in duration "{original}"')
-        total += float(match.group(1)) * _UNITS_NS[unit]
-        position = match.end()
-    return sign * round(total)
+    if not rest:
+        raise invalid
+    total = 0
+    while rest:
+        if rest[0] != "." and rest[0] not in _DIGITS:
+            raise invalid
+        whole, rest, overflow = _leading_int(rest)
+        if overflow:
+            raise invalid
+        fraction, scale, has_fraction = 0, 1, False
+        if rest[:1] == ".":
+            before = len(rest) - 1
+            fraction, scale, rest = _leading_fraction(rest[1:])
+            has_fraction = len(rest) != before
+        if whole is None and not has_fraction:
+            raise invalid
+        unit_end = 0
+        while unit_end < len(rest) and rest[unit_end] != "." and rest[unit_end] not in _DIGITS:
+            unit_end += 1
+        if unit_end == 0:
+            raise DurationError(f"time: missing unit in duration {go_quote(text)}")
+        unit_name, rest = rest[:unit_end], rest[unit_end:]
+        unit = _UNITS_NS.get(unit_name)
+        if unit is None:
+            raise DurationError(f"time: unknown unit {go_quote(unit_name)} in duration {go_quote(text)}")
+        value = (whole or 0)
+        if value > _MAX_NS // unit:
+            raise invalid
+        value *= unit
+        if fraction:
+            value += int(float(fraction) * (unit / scale))
+            if value > _MAX_NS:
+                raise invalid
+        total += value
+        if total > _MAX_NS:
+            raise invalid
+    if not negative and total > _MAX_NS - 1:
+        raise invalid
+    return -total if negative else total
+
+
+def _leading_int(text: str) -> tuple[int | None, str, bool]:
+    """Go's ``leadingInt``: the value of the leading digits (None when there are none), the rest, and
+    whether the value overflowed int64."""
+    end = 0
+    while end < len(text) and text[end] in _DIGITS:
+        end += 1
+    if end == 0:
+        return None, text, False
+    digits = text[:end].lstrip("0") or "0"
+    if len(digits) > 19:
+        return None, text[end:], True
+    value = int(digits)
+    return value, text[end:], value > _MAX_NS
+
+
+def _leading_fraction(text: str) -> tuple[int, int, str]:
+    """Go's ``leadingFraction``: digits after the dot, scale; digits past int64 precision are dropped."""
+    value, scale, end, overflow = 0, 1, 0, False
+    while end < len(text) and text[end] in _DIGITS:
+        if not overflow:
+            if value > (_MAX_NS - 1) // 10:
+                overflow = True
+            else:
+                candidate = value * 10 + int(text[end])
+                if candidate > _MAX_NS:
+                    overflow = True
+                else:
+                    value, scale = candidate, scale * 10
+        end += 1
+    return value, scale, text[end:]
+
+
+def go_quote(text: str) -> str:
+    r"""The quoting of Go's ``time`` errors: ``\"`` and ``\\`` escaped, other bytes below space and
+    non-ASCII characters as ``\xNN`` per UTF-8 byte."""
+    out = ['"']
+    for char in text:
+        if char < " " or char > "\x7f":
+            out.extend(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogatepass"))
+        elif char in ('"', "\\"):
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
 
 
 def parse_duration(text: str) -> float:

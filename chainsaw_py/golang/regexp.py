@@ -1,6 +1,8 @@
-"""Go ``regexp`` behaviour on top of Python's ``re``: compiling RE2-style patterns, ``Expand``-style
-replacement templates (``$1``, ``${name}``, ``$$``) and generating random strings that match a
-pattern (kyverno's ``random()``, which uses goregen)."""
+"""Go's ``regexp`` on RE2 (the ``google-re2`` package): the same syntax as Go (no backreferences or
+lookarounds; ``(?P<name>)``, ``(?<name>)``, ``\\z``, ``[[:alpha:]]``, ``\\pL``, ``\\Q...\\E``...), linear
+matching time whatever the pattern, and Go's error texts (``error parsing regexp: missing closing ):
+`(a```). Also ``Expand``-style replacement templates (``$1``, ``${name}``, ``$$``) and random strings that
+match a pattern (kyverno's ``random()``, which uses goregen)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import functools
 import random as _random
 import re
 import string
-from typing import Any
+from typing import Any, Protocol
 
 try:  # Python 3.11+ keeps the parser here; sre_parse is its deprecated alias
     from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -26,6 +28,79 @@ _MAX_UNBOUNDED_REPEAT = 10
 _PRINTABLE = [chr(code) for code in range(0x20, 0x7F)]
 
 
+class GoMatch(Protocol):
+    def group(self, *names: int | str) -> Any: ...
+    def start(self, group: int | str = 0) -> int: ...
+    def end(self, group: int | str = 0) -> int: ...
+
+
+class GoRegexp(Protocol):
+    """What ``compile_go`` returns (a compiled RE2 pattern, with ``re.Pattern``'s methods)."""
+
+    pattern: str
+    groups: int
+    groupindex: Any
+
+    def search(self, text: str, position: int = 0) -> GoMatch | None: ...
+    def fullmatch(self, text: str) -> GoMatch | None: ...
+    def finditer(self, text: str) -> Any: ...
+    def sub(self, replacement: Any, text: str) -> str: ...
+
+
+_RE2_TO_GO = {  # RE2's error codes (re2/re2.cc CodeText) -> Go's regexp/syntax ErrorCode texts
+    "missing )": "missing closing )",
+    "missing ]": "missing closing ]",
+    "unexpected )": "unexpected )",
+    "invalid perl operator": "invalid or unsupported Perl syntax",
+    "bad repetition operator": "invalid nested repetition operator",
+    "invalid repetition size": "invalid repeat count",
+    "no argument for repetition operator": "missing argument to repetition operator",
+    "trailing \\": "trailing backslash at end of expression",
+    "invalid named capture group": "invalid named capture",
+    "pattern too large - compile failed": "expression too large",
+    "pattern too large - reverse compile failed": "expression too large",
+}
+_ANY_BYTE = re.compile(r"(?<!\\)(?:\\\\)*\\C")
+"""RE2's ``\\C`` (any byte), which Go does not have."""
+
+
+@functools.lru_cache(maxsize=512)
+def compile_go(pattern: str) -> GoRegexp:
+    """Compile a Go ``regexp`` pattern; a bad one raises ``RegexpError`` with Go's message."""
+    import re2  # type: ignore[import-untyped,unused-ignore]
+
+    escape = _ANY_BYTE.search(pattern)
+    if escape is not None:
+        raise RegexpError(f"error parsing regexp: invalid escape sequence: `{escape.group(0)[-2:]}`")
+    try:
+        return re2.compile(pattern, _options())  # type: ignore[no-any-return]
+    except re2.error as error:
+        raise RegexpError(f"error parsing regexp: {_go_message(error)}") from None
+
+
+@functools.cache
+def _options() -> Any:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would also print every bad pattern on stderr
+    return options
+
+
+def _go_message(error: Exception) -> str:
+    raw = error.args[0] if error.args else str(error)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    code, _, argument = text.partition(": ")
+    return f"{_RE2_TO_GO.get(code, code)}: `{argument}`"
+
+
+def python_pattern(pattern: str) -> str:
+    """The Python ``re`` spelling of an (already valid) Go pattern, for ``random_string``'s generator."""
+    translated = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
+    translated = _POSIX_CLASS.sub(lambda match: _POSIX_CLASSES[match.group(1)], translated)
+    return re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", translated)
+
+
 _POSIX_CLASSES = {
     "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
     "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
@@ -34,39 +109,10 @@ _POSIX_CLASSES = {
 _POSIX_CLASS = re.compile(r"\[:(" + "|".join(_POSIX_CLASSES) + r"):\]")
 
 
-@functools.lru_cache(maxsize=512)
-def compile_go(pattern: str) -> re.Pattern[str]:
-    """Compile an RE2 pattern; ``\\z`` and ``(?<name>...)`` are translated to Python's spelling."""
-    translated = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
-    translated = _POSIX_CLASS.sub(lambda match: _POSIX_CLASSES[match.group(1)], translated)
-    translated = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", translated)
-    try:
-        return re.compile(translated)
-    except re.error as error:
-        raise RegexpError(f"error parsing regexp: {_go_message(error.msg)}: `{pattern}`") from None
-
-
-_GO_MESSAGES = {
-    "missing ), unterminated subpattern": "missing closing )",
-    "unbalanced parenthesis": "unexpected )",
-    "unterminated character set": "missing closing ]",
-    "nothing to repeat": "missing argument to repetition operator",
-    "multiple repeat": "invalid nested repetition operator",
-}
-
-
-def _go_message(message: str) -> str:
-    if message.startswith("bad escape"):
-        return "invalid escape sequence"
-    if message.startswith("bad character range"):
-        return "invalid character class range"
-    return _GO_MESSAGES.get(message, message)
-
-
 _TEMPLATE = re.compile(r"\$(?:\$|\{(\w+)\}|(\w+))")
 
 
-def expand(template: str, match: re.Match[str]) -> str:
+def expand(template: str, match: GoMatch) -> str:
     """``Regexp.Expand``: ``$name`` is the longest run of word characters; unknown groups are empty."""
     def substitute(reference: re.Match[str]) -> str:
         if reference.group(0) == "$$":
@@ -74,17 +120,47 @@ def expand(template: str, match: re.Match[str]) -> str:
         name = reference.group(1) or reference.group(2)
         try:
             group: str | None = match.group(int(name)) if name.isdigit() else match.group(name)
-        except IndexError:  # unknown group number or name
+        except (IndexError, KeyError):  # unknown group number or name
             return ""
         return group or ""
     return _TEMPLATE.sub(substitute, template)
 
 
+def find_all(regex: GoRegexp, text: str, limit: int = -1) -> list[GoMatch]:
+    """Go's ``FindAll``: successive non-overlapping matches, where an empty match right after a
+    previous match is skipped (Python's ``finditer`` keeps it)."""
+    found: list[GoMatch] = []
+    position, previous_end = 0, -1
+    while position <= len(text) and (limit < 0 or len(found) < limit):
+        match = regex.search(text, position)
+        if match is None:
+            break
+        start, end = match.start(), match.end()
+        accept = not (start == end and start == previous_end)
+        position = end if end > position else position + 1
+        previous_end = end
+        if accept:
+            found.append(match)
+    return found
+
+
 def replace_all(pattern: str, source: str, template: str, literal: bool) -> str:
+    """Go's ``ReplaceAllString`` (``literal``: ``ReplaceAllLiteralString``)."""
     regex = compile_go(pattern)
-    if literal:
-        return regex.sub(lambda _: template, source)
-    return regex.sub(lambda match: expand(template, match), source)
+    out: list[str] = []
+    position, last_end = 0, 0
+    while position <= len(source):
+        match = regex.search(source, position)
+        if match is None:
+            break
+        start, end = match.start(), match.end()
+        out.append(source[last_end:start])
+        if end > last_end or start == 0:  # no replacement for an empty match right after a match
+            out.append(template if literal else expand(template, match))
+        last_end = end
+        position = position + 1 if position + 1 > end else end
+    out.append(source[last_end:])
+    return "".join(out)
 
 
 # -- random strings ----------------------------------------------------------------------------
@@ -93,7 +169,11 @@ def replace_all(pattern: str, source: str, template: str, literal: bool) -> str:
 def random_string(pattern: str, rng: _random.Random | None = None) -> str:
     """A random string matching ``pattern`` (unbounded repeats produce at most 10 items, as goregen)."""
     generator = rng or _random.SystemRandom()
-    parsed = sre_parse.parse(compile_go(pattern).pattern)
+    compile_go(pattern)  # Go's syntax and errors first
+    try:
+        parsed = sre_parse.parse(python_pattern(pattern))
+    except re.error as error:
+        raise RegexpError(f"random: unsupported regular expression: {error}") from None
     groups: dict[int, str] = {}
     return _generate(list(parsed), generator, groups)
 

@@ -28,6 +28,7 @@ __all__ = ["GoFormatError", "marshal", "parse_go_int", "resolve_scalar"]
 _BEST_INDENT = 2
 _BEST_WIDTH = 80
 _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2 ** 63), 2 ** 63 - 1, 2 ** 64 - 1
+_MAX_INT64_DIGITS = 66  # "0b" and 64 binary digits: longer is out of range in any base
 
 
 def marshal(value: Any) -> str:
@@ -121,7 +122,7 @@ def _json_key(key: Any) -> str:
 
 def _resolve_number(text: str) -> int | float:
     """go-yaml's resolution of a JSON number: int64, then uint64, then float64."""
-    if re.fullmatch(r"-?[0-9]+", text):
+    if re.fullmatch(r"-?[0-9]+", text) and len(text) <= _MAX_INT64_DIGITS:
         number = int(text)
         if _INT64_MIN <= number <= _UINT64_MAX:
             return number
@@ -165,7 +166,7 @@ def resolve_scalar(text: str) -> tuple[str, Any]:
         return FLOAT, _SPECIAL_FLOATS[text]
     first = text[0]
     if first == ".":
-        return (FLOAT, float(text)) if _YAML_FLOAT.fullmatch(text) else (STR, text)
+        return _parse_float(text, text)
     if first in "+-" or (first.isdigit() and first.isascii()):
         return _resolve_number_text(text)
     return STR, text
@@ -178,9 +179,16 @@ def _resolve_number_text(text: str) -> tuple[str, Any]:
     number = parse_go_int(plain)
     if number is not None:
         return INT, number
-    if _YAML_FLOAT.fullmatch(plain):
-        return FLOAT, float(plain)
-    return STR, text
+    return _parse_float(plain, text)
+
+
+def _parse_float(plain: str, text: str) -> tuple[str, Any]:
+    """``strconv.ParseFloat`` on go-yaml's float syntax; out of float64 range (``1e999``, 400 digits) it
+    fails with ``ErrRange`` and go-yaml keeps the string."""
+    if not _YAML_FLOAT.fullmatch(plain):
+        return STR, text
+    value = float(plain)
+    return (STR, text) if math.isinf(value) else (FLOAT, value)
 
 
 def parse_go_int(text: str) -> int | None:
@@ -189,6 +197,8 @@ def parse_go_int(text: str) -> int | None:
     if match is None:
         return None
     sign, digits = match.groups()
+    if len(digits) > _MAX_INT64_DIGITS:  # out of range in any base; keeps int() within its 4,300 digits
+        return None
     prefix = digits[:2].lower()
     if prefix in ("0x", "0o", "0b"):
         value = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])

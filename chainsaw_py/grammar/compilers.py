@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from chainsaw_py.grammar.bounds import check_expression_bounds
 from chainsaw_py.grammar.errors import ExpressionSyntaxError
 from chainsaw_py.grammar.jmes_parser import compile_expression
 from chainsaw_py.grammar.statement import COMPILERS, parse
@@ -17,6 +18,7 @@ def compile_cel(source: str) -> Any:
     """Compile ``source`` (cached). Raises ``ExpressionSyntaxError`` with the parser's message."""
     import cel
 
+    check_expression_bounds(source)
     try:
         return cel.compile(source.strip())
     except ValueError as error:
@@ -37,6 +39,7 @@ def compile_jsonpath(source: str) -> Any:
     text = source.strip()
     if not text:
         raise ExpressionSyntaxError("invalid JSONPath expression: empty")
+    check_expression_bounds(text)
     try:
         return parse_extended(text)
     except Exception as error:

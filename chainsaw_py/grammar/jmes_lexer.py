@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import string
 from collections.abc import Iterator
 from typing import Any
@@ -162,10 +163,23 @@ def _json_literal(text: str, position: int) -> tuple[Token, int]:
     raw, end = _until(text, position, "`")
     raw = raw.replace("\\`", "`")
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant, parse_int=_literal_integer)
     except json.JSONDecodeError as error:
         raise ExpressionSyntaxError(go_json_error(error)) from None
+    except (RecursionError, ValueError) as error:  # deeper than json can follow, or out of float64 range
+        message = "exceeded max depth" if isinstance(error, RecursionError) else str(error)
+        raise ExpressionSyntaxError(f"invalid JSON literal: {message}") from None
     return _token("json_literal", value, position, end), end
+
+
+def _literal_integer(text: str) -> int | float:
+    """go-jmespath decodes literals into ``interface{}``: numbers are float64, and too large is an error."""
+    if len(text.lstrip("-")) <= 19:
+        return int(text)
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"json: cannot unmarshal number {text[:20]}... into Go value of type float64")
+    return number
 
 
 def _reject_constant(name: str) -> Any:

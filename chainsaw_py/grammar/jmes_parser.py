@@ -12,6 +12,8 @@ from typing import Any, ClassVar, NoReturn
 from jmespath import ast
 from jmespath import parser as base_parser
 
+from chainsaw_py.grammar.bounds import check_expression_bounds
+from chainsaw_py.grammar.errors import ExpressionSyntaxError
 from chainsaw_py.grammar.jmes_lexer import Lexer, Token, syntax_error
 
 Node = dict[str, Any]
@@ -267,4 +269,8 @@ def compile_expression(expression: str) -> Node:
         return cached.parsed
     if not expression:
         raise syntax_error("Incomplete expression")
-    return Parser().parse(expression).parsed
+    check_expression_bounds(expression)
+    try:
+        return Parser().parse(expression).parsed
+    except RecursionError:  # a safety net: the bounds above keep the parser's recursion shallow
+        raise ExpressionSyntaxError("expression nests too deeply") from None

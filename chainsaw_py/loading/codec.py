@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 T = TypeVar("T")
@@ -34,6 +35,13 @@ def _serialized_fields(cls: type) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
 
 
+@functools.cache
+def _decoders(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, YAML key, type hint) of every serialised field of ``cls``, worked out once per class."""
+    hints = _hints(cls)
+    return tuple((field.name, json_name(field), hints[field.name]) for field in _serialized_fields(cls))
+
+
 def from_dict(cls: type[T], data: Any) -> T:
     """Build ``cls`` from an (already schema-validated) dictionary. Unknown keys are ignored.
 
@@ -42,12 +50,11 @@ def from_dict(cls: type[T], data: Any) -> T:
     """
     if not isinstance(data, dict):
         raise TypeError(f"expected a mapping for {cls.__name__}, got {type(data).__name__}")
-    hints = _hints(typing.cast(type, cls))
     kwargs: dict[str, Any] = {}
-    for field in _serialized_fields(cls):
-        key = json_name(field)
-        if data.get(key) is not None:
-            kwargs[field.name] = _decode(hints[field.name], data[key])
+    for name, key, hint in _decoders(typing.cast(type, cls)):
+        value = data.get(key)
+        if value is not None:
+            kwargs[name] = _decode(hint, value)
     return cls(**kwargs)
 
 
@@ -82,21 +89,29 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+    return None if value is None else _decoder(hint)(value)
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """How to decode a non-null value for ``hint``, worked out once per type hint."""
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(hint) if a is not type(None)]
-        if len(options) == 1:
-            return _decode(options[0], value)
-        return value
+        return _decoder(options[0]) if len(options) == 1 else _keep
     if origin is list:
-        (item,) = get_args(hint) or (Any,)
-        return [_decode(item, v) for v in value]
+        (item_hint,) = get_args(hint) or (Any,)
+        item = _decoder(item_hint)
+        return lambda value: [None if v is None else item(v) for v in value]
     if origin is dict:
-        _, item = get_args(hint) or (Any, Any)
-        return {k: _decode(item, v) for k, v in value.items()}
+        _, item_hint = get_args(hint) or (Any, Any)
+        item = _decoder(item_hint)
+        return lambda value: {k: None if v is None else item(v) for k, v in value.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        decoder = getattr(hint, "from_dict", None)
-        return decoder(value) if decoder is not None else from_dict(hint, value)
-    return value
+        decoder: Callable[[Any], Any] | None = getattr(hint, "from_dict", None)
+        return decoder if decoder is not None else functools.partial(from_dict, hint)
+    return _keep

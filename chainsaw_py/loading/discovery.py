@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +72,14 @@ def discover_folders(paths: Iterable[str]) -> list[str]:
     folders: set[str] = set()
     missing: list[str] = []
     for path in paths:
-        if not os.path.exists(path):
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
             missing.append(path)
             continue
-        if os.path.isdir(path):
+        except OSError as err:  # as Chainsaw's DiscoverFolders words a failed os.Stat
+            raise ChainsawError(f"error checking path {path}: stat {path}: {_os_message(err)}") from None
+        if stat.S_ISDIR(info.st_mode):
             folders.add(path)
             folders.update(_walk(path))
     if missing:
@@ -86,13 +91,43 @@ def discover_folders(paths: Iterable[str]) -> list[str]:
 def _walk(root: str) -> Iterable[str]:
     try:
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
-    except OSError as err:
-        raise LoadError(f"cannot read directory: {err.strerror or err}", root) from None
+    except OSError as err:  # Go's filepath.Walk stops with the error of the folder it cannot read
+        raise ChainsawError(f"open {root}: {_os_message(err)}") from None
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             child = gopath.join(root, entry.name)
             yield child
             yield from _walk(child)
+
+
+def _os_message(err: OSError) -> str:
+    return (err.strerror or str(err)).lower()
+
+
+def empty_path_reason(path: str, test_file: str = "chainsaw-test") -> str:
+    """Why no test was found under ``path`` (for the warning of an empty run)."""
+    if not os.path.isdir(path):
+        return "it is not a directory"
+    names = [test_file] if gopath.ext(test_file) else [f"{test_file}.yaml", f"{test_file}.yml"]
+    for folder in [path, *_walk(path)]:
+        for name in names:
+            candidate = name if os.path.isabs(name) else gopath.join(folder, name)
+            if os.path.islink(candidate) and not os.path.exists(candidate):
+                return f"{candidate} is a dangling symlink"
+    listed = " or ".join(names)
+    return f"no {listed} and no numbered step files (01-name.yaml) in it or its sub-folders"
+
+
+def paths_without_tests(paths: Sequence[str], found: Sequence[DiscoveredTest]) -> list[str]:
+    """The given test paths under which ``found`` has no test."""
+    folders = {os.path.normpath(test.base_path) for test in found}
+    empty = []
+    for path in paths:
+        root = os.path.normpath(path)
+        prefix = root.rstrip("/") + "/"
+        if not any(root in (".", folder) or folder.startswith(prefix) for folder in folders):
+            empty.append(path)
+    return empty
 
 
 def load_folder(test_file: str, folder: str, default_compiler: str = "jp") -> list[DiscoveredTest]:

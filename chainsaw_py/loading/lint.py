@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading.extensions import extensions_used
 from chainsaw_py.loading.syntax import check_configuration_expressions, check_test_expressions
 from chainsaw_py.loading.validate import load_schema, schema_errors, sort_errors
+from chainsaw_py.util import limits
 from chainsaw_py.yamldocs import Document, parse_documents
 
 _KINDS = {"test": "Test", "configuration": "Configuration"}
@@ -34,7 +36,27 @@ def lint_text(kind: str, text: str, extension: str | None, name: str) -> list[st
     if not errors:
         check = check_test_expressions if kind == "test" else check_configuration_expressions
         errors = check(document)
+    if not errors:
+        errors = _model_errors(kind, document)
     return [str(error) for error in sort_errors(errors)]
+
+
+def _model_errors(kind: str, document: Document) -> list[LoadError]:
+    """Whatever else ``test`` would refuse when it loads the document (lint never calls such a document
+    valid): the document is turned into the model exactly as a run does."""
+    from chainsaw_py.loading.config import configuration_from_document
+    from chainsaw_py.loading.tests import parse_test
+
+    try:
+        if kind == "test":
+            parse_test(document)
+        else:
+            configuration_from_document(document)
+    except LoadError as err:
+        return [err]
+    except (TypeError, ValueError, KeyError) as err:  # a gap in the schema: still one line, never "valid"
+        return [document.error(f"cannot load this document: {err}")]
+    return []
 
 
 def _format(extension: str | None, text: str) -> str:
@@ -47,10 +69,7 @@ def _format(extension: str | None, text: str) -> str:
 
 def _document(text: str, file_format: str, name: str) -> Document:
     if file_format == ".json":
-        try:
-            data: Any = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise LoadError(f"invalid JSON: {err.msg} (column {err.colno})", name, err.lineno) from None
+        data = _json(text, name)
         try:
             documents = parse_documents(text, name)  # JSON is YAML: this gives the line numbers
         except LoadError:
@@ -60,6 +79,43 @@ def _document(text: str, file_format: str, name: str) -> Document:
     if not documents:
         raise LoadError("the document is empty", name)
     return documents[0]
+
+
+def _json(text: str, name: str) -> Any:
+    """``text`` as JSON, bounded like the YAML loader: numbers as Go reads them into ``interface{}`` (a
+    float64), and nesting within ``limits.MAX_NESTING_DEPTH``."""
+    try:
+        data = json.loads(text, parse_int=_json_integer)
+    except json.JSONDecodeError as err:
+        raise LoadError(f"invalid JSON: {err.msg} (column {err.colno})", name, err.lineno) from None
+    except RecursionError:
+        data = None
+    except ValueError as err:
+        raise LoadError(f"invalid JSON: {err}", name) from None
+    if (data is None and text.strip() != "null") or _depth_exceeds(data, limits.MAX_NESTING_DEPTH):
+        raise LoadError(f"exceeded max depth of {limits.MAX_NESTING_DEPTH} (nested mappings and lists)", name)
+    return data
+
+
+def _json_integer(text: str) -> int | float:
+    if len(text.lstrip("-")) <= 19:
+        return int(text)
+    number = float(text)  # Go decodes JSON numbers into float64: too large is an error
+    if math.isinf(number):
+        raise ValueError(f"cannot unmarshal number {text[:40]}... into Go value of type float64")
+    return number
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict | list):
+            if depth > limit:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _version(document: Document) -> str:

@@ -305,7 +305,7 @@ Action = (
 @dataclass(frozen=True)
 class OperationKind:
     """One operation kind, the single place it is described: its YAML key, its model dataclass, the module
-    implementing it (``chainsaw_py.operations.<module>``), its report type (reference §1.11), the configured
+    implementing it (``chainsaw_py.operations.<module>``), its report type (Chainsaw's ``pkg/report``), the configured
     timeout bounding it (``None``: none), the label of its error log line, whether ``catch``, ``finally``
     and ``cleanup`` allow it, whether it writes resources (honours ``dryRun``), and whether it is a
     chainsaw_py extension that upstream Chainsaw cannot run."""

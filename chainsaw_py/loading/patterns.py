@@ -8,6 +8,9 @@ COMPILERS = ["jp", "cel", "jsonpath"]
 DURATION_PATTERN = r"^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$"
 """A Go duration, as ``time.ParseDuration`` accepts it."""
 
+DURATION_FORMAT = "go-duration"
+"""The schema format of durations: the value must also fit Go's int64 nanoseconds."""
+
 BINDING_NAME_PATTERN = r"^(?:[A-Za-z0-9_]+|\(.+\))$"
 """Chainsaw's binding-name rule ``^(?:\\w+|\\(.+\\))$`` with Go's ASCII ``\\w``."""
 

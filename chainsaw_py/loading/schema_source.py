@@ -23,6 +23,7 @@ from chainsaw_py.loading.model import OPERATION_KINDS
 from chainsaw_py.loading.patterns import (
     BINDING_NAME_PATTERN,
     COMPILERS,
+    DURATION_FORMAT,
     DURATION_PATTERN,
     FORMAT_PATTERN,
     FUNCTION_PATTERN,
@@ -80,8 +81,10 @@ def anything(description: str) -> Schema:
 
 
 def duration(description: str = "", nullable: bool = True, **extra: Any) -> Schema:
+    """A Go duration: the pattern gives the syntax, the ``go-duration`` format the range (Go's int64
+    nanoseconds, so ``99999999999999999999h`` is refused as ``time.ParseDuration`` refuses it)."""
     return string(description or "A Go duration such as 30s, 1m30s or 500ms.", nullable,
-                  pattern=DURATION_PATTERN, **extra)
+                  pattern=DURATION_PATTERN, format=DURATION_FORMAT, **extra)
 
 
 def obj(properties: dict[str, Schema], description: str = "", required: tuple[str, ...] = (),
@@ -466,19 +469,28 @@ def _configuration_v1alpha2_spec() -> Schema:
     }, "Configuration options.")
 
 
-def _document(kind: str, version: str, spec: Schema, definitions: dict[str, Schema]) -> Schema:
+def _document(kind: str, version: str, spec: Schema, definitions: dict[str, Schema],
+              requires_metadata: bool = True) -> Schema:
+    """The document schema. Tests and step templates need an object for ``metadata`` and ``spec`` (a null
+    one is refused: Go would load it as empty, and the test would then have no name or no steps)."""
+    metadata: Schema = ref("ObjectMeta")
+    required = ["apiVersion", "kind", "spec"]
+    if requires_metadata:
+        metadata = {**definitions["ObjectMeta"], "type": "object"}
+        spec = {**spec, "type": "object"}
+        required.insert(2, "metadata")
     return {
         "$schema": DRAFT,
         "title": f"{GROUP}/{version} {kind} (chainsaw_py)",
         "description": f"A Chainsaw {kind}. Written for chainsaw_py; accepts what Chainsaw accepts plus the "
                        "jsonpath compiler and the python operation (chainsaw_py extensions).",
         "type": "object",
-        "required": ["apiVersion", "kind", "spec"],
+        "required": required,
         "additionalProperties": False,
         "properties": {
             "apiVersion": {"type": "string", "enum": [f"{GROUP}/{version}"]},
             "kind": {"type": "string", "enum": [kind]},
-            "metadata": ref("ObjectMeta"),
+            "metadata": metadata,
             "spec": spec,
         },
         "definitions": _reachable(spec, definitions),
@@ -511,9 +523,11 @@ def build_schemas() -> dict[str, Schema]:
                         "The step template.", required=("try",))
     return {
         "configuration-chainsaw-v1alpha1.json": _document("Configuration", "v1alpha1",
-                                                          _configuration_v1alpha1_spec(), shared),
+                                                          _configuration_v1alpha1_spec(), shared,
+                                                          requires_metadata=False),
         "configuration-chainsaw-v1alpha2.json": _document("Configuration", "v1alpha2",
-                                                          _configuration_v1alpha2_spec(), shared),
+                                                          _configuration_v1alpha2_spec(), shared,
+                                                          requires_metadata=False),
         "steptemplate-chainsaw-v1alpha1.json": _document("StepTemplate", "v1alpha1", template_spec, shared),
         "test-chainsaw-v1alpha1.json": _document("Test", "v1alpha1", _test_spec(), test_definitions),
     }

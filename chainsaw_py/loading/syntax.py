@@ -27,6 +27,7 @@ _BINDING = re.compile(r"(.*)\s*->\s*(\w+)\Z", re.ASCII)
 _EXPRESSION_FIELDS = ("file", "apiVersion", "kind", "namespace", "name", "selector", "container", "format",
                       "port", "path")
 _TREE_FIELDS = ("check",)
+_ACTION_FIELDS = ("cluster", *_EXPRESSION_FIELDS)
 
 
 def check_test_expressions(document: Document, default_compiler: str = "jp") -> list[LoadError]:
@@ -82,8 +83,8 @@ class _Checker:
     # --- leaves ---------------------------------------------------------------------------
 
     def field(self, value: Any, path: YamlPath, compiler: str) -> None:
-        if not isinstance(value, str):
-            return
+        if not isinstance(value, str) or value[:1] != "(" or value[-1:] != ")":
+            return  # only "(...)" can be an expression (the rest is plain or escaped text)
         try:
             check_field_syntax(value, compiler)
         except ExpressionSyntaxError as err:
@@ -149,13 +150,15 @@ class _Checker:
                     self.action(kind, _mapping(action), (*path, index, kind), entry_compiler)
 
     def action(self, kind: str, action: dict[str, Any], path: YamlPath, compiler: str) -> None:
-        for name in ("cluster", *_EXPRESSION_FIELDS):
-            self.field(action.get(name), (*path, name), compiler)
-        self.bindings(action.get("bindings"), (*path, "bindings"), compiler)
-        self.bindings(action.get("outputs"), (*path, "outputs"), compiler)
-        self.bindings(action.get("env"), (*path, "env"), compiler)
+        for name in _ACTION_FIELDS:
+            if name in action:
+                self.field(action[name], (*path, name), compiler)
+        for name in ("bindings", "outputs", "env"):
+            if name in action:
+                self.bindings(action[name], (*path, name), compiler)
         for name in _TREE_FIELDS:
-            self.tree(action.get(name), (*path, name), compiler)
+            if name in action:
+                self.tree(action[name], (*path, name), compiler)
         for index, expectation in enumerate(_list(action.get("expect"))):
             for name in ("match", "check"):
                 self.tree(_mapping(expectation).get(name), (*path, "expect", index, name), compiler)

@@ -16,7 +16,7 @@ from chainsaw_py.golang import filepath as gopath
 from chainsaw_py.loading.model import ObjectMeta, Operation, Step, StepTemplate, Test
 from chainsaw_py.loading.syntax import check_step_template_expressions, check_test_expressions
 from chainsaw_py.loading.validate import describe_value, validate_document
-from chainsaw_py.yamldocs import Document, PathPart, read_documents
+from chainsaw_py.yamldocs import Document, PathPart, gc_paused, read_documents
 
 GROUP_VERSION = "chainsaw.kyverno.io/v1alpha1"
 
@@ -49,8 +49,9 @@ def load_test_file(path: str | Path, default_compiler: str = "jp", base_path: st
     Steps that ``use`` a step template are replaced by the merged step (templates are found relative
     to ``base_path``) unless ``resolve_templates`` is false.
     """
-    documents = read_documents(path)
-    tests = [parse_test(document, default_compiler) for document in documents]
+    with gc_paused():
+        documents = read_documents(path)
+        tests = [parse_test(document, default_compiler) for document in documents]
     if not tests:
         raise LoadError(f"found no test in {path}")
     folder = Path(base_path) if base_path is not None else Path(path).parent

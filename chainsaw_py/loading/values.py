@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.golang.fmt import go_type_name, quote
+from chainsaw_py.util import limits
 from chainsaw_py.util.maps import merge
 from chainsaw_py.yamldocs import load_single, read_text
 
@@ -43,9 +44,17 @@ def load_values(files: Sequence[str] = (), set_values: Sequence[str] = (), set_s
 
 
 
+def _read_stdin(stdin: TextIO, name: str) -> str:
+    text = stdin.read(limits.MAX_FILE_BYTES + 1)
+    if len(text) > limits.MAX_FILE_BYTES:
+        raise LoadError(f"more than {limits.MAX_FILE_BYTES} characters "
+                        "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)", name)
+    return text
+
+
 def _read_values_file(path: str, stdin: TextIO) -> dict[str, Any]:
     name = "<stdin>" if path.strip() == "-" else path
-    text = stdin.read() if path.strip() == "-" else read_text(path)
+    text = _read_stdin(stdin, name) if path.strip() == "-" else read_text(path)
     data = load_single(text, name)
     if data is None:
         return {}
@@ -61,6 +70,12 @@ def _read_values_file(path: str, stdin: TextIO) -> dict[str, Any]:
 
 class StrvalsError(ValueError):
     """A ``--set`` line could not be parsed; the message is Helm's."""
+
+
+def _fits_int64(decimal: str) -> bool:
+    """Whether a ``_DECIMAL`` string is an int64 (checked on its length first: ``int()`` refuses more than
+    4,300 digits)."""
+    return len(decimal.lstrip("+-").lstrip("0")) <= 19 and -(2**63) <= int(decimal) < 2**63
 
 
 class _EndOfInput(Exception):
@@ -124,7 +139,7 @@ class _Parser:
             return None
         if text == "0":
             return 0
-        if text and text[0] != "0" and _DECIMAL.fullmatch(text) and -(2**63) <= int(text) < 2**63:
+        if text and text[0] != "0" and _DECIMAL.fullmatch(text) and _fits_int64(text):
             return int(text)
         return text
 
@@ -182,11 +197,10 @@ class _Parser:
         if not _DECIMAL.fullmatch(text):
             raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {quote(text)}: "
                                "invalid syntax")
-        index = int(text)
-        if not -(2**63) <= index < 2**63:
+        if not _fits_int64(text):
             raise StrvalsError(f"error parsing index: strconv.Atoi: parsing {quote(text)}: "
                                "value out of range")
-        return index
+        return int(text)
 
     def list_item(self, items: list[Any], index: int, level: int) -> list[Any]:
         if index < 0:

@@ -1,9 +1,10 @@
-"""``apply``: create the resource, or merge-patch it with the whole desired object (reference §2;
-Chainsaw's ``pkg/engine/operations/apply``).
+"""``apply``: create the resource, or merge-patch it with the whole desired object
+(Chainsaw's ``pkg/engine/operations/apply``).
 
 Each attempt GETs the object: when it is missing it is CREATEd (and registered for cleanup), otherwise
 a JSON merge patch of the full desired object, with ``resourceVersion`` set to the live one, is sent.
-Every error is retried every 50 ms until the apply timeout, unless ``expect`` consumed it. ``@`` in
+Every error is retried every 50 ms until the apply timeout, unless ``expect`` consumed it or the answer
+cannot change (400, 403, 422: Chainsaw retries those too; chainsaw_py fails at once). ``@`` in
 ``expect``/``outputs`` is the object the server returned (the desired object when the write failed).
 Chainsaw binds the desired object on its patch path; the server's object holds all of it plus what the
 server added (uid, defaults, status) — except that a Secret's ``stringData`` comes back as ``data``.

@@ -1,5 +1,6 @@
 """``assert``: poll until the cluster (or, without apiVersion/kind, the bindings) match an assertion
-tree; success as soon as any candidate matches (reference §2, §3)."""
+tree; success as soon as any candidate matches (Chainsaw's ``pkg/engine/operations/assert``; kyverno-json's
+``pkg/core/assertion``)."""
 
 from __future__ import annotations
 

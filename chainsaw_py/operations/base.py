@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chainsaw_py.expressions import Bindings
+from chainsaw_py.golang.durations import format_duration
 from chainsaw_py.steplog import StepLogger, error_section
 
 Outputs = dict[str, Any]
@@ -78,7 +79,7 @@ class Interrupted(OperationError):
 
 @dataclass(frozen=True)
 class TimeoutSeconds:
-    """The six configurable timeouts, in seconds (reference §1.5)."""
+    """The six configurable timeouts, in seconds (Chainsaw's ``pkg/apis/v1alpha1`` ``DefaultTimeouts``)."""
 
     apply: float = 5.0
     assert_: float = 30.0
@@ -93,9 +94,9 @@ class TimeoutSeconds:
     def with_value(self, key: str, seconds: float) -> TimeoutSeconds:
         return replace(self, **{"assert_" if key == "assert" else key: seconds})
 
-    def as_binding(self) -> dict[str, int]:
-        """``$timeouts``: Go durations are integer nanoseconds."""
-        return {name: round(self.get(name) * 1e9)
+    def as_binding(self) -> dict[str, str]:
+        """``$timeouts``: each duration as Chainsaw writes it (Go's ``Duration.String()``: ``5s``, ``1m30s``)."""
+        return {name: format_duration(self.get(name))
                 for name in ("apply", "assert", "cleanup", "delete", "error", "exec")}
 
 
@@ -155,13 +156,15 @@ class _Ending:
 def logged_end(ctx: OperationContext, operation: str, obj: Any = None) -> Iterator[_Ending]:
     """Log the operation's end like Chainsaw's ``internal.LogEnd``: ``DONE``, or ``ERROR`` with the
     error section. Unexpected exceptions become ``OperationError`` so no traceback reaches the user.
-    Inside, every API request is bounded by the operation's timeout (Chainsaw's context deadline)."""
+    Inside, every API request and every expression evaluation is bounded by the operation's timeout
+    (Chainsaw's context deadline)."""
     from chainsaw_py.client.client import request_deadline
+    from chainsaw_py.expressions.deadline import evaluation_deadline
 
     ending = _Ending()
     ending.obj = obj
     try:
-        with request_deadline(ctx.timeout):
+        with request_deadline(ctx.timeout), evaluation_deadline(ctx.timeout):
             yield ending
     except OperationError as err:
         ctx.logger.log(operation, "ERROR", ending.obj, error_section(err.errors))

@@ -1,4 +1,4 @@
-"""``create``: create the resource; fail at once if it already exists (reference §2; Chainsaw's
+"""``create``: create the resource; fail at once if it already exists (Chainsaw's
 ``pkg/engine/operations/create``). A failed CREATE goes to ``expect`` when there is one; only Conflict,
 ServerTimeout, TooManyRequests and ServiceUnavailable are retried."""
 

@@ -1,5 +1,5 @@
-"""``delete``: delete what a ``ref`` or a ``file`` designates and wait until it is gone (reference §2;
-Chainsaw's ``pkg/engine/operations/delete``).
+"""``delete``: delete what a ``ref`` or a ``file`` designates and wait until it is gone
+(Chainsaw's ``pkg/engine/operations/delete``).
 
 The object is templated and namespaced like a write; with a name it is read with GET, otherwise with
 LIST (namespace and label selector). Nothing found is success. Each candidate is deleted with the
@@ -124,5 +124,5 @@ def poll_until_gone(cluster: ClusterHandle, obj: dict[str, Any], timeout: float 
             return True
         return False
 
-    return poll(gone, timeout=timeout, cancel=cancel, immediate=True, wake=change_waker(cluster, api_version, kind))
+    return poll(gone, timeout=timeout, cancel=cancel, wake=change_waker(cluster, api_version, kind))
 

@@ -1,5 +1,5 @@
 """``describe``: ``kubectl describe <resource> [<name> | -l <selector>] [-n <ns> | --all-namespaces]
-[--show-events=<bool>]`` (reference §2; Chainsaw's ``pkg/engine/kubectl/describe.go``).
+[--show-events=<bool>]`` (Chainsaw's ``pkg/engine/kubectl/describe.go``).
 
 Only kubectl has the per-kind describers, so the real ``kubectl`` runs whenever it is on PATH. Without it,
 a native generic describer (kubectl's ``GenericDescriber`` layout: identity lines, every field under a

@@ -1,4 +1,5 @@
-"""``error``: the mirror of ``assert`` — poll until no candidate matches the tree (reference §2)."""
+"""``error``: the mirror of ``assert`` — poll until no candidate matches the tree (Chainsaw's
+``pkg/engine/operations/error``)."""
 
 from __future__ import annotations
 

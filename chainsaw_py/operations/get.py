@@ -1,5 +1,5 @@
 """``get``: ``kubectl get <resource> [<name> | -l <selector>] [-n <ns> | --all-namespaces] [-o <format>]``
-(reference §2; Chainsaw's ``pkg/engine/kubectl/get.go``), reported as ``command`` and logged as ``CMD``.
+(Chainsaw's ``pkg/engine/kubectl/get.go``), reported as ``command`` and logged as ``CMD``.
 
 Which implementation runs:
 - ``-o json``, ``yaml``, ``name`` and ``jsonpath=...``: native, over the API (the output is kubectl's

@@ -1,5 +1,5 @@
 """``patch``: merge-patch an existing resource with the whole templated object, optionally a
-``subresource`` such as ``status`` (reference §2; Chainsaw's ``pkg/engine/operations/patch``). A missing
+``subresource`` such as ``status`` (Chainsaw's ``pkg/engine/operations/patch``). A missing
 object fails at once; only Conflict, ServerTimeout, TooManyRequests and ServiceUnavailable are retried.
 Patched objects are not cleaned up. ``@`` in ``expect``/``outputs`` is the object the server returned (see
 ``apply``). (``dryRun`` also applies to subresource patches, where Chainsaw's dry-run client forgets it.)"""

@@ -1,5 +1,5 @@
 """``podLogs``: ``kubectl logs --prefix <name> | -l <selector> -n <ns> --all-containers | -c <container>
-[--tail N]`` (reference §2; Chainsaw's ``pkg/engine/kubectl/logs.go``).
+[--tail N]`` (Chainsaw's ``pkg/engine/kubectl/logs.go``).
 
 Always native: the logs come from the pods' ``log`` subresource and are printed as kubectl prints them,
 each line prefixed with ``[pod/<pod>/<container>] ``; all containers means init containers, containers and

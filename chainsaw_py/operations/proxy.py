@@ -1,5 +1,5 @@
 """``proxy``: ``kubectl get --raw /api/v1/namespaces/<ns>/<resource>/<name>:<port>/proxy/<path>``
-(reference §2; Chainsaw's ``pkg/engine/kubectl/proxy.go``); the namespace is not defaulted, as upstream.
+(Chainsaw's ``pkg/engine/kubectl/proxy.go``); the namespace is not defaulted, as upstream.
 
 Always native: the response body of the API server's proxy is the command's stdout, so ``outputs`` can
 read ``$stdout`` (e.g. ``x_metrics_decode($stdout)``).

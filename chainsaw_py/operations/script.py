@@ -1,4 +1,4 @@
-"""``script``: run ``content`` with a shell (``sh -c`` by default); reference §2."""
+"""``script``: run ``content`` with a shell (``sh -c`` by default) (Chainsaw's ``pkg/engine/operations/script``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``update``: replace an existing resource with the whole templated object, ``resourceVersion`` copied
-from the live one (reference §2; Chainsaw's ``pkg/engine/operations/update``). A missing object fails with
+from the live one (Chainsaw's ``pkg/engine/operations/update``). A missing object fails with
 ``the resource does not exist in the cluster``; only Conflict, ServerTimeout, TooManyRequests and
 ServiceUnavailable are retried. Updated objects are not cleaned up."""
 

@@ -1,6 +1,6 @@
 """``wait``: ``kubectl wait <resource> --for=delete|create|condition=<n>[=<v>]|jsonpath=<p>[=<v>]
 <name> | -l <selector> | --all [-n <ns> | --all-namespaces] [-o <format>] --timeout <exec timeout>``
-(reference §2; Chainsaw's ``pkg/engine/kubectl/wait.go``).
+(Chainsaw's ``pkg/engine/kubectl/wait.go``).
 
 Always native, with kubectl's semantics (``pkg/cmd/wait``): the objects are resolved once (by name, by
 selector, or all in the namespace); each is then waited for in turn within the one timeout, re-checked
@@ -256,7 +256,7 @@ def _wait_one(ctx: OperationContext, tgt: Target, obj: dict[str, Any], condition
                 return True
             return bool(uid) and (current.get("metadata") or {}).get("uid") != uid
 
-        if not _poll(ctx, tgt, gone, deadline, immediate=True):
+        if not _poll(ctx, tgt, gone, deadline):
             raise timed_out
         return obj
 
@@ -267,13 +267,12 @@ def _wait_one(ctx: OperationContext, tgt: Target, obj: dict[str, Any], condition
         latest["obj"] = client.get(resource.api_version, resource.kind, namespace, name)
         return check(latest["obj"])
 
-    if not _poll(ctx, tgt, met, deadline, immediate=True):
+    if not _poll(ctx, tgt, met, deadline):
         raise timed_out
     return latest["obj"]
 
 
-def _poll(ctx: OperationContext, tgt: Target, condition: Callable[[], bool], deadline: float,
-          immediate: bool = True) -> bool:
+def _poll(ctx: OperationContext, tgt: Target, condition: Callable[[], bool], deadline: float) -> bool:
     wake = change_waker(ctx.require_cluster(), tgt.resource.api_version, tgt.resource.kind)
     remaining = max(deadline - time.monotonic(), 0.0)
-    return poll(condition, timeout=remaining, cancel=ctx.cancel, immediate=immediate, wake=wake)
+    return poll(condition, timeout=remaining, cancel=ctx.cancel, wake=wake)

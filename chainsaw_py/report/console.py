@@ -1,4 +1,4 @@
-"""Console output in Chainsaw's format (reference §5.2).
+"""Console output in Chainsaw's format (Chainsaw's ``pkg/runner/sink.go`` and ``pkg/commands/test/command.go``).
 
 Two kinds of lines are written:
 - the Go-testing framing (``=== RUN   chainsaw/x``, ``--- PASS: chainsaw/x (1.23s)``, ``PASS``), and
@@ -15,19 +15,28 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-import structlog
+from chainsaw_py.steplog import ObjectRef, StreamedSection
+from chainsaw_py.util.masking import Masker
+from chainsaw_py.util.structlog_plain import structlog
+from chainsaw_py.util.terminal import escape_controls
 
-from chainsaw_py.steplog import ObjectRef
-
-# Go's fatih/color attributes Chainsaw uses, as ANSI SGR parameters.
+# Chainsaw's colours (kyverno's ``color.New(color.FgX).Add(color.Bold)``), as fatih/color writes their SGR
+# parameters: foreground first, then bold.
 COLORS = {
-    "cyan": "1;36",
-    "green": "1;32",
-    "red": "1;31",
-    "yellow": "1;33",
+    "cyan": "36;1",
+    "green": "32;1",
+    "red": "31;1",
+    "yellow": "33;1",
 }
+# Chainsaw pads the operation and status columns of a coloured line with %-*s, 14 wider than plain, around the
+# escape codes: the spaces come after the reset, so the visible columns depend on the codes' length.
+OPERATION_WIDTH = 9
+STATUS_WIDTH = 5
+COLORED_EXTRA_WIDTH = 14
+SECTION_INDENT = " " * 8
 STATUS_COLORS = {
     "BEGIN": "cyan", "END": "cyan", "RUN": "cyan", "LOG": "cyan",
     "DONE": "green", "OK": "green",
@@ -36,23 +45,35 @@ STATUS_COLORS = {
 }
 
 
-def use_color(no_color: bool, stream: TextIO) -> bool:
+@dataclass(frozen=True)
+class _Rendered:
+    """A log line with streamed sections: plain parts and sections, written in order."""
+
+    parts: tuple[str | StreamedSection, ...]
+
+
+def use_color(no_color: bool, stream: TextIO, force: bool = False) -> bool:
+    """Whether to write ANSI colours. ``chainsaw test`` forces them (``color.Init(noColor, force=true)``), also
+    when the output is not a terminal, unless ``--no-color``; chainsaw_py also honours the ``NO_COLOR``
+    convention (set and not empty). Without ``force`` (the Python API), only a terminal gets colours, or any
+    output when ``FORCE_COLOR`` is set."""
     if no_color or os.environ.get("NO_COLOR"):
         return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return force or bool(os.environ.get("FORCE_COLOR")) or bool(getattr(stream, "isatty", lambda: False)())
 
 
 class Console:
     """Thread-safe writer of the run's console output, with ``--quiet`` buffering per test/step."""
 
-    def __init__(self, stream: TextIO | None = None, *, color: bool = False, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, *, color: bool = False, quiet: bool = False,
+                 masker: Masker | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.color = color
         self.quiet = quiet
+        self.masker = masker or Masker()
+        """Secret values seen during the run, masked in everything written (``util.masking``)."""
         self._lock = threading.Lock()
-        self._buffers: dict[str, list[str]] = {}
+        self._buffers: dict[str, list[str | _Rendered]] = {}
         self._flushed: set[str] = set()
 
     def paint(self, text: str, color: str | None) -> str:
@@ -61,7 +82,8 @@ class Console:
         return f"\x1b[{COLORS[color]}m{text}\x1b[0m"
 
     def write(self, text: str) -> None:
-        """Write framing or header text as is (no quiet handling)."""
+        """Write framing or header text (no quiet handling); secrets masked, control characters escaped."""
+        text = escape_controls(self.masker.mask(text))
         with self._lock:
             self.stream.write(text if text.endswith("\n") else text + "\n")
             self.stream.flush()
@@ -71,7 +93,7 @@ class Console:
         if not self.quiet:
             self.write(text)
 
-    def log(self, line: str, *, key: str, urgent: bool) -> None:
+    def log(self, line: str | _Rendered, *, key: str, urgent: bool) -> None:
         """Write one rendered log line; in quiet mode hold it until its test/step shows an error."""
         with self._lock:
             if not self.quiet or key in self._flushed:
@@ -84,12 +106,25 @@ class Console:
             else:
                 self._buffers.setdefault(key, []).append(line)
 
-    def _emit(self, line: str) -> None:
-        self.stream.write(line + "\n")
+    def _emit(self, line: str | _Rendered) -> None:
+        if isinstance(line, str):
+            self.stream.write(self.masker.mask(line) + "\n")
+        else:
+            for part in line.parts:
+                if isinstance(part, str):
+                    self.stream.write(self.masker.mask(part))
+                else:
+                    self._emit_streamed(part)
+            self.stream.write("\n")
         self.stream.flush()
 
+    def _emit_streamed(self, streamed: StreamedSection) -> None:
+        self.stream.write(f"\n{SECTION_INDENT}=== {streamed.name.upper()}\n{SECTION_INDENT}")
+        for chunk in streamed.text.stripped_chunks():
+            self.stream.write(escape_controls(self.masker.mask(chunk)).replace("\n", "\n" + SECTION_INDENT))
+
     # structlog calls the final logger's method named after the level; every level goes here.
-    def msg(self, line: str, *, key: str = "", urgent: bool = False) -> None:
+    def msg(self, line: str | _Rendered, *, key: str = "", urgent: bool = False) -> None:
         self.log(line, key=key, urgent=urgent)
 
     info = warning = error = debug = msg
@@ -98,26 +133,43 @@ class Console:
 def render_chainsaw_line(console: Console) -> Any:
     """The structlog processor that turns an event into Chainsaw's indented log line."""
 
-    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str], dict[str, Any]]:
+    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str | _Rendered], dict[str, Any]]:
         operation = str(event["operation"])
         status = str(event["status"])
         tint = event.get("color") or STATUS_COLORS.get(status)
-        paint = console.paint
-        cells = [str(event["timestamp"]), paint(event["test"], tint)]
+
+        def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
+            return console.paint(escape_controls(text, keep_line_breaks=False), tint)
+
+        cells = [str(event["timestamp"]), paint(event["test"])]
         if event.get("scenario"):
-            cells.append(paint(event["scenario"], tint))
-        cells += [paint(event["step"], tint), paint(f"{operation:<9}", tint), paint(f"{status:<5}", tint)]
+            cells.append(paint(event["scenario"]))
+        cells += [paint(event["step"]), _pad(paint(operation), OPERATION_WIDTH, console, tint),
+                  _pad(paint(status), STATUS_WIDTH, console, tint)]
         line = "    | " + " | ".join(cells) + " |"
         obj = event.get("obj")
         if obj is not None:
-            line += f" {obj}"
+            line += f" {escape_controls(str(obj), keep_line_breaks=False)}"
+        parts: list[str | StreamedSection] = []
         for text in event.get("sections") or ():
-            line += "\n" + "\n".join("        " + row for row in str(text).split("\n"))
+            if isinstance(text, StreamedSection):
+                parts += [line, text]
+                line = ""
+            else:
+                rows = escape_controls(str(text)).split("\n")
+                line += "\n" + "\n".join(SECTION_INDENT + row for row in rows)
         key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
         urgent = status == "ERROR" or operation == "INTERNAL"
-        return (line,), {"key": key, "urgent": urgent}
+        rendered: str | _Rendered = _Rendered((*parts, line)) if parts else line
+        return (rendered,), {"key": key, "urgent": urgent}
 
     return render
+
+
+def _pad(cell: str, width: int, console: Console, tint: str | None) -> str:
+    """Go's ``%-*s`` over the (possibly painted) cell: escape codes count towards the width."""
+    coloured = console.color and tint is not None
+    return cell.ljust(width + COLORED_EXTRA_WIDTH if coloured else width)
 
 
 class ConsoleStepLogger:
@@ -133,7 +185,7 @@ class ConsoleStepLogger:
             cache_logger_on_first_use=True,
         ).bind(test=test, scenario=scenario, step=step)
 
-    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str,
+    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
             color: str | None = None) -> None:
         self._log.info("", operation=operation, status=status, obj=obj, sections=sections, color=color)
 

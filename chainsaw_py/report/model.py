@@ -2,7 +2,7 @@
 
 Entries are appended as they complete, so tests appear in completion order. Only ``try`` operations
 and automatic cleanup deletions are recorded; catch, finally and ``cleanup:`` operations are not
-(reference §1.11).
+(Chainsaw's ``pkg/report``, ``pkg/model/report.go``).
 """
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ class Report:
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None
     tests: list[TestReport] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    interrupted: bool = False
+    """The run was cut short (Ctrl-C / SIGTERM); written as ``interrupted`` in the reports."""
+    # re-entrant: a second Ctrl-C writes the report from a signal handler, maybe inside ``add``
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def add(self, test: TestReport) -> None:
         with self._lock:

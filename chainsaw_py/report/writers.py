@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,12 @@ def report_file(path: str, name: str, extension: str) -> Path:
     return Path(path) / name if path else Path(name)
 
 
-def save_report(report: Report, format: str, path: str = "", name: str = "chainsaw-report") -> Path:
-    """Write ``report`` in ``format`` to ``<path>/<name>[.json|.xml]`` and return the file written."""
+def save_report(report: Report, format: str, path: str = "", name: str = "chainsaw-report", *,
+                mask: Callable[[str], str] | None = None) -> Path:
+    """Write ``report`` in ``format`` to ``<path>/<name>[.json|.xml]`` and return the file written;
+    ``mask`` hides secret values in every text of the report (``util.masking``)."""
+    if mask is not None:
+        report = masked(report, mask)
     if format == "JSON":
         file = report_file(path, name, "json")
         content = render_json(report)
@@ -45,6 +50,24 @@ def save_report(report: Report, format: str, path: str = "", name: str = "chains
     except OSError as err:
         raise ChainsawError(f"failed to write report {file}: {err.strerror or err}") from err
     return file
+
+
+def masked(report: Report, mask: Callable[[str], str]) -> Report:
+    """A copy of ``report`` with ``mask`` applied to every name, path and error."""
+
+    def operation(op: OperationReport) -> OperationReport:
+        return replace(op, name=mask(op.name), error=None if op.error is None else mask(op.error))
+
+    def step(item: StepReport) -> StepReport:
+        return replace(item, name=mask(item.name), operations=[operation(op) for op in item.operations])
+
+    def test(item: TestReport) -> TestReport:
+        return replace(item, name=mask(item.name), base_path=mask(item.base_path), namespace=mask(item.namespace),
+                       steps=[step(s) for s in item.steps])
+
+    with report._lock:
+        tests = list(report.tests)
+    return replace(report, name=mask(report.name), tests=[test(t) for t in tests])
 
 
 # --------------------------------------------------------------------------------------- JSON
@@ -114,6 +137,8 @@ def render_json(report: Report) -> str:
     out: dict[str, Any] = {"name": report.name} if report.name else {}
     out["startTime"] = go_time(report.start_time)
     out["endTime"] = go_time(report.end_time)
+    if report.interrupted:
+        out["interrupted"] = True  # a chainsaw_py addition: the run was cut short
     if report.tests:
         out["tests"] = [_test_json(test) for test in report.tests]
     return json.dumps(out, indent=2, ensure_ascii=False)
@@ -204,6 +229,8 @@ def _render_suites(report: Report, suites: list[_Suite]) -> str:
     for key, value in (("tests", tests), ("failures", failures), ("skipped", skipped)):
         if value:
             attrs.append(f'{key}="{value}"')
+    if report.interrupted:
+        attrs.append('interrupted="true"')  # a chainsaw_py addition: the run was cut short
     lines = [f"<testsuites {' '.join(attrs)}>"]
     for suite in suites:
         lines.extend(suite.render("  "))

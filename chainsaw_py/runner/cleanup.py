@@ -9,18 +9,33 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from chainsaw_py.client.client import request_deadline
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, Interrupted
 from chainsaw_py.operations.delete import poll_until_gone
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.report.model import OperationReport, StepReport, now
 from chainsaw_py.steplog import StepLogger
+from chainsaw_py.util.leftovers import LEFTOVERS
+
+ABANDON_REQUEST_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entry:
     cluster: ClusterHandle
     obj: dict[str, Any]
+    abandon_key: int | None = None
+    """Its id in ``LEFTOVERS``: namespaces and cluster-scoped objects get a delete sent even when a second
+    Ctrl-C cuts the run short (namespaced objects go with their namespace)."""
+
+
+def _send_delete(entry: _Entry) -> None:
+    """Ask for the deletion and do not wait for it (the process is about to exit)."""
+    meta = entry.obj.get("metadata") or {}
+    with request_deadline(ABANDON_REQUEST_SECONDS):
+        entry.cluster.client.delete(entry.obj["apiVersion"], entry.obj["kind"], meta.get("namespace") or "",
+                                    meta["name"], propagation="Background")
 
 
 class Cleaner:
@@ -35,8 +50,18 @@ class Cleaner:
         self._lock = threading.Lock()
 
     def add(self, cluster: ClusterHandle, obj: dict[str, Any]) -> None:
+        entry = _Entry(cluster, obj)
+        if not (obj.get("metadata") or {}).get("namespace"):  # namespaces, and what a namespace won't take along
+            entry.abandon_key = LEFTOVERS.add_send(lambda: _send_delete(entry))
         with self._lock:
-            self._entries.append(_Entry(cluster, obj))
+            self._entries.append(entry)
+
+    def release(self) -> None:
+        """Keep everything (``skipDelete``): nothing is deleted, not even when the run is cut short."""
+        with self._lock:
+            for entry in self._entries:
+                if entry.abandon_key is not None:
+                    LEFTOVERS.discard_action(entry.abandon_key)
 
     @property
     def empty(self) -> bool:
@@ -54,6 +79,8 @@ class Cleaner:
             except (ApiError, Interrupted, TimeoutError) as err:
                 operation.error = str(err)
                 errors.append(str(err))
+            if entry.abandon_key is not None:
+                LEFTOVERS.discard_action(entry.abandon_key)
             operation.end_time = now()
             if report is not None:
                 report.add(operation)

@@ -5,12 +5,12 @@ subtest name (``--full-name``), Go's rewriting and de-duplication of subtest nam
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.golang.regexp import GoRegexp, RegexpError, compile_go
 from chainsaw_py.loading.model import Scenario, Step, Test
 
 ROOT = "chainsaw"
@@ -97,7 +97,7 @@ def _split_top(pattern: str, separator: str) -> list[str]:
 
 @dataclass(frozen=True)
 class _Alternation:
-    alternatives: tuple[tuple[re.Pattern[str], ...], ...]
+    alternatives: tuple[tuple[GoRegexp, ...], ...]
 
     def matches(self, elements: list[str]) -> tuple[bool, bool]:
         for alternative in self.alternatives:
@@ -107,7 +107,7 @@ class _Alternation:
         return False, False
 
 
-def _simple_matches(patterns: tuple[re.Pattern[str], ...], elements: list[str]) -> tuple[bool, bool]:
+def _simple_matches(patterns: tuple[GoRegexp, ...], elements: list[str]) -> tuple[bool, bool]:
     for index, element in enumerate(elements):
         if index >= len(patterns):
             break
@@ -124,9 +124,9 @@ def _compile(pattern: str, flag: str) -> _Alternation | None:
         parts = []
         for part in _split_top(alternative, "/"):
             try:
-                parts.append(re.compile(part))
-            except re.error as err:
-                raise ChainsawError(f"invalid regexp for {flag}: {err}") from err
+                parts.append(compile_go(part))
+            except RegexpError as err:  # Go's testing: "invalid regexp for -test.run: error parsing ..."
+                raise ChainsawError(f"invalid regexp for {flag}: {err}") from None
         alternatives.append(tuple(parts))
     return _Alternation(tuple(alternatives))
 

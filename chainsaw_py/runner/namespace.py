@@ -1,5 +1,6 @@
-"""Test namespaces (reference §1.9): ``chainsaw-<adjective>-<animal>`` names, the namespace template,
-and creation when missing (an existing namespace is used and never deleted)."""
+"""Test namespaces (Chainsaw's ``pkg/runner/namespace.go``, ``pkg/engine/namespacer``):
+``chainsaw-<adjective>-<animal>`` names, the namespace template, and creation when missing (an existing
+namespace is used and never deleted)."""
 
 from __future__ import annotations
 

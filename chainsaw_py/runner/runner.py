@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
@@ -35,6 +36,8 @@ from chainsaw_py.runner.test import (
     setup_namespace,
 )
 from chainsaw_py.steplog import error_section
+from chainsaw_py.util.leftovers import LEFTOVERS
+from chainsaw_py.util.processes import subreaper
 
 
 @dataclass
@@ -68,21 +71,22 @@ class Runner:
 
     # ------------------------------------------------------------------------------ entry
 
-    def run(self, tests: Sequence[Test]) -> RunResult:
+    def run(self, tests: Sequence[Test], result: RunResult | None = None) -> RunResult:
+        """Run ``tests``, filling ``result`` (a new one when None) as they complete."""
         spec = self.settings.spec
-        result = RunResult(Summary(), Report())
+        result = result if result is not None else RunResult(Summary(), Report())
         test_filter = TestFilter(spec.discovery.include_test_regex, spec.discovery.exclude_test_regex)
         if tests and test_filter.selects(ROOT):
-            names = UniqueNames()
             repeat = spec.execution.repeat_count or 1
             for _ in range(repeat):
-                self._run_once(tests, test_filter, names, result)
+                # Go's testing makes a new matcher for each -test.count pass: every pass has the same names
+                self._run_once(tests, test_filter, UniqueNames(), result)
             self.console.write("FAIL" if result.summary.failed else "PASS")
         elif tests:
             self.console.write("testing: warning: no tests to run")
             self.console.write("PASS")
         result.report.end_time = now()
-        result.interrupted = self.cancel.cancelled
+        result.interrupted = result.report.interrupted = self.cancel.cancelled
         return result
 
     def on_failure(self) -> None:
@@ -211,7 +215,8 @@ def _skipped_result(instance: Instance) -> InstanceResult:
 
 class RunPass:
     """One pass over the tests (one repetition of the suite): the root context, the global namespace
-    created at the start (when configured) and deleted at the end."""
+    created at the start (when configured) and deleted at the end. While it is open the process is a
+    child subreaper, and at its end whatever the scripts left running is killed (``util.processes``)."""
 
     def __init__(self, runner: Runner, result: RunResult) -> None:
         self.runner = runner
@@ -225,8 +230,10 @@ class RunPass:
         self.cleaner = Cleaner(timeout=self.root.timeouts.cleanup, wait_for_deletion=not spec.namespace.fast_delete,
                                delay=None, propagation=self.root.deletion_propagation)
         self.ready = False
+        self._reaper = ExitStack()
 
     def open(self) -> None:
+        self._reaper.enter_context(subreaper())
         try:
             self.root = setup_namespace(self.runner.settings.spec.namespace, self.root, self.cleaner, self.logger)
         except OperationError as err:
@@ -245,8 +252,16 @@ class RunPass:
         return run_instance(instance, self.root, self.env)
 
     def close(self) -> None:
-        """Delete the global namespace if this run created it."""
+        """Delete the global namespace if this run created it; end what the scripts left running."""
+        try:
+            self._close_namespace()
+        finally:
+            LEFTOVERS.sweep()
+            self._reaper.close()
+
+    def _close_namespace(self) -> None:
         if self.root.skip_delete:
+            self.cleaner.release()
             if not self.cleaner.empty:
                 self.logger.log("CLEANUP", "SKIP", color="yellow")
             return

@@ -184,6 +184,7 @@ def setup_namespace(options: NamespaceOptions, tc: TestContext, cleaner: Cleaner
 def _test_cleanup(holder: _Holder, cleaner: Cleaner, report: TestReport, logger: StepLogger,
                   state: TestState, env: TestEnvironment) -> None:
     if holder.tc.skip_delete:
+        cleaner.release()
         logger.log("CLEANUP", "SKIP", color="yellow")
         return
     if cleaner.empty:

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-import structlog
+from chainsaw_py.util.structlog_plain import structlog
 
 _logger: Any = None
 

@@ -2,7 +2,7 @@
 
 ``files`` lays out a folder from a mapping of relative paths to (dedented) contents; ``cli`` runs
 ``chainsaw-py`` in-process in a working directory and returns its exit code, standard output and error.
-Tests that read ../shared or the upstream mirror skip cleanly when those are absent.
+Tests that read ../shared (``tests.shared``) skip cleanly when it is absent.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from chainsaw_py.cli import main
+from tests.shared import CORPUS, TEMPOSTACK_UPSTREAM
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CORPUS = SHARED / "corpus" / "chainsaw-examples"
-TEMPOSTACK = SHARED / "reference" / "tempostack-aws-upstream"
+TEMPOSTACK = TEMPOSTACK_UPSTREAM
+__all__ = ["CORPUS", "TEMPOSTACK", "Cli", "Files", "Result", "dedent"]
 
 
 @dataclass

@@ -131,4 +131,4 @@ def test_missing_file(cli: Cli) -> None:
 
 def test_exactly_one_file(cli: Cli) -> None:
     result = cli("migrate", "kuttl", "config")
-    assert result.code == 2 and "the following arguments are required: FILE" in result.err
+    assert (result.code, result.err) == (1, "Error: accepts 1 arg(s), received 0\n")

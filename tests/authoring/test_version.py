@@ -90,4 +90,5 @@ def test_editable_installation_reads_the_work_tree(monkeypatch: pytest.MonkeyPat
 
 
 def test_rejects_arguments(cli: Cli) -> None:
-    assert cli("version", "extra").code == 2
+    result = cli("version", "extra")
+    assert (result.code, result.err) == (1, 'Error: unknown command "extra" for "chainsaw-py version"\n')

@@ -16,10 +16,9 @@ import pytest
 import yaml
 
 from chainsaw_py.checks import AssertionTree, assert_tree, resource_error_message
+from tests.shared import CORPUS, requires_shared
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "chainsaw-examples"
-
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not available")
+pytestmark = requires_shared("corpus", "chainsaw-examples")
 
 
 def _documents(path: Path) -> list[Any]:

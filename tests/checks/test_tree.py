@@ -1,4 +1,4 @@
-"""Assertion-tree rules (reference §3, kyverno-json pkg/core/assertion), each with pass and fail cases and
+"""Assertion-tree rules (kyverno-json's pkg/core/assertion), each with pass and fail cases and
 the exact field-error text."""
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "e2e" / "tempostack-aws"
 SCRIPT = SCENARIO / "create_bucket.py"
 PLUGIN = SCENARIO / "chainsaw_embedded.py"
-SHARED = REPO / ".." / "shared"
 TEST_NAMESPACE = "chainsaw-brave-otter"
 
 # Everything in the environment that could hand boto3 credentials or settings from the host.

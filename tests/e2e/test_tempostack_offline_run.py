@@ -32,7 +32,8 @@ def offline_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def run_chainsaw(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "chainsaw_py", "test", *args], cwd=REPO, env=env,
+    """The test command as CI runs it; without colours (forced otherwise), as the assertions read columns."""
+    return subprocess.run([sys.executable, "-m", "chainsaw_py", "test", "--no-color", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
 
 

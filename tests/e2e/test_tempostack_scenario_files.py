@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import SCENARIO, SHARED
+from tests.e2e.conftest import SCENARIO
+from tests.shared import SHARED
 
 TEST_FILE = SCENARIO / "chainsaw-test.yaml"
 UPSTREAM_SCHEMA = SHARED / "reference" / "upstream-schemas" / "test-chainsaw-v1alpha1.json"

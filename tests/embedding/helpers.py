@@ -18,8 +18,6 @@ from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
-CORPUS = SHARED / "corpus" / "chainsaw-examples"
 TEMPOSTACK = REPO / "e2e" / "tempostack-aws"
 
 CORPUS_VALUES = ["--values", "values.yaml", "--set", "env=poc", "--set", "clusterDirectory=my-cluster",

@@ -16,8 +16,9 @@ import yaml
 from chainsaw_py import declare as d
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.loading import discover_tests, model
+from tests.shared import CORPUS, SHARED
 
-from .helpers import CORPUS, SHARED, write_files
+from .helpers import write_files
 
 UPSTREAM_TEST_SCHEMA = SHARED / "reference" / "upstream-schemas" / "test-chainsaw-v1alpha1.json"
 CM = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": {"a": "1"}}

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from chainsaw_py.loading.model import OPERATION_KINDS
+from tests.shared import CORPUS, requires_shared
 
 from .helpers import (
-    CORPUS,
     CORPUS_VALUES,
     TEMPOSTACK,
     Outcomes,
@@ -27,7 +27,7 @@ from .helpers import (
 )
 
 RESOURCE_OPERATIONS = {"apply", "assert", "create", "delete", "error", "patch", "update"}
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/chainsaw-examples is not available")
+needs_corpus = requires_shared("corpus", "chainsaw-examples")
 CLUSTER = "--embedded" if set(OPERATION_KINDS) >= RESOURCE_OPERATIONS else "--no-cluster"
 """On embedded clusters once the resource operations exist; before that without a cluster (the same
 plumbing, and most tests fail fast)."""

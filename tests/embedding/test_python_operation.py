@@ -19,8 +19,7 @@ from chainsaw_py.declare import Step, Test, assert_, from_yaml, python, script, 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.loading import model
 from chainsaw_py.operations.base import CancelToken, OperationError
-
-from .helpers import SHARED
+from tests.shared import SHARED
 
 UPSTREAM_TEST_SCHEMA = SHARED / "reference" / "upstream-schemas" / "test-chainsaw-v1alpha1.json"
 

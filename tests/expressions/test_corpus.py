@@ -6,12 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from chainsaw_py.expressions import Bindings, check_field_syntax, evaluate, evaluate_string, template
+from tests.shared import CORPUS, requires_shared
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "chainsaw-examples"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not available")
+pytestmark = requires_shared("corpus", "chainsaw-examples")
 
 _FOREACH = re.compile(r"^~(\w+)?\.(.*)")
 _BINDING = re.compile(r"(.*)\s*->\s*(\w+)$")

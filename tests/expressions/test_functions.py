@@ -1,4 +1,5 @@
-"""Every JMESPath function of reference §4.4: results and exact error messages.
+"""Every JMESPath function (docs/expressions.md; Chainsaw's ``pkg/engine/functions``, kyverno-json's
+``pkg/jp``): results and exact error messages.
 
 Expected values come from go-jmespath / kyverno-json sources and tests, and Go's standard library
 (time layouts, durations, base64, filepath, regexp) where noted.
@@ -428,6 +429,11 @@ def test_time_now() -> None:
                         evaluate("time_since('', '2020-01-01T00:00:00Z', '')", None, Bindings()))
 
 
+def test_random_refuses_what_go_refuses() -> None:
+    with pytest.raises(ExpressionError, match=r"error parsing regexp: invalid escape sequence: `\\1`"):
+        evaluate("random('(a)\\1')", None, Bindings())
+
+
 def test_env_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAINSAW_PY_TEST_VARIABLE", "value")
     assert evaluate("env('CHAINSAW_PY_TEST_VARIABLE')", None, Bindings()) == "value"
@@ -435,7 +441,7 @@ def test_env_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("pattern", [
     "[a-z]{8}", "[0-9a-f]{8}-[0-9a-f]{4}", "ab+c?", "(foo|bar)-\\d{3}", "[^a-z]{3}", "\\w+@example\\.com",
-    ".{3}", "^x[yz]*$", "(a)(b)?\\1", "[[:alpha:]]",
+    ".{3}", "^x[yz]*$", "(a)(b)?(?P<n>c)\\z", "[[:alpha:]]", "(?<name>x|y)",
 ])
 def test_random_matches_its_pattern(pattern: str) -> None:
     from chainsaw_py.golang.regexp import compile_go

@@ -1,4 +1,4 @@
-"""Resource templating (reference §4.3; Chainsaw's pkg/mutate and pkg/engine/templating tests)."""
+"""Resource templating (Chainsaw's pkg/mutate and pkg/engine/templating tests)."""
 
 from __future__ import annotations
 

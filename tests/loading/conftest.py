@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CORPUS = SHARED / "corpus" / "chainsaw-examples"
-UPSTREAM_SCHEMAS = SHARED / "reference" / "upstream-schemas"
-TEMPOSTACK = SHARED / "reference" / "tempostack-aws-upstream"
+from tests.shared import CORPUS, TEMPOSTACK_UPSTREAM, UPSTREAM_SCHEMAS
+from tests.shared import requires_shared as _requires_shared
 
-requires_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared (Chainsaw corpus) is not available")
+TEMPOSTACK = TEMPOSTACK_UPSTREAM
+requires_shared = _requires_shared("corpus", "chainsaw-examples")
+__all__ = ["CORPUS", "TEMPOSTACK", "UPSTREAM_SCHEMAS", "requires_shared"]
 
 Writer = Callable[[str, str], Path]
 

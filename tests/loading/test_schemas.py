@@ -176,7 +176,7 @@ def test_the_jsonpath_compiler_extension_is_accepted(kind: str, version: str, da
 
 
 def test_yaml_quirks_reach_the_schema_as_go_sees_them() -> None:
-    (data,) = load_documents("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nspec:\n  skip: yes\n"
+    (data,) = load_documents("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\nspec:\n  skip: yes\n"
                              "  steps: []\n  description: on\n")
     errors = _ours("Test", "v1alpha1", data)
     assert errors == ["doc.yaml: spec.description: expected a string, got boolean true"]

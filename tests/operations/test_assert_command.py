@@ -1,4 +1,4 @@
-"""``chainsaw-py assert`` (reference §5.1): against the cluster of the kubeconfig, or local resources."""
+"""``chainsaw-py assert`` (Chainsaw's ``pkg/commands/assert``): against the cluster of the kubeconfig, or local resources."""
 
 from __future__ import annotations
 

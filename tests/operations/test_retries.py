@@ -1,5 +1,5 @@
-"""Retry classification and timeout paths with a scripted client (no server): apply retries every error,
-create/patch/update only Conflict, ServerTimeout, TooManyRequests and ServiceUnavailable; a hung server
+"""Retry classification and timeout paths with a scripted client (no server): apply retries every error
+but the final ones (400, 403, 422), create/patch/update only Conflict, ServerTimeout, TooManyRequests and ServiceUnavailable; a hung server
 fails an operation at its timeout."""
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ CONFLICT = ApiError("Operation cannot be fulfilled: the object has been modified
 UNAVAILABLE = ApiError("the server is currently unable to handle the request", code=503,
                        reason="ServiceUnavailable")
 INVALID = ApiError('ConfigMap "cm" is invalid', code=422, reason="Invalid")
+INTERNAL = ApiError("Internal error occurred: failed calling webhook", code=500, reason="InternalError")
+FORBIDDEN = ApiError('configmaps "cm" is forbidden', code=403, reason="Forbidden")
+BAD_REQUEST = ApiError("admission webhook denied the request", code=400, reason="BadRequest")
 
 
 class ScriptedClient:
@@ -116,10 +119,18 @@ def test_retryable_errors_until_the_timeout(operation: str) -> None:
     assert client.writes >= 2
 
 
-def test_apply_retries_every_error() -> None:
-    client = ScriptedClient([INVALID, INVALID], exists=False)
+def test_apply_retries_every_error_that_can_change() -> None:
+    client = ScriptedClient([INTERNAL, CONFLICT], exists=False)
     apply.run(Apply(resource=CM), CM, context(client))
     assert client.writes == 3
+
+
+@pytest.mark.parametrize("final", [INVALID, FORBIDDEN, BAD_REQUEST], ids=["422", "403", "400"])
+def test_apply_does_not_retry_an_answer_that_cannot_change(final: ApiError) -> None:
+    client = ScriptedClient([final, final], exists=False)
+    with pytest.raises(OperationError, match=str(final)):
+        apply.run(Apply(resource=CM), CM, context(client))
+    assert client.writes == 1
 
 
 # ------------------------------------------------------------------------------------------- hung server

@@ -1,11 +1,13 @@
-"""Console lines in Chainsaw's format (reference §5.2)."""
+"""Console lines in Chainsaw's format (Chainsaw's pkg/runner/sink.go)."""
 
 from __future__ import annotations
 
 import io
 import re
 
-from chainsaw_py.report.console import Console, ConsoleStepLogger
+import pytest
+
+from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.steplog import ObjectRef, error_section, section
 
 LINE = re.compile(r"^    \| \d\d:\d\d:\d\d \| (.*)$")
@@ -74,4 +76,29 @@ def test_quiet_buffers_until_an_error() -> None:
 def test_colors_are_ansi_when_enabled() -> None:
     buffer = io.StringIO()
     ConsoleStepLogger(Console(buffer, color=True), "t", "", "s").log("APPLY", "DONE")
-    assert "\x1b[1;32mAPPLY    \x1b[0m" in buffer.getvalue()
+    # as Chainsaw's sink: %-*s with the width 14 wider, so the padding follows the reset code
+    assert buffer.getvalue().endswith("| \x1b[32;1mt\x1b[0m | \x1b[32;1ms\x1b[0m | \x1b[32;1mAPPLY\x1b[0m        "
+                                      "| \x1b[32;1mDONE\x1b[0m     |\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("no_color", "stream", "force", "environment", "expected"), [
+    (False, io.StringIO(), True, {}, True),  # the test command: forced, also when piped
+    (True, io.StringIO(), True, {}, False),
+    (False, io.StringIO(), True, {"NO_COLOR": "1"}, False),
+    (False, io.StringIO(), True, {"NO_COLOR": ""}, True),
+    (False, io.StringIO(), False, {}, False),  # the Python API: a terminal only
+    (False, _Terminal(), False, {}, True),
+    (False, _Terminal(), False, {"NO_COLOR": "yes"}, False),
+])
+def test_colours(monkeypatch: pytest.MonkeyPatch, no_color: bool, stream: io.StringIO, force: bool,
+                 environment: dict[str, str], expected: bool) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    assert use_color(no_color, stream, force) is expected

@@ -61,6 +61,7 @@ def test_sigint_stops_cleans_up_and_reports(tmp_path: Path) -> None:
     assert not (tmp_path / "suite" / "finally-ran").exists()
     report = json.loads((tmp_path / "chainsaw-report.json").read_text())
     assert report["tests"][0]["status"] == "failed"
+    assert report["interrupted"] is True
     assert "Traceback" not in stderr and "Traceback" not in stdout
     assert "Error: interrupted" in stderr
 

@@ -362,7 +362,7 @@ def parse_go_float(text: str) -> float | None:
     if lowered in ("inf", "infinity", "nan"):
         return float(text)
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         if lowered.startswith("0x"):
             try:
@@ -370,6 +370,7 @@ def parse_go_float(text: str) -> float | None:
             except ValueError:
                 return None
         return None
+    return None if math.isinf(number) else number  # out of range: ParseFloat fails with ErrRange
 
 
 @function("to_number", arg(ANY))

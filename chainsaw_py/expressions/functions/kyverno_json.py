@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import Any
 
 from chainsaw_py.expressions.functions.registry import ARRAY, NUMBER, STRING, FunctionEntry, arg, function
+from chainsaw_py.golang.regexp import GoRegexp, compile_go
 from chainsaw_py.grammar.errors import ExpressionError
 
 
@@ -45,10 +45,10 @@ def _json_parse(text: str) -> Any:
     return json_unmarshal(text)
 
 
-@functools.lru_cache(maxsize=512)
-def _wildcard_regex(pattern: str) -> re.Pattern[str]:
+def _wildcard_regex(pattern: str) -> GoRegexp:
+    """An RE2 pattern, so that matching takes linear time (``*a*a*a*b`` would backtrack in ``re``)."""
     parts = ("." if char == "?" else ".*" if char == "*" else re.escape(char) for char in pattern)
-    return re.compile("".join(parts), re.DOTALL)
+    return compile_go("(?s)" + "".join(parts))
 
 
 def wildcard_match(pattern: str, name: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import warnings
 from typing import Any
 
 from chainsaw_py.grammar.errors import ExpressionError
@@ -32,6 +33,13 @@ _NAME_FIELDS = {
 
 
 def decode_pem(text: str) -> dict[str, Any]:
+    with warnings.catch_warnings():
+        # Go decodes what cryptography only warns about (a serial number of zero): nothing for the user to act on
+        warnings.simplefilter("ignore")
+        return _decode_pem(text)
+
+
+def _decode_pem(text: str) -> dict[str, Any]:
     from cryptography import x509
 
     block_type, der = _pem_block(text)
@@ -106,10 +114,18 @@ def _time(moment: _dt.datetime) -> str:
     return moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _extensions(extensions: Any) -> list[dict[str, Any]]:
-    return [{"Id": _oid(ext.oid.dotted_string), "Critical": ext.critical,
-             "Value": _b64(ext.value.public_bytes()) if hasattr(ext.value, "public_bytes") else None}
-            for ext in extensions]
+def _extensions(extensions: Any) -> list[dict[str, Any]] | None:
+    """Go's ``[]pkix.Extension``: id, criticality and the raw ``extnValue`` (nil when there is none)."""
+    encoded = [{"Id": _oid(ext.oid.dotted_string), "Critical": ext.critical, "Value": _b64(_extension_der(ext))}
+               for ext in extensions]
+    return encoded or None
+
+
+def _extension_der(extension: Any) -> bytes | None:
+    try:
+        return bytes(extension.value.public_bytes())
+    except (AttributeError, NotImplementedError, ValueError):
+        return None
 
 
 def _certificate(certificate: Any) -> dict[str, Any]:
@@ -119,19 +135,14 @@ def _certificate(certificate: Any) -> dict[str, Any]:
     key = certificate.public_key()
     public = _public_key(key)
     extensions = certificate.extensions
-
-    def extension(kind: Any) -> Any:
-        try:
-            return extensions.get_extension_for_class(kind).value
-        except x509.ExtensionNotFound:
-            return None
-
-    basic = extension(x509.BasicConstraints)
-    key_usage = extension(x509.KeyUsage)
-    ext_usage = extension(x509.ExtendedKeyUsage)
-    alternative = extension(x509.SubjectAlternativeName)
-    subject_key = extension(x509.SubjectKeyIdentifier)
-    authority_key = extension(x509.AuthorityKeyIdentifier)
+    found = _ExtensionLookup(extensions)
+    basic = found.get(x509.BasicConstraints)
+    ext_usage = found.get(x509.ExtendedKeyUsage)
+    alternative = found.get(x509.SubjectAlternativeName)
+    subject_key = found.get(x509.SubjectKeyIdentifier)
+    authority_key = found.get(x509.AuthorityKeyIdentifier)
+    access = found.get(x509.AuthorityInformationAccess)
+    constraints = found.get(x509.NameConstraints)
     usages = [_EXT_KEY_USAGES[u.dotted_string] for u in ext_usage or [] if u.dotted_string in _EXT_KEY_USAGES]
     unknown_usages = [_oid(u.dotted_string) for u in ext_usage or [] if u.dotted_string not in _EXT_KEY_USAGES]
     return {
@@ -150,7 +161,7 @@ def _certificate(certificate: Any) -> dict[str, Any]:
         "Subject": _name(certificate.subject),
         "NotBefore": _time(certificate.not_valid_before_utc),
         "NotAfter": _time(certificate.not_valid_after_utc),
-        "KeyUsage": _key_usage_bits(key_usage),
+        "KeyUsage": _key_usage_bits(found.get(x509.KeyUsage)),
         "Extensions": _extensions(extensions),
         "ExtraExtensions": None,
         "UnhandledCriticalExtensions": None,
@@ -158,14 +169,120 @@ def _certificate(certificate: Any) -> dict[str, Any]:
         "UnknownExtKeyUsage": unknown_usages or None,
         "BasicConstraintsValid": basic is not None,
         "IsCA": bool(basic and basic.ca),
-        "MaxPathLen": basic.path_length if basic is not None and basic.path_length is not None else -1,
+        "MaxPathLen": _max_path_len(basic),
         "MaxPathLenZero": bool(basic and basic.path_length == 0),
         "SubjectKeyId": _b64(subject_key.digest) if subject_key else None,
         "AuthorityKeyId": _b64(authority_key.key_identifier) if authority_key else None,
+        "OCSPServer": _access_urls(access, x509.oid.AuthorityInformationAccessOID.OCSP),
+        "IssuingCertificateURL": _access_urls(access, x509.oid.AuthorityInformationAccessOID.CA_ISSUERS),
+        **_alternative_names(alternative),
+        "PermittedDNSDomainsCritical": bool(constraints is not None and found.critical(x509.NameConstraints)),
+        **_name_constraints(constraints),
+        "CRLDistributionPoints": _crl_points(found.get(x509.CRLDistributionPoints)),
+        "PolicyIdentifiers": _policies(found.get(x509.CertificatePolicies)),
+    }
+
+
+class _ExtensionLookup:
+    def __init__(self, extensions: Any) -> None:
+        self.extensions = extensions
+
+    def get(self, kind: Any) -> Any:
+        extension = self._find(kind)
+        return None if extension is None else extension.value
+
+    def critical(self, kind: Any) -> bool:
+        extension = self._find(kind)
+        return bool(extension is not None and extension.critical)
+
+    def _find(self, kind: Any) -> Any:
+        from cryptography import x509
+
+        try:
+            return self.extensions.get_extension_for_class(kind)
+        except x509.ExtensionNotFound:
+            return None
+
+
+def _max_path_len(basic: Any) -> int:
+    """Go leaves 0 without basic constraints, and -1 when they set no path length."""
+    if basic is None:
+        return 0
+    return -1 if basic.path_length is None else int(basic.path_length)
+
+
+def _alternative_names(alternative: Any) -> dict[str, Any]:
+    from cryptography import x509
+
+    return {
         "DNSNames": _san(alternative, x509.DNSName),
         "EmailAddresses": _san(alternative, x509.RFC822Name),
         "IPAddresses": [str(ip) for ip in _san(alternative, x509.IPAddress) or []] or None,
-        "URIs": _san(alternative, x509.UniformResourceIdentifier),
+        "URIs": [go_url(uri) for uri in _san(alternative, x509.UniformResourceIdentifier) or []] or None,
+    }
+
+
+def _access_urls(access: Any, method: Any) -> list[str] | None:
+    from cryptography import x509
+
+    urls = [description.access_location.value for description in access or []
+            if description.access_method == method
+            and isinstance(description.access_location, x509.UniformResourceIdentifier)]
+    return urls or None
+
+
+def _name_constraints(constraints: Any) -> dict[str, Any]:
+    from cryptography import x509
+
+    def subtrees(which: str, kind: Any) -> list[Any] | None:
+        names = [name.value for name in getattr(constraints, which, None) or [] if isinstance(name, kind)]
+        return names or None
+
+    def ranges(which: str) -> list[dict[str, str]] | None:
+        networks = subtrees(which, x509.IPAddress)
+        return [_ip_net(network) for network in networks] if networks else None
+
+    return {
+        "PermittedDNSDomains": subtrees("permitted_subtrees", x509.DNSName),
+        "ExcludedDNSDomains": subtrees("excluded_subtrees", x509.DNSName),
+        "PermittedIPRanges": ranges("permitted_subtrees"),
+        "ExcludedIPRanges": ranges("excluded_subtrees"),
+        "PermittedEmailAddresses": subtrees("permitted_subtrees", x509.RFC822Name),
+        "ExcludedEmailAddresses": subtrees("excluded_subtrees", x509.RFC822Name),
+        "PermittedURIDomains": subtrees("permitted_subtrees", x509.UniformResourceIdentifier),
+        "ExcludedURIDomains": subtrees("excluded_subtrees", x509.UniformResourceIdentifier),
+    }
+
+
+def _ip_net(network: Any) -> dict[str, str]:
+    """Go's ``net.IPNet``: the address as text, the mask as bytes (base64)."""
+    return {"IP": str(network.network_address), "Mask": base64.b64encode(network.netmask.packed).decode("ascii")}
+
+
+def _crl_points(points: Any) -> list[str] | None:
+    from cryptography import x509
+
+    urls = [name.value for point in points or [] for name in point.full_name or []
+            if isinstance(name, x509.UniformResourceIdentifier)]
+    return urls or None
+
+
+def _policies(policies: Any) -> list[list[int]] | None:
+    identifiers = [_oid(policy.policy_identifier.dotted_string) for policy in policies or []]
+    return identifiers or None
+
+
+def go_url(text: str) -> dict[str, Any]:
+    """Go's ``url.URL`` as ``encoding/json`` writes it (the struct's fields; user info has none exported)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    opaque = "" if not parts.scheme or parts.path.startswith("/") or parts.netloc else parts.path
+    return {
+        "Scheme": parts.scheme.lower(), "Opaque": opaque, "User": {} if "@" in parts.netloc else None,
+        "Host": parts.netloc.rpartition("@")[2], "Path": "" if opaque else parts.path, "RawPath": "",
+        "OmitHost": False, "ForceQuery": text.endswith("?") and not parts.query, "RawQuery": parts.query,
+        "Fragment": parts.fragment, "RawFragment": "",
     }
 
 
@@ -187,6 +304,7 @@ def _key_usage_bits(usage: Any) -> int:
 
 
 def _request(request: Any) -> dict[str, Any]:
+    from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     key = request.public_key()
@@ -201,11 +319,20 @@ def _request(request: Any) -> dict[str, Any]:
         "PublicKeyAlgorithm": _RSA,
         "PublicKey": _public_key(key),
         "Subject": _name(request.subject),
-        "Attributes": None,
+        "Attributes": _request_attributes(request),
         "Extensions": _extensions(request.extensions),
         "ExtraExtensions": None,
-        "DNSNames": None,
-        "EmailAddresses": None,
-        "IPAddresses": None,
-        "URIs": None,
+        **_alternative_names(_ExtensionLookup(request.extensions).get(x509.SubjectAlternativeName)),
     }
+
+
+def _request_attributes(request: Any) -> list[dict[str, Any]] | None:
+    """Go's deprecated ``Attributes``: each attribute of the request with its values as type/value pairs;
+    only the extension request is represented, as Go reads it: each extension's id with its second element (the
+    criticality when present, else the value's bytes)."""
+    extensions = list(request.extensions)
+    if not extensions:
+        return None
+    pairs = [{"Type": _oid(ext.oid.dotted_string), "Value": True if ext.critical else _b64(_extension_der(ext))}
+             for ext in extensions]
+    return [{"Type": [1, 2, 840, 113549, 1, 9, 14], "Value": [pairs]}]

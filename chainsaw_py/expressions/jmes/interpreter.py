@@ -10,11 +10,14 @@ unstructured objects hold int64 and go-jmespath compares them strictly with floa
 from __future__ import annotations
 
 import math
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from jmespath import visitor
 
 from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
 from chainsaw_py.expressions.functions.registry import ExpRef, FunctionCaller
 from chainsaw_py.golang.fmt import go_number, is_number
 from chainsaw_py.grammar.errors import ExpressionError
@@ -33,6 +36,8 @@ def is_false(value: Any) -> bool:
 
 def go_equal(left: Any, right: Any) -> bool:
     """``reflect.DeepEqual`` over JSON data, with ints and floats compared by value."""
+    if type(left) is str and type(right) is str:  # the common case, first
+        return left == right
     if is_number(left) and is_number(right):
         return bool(left == right)
     if isinstance(left, bool) or isinstance(right, bool):
@@ -78,13 +83,33 @@ _ORDERING = {
 
 
 class Interpreter(visitor.TreeInterpreter):
-    """Visits an AST with a root value, ``Bindings`` for ``$name`` and a ``FunctionCaller``."""
+    """Visits an AST with a root value, ``Bindings`` for ``$name`` and a ``FunctionCaller``.
+
+    One is made per evaluation (it holds the root and the bindings), so it skips the base class's
+    set-up and per-instance method cache: ``visit`` dispatches through one table for the class.
+    """
+
+    _DISPATCH: ClassVar[dict[str, Callable[[Any, Node, Any], Any]]] = {}
 
     def __init__(self, root: Any, bindings: Bindings, functions: FunctionCaller) -> None:
-        super().__init__()
+        self._dict_cls = dict
         self._root = root
         self._bindings = bindings
         self._caller = functions
+        self._deadline = evaluation_stop(current_deadline())
+
+    def _tick(self) -> None:
+        """Stop once the operation's deadline has passed (checked per projected element and call)."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise ExpressionError(DEADLINE_EXCEEDED)
+
+    def visit(self, node: Node, value: Any) -> Any:  # type: ignore[override]
+        method = self._DISPATCH.get(node["type"])
+        if method is None:
+            found: Callable[[Any, Node, Any], Any] = getattr(type(self), "visit_" + node["type"],
+                                                             type(self).default_visit)
+            self._DISPATCH[node["type"]] = method = found
+        return method(self, node, value)
 
     # -- dialect additions ------------------------------------------------------------------
 
@@ -142,6 +167,7 @@ class Interpreter(visitor.TreeInterpreter):
 
     def visit_function_expression(self, node: Node, value: Any) -> Any:
         arguments = [self.visit(child, value) for child in node["children"]]
+        self._tick()
         return self._caller.call(node["value"], arguments)
 
     def visit_field(self, node: Node, value: Any) -> Any:
@@ -185,6 +211,7 @@ class Interpreter(visitor.TreeInterpreter):
             return None
         collected = []
         for element in base:
+            self._tick()
             current = self.visit(node["children"][1], element)
             if current is not None:
                 collected.append(current)
@@ -196,6 +223,7 @@ class Interpreter(visitor.TreeInterpreter):
             return None
         collected = []
         for element in base.values():
+            self._tick()
             current = self.visit(node["children"][1], element)
             if current is not None:
                 collected.append(current)
@@ -208,6 +236,7 @@ class Interpreter(visitor.TreeInterpreter):
         condition = node["children"][2]
         collected = []
         for element in base:
+            self._tick()
             if not is_false(self.visit(condition, element)):
                 current = self.visit(node["children"][1], element)
                 if current is not None:

@@ -21,13 +21,15 @@ from chainsaw_py.checks import AssertionHardError, assert_tree
 from chainsaw_py.loading.model import Binding, Command, Output, Script
 from chainsaw_py.operations.base import Interrupted, OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.bindings import process_outputs, resolve_binding
+from chainsaw_py.operations.internal.capture import Captured
 from chainsaw_py.operations.internal.process import (
     ProcessResult,
     base_environment,
     command_string,
     run_process,
 )
-from chainsaw_py.steplog import section
+from chainsaw_py.steplog import StreamedSection, section
+from chainsaw_py.util.leftovers import LEFTOVERS
 
 # (argv, environment, working directory) -> result
 Runner = Callable[[list[str], dict[str, str], Path], ProcessResult]
@@ -71,11 +73,13 @@ def kubeconfig_for(ctx: OperationContext) -> Iterator[dict[str, str]]:
     handle, name = tempfile.mkstemp(prefix="chainsaw-kubeconfig-")
     os.close(handle)
     path = Path(name)
+    LEFTOVERS.add_file(path)  # it holds a credential: removed even when the run is cut short
     try:
         ctx.cluster.write_kubeconfig(path)
         yield {"KUBECONFIG": str(path)}
     finally:
         path.unlink(missing_ok=True)
+        LEFTOVERS.discard_file(path)
 
 
 def work_dir(ctx: OperationContext, configured: str | None) -> Path:
@@ -123,18 +127,24 @@ def _execute(settings: CommandSettings, argv_for: Callable[[dict[str, str]], lis
         output_sections = _output_sections(result)
         if output_sections:
             ctx.logger.log(log_op, "LOG", None, *output_sections)
-    bindings = (ctx.bindings.register("stdout", result.stdout).register("stderr", result.stderr)
-                .register("error", result.error))
+    bindings = ctx.bindings.register("error", result.error)
+    if settings.check is not None or settings.outputs:  # read large outputs whole only when used
+        bindings = (ctx.bindings.register("stdout", result.stdout).register("stderr", result.stderr)
+                    .register("error", result.error))
     _check(settings.check, result, bindings, ctx)
     return process_outputs(settings.outputs, bindings, ctx.compiler, None)
 
 
-def _output_sections(result: ProcessResult) -> list[str]:
-    sections = []
-    if result.stdout.strip():
-        sections.append(section("STDOUT", result.stdout.strip()))
-    if result.stderr.strip():
-        sections.append(section("STDERR", result.stderr.strip()))
+def _output_sections(result: ProcessResult) -> list[str | StreamedSection]:
+    sections: list[str | StreamedSection] = []
+    for name, stream in zip(("STDOUT", "STDERR"), result.streams, strict=True):
+        if isinstance(stream, Captured) and stream.spilled:
+            if not stream.blank():
+                sections.append(StreamedSection(name, stream))
+            continue
+        text = stream if isinstance(stream, str) else stream.text()
+        if text.strip():
+            sections.append(section(name, text.strip()))
     return sections
 
 

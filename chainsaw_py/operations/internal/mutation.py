@@ -8,7 +8,8 @@ update}`` and ``pkg/runner/operations/helpers.go``):
   when any applies, the result is their combined check errors (so an API error can become a success),
   otherwise the raw API error stands; outputs are evaluated only on success, with ``@`` = the object;
 - :func:`retry` — polling every 50 ms until the operation's timeout: apply retries every error, the
-  others only Conflict / ServerTimeout / TooManyRequests / ServiceUnavailable.
+  others only Conflict / ServerTimeout / TooManyRequests / ServiceUnavailable; none retries an answer
+  that cannot change (400, 403, 422 — Chainsaw's apply retries those too, until its timeout).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def conclude(obj: dict[str, Any], error: ApiError | None, expect: list[Expectati
     if not matched and error is not None:
         raise error
     if check_error is not None:
-        raise check_error
+        raise check_error from error  # the cause tells ``retry`` whether the answer can change
     return process_outputs(outputs, bindings, ctx.compiler, obj)
 
 
@@ -102,7 +103,7 @@ def check_expectations(expect: list[Expectation], obj: dict[str, Any], bindings:
 
 
 def retry(attempt: Callable[[], Outputs], ctx: OperationContext, *, every_error: bool) -> Outputs:
-    """Run ``attempt`` every 50 ms (the first after one interval) until it succeeds or the timeout
+    """Run ``attempt`` at once, then every 50 ms, until it succeeds or the timeout
     passes. Retried: every error when ``every_error`` (apply), else only retryable API errors."""
     outcome: dict[str, Any] = {}
 
@@ -112,7 +113,7 @@ def retry(attempt: Callable[[], Outputs], ctx: OperationContext, *, every_error:
         except Interrupted:
             raise
         except (ApiError, OperationError) as err:
-            if not every_error and not (isinstance(err, ApiError) and err.retryable):
+            if _final(err) or (not every_error and not (isinstance(err, ApiError) and err.retryable)):
                 raise as_operation_error(err) from err
             outcome["error"] = err
             return False
@@ -124,6 +125,13 @@ def retry(attempt: Callable[[], Outputs], ctx: OperationContext, *, every_error:
     if last is None:
         raise OperationError("context deadline exceeded")
     raise as_operation_error(last) from last
+
+
+def _final(err: Exception) -> bool:
+    """The server's answer cannot change on a retry (400, 403, 422). Chainsaw's apply retries every
+    error until its timeout; chainsaw_py stops at once on these (a deliberate difference)."""
+    cause = err if isinstance(err, ApiError) else err.__cause__
+    return isinstance(cause, ApiError) and cause.final
 
 
 def as_operation_error(err: Exception) -> OperationError:

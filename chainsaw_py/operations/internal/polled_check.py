@@ -1,5 +1,6 @@
 """What ``assert`` and ``error`` share: resource-reference templating and the namespacer, compiling the
-tree once, and polling until the check is satisfied or the timeout passes (reference §2)."""
+tree once, and polling until the check is satisfied or the timeout passes (Chainsaw's
+``pkg/engine/operations/assert`` and ``error``)."""
 
 from __future__ import annotations
 

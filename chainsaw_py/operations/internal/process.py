@@ -2,7 +2,10 @@
 
 The child runs in its own session, so that a timeout or an interrupt kills its whole process group
 (a shell script's children included), and errors read like Go's ``os/exec`` errors (``exit status 1``,
-``signal: killed``), which is what ``$error`` holds in Chainsaw.
+``signal: killed``), which is what ``$error`` holds in Chainsaw. It also carries an environment mark
+(``util.processes``) so that what it starts in another session is found and killed as well: at a
+timeout or interrupt at once, otherwise when the run ends (a background server started by one step
+may serve the next ones, as with Chainsaw). Its output is captured with bounded memory (``capture``).
 """
 
 from __future__ import annotations
@@ -12,24 +15,44 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+import uuid
 from pathlib import Path
 
 from chainsaw_py.operations.base import CancelToken
+from chainsaw_py.operations.internal.capture import Captured
+from chainsaw_py.util.leftovers import LEFTOVERS
+from chainsaw_py.util.processes import MARK, kill_marked
 
 _POLL_SECONDS = 0.05
+_READER_GRACE_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
 class ProcessResult:
-    stdout: str
-    stderr: str
-    error: str | None
+    """What a child (or a native helper standing in for one) produced. ``stdout`` / ``stderr`` are the
+    decoded texts; a real child's streams are :class:`Captured` (spilled to disk when large), read whole
+    only when asked for."""
+
+    def __init__(self, stdout: str | Captured, stderr: str | Captured, error: str | None) -> None:
+        self.streams = (stdout, stderr)
+        self.error = error
+
+    @property
+    def stdout(self) -> str:
+        return _text(self.streams[0])
+
+    @property
+    def stderr(self) -> str:
+        return _text(self.streams[1])
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def _text(stream: str | Captured) -> str:
+    return stream if isinstance(stream, str) else stream.text()
 
 
 def resolve_executable(name: str, env: dict[str, str]) -> str | None:
@@ -79,39 +102,71 @@ def _signal_name(number: int) -> str:
     return _GO_SIGNAL_NAMES.get(signal.Signals(number), signal.Signals(number).name.lower())
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _kill(process: subprocess.Popen[bytes], mark: str) -> None:
+    """Kill the child's process group, then whatever it started elsewhere (``setsid``, ``nohup``)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         process.kill()
+    process.wait()  # reaped by Popen first: the marked sweep must not take its exit status
+    kill_marked([mark])
 
 
 def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float | None,
                 cancel: CancelToken) -> ProcessResult:
-    """Run ``argv`` to completion, killing its process group on timeout or cancellation."""
+    """Run ``argv`` to completion (the child exited and its output pipes closed), killing its process
+    group and marked descendants on timeout or cancellation. Output memory is bounded (``Captured``)."""
     if not cwd.is_dir():
         return ProcessResult("", "", f"chdir {cwd}: no such file or directory")
     executable = resolve_executable(argv[0], env)
     if executable is None:
         return ProcessResult("", "", f'exec: "{argv[0]}": executable file not found in $PATH')
+    mark = uuid.uuid4().hex
     try:
-        process = subprocess.Popen([executable, *argv[1:]], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        process = subprocess.Popen([executable, *argv[1:]], cwd=cwd, env={**env, MARK: mark},
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
     except OSError as err:
         return ProcessResult("", "", f"fork/exec {executable}: {err.strerror}")
+    LEFTOVERS.add_process(process.pid, mark)
+    try:
+        outputs = (Captured(), Captured())
+        readers = [threading.Thread(target=output.drain, args=(pipe,), daemon=True, name="chainsaw-output")
+                   for output, pipe in zip(outputs, (process.stdout, process.stderr), strict=True)]
+        for reader in readers:
+            reader.start()
+        cut_short = _wait(process, readers, mark, timeout, cancel)
+    finally:
+        LEFTOVERS.discard_process(process.pid)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+    error = _exit_error(process.returncode)
+    if error is None and cut_short:  # it exited, but what it left running held its output past the deadline
+        error = "context deadline exceeded"
+    return ProcessResult(outputs[0], outputs[1], error)
+
+
+def _wait(process: subprocess.Popen[bytes], readers: list[threading.Thread], mark: str, timeout: float | None,
+          cancel: CancelToken) -> bool:
+    """Wait for the exit and the end of output (like Go's ``Cmd.Wait``) until the deadline or a cancel;
+    True when cut short."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    stdout, stderr = b"", b""
-    while True:
+    while process.poll() is None or any(reader.is_alive() for reader in readers):
+        if cancel.cancelled or (deadline is not None and time.monotonic() >= deadline):
+            _kill(process, mark)
+            for reader in readers:  # a holder of the pipes that escaped the mark (env -i) is not waited for
+                reader.join(_READER_GRACE_SECONDS)
+            return True
         slice_seconds = _POLL_SECONDS
         if deadline is not None:
             slice_seconds = min(slice_seconds, max(deadline - time.monotonic(), 0.0))
-        try:
-            stdout, stderr = process.communicate(timeout=slice_seconds)
-            break
-        except subprocess.TimeoutExpired:
-            if cancel.cancelled or (deadline is not None and time.monotonic() >= deadline):
-                _kill_group(process)
-                stdout, stderr = process.communicate()
-                break
-    return ProcessResult(stdout.decode(errors="replace"), stderr.decode(errors="replace"),
-                         _exit_error(process.returncode))
+        if process.returncode is None:
+            try:
+                process.wait(timeout=slice_seconds)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            readers[0].join(slice_seconds)
+            readers[1].join(0)
+    return False

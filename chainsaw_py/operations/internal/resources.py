@@ -10,13 +10,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from chainsaw_py.errors import LoadError
 from chainsaw_py.expressions import ExpressionError, evaluate_string
 from chainsaw_py.operations.base import OperationContext, OperationError
+from chainsaw_py.util import files, limits
 from chainsaw_py.yamldocs import load_documents
 
 
@@ -46,15 +46,15 @@ def _is_uri(reference: str) -> bool:
 
 
 def load_glob(pattern: str, manifest: bool) -> list[dict[str, Any]]:
-    files = sorted(glob.glob(pattern))
-    if not files:
+    matches = sorted(glob.glob(pattern))
+    if not matches:
         raise OperationError(f"no files found matching path: {pattern}")
     documents: list[dict[str, Any]] = []
-    for file in files:
+    for file in matches:
         try:
-            text = Path(file).read_text()
-        except OSError as err:
-            raise OperationError(f"open {file}: {(err.strerror or str(err)).lower()}") from err
+            text = files.read_text(file)
+        except (OSError, UnicodeDecodeError) as err:
+            raise OperationError(f"open {file}: {err}") from None
         documents.extend(_parse(text, file, manifest))
     if not documents:
         raise OperationError(f"found no resource in {pattern}")
@@ -94,7 +94,11 @@ def _download(url: str) -> str:
     for attempt in range(3):
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
-                return response.read().decode()
+                content = response.read(limits.MAX_FILE_BYTES + 1)
+            if len(content) > limits.MAX_FILE_BYTES:
+                raise OperationError(f"error downloading content: more than {limits.MAX_FILE_BYTES} bytes "
+                                     "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)")
+            return content.decode()
         except (urllib.error.URLError, OSError, ValueError) as err:
             last = err
             if attempt < 2:

@@ -1,4 +1,5 @@
-"""Selecting the cluster objects an assertion-like operation looks at (reference §3.7): templating of
+"""Selecting the cluster objects an assertion-like operation looks at (Chainsaw's
+``pkg/engine/operations/internal/read.go``): templating of
 the resource reference, the namespacer, and GET by name or LIST by namespace and labels."""
 
 from __future__ import annotations

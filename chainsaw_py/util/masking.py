@@ -1,0 +1,134 @@
+"""Masking Secret values in everything a run prints or writes, as CI systems mask secrets in logs.
+
+A :class:`Masker` belongs to one run (the CLI's, an ``api.run``, an ``api.Session``); while it is
+active, every Secret the client reads or writes registers its values — the decoded value and the
+base64 form found in ``data``, the plain ``stringData`` value and its base64 form, and every line of a
+multi-line value. The output sinks (console, reports, results) pass their text through
+:meth:`Masker.mask`, which replaces each registered value with ``***``.
+
+Registration is process-wide over the active maskers (not per thread): the runner's worker threads and
+the client's helpers need no plumbing, and two runs in one process at most mask each other's values,
+which is the safe side.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+MASK = "***"
+MIN_LENGTH = 4
+"""Shorter values (``1``, ``yes``, ``""``) are not masked: hiding them would garble unrelated output."""
+
+_active: list[Masker] = []
+_active_lock = threading.Lock()
+
+
+class Masker:
+    """The set of secret values of one run, and the replacement of them in text."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, value: str) -> None:
+        """Register ``value`` (and each of its lines) in plain and base64 form."""
+        texts = {text.strip() for text in (value, *value.splitlines())}
+        self._register({form for text in texts if len(text) >= MIN_LENGTH for form in (text, _b64(text))})
+
+    def add_encoded(self, encoded: str) -> None:
+        """Register a ``data`` value: its base64 text as it is, and what it decodes to."""
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            if len(encoded) >= MIN_LENGTH:  # binary data: its base64 form is what can appear in text
+                self._register({encoded})
+            return
+        if len(decoded.strip()) >= MIN_LENGTH:
+            self._register({encoded})
+            self.add(decoded)
+
+    def _register(self, forms: set[str]) -> None:
+        with self._lock:
+            new = forms - self._values
+            if new:
+                self._values |= new
+                self._pattern = None
+
+    @property
+    def empty(self) -> bool:
+        return not self._values
+
+    def mask(self, text: str) -> str:
+        if not self._values or not text:
+            return text
+        return self._compiled().sub(MASK, text)
+
+    def mask_data(self, value: Any) -> Any:
+        """A copy of a JSON-like value with every string masked."""
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            return {self.mask_data(k): self.mask_data(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.mask_data(item) for item in value]
+        return value
+
+    def _compiled(self) -> re.Pattern[str]:
+        with self._lock:
+            if self._pattern is None:
+                # Longest first, so that a value containing another is masked whole.
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(value) for value in ordered))
+            return self._pattern
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode() if text else ""
+
+
+@contextmanager
+def active(masker: Masker) -> Iterator[Masker]:
+    """Register the values of Secrets seen while this block runs into ``masker``."""
+    with _active_lock:
+        _active.append(masker)
+    try:
+        yield masker
+    finally:
+        with _active_lock:
+            _active.remove(masker)
+
+
+def register_secrets(payload: Any) -> None:
+    """Register the values of every Secret in ``payload`` (a Secret, a list of them, a ``Table`` with
+    objects, or a write body) with the active maskers."""
+    if not _active or not isinstance(payload, dict):
+        return
+    maskers = list(_active)
+    for secret in _secrets_in(payload):
+        for encoded in (secret.get("data") or {}).values():
+            if isinstance(encoded, str):
+                for masker in maskers:
+                    masker.add_encoded(encoded)
+        for plain in (secret.get("stringData") or {}).values():
+            if isinstance(plain, str):
+                for masker in maskers:
+                    masker.add(plain)
+
+
+def _secrets_in(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    kind = payload.get("kind")
+    if kind == "Secret":
+        yield payload
+    for item in payload.get("items") or []:
+        if isinstance(item, dict):
+            yield from _secrets_in({"kind": "Secret", **item} if kind == "SecretList" else item)
+    for row in payload.get("rows") or []:  # a server-side Table with includeObject
+        if isinstance(row, dict) and isinstance(row.get("object"), dict):
+            yield from _secrets_in(row["object"])

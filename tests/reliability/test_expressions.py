@@ -1,0 +1,159 @@
+"""Reliability of expressions: Go regexp semantics on RE2 (speed and accepted syntax), bounded nesting,
+and no evaluation past the operation's deadline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chainsaw_py.errors import ChainsawError
+from chainsaw_py.expressions import Bindings, ExpressionError, ExpressionSyntaxError, evaluate
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, evaluation_deadline
+from chainsaw_py.grammar.compilers import check_syntax
+from chainsaw_py.runner.names import TestFilter
+from chainsaw_py.util import limits
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Runs ``code`` in a fresh interpreter, so that a regression hangs a child (then fails) and not the suite."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_catastrophic_patterns_take_linear_time() -> None:
+    # Python's re needs about 2**n steps here (8.5 s at 28 characters): RE2 answers at once at any length.
+    result = run_python("""
+        from chainsaw_py.expressions import Bindings, evaluate
+        subject = "a" * 100_000 + "!"
+        bindings = Bindings().register("s", subject)
+        print(evaluate("regex_match('^(a+)+$', $s)", None, bindings))
+        print(evaluate("length(regex_replace_all('(a*)*b', $s, 'x'))", None, bindings))
+        print(evaluate("pattern_match('*a*a*a*a*a*a*a*a*b', $s)", None, bindings))
+    """, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "100001", "False"]
+
+
+@pytest.mark.parametrize(("pattern", "message"), [
+    ("(a)\\\\1", "error parsing regexp: invalid escape sequence: `\\1`"),
+    ("(?=a)", "error parsing regexp: invalid or unsupported Perl syntax: `(?=`"),
+    ("(?!a)", "error parsing regexp: invalid or unsupported Perl syntax: `(?!`"),
+    ("(?<=a)b", "error parsing regexp: invalid or unsupported Perl syntax: `(?<=`"),
+    ("a**", "error parsing regexp: invalid nested repetition operator: `**`"),
+    ("x{1001}", "error parsing regexp: invalid repeat count: `{1001}`"),
+    ("\\\\C", "error parsing regexp: invalid escape sequence: `\\C`"),
+])
+def test_go_regexp_syntax_and_messages(pattern: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match="^" + _escape(message) + "$"):
+        evaluate(f"regex_match('{pattern}', 'a')", None, Bindings())
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("regex_match('(?P<x>a)(?<y>b)\\\\z', 'ab')", True),
+    ("regex_match('^[[:alpha:]]+$', 'abc')", True),
+    ("regex_match('\\\\pL', 'é')", True),
+    ("regex_replace_all('x*', 'abxd', '-')", "-a-b-d-"),
+    ("regex_replace_all('a(x*)b', 'axxb ab', '${1}W')", "xxW W"),
+    ("regex_replace_all_literal('b*', 'abbbc', '$1')", "$1a$1c$1"),
+])
+def test_go_regexp_semantics(expression: str, expected: object) -> None:
+    assert evaluate(expression, None, Bindings()) == expected
+
+
+def test_cel_regex_functions_use_go_semantics() -> None:
+    assert evaluate("'baaac'.findAll('a*')", None, Bindings(), "cel") == ["", "aaa", ""]
+    with pytest.raises(ExpressionError, match="invalid or unsupported Perl syntax"):
+        evaluate("'abc'.find('(?=a)')", None, Bindings(), "cel")
+
+
+def test_test_filters_are_go_regexps() -> None:
+    with pytest.raises(ChainsawError, match=r"^invalid regexp for -test.run: error parsing regexp: "
+                                            r"missing closing \): `\(a`$"):
+        TestFilter("(a", "")
+    with pytest.raises(ChainsawError, match="invalid or unsupported Perl syntax"):
+        TestFilter("", "(?=x)")
+
+
+@pytest.mark.parametrize(("source", "compiler"), [
+    ("(" * 20_000 + "a" + ")" * 20_000, "jp"),
+    ("abs(" * 5_000 + "`1`" + ")" * 5_000, "jp"),
+    ("!" * 20_000 + "a", "jp"),
+    ("a" + " + a" * 20_000, "jp"),
+    ("(" * 20_000 + "1" + ")" * 20_000, "cel"),
+    ("object" + ".a" * 20_000, "cel"),  # once crashed the interpreter (native stack overflow)
+    ("$" + ".a" * 20_000, "jsonpath"),
+])
+def test_deep_or_long_expressions_fail_with_one_line(source: str, compiler: str) -> None:
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        check_syntax(source, compiler)
+    assert "\n" not in str(caught.value)
+    with pytest.raises(ExpressionError):
+        evaluate(source, {"a": 1}, Bindings(), compiler)
+
+
+def test_expression_limits_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_EXPRESSION_DEPTH", 3)
+    assert evaluate("((a))", {"a": 1}, Bindings()) == 1
+    with pytest.raises(ExpressionSyntaxError, match="more than 3 levels"):
+        check_syntax("((((a))))")
+    monkeypatch.setattr(limits, "MAX_EXPRESSION_OPERATORS", 2)
+    with pytest.raises(ExpressionSyntaxError, match="more than 2 operators"):
+        check_syntax("a.b.c.d")
+    monkeypatch.setattr(limits, "MAX_EXPRESSION_LENGTH", 5)
+    with pytest.raises(ExpressionSyntaxError, match="expression too long: 6 characters"):
+        check_syntax("abcdef", "cel")
+
+
+def test_huge_literals_are_one_line_errors() -> None:
+    with pytest.raises(ExpressionSyntaxError, match="cannot unmarshal number"):
+        check_syntax("`" + "9" * 5_000 + "`")
+    with pytest.raises(ExpressionSyntaxError, match="exceeded max depth"):
+        check_syntax("`" + "[" * 20_000 + "]" * 20_000 + "`")
+    assert evaluate("to_number($n)", None, Bindings().register("n", "9" * 5_000)) is None
+
+
+def test_evaluation_stops_at_the_deadline() -> None:
+    items = list(range(3_000_000))
+    bindings = Bindings().register("items", items)
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate("$items[?@ > `-1`] | [*].to_string(@)", None, bindings)
+    with evaluation_deadline(60.0):
+        assert evaluate("length($items[?@ > `2999998`])", None, bindings) == 1
+
+
+def test_an_operation_stops_evaluating_at_its_timeout(tmp_path: Path) -> None:
+    # a check over a large output that would take far longer than the operation's 1s timeout
+    test = tmp_path / "chainsaw-test.yaml"
+    test.write_text(textwrap.dedent("""\
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata:
+          name: slow-check
+        spec:
+          steps:
+          - try:
+            - script:
+                timeout: 1s
+                content: python3 -c "print('a ' * 2000)"
+                check:
+                  (length(split($stdout, ' ')[].split($stdout, ' ')[].split($stdout, ' ')[]) > `0`): true
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "test", str(tmp_path), "--no-cluster"], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert DEADLINE_EXCEEDED in result.stdout
+
+
+def _escape(text: str) -> str:
+    import re
+
+    return re.escape(text)

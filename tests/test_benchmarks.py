@@ -1,0 +1,36 @@
+"""benchmarks/run_all.py with tiny sizes: every benchmark runs and the table has a figure per row (a smoke
+test: nothing here checks a timing)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow  # seven benchmark processes, five of them start an embedded cluster (~1-3 min on 2 cores)
+def test_every_row_is_measured_with_tiny_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    run_all = load("run_all")
+    table = run_all.main(["--tiny"])  # type: ignore[attr-defined]
+    assert [what for what, _, _ in table] == [row.what for row in run_all.ROWS]  # type: ignore[attr-defined]
+    assert all(figure and figure != "-" for _, figure, _ in table)
+    assert "CPUs" in capsys.readouterr().out
+
+
+def test_the_pod_check_matches_and_profiles(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = load("checks_pods").main(["--pods", "5", "--rounds", "1", "--profile"])  # type: ignore[attr-defined]
+    assert figures["ratio"] > 0
+    assert "function calls" in capsys.readouterr().out
