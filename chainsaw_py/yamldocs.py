@@ -606,6 +606,11 @@ def _node_error(event: Any, message: str) -> pyyaml.MarkedYAMLError:
     return pyyaml.constructor.ConstructorError(None, None, message, event.start_mark)
 
 
+# libyaml 0.2.6+ (PyYAML 6.0.4 wheels) stops at 1,000 levels while its scanner looks ahead in flow
+# collections, before our own depth check sees the events: that is the same refusal.
+LIBYAML_NESTING_PROBLEM = "exceeded maximum nesting depth"
+
+
 def _yaml_error(err: pyyaml.MarkedYAMLError, file: str | None, text: str) -> LoadError:
     mark = err.problem_mark or err.context_mark
     problem = err.problem or err.context or "invalid document"
@@ -614,6 +619,8 @@ def _yaml_error(err: pyyaml.MarkedYAMLError, file: str | None, text: str) -> Loa
     elif err.context and err.problem:
         problem = f"{err.context}: {problem}"
     line = int(mark.line) + 1 if mark is not None else None
+    if LIBYAML_NESTING_PROBLEM in problem:
+        return LoadError(f"exceeded max depth of {limits.MAX_NESTING_DEPTH} (nested mappings and lists)", file, line)
     column = f" (column {int(mark.column) + 1})" if mark is not None else ""
     return LoadError(f"invalid YAML: {problem}{column}", file, line)
 

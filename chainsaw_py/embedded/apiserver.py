@@ -15,6 +15,8 @@ import json
 import random
 import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from chainsaw_py.embedded import crschema
@@ -29,6 +31,7 @@ from chainsaw_py.embedded.admission import (
 from chainsaw_py.embedded.admission.conversion import Converter
 from chainsaw_py.embedded.apierrors import (
     AlreadyExists,
+    ApiError,
     BadRequest,
     Conflict,
     FieldErrors,
@@ -40,8 +43,9 @@ from chainsaw_py.embedded.apierrors import (
     UnsupportedMediaType,
     qualified_resource,
 )
-from chainsaw_py.embedded.apply import server_side_apply
+from chainsaw_py.embedded.apply import record_update, server_side_apply
 from chainsaw_py.embedded.auth.identity import current_user
+from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kinds.base import Strategy, validate_meta_update, validate_object_meta
@@ -54,6 +58,7 @@ from chainsaw_py.embedded.patch import (
 from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
 from chainsaw_py.embedded.schemas import builtin_definitions
 from chainsaw_py.embedded.selection import ObjectFilter, build_filter
+from chainsaw_py.embedded.serialization import GoSerialization
 from chainsaw_py.embedded.store import (
     HistoryExpired,
     Store,
@@ -77,6 +82,7 @@ from chainsaw_py.embedded.writes import (
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_RETRIES = 20
 _VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")   # NamespaceLifecycle admission refuses deletion
 
 
 class ApiServer:
@@ -92,6 +98,7 @@ class ApiServer:
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
         self._node_ports: set[int] = set()
+        self._go_serialization = GoSerialization(builtin_definitions())
 
     # --- StrategyContext --------------------------------------------------------------------------------
 
@@ -144,7 +151,7 @@ class ApiServer:
         return self.strategies.for_type(rt)
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> StoredObject:
-        stored = self.store.get(rt.group, rt.plural, namespace if rt.namespaced else "", name)
+        stored = self.store.get(*rt.group_resource, namespace if rt.namespaced else "", name)
         if stored is None:
             raise NotFound.for_object(rt.group, rt.plural, name)
         return self.present(rt, stored)
@@ -153,7 +160,31 @@ class ApiServer:
         """The stored object as served at ``rt``'s version (CRD conversion: None or Webhook)."""
         if stored.obj.get("apiVersion") == rt.api_version:
             return stored
+        if rt.builtin:
+            return StoredObject(convert(stored.obj, rt.api_version), stored.rv)
         return StoredObject(self.conversion.convert(rt, stored.obj, rt.api_version), stored.rv)
+
+    def storage_type(self, rt: ResourceType) -> ResourceType:
+        """The resource type ``rt``'s objects are stored (and validated, defaulted) as."""
+        if not rt.is_view:
+            return rt
+        group, _, version = rt.storage_api_version.rpartition("/")
+        return self.registry.by_kind(group, version, rt.kind) or rt
+
+    def _through_storage(self, rt: ResourceType, body: Any, options: WriteOptions,
+                         write: Callable[[ResourceType, dict[str, Any], WriteOptions], Result]) -> Result:
+        """A write at a view version: decode and check there, convert, write the storage version, convert back."""
+        obj = self._as_object(rt, body)
+        warnings = self._decode(rt, obj, options)
+        validate_view(rt, obj)
+        storage_rt = self.storage_type(rt)
+        result = write(storage_rt, convert(obj, storage_rt.api_version), replace(options, duplicate_fields=[]))
+        return self._viewed(rt, result, warnings)
+
+    def _viewed(self, rt: ResourceType, result: Result, warnings: builtins.list[str]) -> Result:
+        stored = self.present(rt, result.stored) if result.stored is not None else None
+        obj = convert(result.obj, rt.api_version) if result.obj.get("kind") == rt.kind else result.obj
+        return Result(obj, result.code, warnings + result.warnings, stored)
 
     def _to_storage(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         """What is committed: objects of a CRD with webhook conversion are stored at its storage version."""
@@ -169,12 +200,17 @@ class ApiServer:
                             strategy.selectable_fields, lambda name: name in sample_fields)
 
     def list(self, rt: ResourceType, namespace: str | None, label_selector: str | None = None,
-             field_selector: str | None = None, limit: int = 0, continue_token: str = "") -> ListResult:
+             field_selector: str | None = None, limit: int = 0, continue_token: str = "",
+             exact_rv: int | None = None) -> ListResult:
+        """A (page of a) list; ``exact_rv`` lists the state at that resourceVersion (resourceVersionMatch=Exact)."""
         selector = self.make_filter(rt, namespace, label_selector, field_selector)
         start_after, token_rv = _decode_continue(continue_token) if continue_token else ("", 0)
-        items, rv = self.store.list(rt.group, rt.plural, namespace if rt.namespaced else None)
-        if token_rv:
-            rv = token_rv
+        scope = namespace if rt.namespaced else None
+        if token_rv or exact_rv is not None:
+            rv = token_rv or exact_rv or 0
+            items = self._list_at(rt, scope, rv)
+        else:
+            items, rv = self.store.list(*rt.group_resource, scope)
         selected = [self.present(rt, item) for item in items
                     if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
         if limit and len(selected) > limit:
@@ -183,10 +219,25 @@ class ApiServer:
             return ListResult(page, rv, token, len(selected) - limit)
         return ListResult(selected, rv)
 
+    def _list_at(self, rt: ResourceType, namespace: str | None, rv: int) -> builtins.list[StoredObject]:
+        try:
+            return self.store.list_at(*rt.group_resource, namespace, rv)
+        except HistoryExpired:
+            raise Gone("The resourceVersion for the provided list is too old.") from None
+        except ValueError:
+            current = self.store.resource_version
+            raise ApiError(f"Too large resource version: {rv}, current: {current}", code=504, reason="Timeout",
+                           details={"causes": [{"reason": "ResourceVersionTooLarge",
+                                                "message": "Too large resource version"}],
+                                    "retryAfterSeconds": 1}) from None
+
     # --- create -----------------------------------------------------------------------------------------
 
     def create(self, rt: ResourceType, namespace: str, body: Any, options: WriteOptions | None = None) -> Result:
         options = options or WriteOptions()
+        if rt.is_view:
+            return self._through_storage(rt, body, options, lambda srt, obj, opts: self.create(srt, namespace, obj,
+                                                                                                 opts))
         obj = self._as_object(rt, body)
         warnings = self._decode(rt, obj, options)
         meta = obj["metadata"]
@@ -209,6 +260,9 @@ class ApiServer:
             strategy.defaults(obj, self)
             _drop_empty_meta(meta)
             self._validate(rt, strategy, obj, None)
+            self.serialize_as_go(rt, obj)
+            if options.update_manager:
+                record_update(rt, None, obj, options.update_manager, "", self.now())
             if attrs is not None:
                 attrs.name = meta["name"]
                 self.admission.validate(attrs)
@@ -216,7 +270,7 @@ class ApiServer:
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
-            stored = self.present(rt, self.store.create(rt.group, rt.plural, self._to_storage(rt, obj)))
+            stored = self.present(rt, self.store.create(*rt.group_resource, self._to_storage(rt, obj)))
         except StoreExists:
             strategy.release(obj, self)
             raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
@@ -314,7 +368,7 @@ class ApiServer:
         stored = self.store.get("", "namespaces", "", namespace)
         if stored is None:
             raise NotFound.for_object("", "namespaces", namespace)
-        if stored.obj["metadata"].get("deletionTimestamp") and rt.plural != "events":
+        if stored.obj["metadata"].get("deletionTimestamp"):
             name = meta.get("name", "")
             raise Forbidden(
                 f'{qualified_resource(rt.group, rt.plural)} "{name}" is forbidden: unable to create new content in '
@@ -349,11 +403,22 @@ class ApiServer:
             strategy.validate_update(obj, old, errors)
         errors.raise_if_any(rt.kind, rt.group, meta.get("name", ""))
 
+    def serialize_as_go(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        """Built-in objects carry the fields Go always encodes (see :mod:`serialization`)."""
+        if not rt.builtin:
+            return
+        schema = builtin_definitions().for_kind(rt.group, rt.version, rt.kind)
+        if schema is not None:
+            self._go_serialization.fill(obj, schema)
+
     # --- update -----------------------------------------------------------------------------------------
 
     def update(self, rt: ResourceType, namespace: str, name: str, body: Any, options: WriteOptions | None = None,
                subresource: str = "") -> Result:
         options = options or WriteOptions()
+        if rt.is_view:
+            return self._through_storage(rt, body, options, lambda srt, obj, opts: self.update(
+                srt, namespace, name, obj, opts, subresource))
         obj = self._as_object(rt, body)
         warnings = self._decode(rt, obj, options)
         meta = obj["metadata"]
@@ -361,7 +426,7 @@ class ApiServer:
         requested_rv = meta.get("resourceVersion") or ""
         pristine = json.dumps(obj)
         for _attempt in range(_MAX_RETRIES):
-            current = self.store.get(rt.group, rt.plural, meta.get("namespace", ""), name)
+            current = self.store.get(*rt.group_resource, meta.get("namespace", ""), name)
             if current is None:
                 if self.strategy(rt).allow_create_on_update and not subresource and not requested_rv:
                     return self.create(rt, namespace, obj, options)
@@ -403,6 +468,12 @@ class ApiServer:
             new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
+        self.serialize_as_go(rt, new)
+        if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields"):
+            new["metadata"]["managedFields"] = old["metadata"]["managedFields"]
+        if options.update_manager:
+            record_update(rt, old, new, options.update_manager, subresource if subresource == "status" else "",
+                          self.now())
         warnings: builtins.list[str] = []
         if attrs is not None:
             self.admission.validate(attrs)
@@ -414,10 +485,10 @@ class ApiServer:
         meta = new["metadata"]
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not _graceful_pending(new) \
                 and not strategy.blocks_deletion(new):
-            self.store.update(rt.group, rt.plural, self._to_storage(rt, new), expected_rv=current.rv)
+            self.store.update(*rt.group_resource, self._to_storage(rt, new), expected_rv=current.rv)
             stored = self.present(rt, self._remove(rt, meta.get("namespace", ""), meta["name"]))
             return Result(stored.obj, 200, warnings, stored)
-        stored = self.present(rt, self.store.update(rt.group, rt.plural, self._to_storage(rt, new),
+        stored = self.present(rt, self.store.update(*rt.group_resource, self._to_storage(rt, new),
                                                     expected_rv=current.rv))
         return Result(stored.obj, 200, warnings, stored)
 
@@ -432,6 +503,15 @@ class ApiServer:
         meta["resourceVersion"] = old_meta.get("resourceVersion", "")
         if subresource == "status":
             _keep_all_but_status(new, old)
+        elif subresource == "ephemeralcontainers":
+            containers = (new.get("spec") or {}).get("ephemeralContainers")
+            version = meta.get("resourceVersion", "")
+            new.clear()
+            new.update(json.loads(json.dumps(old)))
+            new["metadata"]["resourceVersion"] = version
+            new["spec"].pop("ephemeralContainers", None)
+            if containers is not None:
+                new["spec"]["ephemeralContainers"] = containers
         elif subresource == "finalize":
             finalizers = (new.get("spec") or {}).get("finalizers") or []
             new.clear()
@@ -454,7 +534,7 @@ class ApiServer:
                 "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         key_ns = namespace if rt.namespaced else ""
         for _attempt in range(_MAX_RETRIES):
-            current = self.store.get(rt.group, rt.plural, key_ns, name)
+            current = self.store.get(*rt.group_resource, key_ns, name)
             if current is None:
                 raise NotFound.for_object(rt.group, rt.plural, name)
             patched = self._apply_patch(rt, self.present(rt, current).copy(), content_type, patch)
@@ -472,6 +552,12 @@ class ApiServer:
         self._check_url_identity(rt, obj["metadata"], namespace, name)
         if obj["metadata"].get("resourceVersion", "") not in ("", str(current.rv)):
             raise Conflict.modified(rt.group, rt.plural, name)
+        if rt.is_view:
+            validate_view(rt, obj)
+            storage_rt = self.storage_type(rt)
+            stored_result = self._commit_update(storage_rt, convert(obj, storage_rt.api_version), current, options,
+                                                subresource)
+            return self._viewed(rt, stored_result, warnings)
         result = self._commit_update(rt, obj, current, options, subresource)
         result.warnings = warnings + result.warnings
         return result
@@ -501,9 +587,12 @@ class ApiServer:
 
     def delete(self, rt: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None) -> Result:
         options = options or DeleteOptions()
+        if rt.group == "" and rt.plural == "namespaces" and name in IMMORTAL_NAMESPACES:
+            raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                            details={"name": name, "kind": "namespaces"})
         key_ns = namespace if rt.namespaced else ""
         for _attempt in range(_MAX_RETRIES):
-            current = self.store.get(rt.group, rt.plural, key_ns, name)
+            current = self.store.get(*rt.group_resource, key_ns, name)
             if current is None:
                 raise NotFound.for_object(rt.group, rt.plural, name)
             self._check_preconditions(rt, current, options)
@@ -591,12 +680,12 @@ class ApiServer:
         self.strategy(rt).on_delete_request(new)
         if dry_run:
             return Result(new, 200)
-        stored = self.store.update(rt.group, rt.plural, new, expected_rv=current.rv)
+        stored = self.store.update(*rt.group_resource, new, expected_rv=current.rv)
         return Result(self.present(rt, stored).obj, 200, [], self.present(rt, stored))
 
     def _remove(self, rt: ResourceType, namespace: str, name: str, expected_rv: int | None = None) -> StoredObject:
         try:
-            stored = self.store.delete(rt.group, rt.plural, namespace, name, expected_rv=expected_rv)
+            stored = self.store.delete(*rt.group_resource, namespace, name, expected_rv=expected_rv)
         except StoreNotFound:
             raise NotFound.for_object(rt.group, rt.plural, name) from None
         self.strategy(rt).release(stored.obj, self)
@@ -620,7 +709,7 @@ class ApiServer:
 
     def watch(self, rt: ResourceType, since_rv: int | None, selector: ObjectFilter) -> Any:
         try:
-            watcher, replay = self.store.watch(rt.group, rt.plural, since_rv)
+            watcher, replay = self.store.watch(*rt.group_resource, since_rv)
         except HistoryExpired as err:
             raise Gone(str(err)) from None
         return WatchStream(self, rt, watcher, replay, selector)

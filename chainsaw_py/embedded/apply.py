@@ -4,13 +4,18 @@ Each applier's owned fields are recorded in ``metadata.managedFields`` (FieldsV1
 Applying merges the configuration into the live object (associative lists by their keys, sets as sets,
 everything else replaced), removes fields the same manager applied before but no longer does, and reports
 conflicts with other managers' differing values unless ``force=true``. Repeated applies of the same
-configuration by one manager are no-ops. Non-apply writes do not record managers (documented gap): they only
-matter for conflict detection when several tools mix apply and update on the same fields.
+configuration by one manager are no-ops. As in structured-merge-diff, only changed leaf values conflict: an
+associative list item both sides keep (``k:{"name":"main"}``) is not itself a conflict.
+
+Non-apply writes (create, update, patch) with a field manager are recorded as ``Update`` entries owning the
+fields the write changed (per API version and subresource); those fields leave the other managers' sets, and
+a later apply that changes them conflicts with the updater.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -238,9 +243,56 @@ def _conflicts(live: dict[str, Any], applied: dict[str, Any], wanted: set[FieldP
             continue
         owned = from_fields_v1(entry.get("fieldsV1"))
         for path in sorted(owned & wanted):
-            if _lookup(live, path) != _lookup(applied, path):
+            if _changed(live, applied, path):
                 found.append((_manager_label(entry), path))
     return found
+
+
+def _changed(old: Any, new: Any, path: FieldPath) -> bool:
+    """Whether ``path`` differs: a leaf by value, a list item or set member by presence only."""
+    if path and path[-1][0] in ("k", "v"):
+        return _lookup(old, path)[0] != _lookup(new, path)[0]
+    return _lookup(old, path) != _lookup(new, path)
+
+
+def _writable(rt: ResourceType, paths: set[FieldPath], subresource: str) -> set[FieldPath]:
+    """The fields a write through ``subresource`` can set (the strategies reset the others)."""
+    if not rt.has_status():
+        return paths
+    return {path for path in paths if (path[:1] == (("f", "status"),)) == (subresource == "status")}
+
+
+def record_update(rt: ResourceType, old: dict[str, Any] | None, new: dict[str, Any], manager: str,
+                  subresource: str, now: str) -> None:
+    """Record a non-apply write in ``new``'s managedFields: ``manager`` (operation Update) gains the fields the
+    write changed, which every other manager loses; fields the write removed leave every set."""
+    schema = _schema_for(rt)
+    new_fields = _writable(rt, field_set(new, schema), subresource)
+    old_fields = _writable(rt, field_set(old, schema), subresource) if old is not None else set()
+    changed = {path for path in new_fields if old is None or _changed(old, new, path)}
+    removed = old_fields - new_fields
+    taken = changed | removed
+    if not taken:
+        return
+    meta = new["metadata"]
+    entries: list[dict[str, Any]] = []
+    mine: dict[str, Any] | None = None
+    for entry in _managers(new):
+        if (entry.get("manager"), entry.get("operation"), entry.get("apiVersion"), entry.get("subresource", "")) \
+                == (manager, "Update", rt.api_version, subresource):
+            mine = entry
+            continue
+        remaining = from_fields_v1(entry.get("fieldsV1")) - taken
+        if remaining:
+            entries.append(dict(entry, fieldsV1=to_fields_v1(remaining)))
+    owned = (from_fields_v1(mine.get("fieldsV1")) if mine else set()) - removed | changed
+    if owned:
+        entry = {"manager": manager, "operation": "Update", "apiVersion": rt.api_version, "time": now,
+                 "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(owned)}
+        if subresource:
+            entry["subresource"] = subresource
+        entries.append(entry)
+    meta["managedFields"] = entries
 
 
 def _manager_label(entry: dict[str, Any]) -> str:
@@ -271,6 +323,7 @@ def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, na
                       options: WriteOptions, subresource: str) -> Result:
     if not options.field_manager:
         raise BadRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set")
+    options = dataclasses.replace(options, applying=True)
     if not isinstance(patch, dict):
         raise BadRequest("error decoding YAML: the apply configuration must be an object")
     applied = copy.deepcopy(patch)
@@ -280,7 +333,7 @@ def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, na
     wanted = field_set(applied, schema)
     key_ns = namespace if rt.namespaced else ""
     for _attempt in range(20):
-        current = server.store.get(rt.group, rt.plural, key_ns, name)
+        current = server.store.get(*rt.group_resource, key_ns, name)
         if current is None:
             return _create(server, rt, namespace, name, applied, wanted, options)
         live = server.present(rt, current).copy()
@@ -295,7 +348,8 @@ def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, na
                                if not (e.get("manager") == options.field_manager and e.get("operation") == "Apply")])
         for path in sorted(previous - wanted - others, key=len, reverse=True):
             _remove(merged, path)
-        merged["metadata"]["managedFields"] = _updated_entries(entries, rt, options, wanted, server.now())
+        taken = {path for _label, path in conflicts}
+        merged["metadata"]["managedFields"] = _updated_entries(entries, rt, options, wanted, taken, server.now())
         try:
             return server.commit_prepared(rt, merged, current, options, subresource, name, namespace)
         except StoreConflict:
@@ -304,9 +358,10 @@ def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, na
 
 
 def _updated_entries(entries: list[dict[str, Any]], rt: ResourceType, options: WriteOptions, wanted: set[FieldPath],
-                     now: str) -> list[dict[str, Any]]:
+                     taken: set[FieldPath], now: str) -> list[dict[str, Any]]:
     """The new managedFields: this manager's Apply entry (in place; an unchanged one keeps its timestamp, so a
-    repeated apply changes nothing), other managers losing forced fields."""
+    repeated apply changes nothing), other managers losing the conflicting fields a forced apply took (fields
+    applied with the same value stay shared)."""
     fields = to_fields_v1(wanted)
     mine = {"manager": options.field_manager, "operation": "Apply", "apiVersion": rt.api_version, "time": now,
             "fieldsType": "FieldsV1", "fieldsV1": fields}
@@ -319,8 +374,8 @@ def _updated_entries(entries: list[dict[str, Any]], rt: ResourceType, options: W
             result.append(mine)
             placed = True
             continue
-        if options.force:
-            remaining = from_fields_v1(entry.get("fieldsV1")) - wanted
+        if taken:
+            remaining = from_fields_v1(entry.get("fieldsV1")) - taken
             if not remaining:
                 continue
             entry = dict(entry, fieldsV1=to_fields_v1(remaining))

@@ -266,7 +266,14 @@ def check_yaml_events(body: bytes, max_depth: int) -> None:
             elif isinstance(event, yaml.DocumentStartEvent):
                 sizes.clear()
     except yaml.YAMLError as err:
+        if _LIBYAML_NESTING_PROBLEM in str(getattr(err, "problem", "")):
+            raise _Refused(f"yaml: exceeded max depth of {max_depth}") from None
         raise _Refused(f"error converting YAML to JSON: yaml: {_yaml_problem(err)}") from None
+
+
+# libyaml 0.2.6+ (PyYAML 6.0.4 wheels) stops at 1,000 levels while its scanner looks ahead in flow
+# collections, before the event check above sees the depth: that is the same refusal.
+_LIBYAML_NESTING_PROBLEM = "exceeded maximum nesting depth"
 
 
 def _yaml_problem(err: Exception) -> str:

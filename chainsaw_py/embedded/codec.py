@@ -68,8 +68,10 @@ def write_options(request: Request) -> WriteOptions:
     dry_run = request.query.get("dryRun") or []
     if any(value not in ("All",) for value in dry_run):
         raise BadRequest(f'dryRun: Unsupported value: "{dry_run[0]}": supported values: "All"')
+    agent = request.header("user-agent").split("/")[0][:128]
     return WriteOptions(dry_run=bool(dry_run), field_validation=request.param("fieldValidation") or "Warn",
-                        field_manager=request.param("fieldManager"), force=request.flag("force"))
+                        field_manager=request.param("fieldManager"), force=request.flag("force"),
+                        agent_manager=agent)
 
 
 def delete_options(request: Request) -> DeleteOptions:

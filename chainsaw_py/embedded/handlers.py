@@ -16,6 +16,7 @@ from typing import Any
 from chainsaw_py.embedded.apierrors import (
     ApiError,
     BadRequest,
+    FieldErrors,
     Gone,
     InternalError,
     MethodNotAllowed,
@@ -35,9 +36,11 @@ from chainsaw_py.embedded.codec import (
     warning_headers,
     write_options,
 )
+from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
 from chainsaw_py.embedded.limits import Limits
+from chainsaw_py.embedded.metrics import MetricsApi
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.embedded.routing import GroupVersionPath, ResourcePath, parse_path
 from chainsaw_py.embedded.store import StoredObject, encode
@@ -50,8 +53,8 @@ from chainsaw_py.embedded.writes import (
 log = logging.getLogger("chainsaw_py.embedded")
 
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
-_PROCESS_SUBRESOURCES = ("exec", "attach", "portforward", "proxy")
 _JSON = "application/json"
+METRICS_GROUP = "metrics.k8s.io"
 _REASONS = {400: "BadRequest", 500: "InternalError", 503: "ServiceUnavailable"}
 
 
@@ -115,6 +118,7 @@ class ApiHandler:
         self.bookmark_interval = bookmark_interval
         self.limits = limits or Limits()
         self._auth_header = f"Bearer {token}"
+        self.metrics = MetricsApi(server)
         self.access: Any = None        # auth.access.AccessControl, set by the cluster
         self.pod_access: Any = None
         """Answers exec/attach/portforward/proxy for pods that run as local processes
@@ -156,7 +160,7 @@ class ApiHandler:
                     answer = self.pod_access.handle(request, self._allowed(user), self._admit_connect)
                     if answer is not None:
                         return answer
-                return self._route(request)
+                return _newline_terminated(self._route(request), request.path)
         except ApiError as err:
             return _status_response(err)
         except Exception as err:
@@ -244,10 +248,14 @@ class ApiHandler:
             raise NotFound.generic()
         if path.namespace is not None and not rt.namespaced:
             raise NotFound.generic()
+        if rt.group == METRICS_GROUP:
+            negotiated = negotiate(request.header("accept"))
+            return self.metrics.handle(request, rt, path, negotiated.content_type if negotiated.table else "")
         if path.subresource:
-            if rt.plural in ("pods", "services", "nodes") and path.subresource in _PROCESS_SUBRESOURCES:
-                raise BadRequest(f'{rt.plural}/{path.subresource} is not supported: the embedded cluster '
-                                 "simulates workloads and runs no containers")
+            if rt.subresource(path.subresource) is None:
+                raise NotFound.generic()
+            if path.subresource in CONNECT_SUBRESOURCES:
+                return connect(self.server, request, rt, path.namespace or "", path.name, path.subresource)
             if rt.subresource(path.subresource) is None:
                 raise NotFound.generic()
             return self.subresources.handle(self, request, rt, path)
@@ -312,8 +320,9 @@ class ApiHandler:
     def _list(self, request: Request, rt: ResourceType, namespace: str | None) -> Response:
         negotiated = negotiate(request.header("accept"))
         limit = _int_param(request, "limit", 0)
+        exact_rv = _exact_resource_version(request)
         result = self.server.list(rt, namespace, request.param("labelSelector"), request.param("fieldSelector"),
-                                  limit, request.param("continue"))
+                                  limit, request.param("continue"), exact_rv)
         if negotiated.table:
             table = self.tables.table(rt, [item.obj for item in result.items], request.param("includeObject"),
                                       str(result.resource_version), result.continue_token, result.remaining)
@@ -415,6 +424,27 @@ def _int_param(request: Request, name: str, default: int) -> int:
         raise BadRequest(f'invalid {name} "{text}"') from None
 
 
+def _exact_resource_version(request: Request) -> int | None:
+    """The resourceVersion a list must be served at (resourceVersionMatch=Exact), after ListOptions validation."""
+    match, rv_text = request.param("resourceVersionMatch"), request.param("resourceVersion")
+    if not match:
+        return None
+    errors = FieldErrors()
+    if match not in ("Exact", "NotOlderThan"):
+        errors.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"])
+    else:
+        if not rv_text:
+            errors.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is "
+                                                     "provided")
+        if request.param("continue"):
+            errors.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+        if match == "Exact" and rv_text == "0":
+            errors.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion '
+                                                     '"0"')
+    errors.raise_if_any("ListOptions", "meta.k8s.io", "")
+    return _parse_rv(rv_text) if match == "Exact" else None
+
+
 def _parse_rv(text: str) -> int:
     try:
         return int(text)
@@ -423,4 +453,13 @@ def _parse_rv(text: str) -> int:
 
 
 def _status_response(err: ApiError) -> Response:
-    return Response(err.code, encode(err.status_body()))
+    return Response(err.code, encode(err.status_body()) + b"\n")
+
+
+def _newline_terminated(response: Response, path: str) -> Response:
+    """The apiserver's serializers write JSON with encoding/json's Encoder, which ends every value with a newline
+    (/version and the OpenAPI documents are written raw, without one)."""
+    if response.stream is None and response.content_type.startswith(_JSON) and response.body \
+            and not response.body.endswith(b"\n") and not path.startswith(("/openapi/", "/version")):
+        response.body += b"\n"
+    return response

@@ -14,6 +14,7 @@ from typing import Any
 
 from chainsaw_py.embedded.apierrors import NotFound
 from chainsaw_py.embedded.httpserver import Request, Response
+from chainsaw_py.embedded.openapi_proto import PROTOBUF_CONTENT_TYPE, PROTOBUF_MEDIA_TYPES, encode_document
 from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
 from chainsaw_py.embedded.schemas import Definitions, builtin_definitions, ref_name
 from chainsaw_py.embedded.store import encode
@@ -84,9 +85,12 @@ class OpenApi:
         self._generation = -1
         self._v3: dict[str, bytes] = {}
         self._v2: bytes | None = None
+        self._v2_protobuf: bytes | None = None
 
     def handle(self, request: Request, path: str) -> Response:
         if path == "/openapi/v2":
+            if _wants_protobuf(request.header("accept")):
+                return Response(200, self.v2_protobuf(), PROTOBUF_CONTENT_TYPE)
             return Response(200, self.v2())
         if path == "/openapi/v3":
             return Response(200, self.v3_root())
@@ -101,7 +105,7 @@ class OpenApi:
     def _check_generation(self) -> None:
         if self._generation != self.registry.generation:
             self._v3.clear()
-            self._v2 = None
+            self._v2 = self._v2_protobuf = None
             self._generation = self.registry.generation
 
     def _group_versions(self) -> dict[str, tuple[str, str]]:
@@ -172,6 +176,13 @@ class OpenApi:
                 self._v2 = encode(self._build_v2())
             return self._v2
 
+    def v2_protobuf(self) -> bytes:
+        with self._lock:
+            self._check_generation()
+            if self._v2_protobuf is None:
+                self._v2_protobuf = encode_document(self._build_v2())
+            return self._v2_protobuf
+
     def _build_v2(self) -> dict[str, Any]:
         definitions = builtin_definitions()
         prefix = "#/definitions/"
@@ -187,6 +198,17 @@ class OpenApi:
             paths.update(_paths_for(rt, prefix + name, prefix, v2=True))
         return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": self.git_version}, "paths": paths,
                 "definitions": result}
+
+
+def _wants_protobuf(accept: str) -> bool:
+    """Whether the first acceptable media type (kube-openapi's negotiation) is the gnostic protobuf form."""
+    for clause in accept.split(","):
+        media = clause.split(";")[0].strip().lower()
+        if media in PROTOBUF_MEDIA_TYPES:
+            return True
+        if media in ("application/json", "application/*", "*/*"):
+            return False
+    return False
 
 
 def _custom_schema(rt: ResourceType, prefix: str) -> dict[str, Any]:

@@ -149,7 +149,7 @@ class PluginController:
         rt = self.runtime.server.registry.by_api_version_kind(self.api_version, self.kind)
         if rt is None:
             return []
-        items, _rv = self.runtime.server.store.list(rt.group, rt.plural)
+        items, _rv = self.runtime.server.store.list(*rt.group_resource)
         return [(item.obj["metadata"].get("namespace", ""), item.obj["metadata"]["name"]) for item in items]
 
 

@@ -175,9 +175,25 @@ def decode_message(message: str, data: bytes) -> Any:
                 items.extend(_packed(type_name, raw))
             else:
                 items.append(_value(type_name, wire, raw))
+        elif (message, name) in _INLINE:
+            inlined = _value(type_name, wire, raw)
+            if isinstance(inlined, dict):
+                result.update(inlined)
         else:
             result[name] = _value(type_name, wire, raw)
     return _omit_empty(result)
+
+
+# Go structs embedded with `json:",inline"`: their fields are the parent's in JSON, one message in protobuf.
+_INLINE = {
+    ("k8s.io.api.core.v1.Probe", "handler"),
+    ("k8s.io.api.core.v1.Volume", "volumeSource"),
+    ("k8s.io.api.core.v1.EphemeralContainer", "ephemeralContainerCommon"),
+    ("k8s.io.api.core.v1.PersistentVolumeSpec", "persistentVolumeSource"),
+    ("k8s.io.api.networking.v1.IngressRule", "ingressRuleValue"),
+    ("k8s.io.api.admissionregistration.v1.NamedRuleWithOperations", "ruleWithOperations"),
+    ("k8s.io.api.admissionregistration.v1.RuleWithOperations", "rule"),
+}
 
 
 _SCALARS_SET = {"string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "double", "float", "sint32", "sint64"}

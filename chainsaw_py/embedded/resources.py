@@ -48,6 +48,7 @@ class ResourceType:
     preserve_unknown: bool = False
     selectable_fields: tuple[str, ...] = ()
     scale_paths: tuple[str, str, str] = ("", "", "")   # CRD scale: spec replicas, status replicas, selector
+    storage_group: str | None = None   # built-ins served in another group too (events.k8s.io): the stored group
 
     @property
     def api_version(self) -> str:
@@ -55,7 +56,19 @@ class ResourceType:
 
     @property
     def group_resource(self) -> tuple[str, str]:
-        return (self.group, self.plural)
+        """The storage key: several versions (and groups) of one resource share it."""
+        return (self.group if self.storage_group is None else self.storage_group, self.plural)
+
+    @property
+    def storage_api_version(self) -> str:
+        group = self.group_resource[0]
+        version = self.storage_version or self.version
+        return f"{group}/{version}" if group else version
+
+    @property
+    def is_view(self) -> bool:
+        """A built-in served at a version (or group) other than the one it is stored at."""
+        return self.builtin and self.storage_api_version != self.api_version
 
     @property
     def singular_name(self) -> str:
@@ -77,6 +90,13 @@ class ResourceType:
 
 def _status(kind: str) -> Subresource:
     return Subresource("status", kind)
+
+
+_CONNECT_VERBS = ("create", "get")
+
+
+def _proxy(kind: str) -> Subresource:
+    return Subresource("proxy", kind, verbs=("create", "delete", "get", "patch", "update"))
 
 
 _SCALE = Subresource("scale", "Scale", group="autoscaling", version="v1", foreign=True)
@@ -105,14 +125,19 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _r("v1", "namespaces", "Namespace", False, "ns", subresources=(
         Subresource("finalize", "Namespace", verbs=("update",)), _status("Namespace")),
         verbs=("create", "delete", "get", "list", "patch", "update", "watch")),
-    _r("v1", "nodes", "Node", False, "no", subresources=(_status("Node"),)),
+    _r("v1", "nodes", "Node", False, "no", subresources=(_proxy("NodeProxyOptions"), _status("Node"))),
     _r("v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, "pvc",
        subresources=(_status("PersistentVolumeClaim"),)),
     _r("v1", "persistentvolumes", "PersistentVolume", False, "pv", subresources=(_status("PersistentVolume"),)),
     _r("v1", "pods", "Pod", True, "po", "all", subresources=(
+        Subresource("attach", "PodAttachOptions", verbs=_CONNECT_VERBS),
         Subresource("binding", "Binding", verbs=("create",)),
+        Subresource("ephemeralcontainers", "Pod"),
         Subresource("eviction", "Eviction", group="policy", version="v1", verbs=("create",), foreign=True),
+        Subresource("exec", "PodExecOptions", verbs=_CONNECT_VERBS),
         Subresource("log", "Pod", verbs=("get",)),
+        Subresource("portforward", "PodPortForwardOptions", verbs=_CONNECT_VERBS),
+        _proxy("PodProxyOptions"),
         _status("Pod"))),
     _r("v1", "podtemplates", "PodTemplate", True),
     _r("v1", "replicationcontrollers", "ReplicationController", True, "rc", "all",
@@ -122,7 +147,8 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _r("v1", "serviceaccounts", "ServiceAccount", True, "sa", subresources=(
         Subresource("token", "TokenRequest", group="authentication.k8s.io", version="v1", verbs=("create",),
                     foreign=True),)),
-    _r("v1", "services", "Service", True, "svc", "all", subresources=(_status("Service"),)),
+    _r("v1", "services", "Service", True, "svc", "all",
+       subresources=(_proxy("ServiceProxyOptions"), _status("Service"))),
     _r("admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration",
        False, categories="api-extensions"),
     _r("admissionregistration.k8s.io/v1", "validatingadmissionpolicies", "ValidatingAdmissionPolicy", False,
@@ -140,6 +166,8 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _r("apps/v1", "replicasets", "ReplicaSet", True, "rs", "all", subresources=(_SCALE, _status("ReplicaSet"))),
     _r("apps/v1", "statefulsets", "StatefulSet", True, "sts", "all",
        subresources=(_SCALE, _status("StatefulSet"))),
+    _r("apiregistration.k8s.io/v1", "apiservices", "APIService", False, categories="api-extensions",
+       subresources=(_status("APIService"),)),
     _r("authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=_CREATE_ONLY),
     _r("authentication.k8s.io/v1", "tokenreviews", "TokenReview", False, verbs=_CREATE_ONLY),
     _r("authorization.k8s.io/v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", True,
@@ -148,6 +176,8 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
        verbs=_CREATE_ONLY),
     _r("authorization.k8s.io/v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False, verbs=_CREATE_ONLY),
     _r("authorization.k8s.io/v1", "subjectaccessreviews", "SubjectAccessReview", False, verbs=_CREATE_ONLY),
+    replace(_r("autoscaling/v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, "hpa", "all",
+               subresources=(_status("HorizontalPodAutoscaler"),)), storage_version="v2"),
     _r("autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, "hpa", "all",
        subresources=(_status("HorizontalPodAutoscaler"),)),
     _r("batch/v1", "cronjobs", "CronJob", True, "cj", "all", subresources=(_status("CronJob"),)),
@@ -156,10 +186,13 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
        subresources=(_status("CertificateSigningRequest"),)),
     _r("coordination.k8s.io/v1", "leases", "Lease", True),
     _r("discovery.k8s.io/v1", "endpointslices", "EndpointSlice", True),
+    replace(_r("events.k8s.io/v1", "events", "Event", True, "ev"), storage_group="", storage_version="v1"),
     _r("flowcontrol.apiserver.k8s.io/v1", "flowschemas", "FlowSchema", False,
        subresources=(_status("FlowSchema"),)),
     _r("flowcontrol.apiserver.k8s.io/v1", "prioritylevelconfigurations", "PriorityLevelConfiguration", False,
        subresources=(_status("PriorityLevelConfiguration"),)),
+    _r("metrics.k8s.io/v1beta1", "nodes", "NodeMetrics", False, verbs=_READ_ONLY),
+    _r("metrics.k8s.io/v1beta1", "pods", "PodMetrics", True, verbs=_READ_ONLY),
     _r("networking.k8s.io/v1", "ingressclasses", "IngressClass", False),
     _r("networking.k8s.io/v1", "ingresses", "Ingress", True, "ing", subresources=(_status("Ingress"),)),
     _r("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy", True, "netpol"),

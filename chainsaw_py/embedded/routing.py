@@ -64,14 +64,14 @@ def _resource_path(group: str, version: str, rest: list[str],
         namespace, plural = rest[1], rest[2]
         namespace_subresource = plural in _NAMESPACE_SUBRESOURCES and not is_resource(group, version, plural)
         if not namespace_subresource:
-            if len(rest) > 5:
+            if len(rest) > 5 and not (rest[4] == "proxy" and not legacy_watch):
                 return None
             return ResourcePath(group, version, plural, namespace, rest[3] if len(rest) > 3 else "",
                                 rest[4] if len(rest) > 4 else "", legacy_watch)
         if len(rest) > 3:
             return None
         return ResourcePath(group, version, "namespaces", None, namespace, plural, legacy_watch)
-    if len(rest) > 3:
+    if len(rest) > 3 and rest[2] != "proxy":
         return None
     return ResourcePath(group, version, rest[0], None, rest[1] if len(rest) > 1 else "",
                         rest[2] if len(rest) > 2 else "", legacy_watch)

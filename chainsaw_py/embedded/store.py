@@ -161,6 +161,29 @@ class Store:
                 items = [bucket[ns][name] for ns in sorted(bucket) for name in sorted(bucket[ns])]
             return items, self._rv
 
+    def list_at(self, group: str, plural: str, namespace: str | None, rv: int) -> builtins.list[StoredObject]:
+        """Objects as they were at resourceVersion ``rv``, rebuilt by undoing the kept events after it (raises
+        HistoryExpired when those events are no longer all kept, ValueError when ``rv`` is in the future)."""
+        with self.lock:
+            if rv > self._rv:
+                raise ValueError(rv)
+            if rv < self._compacted_rv:
+                oldest = self._history[0].rv if self._history else self._rv + 1
+                raise HistoryExpired(rv, oldest)
+            bucket = self._data.get((group, plural), {})
+            state = {(ns, name): stored for ns, names in bucket.items() for name, stored in names.items()
+                     if namespace is None or ns == namespace}
+            undo = [event for event in self._events_after(rv) if event.group == group and event.plural == plural]
+        for event in reversed(undo):
+            if namespace is not None and event.namespace != namespace:
+                continue
+            key = (event.namespace, event.obj["metadata"]["name"])
+            if event.type == ADDED:
+                state.pop(key, None)
+            elif event.old is not None:
+                state[key] = event.old
+        return [state[key] for key in sorted(state)]
+
     def count(self, group: str, plural: str, namespace: str | None = None) -> int:
         bucket = self._data.get((group, plural), {})
         if namespace is not None:

@@ -42,7 +42,7 @@ class Subresources:
         namespace = path.namespace or ""
         if not name:
             raise NotFound.generic()
-        if sub in ("status", "finalize"):
+        if sub in ("status", "finalize", "ephemeralcontainers"):
             return self._status_like(handler, request, rt, namespace, name, sub)
         if sub == "scale":
             return self._scale(handler, request, rt, namespace, name)
@@ -64,13 +64,13 @@ class Subresources:
 
     def _status_like(self, handler: Responder, request: Request, rt: ResourceType, namespace: str, name: str,
                      sub: str) -> Response:
-        if request.method == "GET" and sub == "status":
+        if request.method == "GET" and sub in ("status", "ephemeralcontainers"):
             return handler.object_response(request, rt, self.server.get(rt, namespace, name))
         if request.method == "PUT":
             result = self.server.update(rt, namespace, name, decode_body(request),
                                         write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
-        if request.method == "PATCH" and sub == "status":
+        if request.method == "PATCH" and sub in ("status", "ephemeralcontainers"):
             result = self.server.patch(rt, namespace, name, patch_content_type(request), decode_body(request),
                                        write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
@@ -163,9 +163,10 @@ class Subresources:
     def _container(pod: dict[str, Any], requested: str) -> str:
         names = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
         init_names = [c.get("name", "") for c in (pod.get("spec") or {}).get("initContainers") or []]
+        ephemeral = [c.get("name", "") for c in (pod.get("spec") or {}).get("ephemeralContainers") or []]
         name = pod["metadata"]["name"]
         if requested:
-            if requested not in names + init_names:
+            if requested not in names + init_names + ephemeral:
                 raise BadRequest(f"container {requested} is not valid for pod {name}")
             return requested
         if len(names) == 1:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from chainsaw_py.embedded.conversion import convert
 from chainsaw_py.embedded.decoding import parse_time
 from chainsaw_py.embedded.resources import ResourceType
 from chainsaw_py.golang.durations import human_duration
@@ -261,8 +262,8 @@ def _event_cells(event: dict[str, Any]) -> list[Any]:
     source = event.get("source") or {}
     source_text = source.get("component", "") + (f", {source['host']}" if source.get("host") else "")
     return [age(last), event.get("type", ""), event.get("reason", ""),
-            f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}", event.get("message", ""),
-            involved.get("fieldPath", ""), source_text or event.get("reportingComponent", ""), age(first),
+            f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}", involved.get("fieldPath", ""),
+            source_text or event.get("reportingComponent", ""), event.get("message", ""), age(first),
             int(event.get("count") or 1), _meta(event).get("name", "")]
 
 
@@ -325,8 +326,8 @@ PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "nodes"): ([_NAME, _col("Status"), _col("Roles"), _AGE, _col("Version"), _col("Internal-IP", priority=1),
                      _col("External-IP", priority=1), _col("OS-Image", priority=1),
                      _col("Kernel-Version", priority=1), _col("Container-Runtime", priority=1)], _node_cells),
-    ("", "events"): ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message"),
-                      _col("Subobject", priority=1), _col("Source", priority=1), _col("First Seen", priority=1),
+    ("", "events"): ([_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Subobject", priority=1),
+                      _col("Source", priority=1), _col("Message"), _col("First Seen", priority=1),
                       _col("Count", "integer", 1), _col("Name", priority=1)], _event_cells),
     ("", "persistentvolumeclaims"): ([_NAME, _col("Status"), _col("Volume"), _col("Capacity"),
                                       _col("Access Modes"), _col("StorageClass"), _col("VolumeAttributesClass"), _AGE,
@@ -359,6 +360,303 @@ PRINTERS: dict[tuple[str, str], Printer] = {
 }
 
 
+# --- the other built-in kinds (pkg/printers/internalversion/printers.go) --------------------------------
+
+def _more(items: list[str], limit: int = 3) -> str:
+    """``a,b,c + 2 more...`` as the printers shorten long lists."""
+    shown = ",".join(items[:limit])
+    return f"{shown} + {len(items) - limit} more..." if len(items) > limit else shown
+
+
+def _rc_cells(rc: dict[str, Any]) -> list[Any]:
+    meta, spec, status = _meta(rc), _spec(rc), _status(rc)
+    containers, images = _containers_images(_spec(spec.get("template") or {}))
+    return [meta.get("name", ""), int(spec.get("replicas", 0)), int(status.get("replicas", 0)),
+            int(status.get("readyReplicas", 0)), age(meta.get("creationTimestamp")), containers, images,
+            _selector_text(spec.get("selector"))]
+
+
+def _pod_template_cells(template: dict[str, Any]) -> list[Any]:
+    inner = template.get("template") or {}
+    containers, images = _containers_images(_spec(inner))
+    labels = (inner.get("metadata") or {}).get("labels") or {}
+    label_text = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or _NONE
+    return [_meta(template).get("name", ""), containers, images, label_text]
+
+
+def _pdb_cells(pdb: dict[str, Any]) -> list[Any]:
+    spec = _spec(pdb)
+    return [_meta(pdb).get("name", ""), str(spec.get("minAvailable", "N/A")), str(spec.get("maxUnavailable", "N/A")),
+            int(_status(pdb).get("disruptionsAllowed", 0)), age(_meta(pdb).get("creationTimestamp"))]
+
+
+def _hpa_cells(hpa: dict[str, Any]) -> list[Any]:
+    spec, status = _spec(hpa), _status(hpa)
+    ref = spec.get("scaleTargetRef") or {}
+    minimum = spec.get("minReplicas")
+    return [_meta(hpa).get("name", ""), f"{ref.get('kind', '')}/{ref.get('name', '')}", _hpa_targets(hpa),
+            "<unset>" if minimum is None else str(minimum), int(spec.get("maxReplicas", 0)),
+            int(status.get("currentReplicas", 0)), age(_meta(hpa).get("creationTimestamp"))]
+
+
+def _hpa_targets(hpa: dict[str, Any]) -> str:
+    metrics = _spec(hpa).get("metrics") or []
+    if not metrics:
+        return "<none>"
+    current = _status(hpa).get("currentMetrics") or []
+    shown = [_hpa_metric(metric, current[index] if index < len(current) else {})
+             for index, metric in enumerate(metrics)]
+    text = ", ".join(shown[:2])
+    return f"{text} + {len(shown) - 2} more..." if len(shown) > 2 else text
+
+
+def _hpa_metric(metric: dict[str, Any], current: dict[str, Any]) -> str:
+    kind = str(metric.get("type", ""))
+    key = {"Resource": "resource", "ContainerResource": "containerResource", "Pods": "pods", "Object": "object",
+           "External": "external"}.get(kind, "")
+    spec_part, status_part = metric.get(key) or {}, current.get(key) or {}
+    target, now = spec_part.get("target") or {}, status_part.get("current") or {}
+    if target.get("type") == "Utilization":
+        value = f"{now['averageUtilization']}%" if "averageUtilization" in now else "<unknown>"
+        return f"{spec_part.get('name', '')}: {value}/{target.get('averageUtilization', '')}%"
+    wanted = target.get("averageValue", target.get("value", ""))
+    value = now.get("averageValue", now.get("value", "<unknown>"))
+    prefix = f"{spec_part.get('name', '')}: " if kind in ("Resource", "ContainerResource") else ""
+    return f"{prefix}{value}/{wanted}" + (" (avg)" if "averageValue" in target and kind != "Resource" else "")
+
+
+def _ingress_cells(ingress: dict[str, Any]) -> list[Any]:
+    spec, status = _spec(ingress), _status(ingress)
+    hosts = [rule.get("host") for rule in spec.get("rules") or [] if rule.get("host")]
+    lb = [entry.get("ip") or entry.get("hostname") or "" for entry in (status.get("loadBalancer") or {}).get(
+        "ingress") or []]
+    address = ",".join(lb)
+    if len(address) > 16:
+        address = address[:13] + "..."
+    return [_meta(ingress).get("name", ""), spec.get("ingressClassName") or _NONE, _more(hosts) or "*", address,
+            "80, 443" if spec.get("tls") else "80", age(_meta(ingress).get("creationTimestamp"))]
+
+
+def _ingress_class_cells(ingress_class: dict[str, Any]) -> list[Any]:
+    spec = _spec(ingress_class)
+    params = spec.get("parameters") or {}
+    shown = _NONE
+    if params:
+        group = params.get("apiGroup")
+        shown = (f"{params.get('kind')}.{group}" if group else str(params.get("kind"))) + f"/{params.get('name')}"
+    return [_meta(ingress_class).get("name", ""), spec.get("controller", ""), shown,
+            age(_meta(ingress_class).get("creationTimestamp"))]
+
+
+def _binding_cells(binding: dict[str, Any]) -> list[Any]:
+    ref = binding.get("roleRef") or {}
+    subjects = binding.get("subjects") or []
+
+    def of(kind: str) -> str:
+        names = [(f"{s.get('namespace', '')}/{s.get('name', '')}" if kind == "ServiceAccount" else s.get("name", ""))
+                 for s in subjects if s.get("kind") == kind]
+        return ", ".join(names)
+    return [_meta(binding).get("name", ""), f"{ref.get('kind', '')}/{ref.get('name', '')}",
+            age(_meta(binding).get("creationTimestamp")), of("User"), of("Group"), of("ServiceAccount")]
+
+
+def _endpointslice_cells(slice_: dict[str, Any]) -> list[Any]:
+    ports = [str(port["port"]) for port in slice_.get("ports") or [] if port.get("port") is not None]
+    addresses = [address for endpoint in slice_.get("endpoints") or [] for address in endpoint.get("addresses") or []]
+    return [_meta(slice_).get("name", ""), slice_.get("addressType", ""), _more(ports) or "<unset>",
+            _more(addresses) or "<unset>", age(_meta(slice_).get("creationTimestamp"))]
+
+
+def _quota_cells(quota: dict[str, Any]) -> list[Any]:
+    hard, used = _status(quota).get("hard") or {}, _status(quota).get("used") or {}
+    requests: list[str] = []
+    limits: list[str] = []
+    for resource in sorted(_spec(quota).get("hard") or {}):
+        entry = f"{resource}: {used.get(resource, '0')}/{hard.get(resource, '0')}"
+        (limits if resource.startswith("limits.") else requests).append(entry)
+    return [_meta(quota).get("name", ""), age(_meta(quota).get("creationTimestamp")), ", ".join(requests),
+            ", ".join(limits)]
+
+
+_DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
+                              "storageclass.beta.kubernetes.io/is-default-class")
+
+
+def _storage_class_cells(storage_class: dict[str, Any]) -> list[Any]:
+    meta = _meta(storage_class)
+    annotations = meta.get("annotations") or {}
+    name = meta.get("name", "")
+    if any(annotations.get(key) == "true" for key in _DEFAULT_CLASS_ANNOTATIONS):
+        name += " (default)"
+    return [name, storage_class.get("provisioner", ""), storage_class.get("reclaimPolicy") or "Delete",
+            storage_class.get("volumeBindingMode") or "Immediate", bool(storage_class.get("allowVolumeExpansion")),
+            age(meta.get("creationTimestamp"))]
+
+
+def _priority_class_cells(priority_class: dict[str, Any]) -> list[Any]:
+    return [_meta(priority_class).get("name", ""), int(priority_class.get("value", 0)),
+            bool(priority_class.get("globalDefault")),
+            priority_class.get("preemptionPolicy") or "PreemptLowerPriority",
+            age(_meta(priority_class).get("creationTimestamp"))]
+
+
+def _csr_cells(csr: dict[str, Any]) -> list[Any]:
+    spec = _spec(csr)
+    conditions = [c.get("type", "") for c in _status(csr).get("conditions") or [] if c.get("status", "True") == "True"]
+    if _status(csr).get("certificate") and "Approved" in conditions:
+        conditions.append("Issued")
+    seconds = spec.get("expirationSeconds")
+    return [_meta(csr).get("name", ""), age(_meta(csr).get("creationTimestamp")), spec.get("signerName", ""),
+            spec.get("username", ""), human_duration(seconds) if seconds else _NONE,
+            ",".join(conditions) or "Pending"]
+
+
+def _webhook_count_cells(config: dict[str, Any]) -> list[Any]:
+    return [_meta(config).get("name", ""), len(config.get("webhooks") or []),
+            age(_meta(config).get("creationTimestamp"))]
+
+
+def _param_kind(policy: dict[str, Any]) -> str:
+    kind = _spec(policy).get("paramKind") or {}
+    return f"{kind.get('apiVersion', '')}/{kind.get('kind', '')}" if kind else _NONE
+
+
+def _param_ref(binding: dict[str, Any]) -> str:
+    ref = _spec(binding).get("paramRef") or {}
+    if not ref:
+        return _NONE
+    if ref.get("selector") is not None:
+        return f"{ref.get('namespace', '')}/*[{_selector_text(ref.get('selector'))}]" if ref.get("namespace") \
+            else f"*[{_selector_text(ref.get('selector'))}]"
+    return f"{ref.get('namespace')}/{ref.get('name', '')}" if ref.get("namespace") else str(ref.get("name", ""))
+
+
+def _apiservice_cells(service: dict[str, Any]) -> list[Any]:
+    target = _spec(service).get("service")
+    shown = f"{target.get('namespace', '')}/{target.get('name', '')}" if target else "Local"
+    available = "Unknown"
+    for condition in _status(service).get("conditions") or []:
+        if condition.get("type") == "Available":
+            available = str(condition.get("status", "Unknown"))
+            if available == "False":
+                available += f" ({condition.get('reason', '')})"
+    return [_meta(service).get("name", ""), shown, available, age(_meta(service).get("creationTimestamp"))]
+
+
+def _flowschema_cells(schema: dict[str, Any]) -> list[Any]:
+    spec = _spec(schema)
+    missing = "Unknown"
+    for condition in _status(schema).get("conditions") or []:
+        if condition.get("type") == "Dangling":
+            missing = str(condition.get("status", "Unknown"))
+    return [_meta(schema).get("name", ""), (spec.get("priorityLevelConfiguration") or {}).get("name", ""),
+            int(spec.get("matchingPrecedence", 0)), (spec.get("distinguisherMethod") or {}).get("type") or _NONE,
+            age(_meta(schema).get("creationTimestamp")), missing]
+
+
+def _priority_level_cells(level: dict[str, Any]) -> list[Any]:
+    spec = _spec(level)
+    limited = spec.get("limited") or {}
+    queuing = (limited.get("limitResponse") or {}).get("queuing") or {}
+    shares = limited.get("nominalConcurrencyShares") if spec.get("type") == "Limited" else None
+    return [_meta(level).get("name", ""), spec.get("type", ""), _NONE if shares is None else str(shares),
+            str(queuing["queues"]) if "queues" in queuing else _NONE,
+            str(queuing["handSize"]) if "handSize" in queuing else _NONE,
+            str(queuing["queueLengthLimit"]) if "queueLengthLimit" in queuing else _NONE,
+            age(_meta(level).get("creationTimestamp"))]
+
+
+def _csidriver_cells(driver: dict[str, Any]) -> list[Any]:
+    spec = _spec(driver)
+    tokens = ",".join(str(t.get("audience", "")) for t in spec.get("tokenRequests") or []) or _NONE
+    return [_meta(driver).get("name", ""), bool(spec.get("attachRequired", True)),
+            bool(spec.get("podInfoOnMount", False)), bool(spec.get("storageCapacity", False)), tokens,
+            bool(spec.get("requiresRepublish", False)),
+            ",".join(spec.get("volumeLifecycleModes") or ["Persistent"]), age(_meta(driver).get("creationTimestamp"))]
+
+
+def _volume_attachment_cells(attachment: dict[str, Any]) -> list[Any]:
+    spec = _spec(attachment)
+    return [_meta(attachment).get("name", ""), spec.get("attacher", ""),
+            (spec.get("source") or {}).get("persistentVolumeName", ""), spec.get("nodeName", ""),
+            bool(_status(attachment).get("attached")), age(_meta(attachment).get("creationTimestamp"))]
+
+
+def _component_status_cells(component: dict[str, Any]) -> list[Any]:
+    healthy = [c for c in component.get("conditions") or [] if c.get("type") == "Healthy"]
+    condition = healthy[0] if healthy else {}
+    status = {"True": "Healthy", "False": "Unhealthy"}.get(str(condition.get("status")), "Unknown")
+    return [_meta(component).get("name", ""), status, condition.get("message", ""), condition.get("error", "")]
+
+
+_MORE_PRINTERS: dict[tuple[str, str], Printer] = {
+    ("", "replicationcontrollers"): ([_NAME, _col("Desired", "integer"), _col("Current", "integer"),
+                                      _col("Ready", "integer"), _AGE, _col("Containers", priority=1),
+                                      _col("Images", priority=1), _col("Selector", priority=1)], _rc_cells),
+    ("", "podtemplates"): ([_NAME, _col("Containers"), _col("Images"), _col("Pod Labels")], _pod_template_cells),
+    ("", "resourcequotas"): ([_NAME, _AGE, _col("Request"), _col("Limit")], _quota_cells),
+    ("", "componentstatuses"): ([_NAME, _col("Status"), _col("Message"), _col("Error")], _component_status_cells),
+    ("policy", "poddisruptionbudgets"): ([_NAME, _col("Min Available"), _col("Max Unavailable"),
+                                          _col("Allowed Disruptions", "integer"), _AGE], _pdb_cells),
+    ("autoscaling", "horizontalpodautoscalers"): ([_NAME, _col("Reference"), _col("Targets"), _col("MinPods"),
+                                                   _col("MaxPods", "integer"), _col("Replicas", "integer"), _AGE],
+                                                  _hpa_cells),
+    ("networking.k8s.io", "ingresses"): ([_NAME, _col("Class"), _col("Hosts"), _col("Address"), _col("Ports"), _AGE],
+                                         _ingress_cells),
+    ("networking.k8s.io", "ingressclasses"): ([_NAME, _col("Controller"), _col("Parameters"), _AGE],
+                                              _ingress_class_cells),
+    ("networking.k8s.io", "networkpolicies"): ([_NAME, _col("Pod-Selector"), _AGE], _simple(
+        lambda obj: [_selector_text(_spec(obj).get("podSelector")) if _spec(obj).get("podSelector") else _NONE])),
+    ("rbac.authorization.k8s.io", "rolebindings"): ([_NAME, _col("Role"), _AGE, _col("Users", priority=1),
+                                                     _col("Groups", priority=1),
+                                                     _col("ServiceAccounts", priority=1)], _binding_cells),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): ([_NAME, _col("Role"), _AGE, _col("Users", priority=1),
+                                                            _col("Groups", priority=1),
+                                                            _col("ServiceAccounts", priority=1)], _binding_cells),
+    ("discovery.k8s.io", "endpointslices"): ([_NAME, _col("AddressType"), _col("Ports"), _col("Endpoints"), _AGE],
+                                             _endpointslice_cells),
+    ("storage.k8s.io", "storageclasses"): ([_NAME, _col("Provisioner"), _col("ReclaimPolicy"),
+                                            _col("VolumeBindingMode"), _col("AllowVolumeExpansion", "boolean"), _AGE],
+                                           _storage_class_cells),
+    ("storage.k8s.io", "csidrivers"): ([_NAME, _col("AttachRequired", "boolean"), _col("PodInfoOnMount", "boolean"),
+                                        _col("StorageCapacity", "boolean"), _col("TokenRequests"),
+                                        _col("RequiresRepublish", "boolean"), _col("Modes"), _AGE],
+                                       _csidriver_cells),
+    ("storage.k8s.io", "csinodes"): ([_NAME, _col("Drivers", "integer"), _AGE],
+                                     _simple(lambda obj: [len(_spec(obj).get("drivers") or [])])),
+    ("storage.k8s.io", "csistoragecapacities"): ([_NAME, _col("StorageClassName"), _col("Capacity"), _AGE],
+                                                 _simple(lambda obj: [obj.get("storageClassName", ""),
+                                                                      obj.get("capacity") or _NONE])),
+    ("storage.k8s.io", "volumeattachments"): ([_NAME, _col("Attacher"), _col("PV"), _col("Node"),
+                                               _col("Attached", "boolean"), _AGE], _volume_attachment_cells),
+    ("scheduling.k8s.io", "priorityclasses"): ([_NAME, _col("Value", "integer"), _col("Global-Default", "boolean"),
+                                                _col("Preemption-Policy"), _AGE], _priority_class_cells),
+    ("node.k8s.io", "runtimeclasses"): ([_NAME, _col("Handler"), _AGE], _simple(lambda obj: [obj.get("handler", "")])),
+    ("certificates.k8s.io", "certificatesigningrequests"): ([_NAME, _AGE, _col("SignerName"), _col("Requestor"),
+                                                             _col("RequestedDuration"), _col("Condition")], _csr_cells),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): (
+        [_NAME, _col("Webhooks", "integer"), _AGE], _webhook_count_cells),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): (
+        [_NAME, _col("Webhooks", "integer"), _AGE], _webhook_count_cells),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicies"): (
+        [_NAME, _col("Validations", "integer"), _col("ParamKind"), _AGE],
+        _simple(lambda obj: [len(_spec(obj).get("validations") or []), _param_kind(obj)])),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"): (
+        [_NAME, _col("PolicyName"), _col("ParamRef"), _AGE],
+        _simple(lambda obj: [_spec(obj).get("policyName", ""), _param_ref(obj)])),
+    ("flowcontrol.apiserver.k8s.io", "flowschemas"): ([_NAME, _col("PriorityLevel"),
+                                                       _col("MatchingPrecedence", "integer"),
+                                                       _col("DistinguisherMethod"), _AGE, _col("MissingPL")],
+                                                      _flowschema_cells),
+    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"): (
+        [_NAME, _col("Type"), _col("NominalConcurrencyShares"), _col("Queues"), _col("HandSize"),
+         _col("QueueLengthLimit"), _AGE], _priority_level_cells),
+    ("apiregistration.k8s.io", "apiservices"): ([_NAME, _col("Service"), _col("Available"), _AGE],
+                                                _apiservice_cells),
+}
+PRINTERS.update(_MORE_PRINTERS)
+
+
 def _controller_of(obj: dict[str, Any]) -> str:
     for ref in _meta(obj).get("ownerReferences") or []:
         if ref.get("controller"):
@@ -387,7 +685,9 @@ class TablePrinter:
         if continue_token:
             metadata["continue"] = continue_token
             metadata["remainingItemCount"] = remaining
-        rows = [{"cells": cells(obj), "object": self._row_object(obj, include_object)} for obj in objects]
+        # views are printed from the stored version, like the apiserver's internal-version printers
+        printable = (lambda obj: convert(obj, rt.storage_api_version)) if rt.is_view else (lambda obj: obj)
+        rows = [{"cells": cells(printable(obj)), "object": self._row_object(obj, include_object)} for obj in objects]
         return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata,
                 "columnDefinitions": [{"name": name, "type": kind, "format": fmt,
                                        "description": _DESCRIPTIONS.get(name, name), "priority": priority}
@@ -405,7 +705,7 @@ class TablePrinter:
     def _printer(self, rt: ResourceType) -> Printer:
         if not rt.builtin:
             return _custom_printer(rt)
-        printer = PRINTERS.get((rt.group, rt.plural))
+        printer = PRINTERS.get(rt.group_resource)
         if printer is not None:
             return printer
         return ([_NAME, ("Created At", "date", "", 0)],

@@ -30,7 +30,7 @@ class WatchStream:
 
     def initial_state(self, namespace: str | None) -> Iterator[WatchItem]:
         """ADDED for every matching object, as of the moment the watcher was registered."""
-        items, rv = self.server.store.list(self.rt.group, self.rt.plural, namespace if self.rt.namespaced else None)
+        items, rv = self.server.store.list(*self.rt.group_resource, namespace if self.rt.namespaced else None)
         self.last_rv = max(self.last_rv, rv)
         # events already queued for the watcher may predate the snapshot: drop those
         self._skip_before = rv

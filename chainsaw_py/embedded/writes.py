@@ -22,6 +22,12 @@ class WriteOptions:
     field_manager: str = ""
     force: bool = False
     duplicate_fields: list[str] = field(default_factory=list)   # keys repeated in the request body
+    agent_manager: str = ""        # the manager an unnamed write is recorded under (the User-Agent's product)
+    applying: bool = False         # server-side apply records its own managedFields
+
+    @property
+    def update_manager(self) -> str:
+        return "" if self.applying else (self.field_manager or self.agent_manager)
 
 
 @dataclass

@@ -173,7 +173,10 @@ def test_service_gets_cluster_ip_and_endpoints(cluster: EmbeddedCluster, namespa
     endpoints = wait_for(lambda: (e := _get(cluster, "v1", "Endpoints", namespace, "web")) and
                          e.get("subsets", [{}])[0].get("addresses") and e)
     assert endpoints["subsets"][0]["ports"] == [{"port": 80, "protocol": "TCP"}]
-    slices = _list(cluster, "discovery.k8s.io/v1", "EndpointSlice", namespace, "kubernetes.io/service-name=web")
+    # the EndpointSlice is written after the Endpoints: wait for it too
+    slices = wait_for(lambda: (found := _list(cluster, "discovery.k8s.io/v1", "EndpointSlice", namespace,
+                                              "kubernetes.io/service-name=web")) and found[0].get("endpoints")
+                      and found)
     assert len(slices) == 1 and slices[0]["endpoints"][0]["conditions"]["ready"] is True
 
 

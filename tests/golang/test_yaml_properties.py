@@ -35,9 +35,11 @@ _Loader.add_implicit_resolver(
 
 
 def _as_go_reads_it(value: Any) -> Any:
-    """json.Marshal writes whole floats below 1e21 without a fraction; go-yaml reads them back as ints."""
+    """json.Marshal writes whole floats below 1e21 without a fraction; go-yaml reads them back as ints when
+    they fit an int64 or a uint64 (ParseInt, then ParseUint), as floats otherwise."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return int(json_marshal(value))
+        number = int(json_marshal(value))
+        return number if -(2**63) <= number < 2**64 else value
     if isinstance(value, list):
         return [_as_go_reads_it(item) for item in value]
     if isinstance(value, dict):

@@ -165,10 +165,10 @@ class ValidatingAdmissionPolicies:
         if rt.namespaced:
             namespace = str(ref.get("namespace") or attrs.namespace)
         if ref.get("name"):
-            stored = self.store.get(rt.group, rt.plural, namespace, str(ref["name"]))
+            stored = self.store.get(*rt.group_resource, namespace, str(ref["name"]))
             found = [stored.obj] if stored else []
         else:
-            items = self.store.list(rt.group, rt.plural, namespace or None)[0]
+            items = self.store.list(*rt.group_resource, namespace or None)[0]
             found = [item.obj for item in items
                      if matching.labels_match(ref.get("selector") or {}, item.obj["metadata"].get("labels"))]
         if found:

@@ -7,6 +7,7 @@ from chainsaw_py.embedded.controllers.context import Runtime
 
 
 def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca_pem: bytes | None) -> None:
+    from chainsaw_py.embedded.controllers.apiservices import apiservice_controller
     from chainsaw_py.embedded.controllers.cronjobs import cronjob_controller
     from chainsaw_py.embedded.controllers.deployments import deployment_controller
     from chainsaw_py.embedded.controllers.gc import GarbageCollector
@@ -16,14 +17,14 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
     from chainsaw_py.embedded.controllers.pods import Kubelet
     from chainsaw_py.embedded.controllers.quotas import quota_controller
     from chainsaw_py.embedded.controllers.rbac import aggregation_controller
-    from chainsaw_py.embedded.controllers.replicasets import replicaset_controller
+    from chainsaw_py.embedded.controllers.replicasets import replicaset_controller, replication_controller
     from chainsaw_py.embedded.controllers.services import crd_controller, endpoints_controller, volume_binder
     from chainsaw_py.embedded.controllers.statefulsets import daemonset_controller, statefulset_controller
 
     for controller in (
         namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
-        replicaset_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
+        replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
-        node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime),
+        node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
     ):
         manager.add(controller)

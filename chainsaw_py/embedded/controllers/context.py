@@ -91,7 +91,7 @@ class ReconcileContext:
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The object, or None when it does not exist."""
         rt = self.runtime.resource(api_version, kind)
-        stored = self.runtime.server.store.get(rt.group, rt.plural, namespace or "" if rt.namespaced else "", name)
+        stored = self.runtime.server.store.get(*rt.group_resource, namespace or "" if rt.namespaced else "", name)
         return self.runtime.server.present(rt, stored).copy() if stored is not None else None
 
     def list(self, api_version: str, kind: str, namespace: str | None = None,
@@ -101,7 +101,7 @@ class ReconcileContext:
         (``{"matchLabels": ...}``) or a parsed Selector."""
         rt = self.runtime.resource(api_version, kind)
         selector = _as_selector(label_selector)
-        items, _rv = self.runtime.server.store.list(rt.group, rt.plural, namespace if rt.namespaced else None)
+        items, _rv = self.runtime.server.store.list(*rt.group_resource, namespace if rt.namespaced else None)
         return [self.runtime.server.present(rt, item).copy() for item in items
                 if selector is None or selector.matches(item.obj["metadata"].get("labels") or {})]
 

@@ -130,13 +130,28 @@ def release_orphans(job: dict[str, Any], ctx: ReconcileContext) -> None:
     namespace = job["metadata"].get("namespace", "")
     for pod in ctx.list("v1", "Pod", namespace):
         refs = pod["metadata"].get("ownerReferences") or []
-        finalizers = pod["metadata"].get("finalizers") or []
-        if TRACKING_FINALIZER in finalizers and any(ref.get("uid") == job["metadata"]["uid"] for ref in refs):
-            pod["metadata"]["finalizers"] = [f for f in finalizers if f != TRACKING_FINALIZER]
-            try:
-                ctx.update(pod)
-            except (Conflict, NotFound):
-                continue
+        if any(ref.get("uid") == job["metadata"]["uid"] for ref in refs):
+            _drop_tracking_finalizer(pod, ctx)
+
+
+def _drop_tracking_finalizer(pod: dict[str, Any], ctx: ReconcileContext, attempts: int = 20) -> None:
+    """Remove the finalizer, re-reading the pod on conflicts: nothing else would requeue an orphan."""
+    current: dict[str, Any] | None = pod
+    for _attempt in range(attempts):
+        if current is None:
+            return
+        finalizers = current["metadata"].get("finalizers") or []
+        if TRACKING_FINALIZER not in finalizers:
+            return
+        current["metadata"]["finalizers"] = [f for f in finalizers if f != TRACKING_FINALIZER]
+        try:
+            ctx.update(current)
+            return
+        except NotFound:
+            return
+        except Conflict:
+            meta = current["metadata"]
+            current = ctx.get("v1", "Pod", meta["name"], meta.get("namespace", ""))
 
 
 def _completions(job: dict[str, Any]) -> int | None:

@@ -12,18 +12,17 @@ Simulation annotations on a pod (or its template):
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 import threading
+import time
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import NotFound
 from chainsaw_py.embedded.bootstrap import NODE_IP
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
-from chainsaw_py.embedded.controllers.util import condition, controller_ref, is_deleting
-from chainsaw_py.embedded.decoding import parse_time
+from chainsaw_py.embedded.controllers.util import controller_ref, is_deleting
 from chainsaw_py.embedded.runtime.images import normalized_image
 from chainsaw_py.embedded.runtime.pods import PodWorker, ProcessRuntime
 from chainsaw_py.embedded.writes import DeleteOptions
@@ -61,11 +60,30 @@ class PodIPs:
                 self._used.discard(ip)
 
 
-def _seconds_since(timestamp: str | None) -> float:
-    moment = parse_time(timestamp or "")
-    if moment is None:
-        return 0.0
-    return (dt.datetime.now(dt.UTC) - moment).total_seconds()
+class Milestones:
+    """When (on the monotonic clock) the kubelet first saw each pod reach a stage of its life.
+
+    API timestamps have whole-second precision, so delays measured from them would land anywhere within a
+    second; the simulation times itself with these instead."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._marks: dict[tuple[str, str], float] = {}
+
+    def mark(self, uid: str, stage: str) -> None:
+        with self._lock:
+            self._marks.setdefault((uid, stage), time.monotonic())
+
+    def elapsed(self, uid: str, stage: str) -> float:
+        """Seconds since ``stage`` was marked (marking it now when first asked)."""
+        with self._lock:
+            start = self._marks.setdefault((uid, stage), time.monotonic())
+        return time.monotonic() - start
+
+    def forget(self, uid: str) -> None:
+        with self._lock:
+            for key in [key for key in self._marks if key[0] == uid]:
+                del self._marks[key]
 
 
 def _annotation_seconds(pod: dict[str, Any], key: str, default: float | None) -> float | None:
@@ -89,6 +107,7 @@ class Kubelet:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.ips = PodIPs()
+        self.milestones = Milestones()
 
     def controller(self) -> TypedController:
         return TypedController("kubelet", "", "pods", "Pod", self.reconcile, on_delete=self.forget)
@@ -98,6 +117,7 @@ class Kubelet:
         if self.runtime.processes is not None:
             self.runtime.processes.forget(pod)
         meta = pod["metadata"]
+        self.milestones.forget(meta.get("uid", ""))
         ctx.runtime.logs.forget(meta.get("namespace", ""), meta["name"])
 
     def reconcile(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
@@ -113,6 +133,7 @@ class Kubelet:
         elif (pod.get("status") or {}).get("phase", "Pending") == "Pending":
             self._start(pod, ctx)
         elif (pod.get("status") or {}).get("phase") == "Running":
+            self._start_ephemeral(pod, ctx)
             self._maybe_complete(pod, ctx)
 
     # --- pods that run as local processes ---------------------------------------------------------------
@@ -179,7 +200,7 @@ class Kubelet:
 
     def _schedule(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
         meta = pod["metadata"]
-        wait = self.runtime.timing.pod_schedule_delay - _seconds_since(meta.get("creationTimestamp"))
+        wait = self.runtime.timing.pod_schedule_delay - self.milestones.elapsed(meta.get("uid", ""), "created")
         if wait > 0:
             ctx.requeue_after(wait)
             return
@@ -190,6 +211,7 @@ class Kubelet:
             self._unschedulable(pod, ctx)
             return
         self.runtime.server.assign_node(meta.get("namespace", ""), meta["name"], ctx.node_name)
+        self.milestones.mark(meta.get("uid", ""), "scheduled")
         ctx.event(pod, "Scheduled", f"Successfully assigned {meta.get('namespace')}/{meta['name']} to "
                   f"{ctx.node_name}", component="default-scheduler")
 
@@ -203,9 +225,8 @@ class Kubelet:
     # --- start ------------------------------------------------------------------------------------------
 
     def _start(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
-        scheduled = condition(pod, "PodScheduled") or {}
         delay = _annotation_seconds(pod, START_DELAY, self.runtime.timing.pod_start_delay) or 0.0
-        wait = delay - _seconds_since(scheduled.get("lastTransitionTime"))
+        wait = delay - self.milestones.elapsed(pod["metadata"].get("uid", ""), "scheduled")
         if wait > 0:
             ctx.requeue_after(wait)
             return
@@ -225,9 +246,25 @@ class Kubelet:
                               "" if value == "True" else _not_ready_message(spec))
         _normalize_conditions(pod)
         ctx.update_status(pod)
+        self.milestones.mark(pod["metadata"].get("uid", ""), "started")
         self._container_events(pod, ctx)
         if self._run_duration(pod) is not None:
             ctx.requeue_after(self._run_duration(pod) or 0.0)
+
+    def _start_ephemeral(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
+        """Ephemeral containers added to a running pod (kubectl debug) start at once."""
+        status = pod.setdefault("status", {})
+        known = {entry.get("name") for entry in status.get("ephemeralContainerStatuses") or []}
+        added = [c for c in (pod.get("spec") or {}).get("ephemeralContainers") or [] if c.get("name") not in known]
+        if not added:
+            return
+        now = ctx.now()
+        status["ephemeralContainerStatuses"] = list(status.get("ephemeralContainerStatuses") or []) + [
+            dict(self._running_status(container, now, False), started=True) for container in added]
+        ctx.update_status(pod)
+        for container in added:
+            ctx.event(pod, "Created", f"Created container {container.get('name')}", component="kubelet")
+            ctx.event(pod, "Started", f"Started container {container.get('name')}", component="kubelet")
 
     def _container_events(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
         spec = pod.get("spec") or {}
@@ -274,8 +311,7 @@ class Kubelet:
         duration = self._run_duration(pod)
         if duration is None:
             return
-        status = pod.get("status") or {}
-        wait = duration - _seconds_since(status.get("startTime"))
+        wait = duration - self.milestones.elapsed(pod["metadata"].get("uid", ""), "started")
         if wait > 0:
             ctx.requeue_after(wait)
             return
@@ -311,12 +347,8 @@ class Kubelet:
         grace = int(meta.get("deletionGracePeriodSeconds") or 0)
         if grace <= 0:
             return
-        deleting_at = parse_time(str(meta.get("deletionTimestamp")))
-        if deleting_at is None:
-            return
-        started = deleting_at - dt.timedelta(seconds=grace)
-        finish = started + dt.timedelta(seconds=min(grace, self.runtime.timing.termination_grace_cap))
-        wait = (finish - dt.datetime.now(dt.UTC)).total_seconds()
+        elapsed = self.milestones.elapsed(meta.get("uid", ""), "deleting")
+        wait = min(grace, self.runtime.timing.termination_grace_cap) - elapsed
         if (pod.get("status") or {}).get("phase") == "Running":
             for container in (pod.get("spec") or {}).get("containers") or []:
                 ctx.event(pod, "Killing", f"Stopping container {container.get('name')}", component="kubelet")

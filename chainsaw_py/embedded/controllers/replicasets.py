@@ -1,4 +1,5 @@
-"""ReplicaSet controller: keeps ``spec.replicas`` pods alive and reports counts in status."""
+"""ReplicaSet and ReplicationController controllers: keep ``spec.replicas`` pods alive and report counts in
+status (the ReplicationController manager is the ReplicaSet controller over a map selector)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ def replicaset_controller() -> TypedController:
                            owns=(("", "pods"),))
 
 
+def replication_controller() -> TypedController:
+    return TypedController("replicationcontroller-controller", "", "replicationcontrollers", "ReplicationController",
+                           reconcile_replicaset, owns=(("", "pods"),))
+
+
 def owned_pods(owner: dict[str, Any], ctx: ReconcileContext) -> list[dict[str, Any]]:
     return [pod for pod in ctx.owned_by(owner, "v1", "Pod") if controlled_by(pod, owner)]
 
@@ -41,14 +47,18 @@ def reconcile_replicaset(rs: dict[str, Any], ctx: ReconcileContext) -> None:
             created = ctx.create(pod)
             active.append(created)
             ctx.event(rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
-                      component="replicaset-controller")
+                      component=_component(rs))
     elif len(active) > wanted:
         for pod in _deletion_order(active)[:len(active) - wanted]:
             if ctx.delete("v1", "Pod", pod["metadata"]["name"], meta["namespace"]):
                 ctx.event(rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                          component="replicaset-controller")
+                          component=_component(rs))
             active.remove(pod)
     write_replicaset_status(rs, active, ctx)
+
+
+def _component(owner: dict[str, Any]) -> str:
+    return "replication-controller" if owner.get("kind") == "ReplicationController" else "replicaset-controller"
 
 
 def _deletion_order(pods: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -19,8 +19,10 @@ from chainsaw_py.embedded.kinds.core import (
 )
 from chainsaw_py.embedded.kinds.workloads import (
     CronJobStrategy,
+    HorizontalPodAutoscalerStrategy,
     JobStrategy,
     ReplicatedStrategy,
+    ReplicationControllerStrategy,
     daemonset_strategy,
     deployment_strategy,
     statefulset_strategy,
@@ -52,12 +54,13 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("", "Endpoints"): Strategy(allow_create_on_update=True),
         ("", "PersistentVolumeClaim"): PersistentVolumeClaimStrategy(),
         ("", "PersistentVolume"): PersistentVolumeStrategy(),
-        ("", "ReplicationController"): ReplicatedStrategy(),
+        ("", "ReplicationController"): ReplicationControllerStrategy(),
         ("apps", "Deployment"): deployment_strategy(),
         ("apps", "ReplicaSet"): ReplicatedStrategy(),
         ("apps", "StatefulSet"): statefulset_strategy(),
         ("apps", "DaemonSet"): daemonset_strategy(),
         ("batch", "Job"): JobStrategy(),
+        ("autoscaling", "HorizontalPodAutoscaler"): HorizontalPodAutoscalerStrategy(),
         ("batch", "CronJob"): CronJobStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),
@@ -67,7 +70,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
 class StrategyRegistry:
     def __init__(self) -> None:
         self._builtin = _builtin_strategies()
-        self._custom: dict[tuple[str, str, tuple[str, ...]], Strategy] = {}
+        self._custom: dict[tuple[str, str, tuple[str, ...], bool], Strategy] = {}
         self._lock = threading.Lock()
 
     def for_type(self, rt: ResourceType) -> Strategy:
@@ -77,11 +80,12 @@ class StrategyRegistry:
                 strategy = self._generic(rt)
                 self._builtin[(rt.group, rt.kind)] = strategy
             return strategy
-        key = (rt.group, rt.kind, rt.selectable_fields)
+        key = (rt.group, rt.kind, rt.selectable_fields, rt.has_status())
         with self._lock:
             strategy = self._custom.get(key)
             if strategy is None:
-                strategy = self._custom[key] = CustomResourceStrategy(selectable=rt.selectable_fields)
+                strategy = self._custom[key] = CustomResourceStrategy(selectable=rt.selectable_fields,
+                                                                      status_subresource=rt.has_status())
             return strategy
 
     @staticmethod

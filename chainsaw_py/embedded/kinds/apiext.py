@@ -173,6 +173,13 @@ def dotted_value(obj: Any, json_path: str) -> Any:
 class CustomResourceStrategy(Strategy):
     tracks_generation: bool = True
     selectable: tuple[str, ...] = field(default=())
+    status_subresource: bool = True
+
+    def spec_changed(self, new: dict[str, Any], old: dict[str, Any]) -> bool:
+        """Without a status subresource, any change outside metadata (status included) is a new generation."""
+        if self.status_subresource:
+            return super().spec_changed(new, old)
+        return {k: v for k, v in new.items() if k != "metadata"} != {k: v for k, v in old.items() if k != "metadata"}
 
     def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
         fields = super().selectable_fields(obj)

@@ -16,7 +16,7 @@ from chainsaw_py.embedded.kinds.base import (
     path_segment_errors,
 )
 from chainsaw_py.embedded.kinds.podspec import default_pod_spec, qos_class, validate_pod_spec
-from chainsaw_py.util.labels import regex_error
+from chainsaw_py.util.labels import qualified_name_errors, regex_error
 
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_KEY_RE = re.compile(f"^{_CONFIG_KEY_FMT}$")
@@ -150,9 +150,19 @@ class PodStrategy(Strategy):
     def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
         validate_pod_spec(obj.get("spec"), "spec", errors)
 
+    def prepare_update(self, new: dict[str, Any], old: dict[str, Any], rt: Any) -> None:
+        """Ephemeral containers change only through the ephemeralcontainers subresource."""
+        super().prepare_update(new, old, rt)
+        spec, old_spec = new.get("spec"), old.get("spec") or {}
+        if isinstance(spec, dict):
+            spec.pop("ephemeralContainers", None)
+            if "ephemeralContainers" in old_spec:
+                spec["ephemeralContainers"] = old_spec["ephemeralContainers"]
+
     def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
         if _mutable_view(new.get("spec") or {}) != _mutable_view(old.get("spec") or {}):
             errors.forbidden("spec", _POD_UPDATE_FORBIDDEN)
+        _validate_ephemeral_update(new.get("spec") or {}, old.get("spec") or {}, errors)
 
     def grace_period(self, obj: dict[str, Any], requested: int | None) -> int:
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
@@ -177,10 +187,45 @@ class PodStrategy(Strategy):
         }
 
 
+_EPHEMERAL_FORBIDDEN = ("ports", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "resources",
+                        "resizePolicy", "restartPolicy")
+
+
+def _validate_ephemeral_update(spec: dict[str, Any], old_spec: dict[str, Any], errors: FieldErrors) -> None:
+    """Ephemeral containers may only be added (ValidatePodEphemeralContainersUpdate)."""
+    new_list = [c for c in spec.get("ephemeralContainers") or [] if isinstance(c, dict)]
+    old_list = [c for c in old_spec.get("ephemeralContainers") or [] if isinstance(c, dict)]
+    by_name = {c.get("name"): (index, c) for index, c in enumerate(new_list)}
+    for container in old_list:
+        found = by_name.get(container.get("name"))
+        if found is None:
+            errors.forbidden("spec.ephemeralContainers",
+                             f'existing ephemeral containers "{container.get("name")}" may not be removed')
+        elif found[1] != container:
+            errors.forbidden(f"spec.ephemeralContainers[{found[0]}]",
+                             f'existing ephemeral containers "{container.get("name")}" may not be changed')
+    taken = {c.get("name") for c in list(spec.get("containers") or []) + list(spec.get("initContainers") or [])
+             if isinstance(c, dict)}
+    for index, container in enumerate(new_list):
+        path = f"spec.ephemeralContainers[{index}]"
+        name = container.get("name")
+        if not name:
+            errors.required(f"{path}.name")
+        elif name in taken:
+            errors.duplicate(f"{path}.name", name)
+        taken.add(name)
+        if not container.get("image"):
+            errors.required(f"{path}.image")
+        for key in _EPHEMERAL_FORBIDDEN:
+            if container.get(key):
+                errors.forbidden(f"{path}.{key}", "cannot be set for an Ephemeral Container")
+
+
 def _mutable_view(spec: dict[str, Any]) -> dict[str, Any]:
     """The pod spec with the fields an update may change blanked out."""
     view = {key: value for key, value in spec.items()
-            if key not in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds")}
+            if key not in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
+                           "ephemeralContainers")}
     for key in ("containers", "initContainers"):
         if isinstance(view.get(key), list):
             view[key] = [{k: v for k, v in c.items() if k != "image"} if isinstance(c, dict) else c
@@ -326,6 +371,9 @@ class EventStrategy(Strategy):
     def __post_init__(self) -> None:
         self.name_rule = _event_name_errors
 
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        obj.setdefault("eventTime", None)   # a MicroTime struct: Go encodes it, as null when unset
+
     def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
         involved = obj.get("involvedObject") or {}
         namespace = obj.get("metadata", {}).get("namespace", "")
@@ -370,3 +418,40 @@ class PersistentVolumeStrategy(Strategy):
 
     def initial_status(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
         obj["status"] = {"phase": "Pending"}
+
+
+_EVENT_TEXT_LIMIT = 128
+
+
+def validate_events_v1(event: dict[str, Any], errors: FieldErrors) -> None:
+    """What events.k8s.io/v1 demands beyond core/v1 Events (ValidateEventCreate for the new API)."""
+    namespace = (event.get("metadata") or {}).get("namespace", "")
+    regarding = event.get("regarding") or {}
+    if not regarding.get("namespace") and namespace not in ("default", "kube-system"):
+        errors.invalid("involvedObject.namespace", regarding.get("namespace", ""), "does not match event.namespace")
+    controller = str(event.get("reportingController") or "")
+    if not controller:
+        errors.required("reportingController")
+    else:
+        for problem in qualified_name_errors(controller):
+            errors.invalid("reportingController", controller, problem)
+    for name in ("reportingInstance", "action", "reason"):
+        value = str(event.get(name) or "")
+        if not value:
+            errors.required(name)
+        elif len(value) > _EVENT_TEXT_LIMIT:
+            errors.invalid(name, "", f"can have at most {_EVENT_TEXT_LIMIT} characters")
+    if len(str(event.get("note") or "")) > 1024:
+        errors.invalid("note", "", "can have at most 1024 characters")
+    if not event.get("eventTime"):
+        errors.required("eventTime")
+    if event.get("type") not in ("Normal", "Warning"):
+        errors.invalid("type", "", f"has invalid value: {event.get('type', '')}")
+    for name in ("deprecatedFirstTimestamp", "deprecatedLastTimestamp"):
+        if event.get(name):
+            errors.invalid(name, "", "needs to be unset")
+    if event.get("deprecatedCount"):
+        errors.invalid("deprecatedCount", "", "should be zero")
+    source = event.get("deprecatedSource") or {}
+    if source.get("component") or source.get("host"):
+        errors.invalid("deprecatedSource", "", "needs to be unset")

@@ -102,6 +102,48 @@ class ReplicatedStrategy(Strategy):
         return fields
 
 
+@dataclass
+class ReplicationControllerStrategy(ReplicatedStrategy):
+    """core/v1 ReplicationController: a map selector, defaulted (with the labels) from the template's labels."""
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        super().defaults(obj, ctx)
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return
+        template = spec.get("template")
+        labels = ((template or {}).get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+        if labels:
+            if not spec.get("selector"):
+                spec["selector"] = dict(labels)
+            if not obj["metadata"].get("labels"):
+                obj["metadata"]["labels"] = dict(labels)
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            errors.required("spec")
+            return
+        selector = spec.get("selector") or {}
+        if not selector:
+            errors.required("spec.selector")
+        _validate_non_negative(spec.get("replicas"), "spec.replicas", errors)
+        _validate_non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", errors)
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            errors.required("spec.template")
+            return
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        if selector and any(labels.get(key) != value for key, value in selector.items()):
+            shown = "map[string]string{" + ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items())) + "}"
+            errors.causes.append(_raw_invalid("spec.template.metadata.labels", shown,
+                                              "`selector` does not match template `labels`"))
+        validate_pod_template(template, "spec.template", errors, ["Always"])
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
+        """A ReplicationController's selector may change."""
+
+
 def _fill(target: dict[str, Any], defaults: dict[str, Any]) -> None:
     for key, value in defaults.items():
         if key not in target:
@@ -224,3 +266,33 @@ class CronJobStrategy(Strategy):
         template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
         validate_pod_template(template, "spec.jobTemplate.spec.template", errors, ["OnFailure", "Never"])
 
+
+
+_SCALE_UP_POLICIES = [{"type": "Pods", "value": 4, "periodSeconds": 15},
+                      {"type": "Percent", "value": 100, "periodSeconds": 15}]
+_SCALE_DOWN_POLICIES = [{"type": "Percent", "value": 100, "periodSeconds": 15}]
+
+
+@dataclass
+class HorizontalPodAutoscalerStrategy(Strategy):
+    """autoscaling/v2 defaulting: minReplicas 1, an 80% CPU target without metrics, a given behavior completed."""
+
+    tracks_generation: bool = True
+
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            return
+        spec.setdefault("minReplicas", 1)
+        if not spec.get("metrics"):
+            spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                "type": "Utilization", "averageUtilization": 80}}}]
+        behavior = spec.get("behavior")
+        if isinstance(behavior, dict):
+            for direction, window, policies in (("scaleUp", 0, _SCALE_UP_POLICIES),
+                                                ("scaleDown", 300, _SCALE_DOWN_POLICIES)):
+                rules = behavior.setdefault(direction, {})
+                if isinstance(rules, dict):
+                    rules.setdefault("stabilizationWindowSeconds", window)
+                    rules.setdefault("selectPolicy", "Max")
+                    rules.setdefault("policies", json.loads(json.dumps(policies)))
