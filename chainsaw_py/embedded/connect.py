@@ -30,7 +30,7 @@ def connect(server: ApiServer, request: Request, rt: ResourceType, namespace: st
             subresource: str) -> Response:
     """Answer a connect request for an object whose processes do not run (after CONNECT admission)."""
     server.admit_connect(rt, namespace, _split_target(name)[0], subresource,
-                         _connect_options(rt, subresource, request))
+                         connect_options(rt, subresource, request))
     if rt.plural == "pods" and subresource in _STREAMING:
         return _pod_stream(server, request, rt, namespace, name, subresource)
     if subresource == "proxy" and rt.plural in ("pods", "services", "nodes"):
@@ -42,7 +42,7 @@ _OPTIONS_KINDS = {"exec": "PodExecOptions", "attach": "PodAttachOptions", "portf
 _PROXY_KINDS = {"pods": "PodProxyOptions", "services": "ServiceProxyOptions", "nodes": "NodeProxyOptions"}
 
 
-def _connect_options(rt: ResourceType, subresource: str, request: Request) -> dict[str, Any]:
+def connect_options(rt: ResourceType, subresource: str, request: Request) -> dict[str, Any]:
     """The options object CONNECT admission sees (PodExecOptions, PodProxyOptions, ...)."""
     kind = _OPTIONS_KINDS.get(subresource) if subresource != "proxy" else _PROXY_KINDS.get(rt.plural)
     options: dict[str, Any] = {"kind": kind or "", "apiVersion": "v1"}

@@ -36,7 +36,7 @@ from chainsaw_py.embedded.codec import (
     warning_headers,
     write_options,
 )
-from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect
+from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect, connect_options
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
 from chainsaw_py.embedded.limits import Limits
@@ -169,12 +169,11 @@ class ApiHandler:
 
     # --- routing ----------------------------------------------------------------------------------------
 
-    def _admit_connect(self, resource: str, subresource: str, namespace: str, name: str,
-                       options: dict[str, Any]) -> None:
-        """CONNECT admission of a request to a pod that runs as processes; raises the denial."""
+    def _admit_connect(self, resource: str, subresource: str, namespace: str, name: str, request: Request) -> None:
+        """CONNECT admission of a request to a pod (or service) that runs as processes; raises the denial."""
         rt = self.server.registry.lookup("", "v1", resource)
         if rt is not None:
-            self.server.admit_connect(rt, namespace, name, subresource, options)
+            self.server.admit_connect(rt, namespace, name, subresource, connect_options(rt, subresource, request))
 
     def _allowed(self, user: Any) -> Any:
         """``allowed(verb, resource, subresource, namespace, name)`` for ``user`` (RBAC, when enforced)."""

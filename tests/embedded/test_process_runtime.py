@@ -527,3 +527,50 @@ def test_kubectl_attach_streams_the_output(websockets: str) -> None:
             attach.communicate(timeout=10)
     assert first.startswith("tick ") and second.startswith("tick ")
     assert int(second.split()[1]) == int(first.split()[1]) + 1
+
+
+def test_exec_into_a_mapped_pod_goes_through_connect_admission(cluster: EmbeddedCluster) -> None:
+    """A webhook on CONNECT pods/exec refuses the exec before the upgrade, as for a simulated pod."""
+    import http.client
+    import urllib.parse
+
+    from tests.embedded.webhook_server import WebhookServer, deny
+
+    seen: list[dict[str, Any]] = []
+
+    def respond(path: str, review: dict[str, Any]) -> dict[str, Any]:
+        seen.append(review["request"])
+        return deny(review, "no exec here")
+
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "guarded", "namespace": "default"},
+                      "spec": {"containers": [{"name": "main", "image": "example.com/server:1"}]}})
+    _until(lambda: (cluster.store.get("", "pods", "default", "guarded").obj.get("status") or {})
+           .get("phase") == "Running")
+    with WebhookServer(respond) as server:
+        _create(cluster, {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+                          "metadata": {"name": "no-exec"},
+                          "webhooks": [{"name": "exec.example.com", "sideEffects": "None",
+                                        "admissionReviewVersions": ["v1"],
+                                        "clientConfig": {"url": server.url("/"), "caBundle": server.ca_bundle},
+                                        "rules": [{"operations": ["CONNECT"], "apiGroups": [""],
+                                                   "apiVersions": ["v1"], "resources": ["pods/exec"]}]}]})
+        try:
+            url = urllib.parse.urlsplit(cluster.server_url)
+            connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=15)
+            connection.request("GET", "/api/v1/namespaces/default/pods/guarded/exec?command=true&stdout=true",
+                               headers={"Authorization": f"Bearer {cluster.token}", "Connection": "Upgrade",
+                                        "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                                        "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
+                                        "Sec-WebSocket-Protocol": "v4.channel.k8s.io"})
+            response = connection.getresponse()
+            body = json.loads(response.read())
+            connection.close()
+        finally:
+            rt = cluster.registry.lookup("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations")
+            assert rt is not None
+            from chainsaw_py.embedded.writes import DeleteOptions
+
+            cluster.api.delete(rt, "", "no-exec", DeleteOptions())
+    assert response.status == 403, body
+    assert "no exec here" in body["message"]
+    assert seen and seen[0]["operation"] == "CONNECT" and seen[0]["object"]["command"] == ["true"]

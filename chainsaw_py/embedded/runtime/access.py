@@ -53,10 +53,10 @@ class PodAccess:
         self.processes = processes
 
     def handle(self, request: Request, allowed: Callable[[str, str, str, str, str], bool],
-               admit: Callable[[str, str, str, str, dict[str, Any]], None] | None = None) -> Response | None:
+               admit: Callable[[str, str, str, str, Request], None] | None = None) -> Response | None:
         """The answer for a pod that runs as processes (None: not such a pod). ``allowed(verb, resource,
         subresource, namespace, name)`` is the authorizer's decision for the requesting user; ``admit(resource,
-        subresource, namespace, name, options)`` runs CONNECT admission and raises the denial."""
+        subresource, namespace, name, request)`` runs CONNECT admission and raises the denial."""
         match = _POD_PATH.match(request.path)
         if match is not None:
             namespace, name, verb, rest = match.groups()
@@ -69,7 +69,7 @@ class PodAccess:
                 return _status(403, "Forbidden", f'pods "{pod_name}" is forbidden: cannot {action} resource '
                                f'"pods/{verb}" in API group "" in the namespace "{namespace}"')
             if admit is not None:
-                admit("pods", verb, namespace, pod_name, _connect_options(verb, request))
+                admit("pods", verb, namespace, pod_name, request)
             if verb == "exec":
                 return self._exec(request, namespace, pod_name)
             if verb == "portforward":
@@ -84,8 +84,7 @@ class PodAccess:
             if not allowed(action, "services", "proxy", namespace, service):
                 return None
             if admit is not None:
-                admit("services", "proxy", namespace, service,
-                      {**_connect_options("proxy", request), "kind": "ServiceProxyOptions"})
+                admit("services", "proxy", namespace, service, request)
             return self._service_proxy(request, *match.groups())
         return None
 
@@ -566,23 +565,6 @@ def taken_over(handler: Callable[[BinaryIO, socket.socket], None]) -> Callable[[
         finally:
             raw.end_reads(_READ_DRAIN_SECONDS)
     return run
-
-
-_OPTIONS_KINDS = {"exec": "PodExecOptions", "attach": "PodAttachOptions", "portforward": "PodPortForwardOptions",
-                  "proxy": "PodProxyOptions"}
-
-
-def _connect_options(verb: str, request: Request) -> dict[str, Any]:
-    """The options object CONNECT admission sees, from the query as kube-apiserver decodes it."""
-    options: dict[str, Any] = {"kind": _OPTIONS_KINDS[verb], "apiVersion": "v1"}
-    for key, values in request.query.items():
-        if key in ("command", "ports"):
-            options[key] = [int(v) if key == "ports" and v.isdigit() else v for v in values]
-        elif key in ("stdin", "stdout", "stderr", "tty"):
-            options[key] = values[-1].lower() in ("1", "true")
-        elif key in ("container", "path"):
-            options[key] = values[-1]
-    return options
 
 
 def _exact_reader(reader: BinaryIO) -> Any:
