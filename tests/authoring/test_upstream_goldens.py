@@ -22,7 +22,7 @@ from tests.shared import TESTDATA, requires_shared
 
 pytestmark = requires_shared("reference", "chainsaw-testdata")
 COMMANDS = TESTDATA / "commands"
-CHAINSAW_PY_ONLY = ("--embedded", "cluster  ")
+CHAINSAW_PY_ONLY = ("--embedded", "--sut-config", "--map-image", "cluster  ")
 
 
 @pytest.fixture
