@@ -10,15 +10,15 @@ Also ``type: PersistentVolumeClaim`` storage bounds. Several violations are join
 
 from __future__ import annotations
 
-import threading
 from fractions import Fraction
 from typing import Any
 
 from chainsaw_py.embedded.admission.quota import quantity
+from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import CREATE, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import Forbidden, qualified_resource
 from chainsaw_py.embedded.resources import ResourceRegistry
-from chainsaw_py.embedded.store import Store, StoreEvent
+from chainsaw_py.embedded.store import Store
 
 
 class LimitRanger:
@@ -26,21 +26,10 @@ class LimitRanger:
 
     def __init__(self, store: Store, registry: ResourceRegistry) -> None:
         self.store = store
-        self._dirty = True
-        self._any = False
-        self._lock = threading.Lock()
-        store.add_listener(self._on_event)
-
-    def _on_event(self, event: StoreEvent) -> None:
-        if event.group == "" and event.plural == "limitranges":
-            self._dirty = True
+        self._present = StoreView(store, "", ("limitranges",), lambda s: s.count("", "limitranges") > 0)
 
     def active(self) -> bool:
-        if self._dirty:
-            with self._lock:
-                self._dirty = False
-                self._any = self.store.count("", "limitranges") > 0
-        return self._any
+        return self._present.get()
 
     def _limits(self, attrs: AdmissionAttributes, kind: str) -> list[dict[str, Any]]:
         if attrs.operation != CREATE or attrs.subresource or attrs.rt.group != "" or attrs.obj is None:

@@ -12,14 +12,14 @@ checks are not made; every ``*-version`` label is treated as ``latest``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import CREATE, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import Forbidden, qualified_resource
 from chainsaw_py.embedded.resources import ResourceRegistry
-from chainsaw_py.embedded.store import Store, StoreEvent
+from chainsaw_py.embedded.store import Store
 
 LABEL = "pod-security.kubernetes.io/"
 LEVELS = ("privileged", "baseline", "restricted")
@@ -233,29 +233,21 @@ def violations(level: str, spec: dict[str, Any]) -> list[str]:
     return results
 
 
+def _any_namespace_labelled(store: Store) -> bool:
+    return any(name.startswith(LABEL) for item in store.list("", "namespaces")[0]
+               for name in item.obj["metadata"].get("labels") or {})
+
+
 class PodSecurity:
     name = "PodSecurity"
 
     def __init__(self, store: Store, registry: ResourceRegistry) -> None:
         self.store = store
-        self._dirty = True
-        self._labelled = False
-        self._lock = threading.Lock()
-        store.add_listener(self._on_event)
-
-    def _on_event(self, event: StoreEvent) -> None:
-        if event.group == "" and event.plural == "namespaces":
-            self._dirty = True
+        self._labelled = StoreView(store, "", ("namespaces",), _any_namespace_labelled)
 
     def active(self) -> bool:
         """Only while some namespace carries a pod-security label."""
-        if self._dirty:
-            with self._lock:
-                self._dirty = False
-                namespaces = self.store.list("", "namespaces")[0]
-                self._labelled = any(name.startswith(LABEL) for item in namespaces
-                                     for name in item.obj["metadata"].get("labels") or {})
-        return self._labelled
+        return self._labelled.get()
 
     def mutate(self, attrs: AdmissionAttributes) -> None:
         return None

@@ -12,17 +12,17 @@ Audit (an audit annotation). An expression error is a failure unless ``failurePo
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from chainsaw_py.embedded.admission import matching
 from chainsaw_py.embedded.admission.celeval import CelError, evaluate
+from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import AdmissionAttributes
 from chainsaw_py.embedded.admission.webhooks import GROUP, review_request
 from chainsaw_py.embedded.apierrors import ApiError, qualified_resource
 from chainsaw_py.embedded.resources import ResourceRegistry
-from chainsaw_py.embedded.store import Store, StoreEvent
+from chainsaw_py.embedded.store import Store
 
 _REASON_CODES = {"Unauthorized": 401, "Forbidden": 403, "Invalid": 422, "RequestEntityTooLarge": 413}
 
@@ -61,33 +61,25 @@ class _Decision:
     reason: str = "Invalid"
 
 
+def _bound_policies(store: Store) -> list[_Bound]:
+    policies = {item.obj["metadata"]["name"]: item.obj for item in store.list(GROUP, "validatingadmissionpolicies")[0]}
+    bindings = sorted(store.list(GROUP, "validatingadmissionpolicybindings")[0],
+                      key=lambda item: item.obj["metadata"]["name"])
+    return [_Bound(policies[name], item.obj) for item in bindings
+            if (name := (item.obj.get("spec") or {}).get("policyName")) in policies]
+
+
 class ValidatingAdmissionPolicies:
     name = "ValidatingAdmissionPolicy"
 
     def __init__(self, store: Store, registry: ResourceRegistry) -> None:
         self.store = store
         self.registry = registry
-        self._lock = threading.Lock()
-        self._dirty = True
-        self._bound: list[_Bound] = []
-        store.add_listener(self._on_event)
-
-    def _on_event(self, event: StoreEvent) -> None:
-        if event.group == GROUP and event.plural in ("validatingadmissionpolicies",
-                                                     "validatingadmissionpolicybindings"):
-            self._dirty = True
+        self._bound = StoreView(store, GROUP, ("validatingadmissionpolicies", "validatingadmissionpolicybindings"),
+                                _bound_policies)
 
     def _pairs(self) -> list[_Bound]:
-        if self._dirty:
-            with self._lock:
-                self._dirty = False
-                policies = {item.obj["metadata"]["name"]: item.obj
-                            for item in self.store.list(GROUP, "validatingadmissionpolicies")[0]}
-                bindings = sorted(self.store.list(GROUP, "validatingadmissionpolicybindings")[0],
-                                  key=lambda item: item.obj["metadata"]["name"])
-                self._bound = [_Bound(policies[name], item.obj) for item in bindings
-                               if (name := (item.obj.get("spec") or {}).get("policyName")) in policies]
-        return self._bound
+        return self._bound.get()
 
     def active(self) -> bool:
         return bool(self._pairs())

@@ -15,15 +15,15 @@ enforced.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import CREATE, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import Forbidden, qualified_resource
 from chainsaw_py.embedded.resources import ResourceRegistry
-from chainsaw_py.embedded.store import Store, StoreEvent
+from chainsaw_py.embedded.store import Store
 from chainsaw_py.golang.quantity import QuantityError, canonical_quantity, parse_quantity
 
 _OBJECT_COUNTS = {"pods": ("", "pods"), "services": ("", "services"), "configmaps": ("", "configmaps"),
@@ -149,21 +149,10 @@ class ResourceQuotaAdmission:
 
     def __init__(self, store: Store, registry: ResourceRegistry) -> None:
         self.store = store
-        self._dirty = True
-        self._any = False
-        self._lock = threading.Lock()
-        store.add_listener(self._on_event)
-
-    def _on_event(self, event: StoreEvent) -> None:
-        if event.group == "" and event.plural == "resourcequotas":
-            self._dirty = True
+        self._present = StoreView(store, "", ("resourcequotas",), lambda s: s.count("", "resourcequotas") > 0)
 
     def active(self) -> bool:
-        if self._dirty:
-            with self._lock:
-                self._dirty = False
-                self._any = self.store.count("", "resourcequotas") > 0
-        return self._any
+        return self._present.get()
 
     def mutate(self, attrs: AdmissionAttributes) -> None:
         return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +20,11 @@ import jsonpatch
 
 from chainsaw_py.embedded.admission import matching, transport
 from chainsaw_py.embedded.admission.celeval import CelError, evaluate_condition
+from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import CONNECT, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import ApiError, BadRequest, InternalError
 from chainsaw_py.embedded.resources import ResourceRegistry
-from chainsaw_py.embedded.store import Store, StoreEvent
+from chainsaw_py.embedded.store import Store
 
 log = logging.getLogger("chainsaw_py.embedded.admission")
 
@@ -76,26 +76,17 @@ class WebhookSource:
     """The webhooks of one configuration kind, re-read only after a configuration changed."""
 
     def __init__(self, store: Store, plural: str) -> None:
-        self._store = store
         self._plural = plural
-        self._lock = threading.Lock()
-        self._dirty = True
-        self._hooks: list[Webhook] = []
-        store.add_listener(self._on_event)
+        self._hooks = StoreView(store, GROUP, (plural,), self._read)
 
-    def _on_event(self, event: StoreEvent) -> None:
-        if event.group == GROUP and event.plural == self._plural:
-            self._dirty = True
+    def _read(self, store: Store) -> list[Webhook]:
+        items, _rv = store.list(GROUP, self._plural)
+        configurations = sorted(items, key=lambda item: item.obj["metadata"]["name"])
+        return [Webhook(str(spec.get("name", "")), item.obj["metadata"]["name"], spec)
+                for item in configurations for spec in item.obj.get("webhooks") or []]
 
     def webhooks(self) -> list[Webhook]:
-        if self._dirty:
-            with self._lock:
-                self._dirty = False
-                items, _rv = self._store.list(GROUP, self._plural)
-                configurations = sorted(items, key=lambda item: item.obj["metadata"]["name"])
-                self._hooks = [Webhook(str(spec.get("name", "")), item.obj["metadata"]["name"], spec)
-                               for item in configurations for spec in item.obj.get("webhooks") or []]
-        return self._hooks
+        return self._hooks.get()
 
 
 class _WebhookPlugin:
