@@ -216,6 +216,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header = console.header
     header(f"Version: {__version__}")
     from chainsaw_py.loading import configuration_path, discover_tests, load_values, shard
+    from chainsaw_py.loading.discovery import check_folders
 
     path = configuration_path(options.config)
     if not options.config and path:
@@ -230,6 +231,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     for line in settings_lines(spec, options, test_dirs):
         header(line)
     header("Loading tests...")
+    check_folders(test_dirs)
     discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None,
                                 default_compiler=spec.templating.compiler or "jp")
     before_sharding = discovered

@@ -239,10 +239,33 @@ def test_a_path_that_cannot_be_checked_is_upstreams_error(tmp_path: Path) -> Non
     with pytest.raises(ChainsawError, match=f"^error checking path {loop}: stat {loop}: too many levels of "
                                             "symbolic links$"):
         discover_folders([str(loop)])
-    result = cli("test", str(loop), "--no-cluster")
+    result = cli("test", str(loop), "--no-cluster")  # `test` checks its folders first (CheckFolders)
     assert result.returncode == 1
-    assert one_error_line(result) == (f"Error: error checking path {loop}: stat {loop}: too many levels of "
-                                      "symbolic links")
+    assert one_error_line(result) == f"Error: stat {loop}: too many levels of symbolic links"
+
+
+def test_a_missing_test_path_is_upstreams_error(tmp_path: Path) -> None:
+    missing, other = tmp_path / "missing", tmp_path / "other"
+    with pytest.raises(ChainsawError) as raised:
+        discover_folders([str(missing), str(tmp_path), str(other)])
+    assert str(raised.value) == (f"error checking path {missing}: stat {missing}: no such file or directory; "
+                                 f"error checking path {other}: stat {other}: no such file or directory")
+    result = cli("test", str(tmp_path), str(missing), str(other), "--no-cluster")
+    assert result.returncode == 1
+    assert "Loading tests..." in result.stdout
+    assert one_error_line(result) == f"Error: stat {missing}: no such file or directory"
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("a:b", "error checking path a:b: stat a:b: no such file or directory"),  # a URL scheme: not checked first
+    ("x%zz", 'parse "x%zz": invalid URL escape "%zz"'),
+    ("1a:b", 'parse "1a:b": first path segment in URL cannot contain colon'),
+    ("nope?x=1", "stat nope: no such file or directory"),
+])
+def test_test_paths_are_checked_as_urls_like_upstream(tmp_path: Path, path: str, message: str) -> None:
+    result = cli("test", path, "--no-cluster", cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_error_line(result) == f"Error: {message}"
 
 
 # -- terminal escapes ---------------------------------------------------------------------------------
