@@ -17,12 +17,14 @@ import datetime as _dt
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
 from chainsaw_py.golang.fmt import go_number
-from chainsaw_py.grammar.compilers import compile_cel
+from chainsaw_py.grammar.compilers import CEL_CHECKPOINT, compile_cel_with_checkpoints
 from chainsaw_py.grammar.errors import ExpressionError
 
 _state = threading.local()
@@ -31,25 +33,44 @@ logging.getLogger("cel").setLevel(logging.ERROR)
 
 
 def evaluate_cel(source: str, value: Any, bindings: Bindings) -> Any:
-    """Evaluate ``source`` with ``object`` = ``value`` and ``bindings.resolve()`` reading ``bindings``."""
-    program = compile_cel(source)
+    """Evaluate ``source`` with ``object`` = ``value`` and ``bindings.resolve()`` reading ``bindings``;
+    macros stop at the operation's deadline (``expressions.deadline``)."""
+    program = compile_cel_with_checkpoints(source)
     context = _context()
-    previous = getattr(_state, "scope", None)
-    _state.scope = (value, bindings)
+    saved = (getattr(_state, "scope", None), getattr(_state, "stop", None), getattr(_state, "expired", False))
+    _state.scope, _state.stop, _state.expired = (value, bindings), evaluation_stop(current_deadline()), False
     _state.failure = None
     try:
-        result = program.execute(context)
+        result = _execute(program, context)
+        if _state.expired:  # the deadline's error was absorbed (`... || true`), the result is not the real one
+            raise ExpressionError(DEADLINE_EXCEEDED)
+    finally:
+        _state.scope, _state.stop, _state.expired = saved
+        _state.failure = None
+    return to_plain(result)
+
+
+def _execute(program: Any, context: Any) -> Any:
+    try:
+        return program.execute(context)
     except ExpressionError:
         raise
     except Exception as error:
+        if _state.expired:
+            raise ExpressionError(DEADLINE_EXCEEDED) from None
         failure = getattr(_state, "failure", None)
         if failure is not None:  # one of our functions failed: its message is the one to show
             raise ExpressionError(str(failure)) from None
         raise ExpressionError(_runtime_message(error)) from None
-    finally:
-        _state.scope = previous
-        _state.failure = None
-    return to_plain(result)
+
+
+def _checkpoint() -> bool:
+    """Called by macros once per element: stops the evaluation once its deadline has passed."""
+    stop = getattr(_state, "stop", None)
+    if stop is not None and time.monotonic() > stop:
+        _state.expired = True
+        raise ExpressionError(DEADLINE_EXCEEDED)
+    return True
 
 
 def _runtime_message(error: Exception) -> str:
@@ -83,6 +104,7 @@ def _build_context() -> Any:
     context.add_variable("bindings", {"__bindings__": True})
     context.set_variable_resolver(_resolve_variable)
     context.add_function("resolve", _reporting(_resolve_binding))
+    context.add_function(CEL_CHECKPOINT, _checkpoint)
     for name, function in cel_k8s.functions().items():
         context.add_function(name, _reporting(function))
     return context

@@ -157,3 +157,54 @@ def _escape(text: str) -> str:
     import re
 
     return re.escape(text)
+
+
+# -- CEL under the deadline -----------------------------------------------------------------------------
+
+_BIG_LIST = "[" + ",".join(str(number) for number in range(3_000)) + "]"
+
+
+@pytest.mark.parametrize("source", [
+    f"{_BIG_LIST}.all(x, {_BIG_LIST}.all(y, x + y >= 0))",
+    f"{_BIG_LIST}.map(x, {_BIG_LIST}.filter(y, y > x)).size() > 0",
+    f"{_BIG_LIST}.exists(x, {_BIG_LIST}.exists_one(y, y == -1)) || {_BIG_LIST}.existsOne(x, x < 0)",
+    # the deadline's error absorbed by `||` at every level still ends the evaluation with it
+    f"({_BIG_LIST}.all(x, {_BIG_LIST}.all(y, x + y < 0) || true)) || true",
+])
+def test_cel_macros_stop_at_the_deadline(source: str) -> None:
+    # 9 million native iterations (several seconds); with no deadline they would all run
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate(source, None, Bindings(), "cel")
+
+
+def test_cel_over_the_data_stops_at_the_deadline() -> None:
+    value = {"items": [{"name": str(number)} for number in range(3_000)]}
+    source = "object.items.all(a, object.items.exists(b, b.name == a.name))"
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate(source, value, Bindings(), "cel")
+    small = {"items": value["items"][:50]}
+    with evaluation_deadline(60.0):
+        assert evaluate(source, small, Bindings(), "cel") is True
+
+
+def test_an_operation_stops_evaluating_cel_at_its_timeout(tmp_path: Path) -> None:
+    test = tmp_path / "chainsaw-test.yaml"
+    test.write_text(textwrap.dedent("""\
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata:
+          name: slow-cel-check
+        spec:
+          steps:
+          - try:
+            - script:
+                timeout: 1s
+                content: python3 -c "print('a ' * 5000)"
+                check:
+                  (cel; bindings.resolve('stdout').split(' ').exists(x, bindings.resolve('stdout').split(' ').exists(y, y == x + 'b'))): true
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "test", str(tmp_path), "--no-cluster"], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert DEADLINE_EXCEEDED in result.stdout
