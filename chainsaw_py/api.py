@@ -46,7 +46,7 @@ from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.masking import Masker, active
-from chainsaw_py.util.terminal import escape_controls
+from chainsaw_py.util.terminal import sanitize
 
 
 @dataclass
@@ -293,7 +293,7 @@ def _warn_about_empty_paths(paths: list[str], discovered: list[DiscoveredTest], 
 
     for path in paths_without_tests(paths, discovered):
         reason = "no test matches the selector" if selected else empty_path_reason(path, test_file)
-        sys.stderr.write(escape_controls(f"Warning: no test found under {path}: {reason}") + "\n")
+        sys.stderr.write(sanitize(f"Warning: no test found under {path}: {reason}") + "\n")
     sys.stderr.flush()
 
 

@@ -289,8 +289,10 @@ class ChainsawFailure(Exception):
         self.errors = errors
 
     def render(self) -> str:
+        from chainsaw_py.util.terminal import sanitize
+
         blocks = "\n\n".join(error.rstrip() for error in self.errors) or "(no error message)"
-        return f"{self.title}\n{blocks}"
+        return sanitize(f"{self.title}\n{blocks}")  # the errors are masked already
 
 
 class ChainsawItem(pytest.Item):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.report.model import OperationReport, Report, StepReport, TestReport
+from chainsaw_py.util.terminal import sanitize
 
 FORMATS = ("JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION")
 
@@ -29,9 +31,9 @@ def report_file(path: str, name: str, extension: str) -> Path:
 def save_report(report: Report, format: str, path: str = "", name: str = "chainsaw-report", *,
                 mask: Callable[[str], str] | None = None) -> Path:
     """Write ``report`` in ``format`` to ``<path>/<name>[.json|.xml]`` and return the file written;
-    ``mask`` hides secret values in every text of the report (``util.masking``)."""
-    if mask is not None:
-        report = masked(report, mask)
+    ``mask`` hides secret values in every text of the report (``util.masking``), and control characters
+    are escaped as on the console (``util.terminal.sanitize``)."""
+    report = sanitized(report, mask)
     if format == "JSON":
         file = report_file(path, name, "json")
         content = render_json(report)
@@ -54,7 +56,16 @@ def save_report(report: Report, format: str, path: str = "", name: str = "chains
 
 def masked(report: Report, mask: Callable[[str], str]) -> Report:
     """A copy of ``report`` with ``mask`` applied to every name, path and error."""
+    return _with_texts(report, mask)
 
+
+def sanitized(report: Report, mask: Callable[[str], str] | None = None) -> Report:
+    """A copy of ``report`` as the report files show it: secrets masked and control characters escaped in
+    every name, path and error (``util.terminal.sanitize``)."""
+    return _with_texts(report, lambda text: sanitize(text, mask))
+
+
+def _with_texts(report: Report, mask: Callable[[str], str]) -> Report:
     def operation(op: OperationReport) -> OperationReport:
         return replace(op, name=mask(op.name), error=None if op.error is None else mask(op.error))
 
@@ -159,9 +170,13 @@ _XML_ESCAPES = {
 }
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def xml_escape(text: str) -> str:
-    """Escape like Go's ``xml.EscapeText`` (used for attribute values and character data)."""
-    return "".join(_XML_ESCAPES.get(ch, ch) for ch in text)
+    """Escape like Go's ``xml.EscapeText`` (used for attribute values and character data): characters
+    outside XML 1.0's range become U+FFFD, as Go writes them, so the file is always well-formed."""
+    return "".join(_XML_ESCAPES.get(ch, ch) for ch in _NOT_XML.sub("\ufffd", text))
 
 
 @dataclass
