@@ -109,6 +109,11 @@ def active(masker: Masker) -> Iterator[Masker]:
             _active.remove(masker)
 
 
+def collecting() -> bool:
+    """Whether a masker is open to register Secret values (a run is going on)."""
+    return bool(_active)
+
+
 def _mask_message(error: BaseException, masker: Masker) -> None:
     if error.args and isinstance(error.args[0], str):
         error.args = (masker.mask(error.args[0]), *error.args[1:])
