@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-from chainsaw_py.errors import ChainsawError
+from chainsaw_py import yamldocs
+from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.util import files
 
 NAME = "chainsaw"
 
@@ -101,14 +103,18 @@ def load_selection(kubeconfig: Path | None = None, context: str | None = None,
 
 
 def _read(path: Path, *, explicit: bool) -> tuple[Path, dict[str, Any]]:
+    """A kubeconfig file, read within the bounds of every file chainsaw_py reads (a regular file within the
+    size limit; nesting and aliases limited as in test files)."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
+        data = yamldocs.load_single(files.read_text(path), path) or {}
+    except files.FileReadError as err:
+        if err.message != "no such file or directory":
+            raise ChainsawError(f"error loading config file \"{path}\": {err}") from None
         if explicit:
             raise ChainsawError(f"stat {path}: no such file or directory") from None
         return path, {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ChainsawError(f"error loading config file \"{path}\": {err}") from err
+    except (UnicodeDecodeError, LoadError) as err:
+        raise ChainsawError(f"error loading config file \"{path}\": {err}") from None
     if not isinstance(data, dict):
         raise ChainsawError(f'error loading config file "{path}": not a kubeconfig')
     return path, data
@@ -142,14 +148,17 @@ def _inline_files(entry: dict[str, Any], base: Path | None) -> dict[str, Any]:
         if not file.is_absolute() and base is not None:
             file = base / file
         try:
-            entry[data_key] = base64.b64encode(file.read_bytes()).decode()
+            entry[data_key] = base64.b64encode(files.read_bytes(file)).decode()
         except OSError as err:
-            raise ChainsawError(f"unable to read {key} {file}: {err.strerror}") from err
+            raise ChainsawError(f"unable to read {key} {file}: {err}") from None
     if "tokenFile" in entry and "token" not in entry:
         token_file = Path(str(entry.pop("tokenFile")))
         if not token_file.is_absolute() and base is not None:
             token_file = base / token_file
-        entry["token"] = token_file.read_text().strip()
+        try:
+            entry["token"] = files.read_bytes(token_file).decode(errors="replace").strip()
+        except OSError as err:
+            raise ChainsawError(f"unable to read tokenFile {token_file}: {err}") from None
     return entry
 
 
@@ -188,6 +197,6 @@ def _apply_overrides(cluster: dict[str, Any], user: dict[str, Any], overrides: d
 
 def _file_data(path: str) -> str:
     try:
-        return base64.b64encode(Path(path).expanduser().read_bytes()).decode()
+        return base64.b64encode(files.read_bytes(Path(path).expanduser())).decode()
     except OSError as err:
-        raise ChainsawError(f"unable to read {path}: {err.strerror}") from err
+        raise ChainsawError(f"unable to read {path}: {err}") from None

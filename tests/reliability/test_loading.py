@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -301,3 +302,43 @@ def test_the_loading_benchmark_runs_at_a_tiny_size() -> None:
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("one test file", "suite of"))]
     assert len(rows) == 5 and rows[-1].startswith("suite of 5 tests (5)"), result.stdout
+
+
+# -- kubeconfig files ------------------------------------------------------------------------------------
+
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:1
+    certificate-authority: {authority}
+contexts:
+- name: c
+  context: {{cluster: c, user: u}}
+current-context: c
+users:
+- name: u
+  user:
+    tokenFile: {token}
+"""
+
+
+def test_kubeconfig_files_are_read_within_bounds(tmp_path: Path, fifo: Path) -> None:
+    from chainsaw_py.client.kubeconfig import load_selection
+
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 3_000 + "]" * 3_000 + "\n")
+    with pytest.raises(ChainsawError, match=f'^error loading config file "{deep}": {deep}:1: exceeded max depth'):
+        load_selection(deep)
+    with pytest.raises(ChainsawError, match=r"^error loading config file .*: not a regular file \(a named pipe\)$"):
+        load_selection(fifo)
+    for authority, token, expected in (("/dev/zero", "t", "certificate-authority /dev/zero: not a regular file"),
+                                       ("", fifo, f"tokenFile {fifo}: not a regular file (a named pipe)")):
+        config = tmp_path / "config.yaml"
+        config.write_text(KUBECONFIG.format(authority=authority or '""', token=token).replace(
+            '    certificate-authority: ""\n', ""))
+        with pytest.raises(ChainsawError, match=f"^unable to read {re.escape(expected)}"):
+            load_selection(config)
