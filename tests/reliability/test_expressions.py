@@ -208,3 +208,17 @@ def test_an_operation_stops_evaluating_cel_at_its_timeout(tmp_path: Path) -> Non
                             env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     assert DEADLINE_EXCEEDED in result.stdout
+
+
+def test_jsonpath_stops_at_the_deadline() -> None:
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(200):
+        node["a"] = {}
+        node = node["a"]  # type: ignore[assignment]
+    # `..*` three times over a 200-level chain: 1.3 million matches, over a minute without the deadline
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate("$..*..*..*", deep, Bindings(), "jsonpath")
+    with evaluation_deadline(60.0):
+        assert len(evaluate("$..*", deep, Bindings(), "jsonpath")) == 200
+        assert evaluate("$.a.a.a", {"a": {"a": {"a": 1}}}, Bindings(), "jsonpath") == 1
