@@ -222,3 +222,12 @@ def test_jsonpath_stops_at_the_deadline() -> None:
     with evaluation_deadline(60.0):
         assert len(evaluate("$..*", deep, Bindings(), "jsonpath")) == 200
         assert evaluate("$.a.a.a", {"a": {"a": {"a": 1}}}, Bindings(), "jsonpath") == 1
+
+
+@pytest.mark.parametrize("text", ["9" * 5_000, "1e999", "[1, -1e400]"])
+def test_parse_json_of_numbers_beyond_float64_is_gos_error(text: str) -> None:
+    number = text.strip("[]").split(", ")[-1]
+    expected = f"json: cannot unmarshal number {number} into Go value of type float64"
+    with pytest.raises(ExpressionError, match=f"^{_escape(expected)}$"):
+        evaluate("parse_json($text)", None, Bindings().register("text", text))
+    assert evaluate("parse_json('[12345678901234567890, 2]')", None, Bindings()) == [1.2345678901234567e19, 2]
