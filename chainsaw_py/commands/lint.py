@@ -14,6 +14,7 @@ import sys
 
 from chainsaw_py.commands.tree import Command, only_valid_args
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.util.terminal import sanitize
 
 KINDS = ("test", "configuration")
 
@@ -34,13 +35,13 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         print("The schema is not valid. See errors:")
         for error in errors:
-            print(f"- {error}")
+            print(f"- {sanitize(str(error))}")
         raise ChainsawError("document is not valid")
     print("The document is valid")
     if extensions:
         print("It uses chainsaw_py extensions that upstream Chainsaw cannot run:")
         for use in extensions:
-            print(f"- {use}")
+            print(f"- {sanitize(str(use))}")
     return 0
 
 

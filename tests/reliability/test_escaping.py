@@ -122,3 +122,15 @@ def test_script_output_is_escaped_on_the_console_and_in_reports(tmp_path: Path, 
     else:
         ElementTree.fromstring(report)
         assert "evil\\x1b[2J\\r\\u202eend" in report
+
+
+def test_lint_prints_its_errors_escaped(tmp_path: Path) -> None:
+    file = tmp_path / "bad.yaml"
+    file.write_text('apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: x\nspec:\n'
+                    '  steps:\n  - try:\n    - "\\e]0;title\\a": 1\n')
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "lint", "test", "-f", str(file)], cwd=tmp_path,
+                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert 'unknown operation "\\x1b]0;title\\x07"' in result.stdout
