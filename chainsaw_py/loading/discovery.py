@@ -81,7 +81,7 @@ def check_folders(paths: Iterable[str]) -> None:
             continue
         try:
             os.stat(parsed.path)
-        except OSError as err:
+        except (OSError, ValueError) as err:  # ValueError: a NUL byte, EINVAL in Go
             raise ChainsawError(f"stat {parsed.path}: {_os_message(err)}") from None
 
 
@@ -93,7 +93,7 @@ def discover_folders(paths: Iterable[str]) -> list[str]:
     for path in paths:
         try:
             info = os.stat(path)
-        except OSError as err:
+        except (OSError, ValueError) as err:
             errors.append(f"error checking path {path}: stat {path}: {_os_message(err)}")
             continue
         if stat.S_ISDIR(info.st_mode):
@@ -118,7 +118,9 @@ def _walk(root: str) -> Iterable[str]:
             yield from _walk(child)
 
 
-def _os_message(err: OSError) -> str:
+def _os_message(err: OSError | ValueError) -> str:
+    if not isinstance(err, OSError):
+        return "invalid argument"  # what the system call answers for a path holding a NUL byte
     return (err.strerror or str(err)).lower()
 
 

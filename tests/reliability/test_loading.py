@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.golang import fmt as gofmt
 from chainsaw_py.golang.durations import DurationError, parse_duration_ns
 from chainsaw_py.loading import load_configuration, load_test_file, load_values
-from chainsaw_py.loading.discovery import discover_folders
+from chainsaw_py.loading.discovery import check_folders, discover_folders
 from chainsaw_py.loading.lint import lint_text
 from chainsaw_py.operations.base import OperationError
 from chainsaw_py.operations.internal.resources import load_glob
@@ -262,6 +265,7 @@ def test_a_missing_test_path_is_upstreams_error(tmp_path: Path) -> None:
     ("x%zz", 'parse "x%zz": invalid URL escape "%zz"'),
     ("1a:b", 'parse "1a:b": first path segment in URL cannot contain colon'),
     ("nope?x=1", "stat nope: no such file or directory"),
+    ("a%00b", "stat a\\x00b: invalid argument"),
 ])
 def test_test_paths_are_checked_as_urls_like_upstream(tmp_path: Path, path: str, message: str) -> None:
     result = cli("test", path, "--no-cluster", cwd=tmp_path)
@@ -342,3 +346,21 @@ def test_kubeconfig_files_are_read_within_bounds(tmp_path: Path, fifo: Path) -> 
             '    certificate-authority: ""\n', ""))
         with pytest.raises(ChainsawError, match=f"^unable to read {re.escape(expected)}"):
             load_selection(config)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab/:%?#.-+1 \x00\x7fé")), max_size=20))
+def test_any_test_path_is_checked_with_one_line_or_passes(text: str) -> None:
+    from chainsaw_py.golang import urls
+
+    try:
+        parsed = urls.parse(text)
+    except ValueError as error:
+        assert str(error).startswith(f"parse {gofmt.quote(text.partition('#')[0])}: ") or "#" in text
+        return
+    assert parsed.scheme or parsed.path is not None
+    for check in (check_folders, discover_folders):
+        try:
+            check([text])
+        except ChainsawError as error:
+            assert "\n" not in str(error)
