@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from chainsaw_py import yamldocs
+from chainsaw_py.client.kubeconfig_shape import shape_error
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.util import files
 
@@ -115,8 +116,9 @@ def _read(path: Path, *, explicit: bool) -> tuple[Path, dict[str, Any]]:
         return path, {}
     except (UnicodeDecodeError, LoadError) as err:
         raise ChainsawError(f"error loading config file \"{path}\": {err}") from None
-    if not isinstance(data, dict):
-        raise ChainsawError(f'error loading config file "{path}": not a kubeconfig')
+    problem = shape_error(data)
+    if problem is not None:
+        raise ChainsawError(f'error loading config file "{path}": {problem}')
     return path, data
 
 
@@ -141,6 +143,8 @@ def _named(config: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
 
 
 def _inline_files(entry: dict[str, Any], base: Path | None) -> dict[str, Any]:
+    for key in [key for key, value in entry.items() if key in _FILE_KEYS and value in (None, "")]:
+        del entry[key]  # null or empty: not set, as in Go
     for key, data_key in _FILE_KEYS.items():
         if key not in entry or data_key is None:
             continue

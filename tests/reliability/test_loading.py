@@ -364,3 +364,65 @@ def test_any_test_path_is_checked_with_one_line_or_passes(text: str) -> None:
             check([text])
         except ChainsawError as error:
             assert "\n" not in str(error)
+
+
+_GOOD_KUBECONFIG = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
+                    "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+                    "users": [{"name": "u", "user": {"tokenFile": None}}],
+                    "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
+
+
+@pytest.mark.parametrize(("where", "value", "expected"), [
+    ("clusters", 5, "json: cannot unmarshal number into Go struct field Config.clusters of type []v1.NamedCluster"),
+    ("current-context", [True], "json: cannot unmarshal array into Go struct field Config.current-context of type string"),
+    ("cluster", "https://h", "json: cannot unmarshal string into Go struct field NamedCluster.clusters.cluster of type v1.Cluster"),
+    ("user", {"as-groups": 1}, "json: cannot unmarshal number into Go struct field AuthInfo.users.user.as-groups of type []string"),
+    ("whole", [1], "json: cannot unmarshal array into Go value of type v1.Config"),
+])
+def test_malformed_kubeconfigs_are_one_line(tmp_path: Path, where: str, value: object, expected: str) -> None:
+    from chainsaw_py.client.kubeconfig import load_selection
+
+    config: object = json.loads(json.dumps(_GOOD_KUBECONFIG))
+    assert isinstance(config, dict)
+    if where == "whole":
+        config = value
+    elif where == "cluster":
+        config["clusters"][0]["cluster"] = value
+    elif where == "user":
+        config["users"][0]["user"] = value
+    else:
+        config[where] = value
+    file = tmp_path / "config.yaml"
+    file.write_text(json.dumps(config))
+    with pytest.raises(ChainsawError) as raised:
+        load_selection(file)
+    assert str(raised.value) == f'error loading config file "{file}": {expected}'
+
+
+_KUBECONFIG_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["c", "u", "", "https://h:1", "."])),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.sampled_from(
+        ["name", "cluster", "user", "context", "server", "token", "tokenFile", "certificate-authority",
+         "namespace", "exec", "as-groups", "clusters"]), children, max_size=4)),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KUBECONFIG_VALUES, st.sampled_from(["clusters", "users", "contexts", "current-context", "cluster", "user"]))
+def test_any_kubeconfig_loads_or_is_one_line(tmp_path_factory: pytest.TempPathFactory, value: object,
+                                             where: str) -> None:
+    from chainsaw_py.client.kubeconfig import load_selection
+
+    config = json.loads(json.dumps(_GOOD_KUBECONFIG))
+    if where == "cluster":
+        config["clusters"][0]["cluster"] = value
+    elif where == "user":
+        config["users"][0]["user"] = value
+    else:
+        config[where] = value
+    file = tmp_path_factory.mktemp("kubeconfig") / "config.yaml"
+    file.write_text(json.dumps(config))
+    try:
+        load_selection(file)
+    except ChainsawError as error:
+        assert "\n" not in str(error)
