@@ -231,3 +231,17 @@ def test_parse_json_of_numbers_beyond_float64_is_gos_error(text: str) -> None:
     with pytest.raises(ExpressionError, match=f"^{_escape(expected)}$"):
         evaluate("parse_json($text)", None, Bindings().register("text", text))
     assert evaluate("parse_json('[12345678901234567890, 2]')", None, Bindings()) == [1.2345678901234567e19, 2]
+
+
+@pytest.mark.parametrize("source", [
+    "pad_left('a', `100000000000`)",
+    "pad_right('a', `100000000000`, '-')",
+    "replace_all($text, 'x', $text)",
+    "replace($text, '', $text, `-1`)",
+])
+def test_strings_built_by_repetition_are_bounded(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_STRING_LENGTH", 1_000_000)
+    bindings = Bindings().register("text", "x" * 10_000)  # 10^4 x 10^4: a 100-million-character result
+    with pytest.raises(ExpressionError, match="would build a string of .* characters \\(the limit is 1000000"):
+        evaluate(source, None, bindings)
+    assert evaluate("length(replace($text, 'x', 'yy', `2`))", None, bindings) == 10_002
