@@ -23,9 +23,11 @@ from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
 from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
+from chainsaw_py.expressions.functions.sizes import bounded_replace
 from chainsaw_py.golang.fmt import go_number
 from chainsaw_py.grammar.compilers import CEL_CHECKPOINT, compile_cel_with_checkpoints
 from chainsaw_py.grammar.errors import ExpressionError
+from chainsaw_py.util import limits
 
 _state = threading.local()
 # the extension logs every failing Python callback as a warning; the error is raised to us anyway
@@ -99,6 +101,8 @@ def _build_context() -> Any:
 
     context = cel.Context()
     stdlib.add_stdlib_to_context(context)
+    context.add_function("lists.range", _reporting(_bounded_range))
+    context.add_function("replace", _reporting(_bounded_replace))
     # a null object makes the resolver return None, which falls through to these
     context.add_variable("object", None)
     context.add_variable("bindings", {"__bindings__": True})
@@ -108,6 +112,18 @@ def _build_context() -> Any:
     for name, function in cel_k8s.functions().items():
         context.add_function(name, _reporting(function))
     return context
+
+
+def _bounded_range(count: int) -> list[int]:
+    """cel-go's ``lists.range(n)``, refused beyond ``limits.MAX_LIST_LENGTH`` (it is built in memory)."""
+    if count > limits.MAX_LIST_LENGTH:
+        raise ExpressionError(f"lists.range({count}): more than {limits.MAX_LIST_LENGTH} elements "
+                              "(see CHAINSAW_PY_MAX_LIST_LENGTH)")
+    return list(range(count))
+
+
+def _bounded_replace(subject: str, old: str, new: str, limit: int = -1) -> str:
+    return bounded_replace("replace", subject, old, new, limit if limit >= 0 else -1)
 
 
 def _reporting(function: Callable[..., Any]) -> Callable[..., Any]:

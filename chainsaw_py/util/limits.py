@@ -48,3 +48,6 @@ that long are read as Go reads them (a float, or a string when a float cannot ho
 MAX_STRING_LENGTH = _from_environment("CHAINSAW_PY_MAX_STRING_LENGTH", 64 * 1024 * 1024)
 """Longest string an expression function may build by repetition (``pad_left``/``pad_right`` widths,
 ``replace`` results): a width of 10^11 would otherwise take all the memory at once."""
+
+MAX_LIST_LENGTH = _from_environment("CHAINSAW_PY_MAX_LIST_LENGTH", 1_000_000)
+"""Longest list an expression function builds from a count (CEL's ``lists.range(n)``)."""

@@ -245,3 +245,15 @@ def test_strings_built_by_repetition_are_bounded(source: str, monkeypatch: pytes
     with pytest.raises(ExpressionError, match="would build a string of .* characters \\(the limit is 1000000"):
         evaluate(source, None, bindings)
     assert evaluate("length(replace($text, 'x', 'yy', `2`))", None, bindings) == 10_002
+
+
+def test_cel_functions_that_build_from_a_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_LIST_LENGTH", 1_000)
+    monkeypatch.setattr(limits, "MAX_STRING_LENGTH", 1_000_000)
+    with pytest.raises(ExpressionError, match=r"^lists.range\(1000000000\): more than 1000 elements"):
+        evaluate("lists.range(1000000000).size()", None, Bindings(), "cel")
+    bindings = Bindings().register("text", "x" * 10_000)
+    with pytest.raises(ExpressionError, match="would build a string of 100000000 characters"):
+        evaluate("bindings.resolve('text').replace('x', bindings.resolve('text'))", None, bindings, "cel")
+    assert evaluate("lists.range(3)", None, Bindings(), "cel") == [0, 1, 2]
+    assert evaluate("'aaa'.replace('a', 'bb', 2)", None, Bindings(), "cel") == "bbbba"
