@@ -52,11 +52,21 @@ def lint(kind: str, file: str) -> tuple[list[str], list[str]]:
     from chainsaw_py.yamldocs import read_text
 
     if file == "-":
-        text, extension, name = sys.stdin.read(), None, "<stdin>"
+        text, extension, name = _read_stdin(), None, "<stdin>"
     else:
         text, extension, name = read_text(file), _extension(file), file
     errors = lint_text(kind, text, extension, name)
     return errors, ([] if errors else extensions_in(text, extension, name))
+
+
+def _read_stdin() -> str:
+    from chainsaw_py.errors import LoadError
+    from chainsaw_py.util import files
+
+    try:
+        return files.read_stream(sys.stdin)
+    except files.FileReadError as err:
+        raise LoadError(err.message, "<stdin>") from None
 
 
 def _extension(file: str) -> str:

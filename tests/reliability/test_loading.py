@@ -426,3 +426,14 @@ def test_any_kubeconfig_loads_or_is_one_line(tmp_path_factory: pytest.TempPathFa
         load_selection(file)
     except ChainsawError as error:
         assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize("argv", [["lint", "test", "-f", "-"], ["test", "--no-cluster", "--values", "-"]])
+def test_standard_input_is_read_within_the_size_limit(tmp_path: Path, argv: list[str]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CHAINSAW_PY_MAX_FILE_BYTES": "1000"}
+    (tmp_path / "t").mkdir()
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", *argv], cwd=tmp_path, env=env,
+                            input="a: b\n" * 1_000, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert one_error_line(result) == ("Error: <stdin>: more than 1000 characters "
+                                      "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)")
