@@ -162,12 +162,21 @@ def test_fail_fast_skips_the_rest(suite: Path) -> None:
 
 
 def test_fail_fast_across_xdist_workers(tmp_path: Path) -> None:
-    write_files(tmp_path, {
+    """With ``--dist loadfile`` each worker gets one file. ``waits`` (in b) holds its worker until the other
+    worker has recorded the failure of ``fails-at-once`` (in a), so ``after`` is skipped whatever the load."""
+    from chainsaw_py.pytest_plugin.workers import FAILED_MARK
+
+    basetemp = tmp_path / "basetemp"  # the workers' shared folder is its parent: basetemp itself
+    mark = basetemp / FAILED_MARK
+    wait = f"until [ -e {mark} ]; do sleep 0.05; done"
+    write_files(tmp_path / "suite", {
         "a/chainsaw-test.yaml": make_test("fails-at-once", "  - try:\n    - script:\n        content: exit 1\n"),
-        "b/chainsaw-test.yaml": make_test("slow", "  - try:\n    - sleep:\n        duration: 1s\n") + "---\n"
+        "b/chainsaw-test.yaml": make_test("waits", f"  - try:\n    - script:\n        content: '{wait}'\n"
+                                                   "        timeout: 2m\n") + "---\n"
         + make_test("after", "  - try:\n    - script:\n        content: 'true'\n"),
     })
-    run = run_pytest([*PLUGIN, "--chainsaw-fail-fast", "-n", "2", "--dist", "loadfile", "-rA"], tmp_path)
+    run = run_pytest([*PLUGIN, "--chainsaw-fail-fast", "-n", "2", "--dist", "loadfile", "-rA",
+                      f"--basetemp={basetemp}"], tmp_path / "suite")
     assert "1 failed, 1 passed, 1 skipped" in run.output, run.output
     assert re.search(r"SKIPPED .*failFast", run.output), run.output
 
