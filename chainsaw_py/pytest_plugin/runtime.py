@@ -89,6 +89,9 @@ class ChainsawRuntime:
         self.stream = LogStream()
         self.interrupted = False
         self.close_errors = ""
+        self.process_errors = ""
+        """Why a process of the system under test exited, when no test reported it (it exited after the last)."""
+        self.abort_reported = False
         self._stack = ExitStack()
         self._session: Session | None = None
         self._open_error: str | None = None
@@ -201,11 +204,14 @@ class ChainsawRuntime:
 
     def close(self) -> None:
         """Close the session (its cleanup's log is kept when it failed) and the local S3."""
-        session, self._session = self._session, None
+        session, reason = self._session, self.abort_reason
+        self._session = None
         with self.stream.capture() as buffer:
             self._stack.close()
         if session is not None and session.result.summary.failed and "ERROR" in buffer.getvalue():
             self.close_errors = buffer.getvalue()
+        if reason and not self.abort_reported:
+            self.process_errors = "\n".join(reason) + "\n"
 
 
 def skipped_result(test: Test) -> TestResult:
@@ -231,6 +237,8 @@ def stop_if_interrupted(session: pytest.Session, runtime: ChainsawRuntime) -> No
 def check_result(result: TestResult, runtime: ChainsawRuntime) -> None:
     """Turn a Chainsaw result into pytest's outcome: skip, failure (the error blocks) or nothing."""
     name = repr(result.name) + (f" ({result.scenario})" if result.scenario else "")
+    if result.status != "passed" and runtime.abort_reason:
+        runtime.abort_reported = True
     if result.status == "skipped" and runtime.abort_reason:
         # As the CLI fails the run: a test that could not run because the system under test is gone fails.
         raise ChainsawFailure(f"chainsaw test {name} not run:", ["\n".join(runtime.abort_reason)])
@@ -257,7 +265,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if runtime is None:
         return
     runtime.close()
-    if runtime.close_errors and session.exitstatus == pytest.ExitCode.OK:
+    if (runtime.close_errors or runtime.process_errors) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -266,3 +274,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if runtime is not None and runtime.close_errors:
         terminalreporter.section("chainsaw cleanup")
         terminalreporter.write(runtime.close_errors)
+    if runtime is not None and runtime.process_errors:
+        terminalreporter.section("chainsaw processes")
+        terminalreporter.write(runtime.process_errors)
