@@ -145,11 +145,12 @@ class ChainsawRuntime:
         if self._open_error is not None:  # a run that could not start fails every test the same way
             raise ChainsawSetupError(self._open_error)
         with concurrency_lock(self.shared, test.spec.concurrent is False):
-            if self._fail_fast(session) and failed_elsewhere(self.shared):
-                return skipped_result(test), ""
-            result, log = self._run_captured(session, test, scenario)
+            skip = self._fail_fast(session) and failed_elsewhere(self.shared)
+            result, log = (skipped_result(test), "") if skip else self._run_captured(session, test, scenario)
         if result.status == "failed" and self._fail_fast(session):
             record_failure(self.shared)
+        if result.status != "passed" and self.abort_reason:
+            self.abort_reported = True
         return result, log
 
     def _run_captured(self, session: Session, test: Test, scenario: int | None) -> tuple[TestResult, str]:
@@ -237,8 +238,6 @@ def stop_if_interrupted(session: pytest.Session, runtime: ChainsawRuntime) -> No
 def check_result(result: TestResult, runtime: ChainsawRuntime) -> None:
     """Turn a Chainsaw result into pytest's outcome: skip, failure (the error blocks) or nothing."""
     name = repr(result.name) + (f" ({result.scenario})" if result.scenario else "")
-    if result.status != "passed" and runtime.abort_reason:
-        runtime.abort_reported = True
     if result.status == "skipped" and runtime.abort_reason:
         # As the CLI fails the run: a test that could not run because the system under test is gone fails.
         raise ChainsawFailure(f"chainsaw test {name} not run:", ["\n".join(runtime.abort_reason)])
