@@ -81,7 +81,7 @@ def _outcomes(output: str) -> dict[str, str]:
 
 def _run(tmp_path: Path, mode: str, *extra: str, **env: str) -> str:
     write_files(tmp_path, {"test_with_fixtures.py": FIXTURE_TESTS, "yaml/chainsaw-test.yaml": YAML_TEST})
-    run = run_pytest(["-rA", "-p", "no:randomly", *extra], tmp_path, EXPECTED_CLUSTER=mode, **env)
+    run = run_pytest(["-rA", "-p", "no:randomly", *extra], tmp_path, timeout=300, EXPECTED_CLUSTER=mode, **env)
     assert run.returncode == 1, run.output
     return run.output
 
