@@ -273,6 +273,19 @@ def test_marker_names(key: str, marker: str) -> None:
     assert marker_name(key) == marker
 
 
+def test_the_names_of_the_single_module_plugin_still_import() -> None:
+    """The plugin became a package: what users could import from ``chainsaw_py.pytest_plugin`` still imports."""
+    import chainsaw_py.pytest_plugin as plugin
+
+    names = ["CLUSTER_MODES", "RESERVED_MARKERS", "ChainsawFailure", "ChainsawFile", "ChainsawItem", "ChainsawRuntime",
+             "ChainsawSetupError", "ClusterInfo", "Discovery", "PluginSettings", "S3Info", "chainsaw_cluster",
+             "chainsaw_run", "chainsaw_s3", "chainsaw_session", "check_result", "marker_name", "pytest_addoption",
+             "pytest_collect_file", "pytest_collection_modifyitems", "pytest_configure", "pytest_sessionfinish",
+             "pytest_terminal_summary", "pytest_unconfigure", "read_settings", "representative_file",
+             "stop_if_interrupted"]
+    assert [name for name in names if not hasattr(plugin, name)] == []
+
+
 def test_a_run_that_cannot_start_fails_each_item_with_the_reason(tmp_path: Path) -> None:
     write_files(tmp_path, {
         "config.yaml": "apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nmetadata:\n  name: c\n"
