@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -146,8 +145,7 @@ def read_settings(config: pytest.Config) -> PluginSettings:
         kube_context=read.text("chainsaw_kube_context"), test_file=read.text("chainsaw_test_file"),
         selector=read.option("chainsaw_selector") or read.ini_list("chainsaw_selector"),
         fail_fast=_fail_fast(read), sut_config=read.option("chainsaw_sut") or read.ini_path("chainsaw_sut"),
-        shard_index=_shard_number(read, "chainsaw_shard_index", lambda number: number >= 0, "must not be negative"),
-        shard_count=_shard_number(read, "chainsaw_shard_count", lambda _number: True, ""))
+        shard_index=_shard_index(read), shard_count=_integer(read, "chainsaw_shard_count"))
 
 
 def _cluster_mode(read: _Reader) -> str:
@@ -166,13 +164,18 @@ def _fail_fast(read: _Reader) -> bool | None:
     return None if not text else text == "true"
 
 
-def _shard_number(read: _Reader, name: str, valid: Callable[[int], bool], rule: str) -> int:
+def _shard_index(read: _Reader) -> int:
+    index = _integer(read, "chainsaw_shard_index")
+    if index < 0:  # as the CLI's shard() refuses it
+        raise pytest.UsageError(f"chainsaw_shard_index: invalid value {index} (must not be negative)")
+    return index
+
+
+def _integer(read: _Reader, name: str) -> int:
+    """An integer option, else its ini setting, else 0."""
     given = read.option(name)
     text = str(given) if given is not None else read.ini_text(name).strip() or "0"
     try:
-        number = int(text)
+        return int(text)
     except ValueError:
         raise pytest.UsageError(f"{name}: invalid value {text!r} (expected an integer)") from None
-    if not valid(number):
-        raise pytest.UsageError(f"{name}: invalid value {number} ({rule})")
-    return number
