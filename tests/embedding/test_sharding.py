@@ -64,6 +64,15 @@ def _tests(outcomes: Outcomes) -> set[tuple[str, str]]:
     return {(folder, name) for folder, name, _status in outcomes}
 
 
+def _collected_tests(node_ids: list[str]) -> set[tuple[str, str]]:
+    """(folder, test name) of node ids such as ``a0/chainsaw-test.yaml::matrix[one]`` or ``a/...::x#01``."""
+    tests = set()
+    for node_id in node_ids:
+        file, name = node_id.split("::")
+        tests.add((str(Path(file).parent), name.split("[")[0].split("#")[0]))
+    return tests
+
+
 def test_the_shards_partition_the_suite(cli_shards: list[Outcomes]) -> None:
     everything = sum(cli_shards, Outcomes())
     assert sum(everything.values()) == 15  # 13 tests, one with three scenarios
@@ -77,9 +86,7 @@ def test_the_shards_partition_the_suite(cli_shards: list[Outcomes]) -> None:
 @pytest.mark.parametrize("index", range(COUNT))
 def test_collection_keeps_the_clis_shard(suite: Path, cli_shards: list[Outcomes], index: int) -> None:
     node_ids = collect([*PLUGIN, f"--chainsaw-shard-index={index}", f"--chainsaw-shard-count={COUNT}"], suite)
-    collected = {(str(Path(node_id.split("::")[0]).parent), node_id.split("::")[1].split("[")[0].split("#")[0])
-                 for node_id in node_ids}
-    assert collected == _tests(cli_shards[index])
+    assert _collected_tests(node_ids) == _tests(cli_shards[index])
 
 
 @pytest.mark.parametrize("index", range(COUNT))
@@ -97,3 +104,8 @@ def test_a_negative_shard_index_is_a_usage_error(suite: Path) -> None:
     assert run.returncode == 4, run.output
     assert "chainsaw_shard_index: invalid value -1 (must not be negative)" in run.output
     assert "Traceback" not in run.output
+
+
+def test_ini_settings_shard_too(suite: Path, cli_shards: list[Outcomes]) -> None:
+    node_ids = collect([*PLUGIN, "-o", "chainsaw_shard_index=2", "-o", f"chainsaw_shard_count={COUNT}"], suite)
+    assert _collected_tests(node_ids) == _tests(cli_shards[2])
