@@ -3,9 +3,11 @@
 The CEL library evaluates in native code that cannot be interrupted, and macros over lists (``all``,
 ``exists``, ``exists_one``/``existsOne``, ``map``, ``filter``) are where an expression's cost grows
 with the data (``l.all(x, l.all(y, ...))`` is quadratic). ``with_checkpoints(source, name)`` rewrites
-each macro's per-element expression ``e`` into ``(name() ? (e) : null)``: the function ``name`` runs
-once per element and may raise to stop the evaluation; while it returns true the result is ``e``'s,
-errors included, so the rewritten program means the same as ``source``.
+the per-element expression ``e`` of each macro that holds another macro into ``(name() ? (e) : null)``:
+the function ``name`` runs once per element of the outer loops and may raise to stop the evaluation; while
+it returns true the result is ``e``'s, errors included, so the rewritten program means the same as
+``source``. Innermost macros keep running natively (a call per element would cost several times the
+loop itself): between two checkpoints runs at most one innermost loop, whose cost is linear in its list.
 """
 
 from __future__ import annotations
@@ -42,10 +44,12 @@ class _Group:
     macro: str | None
     argument_start: int
     arguments: list[tuple[int, int]]
+    holds_macro: bool = False
 
 
 def with_checkpoints(source: str, name: str) -> str:
-    """``source`` with a call to ``name()`` guarding each macro's per-element expression."""
+    """``source`` with a call to ``name()`` guarding the per-element expression of each macro that
+    holds another macro."""
     insertions: list[tuple[int, str]] = []
     for start, end in _per_element_spans(_tokens(source)):
         insertions += [(start, f"({name}() ? ("), (end, ") : null)")]
@@ -76,6 +80,9 @@ def _per_element_spans(tokens: list[_Token]) -> list[tuple[int, int]]:
             groups[-1].argument_start = index + 1
         elif token.kind == "punct" and token.text in _OPENING:
             macro = tokens[index - 1].text if token.text == "(" and _is_macro_call(tokens, index) else None
+            if macro is not None:
+                for group in groups:
+                    group.holds_macro = True
             groups.append(_Group(_OPENING[token.text], macro, index + 1, []))
     return spans
 
@@ -85,10 +92,10 @@ def _is_macro_call(tokens: list[_Token], opening: int) -> bool:
 
 
 def _per_element_span(tokens: list[_Token], group: _Group) -> tuple[int, int] | None:
-    """For a macro call: the span of the argument evaluated per element (the predicate of
-    ``map(x, p, e)``), when the call has a macro's shape."""
+    """For a macro call holding another macro: the span of the argument evaluated per element (the
+    predicate of ``map(x, p, e)``), when the call has a macro's shape."""
     arguments = group.arguments
-    if group.macro is None or len(arguments) not in (2, 3) or (len(arguments) == 3 and group.macro != "map"):
+    if group.macro is None or not group.holds_macro or len(arguments) not in (2, 3) or (len(arguments) == 3 and group.macro != "map"):
         return None
     (variable_start, variable_end), (body_start, body_end) = arguments[0], arguments[1]
     if variable_start != variable_end or tokens[variable_start].kind != "ident" or body_start > body_end:

@@ -27,12 +27,12 @@ def compile_cel(source: str) -> Any:
 
 
 CEL_CHECKPOINT = "__chainsaw_checkpoint__"
-"""The function called once per element by CEL macros compiled by ``compile_cel_with_checkpoints``."""
+"""The function called once per element of the outer CEL macros compiled by ``compile_cel_with_checkpoints``."""
 
 
 @functools.lru_cache(maxsize=1024)
 def compile_cel_with_checkpoints(source: str) -> Any:
-    """``compile_cel(source)`` with a call to ``CEL_CHECKPOINT()`` in every iteration of its macros, where
+    """``compile_cel(source)`` with a call to ``CEL_CHECKPOINT()`` in every iteration of its outer macros, where
     evaluation can be stopped (see ``cel_macros``)."""
     import cel
 
