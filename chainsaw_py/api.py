@@ -39,6 +39,7 @@ from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
 from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.processes import ProcessFailed, running_processes
@@ -248,12 +249,22 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
+        progress = RunProgress()
         settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
                                pause_on_failure=options.pause_on_failure,
-                               failure_notes=supervisor.failure_notes if supervisor is not None else None)
-        Runner(settings, console, cancel).run(tests, result)
+                               failure_notes=supervisor.failure_notes if supervisor is not None else None,
+                               progress=progress)
+        with _status_line(options, out, console, progress):
+            Runner(settings, console, cancel).run(tests, result)
         _count_process_failure(supervisor, result)
     return _finish(result, spec, console)
+
+
+def _status_line(options: TestOptions, out: TextIO, console: Console, progress: RunProgress) -> Any:
+    """The live status line while the tests run, on a terminal only (``report.progress``)."""
+    if options.pause_on_failure or not status_wanted(out, quiet=options.quiet, no_color=options.no_color):
+        return nullcontext()
+    return live_status(console, progress)
 
 
 def system_under_test(options: TestOptions, configuration: str | None) -> SutConfig:
