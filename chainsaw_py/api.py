@@ -38,7 +38,7 @@ from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
 from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
-from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.model import Report, ShardInfo, now
 from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
 from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
@@ -245,7 +245,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    result = RunResult(Summary(), Report())
+    result = RunResult(Summary(), Report(shard=_shard_record(options, before_sharding)))
     with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
@@ -258,6 +258,16 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
             Runner(settings, console, cancel).run(tests, result)
         _count_process_failure(supervisor, result)
     return _finish(result, spec, console)
+
+
+def _shard_record(options: TestOptions, suite: list[DiscoveredTest]) -> ShardInfo | None:
+    """Which shard of which suite this run is, for ``report merge`` (None when not sharded)."""
+    if options.shard_count <= 0:
+        return None
+    from chainsaw_py.report.merge import suite_fingerprint
+
+    fingerprint = suite_fingerprint((str(found.test.base_path), found.test.name) for found in suite)
+    return ShardInfo(options.shard_index, options.shard_count, fingerprint)
 
 
 def _status_line(options: TestOptions, out: TextIO, console: Console, progress: RunProgress) -> Any:
@@ -478,6 +488,32 @@ def _go_bool(value: bool) -> str:
 
 def _go_duration(value: str) -> str:
     return format_duration_ns(parse_duration_ns(value))
+
+
+# --------------------------------------------------------------------------------------- merging reports
+
+
+@dataclass
+class MergeOutcome:
+    report: Report
+    files: list[Path]
+    summary: Any
+    """``report.merge.MergeSummary``: passed, failed and skipped tests of all shards."""
+
+
+def merge_reports(inputs: list[str], *, formats: list[str] | None = None, path: str = "",
+                  name: str = "chainsaw-report", allow_missing_shards: bool = False) -> MergeOutcome:
+    """Merge the JSON reports of a suite's shards (``[LABEL=]FILE`` each) into one report, written in every
+    format of ``formats`` (default JSON) as ``<path>/<name>.<ext>`` — what ``chainsaw-py report merge`` does.
+    Reports of different runs, overlapping or missing shards raise ``ChainsawError`` (docs/scaling.md)."""
+    from chainsaw_py.report.merge import check_formats, load_shards, summarize
+    from chainsaw_py.report.merge import merge_reports as merge
+    from chainsaw_py.report.writers import save_report
+
+    chosen = check_formats(formats or ["JSON"])
+    report = merge(load_shards(inputs), name, allow_missing=allow_missing_shards)
+    files = [save_report(report, format, path, name) for format in chosen]
+    return MergeOutcome(report, files, summarize(report))
 
 
 # --------------------------------------------------------------------------------------- one assertion
