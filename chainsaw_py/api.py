@@ -266,8 +266,21 @@ def _shard_record(options: TestOptions, suite: list[DiscoveredTest]) -> ShardInf
         return None
     from chainsaw_py.report.merge import suite_fingerprint
 
-    fingerprint = suite_fingerprint((str(found.test.base_path), found.test.name) for found in suite)
+    roots = options.test_dirs or ["."]
+    fingerprint = suite_fingerprint((_relative_to_roots(found.test.base_path, roots), found.test.name)
+                                    for found in suite)
     return ShardInfo(options.shard_index, options.shard_count, fingerprint)
+
+
+def _relative_to_roots(base_path: str | Path, roots: list[str]) -> str:
+    """``base_path`` as ``<n>:<path under the n-th test directory>``: the same for every shard wherever the
+    suite sits on each machine (a checkout, a pod's volume)."""
+    path = os.path.abspath(base_path)
+    for index, root in enumerate(roots):
+        relative = os.path.relpath(path, os.path.abspath(root))
+        if relative != ".." and not relative.startswith(".." + os.sep):
+            return f"{index}:{relative}"
+    return path
 
 
 def _status_line(options: TestOptions, out: TextIO, console: Console, progress: RunProgress) -> Any:

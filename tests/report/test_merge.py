@@ -222,3 +222,28 @@ def test_cli_merges_and_reports_errors_in_one_line(tmp_path: Path) -> None:
     assert result.stderr == f"Error: overlapping shards: {files[0]} and {files[0]} are both shard 0 of 3\n"
     result = _cli("report", "merge", cwd=tmp_path)
     assert result.returncode == 1 and result.stderr.startswith("Error: requires at least 1 arg(s)")
+
+
+def test_shards_of_one_suite_in_different_places_merge(tmp_path: Path) -> None:
+    """Each machine (a CI runner, a pod's volume) may hold the suite elsewhere: the fingerprint is of the paths
+    under the test directories."""
+    import shutil
+
+    suite = _suite(tmp_path)
+    elsewhere = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(suite, elsewhere)
+    files = []
+    for index, folder in enumerate((suite, elsewhere)):
+        options = api.TestOptions(test_dirs=[str(folder)], no_cluster=True, quiet=True, shard_index=index,
+                                  shard_count=2, report_format="JSON", report_path=str(tmp_path / f"r{index}"))
+        outcome, _ = api.run_to_string(options)
+        assert outcome.report_file is not None
+        files.append(str(outcome.report_file))
+    merged = api.merge_reports(files, path=str(tmp_path / "m")).report
+    assert sorted(test.name for test in merged.tests) == ["alpha", "bravo", "charlie", "delta", "echo"]
+    (elsewhere / "echo").rename(elsewhere / "foxtrot")  # another suite: not the same shards
+    options = api.TestOptions(test_dirs=[str(elsewhere)], no_cluster=True, quiet=True, shard_index=1,
+                              shard_count=2, report_format="JSON", report_path=str(tmp_path / "other"))
+    outcome, _ = api.run_to_string(options)
+    with pytest.raises(ChainsawError, match="a report of a different run: shard 1 of 2 of suite sha256:"):
+        api.merge_reports([files[0], str(outcome.report_file)])
