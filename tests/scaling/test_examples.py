@@ -98,19 +98,37 @@ def cluster_with_mapped_image() -> Iterator[EmbeddedCluster]:
         yield cluster
 
 
-def test_the_indexed_job_runs_the_shards_in_pods(cluster_with_mapped_image: EmbeddedCluster) -> None:
-    cluster = cluster_with_mapped_image
-    client = connect(cluster.kubeconfig_path).client
+def _create_setup(client: Any, failing_test: str | None) -> None:
+    """The setup manifests and the shards' Job; ``failing_test`` gets an assertion that cannot hold."""
     for name in (*SETUP, "shards-job.yaml"):
         for doc in _documents(name):
+            if failing_test and doc["kind"] == "ConfigMap":
+                doc["data"][f"{failing_test}.yaml"] = doc["data"][f"{failing_test}.yaml"].replace(
+                    f"test: {failing_test}\n", "test: something else\n").replace("(length(test)): 5", "(length(test)): 6")
+            if failing_test and doc["kind"] == "Job":
+                doc["spec"]["template"]["spec"]["containers"][0]["args"].append("--assert-timeout=1s")
             client.create(doc)
+
+
+@pytest.mark.parametrize("failing_test", [None, "bravo"])
+def test_the_indexed_job_runs_the_shards_in_pods(cluster_with_mapped_image: EmbeddedCluster,
+                                                 failing_test: str | None) -> None:
+    cluster = cluster_with_mapped_image
+    client = connect(cluster.kubeconfig_path).client
+    _create_setup(client, failing_test)
     job = _wait_for_job(client, "chainsaw-shards")
     logs = _pod_logs(client, "chainsaw-shards")
-    assert job["status"].get("succeeded") == 3, logs
-    assert job["status"]["completedIndexes"] == "0-2"
-    for index, name in enumerate(("alpha", "bravo", "charlie")):  # each pod ran its own shard only
-        assert re.search(rf"--- PASS: chainsaw/{name} ", logs[str(index)]), logs[str(index)]
-        assert sum("--- PASS: chainsaw/" in line for line in logs[str(index)].splitlines()) == 1
+    names = ("alpha", "bravo", "charlie")
+    expected = {name: "FAIL" if name == failing_test else "PASS" for name in names}
+    for index, name in enumerate(names):  # each pod ran its own shard only
+        assert re.search(rf"--- {expected[name]}: chainsaw/{name} ", logs[str(index)]), logs[str(index)]
+        assert sum(re.search(r"--- (PASS|FAIL): chainsaw/", line) is not None
+                   for line in logs[str(index)].splitlines()) == 1
+    if failing_test is None:
+        assert (job["status"].get("succeeded"), job["status"]["completedIndexes"]) == (3, "0-2"), logs
+    else:  # the failing shard ran once (backoffLimitPerIndex: 0); the others still completed
+        assert (job["status"]["completedIndexes"], job["status"]["failedIndexes"]) == ("0,2", "1"), logs
+        assert job["status"]["conditions"][-1]["reason"] == "FailedIndexes"
     assert cluster.processes is not None
     claim = cluster.processes.folder / "claims" / NAMESPACE / "chainsaw-reports"
     assert sorted(path.name for path in claim.glob("shard-*.json")) == ["shard-0.json", "shard-1.json",
@@ -120,8 +138,9 @@ def test_the_indexed_job_runs_the_shards_in_pods(cluster_with_mapped_image: Embe
     merge = _wait_for_job(client, "chainsaw-merge")
     assert merge["status"].get("succeeded") == 1, _pod_logs(client, "chainsaw-merge")
     merged = json.loads((claim / "merged" / "chainsaw-report.json").read_text())
+    statuses = {name: "failed" if name == failing_test else "passed" for name in names}
     assert sorted((test["group"], test["name"], test["status"]) for test in merged["tests"]) == [
-        ("shard-0", "alpha", "passed"), ("shard-1", "bravo", "passed"), ("shard-2", "charlie", "passed")]
+        (f"shard-{index}", name, statuses[name]) for index, name in enumerate(names)]
     assert (claim / "merged" / "chainsaw-report.xml").read_text().count("<testcase ") == 3
 
 
