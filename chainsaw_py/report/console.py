@@ -161,7 +161,7 @@ class Console:
         moment = time.monotonic()
         if not force and moment - self._status_drawn_at < self._status_interval:
             return  # the timer draws it at the next tick
-        text = self._status()
+        text = self._status()  # empty: nothing to show (yet)
         if text != self._status_shown:
             self.stream.write(ERASE_LINE + text)
             self._status_shown = text

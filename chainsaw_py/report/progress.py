@@ -63,7 +63,10 @@ class RunProgress:
         return self._clock() - self._started
 
     def status_text(self) -> str:
+        """The status line; empty (nothing shown) until the runner has said how many instances will run."""
         counts = self.counts()
+        if counts.total == 0:
+            return ""
         return (f"chainsaw: {counts.done}/{counts.total} done, {counts.running} running, {counts.failed} failed, "
                 f"{format_elapsed(self.elapsed())} elapsed")
 

@@ -47,12 +47,23 @@ def read_report(path: str | Path) -> Report:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise ChainsawError(f"{path}:{err.lineno}: invalid JSON: {err.msg}") from None
+    except RecursionError:
+        raise ChainsawError(f"{path}: invalid JSON: nested too deeply") from None
+    except ValueError as err:  # e.g. an integer longer than Python converts
+        raise ChainsawError(f"{path}: invalid JSON: {err}") from None
     return parse_report(data, str(path))
 
 
 def parse_report(data: Any, source: str) -> Report:
     """A ``Report`` from decoded JSON; ``source`` names the file in errors."""
     _check_structure(data, source)
+    try:
+        return _report(data)
+    except ValueError as err:  # a time of the right shape that is no date, such as month 13
+        raise ChainsawError(f"{source}: not a Chainsaw JSON report: {err}") from None
+
+
+def _report(data: dict[str, Any]) -> Report:
     report = Report(name=data.get("name", ""), start_time=_time(data["startTime"]), end_time=_end(data["endTime"]),
                     interrupted=bool(data.get("interrupted", False)))
     shard = data.get("shard")
@@ -89,7 +100,10 @@ def _expected(error: Any) -> str:
 
 
 def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"invalid time {text!r}: expected an RFC 3339 time") from None
 
 
 def _end(text: str) -> datetime | None:

@@ -113,6 +113,9 @@ def _plain(name: str, *tests: str) -> dict[str, object]:
      '{file}: not a Chainsaw JSON report: startTime: expected an RFC 3339 time, got "yesterday"'),
     ({**_plain("r", "a"), "tests": [{"name": "a", "startTime": 3, "endTime": "2026-01-01T00:00:00Z"}]},
      "{file}: not a Chainsaw JSON report: tests[0].startTime: expected a string, got 3"),
+    ({"startTime": "2026-13-01T00:00:00Z", "endTime": "2026-01-01T00:00:00Z"},
+     "{file}: not a Chainsaw JSON report: invalid time '2026-13-01T00:00:00Z': expected an RFC 3339 time"),
+    ("[" * 100000 + "]" * 100000, "{file}: invalid JSON: nested too deeply"),
 ])
 def test_bad_files_are_one_line_errors(tmp_path: Path, content: object, message: str) -> None:
     file = _write(tmp_path / "bad.json", content)

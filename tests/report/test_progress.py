@@ -36,6 +36,7 @@ spec:
 def test_counts_and_text() -> None:
     ticks = iter([0.0, 75.0])
     progress = RunProgress(clock=lambda: next(ticks))
+    assert progress.status_text() == ""  # nothing to show before the total is known
     progress.expect(3)
     progress.started()
     progress.started()
