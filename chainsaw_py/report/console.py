@@ -139,9 +139,10 @@ class Console:
             self._status, self._status_interval, self._status_drawn_at = text, interval, 0.0
 
     def refresh_status(self) -> None:
-        """Draw the status line again if it was cleared or its text changed (the timer calls this)."""
+        """Draw the status line again if it was cleared or its text changed and the interval has passed since
+        the last draw (the timer calls this)."""
         with self._lock:
-            self._draw_status(force=True)
+            self._draw_status()
             self.stream.flush()
 
     def hide_status(self) -> None:

@@ -7,7 +7,9 @@ in one line naming the field and what was expected.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,9 +75,24 @@ def _report(data: dict[str, Any]) -> Report:
     return report
 
 
+@functools.cache
+def _fast_validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    return fastjsonschema.compile(REPORT_SCHEMA, use_default=False,  # type: ignore[no-any-return]
+                                  detailed_exceptions=False)
+
+
 def _check_structure(data: Any, source: str) -> None:
+    """A compiled validator passes a good report quickly; jsonschema words what is wrong with a bad one."""
+    import fastjsonschema
     import jsonschema
 
+    try:
+        _fast_validator()(data)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
     error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(REPORT_SCHEMA).iter_errors(data))
     if error is None:
         return
