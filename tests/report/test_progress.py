@@ -10,6 +10,7 @@ import re
 import select
 import subprocess
 import sys
+import threading
 import time
 import tty
 from pathlib import Path
@@ -73,6 +74,7 @@ def test_redraws_are_rate_limited() -> None:
             progress.expect(1)
             console.write(f"line {index}")
     assert buffer.getvalue().count("chainsaw: ") == 1  # drawn after the first line; the next an hour later
+    assert not [thread for thread in threading.enumerate() if thread.name == "chainsaw-status"]  # timer stopped
 
 
 def test_not_wanted_without_a_terminal_or_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
