@@ -38,6 +38,7 @@ from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
 from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
+from chainsaw_py.report.merge import MergeSummary
 from chainsaw_py.report.model import Report, ShardInfo, now
 from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
 from chainsaw_py.report.writers import masked
@@ -510,8 +511,8 @@ def _go_duration(value: str) -> str:
 class MergeOutcome:
     report: Report
     files: list[Path]
-    summary: Any
-    """``report.merge.MergeSummary``: passed, failed and skipped tests of all shards."""
+    summary: MergeSummary
+    """Passed, failed and skipped tests of all shards."""
 
 
 def merge_reports(inputs: list[str], *, formats: list[str] | None = None, path: str = "",
@@ -520,7 +521,7 @@ def merge_reports(inputs: list[str], *, formats: list[str] | None = None, path: 
     format of ``formats`` (default JSON) as ``<path>/<name>.<ext>`` — what ``chainsaw-py report merge`` does.
     Reports of different runs, overlapping or missing shards raise ``ChainsawError`` (docs/scaling.md)."""
     from chainsaw_py.report.merge import check_formats, load_shards, summarize
-    from chainsaw_py.report.merge import merge_reports as merge
+    from chainsaw_py.report.merge import merge_reports as merge  # api.merge_reports is this one's wrapper
     from chainsaw_py.report.writers import save_report
 
     chosen = check_formats(formats or ["JSON"])

@@ -156,11 +156,11 @@ class Console:
             self.stream.write(ERASE_LINE)
             self._status_shown = ""
 
-    def _draw_status(self, force: bool = False) -> None:
+    def _draw_status(self) -> None:
         if self._status is None:
             return
         moment = time.monotonic()
-        if not force and moment - self._status_drawn_at < self._status_interval:
+        if moment - self._status_drawn_at < self._status_interval:
             return  # the timer draws it at the next tick
         text = self._status()  # empty: nothing to show (yet)
         if text != self._status_shown:
