@@ -43,7 +43,6 @@ from chainsaw_py.loading.model import (
     Test,
 )
 from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
-from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.model import Report, now
@@ -490,6 +489,8 @@ def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str =
     quiet_logger = ConsoleStepLogger(Console(io.StringIO()), "assert", "", "assert")
     ctx = OperationContext(bindings=Bindings(), logger=quiet_logger, timeout=timeout, templating=False,
                            namespace=namespace, cluster=cluster)
+    from chainsaw_py.operations import assert_ as assert_operation
+
     try:
         assert_operation.run(Assert(resource=assertion), assertion, ctx)
     except OperationError as err:
