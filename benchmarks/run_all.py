@@ -50,7 +50,7 @@ _FIGURES = {
     "example_suite": lambda f: (f"{f['ratio']:.2f}x ({f['wall_s']:.1f} s vs {f['sleep_s']:.0f} s)"
                                 if f else "skipped (no corpus/kubectl)"),
     "embedded_bench": lambda f: f"{f['get_vs_bare_https']:.0%}; {f['create_per_s_https']:.0f}/s",
-    "scale": lambda f: (f"loads in {f['load_s']:.2f} s; {f['passed']} passed, {f['failed']} failed in "
+    "scale": lambda f: (f"loads in {f['load_s']:.2f} s ({f['load_cpu_s']:.2f} s CPU); {f['passed']} passed, {f['failed']} failed in "
                         f"{f['run_s']:.0f} s; RSS {f['rss_growth']:.2f}x"),
 }
 

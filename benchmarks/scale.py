@@ -34,10 +34,10 @@ from chainsaw_py.loading import discover_tests
 
 suite, parallel, early = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 figures = {}
-for label in ("load_first_s", "load_s"):
-    started = time.perf_counter()
+for label in ("load_first", "load"):
+    started, cpu = time.perf_counter(), time.process_time()
     count = len(discover_tests([suite]))
-    figures[label] = time.perf_counter() - started
+    figures[label + "_s"], figures[label + "_cpu_s"] = time.perf_counter() - started, time.process_time() - cpu
 figures["tests"] = count
 
 def rss_mb():
@@ -70,7 +70,9 @@ figures["run_s"] = time.perf_counter() - started
 done.set()
 gc.collect()
 figures.update(rss_after_early_mb=progress.early_rss or 0.0, rss_after_run_mb=rss_mb(), rss_peak_mb=peak[0],
-               passed=outcome.summary.passed, failed=outcome.summary.failed)
+               passed=outcome.summary.passed, failed=outcome.summary.failed,
+               failures=[f"{r.full_name}: {' / '.join(r.errors)[:500]}" for r in outcome.results
+                         if r.status == "failed"][:10])
 print(json.dumps(figures))
 """
 
@@ -98,11 +100,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     figures: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
     growth = figures["rss_after_run_mb"] / figures["rss_after_early_mb"] if figures["rss_after_early_mb"] else 0.0
     figures["rss_growth"] = growth
-    print(f"{figures['tests']} tests: loaded in {figures['load_first_s']:.2f} s (first load, validating) and "
-          f"{figures['load_s']:.2f} s (again; goal < 2 s); --parallel {args.parallel}: {figures['run_s']:.1f} s, "
+    print(f"{figures['tests']} tests: loaded in {figures['load_first_s']:.2f} s ({figures['load_first_cpu_s']:.2f} s "
+          f"CPU; first load, validating) and {figures['load_s']:.2f} s ({figures['load_cpu_s']:.2f} s CPU; again; "
+          f"goal < 2 s); --parallel {args.parallel}: {figures['run_s']:.1f} s, "
           f"{figures['passed']} passed, {figures['failed']} failed; RSS {figures['rss_after_early_mb']:.0f} MB after "
           f"{min(args.early, args.tests)} tests, {figures['rss_after_run_mb']:.0f} MB after the run "
           f"({growth:.2f}x; goal <= 1.5x), peak {figures['rss_peak_mb']:.0f} MB; {os.cpu_count()} CPUs")
+    for failure in figures["failures"]:
+        print(f"  failed: {failure}")
     if args.json:
         args.json.write_text(json.dumps(figures))
     return figures
