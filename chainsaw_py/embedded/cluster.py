@@ -44,7 +44,7 @@ from chainsaw_py.embedded.openapi import OpenApi
 from chainsaw_py.embedded.plugins import PluginHost, PluginRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.runtime.access import PodAccess
-from chainsaw_py.embedded.runtime.environment import Identity
+from chainsaw_py.embedded.runtime.environment import ContainerConfigError, Identity
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime, RuntimeServices
 from chainsaw_py.embedded.s3 import S3Endpoint, start_s3
@@ -61,6 +61,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
 NODE_NAME = "embedded-node"
 AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
+_EXTENDED_TOKEN_SECONDS = 365 * 24 * 3600   # kube-apiserver extends the kubelet's 3607 s tokens to a year
 
 
 def version_info() -> dict[str, Any]:
@@ -136,6 +137,7 @@ class EmbeddedCluster:
         self._manager: Any = None
         self._plugins: Any = None
         self._kubeconfig_path: Path | None = None
+        self._access: AccessControl | None = None
         self._lock = threading.Lock()
         self._started = False
 
@@ -194,7 +196,7 @@ class EmbeddedCluster:
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
                              subresources, OpenApi(self.registry, GIT_VERSION), TablePrinter(),
                              bookmark_interval=self.timing.bookmark_interval, limits=self.limits)
-        access = handler.access = subresources.access = self._access_control()
+        access = self._access = handler.access = subresources.access = self._access_control()
         application.handler = handler
         bootstrap(self.api, NODE_NAME, http.port)
         seed_default_rbac(self.api)
@@ -222,17 +224,38 @@ class EmbeddedCluster:
         def services(namespace: str) -> list[dict[str, Any]]:
             return [stored.obj for stored in self.store.list("", "services", namespace)[0]]
 
-        def identity(namespace: str, account: str) -> Identity:
-            return Identity(self.service_account_token(namespace, account), self.ca_pem,
-                            f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
+        def identity(pod: dict[str, Any]) -> Identity | None:
+            return self._pod_identity(pod, f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
 
         return RuntimeServices(lookup, services, identity, lambda: ("127.0.0.1", port), self.api.now,
                                self.timing.restart_backoff)
 
-    def service_account_token(self, namespace: str, account: str) -> str:
-        """The bearer token a pod of ServiceAccount ``namespace/account`` uses: for now the admin token (pods act
-        with full rights; issuing the account's own token is the next step now that RBAC is enforced)."""
-        return self.token
+    def _pod_identity(self, pod: dict[str, Any], server: str) -> Identity | None:
+        """The credentials a kubelet gives the pod: tokens of its ServiceAccount bound to the pod, so that RBAC
+        applies to what runs in it; None when no token is mounted (``automountServiceAccountToken: false`` on
+        the pod, or unset there and false on the ServiceAccount)."""
+        meta, spec = pod["metadata"], pod.get("spec") or {}
+        namespace = str(meta.get("namespace", ""))
+        name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+        stored = self.store.get("", "serviceaccounts", namespace, name)
+        if stored is None:
+            raise ContainerConfigError(f'failed to fetch token: serviceaccounts "{name}" not found')
+        mount = spec.get("automountServiceAccountToken")
+        if mount is False or (mount is None and stored.obj.get("automountServiceAccountToken") is False):
+            return None
+        uid = str(stored.obj["metadata"].get("uid", ""))
+        bound = {"kind": "Pod", "name": meta.get("name", ""), "uid": meta.get("uid", "")}
+
+        def issue(audiences: list[str], seconds: int) -> str:
+            return self._tokens().issue(namespace, name, uid, seconds, audiences, bound)[0]
+
+        return Identity(issue([], _EXTENDED_TOKEN_SECONDS), self.ca_pem, server,
+                        f"system:serviceaccount:{namespace}:{name}", issue)
+
+    def _tokens(self) -> ServiceAccountTokens:
+        if self._access is None:
+            raise ChainsawError("the embedded cluster is not started")
+        return self._access.authenticator.tokens
 
     def map_image(self, program: ImageProgram) -> None:
         """Add an image mapping (also after start: pods created from then on use it)."""

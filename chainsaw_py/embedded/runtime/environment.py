@@ -258,11 +258,21 @@ def inherited_environment() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Identity:
-    """A ServiceAccount's credentials for a pod."""
+    """A pod's ServiceAccount credentials: ``token`` is the one of its ``kube-api-access`` volume, in its files
+    and its kubeconfig (bound to the pod, long-lived as kube-apiserver's extended tokens); ``issue(audiences,
+    seconds)`` signs more tokens of the same account (projected ``serviceAccountToken`` with an audience)."""
 
     token: str
     ca_pem: bytes | None
     server: str
+    user: str = ""
+    issue: Callable[[list[str], int], str] | None = None
+
+    def projected_token(self, projection: Mapping[str, Any]) -> str:
+        audience = str(projection.get("audience") or "")
+        if not audience or self.issue is None:
+            return self.token
+        return self.issue([audience], max(int(projection.get("expirationSeconds") or 3600), 600))
 
 
 def materialise_volumes(pod: dict[str, Any], sandbox: Sandbox, lookup: Lookup, identity: Identity | None,
@@ -309,8 +319,9 @@ def _write_volume(pod: dict[str, Any], volume: dict[str, Any], target: Path, loo
             elif "downwardAPI" in projection:
                 _write_downward(pod, (projection["downwardAPI"] or {}).get("items") or [], target, mode)
             elif "serviceAccountToken" in projection and identity is not None:
-                path = str((projection["serviceAccountToken"] or {}).get("path") or "token")
-                _write_file(target / path, identity.token.encode(), mode)
+                token_source = projection["serviceAccountToken"] or {}
+                path = str(token_source.get("path") or "token")
+                _write_file(target / path, identity.projected_token(token_source).encode(), mode)
             elif "clusterTrustBundle" in projection:
                 continue
 
@@ -375,7 +386,7 @@ def write_service_account(folder: Path, identity: Identity, namespace: str) -> N
         _write_file(folder / "ca.crt", identity.ca_pem, 0o644)
 
 
-def write_kubeconfig(path: Path, identity: Identity, namespace: str, user: str) -> None:
+def write_kubeconfig(path: Path, identity: Identity, namespace: str) -> None:
     """A kubeconfig for the pod's ServiceAccount (most clients read ``KUBECONFIG`` before the in-cluster
     files)."""
     import json
@@ -385,8 +396,8 @@ def write_kubeconfig(path: Path, identity: Identity, namespace: str, user: str) 
         cluster["certificate-authority-data"] = base64.b64encode(identity.ca_pem).decode()
     config = {"apiVersion": "v1", "kind": "Config", "current-context": "pod",
               "clusters": [{"name": "embedded", "cluster": cluster}],
-              "users": [{"name": user, "user": {"token": identity.token}}],
-              "contexts": [{"name": "pod", "context": {"cluster": "embedded", "user": user,
+              "users": [{"name": identity.user, "user": {"token": identity.token}}],
+              "contexts": [{"name": "pod", "context": {"cluster": "embedded", "user": identity.user,
                                                         "namespace": namespace}}]}
     path.write_text(json.dumps(config))
     path.chmod(0o600)

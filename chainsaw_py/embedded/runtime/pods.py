@@ -87,7 +87,9 @@ class RuntimeServices:
 
     lookup: Lookup                                   # (kind, namespace, name) -> object or None
     services: Callable[[str], list[dict[str, Any]]]  # namespace -> its Services
-    identity: Callable[[str, str], Identity]         # (namespace, serviceaccount) -> credentials
+    identity: Callable[[dict[str, Any]], Identity | None]
+    """The pod's ServiceAccount credentials (None: no token is mounted); raises ContainerConfigError while the
+    ServiceAccount does not exist."""
     api_address: Callable[[], tuple[str, int]]
     now: Callable[[], str]
     restart_backoff: float = 10.0
@@ -274,14 +276,11 @@ class PodWorker:
         return list((self.pod.get("spec") or {}).get(key) or [])
 
     def _identity(self) -> Identity | None:
-        spec = self.pod.get("spec") or {}
-        if spec.get("automountServiceAccountToken") is False:
+        identity = self.runtime.services.identity(self.pod)
+        if identity is None:
             return None
-        account = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
-        identity = self.runtime.services.identity(self.namespace, account)
         write_service_account(self.sandbox.folder / "serviceaccount", identity, self.namespace)
-        write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace,
-                         f"system:serviceaccount:{self.namespace}:{account}")
+        write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace)
         return identity
 
     def _container(self, container: dict[str, Any], folders: dict[str, Path],
@@ -298,8 +297,10 @@ class PodWorker:
         if identity is not None:
             sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
         services = self.runtime.services
+        linked = services.services(self.namespace) if (self.pod.get("spec") or {}).get("enableServiceLinks") \
+            is not False else []
         declared = container_environment(self.pod, container, services.lookup,
-                                         service_variables(services.services(self.namespace), services.api_address()))
+                                         service_variables(linked, services.api_address()))
         # Only what the pod spec says is in the container's file system is rewritten; the mapping's program
         # and the runtime's own paths (KUBECONFIG, the inherited environment) are host paths already.
         env = inherited_environment()
