@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
 
 from chainsaw_py.embedded.httpserver import Request, Response, UpgradedConnection
+from chainsaw_py.embedded.runtime.containers import ContainerProcess
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
 from chainsaw_py.embedded.runtime.websocket import OP_BINARY, Closed, WebSocket, accept_key
@@ -113,8 +114,7 @@ class PodAccess:
             if "v4.channel.k8s.io" not in versions:
                 return _status(403, "Forbidden", f"none of the offered stream protocols {versions} is supported "
                                "(supported: v4.channel.k8s.io)")
-            session = ExecSession(process.spec.translate_command(command), process.spec.env,
-                                  str(process.spec.cwd), stdin=request.flag("stdin"),
+            session = ExecSession(command, process, stdin=request.flag("stdin"),
                                   stdout=request.flag("stdout") or "stdout" not in request.query,
                                   stderr=request.flag("stderr"), tty=request.flag("tty"), v5=False)
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
@@ -127,7 +127,7 @@ class PodAccess:
         if protocol is None:
             return _status(400, "BadRequest", f"none of the offered subprotocols {offered} is supported "
                            f"(supported: {', '.join(_CHANNEL_PROTOCOLS)})")
-        session = ExecSession(process.spec.translate_command(command), process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
+        session = ExecSession(command, process, stdin=request.flag("stdin"),
                               stdout=request.flag("stdout") or "stdout" not in request.query,
                               stderr=request.flag("stderr"), tty=request.flag("tty"), v5=protocol.startswith("v5"))
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
@@ -308,20 +308,19 @@ def _target_port(port: dict[str, Any], pod: dict[str, Any]) -> int:
 
 class ExecSession:
     """One ``kubectl exec``: a process wired to the channels of a WebSocket or to SPDY streams; with ``tty``
-    its standard streams are a pseudo-terminal (stderr joins stdout, resizes apply to it)."""
+    its standard streams are a pseudo-terminal (stderr joins stdout, resizes apply to it). The process runs in
+    the container's environment and is killed when the container stops."""
 
-    def __init__(self, command: list[str], env: dict[str, str], cwd: str, *, stdin: bool, stdout: bool,
+    def __init__(self, command: list[str], container: ContainerProcess, *, stdin: bool, stdout: bool,
                  stderr: bool, tty: bool, v5: bool) -> None:
         self.command = command
-        self.env = env
-        self.cwd = cwd
+        self.container = container
         self.stdin, self.stdout, self.stderr, self.tty, self.v5 = stdin, stdout, stderr, tty, v5
 
     def _spawn(self) -> _ExecProcess:
         if not self.tty:
-            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
-                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            popen = self.container.spawn_command(self.command, stdin=subprocess.PIPE if self.stdin else
+                                                 subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             assert popen.stdout is not None and popen.stderr is not None
             return _ExecProcess(popen, popen.stdout.fileno(), popen.stderr.fileno(),
                                 popen.stdin.fileno() if popen.stdin is not None else None, False)
@@ -329,14 +328,20 @@ class ExecSession:
 
         master, terminal = pty.openpty()
         try:
-            popen = subprocess.Popen(self.command, cwd=self.cwd, env={"TERM": "xterm", **self.env}, stdin=terminal,
-                                     stdout=terminal, stderr=terminal, start_new_session=True)
+            popen = self.container.spawn_command(self.command, {"TERM": self.container.spec.env.get("TERM", "xterm")},
+                                                 stdin=terminal, stdout=terminal, stderr=terminal)
         except OSError:
             os.close(master)
             raise
         finally:
             os.close(terminal)
         return _ExecProcess(popen, master, None, master if self.stdin else None, True)
+
+    def _wait(self, process: _ExecProcess) -> int:
+        try:
+            return process.popen.wait()
+        finally:
+            self.container.command_ended(process.popen)
 
     def run(self, reader: BinaryIO, connection: Any) -> None:
         socket_ = WebSocket(reader, connection)
@@ -359,7 +364,7 @@ class ExecSession:
         for pump in pumps:
             pump.start()
         threading.Thread(target=self._feed, args=(socket_, process), daemon=True).start()
-        code = process.popen.wait()
+        code = self._wait(process)
         for pump in pumps:
             pump.join(timeout=5)
         process.close()
@@ -404,7 +409,7 @@ class ExecSession:
             threading.Thread(target=_copy_in, args=(streams["stdin"], process), daemon=True).start()
         if "resize" in streams:
             threading.Thread(target=_resizes, args=(streams["resize"], process), daemon=True).start()
-        code = process.popen.wait()
+        code = self._wait(process)
         for pump in pumps:
             pump.join(timeout=5)
         process.close()

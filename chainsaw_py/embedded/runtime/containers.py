@@ -58,6 +58,22 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
+def spawn(argv: list[str], env: dict[str, str], cwd: Path, **streams: Any) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own process group, bound to this process (it dies with it, even killed with
+    SIGKILL) and registered in the run's leftovers (a second Ctrl-C kills it and what it started)."""
+    mark = uuid.uuid4().hex
+    popen = subprocess.Popen(bound_to_parent(argv, env, cwd), cwd=cwd, env={**env, MARK: mark},
+                             start_new_session=True, **streams)
+    LEFTOVERS.add_process(popen.pid, mark)
+    return popen
+
+
+def _end(popen: subprocess.Popen[bytes]) -> None:
+    """The process group of an ended ``spawn`` is killed (children too) and leaves the leftovers."""
+    signal_group(popen.pid, signal.SIGKILL)
+    LEFTOVERS.discard_process(popen.pid)
+
+
 class ContainerProcess:
     def __init__(self, spec: ContainerSpec, log_key: tuple[str, str, str], logs: LogStore,
                  now: Callable[[], str]) -> None:
@@ -74,6 +90,8 @@ class ContainerProcess:
         self.waiting_message = ""
         self.next_start = 0.0          # monotonic time of the next (re)start
         self.backoff = 0.0
+        self._commands: set[subprocess.Popen[bytes]] = set()
+        self._commands_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -81,12 +99,8 @@ class ContainerProcess:
 
     def start(self, container_id: str) -> None:
         namespace, pod, name = self.log_key
-        argv = bound_to_parent(self.spec.argv, self.spec.env, self.spec.cwd)
-        mark = uuid.uuid4().hex
-        popen = subprocess.Popen(argv, cwd=self.spec.cwd, env={**self.spec.env, MARK: mark},
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-        LEFTOVERS.add_process(popen.pid, mark)
+        popen = spawn(self.spec.argv, self.spec.env, self.spec.cwd, stdin=subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert popen.stdout is not None
         reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
                                   daemon=True)
@@ -112,8 +126,8 @@ class ContainerProcess:
         code = run.popen.poll()
         if code is None:
             return False
-        signal_group(run.popen.pid, signal.SIGKILL)   # the container ends with its main process, children too
-        LEFTOVERS.discard_process(run.popen.pid)
+        _end(run.popen)   # the container ends with its main process: its children and exec'd commands too
+        self._end_commands()
         run.reader.join(timeout=1)
         run.exit_code = code if code >= 0 else 128 - code
         run.finished_at = self.now()
@@ -141,6 +155,50 @@ class ContainerProcess:
 
     def pid(self) -> int | None:
         return self.current.popen.pid if self.running and self.current is not None else None
+
+    # --- commands run in the container (exec, probes, hooks) ---------------------------------------------
+
+    def spawn_command(self, command: list[str], extra_env: dict[str, str] | None = None,
+                      **streams: Any) -> subprocess.Popen[bytes]:
+        """Start ``command`` (mount paths rewritten) in the container's environment; it is killed when the
+        container stops. Raises OSError when it cannot start (or the container is not running)."""
+        with self._commands_lock:
+            if not self.running:
+                raise OSError(f"container {self.spec.name} is not running")
+            popen = spawn(self.spec.translate_command(command), {**self.spec.env, **(extra_env or {})},
+                          self.spec.cwd, **streams)
+            self._commands.add(popen)
+        return popen
+
+    def command_ended(self, popen: subprocess.Popen[bytes]) -> None:
+        _end(popen)
+        with self._commands_lock:
+            self._commands.discard(popen)
+
+    def _end_commands(self) -> None:
+        with self._commands_lock:
+            commands, self._commands = self._commands, set()
+        for popen in commands:
+            _end(popen)
+
+    def run_command(self, command: list[str], timeout: float) -> tuple[int, str]:
+        """Run ``command`` in the container to its end (an exec probe or hook); (exit code, output)."""
+        if not command:
+            return 126, "empty command"
+        try:
+            popen = self.spawn_command(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT)
+        except OSError as err:
+            return 126, f"exec: {err.strerror or err}"
+        try:
+            output, _ = popen.communicate(timeout=max(timeout, 0.1))
+        except subprocess.TimeoutExpired:
+            return 1, f"command timed out after {timeout:g}s"
+        finally:
+            self.command_ended(popen)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.communicate(timeout=1)
+        return popen.returncode, output.decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------------------- probes

@@ -15,7 +15,6 @@ import hashlib
 import logging
 import secrets
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -41,6 +40,7 @@ from chainsaw_py.embedded.runtime.environment import (
     write_service_account,
 )
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram, normalized_image
+from chainsaw_py.util.leftovers import LEFTOVERS
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
@@ -116,6 +116,7 @@ class ProcessRuntime:
         with self._folder_lock:
             if self._folder is None:
                 self._folder = Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
+                LEFTOVERS.add_folder(self._folder)
             return self._folder
 
     # --- ownership --------------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class ProcessRuntime:
             worker.sandbox.remove()
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
+            LEFTOVERS.discard_folder(self._folder)
 
 
 class PodWorker:
@@ -469,9 +471,7 @@ class PodWorker:
                 for port in process.spec.container.get("ports") or [] if port.get("name")}
 
     def _exec_probe(self, process: ContainerProcess) -> Callable[[list[str], float], tuple[int, str]]:
-        def run(command: list[str], timeout: float) -> tuple[int, str]:
-            return exec_in(process.spec, command, timeout)
-        return run
+        return process.run_command
 
     def _finished(self) -> bool:
         if not self._init_done:
@@ -601,18 +601,3 @@ def _terminated(run: Any) -> dict[str, Any]:
 def _image_id(image: str) -> str:
     reference = normalized_image(image).split("@", 1)[0].rsplit(":", 1)[0]
     return f"{reference}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
-
-
-def exec_in(spec: ContainerSpec, command: list[str], timeout: float) -> tuple[int, str]:
-    """Run ``command`` in the container's environment (its env and working folder); (exit code, output)."""
-    if not command:
-        return 126, "empty command"
-    command = spec.translate_command(command)
-    try:
-        result = subprocess.run(command, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
-                                capture_output=True, timeout=max(timeout, 0.1), check=False)
-    except subprocess.TimeoutExpired:
-        return 1, f"command timed out after {timeout:g}s"
-    except OSError as err:
-        return 126, f"exec: {err.strerror or err}"
-    return result.returncode, (result.stdout + result.stderr).decode("utf-8", "replace")
