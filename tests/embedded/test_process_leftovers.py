@@ -4,6 +4,7 @@ exec'd in them (``kubectl exec``, probes) and the pod's files are in the run's l
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -107,3 +108,16 @@ def test_exec_d_commands_end_with_their_pod(cluster: EmbeddedCluster, leftovers:
     finally:
         client.kill()
         client.wait()
+
+
+def test_the_folders_of_killed_runtimes_are_removed_by_the_next_one(tmp_path: Path) -> None:
+    """A runner killed with SIGKILL leaves its pods' files (tokens) behind: the next runtime removes them."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f"chainsaw-py-pods-{gone.pid}-abcd"
+    (stale / "default_p_1234").mkdir(parents=True)
+    (stale / "default_p_1234" / "token").write_text("secret")
+    alive = tmp_path / f"chainsaw-py-pods-{os.getpid()}-efgh"
+    alive.mkdir()
+    assert pods.remove_stale_folders(tmp_path) == 1
+    assert not stale.exists() and alive.exists()

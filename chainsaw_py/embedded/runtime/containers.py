@@ -5,11 +5,15 @@ tcpSocket) as the kubelet runs them."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -20,7 +24,9 @@ from typing import IO, Any
 
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.util.leftovers import LEFTOVERS
-from chainsaw_py.util.processes import MARK, bound_to_parent
+from chainsaw_py.util.processes import MARK, bound_to_parent, resolve_program
+
+PODVIEW = Path(__file__).with_name("podview.py")
 
 
 @dataclass
@@ -36,6 +42,8 @@ class ContainerSpec:
     """Rewrites mount paths to where the files are."""
     translate_command: Callable[[list[str]], list[str]] = field(default=lambda words: list(words))
     """The same for a command run in the container (exec, probes, hooks)."""
+    view: dict[str, Any] | None = None
+    """The plan of the container's file system view (``podview.py``); None: paths are rewritten instead."""
 
 
 @dataclass
@@ -58,14 +66,40 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
-def spawn(argv: list[str], env: dict[str, str], cwd: Path, **streams: Any) -> subprocess.Popen[bytes]:
-    """Start ``argv`` in its own process group, bound to this process (it dies with it, even killed with
-    SIGKILL) and registered in the run's leftovers (a second Ctrl-C kills it and what it started)."""
+def spawn(spec: ContainerSpec, argv: list[str], extra_env: dict[str, str] | None = None,
+          **streams: Any) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in the container's environment, in its own process group, bound to this process (it dies
+    with it, even killed with SIGKILL) and registered in the run's leftovers (a second Ctrl-C kills it and what
+    it started)."""
     mark = uuid.uuid4().hex
-    popen = subprocess.Popen(bound_to_parent(argv, env, cwd), cwd=cwd, env={**env, MARK: mark},
-                             start_new_session=True, **streams)
+    env = {**spec.env, **(extra_env or {}), MARK: mark}
+    popen = subprocess.Popen(_launcher(spec, argv, env), cwd=spec.cwd, env=env, start_new_session=True, **streams)
     LEFTOVERS.add_process(popen.pid, mark)
     return popen
+
+
+def _launcher(spec: ContainerSpec, argv: list[str], env: dict[str, str]) -> list[str]:
+    """The command line that runs ``argv``: in the container's file system view when it has one. Raises
+    FileNotFoundError (as Popen would) when the program does not exist."""
+    if spec.view is None:
+        return bound_to_parent(argv, env, spec.cwd)
+    resolve_program([spec.translate(argv[0]) if argv else "", *argv[1:]], env, spec.cwd)
+    return [sys.executable, "-S", str(PODVIEW), json.dumps(spec.view), str(os.getpid()), *argv]
+
+
+@functools.cache
+def views_supported() -> bool:
+    """Whether file system views can be assembled here (Linux, root or user namespaces allowed); checked once,
+    in a child process, and without leaving anything on the host."""
+    if not sys.platform.startswith("linux"):
+        return False
+    with tempfile.TemporaryDirectory(prefix="chainsaw-py-view-probe-") as folder:
+        command = [sys.executable, "-S", str(PODVIEW), "--probe", folder, *(["userns"] if os.getuid() != 0 else [])]
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=20, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    return done.returncode == 0 and not os.path.lexists("/chainsaw-py-probe")
 
 
 def _end(popen: subprocess.Popen[bytes]) -> None:
@@ -99,8 +133,8 @@ class ContainerProcess:
 
     def start(self, container_id: str) -> None:
         namespace, pod, name = self.log_key
-        popen = spawn(self.spec.argv, self.spec.env, self.spec.cwd, stdin=subprocess.DEVNULL,
-                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        popen = spawn(self.spec, self.spec.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=subprocess.STDOUT)
         assert popen.stdout is not None
         reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
                                   daemon=True)
@@ -165,8 +199,7 @@ class ContainerProcess:
         with self._commands_lock:
             if not self.running:
                 raise OSError(f"container {self.spec.name} is not running")
-            popen = spawn(self.spec.translate_command(command), {**self.spec.env, **(extra_env or {})},
-                          self.spec.cwd, **streams)
+            popen = spawn(self.spec, self.spec.translate_command(command), extra_env, **streams)
             self._commands.add(popen)
         return popen
 

@@ -1,9 +1,9 @@
 """What the kubelet gives a container before it starts: its environment (``env`` with every ``valueFrom``,
 ``envFrom``, service variables, ``$(VAR)`` expansion) and its volumes as files.
 
-Without root a process cannot see files at a container's ``mountPath``: every mount is materialised under the
-pod's folder (``<pod dir>/root/<mountPath>``), and a path under a mount in the command, the args, the
-environment or ``workingDir`` is rewritten to that place (see :meth:`Sandbox.translate`).
+Every volume is materialised under the pod's folder (``<pod dir>/volumes/<name>``). Where a mount namespace is
+allowed the container sees them at their ``mountPath`` (``podview.py``); otherwise a path under a mount in the
+command, the args, the environment or ``workingDir`` is rewritten to that place (:meth:`Sandbox.translate`).
 """
 
 from __future__ import annotations

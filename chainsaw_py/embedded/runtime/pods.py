@@ -3,7 +3,8 @@ processes, the way a kubelet would run the images.
 
 Each such pod gets its own loopback address as pod IP (on 127.0.0.0/8, so two pods listening on the
 same container port do not clash when they bind to their pod IP), a folder with its volumes, its
-ServiceAccount's token and a kubeconfig for that identity, and one worker thread that starts the
+ServiceAccount's token and a kubeconfig for that identity (seen at their container paths in a mount namespace
+per container where allowed, ``podview.py``), and one worker thread that starts the
 containers (init containers first, in order), restarts them per ``restartPolicy`` with the kubelet's
 CrashLoopBackOff back-off, runs their probes and stops them (preStop, SIGTERM, grace period, SIGKILL).
 The kubelet controller asks :meth:`ProcessRuntime.status` for the pod's status and writes it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import shutil
 import tempfile
@@ -24,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.embedded.logs import LogStore
-from chainsaw_py.embedded.runtime.containers import ContainerProcess, ContainerSpec, ProbeState, run_probe
+from chainsaw_py.embedded.runtime.containers import (
+    ContainerProcess,
+    ContainerSpec,
+    ProbeState,
+    run_probe,
+    views_supported,
+)
 from chainsaw_py.embedded.runtime.environment import (
     SERVICE_ACCOUNT_PATH,
     ContainerConfigError,
@@ -45,6 +53,9 @@ from chainsaw_py.util.leftovers import LEFTOVERS
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
 _TICK = 0.05
+_FOLDER_PREFIX = "chainsaw-py-pods-"
+POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
+"""Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
 _MAX_BACKOFF = 300.0
 
 
@@ -109,13 +120,23 @@ class ProcessRuntime:
         self._workers: dict[str, PodWorker] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self.views: bool | None = None
+        """Mount namespaces for containers: None decides on first use (:meth:`views_available`)."""
+
+    def views_available(self) -> bool:
+        """Whether containers see their volumes at their ``mountPath`` (a mount namespace per container, see
+        ``podview.py``); else paths are rewritten. ``CHAINSAW_PY_POD_VIEW=0`` forces the rewriting."""
+        if self.views is None:
+            self.views = os.environ.get("CHAINSAW_PY_POD_VIEW", "1") != "0" and views_supported()
+        return self.views
 
     @property
     def folder(self) -> Path:
         """Where pods' files go (a temporary folder made on first use unless one was given)."""
         with self._folder_lock:
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
+                remove_stale_folders(Path(tempfile.gettempdir()))
+                self._folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
                 LEFTOVERS.add_folder(self._folder)
             return self._folder
 
@@ -197,6 +218,28 @@ class ProcessRuntime:
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
+
+
+def remove_stale_folders(parent: Path) -> int:
+    """Remove the pod folders (they hold tokens) of runtimes whose process is gone (killed with SIGKILL, no
+    cleanup code ran); returns how many."""
+    removed = 0
+    for folder in parent.glob(f"{_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(_FOLDER_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PodWorker:
@@ -289,39 +332,65 @@ class PodWorker:
                    identity: Identity | None) -> ContainerProcess:
         name = str(container.get("name", ""))
         program = self.programs[name]
-        sandbox = Sandbox(self.sandbox.folder)
-        for mount in container.get("volumeMounts") or []:
-            source = folders.get(str(mount.get("name", "")))
-            if source is None:
-                raise ContainerConfigError(f'volume "{mount.get("name")}" not found')
-            sub_path = str(mount.get("subPath") or "")
-            sandbox.add_mount(str(mount.get("mountPath", "")), source / sub_path if sub_path else source)
-        if identity is not None:
-            sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
-        services = self.runtime.services
-        linked = services.services(self.namespace) if (self.pod.get("spec") or {}).get("enableServiceLinks") \
-            is not False else []
-        declared = container_environment(self.pod, container, services.lookup,
-                                         service_variables(linked, services.api_address()))
+        sandbox, binds = self._mounts(container, folders, identity)
+        view = self.runtime.views_available()
+        rewrite: Callable[[str], str] = (lambda text: text) if view else sandbox.translate
+        declared = self._declared_environment(container)
         # Only what the pod spec says is in the container's file system is rewritten; the mapping's program
         # and the runtime's own paths (KUBECONFIG, the inherited environment) are host paths already.
         env = inherited_environment()
         env.update(program.env)
         env["HOSTNAME"] = self.name
-        env.update({key: sandbox.translate(value) for key, value in declared.items()})
+        env.update({key: rewrite(value) for key, value in declared.items()})
         if identity is not None:
-            env["KUBECONFIG"] = str(self.sandbox.folder / "kubeconfig")
-        command = [sandbox.translate(expand(str(word), declared)) for word in container.get("command") or []]
-        arguments = [sandbox.translate(expand(str(word), declared)) for word in container.get("args") or []]
+            env["KUBECONFIG"] = POD_KUBECONFIG if view else str(self.sandbox.folder / "kubeconfig")
+        command = [rewrite(expand(str(word), declared)) for word in container.get("command") or []]
+        arguments = [rewrite(expand(str(word), declared)) for word in container.get("args") or []]
         if not container.get("command") and not container.get("args"):
             arguments = list(program.args)
         argv = (command or list(program.entrypoint)) + arguments
-        working = container.get("workingDir")
-        cwd = Path(sandbox.translate(str(working))) if working else Path(program.working_dir or self.sandbox.folder)
-        if not cwd.is_dir():
-            raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
-        spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
+        working = str(container.get("workingDir") or "")
+        if view:
+            (self.sandbox.folder / "view").mkdir(exist_ok=True)
+            plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or program.working_dir or "/",
+                    "userns": os.getuid() != 0, "binds": binds}
+            spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan)
+        else:
+            cwd = Path(sandbox.translate(working)) if working else Path(program.working_dir or self.sandbox.folder)
+            if not cwd.is_dir():
+                raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
+            spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    def _mounts(self, container: dict[str, Any], folders: dict[str, Path],
+                identity: Identity | None) -> tuple[Sandbox, list[tuple[str, str, bool]]]:
+        """The container's mounts: as path rewrites (the fallback) and as binds (host path, mountPath,
+        read-only) for its file system view."""
+        sandbox = Sandbox(self.sandbox.folder)
+        binds: list[tuple[str, str, bool]] = []
+        for mount in container.get("volumeMounts") or []:
+            source = folders.get(str(mount.get("name", "")))
+            if source is None:
+                raise ContainerConfigError(f'volume "{mount.get("name")}" not found')
+            sub_path = str(mount.get("subPath") or "")
+            host = source / sub_path if sub_path else source
+            if sub_path and not host.exists():
+                host.mkdir(parents=True)   # the kubelet makes a missing subPath as a folder
+            sandbox.add_mount(str(mount.get("mountPath", "")), host)
+            binds.append((str(host), str(mount.get("mountPath", "")), bool(mount.get("readOnly"))))
+        if identity is not None:
+            if not any(target.rstrip("/") == SERVICE_ACCOUNT_PATH for _source, target, _ro in binds):
+                sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
+                binds.append((str(self.sandbox.folder / "serviceaccount"), SERVICE_ACCOUNT_PATH, True))
+            binds.append((str(self.sandbox.folder / "kubeconfig"), POD_KUBECONFIG, True))
+        return sandbox, binds
+
+    def _declared_environment(self, container: dict[str, Any]) -> dict[str, str]:
+        services = self.runtime.services
+        linked = services.services(self.namespace) if (self.pod.get("spec") or {}).get("enableServiceLinks") \
+            is not False else []
+        return container_environment(self.pod, container, services.lookup,
+                                     service_variables(linked, services.api_address()))
 
     # --- the loop ---------------------------------------------------------------------------------------
 
