@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 from typing import Any
 
 CLONE_NEWNS = 0x00020000
@@ -149,6 +148,8 @@ class View:
 
     def _shadow(self, folder: str) -> None:
         """Replace the bind of the host folder ``folder`` by an owned tmpfs holding binds of its entries."""
+        import tempfile  # only here: the launcher starts faster without it
+
         real = self.real(folder)
         host = tempfile.mkdtemp(prefix="podview-", dir=os.path.dirname(self.root))
         try:
