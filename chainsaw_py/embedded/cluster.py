@@ -15,7 +15,7 @@ import platform
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -49,7 +49,7 @@ from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime, RuntimeServices
 from chainsaw_py.embedded.s3 import S3Endpoint, start_s3
 from chainsaw_py.embedded.schemas import SERVER_MINOR
-from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.store import Store, StoreEvent
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.tables import TablePrinter
 from chainsaw_py.embedded.timing import Timing
@@ -76,6 +76,16 @@ def version_info() -> dict[str, Any]:
 def _arch() -> str:
     machine = platform.machine().lower()
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def _service_listener(processes: ProcessRuntime) -> Callable[[StoreEvent], None]:
+    """Services' changes for the process runtime's service router."""
+    def on_event(event: StoreEvent) -> None:
+        if event.group == "" and event.plural == "services":
+            meta = event.obj.get("metadata") or {}
+            processes.service_changed(event.namespace, str(meta.get("name", "")),
+                                      None if event.type == "DELETED" else event.obj)
+    return on_event
 
 
 class _LateApplication:
@@ -207,6 +217,7 @@ class EmbeddedCluster:
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
         processes.wake = lambda namespace, name: manager.queue.add("kubelet", (namespace, name))
         handler.pod_access = PodAccess(self.store, processes)
+        self.store.add_listener(_service_listener(processes))
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
         manager.add(token_controller(runtime, access.authenticator.tokens, self.ca_pem))

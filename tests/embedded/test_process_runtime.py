@@ -585,3 +585,40 @@ def test_exec_into_a_mapped_pod_goes_through_connect_admission(cluster: Embedded
     assert response.status == 403, body
     assert "no exec here" in body["message"]
     assert seen and seen[0]["operation"] == "CONNECT" and seen[0]["object"]["command"] == ["true"]
+
+
+def test_services_are_reachable_by_address_and_by_name(cluster: EmbeddedCluster) -> None:
+    """A Service of process pods gets a loopback address forwarding to its ready pods: ``<SVC>_SERVICE_HOST``
+    gives it, and (with a mount namespace) ``/etc/hosts`` resolves the Service's names to it."""
+    pod = _server_pod("routed")
+    pod["metadata"]["labels"] = {"app": "routed"}
+    pod["spec"]["containers"][0]["env"].append({"name": "GREETING", "value": "routed"})
+    _create(cluster, pod)
+    _create(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "routed", "namespace": "default"},
+                      "spec": {"selector": {"app": "routed"}, "ports": [{"name": "http", "port": 8081,
+                                                                         "targetPort": "http"}]}})
+    _until(lambda: _condition(_pod(cluster, "routed"), "Ready") == "True")
+    client = textwrap.dedent("""
+        import os, socket, sys, time, urllib.request
+        host = os.environ["ROUTED_SERVICE_HOST"]
+        print("host", host.startswith("127."), os.environ["ROUTED_SERVICE_PORT"])
+        print("by address", urllib.request.urlopen(f"http://{host}:8081/", timeout=5).read().decode().strip())
+        if sys.argv[1] == "True":
+            for name in ("routed", "routed.default", "routed.default.svc.cluster.local"):
+                print(name, socket.gethostbyname(name) == host)
+            print("by name", urllib.request.urlopen("http://routed:8081/", timeout=5).read().decode().strip())
+    """)
+    assert cluster.processes is not None
+    views = cluster.processes.views_available()
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "example.com/tool",
+                                                                         "args": [client, str(views)]}]}})
+    done = _until(lambda: _pod(cluster, "client")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "client"))
+    output = _logs(cluster, "client")
+    assert done["status"]["phase"] == "Succeeded", output
+    expected = ["host True 8081", "by address routed from routed"]
+    if views:
+        expected += ["routed True", "routed.default True", "routed.default.svc.cluster.local True",
+                     "by name routed from routed"]
+    assert output.splitlines() == expected

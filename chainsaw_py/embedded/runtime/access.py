@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, cast
 from chainsaw_py.embedded.httpserver import Request, Response, UpgradedConnection
 from chainsaw_py.embedded.runtime.containers import ContainerProcess
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
+from chainsaw_py.embedded.runtime.services import target_port
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
 from chainsaw_py.embedded.runtime.websocket import OP_BINARY, Closed, WebSocket, accept_key
 
@@ -255,7 +256,7 @@ class PodAccess:
             mapped = mapped or worker is not None
             if worker is None or not worker.status()["ready"]:
                 continue
-            target = _target_port(port, pod)
+            target = target_port(port, pod)
             if target:
                 return self._proxy(request, scheme, worker.ip, target, rest or "/")
         if mapped:
@@ -292,18 +293,6 @@ class PodAccess:
             return _status(503, "ServiceUnavailable", f"error trying to reach service: dial tcp {host}:{port}: {err}")
         finally:
             connection.close()
-
-
-def _target_port(port: dict[str, Any], pod: dict[str, Any]) -> int:
-    target = port.get("targetPort", port.get("port"))
-    if isinstance(target, int):
-        return target
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        for entry in container.get("ports") or []:
-            if entry.get("name") == target:
-                return int(entry.get("containerPort") or 0)
-    text = str(target)
-    return int(text) if text.isdigit() else 0
 
 
 class ExecSession:

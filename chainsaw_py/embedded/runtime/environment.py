@@ -211,15 +211,18 @@ def _bytes_of(obj: dict[str, Any]) -> dict[str, bytes]:
     return data
 
 
-def service_variables(services: list[dict[str, Any]], api_server: tuple[str, int]) -> dict[str, str]:
+def service_variables(services: list[dict[str, Any]], api_server: tuple[str, int],
+                      routed: Callable[[dict[str, Any]], str | None] = lambda _service: None) -> dict[str, str]:
     """``<SVC>_SERVICE_HOST``/``_PORT`` and the Docker-link variables of the services of the pod's namespace
-    (those with a cluster IP), plus ``KUBERNETES_SERVICE_HOST``/``PORT`` pointing at the API server."""
+    (those with a cluster IP; ``routed`` gives the address that reaches a Service here, used instead of its
+    cluster IP), plus ``KUBERNETES_SERVICE_HOST``/``PORT`` pointing at the API server."""
     env: dict[str, str] = {}
     for service in services:
         spec = service.get("spec") or {}
         ip = spec.get("clusterIP")
         if not ip or ip == "None":
             continue
+        ip = routed(service) or ip
         prefix = re.sub(r"[^A-Z0-9_]", "_", str(service["metadata"]["name"]).upper().replace("-", "_"))
         ports = spec.get("ports") or []
         if not ports:

@@ -12,6 +12,7 @@ The kubelet controller asks :meth:`ProcessRuntime.status` for the pod's status a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -48,6 +49,7 @@ from chainsaw_py.embedded.runtime.environment import (
     write_service_account,
 )
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram, normalized_image
+from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, ServiceRouter
 from chainsaw_py.util.leftovers import LEFTOVERS
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
@@ -122,6 +124,8 @@ class ProcessRuntime:
         self._closed = False
         self.views: bool | None = None
         """Mount namespaces for containers: None decides on first use (:meth:`views_available`)."""
+        self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
+                                    lambda _namespace: self._refresh_hosts())
 
     def views_available(self) -> bool:
         """Whether containers see their volumes at their ``mountPath`` (a mount namespace per container, see
@@ -204,8 +208,30 @@ class ProcessRuntime:
             worker.sandbox.remove()
             self.addresses.release(worker.ip)
 
+    # --- services -----------------------------------------------------------------------------------------
+
+    def service_changed(self, namespace: str, name: str, service: dict[str, Any] | None) -> None:
+        """A Service was written or deleted (None): route it to the pods that run as processes."""
+        if self.images or self.router.address(namespace, name) is not None:
+            self.router.changed(namespace, name, service)
+
+    def endpoints(self, namespace: str, selector: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+        """(pod IP, pod) of the ready pods of ``namespace`` that run as processes and match ``selector``."""
+        with self._lock:
+            workers = [w for w in self._workers.values() if w.namespace == namespace]
+        return [(w.ip, w.pod) for w in workers
+                if all((w.pod["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+                and w.status()["ready"]]
+
+    def _refresh_hosts(self) -> None:
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            worker.write_hosts()
+
     def stop_all(self) -> None:
         """Stop every pod's processes; no pod starts afterwards."""
+        self.router.stop()
         with self._lock:
             self._closed = True
             workers = list(self._workers.values())
@@ -303,6 +329,7 @@ class PodWorker:
         services = self.runtime.services
         try:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
+            self.write_hosts()
             identity = self._identity()
             folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
                                           self.runtime.folder / "claims")
@@ -316,6 +343,32 @@ class PodWorker:
             return False
         self.config_error = ""
         return True
+
+    def write_hosts(self) -> None:
+        """The pod's ``/etc/hosts`` as the kubelet writes it, plus the names of the routed Services (rewritten in
+        place when they change: containers see it through a bind mount)."""
+        spec = self.pod.get("spec") or {}
+        lines = ["# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
+                 "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix",
+                 "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters", f"{self.ip}\t{self._host_name()}"]
+        aliases = [alias for alias in spec.get("hostAliases") or [] if alias.get("ip") and alias.get("hostnames")]
+        if aliases:
+            lines.append("\n# Entries added by HostAliases.")
+            lines += [f"{alias['ip']}\t{chr(9).join(alias['hostnames'])}" for alias in aliases]
+        services = self.runtime.router.hosts_entries(self.namespace)
+        if services:
+            lines.append("\n# Services (chainsaw_py's service router).")
+            lines += services
+        with self.lock, contextlib.suppress(OSError):
+            if self.sandbox.folder.is_dir():
+                (self.sandbox.folder / "hosts").write_text("\n".join(lines) + "\n")
+
+    def _host_name(self) -> str:
+        spec = self.pod.get("spec") or {}
+        name = str(spec.get("hostname") or self.name)
+        if spec.get("subdomain"):
+            return f"{name}.{spec['subdomain']}.{self.namespace}.svc.{CLUSTER_DOMAIN}\t{name}"
+        return name
 
     def _spec_list(self, key: str) -> list[dict[str, Any]]:
         return list((self.pod.get("spec") or {}).get(key) or [])
@@ -383,6 +436,8 @@ class PodWorker:
                 sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
                 binds.append((str(self.sandbox.folder / "serviceaccount"), SERVICE_ACCOUNT_PATH, True))
             binds.append((str(self.sandbox.folder / "kubeconfig"), POD_KUBECONFIG, True))
+        if not any(target.rstrip("/") == "/etc/hosts" for _source, target, _ro in binds):
+            binds.append((str(self.sandbox.folder / "hosts"), "/etc/hosts", True))
         return sandbox, binds
 
     def _declared_environment(self, container: dict[str, Any]) -> dict[str, str]:
@@ -390,7 +445,11 @@ class PodWorker:
         linked = services.services(self.namespace) if (self.pod.get("spec") or {}).get("enableServiceLinks") \
             is not False else []
         return container_environment(self.pod, container, services.lookup,
-                                     service_variables(linked, services.api_address()))
+                                     service_variables(linked, services.api_address(), self._service_address))
+
+    def _service_address(self, service: dict[str, Any]) -> str | None:
+        meta = service.get("metadata") or {}
+        return self.runtime.router.address(str(meta.get("namespace", "")), str(meta.get("name", "")))
 
     # --- the loop ---------------------------------------------------------------------------------------
 
