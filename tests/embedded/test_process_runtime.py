@@ -540,6 +540,24 @@ def test_kubectl_attach_streams_the_output(websockets: str) -> None:
     assert int(second.split()[1]) == int(first.split()[1]) + 1
 
 
+@pytest.mark.parametrize("websockets", ["true", "false"])
+def test_kubectl_run_attaches_stdin(websockets: str) -> None:
+    """``kubectl run -i`` makes a ``stdin: true, stdinOnce: true`` pod and attaches to it with stdin: the input
+    reaches the program, whose end of input comes when the client's does."""
+    import os
+
+    echo = "import sys\nfor line in sys.stdin:\n    print('got', line.strip(), flush=True)\nprint('eof', flush=True)"
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        run = subprocess.run(kubectl + ["run", "echo", "-i", "--restart=Never", "--image=example.com/tool", "--",
+                                        echo], input="one\ntwo\n", capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets), check=False)
+        assert run.returncode == 0, run.stderr
+        _until(lambda: _pod(running, "echo")["status"].get("phase") == "Succeeded")
+        assert _logs(running, "echo", "echo").splitlines() == ["got one", "got two", "eof"]
+        assert run.stdout.endswith("got one\ngot two\neof\n"), run.stdout
+
+
 def test_exec_into_a_mapped_pod_goes_through_connect_admission(cluster: EmbeddedCluster) -> None:
     """A webhook on CONNECT pods/exec refuses the exec before the upgrade, as for a simulated pod."""
     import http.client

@@ -139,8 +139,9 @@ class PodAccess:
     # --- attach -----------------------------------------------------------------------------------------
 
     def _attach(self, request: Request, namespace: str, name: str) -> Response:
-        """The container's output from now on (its stdout and stderr are one stream here), until it exits or
-        the client leaves; the container's stdin is not connected (containers run without one)."""
+        """The container's output from now on (stdout and stderr are one stream here), until it exits or the client
+        leaves; with ``stdin`` (and a ``stdin: true`` container) the client's input goes to the container's
+        standard input, closed after the first attach when ``stdinOnce``."""
         worker = self.processes.worker(namespace, name)
         if worker is None:
             return _status(404, "NotFound", f'pods "{name}" not found')
@@ -149,73 +150,21 @@ class PodAccess:
         process = worker.container(container_name)
         if process is None or not process.running:
             return _status(400, "BadRequest", f'unable to upgrade connection: container not found ("{container_name}")')
-        key = (namespace, name, container_name)
-        logs = self.processes.logs
-        start = logs.size(key)
-        closed = threading.Event()
-
-        def lines() -> Iterator[bytes]:
-            for line in logs.follow(key, start, lambda: closed.is_set() or not process.running):
-                yield (line.text + "\n").encode()
-
+        session = AttachSession(process, self.processes.logs, stdin=request.flag("stdin"),
+                                stderr=request.flag("stderr"), tty=request.flag("tty"))
         upgrade = request.header("upgrade").lower()
         if upgrade.startswith("spdy/3.1"):
-            def over_spdy(reader: BinaryIO, connection: Any) -> None:
-                streams: dict[str, Stream] = {}
-                ready = threading.Event()
-
-                def on_stream(stream: Stream) -> None:
-                    streams[stream.headers.get("streamtype", "")] = stream
-                    if {"error", "stdout"} <= set(streams):
-                        ready.set()
-
-                spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
-                threading.Thread(target=spdy.serve, daemon=True).start()
-                try:
-                    if ready.wait(_STREAM_WAIT):
-                        for chunk in lines():
-                            if spdy.closed.is_set():
-                                break
-                            streams["stdout"].write(chunk)
-                        streams["stdout"].close()
-                        _write_status(streams["error"], _success())
-                except SpdyClosed:
-                    pass
-                finally:
-                    closed.set()
-                    spdy.close()
-
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
                                           ("X-Stream-Protocol-Version", "v4.channel.k8s.io")],
-                            upgrade=taken_over(over_spdy))
+                            upgrade=taken_over(session.run_spdy))
         offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
         protocol = next((p for p in _CHANNEL_PROTOCOLS if p in offered), None)
         if upgrade != "websocket" or protocol is None:
             return _status(400, "BadRequest", "attach needs a WebSocket (v5/v4.channel.k8s.io) or SPDY/3.1 upgrade")
-
-        def over_websocket(reader: BinaryIO, connection: Any) -> None:
-            socket_ = WebSocket(reader, connection)
-
-            def watch_client() -> None:
-                try:
-                    while True:
-                        socket_.receive()
-                except (Closed, OSError, ValueError):
-                    closed.set()
-
-            threading.Thread(target=watch_client, daemon=True).start()
-            try:
-                for chunk in lines():
-                    socket_.send(b"\x01" + chunk)
-                socket_.send(b"\x03" + json.dumps(_success()).encode())
-                socket_.close()
-            except Closed:
-                closed.set()
-
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                    ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                    ("Sec-WebSocket-Protocol", protocol)]
-        return Response(101, headers=headers, upgrade=taken_over(over_websocket))
+        return Response(101, headers=headers, upgrade=taken_over(session.run_websocket))
 
     # --- port-forward -----------------------------------------------------------------------------------
 
@@ -293,6 +242,93 @@ class PodAccess:
             return _status(503, "ServiceUnavailable", f"error trying to reach service: dial tcp {host}:{port}: {err}")
         finally:
             connection.close()
+
+
+class AttachSession:
+    """One ``kubectl attach`` (or ``kubectl run -i``) to a container that runs as a process."""
+
+    def __init__(self, process: ContainerProcess, logs: Any, *, stdin: bool, stderr: bool, tty: bool) -> None:
+        self.process, self.logs = process, logs
+        self.key = process.log_key
+        self.start = logs.size(self.key)
+        self.stdin = stdin and bool(process.spec.container.get("stdin"))
+        self.stderr, self.tty = stderr, tty
+        self.closed = threading.Event()
+
+    def _lines(self) -> Iterator[bytes]:
+        for line in self.logs.follow(self.key, self.start, lambda: self.closed.is_set() or not self.process.running):
+            yield (line.text + "\n").encode()
+
+    def _input(self, data: bytes) -> None:
+        if self.stdin and data:
+            self.process.write_stdin(data)
+
+    def _input_ended(self) -> None:
+        if self.stdin and self.process.spec.container.get("stdinOnce"):
+            self.process.end_stdin()
+
+    def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
+        wanted = {"error", "stdout"} | ({"stdin"} if self.stdin else set()) | ({"resize"} if self.tty else set()) \
+            | ({"stderr"} if self.stderr and not self.tty else set())
+        streams: dict[str, Stream] = {}
+        ready = threading.Event()
+
+        def on_stream(stream: Stream) -> None:
+            streams[stream.headers.get("streamtype", "")] = stream
+            if wanted <= set(streams):
+                ready.set()
+
+        spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
+        threading.Thread(target=spdy.serve, daemon=True).start()
+        try:
+            if ready.wait(_STREAM_WAIT):
+                if "stdin" in streams:
+                    threading.Thread(target=self._copy_stdin, args=(streams["stdin"],), daemon=True).start()
+                for chunk in self._lines():
+                    if spdy.closed.is_set():
+                        break
+                    streams["stdout"].write(chunk)
+                streams["stdout"].close()
+                _write_status(streams["error"], _success())
+        except SpdyClosed:
+            pass
+        finally:
+            self.closed.set()
+            spdy.close()
+            self._input_ended()
+
+    def _copy_stdin(self, stream: Stream) -> None:
+        try:
+            while chunk := stream.read():
+                self._input(chunk)
+        except SpdyClosed:
+            pass
+        self._input_ended()
+
+    def run_websocket(self, reader: BinaryIO, connection: Any) -> None:
+        socket_ = WebSocket(reader, connection)
+        threading.Thread(target=self._client_messages, args=(socket_,), daemon=True).start()
+        try:
+            for chunk in self._lines():
+                socket_.send(b"\x01" + chunk)
+            socket_.send(b"\x03" + json.dumps(_success()).encode())
+            socket_.close()
+        except Closed:
+            self.closed.set()
+        finally:
+            self._input_ended()
+
+    def _client_messages(self, socket_: WebSocket) -> None:
+        """stdin on channel 0; v5's close of stdin (255); the client leaving ends the session."""
+        try:
+            while True:
+                _opcode, message = socket_.receive()
+                if message[:1] == b"\x00":
+                    self._input(message[1:])
+                elif message[:2] == b"\xff\x00":
+                    self._input_ended()
+        except (Closed, OSError, ValueError):
+            self.closed.set()
 
 
 class ExecSession:

@@ -133,8 +133,8 @@ class ContainerProcess:
 
     def start(self, container_id: str) -> None:
         namespace, pod, name = self.log_key
-        popen = spawn(self.spec, self.spec.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                      stderr=subprocess.STDOUT)
+        stdin = subprocess.PIPE if self.spec.container.get("stdin") else subprocess.DEVNULL
+        popen = spawn(self.spec, self.spec.argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert popen.stdout is not None
         reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
                                   daemon=True)
@@ -145,6 +145,26 @@ class ContainerProcess:
         self.ready = False
         self.started = True
         reader.start()
+
+    def write_stdin(self, data: bytes) -> bool:
+        """Feed the container's standard input (``stdin: true`` containers); False when it is closed."""
+        run = self.current
+        stream = run.popen.stdin if run is not None and run.exit_code is None else None
+        if stream is None or stream.closed:
+            return False
+        try:
+            stream.write(data)
+            stream.flush()
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def end_stdin(self) -> None:
+        """End of input for the container (``stdinOnce`` after the first attach)."""
+        run = self.current
+        if run is not None and run.popen.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                run.popen.stdin.close()
 
     def _pump(self, stream: IO[bytes]) -> None:
         namespace, pod, name = self.log_key
