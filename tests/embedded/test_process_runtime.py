@@ -165,9 +165,14 @@ def test_missing_secret_is_a_create_container_config_error(cluster: EmbeddedClus
            "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": ["print(1)"],
                                     "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]}]}}
     _create(cluster, pod)
-    waiting = _until(lambda: ((_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0]
-                              .get("state", {}).get("waiting")))
-    assert waiting == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
+    def waiting() -> dict[str, Any]:
+        state = (_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0].get("state", {})
+        assert state.get("waiting", {}).get("reason") in (None, "ContainerCreating", "CreateContainerConfigError")
+        return dict(state["waiting"]) if state.get("waiting", {}).get("reason") == "CreateContainerConfigError" \
+            else {}
+
+    waiting_state = _until(waiting)
+    assert waiting_state == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
 
 
 def test_crash_loop_back_off_and_previous_logs(cluster: EmbeddedCluster) -> None:
@@ -556,6 +561,34 @@ def test_kubectl_run_attaches_stdin(websockets: str) -> None:
         _until(lambda: _pod(running, "echo")["status"].get("phase") == "Succeeded")
         assert _logs(running, "echo", "echo").splitlines() == ["got one", "got two", "eof"]
         assert run.stdout.endswith("got one\ngot two\neof\n"), run.stdout
+
+
+def test_kubectl_debug_starts_an_ephemeral_container() -> None:
+    debug = ImageProgram("example.com/debug", (PY, "-c", "print('no command given')"))
+    with EmbeddedCluster(images=[*PROGRAMS, debug]) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        _create(running, _server_pod("web"))
+        _until(lambda: _condition(_pod(running, "web"), "Ready") == "True")
+
+        def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            return subprocess.run(kubectl + list(args), input=stdin, capture_output=True, text=True, timeout=60,
+                                  check=False)
+
+        made = run("debug", "web", "--image=example.com/debug", "-c", "dbg", "--", "sh", "-c", "echo debug $HOSTNAME")
+        assert made.returncode == 0, made.stderr
+        status = _until(lambda: [s for s in _pod(running, "web")["status"].get("ephemeralContainerStatuses") or []
+                                 if (s.get("state") or {}).get("terminated")])
+        assert status[0]["name"] == "dbg" and status[0]["state"]["terminated"]["exitCode"] == 0
+        logs = run("logs", "web", "-c", "dbg")
+        assert logs.stdout == "debug web\n", logs.stderr
+        talk = run("debug", "web", "-i", "--image=example.com/debug", "-c", "reader", "--", "sh", "-c",
+                   "read line; echo got $line", stdin="hello\n")
+        assert talk.returncode == 0 and "got hello" in talk.stdout, talk.stderr
+        run("debug", "web", "--image=unmapped:1", "-c", "nope")
+        waiting = _until(lambda: [s for s in _pod(running, "web")["status"].get("ephemeralContainerStatuses") or []
+                                  if s["name"] == "nope"])
+        assert waiting[0]["state"]["waiting"]["message"] == 'image "unmapped:1" is not mapped to a local program'
+        assert _pod(running, "web")["status"]["phase"] == "Running"
 
 
 def test_exec_into_a_mapped_pod_goes_through_connect_admission(cluster: EmbeddedCluster) -> None:

@@ -188,6 +188,7 @@ class ProcessRuntime:
                 worker = PodWorker(self, pod, programs)
                 self._workers[uid] = worker
                 worker.start()
+        worker.want_ephemeral(list((pod.get("spec") or {}).get("ephemeralContainers") or []))
         return worker
 
     def terminate(self, pod: dict[str, Any], grace: float) -> bool:
@@ -283,6 +284,11 @@ class PodWorker:
         self.lock = threading.RLock()
         self.init: list[ContainerProcess] = []
         self.containers: list[ContainerProcess] = []
+        self.ephemeral: list[ContainerProcess] = []
+        self._ephemeral_wanted: list[dict[str, Any]] = []
+        self._ephemeral_failed: dict[str, dict[str, Any]] = {}    # name -> its waiting status
+        self._volumes: dict[str, Path] = {}
+        self._credentials: Identity | None = None
         self.probes: dict[str, list[ProbeState]] = {}
         self.config_error = ""
         self.started_at = ""
@@ -333,6 +339,7 @@ class PodWorker:
             identity = self._identity()
             folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
                                           self.runtime.folder / "claims")
+            self._volumes, self._credentials = folders, identity
             self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
             self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
         except ContainerConfigError as err:
@@ -381,10 +388,10 @@ class PodWorker:
         write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace)
         return identity
 
-    def _container(self, container: dict[str, Any], folders: dict[str, Path],
-                   identity: Identity | None) -> ContainerProcess:
+    def _container(self, container: dict[str, Any], folders: dict[str, Path], identity: Identity | None,
+                   program: ImageProgram | None = None) -> ContainerProcess:
         name = str(container.get("name", ""))
-        program = self.programs[name]
+        program = program or self.programs[name]
         sandbox, binds = self._mounts(container, folders, identity)
         view = self.runtime.views_available()
         rewrite: Callable[[str], str] = (lambda text: text) if view else sandbox.translate
@@ -475,12 +482,45 @@ class PodWorker:
             self.stopped.set()
             self.runtime.wake(self.namespace, self.name)
 
+    # --- ephemeral containers (kubectl debug) -------------------------------------------------------------
+
+    def want_ephemeral(self, containers: list[dict[str, Any]]) -> None:
+        """The pod's ephemeral containers as now declared; new ones start on the worker's next step."""
+        with self.lock:
+            self._ephemeral_wanted = containers
+
+    def _step_ephemeral(self) -> bool:
+        known = {p.spec.name for p in self.ephemeral} | set(self._ephemeral_failed)
+        changed = any(process.poll() for process in self.ephemeral)
+        for container in [c for c in self._ephemeral_wanted if str(c.get("name", "")) not in known]:
+            self._start_ephemeral(container)
+            changed = True
+        return changed
+
+    def _start_ephemeral(self, container: dict[str, Any]) -> None:
+        name, image = str(container.get("name", "")), str(container.get("image", ""))
+        program = self.runtime.images.lookup(image)
+        try:
+            if program is None:
+                raise ContainerConfigError(f'image "{image}" is not mapped to a local program')
+            process = self._container(container, self._volumes, self._credentials, program)
+            process.start(f"containerd://{secrets.token_hex(32)}")
+        except (ContainerConfigError, OSError) as err:
+            message = str(err) if isinstance(err, ContainerConfigError) else f"failed to start: {err.strerror or err}"
+            self._ephemeral_failed[name] = self._waiting_status(container, "CreateContainerError", message)
+            self.event("Failed", f"Error: {message}", "Warning")
+            return
+        process.ready = False
+        self.ephemeral.append(process)
+        self.event("Created", f"Created container {name}")
+        self.event("Started", f"Started container {name}")
+
     def _step(self) -> bool:
         with self.lock:
             if not self._init_done:
                 return self._step_init()
-            changed = False
             now = time.monotonic()
+            changed = self._step_ephemeral()
             for process in self.containers:
                 if process.poll():
                     changed = True
@@ -614,7 +654,7 @@ class PodWorker:
         with self.lock:
             grace = self._grace if self._grace is not None else self.grace_period()
         deadline = time.monotonic() + grace
-        running = [p for p in self.init + self.containers if p.running]
+        running = [p for p in self.init + self.containers + self.ephemeral if p.running]
         for process in running:
             self._hook(process, "preStop", max(deadline - time.monotonic(), 0.0))
         for process in running:
@@ -654,10 +694,12 @@ class PodWorker:
             if self.config_error or not self._init_done:
                 if not self.init and self._spec_list("initContainers"):
                     init = [self._waiting_status(c, "PodInitializing", "") for c in self._spec_list("initContainers")]
-                main = main if self.config_error else [self._waiting_status(c, "PodInitializing", "")
-                                                       for c in self._spec_list("containers")]
+                if not self.config_error and self._spec_list("initContainers"):
+                    main = [self._waiting_status(c, "PodInitializing", "") for c in self._spec_list("containers")]
             return {"phase": self._phase(), "podIP": self.ip, "containerStatuses": main,
                     "initContainerStatuses": init, "initialized": self._init_done,
+                    "ephemeralContainerStatuses": [self._container_status(p, False) for p in self.ephemeral]
+                    + list(self._ephemeral_failed.values()),
                     "ready": self._init_done and bool(self.containers) and all(p.ready and p.running
                                                                                 for p in self.containers)}
 
@@ -715,7 +757,7 @@ class PodWorker:
                 "ready": False, "restartCount": 0, "started": False, "state": {"waiting": waiting}, "lastState": {}}
 
     def container(self, name: str) -> ContainerProcess | None:
-        for process in self.init + self.containers:
+        for process in self.init + self.containers + self.ephemeral:
             if process.spec.name == name:
                 return process
         return None
