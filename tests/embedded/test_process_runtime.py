@@ -673,3 +673,17 @@ def test_services_are_reachable_by_address_and_by_name(cluster: EmbeddedCluster)
         expected += ["routed True", "routed.default True", "routed.default.svc.cluster.local True",
                      "by name routed from routed"]
     assert output.splitlines() == expected
+
+
+def test_host_path_directory_or_create(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    made = tmp_path / "made" / "here"
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hostpath", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never",
+                               "volumes": [{"name": "data", "hostPath": {"path": str(made), "type": "DirectoryOrCreate"}}],
+                               "containers": [{"name": "main", "image": "example.com/tool",
+                                               "args": ["import sys; open(sys.argv[1], 'w').write('x')", "/data/x"],
+                                               "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}})
+    done = _until(lambda: _pod(cluster, "hostpath")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "hostpath"))
+    assert done["status"]["phase"] == "Succeeded", _logs(cluster, "hostpath")
+    assert (made / "x").read_text() == "x"

@@ -291,12 +291,26 @@ def materialise_volumes(pod: dict[str, Any], sandbox: Sandbox, lookup: Lookup, i
             target = claims_dir / namespace / claim
             target.mkdir(parents=True, exist_ok=True)
         elif "hostPath" in volume:
-            target = Path(str((volume["hostPath"] or {}).get("path", "/")))
+            target = _host_path(volume["hostPath"] or {})
         else:
             target.mkdir(parents=True, exist_ok=True)
             _write_volume(pod, volume, target, lookup, identity, namespace)
         folders[name] = target
     return folders
+
+
+def _host_path(source: dict[str, Any]) -> Path:
+    """A ``hostPath`` volume's folder or file, made for the ``DirectoryOrCreate``/``FileOrCreate`` types."""
+    path = Path(str(source.get("path") or "/"))
+    kind = source.get("type") or ""
+    if kind == "DirectoryOrCreate":
+        path.mkdir(parents=True, exist_ok=True)
+    elif kind == "FileOrCreate" and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    elif kind in ("Directory", "File", "Socket") and not path.exists():
+        raise ContainerConfigError(f'hostPath type check failed: {path} is not a {kind.lower()}')
+    return path
 
 
 def _write_volume(pod: dict[str, Any], volume: dict[str, Any], target: Path, lookup: Lookup,

@@ -396,31 +396,38 @@ class PodWorker:
         view = self.runtime.views_available()
         rewrite: Callable[[str], str] = (lambda text: text) if view else sandbox.translate
         declared = self._declared_environment(container)
-        # Only what the pod spec says is in the container's file system is rewritten; the mapping's program
-        # and the runtime's own paths (KUBECONFIG, the inherited environment) are host paths already.
-        env = inherited_environment()
-        env.update(program.env)
-        env["HOSTNAME"] = self.name
-        env.update({key: rewrite(value) for key, value in declared.items()})
-        if identity is not None:
-            env["KUBECONFIG"] = POD_KUBECONFIG if view else str(self.sandbox.folder / "kubeconfig")
+        env = self._environment(program, declared, rewrite, identity, view)
         command = [rewrite(expand(str(word), declared)) for word in container.get("command") or []]
         arguments = [rewrite(expand(str(word), declared)) for word in container.get("args") or []]
         if not container.get("command") and not container.get("args"):
             arguments = list(program.args)
         argv = (command or list(program.entrypoint)) + arguments
         working = str(container.get("workingDir") or "")
+        image_folder = os.path.abspath(program.working_dir) if program.working_dir else ""
         if view:
             (self.sandbox.folder / "view").mkdir(exist_ok=True)
-            plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or program.working_dir or "/",
+            plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or image_folder or "/",
                     "userns": os.getuid() != 0, "binds": binds}
             spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan)
         else:
-            cwd = Path(sandbox.translate(working)) if working else Path(program.working_dir or self.sandbox.folder)
+            cwd = Path(sandbox.translate(working) if working else image_folder or self.sandbox.folder)
             if not cwd.is_dir():
                 raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
             spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    def _environment(self, program: ImageProgram, declared: dict[str, str], rewrite: Callable[[str], str],
+                     identity: Identity | None, view: bool) -> dict[str, str]:
+        """The runner's environment, the image's, then the container's. Only what the pod spec says is in the
+        container's file system is rewritten; the mapping's program and the runtime's own paths (the inherited
+        environment) are host paths already."""
+        env = inherited_environment()
+        env.update(program.env)
+        env["HOSTNAME"] = self.name
+        env.update({key: rewrite(value) for key, value in declared.items()})
+        if identity is not None:
+            env["KUBECONFIG"] = POD_KUBECONFIG if view else str(self.sandbox.folder / "kubeconfig")
+        return env
 
     def _mounts(self, container: dict[str, Any], folders: dict[str, Path],
                 identity: Identity | None) -> tuple[Sandbox, list[tuple[str, str, bool]]]:
