@@ -687,3 +687,18 @@ def test_host_path_directory_or_create(cluster: EmbeddedCluster, tmp_path: Path)
                   and _pod(cluster, "hostpath"))
     assert done["status"]["phase"] == "Succeeded", _logs(cluster, "hostpath")
     assert (made / "x").read_text() == "x"
+
+
+def test_the_view_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainsaw_py.embedded.logs import LogStore
+    from chainsaw_py.embedded.runtime.images import ImageMap
+    from chainsaw_py.embedded.runtime.pods import ProcessRuntime, RuntimeServices
+
+    services = RuntimeServices(lambda *_: None, lambda _ns: [], lambda _pod: None, lambda: ("127.0.0.1", 1),
+                               lambda: "")
+    monkeypatch.setenv("CHAINSAW_PY_POD_VIEW", "0")
+    runtime = ProcessRuntime(ImageMap(), LogStore(), services)
+    try:
+        assert runtime.views_available() is False
+    finally:
+        runtime.stop_all()

@@ -87,6 +87,7 @@ class View:
     def build(self) -> None:
         _mount("tmpfs", self.root, "tmpfs", 0, "mode=755")
         self._mirror("/", "/")
+        _libc.umount2(self.real(self.root).encode(), 2)   # the view's copy of itself: no loop in the view
 
     def _mirror(self, host: str, inside: str) -> None:
         """Fill the (owned, empty) folder ``inside`` with binds of the entries of the host folder ``host``."""
