@@ -39,9 +39,23 @@ READER = textwrap.dedent("""
 """)
 
 
+IN_CLUSTER = textwrap.dedent("""
+    import os
+    from kubernetes import client, config
+    config.load_incluster_config()
+    try:
+        client.CoreV1Api().list_namespaced_config_map(os.environ["NS"])
+        print("allowed")
+    except client.ApiException as err:
+        print("status", err.status)
+""")
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[EmbeddedCluster]:
-    with EmbeddedCluster(images=[ImageProgram("example.com/reader", (sys.executable, "-u", "-c", READER))]) as running:
+    programs = [ImageProgram("example.com/reader", (sys.executable, "-u", "-c", READER)),
+                ImageProgram("example.com/in-cluster", (sys.executable, "-u", "-c", IN_CLUSTER))]
+    with EmbeddedCluster(images=programs) as running:
         assert running.processes is not None and running.processes.views_available()
         yield running
 
@@ -109,3 +123,19 @@ def test_a_view_shadows_a_host_folder_to_add_a_mount_point(tmp_path: Path) -> No
                                                                                          .parents[3])})
     assert done.stdout == "42 True True\n", done.stderr
     assert not Path("/etc/chainsaw-py-x").exists()
+
+
+def test_in_cluster_configuration_works_and_rbac_applies(cluster: EmbeddedCluster) -> None:
+    """client libraries' in-cluster configuration (token and CA at their paths, KUBERNETES_SERVICE_HOST/PORT)
+    reaches the API server as the pod's ServiceAccount: the default one may not list ConfigMaps."""
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "in-cluster", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [{
+                          "name": "main", "image": "example.com/in-cluster",
+                          "env": [{"name": "NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}]}]}})
+
+    def phase() -> str:
+        stored = cluster.store.get("", "pods", "default", "in-cluster")
+        return str(((stored.obj if stored else {}).get("status") or {}).get("phase", ""))
+
+    _until(lambda: phase() in ("Succeeded", "Failed"), timeout=60)
+    assert _logs(cluster, "in-cluster") == "status 403"
