@@ -450,7 +450,8 @@ class PodWorker:
                 sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
                 binds.append((str(self.sandbox.folder / "serviceaccount"), SERVICE_ACCOUNT_PATH, True))
             binds.append((str(self.sandbox.folder / "kubeconfig"), POD_KUBECONFIG, True))
-        if not any(target.rstrip("/") == "/etc/hosts" for _source, target, _ro in binds):
+        host_network = bool((self.pod.get("spec") or {}).get("hostNetwork"))   # keeps the host's /etc/hosts
+        if not host_network and not any(target.rstrip("/") == "/etc/hosts" for _source, target, _ro in binds):
             binds.append((str(self.sandbox.folder / "hosts"), "/etc/hosts", True))
         return sandbox, binds
 
