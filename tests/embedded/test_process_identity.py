@@ -148,7 +148,8 @@ def test_a_pod_waits_for_its_service_account(cluster: EmbeddedCluster) -> None:
     def waiting() -> dict[str, Any]:
         stored = cluster.store.get("", "pods", "default", "early")
         statuses = ((stored.obj if stored else {}).get("status") or {}).get("containerStatuses") or [{}]
-        return dict(statuses[0].get("state", {}).get("waiting") or {})
+        waiting = dict(statuses[0].get("state", {}).get("waiting") or {})
+        return waiting if waiting.get("reason") == "CreateContainerConfigError" else {}
 
     assert _until(waiting)["message"] == 'failed to fetch token: serviceaccounts "late" not found'
     _create(cluster, _account("late"))
