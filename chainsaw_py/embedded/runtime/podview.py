@@ -98,7 +98,10 @@ class View:
                 os.symlink(os.readlink(source), target)
             elif os.path.isdir(source):
                 os.mkdir(target)
-                _mount(source, target, None, MS_BIND | MS_REC)
+                try:
+                    _mount(source, target, None, MS_BIND | MS_REC)
+                except ViewError:   # a mount the namespace may not copy (locked in a user namespace): left empty
+                    pass
             else:
                 open(target, "a").close()
                 try:
