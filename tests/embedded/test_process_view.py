@@ -139,3 +139,20 @@ def test_in_cluster_configuration_works_and_rbac_applies(cluster: EmbeddedCluste
 
     _until(lambda: phase() in ("Succeeded", "Failed"), timeout=60)
     assert _logs(cluster, "in-cluster") == "status 403"
+
+
+def test_a_view_that_cannot_be_assembled_says_why(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    missing = tmp_path / "absent"
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "volumes": [{"name": "h", "hostPath": {"path": str(missing)}}],
+                               "containers": [{"name": "main", "image": "example.com/reader",
+                                               "volumeMounts": [{"name": "h", "mountPath": "/data"}]}]}})
+
+    def terminated() -> dict[str, Any]:
+        stored = cluster.store.get("", "pods", "default", "broken")
+        statuses = ((stored.obj if stored else {}).get("status") or {}).get("containerStatuses") or [{}]
+        return dict((statuses[0].get("state") or {}).get("terminated") or {})
+
+    assert _until(terminated)["exitCode"] == 128
+    assert _logs(cluster, "broken").startswith("chainsaw_py: cannot assemble the pod's file system view: mount ")
+    assert not missing.exists()
