@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,3 +156,24 @@ def test_a_pod_waits_for_its_service_account(cluster: EmbeddedCluster) -> None:
     _create(cluster, _account("late"))
     _until(lambda: _phase(cluster, "default", "early") == "Succeeded", timeout=30)
     assert _logs(cluster, "default", "early") == "kubeconfig True\ntoken file True"
+
+
+def test_projected_tokens_are_renewed_at_80_percent_of_their_life(tmp_path: Path) -> None:
+    from chainsaw_py.embedded.runtime.environment import Identity, renew_tokens, renewable_tokens
+
+    issued: list[tuple[list[str], int]] = []
+
+    def issue(audiences: list[str], seconds: int) -> str:
+        issued.append((audiences, seconds))
+        return f"token-{len(issued)}"
+
+    pod = {"spec": {"volumes": [{"name": "v", "projected": {"sources": [
+        {"serviceAccountToken": {"audience": "vault", "expirationSeconds": 1000, "path": "vault"}},
+        {"serviceAccountToken": {"path": "token"}}]}}]}}
+    tokens = renewable_tokens(pod, {"v": tmp_path}, now=0.0)
+    assert [token.path for token in tokens] == [tmp_path / "vault"]
+    identity = Identity("pod-token", None, "https://127.0.0.1:1", "system:serviceaccount:ns:sa", issue)
+    assert renew_tokens(tokens, identity, now=799.0) == 0
+    assert renew_tokens(tokens, identity, now=800.0) == 1
+    assert (tmp_path / "vault").read_text() == "token-1" and issued == [(["vault"], 1000)]
+    assert renew_tokens(tokens, identity, now=1500.0) == 0

@@ -299,6 +299,42 @@ def materialise_volumes(pod: dict[str, Any], sandbox: Sandbox, lookup: Lookup, i
     return folders
 
 
+@dataclass
+class TokenFile:
+    """A projected ``serviceAccountToken`` of its own audience and expiry, which the kubelet renews once 80% of
+    its life has passed."""
+
+    path: Path
+    source: dict[str, Any]
+    written: float          # time.monotonic() of the last write
+
+    def due(self, now: float) -> bool:
+        return now >= self.written + 0.8 * max(int(self.source.get("expirationSeconds") or 3600), 600)
+
+
+def renewable_tokens(pod: dict[str, Any], folders: Mapping[str, Path], now: float) -> list[TokenFile]:
+    """The pod's projected tokens with an audience, just written (the others are the long-lived pod token)."""
+    found: list[TokenFile] = []
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        folder = folders.get(str(volume.get("name", "")))
+        for projection in ((volume.get("projected") or {}).get("sources") or []) if folder is not None else []:
+            source = projection.get("serviceAccountToken") or {}
+            if source.get("audience") and folder is not None:
+                found.append(TokenFile(folder / str(source.get("path") or "token"), source, now))
+    return found
+
+
+def renew_tokens(tokens: list[TokenFile], identity: Identity, now: float) -> int:
+    """Write a new token for each one due; returns how many were renewed."""
+    renewed = 0
+    for token in tokens:
+        if token.due(now):
+            token.path.write_text(identity.projected_token(token.source))
+            token.written = now
+            renewed += 1
+    return renewed
+
+
 def _host_path(source: dict[str, Any]) -> Path:
     """A ``hostPath`` volume's folder or file, made for the ``DirectoryOrCreate``/``FileOrCreate`` types."""
     path = Path(str(source.get("path") or "/"))

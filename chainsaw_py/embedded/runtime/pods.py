@@ -40,10 +40,13 @@ from chainsaw_py.embedded.runtime.environment import (
     Identity,
     Lookup,
     Sandbox,
+    TokenFile,
     container_environment,
     expand,
     inherited_environment,
     materialise_volumes,
+    renew_tokens,
+    renewable_tokens,
     service_variables,
     write_kubeconfig,
     write_service_account,
@@ -289,6 +292,7 @@ class PodWorker:
         self._ephemeral_failed: dict[str, dict[str, Any]] = {}    # name -> its waiting status
         self._volumes: dict[str, Path] = {}
         self._credentials: Identity | None = None
+        self._tokens: list[TokenFile] = []
         self.probes: dict[str, list[ProbeState]] = {}
         self.config_error = ""
         self.started_at = ""
@@ -340,6 +344,7 @@ class PodWorker:
             folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
                                           self.runtime.folder / "claims")
             self._volumes, self._credentials = folders, identity
+            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if identity is not None else []
             self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
             self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
         except ContainerConfigError as err:
@@ -528,6 +533,9 @@ class PodWorker:
             if not self._init_done:
                 return self._step_init()
             now = time.monotonic()
+            if self._tokens and self._credentials is not None:
+                with contextlib.suppress(OSError):
+                    renew_tokens(self._tokens, self._credentials, now)
             changed = self._step_ephemeral()
             for process in self.containers:
                 if process.poll():
