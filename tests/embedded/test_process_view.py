@@ -17,7 +17,7 @@ import pytest
 
 from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.embedded.runtime import podview
-from chainsaw_py.embedded.runtime.containers import views_supported
+from chainsaw_py.embedded.runtime.containers import view_mode, views_supported
 from chainsaw_py.embedded.runtime.images import ImageProgram
 
 pytestmark = pytest.mark.skipif(not views_supported(), reason="mount namespaces are not available here")
@@ -114,7 +114,7 @@ def test_a_view_shadows_a_host_folder_to_add_a_mount_point(tmp_path: Path) -> No
     (volume / "value").write_text("42")
     root = tmp_path / "root"
     root.mkdir()
-    plan = {"root": str(root), "cwd": "/", "userns": os.getuid() != 0, "binds": [[str(volume), "/etc/chainsaw-py-x/y", False]]}
+    plan = {"root": str(root), "cwd": "/", "userns": view_mode() == "userns", "binds": [[str(volume), "/etc/chainsaw-py-x/y", False]]}
     script = ("import json, os, sys; from chainsaw_py.embedded.runtime import podview; "
               "podview.assemble(json.loads(sys.argv[1])); "
               "print(open('/etc/chainsaw-py-x/y/value').read(), os.path.isfile('/etc/passwd'), os.path.isdir('/proc/1'))")

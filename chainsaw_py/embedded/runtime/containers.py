@@ -87,14 +87,24 @@ def _launcher(spec: ContainerSpec, argv: list[str], env: dict[str, str]) -> list
     return [sys.executable, "-S", str(PODVIEW), json.dumps(spec.view), str(os.getpid()), *argv]
 
 
-@functools.cache
 def views_supported() -> bool:
-    """Whether file system views can be assembled here (Linux, root or user namespaces allowed); checked once,
-    in a child process, and without leaving anything on the host."""
+    return view_mode() is not None
+
+
+@functools.cache
+def view_mode() -> str | None:
+    """How file system views are assembled here: ``"mount"`` (a mount namespace, as root), ``"userns"`` (a user
+    namespace too: not root, or root without the right to mount, as in some containers), or None (neither: paths
+    are rewritten). Checked once, in child processes, without leaving anything on the host."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
+    modes = ["mount", "userns"] if os.getuid() == 0 else ["userns"]
+    return next((mode for mode in modes if _probe(mode == "userns")), None)
+
+
+def _probe(userns: bool) -> bool:
     with tempfile.TemporaryDirectory(prefix="chainsaw-py-view-probe-") as folder:
-        command = [sys.executable, "-S", str(PODVIEW), "--probe", folder, *(["userns"] if os.getuid() != 0 else [])]
+        command = [sys.executable, "-S", str(PODVIEW), "--probe", folder, *(["userns"] if userns else [])]
         try:
             done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=20, check=False)
         except (OSError, subprocess.TimeoutExpired):

@@ -32,6 +32,7 @@ from chainsaw_py.embedded.runtime.containers import (
     ContainerSpec,
     ProbeState,
     run_probe,
+    view_mode,
     views_supported,
 )
 from chainsaw_py.embedded.runtime.environment import (
@@ -412,7 +413,7 @@ class PodWorker:
         if view:
             (self.sandbox.folder / "view").mkdir(exist_ok=True)
             plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or image_folder or "/",
-                    "userns": os.getuid() != 0, "binds": binds}
+                    "userns": view_mode() == "userns", "binds": binds}
             spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan)
         else:
             cwd = Path(sandbox.translate(working) if working else image_folder or self.sandbox.folder)
