@@ -702,3 +702,17 @@ def test_the_view_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
         assert runtime.views_available() is False
     finally:
         runtime.stop_all()
+
+
+def test_a_program_relative_to_the_image_folder(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    script = tmp_path / "hello.sh"
+    script.write_text("#!/bin/sh\necho hello from $(basename $(pwd))\n")
+    script.chmod(0o755)
+    cluster.map_image(ImageProgram(f"example.com/relative-{tmp_path.name}", ("./hello.sh",), working_dir=str(tmp_path)))
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "relative", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [
+                          {"name": "main", "image": f"example.com/relative-{tmp_path.name}"}]}})
+    done = _until(lambda: _pod(cluster, "relative")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "relative"))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert _logs(cluster, "relative") == f"hello from {tmp_path.name}"

@@ -83,7 +83,8 @@ def _launcher(spec: ContainerSpec, argv: list[str], env: dict[str, str]) -> list
     FileNotFoundError (as Popen would) when the program does not exist."""
     if spec.view is None:
         return bound_to_parent(argv, env, spec.cwd)
-    resolve_program([spec.translate(argv[0]) if argv else "", *argv[1:]], env, spec.cwd)
+    folder = spec.translate(str(spec.view.get("cwd") or "/"))   # where a relative program is, seen from here
+    resolve_program([spec.translate(argv[0]) if argv else "", *argv[1:]], env, folder)
     return [sys.executable, "-S", str(PODVIEW), json.dumps(spec.view), str(os.getpid()), *argv]
 
 
