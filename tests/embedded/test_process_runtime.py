@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -561,6 +562,45 @@ def test_kubectl_run_attaches_stdin(websockets: str) -> None:
         _until(lambda: _pod(running, "echo")["status"].get("phase") == "Succeeded")
         assert _logs(running, "echo", "echo").splitlines() == ["got one", "got two", "eof"]
         assert run.stdout.endswith("got one\ngot two\neof\n"), run.stdout
+
+
+@pytest.mark.parametrize("websockets", ["true", "false"])
+def test_attach_streams_output_as_it_comes_and_terminals(websockets: str) -> None:
+    """A prompt without a newline reaches the attached client before its answer is typed; a ``tty: true``
+    container runs on a terminal."""
+    import os
+
+    asker = ("import os, sys\nprint('tty', os.isatty(0), flush=True)\nfor line in sys.stdin:\n"
+             "    sys.stdout.write('hello ' + line.strip() + '\\n> '); sys.stdout.flush()")
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        for name, tty in (("piped", False), ("terminal", True)):
+            _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+                              "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": [asker],
+                                                       "stdin": True, "tty": tty}]}})
+        for name in ("piped", "terminal"):
+            _until(lambda name=name: "tty" in _logs(running, name))
+            attach = subprocess.Popen(kubectl + ["attach", "-i", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL,
+                                      env=dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets))
+            received = bytearray()
+
+            def read(stream: Any = attach.stdout, into: bytearray = received) -> None:
+                while chunk := stream.read1(1024):
+                    into.extend(chunk)
+
+            threading.Thread(target=read, daemon=True).start()
+            try:
+                assert attach.stdin is not None
+                time.sleep(0.5)
+                attach.stdin.write(b"bob\n")
+                attach.stdin.flush()
+                _until(lambda seen=received: b"hello bob\n> " in seen.replace(b"\r\n", b"\n"))
+            finally:
+                attach.kill()
+                attach.wait()
+        assert _logs(running, "piped").splitlines()[0] == "tty False"
+        assert _logs(running, "terminal").splitlines()[0] == "tty True"
 
 
 def test_kubectl_debug_starts_an_ephemeral_container() -> None:

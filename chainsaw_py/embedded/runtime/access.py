@@ -14,6 +14,7 @@ import http.client
 import io
 import json
 import os
+import queue
 import re
 import socket
 import ssl
@@ -150,8 +151,8 @@ class PodAccess:
         process = worker.container(container_name)
         if process is None or not process.running:
             return _status(400, "BadRequest", f'unable to upgrade connection: container not found ("{container_name}")')
-        session = AttachSession(process, self.processes.logs, stdin=request.flag("stdin"),
-                                stderr=request.flag("stderr"), tty=request.flag("tty"))
+        session = AttachSession(process, stdin=request.flag("stdin"), stderr=request.flag("stderr"),
+                                tty=request.flag("tty"))
         upgrade = request.header("upgrade").lower()
         if upgrade.startswith("spdy/3.1"):
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
@@ -247,17 +248,37 @@ class PodAccess:
 class AttachSession:
     """One ``kubectl attach`` (or ``kubectl run -i``) to a container that runs as a process."""
 
-    def __init__(self, process: ContainerProcess, logs: Any, *, stdin: bool, stderr: bool, tty: bool) -> None:
-        self.process, self.logs = process, logs
-        self.key = process.log_key
-        self.start = logs.size(self.key)
+    def __init__(self, process: ContainerProcess, *, stdin: bool, stderr: bool, tty: bool) -> None:
+        self.process = process
+        self.run = process.current
+        self.output: queue.SimpleQueue[bytes | None] | None = None
         self.stdin = stdin and bool(process.spec.container.get("stdin"))
         self.stderr, self.tty = stderr, tty
         self.closed = threading.Event()
 
-    def _lines(self) -> Iterator[bytes]:
-        for line in self.logs.follow(self.key, self.start, lambda: self.closed.is_set() or not self.process.running):
-            yield (line.text + "\n").encode()
+    def _chunks(self) -> Iterator[bytes]:
+        """The container's output from the attach on, as it comes (a prompt too), until it ends or the client
+        leaves."""
+        if self.output is None or self.run is None:
+            return
+        try:   # subscribed when the session started (the client has the upgrade answer)
+            while not self.closed.is_set():
+                try:
+                    chunk = self.output.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            self.run.output.unsubscribe(self.output)
+
+    def _resize(self, message: bytes) -> None:
+        try:
+            size = json.loads(message)
+            self.process.resize(int(size.get("Width", 0)), int(size.get("Height", 0)))
+        except (ValueError, TypeError, AttributeError):
+            return
 
     def _input(self, data: bytes) -> None:
         if self.stdin and data:
@@ -267,7 +288,12 @@ class AttachSession:
         if self.stdin and self.process.spec.container.get("stdinOnce"):
             self.process.end_stdin()
 
+    def _subscribe(self) -> None:
+        if self.run is not None:
+            self.output = self.run.output.subscribe()
+
     def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
+        self._subscribe()
         wanted = {"error", "stdout"} | ({"stdin"} if self.stdin else set()) | ({"resize"} if self.tty else set()) \
             | ({"stderr"} if self.stderr and not self.tty else set())
         streams: dict[str, Stream] = {}
@@ -284,7 +310,9 @@ class AttachSession:
             if ready.wait(_STREAM_WAIT):
                 if "stdin" in streams:
                     threading.Thread(target=self._copy_stdin, args=(streams["stdin"],), daemon=True).start()
-                for chunk in self._lines():
+                if "resize" in streams:
+                    threading.Thread(target=self._copy_resizes, args=(streams["resize"],), daemon=True).start()
+                for chunk in self._chunks():
                     if spdy.closed.is_set():
                         break
                     streams["stdout"].write(chunk)
@@ -297,6 +325,14 @@ class AttachSession:
             spdy.close()
             self._input_ended()
 
+    def _copy_resizes(self, stream: Stream) -> None:
+        buffer = b""
+        with contextlib.suppress(SpdyClosed):
+            while chunk := stream.read():
+                *messages, buffer = (buffer + chunk).split(b"\n")
+                for message in messages:
+                    self._resize(message)
+
     def _copy_stdin(self, stream: Stream) -> None:
         try:
             while chunk := stream.read():
@@ -306,10 +342,11 @@ class AttachSession:
         self._input_ended()
 
     def run_websocket(self, reader: BinaryIO, connection: Any) -> None:
+        self._subscribe()
         socket_ = WebSocket(reader, connection)
         threading.Thread(target=self._client_messages, args=(socket_,), daemon=True).start()
         try:
-            for chunk in self._lines():
+            for chunk in self._chunks():
                 socket_.send(b"\x01" + chunk)
             socket_.send(b"\x03" + json.dumps(_success()).encode())
             socket_.close()
@@ -325,6 +362,8 @@ class AttachSession:
                 _opcode, message = socket_.receive()
                 if message[:1] == b"\x00":
                     self._input(message[1:])
+                elif message[:1] == b"\x04":
+                    self._resize(message[1:])
                 elif message[:2] == b"\xff\x00":
                     self._input_ended()
         except (Closed, OSError, ValueError):

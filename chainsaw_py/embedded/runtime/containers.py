@@ -9,8 +9,10 @@ import functools
 import http.client
 import json
 import os
+import queue
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -20,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from chainsaw_py.embedded.logs import LogStore
 from chainsaw_py.util.leftovers import LEFTOVERS
@@ -46,6 +48,56 @@ class ContainerSpec:
     """The plan of the container's file system view (``podview.py``); None: paths are rewritten instead."""
 
 
+class OutputFanout:
+    """A container's output: complete lines go to its log, raw chunks to the clients attached to it (None
+    tells them the output has ended)."""
+
+    def __init__(self, write_line: Callable[[str], None]) -> None:
+        self._write_line = write_line
+        self._listeners: set[queue.SimpleQueue[bytes | None]] = set()
+        self._lock = threading.Lock()
+        self.ended = False
+
+    def subscribe(self) -> queue.SimpleQueue[bytes | None]:
+        listener: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        with self._lock:
+            if self.ended:
+                listener.put(None)
+            else:
+                self._listeners.add(listener)
+        return listener
+
+    def unsubscribe(self, listener: queue.SimpleQueue[bytes | None]) -> None:
+        with self._lock:
+            self._listeners.discard(listener)
+
+    def _publish(self, chunk: bytes | None) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+            if chunk is None:
+                self.ended, self._listeners = True, set()
+        for listener in listeners:
+            listener.put(chunk)
+
+    def pump(self, fd: int) -> None:
+        """Read ``fd`` (a pipe, or a terminal that answers EIO once its process is gone) to its end."""
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            self._publish(chunk)
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                self._write_line(line.decode("utf-8", "replace").rstrip("\r"))
+        if pending:
+            self._write_line(pending.decode("utf-8", "replace").rstrip("\r"))
+        self._publish(None)
+
+
 @dataclass
 class Run:
     """One run of a container's process."""
@@ -54,6 +106,8 @@ class Run:
     popen: subprocess.Popen[bytes]
     container_id: str
     reader: threading.Thread
+    output: OutputFanout
+    terminal: int | None = None   # the pseudo-terminal's side of ``tty: true`` containers
     finished_at: str = ""
     exit_code: int | None = None
     reason: str = ""
@@ -144,44 +198,72 @@ class ContainerProcess:
 
     def start(self, container_id: str) -> None:
         namespace, pod, name = self.log_key
-        stdin = subprocess.PIPE if self.spec.container.get("stdin") else subprocess.DEVNULL
-        popen = spawn(self.spec, self.spec.argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        assert popen.stdout is not None
-        reader = threading.Thread(target=self._pump, args=(popen.stdout,), name=f"log-{namespace}/{pod}/{name}",
-                                  daemon=True)
+        output = OutputFanout(lambda line: self.logs.write(namespace, pod, name, line))
+        popen, out, terminal = self._spawn_main()
+        reader = threading.Thread(target=output.pump, args=(out,), name=f"log-{namespace}/{pod}/{name}", daemon=True)
         if self.current is not None:
             self.last = self.current
             self.logs.restart(namespace, pod, name)
-        self.current = Run(self.now(), popen, container_id, reader)
+        self.current = Run(self.now(), popen, container_id, reader, output, terminal)
         self.ready = False
         self.started = True
         reader.start()
 
+    def _spawn_main(self) -> tuple[subprocess.Popen[bytes], int, int | None]:
+        """The container's process; (process, its output's descriptor, its terminal's when ``tty: true``)."""
+        container = self.spec.container
+        if container.get("tty"):
+            import pty
+
+            terminal, child_side = pty.openpty()
+            try:
+                popen = spawn(self.spec, self.spec.argv, {"TERM": self.spec.env.get("TERM", "xterm")},
+                              stdin=child_side, stdout=child_side, stderr=child_side)
+            except OSError:
+                os.close(terminal)
+                raise
+            finally:
+                os.close(child_side)
+            return popen, terminal, terminal
+        stdin = subprocess.PIPE if container.get("stdin") else subprocess.DEVNULL
+        popen = spawn(self.spec, self.spec.argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert popen.stdout is not None
+        return popen, popen.stdout.fileno(), None
+
     def write_stdin(self, data: bytes) -> bool:
         """Feed the container's standard input (``stdin: true`` containers); False when it is closed."""
         run = self.current
-        stream = run.popen.stdin if run is not None and run.exit_code is None else None
-        if stream is None or stream.closed:
+        if run is None or run.exit_code is not None or not self.spec.container.get("stdin"):
             return False
         try:
-            stream.write(data)
-            stream.flush()
+            if run.terminal is not None:
+                os.write(run.terminal, data)
+            elif run.popen.stdin is not None:
+                run.popen.stdin.write(data)
+                run.popen.stdin.flush()
         except (OSError, ValueError):
             return False
         return True
 
     def end_stdin(self) -> None:
-        """End of input for the container (``stdinOnce`` after the first attach)."""
+        """End of input for the container (``stdinOnce`` after the first attach): end-of-file on a terminal."""
         run = self.current
-        if run is not None and run.popen.stdin is not None:
-            with contextlib.suppress(OSError, ValueError):
+        if run is None or run.exit_code is not None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            if run.terminal is not None:
+                os.write(run.terminal, b"\x04")
+            elif run.popen.stdin is not None:
                 run.popen.stdin.close()
 
-    def _pump(self, stream: IO[bytes]) -> None:
-        namespace, pod, name = self.log_key
-        with stream:
-            for raw in iter(stream.readline, b""):
-                self.logs.write(namespace, pod, name, raw.decode("utf-8", "replace").rstrip("\r\n"))
+    def resize(self, width: int, height: int) -> None:
+        run = self.current
+        if run is not None and run.terminal is not None and run.exit_code is None:
+            import fcntl
+            import termios
+
+            with contextlib.suppress(OSError):
+                fcntl.ioctl(run.terminal, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
     def poll(self) -> bool:
         """Record the exit of the current run; True when it has just exited."""
@@ -194,6 +276,11 @@ class ContainerProcess:
         _end(run.popen)   # the container ends with its main process: its children and exec'd commands too
         self._end_commands()
         run.reader.join(timeout=1)
+        with contextlib.suppress(OSError):
+            if run.terminal is not None:
+                os.close(run.terminal)
+            elif run.popen.stdout is not None:
+                run.popen.stdout.close()
         run.exit_code = code if code >= 0 else 128 - code
         run.finished_at = self.now()
         if not run.reason:
