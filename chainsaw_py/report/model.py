@@ -1,8 +1,12 @@
 """The run report: tests, steps and operations with their times and failures (Chainsaw's pkg/model/report.go).
 
 Entries are appended as they complete, so tests appear in completion order. Only ``try`` operations
-and automatic cleanup deletions are recorded; catch, finally and ``cleanup:`` operations are not
-(Chainsaw's ``pkg/report``, ``pkg/model/report.go``).
+and automatic cleanup deletions are recorded in ``operations`` (Chainsaw's ``pkg/report``,
+``pkg/model/report.go``).
+
+The fields marked "HTML only" (catch, finally and ``cleanup:`` operations, operation output, labels,
+settings, cluster, process logs, group) feed the HTML report; the JSON and JUnit writers ignore them, so
+those files stay byte-identical to Chainsaw's.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ class OperationReport:
     end_time: datetime | None = None
     error: str | None = None
     name: str = ""
+    output: str = ""
+    """HTML only: the operation's log lines and sections (``=== STDOUT`` ...), bounded."""
 
     @property
     def failed(self) -> bool:
@@ -35,6 +41,8 @@ class StepReport:
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None
     operations: list[OperationReport] = field(default_factory=list)
+    blocks: dict[str, list[OperationReport]] = field(default_factory=dict)
+    """HTML only: the operations of the ``catch``, ``finally`` and ``cleanup`` blocks, by block name."""
 
     def add(self, operation: OperationReport) -> None:
         if not operation.name:
@@ -58,6 +66,14 @@ class TestReport:
     namespace: str = ""
     skipped: bool = False
     steps: list[StepReport] = field(default_factory=list)
+    scenario: str = ""
+    """HTML only: the scenario's name, when the test has scenarios."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """HTML only: the test's labels."""
+    errors: list[str] = field(default_factory=list)
+    """HTML only: failures not recorded on an operation (setup, internal errors, interruption)."""
+    group: str = ""
+    """HTML only: the timeline shows one block of lanes per group (a shard's name in a merged report)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, step: StepReport) -> None:
@@ -78,6 +94,17 @@ class TestReport:
 
 
 @dataclass
+class ProcessLog:
+    """HTML only: one process of the system under test and its last log lines, with their times."""
+
+    name: str
+    command: str
+    log_path: str
+    lines: list[tuple[datetime, str]] = field(default_factory=list)
+    exit_code: int | None = None
+
+
+@dataclass
 class Report:
     name: str = "chainsaw-report"
     start_time: datetime = field(default_factory=now)
@@ -85,6 +112,12 @@ class Report:
     tests: list[TestReport] = field(default_factory=list)
     interrupted: bool = False
     """The run was cut short (Ctrl-C / SIGTERM); written as ``interrupted`` in the reports."""
+    settings: list[str] = field(default_factory=list)
+    """HTML only: the run's settings, as the console lists them (``ReportFormat 'JSON'`` ...)."""
+    cluster: str = ""
+    """HTML only: the cluster the run used (embedded, or which kubeconfig context), empty without one."""
+    processes: list[ProcessLog] = field(default_factory=list)
+    """HTML only: the processes of the system under test that ran alongside the suite."""
     # re-entrant: a second Ctrl-C writes the report from a signal handler, maybe inside ``add``
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

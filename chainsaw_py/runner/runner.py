@@ -210,7 +210,8 @@ class Runner:
 def _skipped_result(instance: Instance) -> InstanceResult:
     state = TestState(skipped=True)
     report = TestReport(base_path=str(instance.test.base_path), name=instance.test.name,
-                        concurrent=instance.test.spec.concurrent, skipped=True)
+                        concurrent=instance.test.spec.concurrent, skipped=True,
+                        scenario=instance.scenario_name, labels=dict(instance.test.labels))
     report.end_time = report.start_time
     return InstanceResult(instance, state, report)
 
