@@ -71,6 +71,8 @@ class TestOptions:
     parallel: int | None = None
     repeat_count: int | None = None
     report_format: str | None = None
+    """One of ``JSON``, ``XML``, ``JUNIT-TEST``, ``JUNIT-STEP``, ``JUNIT-OPERATION``, ``HTML``, or several
+    separated by commas (``JSON,HTML``)."""
     report_path: str | None = None
     report_name: str | None = None
     namespace: str | None = None
@@ -128,7 +130,10 @@ class Outcome:
     report: Report
     results: list[TestResult]
     report_file: Path | None = None
+    """The first report written (see ``report_files``)."""
     interrupted: bool = False
+    report_files: list[Path] = field(default_factory=list)
+    """Every report written, one per format."""
 
     @property
     def ok(self) -> bool:
@@ -226,8 +231,10 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     except LoadError as err:
         raise LoadError(f"failed to load configuration ({err})") from None
     spec = apply_options(configuration, options)
+    _check_report_formats(spec)
     test_dirs = options.test_dirs or ["."]
-    for line in settings_lines(spec, options, test_dirs):
+    settings = settings_lines(spec, options, test_dirs)
+    for line in settings:
         header(line)
     header("Loading tests...")
     discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None,
@@ -244,16 +251,34 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    result = RunResult(Summary(), Report())
+    result = RunResult(Summary(), Report(settings=[line.removeprefix("- ") for line in settings]))
     with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
-        settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
-                               pause_on_failure=options.pause_on_failure,
-                               failure_notes=supervisor.failure_notes if supervisor is not None else None)
-        Runner(settings, console, cancel).run(tests, result)
+        result.report.cluster = _cluster_description(default_cluster)
+        run_settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
+                                   pause_on_failure=options.pause_on_failure,
+                                   failure_notes=supervisor.failure_notes if supervisor is not None else None)
+        Runner(run_settings, console, cancel).run(tests, result)
         _count_process_failure(supervisor, result)
+    if supervisor is not None:
+        result.report.processes = supervisor.report_logs()
     return _finish(result, spec, console)
+
+
+def _check_report_formats(spec: ConfigurationSpec) -> None:
+    """Refuse unknown or clashing report formats before anything runs."""
+    if spec.report is not None and spec.report.format:
+        from chainsaw_py.report.writers import report_formats
+
+        report_formats(spec.report.format, spec.report.path, spec.report.name)
+
+
+def _cluster_description(cluster: Any) -> str:
+    """The cluster in use, for the HTML report: embedded, or which kubeconfig context."""
+    if cluster is None:
+        return "none (--no-cluster)"
+    return str(getattr(cluster, "description", ""))
 
 
 def system_under_test(options: TestOptions, configuration: str | None) -> SutConfig:
@@ -332,12 +357,16 @@ class Session:
 
         configuration, source = load_configuration(self.options.config)
         self.spec = apply_options(configuration, self.options)
+        _check_report_formats(self.spec)
+        self.result.report.settings = [line.removeprefix("- ") for line in
+                                       settings_lines(self.spec, self.options, self.options.test_dirs or ["."])]
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
         sut = system_under_test(self.options, source or None)
         try:
             self._stack.enter_context(active(self.console.masker))
             cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console, sut))
             self.cluster = cluster
+            self.result.report.cluster = _cluster_description(cluster)
             self.processes = self._stack.enter_context(_processes(sut, cluster, self.spec, self.console,
                                                                   self.cancel))
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
@@ -377,6 +406,8 @@ class Session:
         finally:
             self.result.report.end_time = now()
             self._stack.close()
+            if self.processes is not None:
+                self.result.report.processes = self.processes.report_logs()
 
 
 def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Outcome:
@@ -384,13 +415,13 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
     console.write(f"- Passed  tests {result.summary.passed}")
     console.write(f"- Failed  tests {result.summary.failed}")
     console.write(f"- Skipped tests {result.summary.skipped}")
-    report_file = None
+    report_files: list[Path] = []
     if spec.report is not None and spec.report.format:
-        from chainsaw_py.report.writers import save_report
+        from chainsaw_py.report.writers import save_reports
 
         console.header("Saving report...")
-        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name,
-                                  mask=console.masker.mask)
+        report_files = save_reports(result.report, spec.report.format, spec.report.path, spec.report.name,
+                                    mask=console.masker.mask)
     if result.interrupted:
         console.header("Done with error.")
     elif result.summary.failed > 0:
@@ -399,7 +430,7 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         console.header("Done.")
     report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
     return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
-                   report_file, result.interrupted)
+                   report_files[0] if report_files else None, result.interrupted, report_files)
 
 
 def _result_of(result: Any, masker: Masker) -> TestResult:
@@ -513,12 +544,12 @@ def _report_when_abandoned(result: RunResult, spec: ConfigurationSpec, console: 
     report_options = spec.report
 
     def write() -> None:
-        from chainsaw_py.report.writers import save_report
+        from chainsaw_py.report.writers import save_reports
 
         result.report.interrupted = True
         result.report.end_time = now()
-        save_report(result.report, report_options.format, report_options.path, report_options.name,
-                    mask=console.masker.mask)
+        save_reports(result.report, report_options.format, report_options.path, report_options.name,
+                     mask=console.masker.mask)
 
     key = LEFTOVERS.add_final(write)
     try:
