@@ -74,6 +74,16 @@ def _clock(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + moment.strftime(" %z") if moment else "-"
 
 
+def test_status(test: TestReport) -> str:
+    """``passed``, ``failed`` or ``skipped``. Unlike the JSON's status (Chainsaw's: failed try operations
+    only), an error outside the try operations (setup, catch, finally, cleanup) fails the test here, as it
+    fails the run."""
+    if test.skipped:
+        return "skipped"
+    blocks = (op for step in test.steps for ops in step.blocks.values() for op in ops)
+    return "failed" if test.failed or test.errors or any(op.failed for op in blocks) else "passed"
+
+
 def _status_of_operations(operations: Iterable[OperationReport]) -> str:
     return "failed" if any(op.failed for op in operations) else "passed"
 
@@ -95,7 +105,7 @@ def _all_operations(step: StepReport) -> list[list[OperationReport]]:
 
 
 def _summary(report: Report) -> str:
-    counts = {status: sum(1 for t in report.tests if t.status == status) for status in ("passed", "failed",
+    counts = {status: sum(1 for t in report.tests if test_status(t) == status) for status in ("passed", "failed",
                                                                                         "skipped")}
     items = [f'<span class="badge {status}">{count} {status}</span>' for status, count in counts.items()]
     items.append(f'<span class="badge">{len(report.tests)} tests</span>')
@@ -200,8 +210,9 @@ def _bar(item: _Placed, origin: datetime, scale: float) -> str:
                                   "failed" if op.failed else "passed", op.start_time, op.end_time or op.start_time,
                                   item.start, span) for op in operations)
     name = _display_name(test)
-    hover = f"{name} — {duration_text(_seconds(test.start_time, test.end_time))} ({test.status})"
-    return (f'<a class="bar {test.status}" href="#test-{item.index}" data-test="{item.index}" '
+    status = test_status(test)
+    hover = f"{name} — {duration_text(_seconds(test.start_time, test.end_time))} ({status})"
+    return (f'<a class="bar {status}" href="#test-{item.index}" data-test="{item.index}" '
             f'style="{_position(item.start, item.end, origin, scale)}" title="{_e(hover)}">{"".join(inner)}</a>')
 
 
@@ -239,13 +250,14 @@ def _tests(report: Report) -> str:
 
 def _test_row(index: int, test: TestReport, processes: list[ProcessLog]) -> str:
     seconds = _seconds(test.start_time, test.end_time)
+    status = test_status(test)
     labels = " ".join(f"{key}={value}" for key, value in sorted(test.labels.items()))
     chips = "".join(f'<span class="label">{_e(key)}={_e(value)}</span>' for key, value in sorted(test.labels.items()))
-    attributes = (f'id="test-{index}" class="test {test.status}" data-status="{test.status}" '
+    attributes = (f'id="test-{index}" class="test {status}" data-status="{status}" '
                   f'data-name="{_e(_display_name(test))}" data-labels="{_e(labels)}" data-duration="{seconds:.6f}" '
                   f'data-start="{test.start_time.timestamp():.6f}" data-order="{index}"')
-    opened = " open" if test.status == "failed" else ""
-    summary = (f'<summary><span class="badge {test.status}">{test.status}</span>'
+    opened = " open" if status == "failed" else ""
+    summary = (f'<summary><span class="badge {status}">{status}</span>'
                f'<span class="name">{_e(_display_name(test))}</span><span class="path">{_e(test.base_path)}</span>'
                f'<span class="labels">{chips}</span><span class="duration">{_e(duration_text(seconds))}</span>'
                f"</summary>")
