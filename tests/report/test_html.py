@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +24,7 @@ from chainsaw_py.loading.sut import ProcessSpec, Readiness
 from chainsaw_py.report.html import assign_lanes, duration_text, render_html
 from chainsaw_py.report.html import test_status as status_of
 from chainsaw_py.report.model import OperationReport, ProcessLog, Report, StepReport, TestReport
+from chainsaw_py.report.recording import RecordingStepLogger
 from chainsaw_py.report.writers import (
     render_json,
     render_junit_operation,
@@ -28,8 +32,10 @@ from chainsaw_py.report.writers import (
     save_report,
     save_reports,
 )
+from chainsaw_py.steplog import ObjectRef, StreamedSection, section
 from chainsaw_py.util.masking import MASK
 
+REPO = Path(__file__).resolve().parents[2]
 START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 DIFF_ERROR = textwrap.dedent("""\
     v1/ConfigMap/ns/cm
@@ -355,3 +361,75 @@ def test_clashing_formats_are_refused_before_the_run(tmp_path: Path) -> None:
 def test_the_timeline_reads_as_text_too() -> None:
     page = render_html(sample_report())
     assert html.escape("second — 10.00s (failed)") in page
+
+
+# --------------------------------------------------------------------------------------- recording
+
+
+class Lines:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
+            color: str | None = None) -> None:
+        self.lines.append((operation, status))
+
+    def with_step(self, step: str) -> Lines:
+        return self
+
+
+class Chunks:
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.read = 0
+
+    def stripped_chunks(self) -> Iterator[str]:
+        for _ in range(self.count):
+            self.read += 1
+            yield "x" * 1000 + "\n"
+
+
+def test_an_operation_output_is_recorded_bounded_and_without_its_error() -> None:
+    inner, entry = Lines(), OperationReport(type="script")
+    logger = RecordingStepLogger(inner, entry, limit=5000)
+    logger.log("CMD", "RUN", None, section("COMMAND", "echo hi"))
+    logger.log("SCRIPT", "ERROR", ObjectRef("v1", "Pod", "ns", "p"), section("ERROR", "exit status 1"))
+    assert inner.lines == [("CMD", "RUN"), ("SCRIPT", "ERROR")]  # the console still gets everything
+    assert entry.output == "CMD RUN\n=== COMMAND\necho hi\nSCRIPT ERROR v1/Pod @ ns/p"
+    streamed = Chunks(1_000_000)
+    logger.with_step("other").log("SCRIPT", "LOG", None, StreamedSection("stdout", streamed))
+    assert streamed.read <= 6  # a huge spilled output is read only up to the limit
+    assert len(entry.output) < 5100 and entry.output.endswith("[output truncated at 5000 characters: see the console]")
+    logger.log("SCRIPT", "DONE")
+    assert entry.output.endswith("see the console]")
+
+
+def test_an_empty_report_is_a_page_too() -> None:
+    text = "".join(parse(render_html(Report(start_time=START, end_time=at(1)))).text)
+    assert "No tests ran." in text and "0 tests" in text
+
+
+def test_the_command_line_writes_several_formats(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "chainsaw-test.yaml").write_text(textwrap.dedent("""\
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata:
+          name: quick
+        spec:
+          steps:
+          - try:
+            - sleep:
+                duration: 10ms
+        """))
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "test", str(suite), "--no-cluster", "--no-color",
+                             "--report-format", "HTML,JUNIT-TEST", "--report-path", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert "- ReportFormat 'HTML,JUNIT-TEST'" in result.stdout
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["chainsaw-report.html",
+                                                                         "chainsaw-report.xml"]
+    text = "".join(parse((tmp_path / "out" / "chainsaw-report.html").read_text()).text)
+    assert "quick" in text and "none (--no-cluster)" in text
