@@ -38,7 +38,7 @@ from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
 from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
-from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.model import OutputBudget, Report, now
 from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.processes import ProcessFailed, running_processes
@@ -251,7 +251,8 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    result = RunResult(Summary(), Report(settings=[line.removeprefix("- ") for line in settings]))
+    result = RunResult(Summary(), Report(settings=[line.removeprefix("- ") for line in settings],
+                                         output_budget=_output_budget(spec)))
     with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
@@ -272,6 +273,14 @@ def _check_report_formats(spec: ConfigurationSpec) -> None:
         from chainsaw_py.report.writers import report_formats
 
         report_formats(spec.report.format, spec.report.path, spec.report.name)
+
+
+def _output_budget(spec: ConfigurationSpec) -> OutputBudget:
+    """Operation output is kept only for an HTML report."""
+    from chainsaw_py.report.writers import report_formats
+
+    html = spec.report is not None and "HTML" in report_formats(spec.report.format or "")
+    return OutputBudget() if html else OutputBudget(0)
 
 
 def _cluster_description(cluster: Any) -> str:
@@ -358,6 +367,7 @@ class Session:
         configuration, source = load_configuration(self.options.config)
         self.spec = apply_options(configuration, self.options)
         _check_report_formats(self.spec)
+        self.result.report.output_budget = _output_budget(self.spec)
         self.result.report.settings = [line.removeprefix("- ") for line in
                                        settings_lines(self.spec, self.options, self.options.test_dirs or ["."])]
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)

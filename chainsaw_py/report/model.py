@@ -20,6 +20,27 @@ def now() -> datetime:
     return datetime.now().astimezone()
 
 
+OUTPUT_BUDGET = 32_000_000
+"""Characters of operation output a run keeps for its HTML report, all operations together."""
+
+
+class OutputBudget:
+    """What is left of a run's budget for recorded operation output (shared by the worker threads)."""
+
+    def __init__(self, total: int = OUTPUT_BUDGET) -> None:
+        self.left = total
+        self.enabled = total > 0
+        """False when the run records no output at all (no HTML report is written)."""
+        self._lock = threading.Lock()
+
+    def take(self, wanted: int) -> int:
+        """Reserve up to ``wanted`` characters; return how many were granted."""
+        with self._lock:
+            granted = max(min(wanted, self.left), 0)
+            self.left -= granted
+            return granted
+
+
 @dataclass
 class OperationReport:
     type: str
@@ -118,6 +139,8 @@ class Report:
     """HTML only: the cluster the run used (embedded, or which kubeconfig context), empty without one."""
     processes: list[ProcessLog] = field(default_factory=list)
     """HTML only: the processes of the system under test that ran alongside the suite."""
+    output_budget: OutputBudget = field(default_factory=OutputBudget, repr=False, compare=False)
+    """How much operation output may still be recorded (none when no HTML report is written)."""
     # re-entrant: a second Ctrl-C writes the report from a signal handler, maybe inside ``add``
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

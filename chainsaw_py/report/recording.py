@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from chainsaw_py.report.model import OperationReport
+from chainsaw_py.report.model import OperationReport, OutputBudget
 from chainsaw_py.steplog import ObjectRef, StepLogger, StreamedSection
 
 OUTPUT_LIMIT = 16_384
@@ -13,33 +13,41 @@ OUTPUT_LIMIT = 16_384
 
 
 class RecordingStepLogger:
-    """A :class:`~chainsaw_py.steplog.StepLogger` that also records into ``entry.output``. Error sections
-    are left out: the report shows the operation's error on its own."""
+    """A :class:`~chainsaw_py.steplog.StepLogger` that also records into ``entry.output``, at most ``limit``
+    characters and what the run's ``budget`` still grants. Error sections are left out: the report shows
+    the operation's error on its own."""
 
-    def __init__(self, inner: StepLogger, entry: OperationReport, limit: int = OUTPUT_LIMIT) -> None:
+    def __init__(self, inner: StepLogger, entry: OperationReport, budget: OutputBudget,
+                 limit: int = OUTPUT_LIMIT) -> None:
         self.inner = inner
         self.entry = entry
+        self.budget = budget
         self.limit = limit
         self._lock = threading.Lock()
+        self._full = False
 
     def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
             color: str | None = None) -> None:
         self.inner.log(operation, status, obj, *sections, color=color)
+        if self._full or not self.budget.enabled:
+            return
         head = f"{operation} {status}" + (f" {obj}" if obj is not None else "")
         texts = [] if status == "ERROR" else [_text(part, self.limit) for part in sections]
         self._append("\n".join([head, *texts]))
 
     def with_step(self, step: str) -> RecordingStepLogger:
-        return RecordingStepLogger(self.inner.with_step(step), self.entry, self.limit)
+        return RecordingStepLogger(self.inner.with_step(step), self.entry, self.budget, self.limit)
 
     def _append(self, text: str) -> None:
         with self._lock:
-            current = self.entry.output
-            if len(current) >= self.limit:
+            if self._full:
                 return
+            current = self.entry.output
             joined = f"{current}\n{text}" if current else text
-            if len(joined) > self.limit:
-                joined = joined[:self.limit] + f"\n[output truncated at {self.limit} characters: see the console]"
+            allowed = len(current) + self.budget.take(min(len(joined), self.limit) - len(current))
+            if len(joined) > allowed:
+                joined = joined[:allowed] + "\n[output truncated: see the console]"
+                self._full = True
             self.entry.output = joined
 
 

@@ -17,7 +17,7 @@ from chainsaw_py.operations.base import (
     Outputs,
 )
 from chainsaw_py.operations.registry import operation_module
-from chainsaw_py.report.model import OperationReport, StepReport, TestReport, now
+from chainsaw_py.report.model import OperationReport, OutputBudget, StepReport, TestReport, now
 from chainsaw_py.report.recording import RecordingStepLogger
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
@@ -36,6 +36,7 @@ class StepRunner:
     failure_notes: Callable[[], list[str]] = list
     unattached_errors: list[str] = field(default_factory=list)
     """Where failures that no operation report holds go (the test report's ``errors``, HTML only)."""
+    output_budget: OutputBudget = field(default_factory=lambda: OutputBudget(0))
 
     # ------------------------------------------------------------------------------ step
 
@@ -157,7 +158,7 @@ class StepRunner:
         tc = tc.bind("operation", {"id": index + 1, "resourceId": resource_index + 1})
         entry = OperationReport(type=OPERATION_KINDS[operation.type].report_type)
         try:
-            ctx = self._action_context(tc, operation, cleaner, cancel, RecordingStepLogger(self.logger, entry))
+            ctx = self._action_context(tc, operation, cleaner, cancel, RecordingStepLogger(self.logger, entry, self.output_budget))
             return module.run(operation.action, payload, ctx), None
         except OperationError as err:
             notes = [] if self.cancel.reason else self.failure_notes()

@@ -4,7 +4,7 @@ context and bindings, the test namespace, the steps, and the end-of-test cleanup
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chainsaw_py.client.client import request_deadline
@@ -12,7 +12,7 @@ from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger
-from chainsaw_py.report.model import StepReport, TestReport, now
+from chainsaw_py.report.model import OutputBudget, StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.names import step_name
@@ -59,6 +59,8 @@ class TestEnvironment:
     namespace_options: NamespaceOptions
     report_sink: Callable[[TestReport], None]
     failure_notes: Callable[[], list[str]] = list
+    output_budget: OutputBudget = field(default_factory=lambda: OutputBudget(0))
+    """What operations may still record of their output for the HTML report."""
 
 
 def step_column_width(test: Test) -> int:
@@ -132,7 +134,7 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
     for index, step in enumerate(spec.steps):
         runner = StepRunner(state=state, logger=logger.with_step(f"{step_name(step, index):<{width}}"),
                             cancel=env.cancel, on_failure=env.on_failure, failure_notes=env.failure_notes,
-                            unattached_errors=report.errors)
+                            unattached_errors=report.errors, output_budget=env.output_budget)
         if runner.run_step(tc.bind("step", {"id": index + 1}), step, report, cleanups.append):
             return
 

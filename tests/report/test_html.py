@@ -23,7 +23,7 @@ from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.sut import ProcessSpec, Readiness
 from chainsaw_py.report.html import assign_lanes, duration_text, render_html
 from chainsaw_py.report.html import test_status as status_of
-from chainsaw_py.report.model import OperationReport, ProcessLog, Report, StepReport, TestReport
+from chainsaw_py.report.model import OperationReport, OutputBudget, ProcessLog, Report, StepReport, TestReport
 from chainsaw_py.report.recording import RecordingStepLogger
 from chainsaw_py.report.writers import (
     render_json,
@@ -391,7 +391,7 @@ class Chunks:
 
 def test_an_operation_output_is_recorded_bounded_and_without_its_error() -> None:
     inner, entry = Lines(), OperationReport(type="script")
-    logger = RecordingStepLogger(inner, entry, limit=5000)
+    logger = RecordingStepLogger(inner, entry, OutputBudget(), limit=5000)
     logger.log("CMD", "RUN", None, section("COMMAND", "echo hi"))
     logger.log("SCRIPT", "ERROR", ObjectRef("v1", "Pod", "ns", "p"), section("ERROR", "exit status 1"))
     assert inner.lines == [("CMD", "RUN"), ("SCRIPT", "ERROR")]  # the console still gets everything
@@ -399,9 +399,21 @@ def test_an_operation_output_is_recorded_bounded_and_without_its_error() -> None
     streamed = Chunks(1_000_000)
     logger.with_step("other").log("SCRIPT", "LOG", None, StreamedSection("stdout", streamed))
     assert streamed.read <= 6  # a huge spilled output is read only up to the limit
-    assert len(entry.output) < 5100 and entry.output.endswith("[output truncated at 5000 characters: see the console]")
+    assert len(entry.output) < 5100 and entry.output.endswith("[output truncated: see the console]")
     logger.log("SCRIPT", "DONE")
-    assert entry.output.endswith("see the console]")
+    assert entry.output.endswith("[output truncated: see the console]")
+
+
+def test_the_run_wide_budget_bounds_all_outputs_together() -> None:
+    budget = OutputBudget(100)
+    entries = [OperationReport(type="script") for _ in range(3)]
+    for entry in entries:
+        RecordingStepLogger(Lines(), entry, budget, limit=80).log("SCRIPT", "LOG", None, "y" * 70)
+    whole, note = "SCRIPT LOG\n" + "y" * 70, "\n[output truncated: see the console]"
+    assert [entry.output for entry in entries] == [whole[:80] + note, whole[:20] + note, note]
+    silent = OperationReport(type="apply")
+    RecordingStepLogger(Lines(), silent, OutputBudget(0)).log("APPLY", "DONE")
+    assert silent.output == ""  # no HTML report: nothing recorded
 
 
 def test_an_empty_report_is_a_page_too() -> None:
@@ -433,3 +445,10 @@ def test_the_command_line_writes_several_formats(tmp_path: Path) -> None:
                                                                          "chainsaw-report.xml"]
     text = "".join(parse((tmp_path / "out" / "chainsaw-report.html").read_text()).text)
     assert "quick" in text and "none (--no-cluster)" in text
+
+
+def test_the_rendering_benchmark_runs() -> None:
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "html_report.py"), "--tests", "20", "--workers",
+                             "3", "--json"], capture_output=True, text=True, timeout=120, check=True)
+    figures = json.loads(result.stdout)
+    assert figures["operations"] == 500 and figures["lanes"] == 3
