@@ -44,8 +44,9 @@ def report_formats(text: str, path: str = "", name: str = "chainsaw-report") -> 
 
 def save_reports(report: Report, formats: str, path: str = "", name: str = "chainsaw-report", *,
                  mask: Callable[[str], str] | None = None) -> list[Path]:
-    """Write ``report`` once per format of ``formats`` (see ``report_formats``); return the files written."""
-    chosen = report_formats(formats, path, name)
+    """Write ``report`` once per format of ``formats`` (see ``report_formats``); return the files written.
+    The HTML report, the slowest to render, comes last: a second Ctrl-C's short budget writes the others."""
+    chosen = sorted(report_formats(formats, path, name), key=lambda format: format == "HTML")
     if mask is not None:
         report = masked(report, mask)
     return [save_report(report, format, path, name) for format in chosen]

@@ -268,7 +268,7 @@ def test_save_report_writes_html_masked(tmp_path: Path) -> None:
 
 def test_several_formats_at_once(tmp_path: Path) -> None:
     files = save_reports(sample_report(), "JSON,HTML,JUNIT-STEP", str(tmp_path))
-    assert [f.name for f in files] == ["chainsaw-report.json", "chainsaw-report.html", "chainsaw-report.xml"]
+    assert [f.name for f in files] == ["chainsaw-report.json", "chainsaw-report.xml", "chainsaw-report.html"]
     assert report_formats("JSON, HTML,JSON") == ["JSON", "HTML"]
     with pytest.raises(ChainsawError, match="report formats JUNIT-TEST and JUNIT-STEP would both write"):
         report_formats("JUNIT-TEST,JUNIT-STEP")
@@ -452,3 +452,33 @@ def test_the_rendering_benchmark_runs() -> None:
                              "3", "--json"], capture_output=True, text=True, timeout=120, check=True)
     figures = json.loads(result.stdout)
     assert figures["operations"] == 500 and figures["lanes"] == 3
+
+
+RENDEZVOUS = """
+apiVersion: chainsaw.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: {name}
+spec:
+  steps:
+  - try:
+    - script:
+        timeout: 60s
+        content: touch {folder}/{name}; while [ ! -f {folder}/{other} ]; do sleep 0.02; done
+"""
+
+
+def test_tests_that_ran_at_once_get_their_own_lanes(tmp_path: Path) -> None:
+    """Two tests wait for each other (so they surely overlap), a third runs after them: two lanes."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    for name, other in (("left", "right"), ("right", "left"), ("later", "left")):
+        (tmp_path / "suite" / name).mkdir(parents=True)
+        (tmp_path / "suite" / name / "chainsaw-test.yaml").write_text(
+            RENDEZVOUS.format(name=name, other=other, folder=marks))
+    outcome, _ = run_to_string(TestOptions(test_dirs=[str(tmp_path / "suite")], no_cluster=True, parallel=2,
+                                           report_format="HTML", report_path=str(tmp_path)))
+    assert outcome.ok
+    page = (tmp_path / "chainsaw-report.html").read_text()
+    assert _lanes_per_group(page) == {"": 2}
+    assert page.count('<a class="bar passed"') == 3
