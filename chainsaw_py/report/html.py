@@ -21,6 +21,8 @@ from datetime import datetime
 
 from chainsaw_py.report.model import OperationReport, ProcessLog, Report, StepReport, TestReport
 
+OPEN_FAILURES = 20
+"""Failed tests are shown open when there are at most this many (a browser lays out only open ones)."""
 PROCESS_LINES_PER_TEST = 200
 """Log lines of each process shown under a test (the last ones written while the test ran)."""
 _TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)
@@ -65,7 +67,7 @@ def duration_text(seconds: float) -> str:
         return f"{seconds:.2f}s"
     minutes, rest = divmod(seconds, 60)
     if minutes < 60:
-        return f"{int(minutes)}m{rest:.1f}s"
+        return f"{int(minutes)}m{rest:.0f}s" if rest == int(rest) else f"{int(minutes)}m{rest:.1f}s"
     hours, minutes = divmod(minutes, 60)
     return f"{int(hours)}h{int(minutes)}m{rest:.0f}s"
 
@@ -231,7 +233,9 @@ def _display_name(test: TestReport) -> str:
 
 
 def _tests(report: Report) -> str:
-    rows = "\n".join(_test_row(index, test, report.processes) for index, test in enumerate(report.tests))
+    failures = sum(1 for test in report.tests if test_status(test) == "failed")
+    rows = "\n".join(_test_row(index, test, report.processes, failures <= OPEN_FAILURES)
+                     for index, test in enumerate(report.tests))
     return f"""<section id="tests"><h2>Tests</h2>
 <div class="filters">
 <label>Status <select id="filter-status"><option value="">all</option><option>passed</option>
@@ -248,7 +252,7 @@ def _tests(report: Report) -> str:
 </div></section>"""
 
 
-def _test_row(index: int, test: TestReport, processes: list[ProcessLog]) -> str:
+def _test_row(index: int, test: TestReport, processes: list[ProcessLog], open_failed: bool) -> str:
     seconds = _seconds(test.start_time, test.end_time)
     status = test_status(test)
     labels = " ".join(f"{key}={value}" for key, value in sorted(test.labels.items()))
@@ -256,7 +260,7 @@ def _test_row(index: int, test: TestReport, processes: list[ProcessLog]) -> str:
     attributes = (f'id="test-{index}" class="test {status}" data-status="{status}" '
                   f'data-name="{_e(_display_name(test))}" data-labels="{_e(labels)}" data-duration="{seconds:.6f}" '
                   f'data-start="{test.start_time.timestamp():.6f}" data-order="{index}"')
-    opened = " open" if status == "failed" else ""
+    opened = " open" if status == "failed" and open_failed else ""
     summary = (f'<summary><span class="badge {status}">{status}</span>'
                f'<span class="name">{_e(_display_name(test))}</span><span class="path">{_e(test.base_path)}</span>'
                f'<span class="labels">{chips}</span><span class="duration">{_e(duration_text(seconds))}</span>'

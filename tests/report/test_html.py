@@ -21,7 +21,7 @@ import pytest
 from chainsaw_py.api import TestOptions, run_to_string
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.sut import ProcessSpec, Readiness
-from chainsaw_py.report.html import assign_lanes, duration_text, render_html
+from chainsaw_py.report.html import OPEN_FAILURES, assign_lanes, duration_text, render_html
 from chainsaw_py.report.html import test_status as status_of
 from chainsaw_py.report.model import OperationReport, OutputBudget, ProcessLog, Report, StepReport, TestReport
 from chainsaw_py.report.recording import RecordingStepLogger
@@ -224,7 +224,8 @@ def test_the_timeline_has_one_lane_per_worker_and_one_block_per_group() -> None:
 
 
 def test_durations_read_well() -> None:
-    assert [duration_text(s) for s in (0, 0.25, 3.214, 125, 3725)] == ["0s", "250ms", "3.21s", "2m5.0s", "1h2m5s"]
+    assert [duration_text(s) for s in (0, 0.25, 3.214, 120, 125.5, 3725)] == ["0s", "250ms", "3.21s", "2m0s", "2m5.5s",
+                                                                   "1h2m5s"]
 
 
 def test_process_lines_are_shown_under_the_tests_they_ran_alongside() -> None:
@@ -482,3 +483,14 @@ def test_tests_that_ran_at_once_get_their_own_lanes(tmp_path: Path) -> None:
     page = (tmp_path / "chainsaw-report.html").read_text()
     assert _lanes_per_group(page) == {"": 2}
     assert page.count('<a class="bar passed"') == 3
+
+
+def test_failed_tests_are_open_unless_there_are_many() -> None:
+    few = render_html(sample_report())
+    assert re.search(r'<details id="test-1" class="test failed"[^>]*\bopen>', few)
+    many = Report(start_time=START, end_time=at(100))
+    for index in range(OPEN_FAILURES + 1):
+        many.add(make_test(f"t{index}", index, index + 2, error="boom"))
+    page = render_html(many)
+    assert page.count('class="test failed"') == OPEN_FAILURES + 1
+    assert not re.search(r'<details id="test-\d+" class="test failed"[^>]*\bopen>', page)
