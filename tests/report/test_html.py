@@ -494,3 +494,28 @@ def test_failed_tests_are_open_unless_there_are_many() -> None:
     page = render_html(many)
     assert page.count('class="test failed"') == OPEN_FAILURES + 1
     assert not re.search(r'<details id="test-\d+" class="test failed"[^>]*\bopen>', page)
+
+
+def test_the_cluster_is_described_by_its_kubeconfig_context(tmp_path: Path) -> None:
+    from chainsaw_py.client.clusters import connect
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: c
+          cluster: {server: "https://staging.example:6443"}
+        users:
+        - name: u
+          user: {token: abc}
+        contexts:
+        - name: staging
+          context: {cluster: c, user: u}
+        current-context: staging
+        """))
+    cluster = connect(kubeconfig)
+    try:
+        assert cluster.description == f"kubeconfig {kubeconfig}, context staging, server https://staging.example:6443"
+    finally:
+        cluster.close()
