@@ -158,7 +158,8 @@ class StepRunner:
         tc = tc.bind("operation", {"id": index + 1, "resourceId": resource_index + 1})
         entry = OperationReport(type=OPERATION_KINDS[operation.type].report_type)
         try:
-            ctx = self._action_context(tc, operation, cleaner, cancel, RecordingStepLogger(self.logger, entry, self.output_budget))
+            logger = RecordingStepLogger(self.logger, entry, self.output_budget)
+            ctx = self._action_context(tc, operation, cleaner, cancel, logger)
             return module.run(operation.action, payload, ctx), None
         except OperationError as err:
             notes = [] if self.cancel.reason else self.failure_notes()
