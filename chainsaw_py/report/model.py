@@ -5,7 +5,7 @@ and automatic cleanup deletions are recorded in ``operations`` (Chainsaw's ``pkg
 ``pkg/model/report.go``).
 
 The fields marked "HTML only" (catch, finally and ``cleanup:`` operations, operation output, labels,
-settings, cluster, process logs, group) feed the HTML report; the JSON and JUnit writers ignore them, so
+settings, cluster, process logs) feed the HTML report; the JSON and JUnit writers ignore them, so
 those files stay byte-identical to Chainsaw's.
 """
 
@@ -94,7 +94,7 @@ class TestReport:
     errors: list[str] = field(default_factory=list)
     """HTML only: failures not recorded on an operation (setup, internal errors, interruption)."""
     group: str = ""
-    """HTML only: the timeline shows one block of lanes per group (a shard's name in a merged report)."""
+    """Where the test ran when reports are merged (its shard); the HTML timeline shows a block per group."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, step: StepReport) -> None:
@@ -112,6 +112,16 @@ class TestReport:
         if self.skipped:
             return "skipped"
         return "failed" if self.failed else "passed"
+
+
+@dataclass(frozen=True)
+class ShardInfo:
+    """Which part of a suite a run was (``--shard-index`` / ``--shard-count``); ``suite`` fingerprints the
+    whole suite before sharding, so that shards of different suites or selections are not merged."""
+
+    index: int
+    count: int
+    suite: str
 
 
 @dataclass
@@ -133,6 +143,8 @@ class Report:
     tests: list[TestReport] = field(default_factory=list)
     interrupted: bool = False
     """The run was cut short (Ctrl-C / SIGTERM); written as ``interrupted`` in the reports."""
+    shard: ShardInfo | None = None
+    """Set when the run was one shard of a suite; written as ``shard`` in the JSON report."""
     settings: list[str] = field(default_factory=list)
     """HTML only: the run's settings, as the console lists them (``ReportFormat 'JSON'`` ...)."""
     cluster: str = ""
