@@ -519,3 +519,23 @@ def test_the_cluster_is_described_by_its_kubeconfig_context(tmp_path: Path) -> N
         assert cluster.description == f"kubeconfig {kubeconfig}, context staging, server https://staging.example:6443"
     finally:
         cluster.close()
+
+
+def test_merged_shards_get_one_timeline_block_each(tmp_path: Path) -> None:
+    from chainsaw_py.api import merge_reports
+
+    suite = tmp_path / "suite"
+    for name in ("alpha", "bravo", "charlie"):
+        (suite / name).mkdir(parents=True)
+        (suite / name / "chainsaw-test.yaml").write_text(RENDEZVOUS.format(name=name, other=name, folder=tmp_path))
+    files = []
+    for index in range(2):
+        outcome, _ = run_to_string(TestOptions(test_dirs=[str(suite)], no_cluster=True, quiet=True, parallel=1,
+                                               shard_index=index, shard_count=2, report_format="JSON",
+                                               report_path=str(tmp_path / f"s{index}")))
+        files.append(str(outcome.report_file))
+    merged = merge_reports(files, formats=["HTML"], path=str(tmp_path / "merged"))
+    page = merged.files[0].read_text()
+    parse(page)
+    assert _lanes_per_group(page) == {"shard-0": 1, "shard-1": 1}
+    assert page.count('<a class="bar passed"') == 3
