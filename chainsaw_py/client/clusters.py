@@ -48,6 +48,17 @@ class ConnectedCluster:
     config: ClusterConfig
     s3: Any = None
     """The embedded cluster's local S3 (an ``S3Endpoint``), or None."""
+    embedded: bool = False
+    """An embedded cluster started for the run."""
+
+    @property
+    def description(self) -> str:
+        """Which cluster this is, for reports: ``embedded cluster at <url>`` or the kubeconfig context."""
+        server = self.selection.server
+        if self.embedded:
+            return f"embedded cluster at {server}"
+        context = f"context {self.selection.context}" if self.selection.context else "no context"
+        return f"kubeconfig {self.selection.source}, {context}, server {server}"
 
     @property
     def default_namespace(self) -> str:
@@ -219,7 +230,7 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None], reason: 
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
         for notice in notices:
             announce(notice)
-        cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3)
+        cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3, embedded=True)
         try:
             with _s3_environment(server.s3):
                 yield cluster

@@ -50,6 +50,8 @@ class KubeconfigSelection:
     user: dict[str, Any]
     namespace: str
     source: str
+    context: str = ""
+    """The kubeconfig context's name (empty when only ``--kube-server`` chose the cluster)."""
 
     @property
     def server(self) -> str:
@@ -103,7 +105,7 @@ def load_selection(kubeconfig: Path | None = None, context: str | None = None,
     if not cluster.get("server"):
         raise ChainsawError("invalid configuration: no server found for cluster " + repr(cluster_name))
     namespace = overrides.get("namespace") or selected.get("namespace", "")
-    return KubeconfigSelection(cluster, user, namespace, str(kubeconfig or paths[0]))
+    return KubeconfigSelection(cluster, user, namespace, str(kubeconfig or paths[0]), str(context_name))
 
 
 def _read(path: Path, *, explicit: bool) -> tuple[Path, dict[str, Any]]:

@@ -4,7 +4,7 @@ context and bindings, the test namespace, the steps, and the end-of-test cleanup
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chainsaw_py.client.client import request_deadline
@@ -12,7 +12,7 @@ from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger
-from chainsaw_py.report.model import StepReport, TestReport, now
+from chainsaw_py.report.model import OutputBudget, StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.names import step_name
@@ -59,6 +59,8 @@ class TestEnvironment:
     namespace_options: NamespaceOptions
     report_sink: Callable[[TestReport], None]
     failure_notes: Callable[[], list[str]] = list
+    output_budget: OutputBudget = field(default_factory=lambda: OutputBudget(0))
+    """What operations may still record of their output for the HTML report."""
 
 
 def step_column_width(test: Test) -> int:
@@ -70,17 +72,20 @@ def run_instance(instance: Instance, root: TestContext, env: TestEnvironment) ->
     width = step_column_width(test)
     logger = ConsoleStepLogger(env.console, test.name, instance.scenario_name, f"{SETUP_STEP:<{width}}")
     state = TestState()
-    report = TestReport(base_path=str(test.base_path), name=test.name, concurrent=test.spec.concurrent)
+    report = TestReport(base_path=str(test.base_path), name=test.name, concurrent=test.spec.concurrent,
+                        scenario=instance.scenario_name, labels=dict(test.labels))
     cleanups: list[Callable[[], None]] = []
     started = now()
     try:
         _run_body(instance, root, env, state, report, logger, width, cleanups)
     except OperationError as err:
         state.fail(str(err))
+        report.errors.append(str(err))
         logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
     except Exception as err:
         log_internal_error(err)
         state.fail(f"internal error: {err!r}")
+        report.errors.append(f"internal error: {err!r}")
         logger.log("INTERNAL", "ERROR", None, error_section([f"internal error: {err!r}"]))
     finally:
         report.end_time = now()
@@ -106,7 +111,7 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
     try:
         tc = _test_context(instance, tc)
     except OperationError as err:
-        _internal(err, state, logger, env)
+        _internal(err, state, report, logger, env)
         return
     if env.fail_fast and env.summary.failed > 0:
         state.skipped = True
@@ -126,11 +131,12 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
         tc = tc.with_bindings(spec.bindings)
         holder.tc = tc
     except OperationError as err:
-        _internal(err, state, logger, env)
+        _internal(err, state, report, logger, env)
         return
     for index, step in enumerate(spec.steps):
         runner = StepRunner(state=state, logger=logger.with_step(f"{step_name(step, index):<{width}}"),
-                            cancel=env.cancel, on_failure=env.on_failure, failure_notes=env.failure_notes)
+                            cancel=env.cancel, on_failure=env.on_failure, failure_notes=env.failure_notes,
+                            unattached_errors=report.errors, output_budget=env.output_budget)
         if runner.run_step(tc.bind("step", {"id": index + 1}), step, report, cleanups.append):
             return
 
@@ -214,7 +220,9 @@ def _test_cleanup(holder: _Holder, cleaner: Cleaner, report: TestReport, logger:
         report.add(step_report)
 
 
-def _internal(err: OperationError, state: TestState, logger: StepLogger, env: TestEnvironment) -> None:
+def _internal(err: OperationError, state: TestState, report: TestReport, logger: StepLogger,
+              env: TestEnvironment) -> None:
     state.fail(str(err))
+    report.errors.append(str(err))
     logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
     env.on_failure()

@@ -1,6 +1,6 @@
 """Secret values never reach the output (issue 10): a value read from a Secret, copied through a binding
 into an assertion on a ConfigMap or into a script, is masked — plain and base64 — in the console, the
-JSON and JUnit reports and the API's results."""
+JSON, JUnit and HTML reports and the API's results."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def assert_masked(text: str) -> None:
         assert value not in text
 
 
-@pytest.mark.parametrize("report_format", ["JSON", "JUNIT-OPERATION"])
+@pytest.mark.parametrize("report_format", ["JSON", "JUNIT-OPERATION", "HTML"])
 def test_secret_values_are_masked_everywhere(tmp_path: Path, report_format: str) -> None:
     outcome, output, report = run(tmp_path, report_format)
     assert not outcome.ok
@@ -98,6 +98,8 @@ def test_secret_values_are_masked_everywhere(tmp_path: Path, report_format: str)
     assert_masked(output)
     assert_masked(report)
     assert MASK in report
+    if report_format == "HTML":  # the script's output is in the page too
+        assert "password is ***" in report and "encoded is ***" in report
     for result in outcome.results:
         for error in result.errors:
             assert_masked(error)
