@@ -1,10 +1,11 @@
 """Control characters from test data, script output, cluster objects or error messages (ANSI escapes,
 carriage returns, other C0/C1 controls, bidirectional overrides) are written escaped in the console, the
-``Error:`` line and the JSON and JUnit reports (issue 10), after secret values are masked; the JUnit
+``Error:`` line and the JSON, JUnit and HTML reports (issue 10), after secret values are masked; the JUnit
 file is always well-formed XML 1.0."""
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from chainsaw_py.report.writers import FORMATS, save_report, xml_escape
 from chainsaw_py.util.masking import MASK, Masker, active
 from chainsaw_py.util.terminal import escape_controls, sanitize
 
+from ..report.test_html import parse
 from .runner_support import REPO, write_suite
 
 HOSTILE = "a\x1b[2Jb\rc\x07d\x9be\u202ef\u2066g\x00h\ud800i\ufffe"
@@ -57,6 +59,9 @@ def test_reports_hold_escaped_text(tmp_path: Path, report_format: str) -> None:
     if report_format == "JSON":
         texts = json.dumps(json.loads(content), ensure_ascii=False)
         assert f"test{ESCAPED}".replace("\\", "\\\\") in texts
+    elif report_format == "HTML":
+        parse(content)  # well-formed: balanced tags
+        assert html.escape(f"test{ESCAPED}", quote=False) in content
     else:
         ElementTree.fromstring(content)  # well-formed
         assert f"test{ESCAPED}" in content or f"step{ESCAPED}" in content
