@@ -58,7 +58,7 @@ from chainsaw_py.embedded.patch import (
 from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
 from chainsaw_py.embedded.schemas import builtin_definitions
 from chainsaw_py.embedded.selection import ObjectFilter, build_filter
-from chainsaw_py.embedded.serialization import GoSerialization
+from chainsaw_py.embedded.serialization import serialize_as_go
 from chainsaw_py.embedded.store import (
     HistoryExpired,
     Store,
@@ -98,7 +98,6 @@ class ApiServer:
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
         self._node_ports: set[int] = set()
-        self._go_serialization = GoSerialization(builtin_definitions())
 
     # --- StrategyContext --------------------------------------------------------------------------------
 
@@ -259,8 +258,8 @@ class ApiServer:
         try:
             strategy.defaults(obj, self)
             _drop_empty_meta(meta)
-            self._validate(rt, strategy, obj, None)
             self.serialize_as_go(rt, obj)
+            self._validate(rt, strategy, obj, None)
             if options.update_manager:
                 record_update(rt, None, obj, options.update_manager, "", self.now())
             if attrs is not None:
@@ -407,9 +406,9 @@ class ApiServer:
         """Built-in objects carry the fields Go always encodes (see :mod:`serialization`)."""
         if not rt.builtin:
             return
-        schema = builtin_definitions().for_kind(rt.group, rt.version, rt.kind)
-        if schema is not None:
-            self._go_serialization.fill(obj, schema)
+        definition = builtin_definitions().name_for(rt.group, rt.version, rt.kind)
+        if definition is not None:
+            serialize_as_go(obj, definition)
 
     # --- update -----------------------------------------------------------------------------------------
 
@@ -462,13 +461,13 @@ class ApiServer:
             self._mutate(rt, attrs)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
+        self.serialize_as_go(rt, new)
         # Compared after defaulting: an update that only restates defaults changes nothing (no new generation,
         # no event), as on a real apiserver — otherwise controllers that re-apply their objects would loop.
         if strategy.tracks_generation and subresource != "status" and strategy.spec_changed(new, old):
             new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
-        self.serialize_as_go(rt, new)
         if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields"):
             new["metadata"]["managedFields"] = old["metadata"]["managedFields"]
         if options.update_manager:
