@@ -17,7 +17,7 @@ embedded server reports)::
 The data file was generated from the ``v0.32.9`` tags (Kubernetes 1.32.9) of kubernetes/api,
 kubernetes/apimachinery, kubernetes/apiextensions-apiserver and kubernetes/kube-aggregator.
 
-Each field is ``[shape, target, omitempty]``: ``shape`` is one of ``bool int float string bytes ptr slice map
+Fields are listed in declaration order. Each field is ``[shape, target, omitempty]``: ``shape`` is one of ``bool int float string bytes ptr slice map
 struct opaque any``; ``target`` names the definition a ``struct``/``ptr``/``slice``/``map`` field leads to
 (its element or value struct, "" when none), or for ``opaque`` (a type with its own ``MarshalJSON``) the JSON
 its zero value encodes to, as its ``MarshalJSON`` method writes it (``ZERO_ENCODINGS``).
@@ -292,8 +292,10 @@ def main() -> None:
     repos = {key: getattr(args, key) for key in ("api", "apimachinery", "apiextensions", "aggregator")}
     table = generate(repos, args.ref)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"ref": args.ref, "definitions": table}, sort_keys=True,
-                                      separators=(",", ":")) + "\n", encoding="utf-8")
+    # Definitions sorted, fields in declaration order (the order encoding/json writes them in).
+    ordered = {name: table[name] for name in sorted(table)}
+    args.output.write_text(json.dumps({"ref": args.ref, "definitions": ordered}, separators=(",", ":")) + "\n",
+                           encoding="utf-8")
     print(f"{len(table)} definitions written to {args.output}")
 
 

@@ -160,7 +160,9 @@ class ApiServer:
         if stored.obj.get("apiVersion") == rt.api_version:
             return stored
         if rt.builtin:
-            return StoredObject(convert(stored.obj, rt.api_version), stored.rv)
+            converted = convert(stored.obj, rt.api_version)
+            self.serialize_as_go(rt, converted)
+            return StoredObject(converted, stored.rv)
         return StoredObject(self.conversion.convert(rt, stored.obj, rt.api_version), stored.rv)
 
     def storage_type(self, rt: ResourceType) -> ResourceType:
@@ -182,7 +184,10 @@ class ApiServer:
 
     def _viewed(self, rt: ResourceType, result: Result, warnings: builtins.list[str]) -> Result:
         stored = self.present(rt, result.stored) if result.stored is not None else None
-        obj = convert(result.obj, rt.api_version) if result.obj.get("kind") == rt.kind else result.obj
+        obj = result.obj
+        if obj.get("kind") == rt.kind:
+            obj = convert(obj, rt.api_version)
+            self.serialize_as_go(rt, obj)
         return Result(obj, result.code, warnings + result.warnings, stored)
 
     def _to_storage(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,28 @@ def serialize_as_go(obj: dict[str, Any], definition: str) -> None:
         _encode_struct(obj, table[definition], table, 0)
 
 
+def in_go_order(value: Any, definition: str) -> Any:
+    """A copy of ``value`` with its keys in the struct's field order, as encoding/json writes them (nested too)."""
+    table = go_field_table()
+    fields = table.get(definition)
+    if not isinstance(value, dict) or fields is None:
+        return value
+    ordered = {key: _ordered_field(value[key], fields[key], table) for key in fields if key in value}
+    ordered.update((key, item) for key, item in value.items() if key not in fields)
+    return ordered
+
+
+def _ordered_field(value: Any, shape: FieldShape, table: dict[str, StructTable]) -> Any:
+    kind, target = shape[0], shape[1]
+    if target not in table:
+        return value
+    if kind == "slice" and isinstance(value, list):
+        return [in_go_order(item, target) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: in_go_order(item, target) for key, item in value.items()}
+    return in_go_order(value, target)
+
+
 def _encode_struct(obj: dict[str, Any], fields: StructTable, table: dict[str, StructTable], depth: int) -> None:
     if depth > _MAX_DEPTH:
         return
