@@ -34,6 +34,7 @@ from chainsaw_py.embedded.apierrors import (
     ApiError,
     BadRequest,
     Conflict,
+    ContinueExpired,
     FieldErrors,
     Forbidden,
     Gone,
@@ -210,10 +211,13 @@ class ApiServer:
         selector = self.make_filter(rt, namespace, label_selector, field_selector)
         start_after, token_rv = _decode_continue(continue_token) if continue_token else ("", 0)
         scope = namespace if rt.namespaced else None
-        if token_rv or exact_rv is not None:
-            rv = token_rv or exact_rv or 0
+        if token_rv > 0:   # a page of the snapshot the first page was read from
+            items = self._page_at(rt, scope, token_rv, start_after)
+            rv = token_rv
+        elif exact_rv is not None and token_rv == 0:
+            rv = exact_rv
             items = self._list_at(rt, scope, rv)
-        else:
+        else:   # no token, or one that continues from the current state (resourceVersion -1)
             items, rv = self.store.list(*rt.group_resource, scope)
         selected = [self.present(rt, item) for item in items
                     if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
@@ -222,6 +226,16 @@ class ApiServer:
             token = _encode_continue(_key_of(page[-1]), rv)
             return ListResult(page, rv, token, len(selected) - limit)
         return ListResult(selected, rv)
+
+    def _page_at(self, rt: ResourceType, namespace: str | None, rv: int,
+                 start_after: str) -> builtins.list[StoredObject]:
+        try:
+            return self.store.list_at(*rt.group_resource, namespace, rv)
+        except HistoryExpired:
+            raise ContinueExpired(_encode_continue(start_after, -1)) from None
+        except ValueError:
+            raise BadRequest("invalid continue token: continue key is not valid: incorrect encoded start "
+                             "resourceVersion (version meta.k8s.io/v1)") from None
 
     def _list_at(self, rt: ResourceType, namespace: str | None, rv: int) -> builtins.list[StoredObject]:
         try:
@@ -817,7 +831,12 @@ def _decode_continue(token: str) -> tuple[str, int]:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return str(data["start"]).rstrip("\u0000"), int(data["rv"])
+        start, rv = str(data["start"]).rstrip("\u0000"), int(data["rv"])
     except (ValueError, KeyError, TypeError):
-        raise BadRequest("continue key is not valid: illegal base64 data at input byte 0") from None
+        raise BadRequest("invalid continue token: continue key is not valid: illegal base64 data at input byte 0") \
+            from None
+    if rv == 0 or rv < -1:
+        raise BadRequest("invalid continue token: continue key is not valid: incorrect encoded start resourceVersion "
+                         "(version meta.k8s.io/v1)")
+    return start, rv
 

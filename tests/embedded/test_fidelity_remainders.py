@@ -98,3 +98,60 @@ def test_autoscaling_v1_without_annotations_defaults_the_cpu_target(server: ApiS
     assert "annotations" not in created["metadata"]
     assert created["spec"]["targetCPUUtilizationPercentage"] == 80
     assert created["status"] == {"currentReplicas": 0, "desiredReplicas": 0}
+
+
+# --- continue tokens page the snapshot of the first page ------------------------------------------------
+
+def _names(result: Any) -> list[str]:
+    return [item.obj["metadata"]["name"] for item in result.items]
+
+
+def _paging_server(history_size: int = 1000) -> tuple[ApiServer, Any]:
+    api = ApiServer(ResourceRegistry(), Store(history_size=history_size), StrategyRegistry())
+    namespaces = _rt(api, "v1", "Namespace")
+    api.create(namespaces, "", {"metadata": {"name": "ns"}})
+    configmaps = _rt(api, "v1", "ConfigMap")
+    for name in ("a", "b", "c", "d"):
+        api.create(configmaps, "ns", {"metadata": {"name": name}, "data": {"v": "1"}})
+    return api, configmaps
+
+
+def test_continue_pages_the_snapshot_of_the_first_page() -> None:
+    api, configmaps = _paging_server()
+    first = api.list(configmaps, "ns", limit=2)
+    assert _names(first) == ["a", "b"] and first.remaining == 2
+    api.delete(configmaps, "ns", "c")
+    api.create(configmaps, "ns", {"metadata": {"name": "bb"}})
+    api.patch(configmaps, "ns", "d", "application/merge-patch+json", {"data": {"v": "2"}})
+    second = api.list(configmaps, "ns", limit=2, continue_token=first.continue_token)
+    assert _names(second) == ["c", "d"] and second.resource_version == first.resource_version
+    assert second.items[1].obj["data"] == {"v": "1"} and not second.continue_token
+
+
+def test_an_expired_continue_token_is_gone_with_a_token_that_continues_from_now() -> None:
+    from chainsaw_py.embedded.apierrors import ContinueExpired
+
+    api, configmaps = _paging_server(history_size=2)
+    first = api.list(configmaps, "ns", limit=2)
+    for name in ("x", "y", "z"):
+        api.create(configmaps, "ns", {"metadata": {"name": name}})
+    with pytest.raises(ContinueExpired) as expired:
+        api.list(configmaps, "ns", limit=2, continue_token=first.continue_token)
+    body = expired.value.status_body()
+    assert body["code"] == 410 and body["reason"] == "Expired"
+    assert body["message"].startswith("The provided continue parameter is too old to display a consistent list "
+                                      "result. You can start a new list without the continue parameter, or use")
+    rest = api.list(configmaps, "ns", limit=10, continue_token=body["metadata"]["continue"])
+    assert _names(rest) == ["c", "d", "x", "y", "z"]
+    assert rest.resource_version == api.store.resource_version
+
+
+def test_continue_over_http_checks_the_token(cluster: Any, namespace: str) -> None:
+    from .test_fidelity import _raw
+
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    status, body, _ = _raw(cluster, "GET", f"{base}?limit=1&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MCwic3RhcnQiOiJhIn0")
+    assert status == 400 and json.loads(body)["message"] == "invalid continue token: continue key is not valid: " \
+        "incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+    status, body, _ = _raw(cluster, "GET", f"{base}?limit=1&resourceVersion=5&continue=abc")
+    assert status == 400 and json.loads(body)["message"] == "specifying resource version is not allowed when using continue"
