@@ -155,3 +155,39 @@ def test_continue_over_http_checks_the_token(cluster: Any, namespace: str) -> No
         "incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
     status, body, _ = _raw(cluster, "GET", f"{base}?limit=1&resourceVersion=5&continue=abc")
     assert status == 400 and json.loads(body)["message"] == "specifying resource version is not allowed when using continue"
+
+
+# --- the kubernetes service proxies to the API server itself --------------------------------------------
+
+def test_proxy_to_the_kubernetes_service_reaches_the_api_server(kubectl: Any) -> None:
+    base = "/api/v1/namespaces/default/services/https:kubernetes:443/proxy"
+    version = json.loads(kubectl("get", "--raw", f"{base}/version"))
+    assert version["major"] == "1" and version["gitVersion"].startswith("v1.")
+    assert kubectl("get", "--raw", "/api/v1/namespaces/default/services/https:kubernetes:https/proxy/healthz") == "ok"
+
+
+def test_proxied_requests_lose_the_callers_credentials(cluster: Any) -> None:
+    from .test_fidelity import _raw
+
+    status, _, _ = _raw(cluster, "GET", "/api/v1/namespaces/default/services/https:kubernetes:443/proxy/api/v1/secrets")
+    assert status == 401   # the API server sees an anonymous request, as behind a real apiserver's proxy
+
+
+def test_proxy_to_a_service_with_a_loopback_endpoint_nobody_listens_on_is_refused(api_client: Any,
+                                                                                  namespace: str) -> None:
+    import socket
+
+    from kubernetes import client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_service(namespace, {"metadata": {"name": "host"}, "spec": {
+        "ports": [{"name": "http", "port": 80, "targetPort": free_port}]}})
+    core.create_namespaced_endpoints(namespace, {"metadata": {"name": "host"}, "subsets": [{
+        "addresses": [{"ip": "127.0.0.1"}], "ports": [{"name": "http", "port": free_port}]}]})
+    with pytest.raises(client.ApiException) as refused:
+        core.connect_get_namespaced_service_proxy_with_path("host", namespace, "x")
+    assert refused.value.status == 503
+    assert f"dial tcp 127.0.0.1:{free_port}: connect: connection refused" in refused.value.body
