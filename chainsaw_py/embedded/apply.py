@@ -77,8 +77,11 @@ class _Schema:
         return "atomic", []
 
     def atomic_map(self) -> bool:
+        """A map or struct owned as a whole (``x-kubernetes-map-type: atomic``, e.g. LabelSelector)."""
         if self.cursor is not None:
-            return self.cursor.node.get("x-kubernetes-map-type") == "atomic"
+            node = self.cursor.node
+            resolved = self.cursor.definitions.resolve(node) if self.cursor.definitions else node
+            return "atomic" in (node.get("x-kubernetes-map-type"), (resolved or {}).get("x-kubernetes-map-type"))
         return (self.custom or {}).get("x-kubernetes-map-type") == "atomic"
 
 

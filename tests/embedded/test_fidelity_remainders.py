@@ -191,3 +191,17 @@ def test_proxy_to_a_service_with_a_loopback_endpoint_nobody_listens_on_is_refuse
         core.connect_get_namespaced_service_proxy_with_path("host", namespace, "x")
     assert refused.value.status == 503
     assert f"dial tcp 127.0.0.1:{free_port}: connect: connection refused" in refused.value.body
+
+
+# --- managedFields: atomic structs are owned whole ------------------------------------------------------
+
+def test_update_managers_own_atomic_selectors_whole(kubectl: Any, namespace: str) -> None:
+    kubectl("create", "deployment", "owned", "--image=nginx", "-n", namespace)
+    created = json.loads(kubectl("get", "deployment", "owned", "-n", namespace, "-o", "json",
+                                 "--show-managed-fields"))
+    entry = next(e for e in created["metadata"]["managedFields"] if e["manager"] == "kubectl-create")
+    spec = entry["fieldsV1"]["f:spec"]
+    assert spec["f:selector"] == {}   # LabelSelector is x-kubernetes-map-type: atomic
+    template = spec["f:template"]
+    assert template["f:metadata"]["f:creationTimestamp"] == {}
+    assert template["f:spec"]["f:containers"]['k:{"name":"nginx"}']["f:resources"] == {}
