@@ -458,6 +458,8 @@ class ApiServer:
                 if requested_rv:
                     raise Conflict.modified(rt.group, rt.plural, name) from None
                 continue
+            except StoreNotFound:   # deleted between the read and the write
+                raise NotFound.for_object(rt.group, rt.plural, name) from None
             result.warnings = warnings + result.warnings
             return result
         raise Conflict.modified(rt.group, rt.plural, name)
@@ -599,6 +601,8 @@ class ApiServer:
                 return self.store.update("", "pods", pod, expected_rv=current.rv)
             except StoreConflict:
                 continue
+            except StoreNotFound:   # deleted meanwhile
+                raise NotFound.for_object("", "pods", name) from None
         raise Conflict.modified("", "pods", name)
 
     # --- delete -----------------------------------------------------------------------------------------
@@ -621,6 +625,8 @@ class ApiServer:
                 return result
             except StoreConflict:
                 continue
+            except StoreNotFound:   # deleted meanwhile by someone else
+                raise NotFound.for_object(rt.group, rt.plural, name) from None
         raise Conflict.modified(rt.group, rt.plural, name)
 
     def _admit_delete(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> builtins.list[str]:

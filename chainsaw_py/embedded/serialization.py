@@ -8,7 +8,8 @@ follows the struct declarations of k8s.io/api:
 - a struct (non-pointer) field is always written, ``omitempty`` or not, as an object filled the same way
   (``status: {}``, a container's ``resources: {}``, ``strategy: {}``); ``metav1.Time`` writes ``null`` when
   zero (``spec.template.metadata.creationTimestamp: null``), ``resource.Quantity`` ``"0"``;
-- an ``omitempty`` field at its zero value (``false``, ``0``, ``""``, empty list or map, ``null``) is dropped.
+- an ``omitempty`` field at its zero value (``false``, ``0``, ``""``, empty list or map, ``null``) is dropped;
+- fields come in the struct's declaration order (``kind``, ``apiVersion``, ``metadata``, ``spec``, ``status``).
 
 The table of field shapes, ``data/go_fields.json``, is generated from the Go field declarations of the
 Kubernetes version the server reports by ``scripts/generate_go_fields.py`` (see its docstring).
@@ -38,28 +39,43 @@ def go_field_table() -> dict[str, StructTable]:
             for name, fields in raw["definitions"].items()}
 
 
+class _Struct:
+    """One struct's fields, their order, and those that need work even when absent."""
+
+    __slots__ = ("always", "fields", "order")
+
+    def __init__(self, fields: StructTable) -> None:
+        self.fields = fields
+        self.order = {key: index for index, key in enumerate(fields)}
+        self.always = tuple(key for key, (shape, target, omitempty) in fields.items()
+                            if shape == "struct" or (shape == "opaque" and target) or (not omitempty and shape != "any"))
+
+
+@lru_cache(maxsize=1)
+def _structs() -> dict[str, _Struct]:
+    return {name: _Struct(fields) for name, fields in go_field_table().items()}
+
+
 def serialize_as_go(obj: dict[str, Any], definition: str) -> None:
     """Shape ``obj`` (in place) as encoding/json writes the Go struct named by OpenAPI ``definition``."""
-    table = go_field_table()
-    if definition in table:
-        _encode_struct(obj, table[definition], table, 0)
+    structs = _structs()
+    if definition in structs:
+        _encode_struct(obj, structs[definition], structs, 0)
 
 
 def in_go_order(value: Any, definition: str) -> Any:
     """A copy of ``value`` with its keys in the struct's field order, as encoding/json writes them (nested too)."""
-    table = go_field_table()
-    fields = table.get(definition)
-    if not isinstance(value, dict) or fields is None:
+    structs = _structs()
+    struct = structs.get(definition)
+    if not isinstance(value, dict) or struct is None:
         return value
-    ordered = {key: _ordered_field(value[key], fields[key], table) for key in fields if key in value}
-    ordered.update((key, item) for key, item in value.items() if key not in fields)
+    ordered = {key: _ordered_field(value[key], struct.fields[key]) for key in struct.fields if key in value}
+    ordered.update((key, item) for key, item in value.items() if key not in struct.fields)
     return ordered
 
 
-def _ordered_field(value: Any, shape: FieldShape, table: dict[str, StructTable]) -> Any:
+def _ordered_field(value: Any, shape: FieldShape) -> Any:
     kind, target = shape[0], shape[1]
-    if target not in table:
-        return value
     if kind == "slice" and isinstance(value, list):
         return [in_go_order(item, target) for item in value]
     if kind == "map" and isinstance(value, dict):
@@ -67,57 +83,73 @@ def _ordered_field(value: Any, shape: FieldShape, table: dict[str, StructTable])
     return in_go_order(value, target)
 
 
-def _encode_struct(obj: dict[str, Any], fields: StructTable, table: dict[str, StructTable], depth: int) -> None:
+def _encode_struct(obj: dict[str, Any], struct: _Struct, structs: dict[str, _Struct], depth: int) -> None:
     if depth > _MAX_DEPTH:
         return
-    for key, (shape, target, omitempty) in fields.items():
+    fields = struct.fields
+    for key in [key for key in obj if key in fields] + [key for key in struct.always if key not in obj]:
         value = obj.get(key, _ABSENT)
-        encoded = _encode_field(value, shape, target, omitempty, table, depth)
+        encoded = _encode_field(value, fields[key], structs, depth)
         if encoded is _ABSENT:
             obj.pop(key, None)
         elif encoded is not value:
             obj[key] = encoded
+    if not _in_order(obj, struct.order):   # the struct's field order, the order encoding/json writes
+        last = len(fields)
+        items = sorted(obj.items(), key=lambda item: struct.order.get(item[0], last))
+        obj.clear()
+        obj.update(items)
 
 
-def _encode_field(value: Any, shape: str, target: str, omitempty: bool, table: dict[str, StructTable],
-                  depth: int) -> Any:
+def _in_order(obj: dict[str, Any], order: dict[str, int]) -> bool:
+    previous = -1
+    for key in obj:
+        index = order.get(key, 1 << 30)
+        if index < previous:
+            return False
+        previous = index
+    return True
+
+
+def _encode_field(value: Any, shape: FieldShape, structs: dict[str, _Struct], depth: int) -> Any:
     """The field's value as Go writes it back, or ``_ABSENT`` when Go omits it."""
-    if shape == "struct":
+    kind, target, omitempty = shape
+    if kind == "struct":
         struct = value if isinstance(value, dict) else {} if value is None or value is _ABSENT else None
-        if struct is not None and target in table:
-            _encode_struct(struct, table[target], table, depth + 1)
+        if struct is not None and target in structs:
+            _encode_struct(struct, structs[target], structs, depth + 1)
         return value if struct is None else struct
-    if shape == "opaque":
-        return json.loads(target) if value is _ABSENT else value
-    if shape == "any":
+    if kind == "opaque":
+        return json.loads(target) if value is _ABSENT and target else value
+    if kind == "any":
         return value
     if value is _ABSENT or value is None:
-        return _ABSENT if omitempty else _SCALAR_ZEROS.get(shape)
-    if omitempty and _is_empty(value, shape):
+        return _ABSENT if omitempty else _SCALAR_ZEROS.get(kind)
+    if omitempty and _is_empty(value, kind):
         return _ABSENT
-    if target in table:
-        _encode_elements(value, shape, table[target], table, depth)
+    if target in structs:
+        _encode_elements(value, kind, structs[target], structs, depth)
     return value
 
 
-def _is_empty(value: Any, shape: str) -> bool:
-    if shape in ("slice", "map", "bytes", "string"):
+def _is_empty(value: Any, kind: str) -> bool:
+    if kind in ("slice", "map", "bytes", "string"):
         return isinstance(value, (list, dict, str)) and len(value) == 0
-    if shape == "bool":
+    if kind == "bool":
         return value is False
-    if shape in ("int", "float"):
+    if kind in ("int", "float"):
         return value == 0 and not isinstance(value, bool)
     return False
 
 
-def _encode_elements(value: Any, shape: str, fields: StructTable, table: dict[str, StructTable], depth: int) -> None:
-    if shape == "ptr" and isinstance(value, dict):
-        _encode_struct(value, fields, table, depth + 1)
-    elif shape == "slice" and isinstance(value, list):
+def _encode_elements(value: Any, kind: str, struct: _Struct, structs: dict[str, _Struct], depth: int) -> None:
+    if kind == "ptr" and isinstance(value, dict):
+        _encode_struct(value, struct, structs, depth + 1)
+    elif kind == "slice" and isinstance(value, list):
         for item in value:
             if isinstance(item, dict):
-                _encode_struct(item, fields, table, depth + 1)
-    elif shape == "map" and isinstance(value, dict):
+                _encode_struct(item, struct, structs, depth + 1)
+    elif kind == "map" and isinstance(value, dict):
         for item in value.values():
             if isinstance(item, dict):
-                _encode_struct(item, fields, table, depth + 1)
+                _encode_struct(item, struct, structs, depth + 1)

@@ -205,3 +205,63 @@ def test_update_managers_own_atomic_selectors_whole(kubectl: Any, namespace: str
     template = spec["f:template"]
     assert template["f:metadata"]["f:creationTimestamp"] == {}
     assert template["f:spec"]["f:containers"]['k:{"name":"nginx"}']["f:resources"] == {}
+
+
+# --- writes that race a delete answer NotFound (no controller traceback) --------------------------------
+
+def test_writes_racing_a_delete_answer_not_found(server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainsaw_py.embedded.apierrors import NotFound
+
+    pods, configmaps = _rt(server, "v1", "Pod"), _rt(server, "v1", "ConfigMap")
+    server.create(pods, "ns", {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}]}})
+    server.create(configmaps, "ns", {"metadata": {"name": "c"}})
+    original = server.store.update
+
+    def deleted_first(group: str, plural: str, obj: dict[str, Any], expected_rv: int | None = None) -> Any:
+        server.store.delete(group, plural, obj["metadata"]["namespace"], obj["metadata"]["name"])
+        return original(group, plural, obj, expected_rv)
+
+    monkeypatch.setattr(server.store, "update", deleted_first)
+    with pytest.raises(NotFound):
+        server.assign_node("ns", "p", "node")
+    with pytest.raises(NotFound):
+        server.update(configmaps, "ns", "c", {"metadata": {"name": "c"}, "data": {"a": "b"}})
+
+
+def test_objects_are_written_in_go_field_order(server: ApiServer) -> None:
+    created = server.create(_rt(server, "v1", "ConfigMap"), "ns",
+                            {"data": {"a": "b"}, "metadata": {"name": "ordered"}, "apiVersion": "v1",
+                             "kind": "ConfigMap"}).obj
+    assert list(created) == ["kind", "apiVersion", "metadata", "data"]
+    assert list(created["metadata"])[:2] == ["name", "namespace"]
+
+
+def test_orphaning_retries_a_dependent_that_changed_meanwhile(cluster: Any, namespace: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A conflict while dropping the owner reference must not let the dependent be collected afterwards."""
+    from chainsaw_py.embedded.apierrors import Conflict
+    from chainsaw_py.embedded.writes import DeleteOptions
+
+    from .conftest import wait_for
+    from .test_controllers import _create, _get, _list, _pod_template, _rt
+
+    _create(cluster, namespace, {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
+                                 "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "rs"}},
+                                          "template": _pod_template({"app": "rs"})}})
+    wait_for(lambda: len(_list(cluster, "v1", "Pod", namespace, "app=rs")) == 2)
+    original = cluster.api.update
+    conflicts = [1]
+
+    def conflicting_once(rt: Any, ns: str, name: str, body: Any, options: Any = None, subresource: str = "") -> Any:
+        if rt.plural == "pods" and conflicts[0] and "ownerReferences" not in body["metadata"]:
+            conflicts[0] -= 1
+            raise Conflict.modified("", "pods", name)
+        return original(rt, ns, name, body, options, subresource)
+
+    monkeypatch.setattr(cluster.api, "update", conflicting_once)
+    cluster.api.delete(_rt(cluster, "apps/v1", "ReplicaSet"), namespace, "rs", DeleteOptions(propagation="Orphan"))
+    wait_for(lambda: _get(cluster, "apps/v1", "ReplicaSet", namespace, "rs") is None)
+    assert conflicts == [0]
+    pods = _list(cluster, "v1", "Pod", namespace, "app=rs")
+    assert len(pods) == 2
+    assert all("ownerReferences" not in p["metadata"] and "deletionTimestamp" not in p["metadata"] for p in pods)
