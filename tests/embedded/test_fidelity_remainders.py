@@ -265,3 +265,62 @@ def test_orphaning_retries_a_dependent_that_changed_meanwhile(cluster: Any, name
     pods = _list(cluster, "v1", "Pod", namespace, "app=rs")
     assert len(pods) == 2
     assert all("ownerReferences" not in p["metadata"] and "deletionTimestamp" not in p["metadata"] for p in pods)
+
+
+# --- PodDisruptionBudgets: the disruption controller and evictions -------------------------------------
+
+def _budget_status(policy: Any, namespace: str, name: str, generation: int = 1) -> Any:
+    status = policy.read_namespaced_pod_disruption_budget(name, namespace).status
+    return status if status is not None and (status.observed_generation or 0) >= generation else None
+
+
+def test_disruption_budgets_are_computed_and_honoured_by_evictions(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    from .conftest import wait_for
+
+    apps, core, policy = client.AppsV1Api(api_client), client.CoreV1Api(api_client), client.PolicyV1Api(api_client)
+    apps.create_namespaced_deployment(namespace, {"metadata": {"name": "web"}, "spec": {
+        "replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
+    wait_for(lambda: (apps.read_namespaced_deployment("web", namespace).status.ready_replicas or 0) == 2)
+    policy.create_namespaced_pod_disruption_budget(namespace, {"metadata": {"name": "web"}, "spec": {
+        "minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}}})
+    status = wait_for(lambda: _budget_status(policy, namespace, "web"))
+    assert (status.expected_pods, status.desired_healthy, status.current_healthy, status.disruptions_allowed) == \
+        (2, 2, 2, 0)
+    assert [(c.type, c.status, c.reason) for c in status.conditions] == [
+        ("DisruptionAllowed", "False", "InsufficientPods")]
+    pod = core.list_namespaced_pod(namespace, label_selector="app=web").items[0].metadata.name
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": pod, "namespace": namespace}}
+    with pytest.raises(client.ApiException) as refused:
+        core.create_namespaced_pod_eviction(pod, namespace, eviction)
+    body = json.loads(refused.value.body)
+    assert refused.value.status == 429 and body["reason"] == "TooManyRequests"
+    assert body["message"] == "Cannot evict pod as it would violate the pod's disruption budget."
+    assert body["details"]["causes"] == [{"reason": "DisruptionBudget",
+                                          "message": "The disruption budget web needs 2 healthy pods and has 2 "
+                                                     "currently"}]
+    policy.patch_namespaced_pod_disruption_budget("web", namespace, {"spec": {"minAvailable": "50%"}})
+    status = wait_for(lambda: _budget_status(policy, namespace, "web", generation=2))
+    assert (status.expected_pods, status.desired_healthy, status.disruptions_allowed) == (2, 1, 1)
+    core.create_namespaced_pod_eviction(pod, namespace, eviction)
+    wait_for(lambda: all(p.metadata.name != pod for p in core.list_namespaced_pod(namespace).items))
+    wait_for(lambda: policy.read_namespaced_pod_disruption_budget("web", namespace).status.current_healthy == 2)
+
+
+def test_max_unavailable_budgets_count_the_controllers_replicas(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    from .conftest import wait_for
+
+    apps, policy = client.AppsV1Api(api_client), client.PolicyV1Api(api_client)
+    apps.create_namespaced_stateful_set(namespace, {"metadata": {"name": "db"}, "spec": {
+        "replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}}, "template": {
+            "metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "c", "image": "db"}]}}}})
+    policy.create_namespaced_pod_disruption_budget(namespace, {"metadata": {"name": "db"}, "spec": {
+        "maxUnavailable": 1, "selector": {"matchLabels": {"app": "db"}}}})
+    wait_for(lambda: (apps.read_namespaced_stateful_set("db", namespace).status.ready_replicas or 0) == 3)
+    wait_for(lambda: policy.read_namespaced_pod_disruption_budget("db", namespace).status.current_healthy == 3)
+    status = policy.read_namespaced_pod_disruption_budget("db", namespace).status
+    assert (status.expected_pods, status.desired_healthy, status.disruptions_allowed) == (3, 2, 1)
