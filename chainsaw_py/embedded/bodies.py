@@ -158,6 +158,22 @@ def load_json(body: bytes, max_depth: int, duplicates: list[str] | None = None) 
         raise _Refused(f"couldn't get version/kind; json parse error: {_go_syntax_message(err)}") from None
     if body.count(b"{") + body.count(b"[") > max_depth and nesting_depth(value) > max_depth:
         raise _depth_error(body, max_depth)
+    return without_lone_surrogates(value) if _SURROGATE_ESCAPE.search(body) else value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU]0*[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """Go decodes an unpaired surrogate escape (``"\\ud800"``) as U+FFFD; a Python str would keep it and could
+    then never be encoded as UTF-8."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
     return value
 
 

@@ -324,3 +324,29 @@ def test_max_unavailable_budgets_count_the_controllers_replicas(api_client: Any,
     wait_for(lambda: policy.read_namespaced_pod_disruption_budget("db", namespace).status.current_healthy == 3)
     status = policy.read_namespaced_pod_disruption_budget("db", namespace).status
     assert (status.expected_pods, status.desired_healthy, status.disruptions_allowed) == (3, 2, 1)
+
+
+# --- wire details: Go's JSON encoding ---------------------------------------------------------------------
+
+def test_json_bodies_escape_html_characters_as_go_does(cluster: Any, namespace: str) -> None:
+    from .test_fidelity import _raw
+
+    status, body, _ = _raw(cluster, "POST", f"/api/v1/namespaces/{namespace}/configmaps",
+                           {"metadata": {"name": "html"}, "data": {"x": "<a href='?a=1&b=2'>\u2028"}})
+    assert status == 201
+    assert b'"x":"\\u003ca href=\'?a=1\\u0026b=2\'\\u003e\\u2028"' in body
+    assert json.loads(body)["data"]["x"] == "<a href='?a=1&b=2'>\u2028"
+
+
+def test_unpaired_surrogate_escapes_decode_as_replacement_characters(cluster: Any, namespace: str) -> None:
+    """Was: the object was stored, then every read of it (and every list of its kind) failed with a 500."""
+    from .test_fidelity import _raw
+
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    status, body, _ = _raw(cluster, "POST", base, b'{"metadata":{"name":"lone"},"data":{"x":"a\\ud800b","y":"\\ud83d\\ude00"}}')
+    assert status == 201 and json.loads(body)["data"] == {"x": "a\ufffdb", "y": "\U0001f600"}
+    status, body, _ = _raw(cluster, "POST", base, b'metadata: {name: lone-yaml}\ndata: {x: "\\ud800"}\n',
+                           content_type="application/yaml")
+    assert status == 400 and b"found invalid Unicode character escape code" in body   # as go-yaml refuses it
+    status, _, _ = _raw(cluster, "GET", base)
+    assert status == 200
