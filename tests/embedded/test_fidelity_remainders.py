@@ -350,3 +350,44 @@ def test_unpaired_surrogate_escapes_decode_as_replacement_characters(cluster: An
     assert status == 400 and b"found invalid Unicode character escape code" in body   # as go-yaml refuses it
     status, _, _ = _raw(cluster, "GET", base)
     assert status == 200
+
+
+# --- server-side apply: what a manager stops applying goes, list items whole ---------------------------
+
+_APPLY_ONE = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  replicas: 1
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers: [{name: c, image: i, env: [{name: A, value: "1"}]}]
+"""
+
+
+def _env(kubectl: Any, namespace: str) -> Any:
+    return json.loads(kubectl("get", "deployment", "d", "-n", namespace, "-o",
+                              "jsonpath={.spec.template.spec.containers[0].env}"))
+
+
+def test_an_applied_list_item_no_longer_applied_is_removed_whole(kubectl: Any, namespace: str) -> None:
+    def apply(manager: str, manifest: str) -> None:
+        kubectl("apply", "--server-side", f"--field-manager={manager}", "-n", namespace, "-f", "-", stdin=manifest)
+
+    apply("one", _APPLY_ONE)
+    env_b = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n" \
+            "      containers: [{name: c, env: [{name: B, value: \"2\"}]}]\n"
+    apply("two", env_b)
+    assert _env(kubectl, namespace) == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    apply("two", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n")
+    assert _env(kubectl, namespace) == [{"name": "A", "value": "1"}]
+
+
+def test_a_list_item_another_manager_changed_stays(kubectl: Any, namespace: str) -> None:
+    kubectl("apply", "--server-side", "--field-manager=one", "-n", namespace, "-f", "-", stdin=_APPLY_ONE)
+    kubectl("set", "env", "deployment/d", "-n", namespace, "A=2")   # an Update manager now owns A's value
+    kubectl("apply", "--server-side", "--field-manager=one", "-n", namespace, "-f", "-",
+            stdin=_APPLY_ONE.replace(', env: [{name: A, value: "1"}]', ""))
+    assert _env(kubectl, namespace) == [{"name": "A", "value": "2"}]
