@@ -391,3 +391,29 @@ def test_a_list_item_another_manager_changed_stays(kubectl: Any, namespace: str)
     kubectl("apply", "--server-side", "--field-manager=one", "-n", namespace, "-f", "-",
             stdin=_APPLY_ONE.replace(', env: [{name: A, value: "1"}]', ""))
     assert _env(kubectl, namespace) == [{"name": "A", "value": "2"}]
+
+
+# --- workload controllers keep the status conditions others set ----------------------------------------
+
+@pytest.mark.parametrize("kind", ["Deployment", "StatefulSet", "DaemonSet"])
+def test_workload_controllers_keep_conditions_they_do_not_own(cluster: Any, namespace: str, kind: str) -> None:
+    from .conftest import wait_for
+    from .test_controllers import _create, _get, _pod_template, _rt
+
+    spec: dict[str, Any] = {"selector": {"matchLabels": {"app": "w"}}, "template": _pod_template({"app": "w"})}
+    if kind == "StatefulSet":
+        spec["serviceName"] = "w"
+    _create(cluster, namespace, {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": "w"}, "spec": spec})
+    wait_for(lambda: (_get(cluster, "apps/v1", kind, namespace, "w") or {}).get("status", {}).get("observedGeneration"))
+    cluster.wait_idle()
+    current = _get(cluster, "apps/v1", kind, namespace, "w")
+    assert current is not None
+    custom = {"type": "Custom", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z", "reason": "Set"}
+    current["status"]["conditions"] = [*(current["status"].get("conditions") or []), custom]
+    cluster.api.update(_rt(cluster, "apps/v1", kind), namespace, "w", current, subresource="status")
+    cluster.api.patch(_rt(cluster, "apps/v1", kind), namespace, "w", "application/merge-patch+json",
+                      {"spec": {"minReadySeconds": 1}})
+    wait_for(lambda: (_get(cluster, "apps/v1", kind, namespace, "w") or {})["status"].get("observedGeneration") == 2)
+    cluster.wait_idle()
+    conditions = (_get(cluster, "apps/v1", kind, namespace, "w") or {})["status"]["conditions"]
+    assert [c for c in conditions if c["type"] == "Custom"] == [custom]
