@@ -320,6 +320,18 @@ def load_yaml(body: bytes, max_depth: int) -> Any:
         raise _Refused(f"yaml: exceeded max depth of {max_depth}") from None
     value = documents[0] if documents else None
     _check_json_representable(value)
+    return _as_json_numbers(value)
+
+
+def _as_json_numbers(value: Any) -> Any:
+    """sigs.k8s.io/yaml converts YAML to JSON with encoding/json, which writes a whole float64 below 1e21 as an
+    integer (``2.0`` -> ``2``): what the apiserver then decodes is an integer (so ``replicas: 2.0`` is valid)."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e21 else value
+    if isinstance(value, list):
+        return [_as_json_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_json_numbers(item) for key, item in value.items()}
     return value
 
 

@@ -417,3 +417,19 @@ def test_workload_controllers_keep_conditions_they_do_not_own(cluster: Any, name
     cluster.wait_idle()
     conditions = (_get(cluster, "apps/v1", kind, namespace, "w") or {})["status"]["conditions"]
     assert [c for c in conditions if c["type"] == "Custom"] == [custom]
+
+
+def test_yaml_bodies_reach_the_apiserver_as_json_numbers(cluster: Any, namespace: str) -> None:
+    """sigs.k8s.io/yaml writes a whole float as an integer, so YAML ``replicas: 2.0`` is a valid int32 (JSON
+    ``2.0`` is not)."""
+    from .test_fidelity import _raw
+
+    base = f"/apis/apps/v1/namespaces/{namespace}/deployments"
+    manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: y}\nspec: {replicas: %s, selector: " \
+               "{matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: i}]}}}\n"
+    status, body, _ = _raw(cluster, "POST", base, (manifest % "2.0").encode(), content_type="application/yaml")
+    assert status == 201 and json.loads(body)["spec"]["replicas"] == 2
+    status, body, _ = _raw(cluster, "POST", base, (manifest % "2.5").encode().replace(b"name: y", b"name: z"),
+                           content_type="application/yaml")
+    assert status == 400 and b"cannot unmarshal number 2.5 into Go struct field DeploymentSpec.spec.replicas of " \
+                              b"type int32" in body
