@@ -597,6 +597,7 @@ class ApiServer:
             conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
             conditions.append({"type": "PodScheduled", "status": "True", "lastTransitionTime": self.now()})
             status["conditions"] = conditions
+            serialize_as_go(pod, "io.k8s.api.core.v1.Pod")
             try:
                 return self.store.update("", "pods", pod, expected_rv=current.rv)
             except StoreConflict:

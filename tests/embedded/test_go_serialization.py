@@ -147,3 +147,19 @@ def test_kubectl_reads_templates_as_from_a_real_cluster(kubectl: Kubectl, namesp
     role = json.loads(kubectl("create", "role", "reader", "--verb=get", "--resource=pods", "-n", namespace,
                               "-o", "json"))
     assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]
+
+
+def test_pod_conditions_carry_last_probe_time_null_as_from_a_kubelet(kubectl: Kubectl, namespace: str) -> None:
+    from .conftest import wait_for
+
+    kubectl("run", "probe", "--image=nginx", "-n", namespace)
+
+    def running() -> Any:
+        pod = json.loads(kubectl("get", "pod", "probe", "-n", namespace, "-o", "json"))
+        return pod if pod["status"].get("phase") == "Running" else None
+
+    pod = wait_for(running)
+    conditions = pod["status"]["conditions"]
+    assert {c["type"] for c in conditions} >= {"PodScheduled", "Ready"}
+    assert all("lastProbeTime" in c and c["lastProbeTime"] is None for c in conditions)
+    assert pod["status"]["containerStatuses"][0]["lastState"] == {}
