@@ -433,3 +433,20 @@ def test_yaml_bodies_reach_the_apiserver_as_json_numbers(cluster: Any, namespace
                            content_type="application/yaml")
     assert status == 400 and b"cannot unmarshal number 2.5 into Go struct field DeploymentSpec.spec.replicas of " \
                               b"type int32" in body
+
+
+def test_a_budget_selecting_no_pods_says_so(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    from .conftest import wait_for
+
+    policy, core = client.PolicyV1Api(api_client), client.CoreV1Api(api_client)
+    policy.create_namespaced_pod_disruption_budget(namespace, {"metadata": {"name": "none"}, "spec": {
+        "minAvailable": 1, "selector": {"matchLabels": {"app": "nothing"}}}})
+    events = wait_for(lambda: core.list_namespaced_event(
+        namespace, field_selector="involvedObject.kind=PodDisruptionBudget,involvedObject.name=none").items)
+    assert (events[0].type, events[0].reason, events[0].message, events[0].source.component) == \
+        ("Normal", "NoPods", "No matching pods found", "controllermanager")
+    status = policy.read_namespaced_pod_disruption_budget("none", namespace).status
+    assert (status.expected_pods, status.desired_healthy, status.current_healthy, status.disruptions_allowed) == \
+        (0, 1, 0, 0)

@@ -52,6 +52,8 @@ def reconcile_budget(budget: dict[str, Any], ctx: ReconcileContext) -> None:
         return
     namespace = budget["metadata"].get("namespace", "")
     pods = [pod for pod in ctx.list("v1", "Pod", namespace) if selects(budget, pod)]
+    if not pods:
+        ctx.event(budget, "NoPods", "No matching pods found", component="controllermanager")
     expected, desired = _expected_and_desired(budget, pods, ctx)
     status = dict(budget.get("status") or {})
     disrupted = _current_disruptions(status.get("disruptedPods") or {}, pods, ctx.now())
