@@ -46,6 +46,7 @@ from chainsaw_py.embedded.apierrors import (
 )
 from chainsaw_py.embedded.apply import record_update, server_side_apply
 from chainsaw_py.embedded.auth.identity import current_user
+from chainsaw_py.embedded.bodies import as_json_numbers
 from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
@@ -357,6 +358,9 @@ class ApiServer:
                 return decode_builtin(definitions, schema, rt.kind, obj).unknown
             except DecodeError as err:
                 raise BadRequest(self._decode_prefix(rt) + str(err)) from None
+        folded = as_json_numbers(obj)   # unstructured: a whole float is encoded (and read back) as an integer
+        obj.clear()
+        obj.update(folded)
         meta_schema = definitions.definitions.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") or {}
         try:
             unknown = [f"metadata.{path}" for path in

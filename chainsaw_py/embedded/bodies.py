@@ -320,18 +320,19 @@ def load_yaml(body: bytes, max_depth: int) -> Any:
         raise _Refused(f"yaml: exceeded max depth of {max_depth}") from None
     value = documents[0] if documents else None
     _check_json_representable(value)
-    return _as_json_numbers(value)
+    return as_json_numbers(value)
 
 
-def _as_json_numbers(value: Any) -> Any:
-    """sigs.k8s.io/yaml converts YAML to JSON with encoding/json, which writes a whole float64 below 1e21 as an
-    integer (``2.0`` -> ``2``): what the apiserver then decodes is an integer (so ``replicas: 2.0`` is valid)."""
+def as_json_numbers(value: Any) -> Any:
+    """encoding/json writes a whole float64 below 1e21 as an integer (``2.0`` -> ``2``). sigs.k8s.io/yaml converts
+    YAML to JSON that way, so the apiserver decodes an integer (``replicas: 2.0`` is valid); a custom resource's
+    ``1.0`` is stored as a float64 and read back as ``1``."""
     if isinstance(value, float):
         return int(value) if value.is_integer() and abs(value) < 1e21 else value
     if isinstance(value, list):
-        return [_as_json_numbers(item) for item in value]
+        return [as_json_numbers(item) for item in value]
     if isinstance(value, dict):
-        return {key: _as_json_numbers(item) for key, item in value.items()}
+        return {key: as_json_numbers(item) for key, item in value.items()}
     return value
 
 

@@ -450,3 +450,21 @@ def test_a_budget_selecting_no_pods_says_so(api_client: Any, namespace: str) -> 
     status = policy.read_namespaced_pod_disruption_budget("none", namespace).status
     assert (status.expected_pods, status.desired_healthy, status.current_healthy, status.disruptions_allowed) == \
         (0, 1, 0, 0)
+
+
+def test_whole_floats_of_custom_resources_read_back_as_integers(api_client: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    from .conftest import wait_for
+    from .test_fidelity import WIDGETS_CRD, _served
+
+    crd = json.loads(json.dumps(WIDGETS_CRD).replace("idget", "heel"))   # Wheel, wheels: this test's own CRD
+    client.ApiextensionsV1Api(api_client).create_custom_resource_definition(crd)
+    custom = client.CustomObjectsApi(api_client)
+    args = ("fidelity.example.com", "v1", namespace, "wheels")
+    wait_for(lambda: _served(custom, args))
+    created = custom.create_namespaced_custom_object(*args, {
+        "apiVersion": "fidelity.example.com/v1", "kind": "Wheel", "metadata": {"name": "numbers"},
+        "spec": {"whole": 1.0, "negative_zero": -0.0, "fraction": 0.5, "huge": 1e21}})
+    assert created["spec"] == {"whole": 1, "negative_zero": 0, "fraction": 0.5, "huge": 1e21}
+    assert isinstance(created["spec"]["whole"], int)
