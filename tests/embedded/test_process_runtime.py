@@ -157,9 +157,12 @@ def test_missing_secret_is_a_create_container_config_error(cluster: EmbeddedClus
            "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": ["print(1)"],
                                     "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]}]}}
     _create(cluster, pod)
-    waiting = _until(lambda: ((_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0]
-                              .get("state", {}).get("waiting")))
-    assert waiting == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
+    def config_error() -> Any:   # the kubelet may first report the container as still initializing
+        waiting = ((_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0]
+                   .get("state", {}).get("waiting")) or {}
+        return waiting if waiting.get("reason") == "CreateContainerConfigError" else None
+
+    assert _until(config_error) == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
 
 
 def test_crash_loop_back_off_and_previous_logs(cluster: EmbeddedCluster) -> None:
