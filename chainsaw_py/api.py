@@ -33,9 +33,16 @@ from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
 from chainsaw_py.loading.discovery import DiscoveredTest
-from chainsaw_py.loading.model import Assert, Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
+from chainsaw_py.loading.model import (
+    OPERATION_KINDS,
+    Assert,
+    Cluster,
+    Configuration,
+    ConfigurationSpec,
+    ReportOptions,
+    Test,
+)
 from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
-from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.merge import MergeSummary
@@ -250,7 +257,8 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
     result = RunResult(Summary(), Report(shard=_shard_record(options, before_sharding)))
-    with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
+    with (active(console.masker),
+          _cluster_for(options, tests, console, sut, s3=_may_use_local_s3(tests, spec, sut)) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
         progress = RunProgress()
@@ -374,7 +382,9 @@ class Session:
         sut = system_under_test(self.options, source or None)
         try:
             self._stack.enter_context(active(self.console.masker))
-            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console, sut))
+            # Any test may be run later, so the local S3 starts whatever the tests given here need.
+            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console, sut,
+                                                             s3=True))
             self.cluster = cluster
             self.processes = self._stack.enter_context(_processes(sut, cluster, self.spec, self.console,
                                                                   self.cancel))
@@ -543,6 +553,8 @@ def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str =
     quiet_logger = ConsoleStepLogger(Console(io.StringIO()), "assert", "", "assert")
     ctx = OperationContext(bindings=Bindings(), logger=quiet_logger, timeout=timeout, templating=False,
                            namespace=namespace, cluster=cluster)
+    from chainsaw_py.operations import assert_ as assert_operation
+
     try:
         assert_operation.run(Assert(resource=assertion), assertion, ctx)
     except OperationError as err:
@@ -554,7 +566,7 @@ def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str =
 
 @contextmanager
 def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
-                 sut: SutConfig | None = None) -> Iterator[Any]:
+                 sut: SutConfig | None = None, *, s3: bool) -> Iterator[Any]:
     """The default cluster: none with ``--no-cluster``; the kubeconfig's when there is one (unless
     ``--embedded``); otherwise an embedded cluster started for the run."""
     if options.no_cluster:
@@ -564,8 +576,19 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
 
     with default_cluster(options.kubeconfig_overrides, embedded=options.embedded, tests=tests,
                          announce=console.write, images=sut.images if sut is not None else (),
-                         kubeconfig=options.kubeconfig) as handle:
+                         s3=s3, kubeconfig=options.kubeconfig) as handle:
         yield handle
+
+
+def _may_use_local_s3(tests: list[Test], spec: ConfigurationSpec, sut: SutConfig | None) -> bool:
+    """Whether the run could reach an embedded cluster's local S3 (``AWS_ENDPOINT_URL``, Secret
+    ``kube-system/aws-creds``): only programs can, so a suite without any (script, command and python
+    operations, anywhere, the configuration's ``catch`` included; processes and image mappings of the system
+    under test) does not pay for starting it."""
+    if sut is not None and not sut.empty:
+        return True
+    operations = [*spec.error.catch, *(operation for test in tests for operation in test.operations())]
+    return any(OPERATION_KINDS[operation.type].runs_programs for operation in operations)
 
 
 @contextmanager

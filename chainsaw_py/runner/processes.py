@@ -20,8 +20,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -290,6 +288,9 @@ def _tcp_open(address: str) -> bool:
 
 
 def _http_ok(url: str) -> bool:
+    import urllib.error  # only readiness probes need http.client and email (~25 ms at start-up)
+    import urllib.request
+
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

@@ -16,7 +16,7 @@ from chainsaw_py.report.model import StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.names import step_name
-from chainsaw_py.runner.namespace import build_namespace, ensure_namespace, generate_name
+from chainsaw_py.runner.namespace import GENERATED_NAMES, build_namespace, ensure_namespace
 from chainsaw_py.runner.state import Summary, TestState
 from chainsaw_py.runner.step import StepRunner
 from chainsaw_py.steplog import StepLogger, error_section
@@ -112,10 +112,12 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
         state.skipped = True
         return
     tc = tc.with_compiler(spec.compiler)
-    options = _namespace_options(spec, env.namespace_options, tc)
+    options, generated = _namespace_options(spec, env.namespace_options, tc)
     cleaner = Cleaner(timeout=tc.timeouts.cleanup, wait_for_deletion=not options.fast_delete, delay=None,
                       propagation=tc.deletion_propagation)
     holder = _Holder(tc)
+    if generated:  # runs after the cleanup below (cleanups run newest first)
+        cleanups.append(lambda: _release_generated_name(options.name, holder, cleaner))
     cleanups.append(lambda: _test_cleanup(holder, cleaner, report, logger, state, env))
     try:
         tc = setup_namespace(options, tc, cleaner, logger)
@@ -138,6 +140,13 @@ class _Holder:
     tc: TestContext
 
 
+def _release_generated_name(name: str, holder: _Holder, cleaner: Cleaner) -> None:
+    """The generated name may be drawn again once its namespace is gone: after a cleanup that waited for
+    the deletion, or when no namespace was made (kept namespaces keep their names held)."""
+    if holder.tc.namespace != name or (cleaner.wait_for_deletion and not holder.tc.skip_delete):
+        GENERATED_NAMES.release(name)
+
+
 def _test_context(instance: Instance, tc: TestContext) -> TestContext:
     test = instance.test
     spec = test.spec
@@ -151,15 +160,17 @@ def _test_context(instance: Instance, tc: TestContext) -> TestContext:
         termination_grace=spec.force_termination_grace_period, timeouts=spec.timeouts))
 
 
-def _namespace_options(spec: Any, defaults: NamespaceOptions, tc: TestContext) -> NamespaceOptions:
+def _namespace_options(spec: Any, defaults: NamespaceOptions, tc: TestContext) -> tuple[NamespaceOptions, bool]:
+    """The test's namespace options, and whether the name was generated (held in ``GENERATED_NAMES``)."""
     options = replace(defaults, name=spec.namespace)
     if spec.fast_namespace_deletion is not None:
         options = replace(options, fast_delete=spec.fast_namespace_deletion)
-    if tc.namespace is None and not options.name:
-        options = replace(options, name=generate_name())
+    generated = tc.namespace is None and not options.name
+    if generated:
+        options = replace(options, name=GENERATED_NAMES.reserve())
     if spec.namespace_template is not None:
         options = replace(options, template=spec.namespace_template, compiler=spec.namespace_template_compiler)
-    return options
+    return options, generated
 
 
 def setup_namespace(options: NamespaceOptions, tc: TestContext, cleaner: Cleaner | None,

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainsaw_py.checks import AssertionHardError, assert_tree
 from chainsaw_py.loading.model import Binding, Command, Output, Script
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.bindings import process_outputs, resolve_binding
@@ -153,6 +152,8 @@ def _check(check: Any, result: ProcessResult, bindings: Any, ctx: OperationConte
         if result.error is not None:
             raise OperationError(result.error)
         return
+    from chainsaw_py.checks import AssertionHardError, assert_tree  # only a program with a check needs them
+
     try:
         errors = assert_tree(check, None, bindings, ctx.compiler)
     except AssertionHardError as err:
