@@ -141,6 +141,25 @@ class Gone(ApiError):
     reason = "Expired"
 
 
+class ContinueExpired(Gone):
+    """A continue token older than the kept history: the Status carries a token that continues from the current
+    state (resourceVersion -1), as etcd3's storage answers a compacted page."""
+
+    def __init__(self, continue_token: str) -> None:
+        super().__init__(
+            "The provided continue parameter is too old to display a consistent list result. You can start a new "
+            "list without the continue parameter, or use the continue token in this response to retrieve the "
+            "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
+            "that were created, modified, or deleted between the time the first chunk was returned and now may "
+            "show up in the list.")
+        self.continue_token = continue_token
+
+    def status_body(self) -> dict[str, Any]:
+        body = super().status_body()
+        body["metadata"] = {"continue": self.continue_token}
+        return body
+
+
 class UnsupportedMediaType(ApiError):
     code = 415
     reason = "UnsupportedMediaType"

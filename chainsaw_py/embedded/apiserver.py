@@ -34,6 +34,7 @@ from chainsaw_py.embedded.apierrors import (
     ApiError,
     BadRequest,
     Conflict,
+    ContinueExpired,
     FieldErrors,
     Forbidden,
     Gone,
@@ -45,6 +46,7 @@ from chainsaw_py.embedded.apierrors import (
 )
 from chainsaw_py.embedded.apply import record_update, server_side_apply
 from chainsaw_py.embedded.auth.identity import current_user
+from chainsaw_py.embedded.bodies import as_json_numbers
 from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
@@ -58,7 +60,7 @@ from chainsaw_py.embedded.patch import (
 from chainsaw_py.embedded.resources import ResourceRegistry, ResourceType
 from chainsaw_py.embedded.schemas import builtin_definitions
 from chainsaw_py.embedded.selection import ObjectFilter, build_filter
-from chainsaw_py.embedded.serialization import GoSerialization
+from chainsaw_py.embedded.serialization import serialize_as_go
 from chainsaw_py.embedded.store import (
     HistoryExpired,
     Store,
@@ -98,7 +100,6 @@ class ApiServer:
         self._ip_lock = threading.Lock()
         self._cluster_ips: set[str] = set()
         self._node_ports: set[int] = set()
-        self._go_serialization = GoSerialization(builtin_definitions())
 
     # --- StrategyContext --------------------------------------------------------------------------------
 
@@ -161,7 +162,9 @@ class ApiServer:
         if stored.obj.get("apiVersion") == rt.api_version:
             return stored
         if rt.builtin:
-            return StoredObject(convert(stored.obj, rt.api_version), stored.rv)
+            converted = convert(stored.obj, rt.api_version)
+            self.serialize_as_go(rt, converted)
+            return StoredObject(converted, stored.rv)
         return StoredObject(self.conversion.convert(rt, stored.obj, rt.api_version), stored.rv)
 
     def storage_type(self, rt: ResourceType) -> ResourceType:
@@ -183,7 +186,10 @@ class ApiServer:
 
     def _viewed(self, rt: ResourceType, result: Result, warnings: builtins.list[str]) -> Result:
         stored = self.present(rt, result.stored) if result.stored is not None else None
-        obj = convert(result.obj, rt.api_version) if result.obj.get("kind") == rt.kind else result.obj
+        obj = result.obj
+        if obj.get("kind") == rt.kind:
+            obj = convert(obj, rt.api_version)
+            self.serialize_as_go(rt, obj)
         return Result(obj, result.code, warnings + result.warnings, stored)
 
     def _to_storage(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
@@ -206,10 +212,13 @@ class ApiServer:
         selector = self.make_filter(rt, namespace, label_selector, field_selector)
         start_after, token_rv = _decode_continue(continue_token) if continue_token else ("", 0)
         scope = namespace if rt.namespaced else None
-        if token_rv or exact_rv is not None:
-            rv = token_rv or exact_rv or 0
+        if token_rv > 0:   # a page of the snapshot the first page was read from
+            items = self._page_at(rt, scope, token_rv, start_after)
+            rv = token_rv
+        elif exact_rv is not None and token_rv == 0:
+            rv = exact_rv
             items = self._list_at(rt, scope, rv)
-        else:
+        else:   # no token, or one that continues from the current state (resourceVersion -1)
             items, rv = self.store.list(*rt.group_resource, scope)
         selected = [self.present(rt, item) for item in items
                     if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
@@ -218,6 +227,16 @@ class ApiServer:
             token = _encode_continue(_key_of(page[-1]), rv)
             return ListResult(page, rv, token, len(selected) - limit)
         return ListResult(selected, rv)
+
+    def _page_at(self, rt: ResourceType, namespace: str | None, rv: int,
+                 start_after: str) -> builtins.list[StoredObject]:
+        try:
+            return self.store.list_at(*rt.group_resource, namespace, rv)
+        except HistoryExpired:
+            raise ContinueExpired(_encode_continue(start_after, -1)) from None
+        except ValueError:
+            raise BadRequest("invalid continue token: continue key is not valid: incorrect encoded start "
+                             "resourceVersion (version meta.k8s.io/v1)") from None
 
     def _list_at(self, rt: ResourceType, namespace: str | None, rv: int) -> builtins.list[StoredObject]:
         try:
@@ -259,8 +278,8 @@ class ApiServer:
         try:
             strategy.defaults(obj, self)
             _drop_empty_meta(meta)
-            self._validate(rt, strategy, obj, None)
             self.serialize_as_go(rt, obj)
+            self._validate(rt, strategy, obj, None)
             if options.update_manager:
                 record_update(rt, None, obj, options.update_manager, "", self.now())
             if attrs is not None:
@@ -339,6 +358,9 @@ class ApiServer:
                 return decode_builtin(definitions, schema, rt.kind, obj).unknown
             except DecodeError as err:
                 raise BadRequest(self._decode_prefix(rt) + str(err)) from None
+        folded = as_json_numbers(obj)   # unstructured: a whole float is encoded (and read back) as an integer
+        obj.clear()
+        obj.update(folded)
         meta_schema = definitions.definitions.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") or {}
         try:
             unknown = [f"metadata.{path}" for path in
@@ -407,9 +429,9 @@ class ApiServer:
         """Built-in objects carry the fields Go always encodes (see :mod:`serialization`)."""
         if not rt.builtin:
             return
-        schema = builtin_definitions().for_kind(rt.group, rt.version, rt.kind)
-        if schema is not None:
-            self._go_serialization.fill(obj, schema)
+        definition = builtin_definitions().name_for(rt.group, rt.version, rt.kind)
+        if definition is not None:
+            serialize_as_go(obj, definition)
 
     # --- update -----------------------------------------------------------------------------------------
 
@@ -440,6 +462,8 @@ class ApiServer:
                 if requested_rv:
                     raise Conflict.modified(rt.group, rt.plural, name) from None
                 continue
+            except StoreNotFound:   # deleted between the read and the write
+                raise NotFound.for_object(rt.group, rt.plural, name) from None
             result.warnings = warnings + result.warnings
             return result
         raise Conflict.modified(rt.group, rt.plural, name)
@@ -462,13 +486,13 @@ class ApiServer:
             self._mutate(rt, attrs)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
+        self.serialize_as_go(rt, new)
         # Compared after defaulting: an update that only restates defaults changes nothing (no new generation,
         # no event), as on a real apiserver — otherwise controllers that re-apply their objects would loop.
         if strategy.tracks_generation and subresource != "status" and strategy.spec_changed(new, old):
             new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
         _drop_empty_meta(new["metadata"])
         self._validate(rt, strategy, new, old)
-        self.serialize_as_go(rt, new)
         if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields"):
             new["metadata"]["managedFields"] = old["metadata"]["managedFields"]
         if options.update_manager:
@@ -577,10 +601,13 @@ class ApiServer:
             conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
             conditions.append({"type": "PodScheduled", "status": "True", "lastTransitionTime": self.now()})
             status["conditions"] = conditions
+            serialize_as_go(pod, "io.k8s.api.core.v1.Pod")
             try:
                 return self.store.update("", "pods", pod, expected_rv=current.rv)
             except StoreConflict:
                 continue
+            except StoreNotFound:   # deleted meanwhile
+                raise NotFound.for_object("", "pods", name) from None
         raise Conflict.modified("", "pods", name)
 
     # --- delete -----------------------------------------------------------------------------------------
@@ -603,6 +630,8 @@ class ApiServer:
                 return result
             except StoreConflict:
                 continue
+            except StoreNotFound:   # deleted meanwhile by someone else
+                raise NotFound.for_object(rt.group, rt.plural, name) from None
         raise Conflict.modified(rt.group, rt.plural, name)
 
     def _admit_delete(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> builtins.list[str]:
@@ -813,7 +842,12 @@ def _decode_continue(token: str) -> tuple[str, int]:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return str(data["start"]).rstrip("\u0000"), int(data["rv"])
+        start, rv = str(data["start"]).rstrip("\u0000"), int(data["rv"])
     except (ValueError, KeyError, TypeError):
-        raise BadRequest("continue key is not valid: illegal base64 data at input byte 0") from None
+        raise BadRequest("invalid continue token: continue key is not valid: illegal base64 data at input byte 0") \
+            from None
+    if rv == 0 or rv < -1:
+        raise BadRequest("invalid continue token: continue key is not valid: incorrect encoded start resourceVersion "
+                         "(version meta.k8s.io/v1)")
+    return start, rv
 

@@ -77,8 +77,11 @@ class _Schema:
         return "atomic", []
 
     def atomic_map(self) -> bool:
+        """A map or struct owned as a whole (``x-kubernetes-map-type: atomic``, e.g. LabelSelector)."""
         if self.cursor is not None:
-            return self.cursor.node.get("x-kubernetes-map-type") == "atomic"
+            node = self.cursor.node
+            resolved = self.cursor.definitions.resolve(node) if self.cursor.definitions else node
+            return "atomic" in (node.get("x-kubernetes-map-type"), (resolved or {}).get("x-kubernetes-map-type"))
         return (self.custom or {}).get("x-kubernetes-map-type") == "atomic"
 
 
@@ -162,6 +165,23 @@ def _remove(value: Any, path: FieldPath) -> None:
             if hit:
                 del parent[index]
                 return
+
+
+def _remove_disowned(merged: dict[str, Any], disowned: set[FieldPath], others: set[FieldPath]) -> None:
+    """Remove the fields this manager applied before, no longer applies and nobody else owns: a whole subtree
+    (a list item with its fields) at once, unless another manager owns something inside it; the key fields of a
+    list item that stays are kept."""
+    owned_inside = {path[:index] for path in others for index in range(1, len(path))}
+    for path in sorted(disowned, key=len):
+        if path in owned_inside or _is_item_key(path):
+            continue
+        _remove(merged, path)
+
+
+def _is_item_key(path: FieldPath) -> bool:
+    if len(path) < 2 or path[-1][0] != "f" or path[-2][0] != "k":
+        return False
+    return path[-1][1] in json.loads(path[-2][1])
 
 
 def render_path(path: FieldPath) -> str:
@@ -346,8 +366,7 @@ def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, na
                          if e.get("manager") == options.field_manager and e.get("operation") == "Apply"), set())
         others = set().union(*[from_fields_v1(e.get("fieldsV1")) for e in entries
                                if not (e.get("manager") == options.field_manager and e.get("operation") == "Apply")])
-        for path in sorted(previous - wanted - others, key=len, reverse=True):
-            _remove(merged, path)
+        _remove_disowned(merged, previous - wanted - others, others)
         taken = {path for _label, path in conflicts}
         merged["metadata"]["managedFields"] = _updated_entries(entries, rt, options, wanted, taken, server.now())
         try:

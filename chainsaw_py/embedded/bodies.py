@@ -158,6 +158,22 @@ def load_json(body: bytes, max_depth: int, duplicates: list[str] | None = None) 
         raise _Refused(f"couldn't get version/kind; json parse error: {_go_syntax_message(err)}") from None
     if body.count(b"{") + body.count(b"[") > max_depth and nesting_depth(value) > max_depth:
         raise _depth_error(body, max_depth)
+    return without_lone_surrogates(value) if _SURROGATE_ESCAPE.search(body) else value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU]0*[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """Go decodes an unpaired surrogate escape (``"\\ud800"``) as U+FFFD; a Python str would keep it and could
+    then never be encoded as UTF-8."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
     return value
 
 
@@ -304,6 +320,19 @@ def load_yaml(body: bytes, max_depth: int) -> Any:
         raise _Refused(f"yaml: exceeded max depth of {max_depth}") from None
     value = documents[0] if documents else None
     _check_json_representable(value)
+    return as_json_numbers(value)
+
+
+def as_json_numbers(value: Any) -> Any:
+    """encoding/json writes a whole float64 below 1e21 as an integer (``2.0`` -> ``2``). sigs.k8s.io/yaml converts
+    YAML to JSON that way, so the apiserver decodes an integer (``replicas: 2.0`` is valid); a custom resource's
+    ``1.0`` is stored as a float64 and read back as ``1``."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e21 else value
+    if isinstance(value, list):
+        return [as_json_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: as_json_numbers(item) for key, item in value.items()}
     return value
 
 

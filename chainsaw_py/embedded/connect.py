@@ -9,12 +9,16 @@ once with the message they would print against a real cluster.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from dataclasses import replace
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import ApiError, BadRequest, NotFound
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.resources import ResourceType
+from chainsaw_py.embedded.runtime.access import forward_http
 
 CONNECT_SUBRESOURCES = ("exec", "attach", "portforward", "proxy")
 KUBELET_PORT = 10250
@@ -33,6 +37,10 @@ def connect(server: ApiServer, request: Request, rt: ResourceType, namespace: st
                          connect_options(rt, subresource, request))
     if rt.plural == "pods" and subresource in _STREAMING:
         return _pod_stream(server, request, rt, namespace, name, subresource)
+    if subresource == "proxy" and rt.plural == "services":
+        forwarded = _forward_to_loopback(server, request, rt, namespace, name)
+        if forwarded is not None:
+            return forwarded
     if subresource == "proxy" and rt.plural in ("pods", "services", "nodes"):
         raise ServiceUnavailable(f"error trying to reach service: {_proxy_failure(server, rt, namespace, name)}")
     raise NotFound.generic()
@@ -127,6 +135,41 @@ def _proxy_failure(server: ApiServer, rt: ResourceType, namespace: str, target: 
 
 
 def _service_failure(server: ApiServer, service: dict[str, Any], port: str) -> str:
+    return _refused(*_service_endpoint(server, service, port))
+
+
+def _forward_to_loopback(server: ApiServer, request: Request, rt: ResourceType, namespace: str,
+                         target: str) -> Response | None:
+    """A service whose endpoint listens on the host's loopback — the ``kubernetes`` service (the API server
+    itself), a webhook or operator run on the host — is proxied to, as the apiserver dials a real endpoint. The
+    request goes on without the caller's credentials (the apiserver's authentication drops them), so the API
+    server sees it as anonymous."""
+    name, port = _split_target(target)
+    host, endpoint_port = _service_endpoint(server, server.get(rt, namespace, name).obj, port)
+    if not _is_loopback(host) or not _listening(host, int(endpoint_port)):
+        return None
+    scheme = target.split(":")[0] if target.count(":") == 2 else "http"
+    rest = request.path.partition(f"/{target}/proxy")[2] or "/"
+    headers = {key: value for key, value in request.headers.items() if not key.startswith("impersonate-")}
+    return forward_http(replace(request, headers=headers), scheme, host, int(endpoint_port), rest)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _service_endpoint(server: ApiServer, service: dict[str, Any], port: str) -> tuple[str, str]:
     """The endpoint a service proxy would dial: the service port named (or numbered) ``port``, by its name."""
     meta = service["metadata"]
     service_ports = (service.get("spec") or {}).get("ports") or []
@@ -136,7 +179,7 @@ def _service_failure(server: ApiServer, service: dict[str, Any], port: str) -> s
         addresses = subset.get("addresses") or []
         for endpoint_port in subset.get("ports") or []:
             if addresses and endpoint_port.get("name", "") in wanted[:1]:
-                return _refused(addresses[0].get("ip", ""), str(endpoint_port.get("port")))
+                return addresses[0].get("ip", ""), str(endpoint_port.get("port"))
     raise ServiceUnavailable(f'no endpoints available for service "{meta["name"]}"')
 
 

@@ -1,10 +1,9 @@
 """Conversion between the served versions of one stored built-in resource.
 
 HorizontalPodAutoscalers are stored as ``autoscaling/v2`` and also served as ``autoscaling/v1`` (the CPU
-utilization target and status); Events are stored as core ``v1`` Events and also served as
+utilization target and status; the rest in annotations, see :mod:`hpaconversion`); Events are stored as core ``v1`` Events and also served as
 ``events.k8s.io/v1`` (renamed fields, as pkg/apis/events/v1's conversion). Other kinds only change
-``apiVersion``. What ``autoscaling/v1`` cannot express (other metrics, behavior, conditions) is not carried
-through annotations as kube-apiserver does, so a v1 update drops it.
+``apiVersion``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from chainsaw_py.embedded import hpaconversion
 from chainsaw_py.embedded.apierrors import FieldErrors
 from chainsaw_py.embedded.kinds.core import validate_events_v1
 from chainsaw_py.embedded.resources import ResourceType
@@ -59,60 +59,9 @@ def _events_to_core_event(obj: dict[str, Any]) -> dict[str, Any]:
     return _renamed(obj, {new: old for old, new in _EVENT_RENAMES.items()})
 
 
-def _is_cpu_utilization(metric: dict[str, Any]) -> bool:
-    resource = metric.get("resource") or {}
-    return metric.get("type") == "Resource" and resource.get("name") == "cpu" \
-        and (resource.get("target") or {}).get("type") == "Utilization"
-
-
-def _hpa_v2_to_v1(obj: dict[str, Any]) -> dict[str, Any]:
-    converted = {key: copy.deepcopy(value) for key, value in obj.items() if key not in ("spec", "status")}
-    spec = obj.get("spec") or {}
-    new_spec = {key: copy.deepcopy(spec[key]) for key in ("scaleTargetRef", "minReplicas", "maxReplicas")
-                if key in spec}
-    cpu = next((metric for metric in spec.get("metrics") or [] if _is_cpu_utilization(metric)), None)
-    if cpu is not None:
-        new_spec["targetCPUUtilizationPercentage"] = cpu["resource"]["target"].get("averageUtilization")
-    converted["spec"] = new_spec
-    if "status" in obj:
-        status = obj.get("status") or {}
-        new_status = {key: copy.deepcopy(status[key]) for key in
-                      ("observedGeneration", "lastScaleTime", "currentReplicas", "desiredReplicas") if key in status}
-        for metric in status.get("currentMetrics") or []:
-            resource = metric.get("resource") or {}
-            if metric.get("type") == "Resource" and resource.get("name") == "cpu":
-                utilization = (resource.get("current") or {}).get("averageUtilization")
-                if utilization is not None:
-                    new_status["currentCPUUtilizationPercentage"] = utilization
-        new_status.setdefault("currentReplicas", 0)
-        new_status.setdefault("desiredReplicas", 0)
-        converted["status"] = new_status
-    return converted
-
-
-def _hpa_v1_to_v2(obj: dict[str, Any]) -> dict[str, Any]:
-    converted = {key: copy.deepcopy(value) for key, value in obj.items() if key not in ("spec", "status")}
-    spec = obj.get("spec") or {}
-    new_spec = {key: copy.deepcopy(spec[key]) for key in ("scaleTargetRef", "minReplicas", "maxReplicas")
-                if key in spec}
-    if spec.get("targetCPUUtilizationPercentage") is not None:
-        new_spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": {
-            "type": "Utilization", "averageUtilization": spec["targetCPUUtilizationPercentage"]}}}]
-    converted["spec"] = new_spec
-    if "status" in obj:
-        status = obj.get("status") or {}
-        new_status = {key: copy.deepcopy(status[key]) for key in
-                      ("observedGeneration", "lastScaleTime", "currentReplicas", "desiredReplicas") if key in status}
-        if status.get("currentCPUUtilizationPercentage") is not None:
-            new_status["currentMetrics"] = [{"type": "Resource", "resource": {"name": "cpu", "current": {
-                "averageUtilization": status["currentCPUUtilizationPercentage"]}}}]
-        converted["status"] = new_status
-    return converted
-
-
 _CONVERTERS: dict[tuple[str, str, str], Converter] = {
     ("v1", "events.k8s.io/v1", "Event"): _core_event_to_events,
     ("events.k8s.io/v1", "v1", "Event"): _events_to_core_event,
-    ("autoscaling/v2", "autoscaling/v1", "HorizontalPodAutoscaler"): _hpa_v2_to_v1,
-    ("autoscaling/v1", "autoscaling/v2", "HorizontalPodAutoscaler"): _hpa_v1_to_v2,
+    ("autoscaling/v2", "autoscaling/v1", "HorizontalPodAutoscaler"): hpaconversion.v2_to_v1,
+    ("autoscaling/v1", "autoscaling/v2", "HorizontalPodAutoscaler"): hpaconversion.v1_to_v2,
 }

@@ -320,6 +320,8 @@ class ApiHandler:
         negotiated = negotiate(request.header("accept"))
         limit = _int_param(request, "limit", 0)
         exact_rv = _exact_resource_version(request)
+        if request.param("continue") and (request.param("resourceVersion") or "0") != "0":
+            raise BadRequest("specifying resource version is not allowed when using continue")
         result = self.server.list(rt, namespace, request.param("labelSelector"), request.param("fieldSelector"),
                                   limit, request.param("continue"), exact_rv)
         if negotiated.table:

@@ -1,107 +1,155 @@
-"""Go's JSON serialization of built-in objects: fields without ``omitempty`` are always present.
+"""Go's JSON serialization of built-in objects, as kube-apiserver's decode-then-encode round trip shapes them.
 
-A real apiserver decodes every object into its Go struct and encodes it back, so a scalar field whose json tag
-has no ``omitempty`` is sent even at its zero value (a new DaemonSet's ``status.numberReady: 0``). The OpenAPI
-``required`` lists are generated from exactly those tags (and clients generated from OpenAPI, like the
-``kubernetes`` Python client, refuse objects that miss them), so they drive the filling here.
+A real apiserver decodes every built-in object into its Go struct and encodes it back, so what clients read
+follows the struct declarations of k8s.io/api:
 
-Only scalars are filled: a missing struct, slice, map or timestamp may be a nil pointer or nil slice in Go
-(encoded as ``null`` or omitted), which the OpenAPI definitions cannot tell apart from a value.
+- a field without ``omitempty`` is always written: a scalar at its zero value (a new DaemonSet's
+  ``status.numberReady: 0``), a nil slice, map or pointer as ``null`` (a Role without rules: ``rules: null``);
+- a struct (non-pointer) field is always written, ``omitempty`` or not, as an object filled the same way
+  (``status: {}``, a container's ``resources: {}``, ``strategy: {}``); ``metav1.Time`` writes ``null`` when
+  zero (``spec.template.metadata.creationTimestamp: null``), ``resource.Quantity`` ``"0"``;
+- an ``omitempty`` field at its zero value (``false``, ``0``, ``""``, empty list or map, ``null``) is dropped;
+- fields come in the struct's declaration order (``kind``, ``apiVersion``, ``metadata``, ``spec``, ``status``).
+
+The table of field shapes, ``data/go_fields.json``, is generated from the Go field declarations of the
+Kubernetes version the server reports by ``scripts/generate_go_fields.py`` (see its docstring).
 """
 
 from __future__ import annotations
 
-import threading
+import json
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
-from chainsaw_py.embedded.schemas import Definitions, type_names
+FieldShape = tuple[str, str, bool]    # (shape, target definition or zero JSON, omitempty)
+StructTable = dict[str, FieldShape]
 
-_ZEROS: dict[str, Any] = {"integer": 0, "number": 0, "boolean": False, "string": ""}
-_NO_ZERO_FORMATS = {"byte", "date-time", "int-or-string"}
-
-
-class _Plan:
-    """What to fill in one struct: zero-valued scalars, and the schemas of nested properties to descend into."""
-
-    __slots__ = ("children", "zeros")
-
-    def __init__(self) -> None:
-        self.zeros: dict[str, Any] = {}
-        self.children: dict[str, dict[str, Any]] = {}
+_MAX_DEPTH = 128
+_SCALAR_ZEROS: dict[str, Any] = {"bool": False, "int": 0, "float": 0, "string": ""}
+_ABSENT = object()
 
 
-class GoSerialization:
-    """Fills the always-serialized fields of built-in objects, per their OpenAPI definitions."""
-
-    def __init__(self, definitions: Definitions) -> None:
-        self.definitions = definitions
-        self._plans: dict[int, _Plan] = {}
-        self._lock = threading.Lock()
-
-    def fill(self, obj: dict[str, Any], schema: dict[str, Any]) -> None:
-        """Add the missing non-``omitempty`` scalars of ``obj`` (in place), recursively."""
-        self._fill_struct(obj, schema, 0)
-
-    def _fill_struct(self, value: dict[str, Any], schema: dict[str, Any], depth: int) -> None:
-        if depth > 64:
-            return
-        plan = self._plan(schema)
-        for key, zero in plan.zeros.items():
-            if key not in value:
-                value[key] = zero
-        for key, child in plan.children.items():
-            present = value.get(key)
-            if present is not None:
-                self._fill_value(present, child, depth + 1)
-
-    def _fill_value(self, value: Any, node: dict[str, Any], depth: int) -> None:
-        resolved = self.definitions.resolve(node) or {}
-        if isinstance(value, dict) and "properties" in resolved:
-            self._fill_struct(value, resolved, depth)
-        elif isinstance(value, dict) and isinstance(resolved.get("additionalProperties"), dict):
-            for item in value.values():
-                if item is not None:
-                    self._fill_value(item, resolved["additionalProperties"], depth + 1)
-        elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
-            for item in value:
-                if item is not None:
-                    self._fill_value(item, resolved["items"], depth + 1)
-
-    def _plan(self, schema: dict[str, Any]) -> _Plan:
-        plan = self._plans.get(id(schema))
-        if plan is not None:
-            return plan
-        plan = _Plan()
-        required = set(schema.get("required") or ())
-        for key, node in (schema.get("properties") or {}).items():
-            resolved = self.definitions.resolve(node) or {}
-            if key in required and "$ref" not in node:
-                zero = _zero_of(resolved)
-                if zero is not None:
-                    plan.zeros[key] = zero
-            if _has_structure(self.definitions, resolved):
-                plan.children[key] = node
-        with self._lock:
-            self._plans[id(schema)] = plan
-        return plan
+@lru_cache(maxsize=1)
+def go_field_table() -> dict[str, StructTable]:
+    """Definition name -> JSON field -> shape, loaded once from the generated data file."""
+    raw = json.loads(resources.files("chainsaw_py.embedded").joinpath("data/go_fields.json")
+                     .read_text(encoding="utf-8"))
+    return {name: {key: (shape[0], shape[1], bool(shape[2])) for key, shape in fields.items()}
+            for name, fields in raw["definitions"].items()}
 
 
-def _zero_of(node: dict[str, Any]) -> Any:
-    types = type_names(node)
-    if len(types) != 1 or node.get("format") in _NO_ZERO_FORMATS:
-        return None
-    return _ZEROS.get(types[0])
+class _Struct:
+    """One struct's fields, their order, and those that need work even when absent."""
+
+    __slots__ = ("always", "fields", "order")
+
+    def __init__(self, fields: StructTable) -> None:
+        self.fields = fields
+        self.order = {key: index for index, key in enumerate(fields)}
+        self.always = tuple(key for key, (shape, target, omitempty) in fields.items()
+                            if shape == "struct" or (shape == "opaque" and target) or (not omitempty and shape != "any"))
 
 
-def _has_structure(definitions: Definitions, node: dict[str, Any]) -> bool:
-    """Whether values of this schema may contain structs (so required scalars further down)."""
-    if "properties" in node:
-        return True
-    for key in ("items", "additionalProperties"):
-        child = node.get(key)
-        if isinstance(child, dict):
-            resolved = definitions.resolve(child) or {}
-            if "properties" in resolved or isinstance(resolved.get("items"), dict) \
-                    or isinstance(resolved.get("additionalProperties"), dict):
-                return True
+@lru_cache(maxsize=1)
+def _structs() -> dict[str, _Struct]:
+    return {name: _Struct(fields) for name, fields in go_field_table().items()}
+
+
+def serialize_as_go(obj: dict[str, Any], definition: str) -> None:
+    """Shape ``obj`` (in place) as encoding/json writes the Go struct named by OpenAPI ``definition``."""
+    structs = _structs()
+    if definition in structs:
+        _encode_struct(obj, structs[definition], structs, 0)
+
+
+def in_go_order(value: Any, definition: str) -> Any:
+    """A copy of ``value`` with its keys in the struct's field order, as encoding/json writes them (nested too)."""
+    structs = _structs()
+    struct = structs.get(definition)
+    if not isinstance(value, dict) or struct is None:
+        return value
+    ordered = {key: _ordered_field(value[key], struct.fields[key]) for key in struct.fields if key in value}
+    ordered.update((key, item) for key, item in value.items() if key not in struct.fields)
+    return ordered
+
+
+def _ordered_field(value: Any, shape: FieldShape) -> Any:
+    kind, target = shape[0], shape[1]
+    if kind == "slice" and isinstance(value, list):
+        return [in_go_order(item, target) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: in_go_order(item, target) for key, item in value.items()}
+    return in_go_order(value, target)
+
+
+def _encode_struct(obj: dict[str, Any], struct: _Struct, structs: dict[str, _Struct], depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        return
+    fields = struct.fields
+    for key in [key for key in obj if key in fields] + [key for key in struct.always if key not in obj]:
+        value = obj.get(key, _ABSENT)
+        encoded = _encode_field(value, fields[key], structs, depth)
+        if encoded is _ABSENT:
+            obj.pop(key, None)
+        elif encoded is not value:
+            obj[key] = encoded
+    if not _in_order(obj, struct.order):   # the struct's field order, the order encoding/json writes
+        last = len(fields)
+        items = sorted(obj.items(), key=lambda item: struct.order.get(item[0], last))
+        obj.clear()
+        obj.update(items)
+
+
+def _in_order(obj: dict[str, Any], order: dict[str, int]) -> bool:
+    previous = -1
+    for key in obj:
+        index = order.get(key, 1 << 30)
+        if index < previous:
+            return False
+        previous = index
+    return True
+
+
+def _encode_field(value: Any, shape: FieldShape, structs: dict[str, _Struct], depth: int) -> Any:
+    """The field's value as Go writes it back, or ``_ABSENT`` when Go omits it."""
+    kind, target, omitempty = shape
+    if kind == "struct":
+        struct = value if isinstance(value, dict) else {} if value is None or value is _ABSENT else None
+        if struct is not None and target in structs:
+            _encode_struct(struct, structs[target], structs, depth + 1)
+        return value if struct is None else struct
+    if kind == "opaque":
+        return json.loads(target) if value is _ABSENT and target else value
+    if kind == "any":
+        return value
+    if value is _ABSENT or value is None:
+        return _ABSENT if omitempty else _SCALAR_ZEROS.get(kind)
+    if omitempty and _is_empty(value, kind):
+        return _ABSENT
+    if target in structs:
+        _encode_elements(value, kind, structs[target], structs, depth)
+    return value
+
+
+def _is_empty(value: Any, kind: str) -> bool:
+    if kind in ("slice", "map", "bytes", "string"):
+        return isinstance(value, (list, dict, str)) and len(value) == 0
+    if kind == "bool":
+        return value is False
+    if kind in ("int", "float"):
+        return value == 0 and not isinstance(value, bool)
     return False
+
+
+def _encode_elements(value: Any, kind: str, struct: _Struct, structs: dict[str, _Struct], depth: int) -> None:
+    if kind == "ptr" and isinstance(value, dict):
+        _encode_struct(value, struct, structs, depth + 1)
+    elif kind == "slice" and isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                _encode_struct(item, struct, structs, depth + 1)
+    elif kind == "map" and isinstance(value, dict):
+        for item in value.values():
+            if isinstance(item, dict):
+                _encode_struct(item, struct, structs, depth + 1)

@@ -23,8 +23,20 @@ ObjectKey = tuple[str, str, str, str]    # (group, plural, namespace, name)
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
 
+# encoding/json escapes these inside strings (HTML safety, JavaScript line terminators); they occur nowhere else
+_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
 def encode(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """JSON as kube-apiserver writes it (Go's encoding/json: compact, HTML characters escaped)."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in _GO_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:   # an unpaired surrogate: Go writes U+FFFD for it
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
 
 
 class StoredObject:

@@ -19,6 +19,7 @@ from chainsaw_py.embedded.apierrors import (
 from chainsaw_py.embedded.apiserver import ApiServer, apply_patch_document
 from chainsaw_py.embedded.codec import Responder, decode_body, patch_content_type, write_options
 from chainsaw_py.embedded.decoding import format_time
+from chainsaw_py.embedded.eviction import evict
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.kinds.apiext import dotted_value
 from chainsaw_py.embedded.logs import LogStore, since_time
@@ -54,7 +55,7 @@ class Subresources:
         if sub == "eviction" and request.method == "POST":
             body = decode_body(request)
             options = DeleteOptions.from_body((body or {}).get("deleteOptions") if isinstance(body, dict) else None)
-            self.server.delete(rt, namespace, name, options)
+            evict(self.server, rt, namespace, name, options)
             return Response(201, encode(_success()))
         if sub == "token" and request.method == "POST":
             return Response(201, encode(self._token(namespace, name, decode_body(request))))

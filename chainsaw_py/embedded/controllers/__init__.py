@@ -10,6 +10,7 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
     from chainsaw_py.embedded.controllers.apiservices import apiservice_controller
     from chainsaw_py.embedded.controllers.cronjobs import cronjob_controller
     from chainsaw_py.embedded.controllers.deployments import deployment_controller
+    from chainsaw_py.embedded.controllers.disruption import disruption_controller
     from chainsaw_py.embedded.controllers.gc import GarbageCollector
     from chainsaw_py.embedded.controllers.jobs import job_controller
     from chainsaw_py.embedded.controllers.namespaces import namespace_controller
@@ -26,5 +27,6 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
         node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
+        disruption_controller(runtime),
     ):
         manager.add(controller)

@@ -191,8 +191,7 @@ def _write_status(deployment: dict[str, Any], new_rs: dict[str, Any] | None, old
         else:
             _condition(conditions, "Progressing", "True", "ReplicaSetUpdated",
                        f'ReplicaSet "{name}" is progressing.', now)
-    ordered = [conditions[key] for key in ("Available", "Progressing") if key in conditions]
-    status["conditions"] = ordered
+    status["conditions"] = list(conditions.values())   # other controllers' condition types are kept
     if status != previous:
         deployment["status"] = status
         ctx.update_status(deployment)
@@ -204,5 +203,6 @@ def _condition(conditions: dict[str, dict[str, Any]], kind: str, state: str, rea
     if existing and (existing.get("status"), existing.get("reason"), existing.get("message")) == (state, reason, message):
         return
     transition = existing.get("lastTransitionTime") if existing and existing.get("status") == state else now
+    conditions.pop(kind, None)   # SetDeploymentCondition: a changed condition moves to the end
     conditions[kind] = {"type": kind, "status": state, "lastUpdateTime": now, "lastTransitionTime": transition,
                         "reason": reason, "message": message}

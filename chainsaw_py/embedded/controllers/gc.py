@@ -99,15 +99,19 @@ class GarbageCollector:
         if not meta.get("deletionTimestamp"):
             return
         if ORPHAN in finalizers:
-            self._orphan_dependents(meta["uid"])
-            self._remove_finalizer(group, plural, owner, ORPHAN)
+            if self._orphan_dependents(meta["uid"]):
+                self._remove_finalizer(group, plural, owner, ORPHAN)
+            else:   # a dependent changed meanwhile: keep the finalizer (else it would be collected) and retry
+                ctx.requeue_after(0.05)
         elif FOREGROUND in finalizers:
             if self._delete_dependents_in_foreground(meta["uid"]):
                 self._remove_finalizer(group, plural, owner, FOREGROUND)
             else:
                 ctx.requeue_after(0.1)
 
-    def _orphan_dependents(self, owner_uid: str) -> None:
+    def _orphan_dependents(self, owner_uid: str) -> bool:
+        """Drop the owner's reference from its dependents; False when one of them changed meanwhile."""
+        done = True
         for group, plural, namespace, name in self.store.dependents(owner_uid):
             rt = self.runtime.server.registry.any_version(group, plural)
             stored = self.store.get(group, plural, namespace, name)
@@ -120,8 +124,11 @@ class GarbageCollector:
                 del obj["metadata"]["ownerReferences"]
             try:
                 self.runtime.server.update(rt, namespace, name, obj, _OPTIONS)
-            except (NotFound, Conflict):
+            except NotFound:
                 continue
+            except Conflict:
+                done = False
+        return done
 
     def _delete_dependents_in_foreground(self, owner_uid: str) -> bool:
         """Delete dependents; True once none that blocks the owner's deletion is left."""

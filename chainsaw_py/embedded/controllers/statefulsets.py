@@ -148,6 +148,8 @@ def _write_sts_status(sts: dict[str, Any], pods: list[dict[str, Any]], revision:
         "updatedReplicas": len(current), "currentRevision": revision, "updateRevision": revision,
         "collisionCount": 0, "availableReplicas": sum(1 for pod in pods if pod_available(pod, min_ready, now))},
         keep=("replicas", "availableReplicas", "collisionCount"))
+    if previous.get("conditions"):   # conditions other controllers set are kept
+        status["conditions"] = previous["conditions"]
     if status != previous:
         sts["status"] = status
         ctx.update_status(sts)
@@ -212,6 +214,8 @@ def _write_ds_status(ds: dict[str, Any], pods: list[dict[str, Any]], ctx: Reconc
         "updatedNumberScheduled": len(pods), "numberAvailable": available,
         "numberUnavailable": max(desired - available, 0)},
         keep=("currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady"))
+    if previous.get("conditions"):   # conditions other controllers set are kept
+        status["conditions"] = previous["conditions"]
     if status != previous:
         ds["status"] = status
         ctx.update_status(ds)

@@ -784,3 +784,8 @@ class PortForwarder:
             data.close()
             error.close()
             target.close()
+
+
+def forward_http(request: Request, scheme: str, host: str, port: int, path: str) -> Response:
+    """Send ``request`` on to ``scheme://host:port/path`` and relay the answer (the apiserver's proxy)."""
+    return PodAccess._proxy(request, scheme, host, port, path)
