@@ -108,7 +108,11 @@ def test_any_chunked_body_decodes_or_is_refused_incrementally(data: bytes, split
     except (_ProtocolError, _TooLarge):
         return
     assert parser.size <= 256
-    assert len(parser.body()) == parser.size
+    # ``size`` counts the declared chunk lengths: a body still arriving holds less than it
+    if parser.done:
+        assert len(parser.body()) == parser.size
+    else:
+        assert len(parser.body()) <= parser.size
 
 
 # --- whole requests against a running server ----------------------------------------------------------------
