@@ -62,11 +62,15 @@ def schema_names() -> list[str]:
 @functools.cache
 def load_schema(kind: str, version: str) -> dict[str, Any]:
     """The shipped schema for ``kind`` (Test, StepTemplate, Configuration) at ``version``."""
-    path = SCHEMA_DIR / schema_file_name(kind, version)
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise LoadError(f"open {path.name}: file does not exist") from None
+    name = schema_file_name(kind, version)
+    if name not in _shipped_schema_names():   # an arbitrary version never becomes a file-system path
+        raise LoadError(f"open {name}: file does not exist")
+    return dict(json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _shipped_schema_names() -> frozenset[str]:
+    return frozenset(schema_names())
 
 
 _DURATION_SYNTAX = re.compile(DURATION_PATTERN)

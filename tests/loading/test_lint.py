@@ -80,6 +80,8 @@ def test_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     ("t.yaml", "# empty\n", "Error: t.yaml: the document is empty\n"),
     ("t.yaml", make_test().replace("v1alpha1", "v1alpha2"),
      "Error: open test-chainsaw-v1alpha2.json: file does not exist\n"),
+    ("t.yaml", make_test().replace("v1alpha1", "v" + "9" * 300),  # was OSError: File name too long
+     f"Error: open test-chainsaw-v{'9' * 300}.json: file does not exist\n"),
 ])
 def test_inputs_that_cannot_be_linted(write: Writer, capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch, name: str, text: str, error: str) -> None:
