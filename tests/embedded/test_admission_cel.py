@@ -1,0 +1,173 @@
+"""The Kubernetes CEL libraries in the embedded cluster (shared with Chainsaw's CEL through ``kubecel``): CRD
+``x-kubernetes-validations``, ValidatingAdmissionPolicy with ``authorizer`` (RBAC), ``namespaceObject`` and
+``auditAnnotations``, and webhook ``matchConditions`` with ``authorizer``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chainsaw_py.embedded import EmbeddedCluster
+from chainsaw_py.embedded.admission.types import AdmissionAttributes
+from tests.embedded.conftest import Kubectl
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[EmbeddedCluster]:
+    with EmbeddedCluster() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def kubectl(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    import shutil
+
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    return Kubectl(cluster.kubeconfig_path, tmp_path_factory.mktemp("kubectl-cache"))
+
+
+CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: releases.cel.example.com}
+spec:
+  group: cel.example.com
+  scope: Namespaced
+  names: {kind: Release, plural: releases, singular: release}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: "isSemver(self.version)"
+              messageExpression: "'not a version: ' + self.version"
+            - rule: "quantity(self.memory).isLessThan(quantity('1Gi'))"
+              message: memory must stay under 1Gi
+            - rule: "!has(self.homepage) || url(self.homepage).getScheme() == 'https'"
+              message: homepage must be https
+            properties:
+              version: {type: string}
+              memory: {type: string}
+              homepage: {type: string}
+"""
+
+
+def release(name: str, version: str, memory: str, homepage: str = "https://example.com") -> str:
+    return f"""
+apiVersion: cel.example.com/v1
+kind: Release
+metadata: {{name: {name}, namespace: default}}
+spec: {{version: "{version}", memory: "{memory}", homepage: "{homepage}"}}
+"""
+
+
+def test_crd_rules_use_the_kubernetes_libraries(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", stdin=CRD)
+    kubectl("wait", "--for", "condition=Established", "crd/releases.cel.example.com")
+    kubectl("apply", "-f", "-", stdin=release("good", "1.2.3", "512Mi"))
+    result = kubectl.run("apply", "-f", "-", stdin=release("bad", "1.2", "2Gi", "http://x"), check=False)
+    assert result.returncode == 1
+    assert 'spec: Invalid value: "object": not a version: 1.2' in result.stderr
+    assert 'spec: Invalid value: "object": memory must stay under 1Gi' in result.stderr
+    assert 'spec: Invalid value: "object": homepage must be https' in result.stderr
+
+
+AUTHZ_POLICY = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: secret-readers.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+    namespaceSelector: {matchLabels: {cel-test: authz}}
+  validations:
+  - expression: "authorizer.requestResource.check('create').allowed()"
+  - expression: "authorizer.group('').resource('secrets').namespace(object.metadata.namespace).check('list').allowed()"
+    messageExpression: "request.userInfo.username + ' may not list secrets in ' + namespaceObject.metadata.name"
+  - expression: "namespaceObject.metadata.labels['tier'] == 'gold'"
+    message: only gold namespaces
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: secret-readers-binding}
+spec: {policyName: secret-readers.example.com, validationActions: [Deny]}
+"""
+
+
+def test_policy_authorizer_asks_rbac_for_the_requesting_user(kubectl: Kubectl) -> None:
+    kubectl("create", "namespace", "cel-authz")
+    kubectl("label", "namespace", "cel-authz", "cel-test=authz", "tier=gold")
+    kubectl("create", "serviceaccount", "writer", "-n", "cel-authz")
+    kubectl("create", "role", "cm-writer", "-n", "cel-authz", "--verb=create", "--resource=configmaps")
+    kubectl("create", "rolebinding", "cm-writer", "-n", "cel-authz", "--role=cm-writer",
+            "--serviceaccount=cel-authz:writer")
+    kubectl("apply", "-f", "-", stdin=AUTHZ_POLICY)
+    kubectl("create", "configmap", "by-admin", "-n", "cel-authz")       # the admin is in system:masters
+    writer = "system:serviceaccount:cel-authz:writer"
+    result = kubectl.run("create", "configmap", "by-writer", "-n", "cel-authz", "--as", writer, check=False)
+    assert result.returncode == 1
+    assert (f"ValidatingAdmissionPolicy 'secret-readers.example.com' with binding 'secret-readers-binding' "
+            f"denied request: {writer} may not list secrets in cel-authz") in result.stderr
+    kubectl("create", "role", "secret-lister", "-n", "cel-authz", "--verb=list", "--resource=secrets")
+    kubectl("create", "rolebinding", "secret-lister", "-n", "cel-authz", "--role=secret-lister",
+            "--serviceaccount=cel-authz:writer")
+    kubectl("create", "configmap", "by-writer", "-n", "cel-authz", "--as", writer)
+    kubectl("label", "namespace", "cel-authz", "tier=silver", "--overwrite")
+    result = kubectl.run("create", "configmap", "silver", "-n", "cel-authz", check=False)
+    assert "denied request: only gold namespaces" in result.stderr
+
+
+def audit_policy(value_expression: str) -> str:
+    return f"""
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {{name: audited.example.com}}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}}
+    namespaceSelector: {{matchLabels: {{cel-test: audit}}}}
+  auditAnnotations:
+  - {{key: owner, valueExpression: "{value_expression}"}}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {{name: audited-binding}}
+spec: {{policyName: audited.example.com, validationActions: [Audit]}}
+"""
+
+
+def test_audit_annotations_are_published_or_fail_the_request(cluster: EmbeddedCluster, kubectl: Kubectl) -> None:
+    kubectl("create", "namespace", "cel-audit")
+    kubectl("label", "namespace", "cel-audit", "cel-test=audit")
+    seen: list[dict[str, str]] = []
+    original = cluster.api.admission.validate
+
+    def recording(attrs: AdmissionAttributes) -> None:
+        try:
+            original(attrs)
+        finally:
+            seen.append(dict(attrs.audit_annotations))
+
+    cluster.api.admission.validate = recording  # type: ignore[method-assign]
+    try:
+        kubectl("apply", "-f", "-", stdin=audit_policy("'owned by ' + request.userInfo.username"))
+        kubectl("create", "configmap", "a1", "-n", "cel-audit")
+        assert {"audited.example.com/owner": "owned by kubernetes-admin"} in seen
+        kubectl("apply", "-f", "-", stdin=audit_policy("object.metadata.name.size()"))
+        result = kubectl.run("create", "configmap", "a2", "-n", "cel-audit", check=False)
+    finally:
+        cluster.api.admission.validate = original  # type: ignore[method-assign]
+    assert result.returncode == 1
+    assert ("ValidatingAdmissionPolicy 'audited.example.com' with binding 'audited-binding' denied request: "
+            "valueExpression 'object.metadata.name.size()' resulted in unsupported return type: int. "
+            "Return type must be either string or null.") in result.stderr
