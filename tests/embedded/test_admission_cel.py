@@ -171,3 +171,48 @@ def test_audit_annotations_are_published_or_fail_the_request(cluster: EmbeddedCl
     assert ("ValidatingAdmissionPolicy 'audited.example.com' with binding 'audited-binding' denied request: "
             "valueExpression 'object.metadata.name.size()' resulted in unsupported return type: int. "
             "Return type must be either string or null.") in result.stderr
+
+
+TYPED_POLICY = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: typed.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments, deployments/scale]}
+  validations:
+  - expression: "object.spec.replicaz > 1"
+  - expression: "object.spec.replicas == '3' && object.metadata.labels.app == 'x'"
+    messageExpression: "'name: ' + object.metadata.name.first"
+  - expression: "object.spec.template.spec.containers.all(c, c.image != 'latest') && has(object.spec.strategy)"
+"""
+
+
+def test_policy_status_reports_type_checking_warnings(kubectl: Kubectl) -> None:
+    import json
+    import time
+
+    kubectl("apply", "-f", "-", stdin=TYPED_POLICY)
+    deadline = time.monotonic() + 20
+    status: dict[str, object] = {}
+    while "typeChecking" not in status and time.monotonic() < deadline:
+        status = json.loads(kubectl("get", "validatingadmissionpolicy", "typed.example.com", "-o", "json"))
+        status = status.get("status") or {}
+        time.sleep(0.1)
+    assert status["observedGeneration"] == 1
+    assert status["typeChecking"] == {"expressionWarnings": [
+        {"fieldRef": "spec.validations[0].expression",
+         "warning": "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicaz'\n"
+                    " | object.spec.replicaz > 1\n"
+                    " | ...........^\n"},
+        {"fieldRef": "spec.validations[1].expression",
+         "warning": "apps/v1, Kind=Deployment: ERROR: <input>:1:22: found no matching overload for '_==_' applied "
+                    "to '(int, string)'\n"
+                    " | object.spec.replicas == '3' && object.metadata.labels.app == 'x'\n"
+                    " | .....................^\n"},
+        {"fieldRef": "spec.validations[1].messageExpression",
+         "warning": "apps/v1, Kind=Deployment: ERROR: <input>:1:32: type 'string' does not support field selection\n"
+                    " | 'name: ' + object.metadata.name.first\n"
+                    " | ...............................^\n"},
+    ]}
