@@ -74,9 +74,9 @@ def default_requests_to_limits(spec: dict[str, Any]) -> None:
     for key in ("containers", "initContainers"):
         for container in spec.get(key) or []:
             resources = container.get("resources") if isinstance(container, dict) else None
-            limits = resources.get("limits") if isinstance(resources, dict) else None
-            if not isinstance(limits, dict) or not limits:
+            if not isinstance(resources, dict) or not isinstance(resources.get("limits"), dict):
                 continue
+            limits = resources["limits"]
             requests = resources.setdefault("requests", {})
             if isinstance(requests, dict):
                 for name, value in limits.items():
