@@ -133,8 +133,40 @@ def test_version_labels_through_the_api(http: Http) -> None:
         'securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")')
     status, body, _ = http("PATCH", "/api/v1/namespaces/psa-versions", {"metadata": {"labels": {
         "pod-security.kubernetes.io/enforce-version": "1.28"}}}, "application/merge-patch+json")
-    assert status == 200, body
+    assert (status, body["message"]) == (422, 'Namespace "psa-versions" is invalid: metadata.labels'
+                                              '[pod-security.kubernetes.io/enforce-version]: Invalid value: "1.28": '
+                                              'must be "latest" or "v1.x"')
+    status, body, headers = http("PATCH", "/api/v1/namespaces/psa-versions", {"metadata": {"labels": {
+        "pod-security.kubernetes.io/enforce-version": "latest"}}}, "application/merge-patch+json")
+    assert status == 200 and "Warning" not in headers      # baseline:latest: the existing pods comply
     armored = pod("armored", {"appArmorProfile": {"type": "Unconfined"}})
     status, body, _ = http("POST", "/api/v1/namespaces/psa-versions/pods", armored)
     assert status == 403 and 'violates PodSecurity "baseline:latest": forbidden AppArmor profile (container ' \
         '"armored" must not set AppArmor profile type to "Unconfined")' in body["message"]
+
+
+def test_namespace_labels_are_validated_and_tightening_warns(http: Http) -> None:
+    bad = {"pod-security.kubernetes.io/enforce": "strict"}
+    status, body, _ = http("POST", "/api/v1/namespaces", {"metadata": {"name": "psa-typo", "labels": bad}})
+    assert (status, body["message"]) == (422, 'Namespace "psa-typo" is invalid: metadata.labels'
+                                              '[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be '
+                                              "one of privileged, baseline, restricted")
+    assert http("POST", "/api/v1/namespaces", {"metadata": {"name": "psa-open"}})[0] == 201
+    for name in ("b-host", "a-host", "c-priv", "fine"):
+        spec: dict[str, Any] = {"hostNetwork": True} if name.endswith("host") else {}
+        security = {"privileged": True} if name == "c-priv" else None
+        assert http("POST", "/api/v1/namespaces/psa-open/pods", pod(name, security, **spec))[0] == 201
+    status, body, headers = http("PATCH", "/api/v1/namespaces/psa-open", {"metadata": {"labels": {
+        "pod-security.kubernetes.io/enforce": "baseline"}}}, "application/merge-patch+json")
+    assert status == 200, body
+    warnings = [json.loads(value.removeprefix("299 - ")) for value in headers.getlist("Warning")]
+    assert warnings == ['existing pods in namespace "psa-open" violate the new PodSecurity enforce level '
+                        '"baseline:latest"', "a-host (and 1 other pod): host namespaces", "c-priv: privileged"]
+    status, body, headers = http("POST", "/apis/apps/v1/namespaces/psa-open/deployments", {
+        "metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+            "metadata": {"labels": {"a": "b"}}, "spec": {"hostPID": True, "containers": [
+                {"name": "c", "image": "nginx"}]}}}})
+    assert status == 201       # templates are not enforced; warn follows the stricter enforce level
+    assert json.loads(headers["Warning"].removeprefix("299 - ")) == \
+        'would violate PodSecurity "baseline:latest": host namespaces (hostPID=true)'
+

@@ -12,8 +12,9 @@ procMount, seLinuxOptions (``container_engine_t`` from 1.31), seccompProfile_bas
 1.19), sysctls (1.0, 1.27, 1.29, 1.32 lists), windowsHostProcess; restricted allowPrivilegeEscalation (1.8+),
 capabilities_restricted (1.22+), restrictedVolumes, runAsNonRoot, runAsUser (1.23+), seccompProfile_restricted
 (1.19+); the restricted capabilities, seccomp and privilege escalation checks skip Windows pods
-(``spec.os.name: windows``) from 1.25. Exemptions (usernames, namespaces, runtime classes of an
-AdmissionConfiguration) are not configurable: nothing is exempt.
+(``spec.os.name: windows``) from 1.25. Namespace writes have their labels validated, and tightening
+``enforce`` warns about the namespace's existing pods. Exemptions (usernames, namespaces, runtime classes of
+an AdmissionConfiguration) are not configurable: nothing is exempt.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainsaw_py.embedded.admission.storeview import StoreView
-from chainsaw_py.embedded.admission.types import CREATE, AdmissionAttributes
-from chainsaw_py.embedded.apierrors import Forbidden, qualified_resource
+from chainsaw_py.embedded.admission.types import CREATE, UPDATE, AdmissionAttributes
+from chainsaw_py.embedded.apierrors import FieldErrors, Forbidden, Invalid, qualified_resource
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
 
@@ -416,50 +417,9 @@ def _any_namespace_labelled(store: Store) -> bool:
                for name in item.obj["metadata"].get("labels") or {})
 
 
-class PodSecurity:
-    name = "PodSecurity"
-
-    def __init__(self, store: Store, registry: ResourceRegistry) -> None:
-        self.store = store
-        self._labelled = StoreView(store, "", ("namespaces",), _any_namespace_labelled)
-
-    def active(self) -> bool:
-        """Only while some namespace carries a pod-security label."""
-        return self._labelled.get()
-
-    def mutate(self, attrs: AdmissionAttributes) -> None:
-        return None
-
-    def validate(self, attrs: AdmissionAttributes) -> None:
-        if attrs.operation != CREATE or attrs.subresource or attrs.obj is None or not attrs.namespace:
-            return
-        key = (attrs.rt.group, attrs.rt.plural)
-        is_pod = key == ("", "pods")
-        if not is_pod and key not in _TEMPLATE_PATHS:
-            return
-        namespace = self.store.get("", "namespaces", "", attrs.namespace)
-        labels = (namespace.obj["metadata"].get("labels") or {}) if namespace else {}
-        if not any(name.startswith(LABEL) for name in labels):
-            return
-        parts = _pod_parts(attrs.obj, key)
-        if parts is None:
-            return
-        meta, spec = parts
-        enforce = _policy(labels, "enforce")
-        failed = violations(enforce.level, spec, enforce.minor, meta) if is_pod else []
-        if failed:
-            resource = qualified_resource(attrs.rt.group, attrs.rt.plural)
-            raise Forbidden(f'{resource} "{attrs.name}" is forbidden: violates PodSecurity "{enforce}": '
-                            + ", ".join(failed), details={"name": attrs.name, "kind": attrs.rt.plural})
-        warn = _policy(labels, "warn")
-        failed = violations(warn.level, spec, warn.minor, meta)
-        if failed:
-            attrs.warnings.append(f'would violate PodSecurity "{warn}": ' + ", ".join(failed))
-        audit = _policy(labels, "audit")
-        failed = violations(audit.level, spec, audit.minor, meta)
-        if failed:
-            attrs.audit_annotations["pod-security.kubernetes.io/audit-violations"] = \
-                f'would violate PodSecurity "{audit}": ' + ", ".join(failed)
+_LEVEL_RANK = {"privileged": 0, "baseline": 1, "restricted": 2}
+_MODES = ("enforce", "audit", "warn")
+MAX_PODS_TO_CHECK = 3000
 
 
 @dataclass(frozen=True)
@@ -471,16 +431,134 @@ class _Policy:
         return f"{self.level}:{'latest' if self.minor is None else f'v1.{self.minor}'}"
 
 
-def _policy(labels: dict[str, str], mode: str) -> _Policy:
-    """A mode's level and version; a label that does not parse counts as ``restricted`` / ``latest``."""
-    level = labels.get(LABEL + mode, "privileged")
-    if level not in LEVELS:
-        level = "restricted"
-    try:
-        minor = parse_version(labels.get(LABEL + mode + "-version"))
-    except ValueError:
-        minor = None
-    return _Policy(level, minor)
+def policies(labels: dict[str, str]) -> tuple[dict[str, _Policy], FieldErrors]:
+    """``api.PolicyToEvaluate``: each mode's level and version, with the label errors; an unparsable level
+    counts as ``restricted``, an unparsable version as ``latest``; an unset warn level follows a stricter
+    enforce level (and its version, when warn's is unset too)."""
+    errors = FieldErrors()
+    found: dict[str, _Policy] = {}
+    for mode in _MODES:
+        level = labels.get(LABEL + mode, "privileged")
+        if level not in LEVELS:
+            errors.invalid(f"metadata.labels[{LABEL}{mode}]", level, "must be one of privileged, baseline, restricted")
+            level = "restricted"
+        version_label = labels.get(LABEL + mode + "-version")
+        try:
+            minor = parse_version(version_label)
+        except ValueError:
+            errors.invalid(f"metadata.labels[{LABEL}{mode}-version]", version_label, 'must be "latest" or "v1.x"')
+            minor = None
+        found[mode] = _Policy(level, minor)
+    enforce_set = labels.get(LABEL + "enforce") in LEVELS
+    if LABEL + "warn" not in labels and enforce_set and \
+            _LEVEL_RANK[found["enforce"].level] > _LEVEL_RANK[found["warn"].level]:
+        follows_version = LABEL + "warn-version" not in labels and LABEL + "enforce-version" in labels
+        found["warn"] = _Policy(found["enforce"].level, found["enforce"].minor if follows_version else
+                                found["warn"].minor)
+    return found, errors
+
+
+def _reasons(failed: list[str]) -> str:
+    """The aggregate ForbiddenReason: each failed check's reason without its detail."""
+    return ", ".join(text.split(" (", 1)[0] for text in failed)
+
+
+class PodSecurity:
+    name = "PodSecurity"
+
+    def __init__(self, store: Store, registry: ResourceRegistry) -> None:
+        self.store = store
+        self._labelled = StoreView(store, "", ("namespaces",), _any_namespace_labelled)
+
+    def active(self) -> bool:
+        """Always: namespace writes have their labels checked; pods return at once while no namespace is
+        labelled."""
+        return True
+
+    def mutate(self, attrs: AdmissionAttributes) -> None:
+        return None
+
+    def validate(self, attrs: AdmissionAttributes) -> None:
+        if attrs.subresource or attrs.obj is None:
+            return
+        key = (attrs.rt.group, attrs.rt.plural)
+        if key == ("", "namespaces"):
+            self._validate_namespace(attrs)
+        elif attrs.operation == CREATE and attrs.namespace and self._labelled.get() and \
+                (key == ("", "pods") or key in _TEMPLATE_PATHS):
+            self._validate_pod(attrs, key)
+
+    def _validate_pod(self, attrs: AdmissionAttributes, key: tuple[str, str]) -> None:
+        assert attrs.obj is not None
+        namespace = self.store.get("", "namespaces", "", attrs.namespace)
+        labels = (namespace.obj["metadata"].get("labels") or {}) if namespace else {}
+        if not any(name.startswith(LABEL) for name in labels):
+            return
+        parts = _pod_parts(attrs.obj, key)
+        if parts is None:
+            return
+        meta, spec = parts
+        modes, _errors = policies(labels)
+        enforce = modes["enforce"]
+        failed = violations(enforce.level, spec, enforce.minor, meta) if key == ("", "pods") else []
+        if failed:
+            resource = qualified_resource(attrs.rt.group, attrs.rt.plural)
+            raise Forbidden(f'{resource} "{attrs.name}" is forbidden: violates PodSecurity "{enforce}": '
+                            + ", ".join(failed), details={"name": attrs.name, "kind": attrs.rt.plural})
+        if key == ("", "pods"):
+            attrs.audit_annotations["pod-security.kubernetes.io/enforce-policy"] = str(enforce)
+        warn = modes["warn"]
+        failed = violations(warn.level, spec, warn.minor, meta)
+        if failed:
+            attrs.warnings.append(f'would violate PodSecurity "{warn}": ' + ", ".join(failed))
+        audit = modes["audit"]
+        failed = violations(audit.level, spec, audit.minor, meta)
+        if failed:
+            attrs.audit_annotations["pod-security.kubernetes.io/audit-violations"] = \
+                f'would violate PodSecurity "{audit}": ' + ", ".join(failed)
+
+    def _validate_namespace(self, attrs: AdmissionAttributes) -> None:
+        """Labels must parse (on create, and on update when they changed); tightening ``enforce`` warns about
+        the namespace's pods that the new level would refuse."""
+        assert attrs.obj is not None
+        labels = dict((attrs.obj.get("metadata") or {}).get("labels") or {})
+        modes, errors = policies(labels)
+        old_labels = dict(((attrs.old or {}).get("metadata") or {}).get("labels") or {})
+        old_modes, old_errors = policies(old_labels)
+        if errors and (attrs.operation == CREATE or not old_errors or errors.causes != old_errors.causes):
+            raise Invalid("Namespace", "", attrs.name, errors.causes)
+        if attrs.operation != UPDATE:
+            return
+        new, old = modes["enforce"], old_modes["enforce"]
+        if new == old or new.level == "privileged" or \
+                (new.minor == old.minor and _LEVEL_RANK[new.level] <= _LEVEL_RANK[old.level]):
+            return
+        attrs.warnings.extend(self._existing_pod_warnings(attrs.name, new))
+
+    def _existing_pod_warnings(self, namespace: str, enforce: _Policy) -> list[str]:
+        pods = sorted(self.store.list("", "pods", namespace)[0], key=lambda item: item.obj["metadata"]["name"])
+        warnings = []
+        if len(pods) > MAX_PODS_TO_CHECK:
+            warnings.append(f"new PodSecurity enforce level only checked against the first {MAX_PODS_TO_CHECK} of "
+                            f"{len(pods)} existing pods")
+        grouped: dict[str, list[str]] = {}
+        for item in pods[:MAX_PODS_TO_CHECK]:
+            parts = _pod_parts(item.obj, ("", "pods"))
+            failed = violations(enforce.level, parts[1], enforce.minor, parts[0]) if parts else []
+            if failed:
+                grouped.setdefault(_reasons(failed), []).append(str(item.obj["metadata"]["name"]))
+        if not grouped:
+            return warnings
+        warnings.append(f'existing pods in namespace "{namespace}" violate the new PodSecurity enforce level '
+                        f'"{enforce}"')
+        return warnings + sorted(f"{_counted(names)}: {reason}" for reason, names in grouped.items())
+
+
+def _counted(names: list[str]) -> str:
+    first, others = min(names), len(names) - 1
+    if others == 0:
+        return first
+    return f"{first} (and 1 other pod)" if others == 1 else f"{first} (and {others} other pods)"
 
 
 def _pod_parts(obj: dict[str, Any], key: tuple[str, str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
