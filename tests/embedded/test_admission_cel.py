@@ -216,3 +216,43 @@ def test_policy_status_reports_type_checking_warnings(kubectl: Kubectl) -> None:
                     " | 'name: ' + object.metadata.name.first\n"
                     " | ...............................^\n"},
     ]}
+
+
+def test_policies_and_bindings_are_validated(kubectl: Kubectl) -> None:
+    result = kubectl.run("apply", "-f", "-", check=False, stdin="""
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: broken.example.com}
+spec:
+  failurePolicy: Sometimes
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+  variables:
+  - {name: size, expression: "object.data.size"}
+  - {name: size, expression: "1"}
+  validations:
+  - expression: "object.spec >"
+  - expression: "true"
+    reason: Teapot
+    message: " "
+""")
+    assert result.returncode == 1
+    assert 'The ValidatingAdmissionPolicy "broken.example.com" is invalid:' in result.stderr
+    for line in ('spec.failurePolicy: Unsupported value: "Sometimes": supported values: "Fail", "Ignore"',
+                 'spec.variables[1].name: Duplicate value: "size"',
+                 'spec.validations[0].expression: Invalid value: "object.spec >": compilation failed: ERROR:',
+                 'spec.validations[1].message: Invalid value: " ": message must be non-empty if specified',
+                 'spec.validations[1].reason: Unsupported value: "Teapot": supported values: "Forbidden", "Invalid", '
+                 '"RequestEntityTooLarge", "Unauthorized"'):
+        assert line in result.stderr
+    result = kubectl.run("apply", "-f", "-", check=False, stdin="""
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: broken-binding}
+spec: {policyName: broken.example.com, validationActions: [Deny, Warn, Deny]}
+""")
+    assert result.returncode == 1
+    assert 'spec.validationActions[2]: Duplicate value: "Deny"' in result.stderr
+    assert 'spec.validationActions: Invalid value: ["Deny","Warn","Deny"]: validationActions must not contain both ' \
+           '"Deny" and "Warn"' in result.stderr
