@@ -170,3 +170,18 @@ def test_namespace_labels_are_validated_and_tightening_warns(http: Http) -> None
     assert json.loads(headers["Warning"].removeprefix("299 - ")) == \
         'would violate PodSecurity "baseline:latest": host namespaces (hostPID=true)'
 
+
+
+def test_significant_pod_updates_are_enforced(http: Http) -> None:
+    assert http("POST", "/api/v1/namespaces", {"metadata": {"name": "psa-updates"}})[0] == 201
+    assert http("POST", "/api/v1/namespaces/psa-updates/pods", pod("host", hostNetwork=True))[0] == 201
+    status, body, _ = http("PATCH", "/api/v1/namespaces/psa-updates", {"metadata": {"labels": {
+        "pod-security.kubernetes.io/enforce": "baseline"}}}, "application/merge-patch+json")
+    assert status == 200, body
+    status, body, _ = http("PATCH", "/api/v1/namespaces/psa-updates/pods/host", {"metadata": {"labels": {
+        "a": "b"}}}, "application/merge-patch+json")
+    assert status == 200, body                                     # labels only: not evaluated
+    status, body, _ = http("PATCH", "/api/v1/namespaces/psa-updates/pods/host", {"spec": {"containers": [
+        {"name": "host", "image": "nginx:2"}]}}, "application/strategic-merge-patch+json")
+    assert (status, body["message"]) == (403, 'pods "host" is forbidden: violates PodSecurity "baseline:latest": '
+                                              "host namespaces (hostNetwork=true)")

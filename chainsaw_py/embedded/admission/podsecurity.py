@@ -479,14 +479,27 @@ class PodSecurity:
         return None
 
     def validate(self, attrs: AdmissionAttributes) -> None:
-        if attrs.subresource or attrs.obj is None:
+        if attrs.obj is None or not self._evaluated(attrs):
             return
         key = (attrs.rt.group, attrs.rt.plural)
         if key == ("", "namespaces"):
             self._validate_namespace(attrs)
-        elif attrs.operation == CREATE and attrs.namespace and self._labelled.get() and \
-                (key == ("", "pods") or key in _TEMPLATE_PATHS):
+        elif attrs.namespace and self._labelled.get():
             self._validate_pod(attrs, key)
+
+    @staticmethod
+    def _evaluated(attrs: AdmissionAttributes) -> bool:
+        """Namespace writes; pod creates and significant pod updates (also through ``ephemeralcontainers`` or
+        ``resize``); workload creates."""
+        key = (attrs.rt.group, attrs.rt.plural)
+        if key == ("", "pods"):
+            if attrs.subresource in _IGNORED_POD_SUBRESOURCES:
+                return False
+            return attrs.operation == CREATE or (attrs.operation == UPDATE and attrs.old is not None
+                                                 and _significant_update(attrs.obj or {}, attrs.old))
+        if attrs.subresource:
+            return False
+        return key == ("", "namespaces") or (attrs.operation == CREATE and key in _TEMPLATE_PATHS)
 
     def _validate_pod(self, attrs: AdmissionAttributes, key: tuple[str, str]) -> None:
         assert attrs.obj is not None
@@ -552,6 +565,36 @@ class PodSecurity:
         warnings.append(f'existing pods in namespace "{namespace}" violate the new PodSecurity enforce level '
                         f'"{enforce}"')
         return warnings + sorted(f"{_counted(names)}: {reason}" for reason, names in grouped.items())
+
+
+_IGNORED_POD_SUBRESOURCES = frozenset({"exec", "attach", "binding", "eviction", "log", "portforward", "proxy",
+                                       "status"})
+
+
+def _significant_update(pod: dict[str, Any], old: dict[str, Any]) -> bool:
+    """``isSignificantPodUpdate``: only a changed image, a changed seccomp annotation, added or removed
+    containers or a new ephemeral container can change the verdict."""
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    old_annotations = (old.get("metadata") or {}).get("annotations") or {}
+    if annotations.get(_SECCOMP_POD_ANNOTATION) != old_annotations.get(_SECCOMP_POD_ANNOTATION):
+        return True
+    spec, old_spec = pod.get("spec") or {}, old.get("spec") or {}
+    for key in ("containers", "initContainers"):
+        new_list, old_list = spec.get(key) or [], old_spec.get(key) or []
+        if len(new_list) != len(old_list):
+            return True
+        if any(_container_changed(a, b, annotations, old_annotations) for a, b in zip(new_list, old_list, strict=True)):
+            return True
+    previous = {c.get("name"): c for c in old_spec.get("ephemeralContainers") or [] if isinstance(c, dict)}
+    return any(c.get("name") not in previous or _container_changed(c, previous[c.get("name")], annotations,
+                                                                   old_annotations)
+               for c in spec.get("ephemeralContainers") or [] if isinstance(c, dict))
+
+
+def _container_changed(container: dict[str, Any], old: dict[str, Any], annotations: dict[str, Any],
+                       old_annotations: dict[str, Any]) -> bool:
+    key = _SECCOMP_CONTAINER_ANNOTATION + str(container.get("name", ""))
+    return container.get("image") != old.get("image") or annotations.get(key) != old_annotations.get(key)
 
 
 def _counted(names: list[str]) -> str:
