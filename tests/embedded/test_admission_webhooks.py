@@ -364,3 +364,15 @@ def test_match_conditions_have_the_kubernetes_libraries_and_the_authorizer(http:
             "conditions: expression 'has(object.data) && url(object.data.site).getHost() == 'x'' resulted in "
             "error: URL parse error during conversion from string: not a url")
         assert all("/non-admins" not in request[0] for request in server.requests)
+
+
+def test_match_conditions_must_compile(http: Http, ns: str) -> None:
+    broken = hook("broken.example.com", {"url": "https://127.0.0.1:1/x"}, ns, matchConditions=[
+        {"name": "a", "expression": "object.metadata.name =="}, {"name": "a", "expression": "true"}])
+    status, body, _ = http("POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+                           configuration("ValidatingWebhookConfiguration", f"broken-{ns}", [broken]))
+    assert status == 422
+    assert body["message"].startswith(f'ValidatingWebhookConfiguration.admissionregistration.k8s.io "broken-{ns}" '
+                                      "is invalid: [webhooks[0].matchConditions[0].expression: Invalid value: "
+                                      '"object.metadata.name ==": compilation failed: ERROR:')
+    assert body["message"].endswith('webhooks[0].matchConditions[1].name: Duplicate value: "a"]')

@@ -7,6 +7,7 @@ import threading
 from chainsaw_py.embedded.kinds.admissionpolicy import (
     ValidatingAdmissionPolicyBindingStrategy,
     ValidatingAdmissionPolicyStrategy,
+    WebhookConfigurationStrategy,
 )
 from chainsaw_py.embedded.kinds.apiext import CustomResourceDefinitionStrategy, CustomResourceStrategy
 from chainsaw_py.embedded.kinds.base import Strategy, path_segment_errors
@@ -71,6 +72,8 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): ValidatingAdmissionPolicyStrategy(),
         ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"):
             ValidatingAdmissionPolicyBindingStrategy(),
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"): WebhookConfigurationStrategy(),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"): WebhookConfigurationStrategy(),
     }
 
 

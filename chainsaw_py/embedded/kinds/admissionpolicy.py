@@ -120,3 +120,16 @@ class ValidatingAdmissionPolicyBindingStrategy(Strategy):
         action = ref.get("parameterNotFoundAction") if isinstance(ref, dict) else None
         if isinstance(ref, dict) and action is not None and action not in _PARAMETER_NOT_FOUND:
             errors.not_supported("spec.paramRef.parameterNotFoundAction", action, _PARAMETER_NOT_FOUND)
+
+
+@dataclass
+class WebhookConfigurationStrategy(Strategy):
+    """Validating and mutating webhook configurations: each webhook's ``matchConditions`` must have unique
+    names and compiling expressions (the rest of their validation is not made)."""
+
+    tracks_generation: bool = True
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        for index, hook in enumerate(obj.get("webhooks") or []):
+            if isinstance(hook, dict):
+                _named_expressions(hook.get("matchConditions"), f"webhooks[{index}].matchConditions", errors)
