@@ -95,6 +95,8 @@ spec:
     messageExpression: "request.userInfo.username + ' may not list secrets in ' + namespaceObject.metadata.name"
   - expression: "namespaceObject.metadata.labels['tier'] == 'gold'"
     message: only gold namespaces
+  - expression: "!has(request.object) && request.operation == 'CREATE' && request.resource.resource == 'configmaps'"
+    message: request is the AdmissionRequest without the objects
 ---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding

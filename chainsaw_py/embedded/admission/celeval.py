@@ -26,6 +26,12 @@ class CelError(Exception):
     pass
 
 
+def request_variable(review: dict[str, Any]) -> dict[str, Any]:
+    """``request`` as CEL sees it: the AdmissionRequest without ``object`` and ``oldObject`` (which are
+    variables of their own)."""
+    return {key: value for key, value in review.items() if key not in ("object", "oldObject")}
+
+
 def authorizer_variable(attrs: AdmissionAttributes) -> dict[str, Any]:
     """``authorizer`` for the requesting user, with ``authorizer.requestResource`` = the request's resource."""
     user = attrs.user

@@ -30,6 +30,7 @@ from chainsaw_py.embedded.admission.celeval import (
     authorizer_variable,
     authorizing,
     evaluate,
+    request_variable,
 )
 from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import AdmissionAttributes
@@ -193,7 +194,7 @@ class ValidatingAdmissionPolicies:
 
     def _scope(self, request: dict[str, Any], params: Any, attrs: AdmissionAttributes) -> dict[str, Any]:
         namespace = self.store.get("", "namespaces", "", attrs.namespace) if attrs.namespace else None
-        return {"object": request["object"], "oldObject": request["oldObject"], "request": request,
+        return {"object": request["object"], "oldObject": request["oldObject"], "request": request_variable(request),
                 "params": params, "namespaceObject": _namespace_object(namespace.obj) if namespace else None,
                 "variables": {}, "authorizer": authorizer_variable(attrs)}
 

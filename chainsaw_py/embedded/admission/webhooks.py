@@ -25,6 +25,7 @@ from chainsaw_py.embedded.admission.celeval import (
     authorizer_variable,
     authorizing,
     evaluate_condition,
+    request_variable,
 )
 from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import CONNECT, AdmissionAttributes
@@ -310,7 +311,7 @@ def _conditions_hold(hook: Webhook, attrs: AdmissionAttributes, request: dict[st
     conditions = hook.spec.get("matchConditions") or []
     if not conditions:
         return True
-    variables = {"object": request["object"], "oldObject": request["oldObject"], "request": request,
+    variables = {"object": request["object"], "oldObject": request["oldObject"], "request": request_variable(request),
                  "authorizer": authorizer_variable(attrs)}
     errors: list[str] = []
     for condition in conditions:
