@@ -258,3 +258,23 @@ spec: {policyName: broken.example.com, validationActions: [Deny, Warn, Deny]}
     assert 'spec.validationActions[2]: Duplicate value: "Deny"' in result.stderr
     assert 'spec.validationActions: Invalid value: ["Deny","Warn","Deny"]: validationActions must not contain both ' \
            '"Deny" and "Warn"' in result.stderr
+
+
+def test_type_checking_follows_variables_that_are_field_chains() -> None:
+    from chainsaw_py.embedded.admission.typechecking import check_policy
+    from chainsaw_py.embedded.resources import ResourceRegistry
+
+    policy = {"spec": {
+        "matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"],
+                                                "resources": ["deployments"]}]},
+        "variables": [{"name": "template", "expression": "object.spec.template"},
+                      {"name": "typo", "expression": "object.spec.nope"},
+                      {"name": "computed", "expression": "object.spec.replicas + 1"}],
+        "validations": [{"expression": "variables.template.spec.containerz.size() > 0"},
+                        {"expression": "variables.typo.x == 1 && variables.computed.y > 1 && 'a' in "
+                                       "variables.template.metadata.labels"}]}}
+    assert check_policy(policy, ResourceRegistry()) == [{
+        "fieldRef": "spec.validations[0].expression",
+        "warning": "apps/v1, Kind=Deployment: ERROR: <input>:1:24: undefined field 'containerz'\n"
+                   " | variables.template.spec.containerz.size() > 0\n"
+                   " | .......................^\n"}]

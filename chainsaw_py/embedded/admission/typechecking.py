@@ -48,6 +48,7 @@ def check_policy(policy: dict[str, Any], registry: ResourceRegistry) -> list[dic
     spec = policy.get("spec") or {}
     kinds = _kinds_to_check(spec.get("matchConstraints") or {}, registry)
     params = _params_kind(spec.get("paramKind"), registry)
+    aliases = _aliases(spec.get("variables"))
     warnings: list[dict[str, str]] = []
     for index, validation in enumerate(spec.get("validations") or []):
         for field in ("expression", "messageExpression"):
@@ -55,7 +56,7 @@ def check_policy(policy: dict[str, Any], registry: ResourceRegistry) -> list[dic
             if not isinstance(expression, str) or not expression:
                 continue
             text = "\n".join(f"{kind.label}: {issues}\n" for kind in kinds
-                             if (issues := _issues(expression, kind, params)))
+                             if (issues := _issues(expression, kind, params, aliases)))
             if text:
                 warnings.append({"fieldRef": f"spec.validations[{index}].{field}", "warning": text})
     return warnings
@@ -113,13 +114,41 @@ def _kind_of(rt: ResourceType) -> _Kind | None:
 
 # --- the checks ---------------------------------------------------------------------------------------------
 
-def _issues(expression: str, kind: _Kind, params: _Kind | None) -> str:
+def _aliases(variables: Any) -> dict[str, _Selection]:
+    """Variables whose expression is a plain field chain (``object.spec.template``): ``variables.<name>`` has
+    that chain's type. Their own fields are not reported again (offset -1)."""
+    found: dict[str, _Selection] = {}
+    for variable in variables or []:
+        expression = str((variable or {}).get("expression", "")).strip() if isinstance(variable, dict) else ""
+        chains = list(_selections(expression))
+        if len(chains) == 1 and chains[0].end == len(expression) and expression.startswith(chains[0].variable):
+            chain = chains[0]
+            found[str(variable.get("name"))] = _Selection(chain.variable, tuple((name, -1) for name, _ in chain.fields),
+                                                          0)
+    return found
+
+
+def _resolved(selection: _Selection, aliases: dict[str, _Selection]) -> _Selection | None:
+    if selection.variable != "variables":
+        return selection
+    alias = aliases.get(selection.fields[0][0])
+    if alias is None:
+        return None
+    return _Selection(alias.variable, alias.fields + selection.fields[1:], selection.end)
+
+
+def _issues(expression: str, kind: _Kind, params: _Kind | None, aliases: dict[str, _Selection]) -> str:
     errors: list[str] = []
-    for selection in _selections(expression):
+    for found in _selections(expression):
+        selection = _resolved(found, aliases)
+        if selection is None:
+            continue
         target = kind if selection.variable in _TYPED_VARIABLES else params
         if target is None:
             continue
         problem = _walk(selection, target)
+        if isinstance(problem, tuple) and problem[1] < 0:
+            continue                                   # in the variable's own expression: not this one's error
         if isinstance(problem, tuple):
             errors.append(_display(expression, problem[1], problem[0]))
         elif problem is not None:
@@ -246,7 +275,7 @@ def _selections(expression: str) -> Iterator[_Selection]:
             if _is_identifier_start(expression, position, start):
                 word_end = _identifier_end(expression, position, end)
                 word = expression[position:word_end]
-                if word in (*_TYPED_VARIABLES, "params"):
+                if word in (*_TYPED_VARIABLES, "params", "variables"):
                     selection = _chain(expression, word, word_end, end)
                     if selection.fields:
                         yield selection
