@@ -8,8 +8,9 @@ sorted by group, version and kind) and of its ``paramKind``. The warnings use ce
      | ...........^
 
 What this checker sees is narrower than cel-go's full type checker: field selections on ``object``,
-``oldObject`` and ``params`` (unknown fields, selecting into a scalar) and comparisons of such a field with a
-literal of another type (``found no matching overload for '_==_' applied to '(int, string)'``).
+``oldObject``, ``params`` and on ``variables`` whose expression is a plain field chain (unknown fields,
+selecting into a scalar) and comparisons of such a field with a literal of another type (``found no matching
+overload for '_==_' applied to '(int, string)'``).
 """
 
 from __future__ import annotations
