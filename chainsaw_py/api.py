@@ -90,6 +90,9 @@ class TestOptions:
     shard_count: int = 0
     no_cluster: bool = False
     embedded: bool = False
+    kubeconfig: str | None = None
+    """The kubeconfig file(s) of the default cluster, read in place of ``$KUBECONFIG`` (a path list, the same
+    loading rules); the process environment is left alone. None: ``$KUBECONFIG``, else ``~/.kube/config``."""
     kubeconfig_overrides: dict[str, Any] = field(default_factory=dict)
     pause_on_failure: bool = False
     quiet: bool = False
@@ -499,7 +502,8 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
     from chainsaw_py.client.clusters import default_cluster
 
     with default_cluster(options.kubeconfig_overrides, embedded=options.embedded, tests=tests,
-                         announce=console.write, images=sut.images if sut is not None else ()) as handle:
+                         announce=console.write, images=sut.images if sut is not None else (),
+                         kubeconfig=options.kubeconfig) as handle:
         yield handle
 
 

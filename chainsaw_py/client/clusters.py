@@ -152,9 +152,10 @@ def _retries() -> Any:
 
 
 def connect(kubeconfig: Path | None = None, context: str | None = None,
-            overrides: dict[str, Any] | None = None) -> ConnectedCluster:
-    """A ``ConnectedCluster`` for ``kubeconfig`` (default loading rules when None) and ``context``."""
-    selection = load_selection(kubeconfig, context, overrides)
+            overrides: dict[str, Any] | None = None, *, search: str | None = None) -> ConnectedCluster:
+    """A ``ConnectedCluster`` for ``kubeconfig`` (default loading rules when None, with ``search`` in place of
+    ``$KUBECONFIG`` when given) and ``context``."""
+    selection = load_selection(kubeconfig, context, overrides, search=search)
     timeout = _request_timeout((overrides or {}).get("request_timeout"))
     client = Client(build_api_client(selection), request_timeout=timeout)
     return ConnectedCluster(selection, client, ClusterConfig(client, selection.server))
@@ -173,23 +174,27 @@ def _request_timeout(value: str | None) -> float | None:
 
 @contextmanager
 def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[Any],
-                    announce: Callable[[str], None], images: Sequence[Any] = ()) -> Iterator[ConnectedCluster]:
-    """The run's default cluster: the kubeconfig's when one is usable, else an embedded cluster
-    started for the run (with the suite's ``chainsaw_embedded.py`` plugins, a local S3, and ``images``:
-    the ``ImageProgram`` mappings whose pods run as local processes)."""
-    if not embedded and (overrides.get("server") or has_default_kubeconfig()):
-        cluster = connect(None, overrides.get("context"), overrides)
+                    announce: Callable[[str], None], images: Sequence[Any] = (),
+                    kubeconfig: str | None = None) -> Iterator[ConnectedCluster]:
+    """The run's default cluster: the kubeconfig's when one is usable (``kubeconfig``, a path list, in place of
+    ``$KUBECONFIG`` when given), else an embedded cluster started for the run (with the suite's
+    ``chainsaw_embedded.py`` plugins, a local S3, and ``images``: the ``ImageProgram`` mappings whose pods run as
+    local processes)."""
+    if not embedded and (overrides.get("server") or has_default_kubeconfig(kubeconfig)):
+        cluster = connect(None, overrides.get("context"), overrides, search=kubeconfig)
         try:
             yield cluster
         finally:
             cluster.close()
         return
-    reason = "--embedded" if embedded else _no_kubeconfig_reason()
+    reason = "--embedded" if embedded else _no_kubeconfig_reason(kubeconfig)
     with embedded_cluster(tests, announce, reason, images) as cluster:
         yield cluster
 
 
-def _no_kubeconfig_reason() -> str:
+def _no_kubeconfig_reason(search: str | None) -> str:
+    if search:
+        return f"no kubeconfig file at {search}"
     if os.environ.get("KUBECONFIG"):
         return f"no kubeconfig file at KUBECONFIG={os.environ['KUBECONFIG']}"
     return "no KUBECONFIG and no ~/.kube/config"

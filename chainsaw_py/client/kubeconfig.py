@@ -25,16 +25,18 @@ _FILE_KEYS = {
 }
 
 
-def default_paths() -> list[Path]:
-    """``$KUBECONFIG`` (a path list; the first file to define a name wins) or ``~/.kube/config``."""
-    env = os.environ.get("KUBECONFIG")
+def default_paths(search: str | None = None) -> list[Path]:
+    """``search`` when given, else ``$KUBECONFIG`` (a path list; the first file to define a name wins), else
+    ``~/.kube/config``."""
+    env = search or os.environ.get("KUBECONFIG")
     if env:
         return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
     return [Path.home() / ".kube" / "config"]
 
 
-def has_default_kubeconfig() -> bool:
-    return any(path.is_file() for path in default_paths())
+def has_default_kubeconfig(search: str | None = None) -> bool:
+    """Whether a file of ``default_paths(search)`` exists."""
+    return any(path.is_file() for path in default_paths(search))
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,11 @@ class KubeconfigSelection:
 
 
 def load_selection(kubeconfig: Path | None = None, context: str | None = None,
-                   overrides: dict[str, Any] | None = None) -> KubeconfigSelection:
-    """Resolve the kubeconfig Chainsaw would use: ``kubeconfig`` if given, else the default files."""
+                   overrides: dict[str, Any] | None = None, *, search: str | None = None) -> KubeconfigSelection:
+    """Resolve the kubeconfig Chainsaw would use: ``kubeconfig`` if given, else the default files
+    (``search``, a path list, in place of ``$KUBECONFIG``)."""
     overrides = dict(overrides or {})
-    paths = [kubeconfig] if kubeconfig is not None else default_paths()
+    paths = [kubeconfig] if kubeconfig is not None else default_paths(search)
     merged = _merge([_read(path, explicit=kubeconfig is not None) for path in paths])
     context_name = context or overrides.get("context") or merged.get("current-context") or ""
     contexts = _named(merged, "contexts")

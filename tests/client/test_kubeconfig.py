@@ -77,6 +77,19 @@ def test_kubeconfig_env_list_first_file_wins(tmp_path: Path, monkeypatch: pytest
     assert selection.server == "https://first:1"  # current-context and c1 come from the first file
 
 
+def test_an_explicit_search_list_replaces_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TestOptions.kubeconfig`` (the pytest plugin's ``--chainsaw-kubeconfig``): read in place of ``$KUBECONFIG``,
+    with its rules (a path list), and the environment is not touched."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    from_env = write_config(tmp_path / "a" / "config", server="https://from-env:1")
+    given = write_config(tmp_path / "b" / "config", server="https://given:1")
+    monkeypatch.setenv("KUBECONFIG", str(from_env))
+    assert load_selection(search=f"{tmp_path / 'missing'}:{given}").server == "https://given:1"
+    assert has_default_kubeconfig(str(given)) and not has_default_kubeconfig(str(tmp_path / "missing"))
+    assert load_selection().server == "https://from-env:1"
+
+
 def test_missing_files_and_contexts_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ChainsawError, match="no such file or directory"):
         load_selection(tmp_path / "nope")

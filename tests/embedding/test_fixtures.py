@@ -39,8 +39,14 @@ def test_cluster(chainsaw_cluster):
     assert chainsaw_cluster.kubeconfig.is_file()
     assert chainsaw_cluster.embedded == (MODE == "embedded")
     assert chainsaw_cluster.api_client is chainsaw_cluster.client.api_client
-    if MODE == "kubeconfig":
+    if MODE.startswith("kubeconfig"):
         assert chainsaw_cluster.client.get("v1", "ConfigMap", "default", "made-outside")["data"] == {"a": "b"}
+
+
+def test_scripts_get_the_kubeconfig_of_the_cluster_in_use(chainsaw_cluster, chainsaw_run):
+    assert ("KUBECONFIG" in os.environ) == (MODE == "kubeconfig-env")  # the plugin leaves the environment alone
+    check = f'grep -F "server: {chainsaw_cluster.server}" "$KUBECONFIG"'
+    chainsaw_run(Test("kubeconfig-env", steps=[Step(try_=[script(check)])]))
 
 
 def test_s3(chainsaw_s3):
@@ -73,9 +79,9 @@ def _outcomes(output: str) -> dict[str, str]:
             for match in re.finditer(r"^(PASSED|FAILED|SKIPPED|ERROR) \S*?::([\w#\[\]-]+)", output, re.MULTILINE)}
 
 
-def _run(tmp_path: Path, mode: str, *extra: str) -> str:
+def _run(tmp_path: Path, mode: str, *extra: str, **env: str) -> str:
     write_files(tmp_path, {"test_with_fixtures.py": FIXTURE_TESTS, "yaml/chainsaw-test.yaml": YAML_TEST})
-    run = run_pytest(["-rA", "-p", "no:randomly", *extra], tmp_path, EXPECTED_CLUSTER=mode)
+    run = run_pytest(["-rA", "-p", "no:randomly", *extra], tmp_path, timeout=300, EXPECTED_CLUSTER=mode, **env)
     assert run.returncode == 1, run.output
     return run.output
 
@@ -98,6 +104,7 @@ def test_without_a_cluster(tmp_path: Path) -> None:
 def test_on_an_embedded_cluster_with_chainsaw_tests(tmp_path: Path) -> None:
     output = _run(tmp_path, "embedded", "--chainsaw", "--chainsaw-cluster=embedded")
     assert _outcomes(output) == {"yaml-side": "passed", "test_declared_tests_share_the_session": "passed", "test_cluster": "passed",
+                        "test_scripts_get_the_kubeconfig_of_the_cluster_in_use": "passed",
                         "test_s3": "passed", "test_run_passes": "passed", "test_run_fails": "failed",
                         "test_run_scenarios": "passed"}, output
     _check_common(output)
@@ -114,8 +121,11 @@ def test_through_a_kubeconfig(tmp_path: Path) -> None:
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "made-outside", "namespace": "default"},
              "data": {"a": "b"}})
         output = _run(tmp_path / "suite", "kubeconfig", f"--chainsaw-kubeconfig={kubeconfig}")
-    assert _outcomes(output)["test_cluster"] == "passed", output
-    _check_common(output)
+        from_env = _run(tmp_path / "env", "kubeconfig-env", KUBECONFIG=str(kubeconfig))
+    for run in (output, from_env):
+        assert _outcomes(run)["test_cluster"] == "passed", run
+        assert _outcomes(run)["test_scripts_get_the_kubeconfig_of_the_cluster_in_use"] == "passed", run
+        _check_common(run)
 
 
 @pytest.mark.parametrize("fixture", ["chainsaw_session", "chainsaw_cluster", "chainsaw_s3"])

@@ -162,12 +162,21 @@ def test_fail_fast_skips_the_rest(suite: Path) -> None:
 
 
 def test_fail_fast_across_xdist_workers(tmp_path: Path) -> None:
-    write_files(tmp_path, {
+    """With ``--dist loadfile`` each worker gets one file. ``waits`` (in b) holds its worker until the other
+    worker has recorded the failure of ``fails-at-once`` (in a), so ``after`` is skipped whatever the load."""
+    from chainsaw_py.pytest_plugin.workers import FAILED_MARK
+
+    basetemp = tmp_path / "basetemp"  # the workers' shared folder is its parent: basetemp itself
+    mark = basetemp / FAILED_MARK
+    wait = f"until [ -e {mark} ]; do sleep 0.05; done"
+    write_files(tmp_path / "suite", {
         "a/chainsaw-test.yaml": make_test("fails-at-once", "  - try:\n    - script:\n        content: exit 1\n"),
-        "b/chainsaw-test.yaml": make_test("slow", "  - try:\n    - sleep:\n        duration: 1s\n") + "---\n"
+        "b/chainsaw-test.yaml": make_test("waits", f"  - try:\n    - script:\n        content: '{wait}'\n"
+                                                   "        timeout: 2m\n") + "---\n"
         + make_test("after", "  - try:\n    - script:\n        content: 'true'\n"),
     })
-    run = run_pytest([*PLUGIN, "--chainsaw-fail-fast", "-n", "2", "--dist", "loadfile", "-rA"], tmp_path)
+    run = run_pytest([*PLUGIN, "--chainsaw-fail-fast", "-n", "2", "--dist", "loadfile", "-rA",
+                      f"--basetemp={basetemp}"], tmp_path / "suite")
     assert "1 failed, 1 passed, 1 skipped" in run.output, run.output
     assert re.search(r"SKIPPED .*failFast", run.output), run.output
 
@@ -264,6 +273,19 @@ def test_marker_names(key: str, marker: str) -> None:
     assert marker_name(key) == marker
 
 
+def test_the_names_of_the_single_module_plugin_still_import() -> None:
+    """The plugin became a package: what users could import from ``chainsaw_py.pytest_plugin`` still imports."""
+    import chainsaw_py.pytest_plugin as plugin
+
+    names = ["CLUSTER_MODES", "RESERVED_MARKERS", "ChainsawFailure", "ChainsawFile", "ChainsawItem", "ChainsawRuntime",
+             "ChainsawSetupError", "ClusterInfo", "Discovery", "PluginSettings", "S3Info", "chainsaw_cluster",
+             "chainsaw_run", "chainsaw_s3", "chainsaw_session", "check_result", "marker_name", "pytest_addoption",
+             "pytest_collect_file", "pytest_collection_modifyitems", "pytest_configure", "pytest_sessionfinish",
+             "pytest_terminal_summary", "pytest_unconfigure", "read_settings", "representative_file",
+             "stop_if_interrupted"]
+    assert [name for name in names if not hasattr(plugin, name)] == []
+
+
 def test_a_run_that_cannot_start_fails_each_item_with_the_reason(tmp_path: Path) -> None:
     write_files(tmp_path, {
         "config.yaml": "apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nmetadata:\n  name: c\n"
@@ -277,3 +299,64 @@ def test_a_run_that_cannot_start_fails_each_item_with_the_reason(tmp_path: Path)
     assert len(sections) == 2 and all('Namespace "Not_A_Valid_Name" is invalid' in text for text in sections), \
         run.output
     assert "Traceback" not in run.output
+
+
+def _process_dying_on(trigger: Path, folder: Path) -> str:
+    """A system-under-test file whose process is ready at once and exits with code 3 once ``trigger`` exists."""
+    import sys
+
+    write_files(folder, {
+        "op.py": f"""
+            import os, sys, time
+            print("ready")
+            while not os.path.exists({str(trigger)!r}):
+                time.sleep(0.02)
+            print("fatal: lost the lease")
+            sys.exit(3)
+            """,
+        "sut.yaml": f"processes:\n- name: op\n  command: [{sys.executable!r}, -u, {str(folder / 'op.py')!r}]\n"
+                    "  ready: {log: ready}\n",
+    })
+    return f"--chainsaw-sut={folder / 'sut.yaml'}"
+
+
+def test_a_process_that_dies_fails_the_running_and_the_remaining_tests(tmp_path: Path) -> None:
+    """As the CLI fails the run: the running test fails with the process's exit code and last lines, and
+    so does every test that had not started (they are not skipped)."""
+    trigger = tmp_path / "trigger"
+    sut = _process_dying_on(trigger, tmp_path)
+    write_files(tmp_path / "suite", {
+        "a/chainsaw-test.yaml": make_test("running", f"  - try:\n    - script:\n        content: touch {trigger}; "
+                                                     "sleep 60\n        timeout: 2m\n"),
+        "b/chainsaw-test.yaml": make_test("not-started", "  - try:\n    - script:\n        content: 'true'\n"),
+        "c/chainsaw-test.yaml": SCENARIOS,
+    })
+    run = run_pytest([*PLUGIN, sut, "-p", "no:randomly", "-q"], tmp_path / "suite")
+    assert run.returncode == 1 and "5 failed" in run.output and "skipped" not in run.output, run.output
+    assert "chainsaw test 'running' failed:\nprocess op exited with code 3 while the tests were running" in run.output
+    for name in ("'not-started'", "'matrix' (small)", "'matrix' (very big)", "'matrix' (scenario #3)"):
+        assert f"chainsaw test {name} not run:\nprocess op exited with code 3 while the tests were running" \
+            in run.output, run.output
+    assert run.output.count("  fatal: lost the lease") >= 5 and "Traceback" not in run.output
+
+
+def test_a_process_that_dies_after_the_last_test_fails_the_session(tmp_path: Path) -> None:
+    """The CLI fails such a run too; the plugin says why in a ``chainsaw processes`` section."""
+    trigger = tmp_path / "trigger"
+    sut = _process_dying_on(trigger, tmp_path)
+    write_files(tmp_path / "suite", {
+        "a/chainsaw-test.yaml": make_test("passes", "  - try:\n    - script:\n        content: 'true'\n"),
+        "test_last.py": f"""
+            import pathlib
+
+
+            def test_last(chainsaw_session):
+                pathlib.Path({str(trigger)!r}).touch()
+                assert chainsaw_session.cancel.wait(120)  # True once the exit of the process is noticed
+            """,
+    })
+    run = run_pytest([*PLUGIN, sut, "-p", "no:randomly", "-q"], tmp_path / "suite")
+    assert run.returncode == 1 and "2 passed" in run.output, run.output
+    assert re.search(r"chainsaw processes =+\nprocess op exited with code 3 while the tests were running", run.output), \
+        run.output
+    assert "  fatal: lost the lease" in run.output
