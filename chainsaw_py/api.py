@@ -38,7 +38,9 @@ from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
 from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
-from chainsaw_py.report.model import Report, now
+from chainsaw_py.report.merge import MergeSummary
+from chainsaw_py.report.model import Report, ShardInfo, now
+from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
 from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
 from chainsaw_py.runner.processes import ProcessFailed, running_processes
@@ -247,16 +249,49 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    result = RunResult(Summary(), Report())
+    result = RunResult(Summary(), Report(shard=_shard_record(options, before_sharding)))
     with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
+        progress = RunProgress()
         settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
                                pause_on_failure=options.pause_on_failure,
-                               failure_notes=supervisor.failure_notes if supervisor is not None else None)
-        Runner(settings, console, cancel).run(tests, result)
+                               failure_notes=supervisor.failure_notes if supervisor is not None else None,
+                               progress=progress)
+        with _status_line(options, out, console, progress):
+            Runner(settings, console, cancel).run(tests, result)
         _count_process_failure(supervisor, result)
     return _finish(result, spec, console)
+
+
+def _shard_record(options: TestOptions, suite: list[DiscoveredTest]) -> ShardInfo | None:
+    """Which shard of which suite this run is, for ``report merge`` (None when not sharded)."""
+    if options.shard_count <= 0:
+        return None
+    from chainsaw_py.report.merge import suite_fingerprint
+
+    roots = options.test_dirs or ["."]
+    fingerprint = suite_fingerprint((_relative_to_roots(found.test.base_path, roots), found.test.name)
+                                    for found in suite)
+    return ShardInfo(options.shard_index, options.shard_count, fingerprint)
+
+
+def _relative_to_roots(base_path: str | Path, roots: list[str]) -> str:
+    """``base_path`` as ``<n>:<path under the n-th test directory>``: the same for every shard wherever the
+    suite sits on each machine (a checkout, a pod's volume)."""
+    path = os.path.abspath(base_path)
+    for index, root in enumerate(roots):
+        relative = os.path.relpath(path, os.path.abspath(root))
+        if relative != ".." and not relative.startswith(".." + os.sep):
+            return f"{index}:{relative}"
+    return path
+
+
+def _status_line(options: TestOptions, out: TextIO, console: Console, progress: RunProgress) -> Any:
+    """The live status line while the tests run, on a terminal only (``report.progress``)."""
+    if options.pause_on_failure or not status_wanted(out, quiet=options.quiet, no_color=options.no_color):
+        return nullcontext()
+    return live_status(console, progress)
 
 
 def system_under_test(options: TestOptions, configuration: str | None) -> SutConfig:
@@ -470,6 +505,32 @@ def _go_bool(value: bool) -> str:
 
 def _go_duration(value: str) -> str:
     return format_duration_ns(parse_duration_ns(value))
+
+
+# --------------------------------------------------------------------------------------- merging reports
+
+
+@dataclass
+class MergeOutcome:
+    report: Report
+    files: list[Path]
+    summary: MergeSummary
+    """Passed, failed and skipped tests of all shards."""
+
+
+def merge_reports(inputs: list[str], *, formats: list[str] | None = None, path: str = "",
+                  name: str = "chainsaw-report", allow_missing_shards: bool = False) -> MergeOutcome:
+    """Merge the JSON reports of a suite's shards (``[LABEL=]FILE`` each) into one report, written in every
+    format of ``formats`` (default JSON) as ``<path>/<name>.<ext>`` — what ``chainsaw-py report merge`` does.
+    Reports of different runs, overlapping or missing shards raise ``ChainsawError`` (docs/scaling.md)."""
+    from chainsaw_py.report.merge import check_formats, load_shards, summarize
+    from chainsaw_py.report.merge import merge_reports as merge  # api.merge_reports is this one's wrapper
+    from chainsaw_py.report.writers import save_report
+
+    chosen = check_formats(formats or ["JSON"])
+    report = merge(load_shards(inputs), name, allow_missing=allow_missing_shards)
+    files = [save_report(report, format, path, name) for format in chosen]
+    return MergeOutcome(report, files, summarize(report))
 
 
 # --------------------------------------------------------------------------------------- one assertion

@@ -22,6 +22,7 @@ from chainsaw_py.commands import (
     lint,
     migrate,
     renovate,
+    report,
     test,
     version,
 )
@@ -35,7 +36,7 @@ def build_root(name: str = PROGRAM) -> Command:
     root = Command(name, "Stronger tool for e2e testing", run=show_help)
     root.add(assert_.command(), build.command(), cluster.command(), completion.command(name), create.command(),
              docs.command(), export.command(), help_command(name), lint.command(), migrate.command(),
-             renovate.command(), test.command(), version.command(), *completion.hidden_commands())
+             renovate.command(), report.command(), test.command(), version.command(), *completion.hidden_commands())
     return root
 
 

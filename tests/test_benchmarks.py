@@ -34,3 +34,10 @@ def test_the_pod_check_matches_and_profiles(capsys: pytest.CaptureFixture[str]) 
     figures = load("checks_pods").main(["--pods", "5", "--rounds", "1", "--profile"])  # type: ignore[attr-defined]
     assert figures["ratio"] > 0
     assert "function calls" in capsys.readouterr().out
+
+
+def test_the_scaling_benchmark_measures_merge_and_status_line(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = load("scaling_bench").main(["--shards", "2", "--tests", "3", "--lines", "50"])  # type: ignore[attr-defined]
+    assert figures["merge"]["tests"] == 6 and figures["status"]["draws"] >= 1
+    out = capsys.readouterr().out
+    assert "report merge: 2 shards x 3 tests" in out and "status line: 50 lines" in out

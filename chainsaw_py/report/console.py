@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -37,6 +39,8 @@ OPERATION_WIDTH = 9
 STATUS_WIDTH = 5
 COLORED_EXTRA_WIDTH = 14
 SECTION_INDENT = " " * 8
+ERASE_LINE = "\r\x1b[2K"
+"""Back to the start of the line and erase it: how the status line is cleared and redrawn."""
 STATUS_COLORS = {
     "BEGIN": "cyan", "END": "cyan", "RUN": "cyan", "LOG": "cyan",
     "DONE": "green", "OK": "green",
@@ -75,6 +79,10 @@ class Console:
         self._lock = threading.Lock()
         self._buffers: dict[str, list[str | _Rendered]] = {}
         self._flushed: set[str] = set()
+        self._status: Callable[[], str] | None = None
+        self._status_interval = 0.0
+        self._status_shown = ""
+        self._status_drawn_at = 0.0
 
     def paint(self, text: str, color: str | None) -> str:
         if not self.color or not color:
@@ -85,7 +93,9 @@ class Console:
         """Write framing or header text (no quiet handling); secrets masked, control characters escaped."""
         text = escape_controls(self.masker.mask(text))
         with self._lock:
+            self._clear_status()
             self.stream.write(text if text.endswith("\n") else text + "\n")
+            self._draw_status()
             self.stream.flush()
 
     def header(self, text: str) -> None:
@@ -107,6 +117,7 @@ class Console:
                 self._buffers.setdefault(key, []).append(line)
 
     def _emit(self, line: str | _Rendered) -> None:
+        self._clear_status()
         if isinstance(line, str):
             self.stream.write(self.masker.mask(line) + "\n")
         else:
@@ -116,7 +127,46 @@ class Console:
                 else:
                     self._emit_streamed(part)
             self.stream.write("\n")
+        self._draw_status()
         self.stream.flush()
+
+    # ------------------------------------------------------------------ the status line (report.progress)
+
+    def show_status(self, text: Callable[[], str], interval: float) -> None:
+        """Keep the line ``text()`` below the normal lines, drawn at most once per ``interval`` seconds (first
+        after the next normal line or timer tick)."""
+        with self._lock:
+            self._status, self._status_interval, self._status_drawn_at = text, interval, 0.0
+
+    def refresh_status(self) -> None:
+        """Draw the status line again if it was cleared or its text changed and the interval has passed since
+        the last draw (the timer calls this)."""
+        with self._lock:
+            self._draw_status()
+            self.stream.flush()
+
+    def hide_status(self) -> None:
+        with self._lock:
+            self._clear_status()
+            self._status = None
+            self.stream.flush()
+
+    def _clear_status(self) -> None:
+        if self._status_shown:
+            self.stream.write(ERASE_LINE)
+            self._status_shown = ""
+
+    def _draw_status(self) -> None:
+        if self._status is None:
+            return
+        moment = time.monotonic()
+        if moment - self._status_drawn_at < self._status_interval:
+            return  # the timer draws it at the next tick
+        text = self._status()  # empty: nothing to show (yet)
+        if text != self._status_shown:
+            self.stream.write(ERASE_LINE + text)
+            self._status_shown = text
+        self._status_drawn_at = moment
 
     def _emit_streamed(self, streamed: StreamedSection) -> None:
         self.stream.write(f"\n{SECTION_INDENT}=== {streamed.name.upper()}\n{SECTION_INDENT}")

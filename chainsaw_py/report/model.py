@@ -58,6 +58,8 @@ class TestReport:
     namespace: str = ""
     skipped: bool = False
     steps: list[StepReport] = field(default_factory=list)
+    group: str = ""
+    """Where the test ran when reports are merged (its shard); the HTML timeline shows a block per group."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, step: StepReport) -> None:
@@ -77,6 +79,16 @@ class TestReport:
         return "failed" if self.failed else "passed"
 
 
+@dataclass(frozen=True)
+class ShardInfo:
+    """Which part of a suite a run was (``--shard-index`` / ``--shard-count``); ``suite`` fingerprints the
+    whole suite before sharding, so that shards of different suites or selections are not merged."""
+
+    index: int
+    count: int
+    suite: str
+
+
 @dataclass
 class Report:
     name: str = "chainsaw-report"
@@ -85,6 +97,8 @@ class Report:
     tests: list[TestReport] = field(default_factory=list)
     interrupted: bool = False
     """The run was cut short (Ctrl-C / SIGTERM); written as ``interrupted`` in the reports."""
+    shard: ShardInfo | None = None
+    """Set when the run was one shard of a suite; written as ``shard`` in the JSON report."""
     # re-entrant: a second Ctrl-C writes the report from a signal handler, maybe inside ``add``
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

@@ -130,6 +130,8 @@ def _test_json(test: TestReport) -> dict[str, Any]:
         out["namespace"] = test.namespace
     if test.steps:
         out["steps"] = [_step_json(step) for step in test.steps]
+    if test.group:
+        out["group"] = test.group  # a chainsaw_py addition: the shard of a merged report
     return out
 
 
@@ -139,6 +141,8 @@ def render_json(report: Report) -> str:
     out["endTime"] = go_time(report.end_time)
     if report.interrupted:
         out["interrupted"] = True  # a chainsaw_py addition: the run was cut short
+    if report.shard is not None:  # a chainsaw_py addition: which shard of which suite (``report merge``)
+        out["shard"] = {"index": report.shard.index, "count": report.shard.count, "suite": report.shard.suite}
     if report.tests:
         out["tests"] = [_test_json(test) for test in report.tests]
     return json.dumps(out, indent=2, ensure_ascii=False)

@@ -22,6 +22,7 @@ from chainsaw_py.loading.model import ConfigurationSpec, Test
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, OperationError, TimeoutSeconds
 from chainsaw_py.report.console import Console, ConsoleStepLogger
 from chainsaw_py.report.model import Report, TestReport, now
+from chainsaw_py.report.progress import RunProgress
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.clusters import ClusterRegistry, ConnectedSource
 from chainsaw_py.runner.context import DEFAULT_CLUSTER, TestContext
@@ -62,6 +63,8 @@ class RunSettings:
     stderr: TextIO | None = None
     failure_notes: Callable[[], list[str]] | None = None
     """Lines added to a failing operation's log and report (the system under test's last log lines)."""
+    progress: RunProgress = field(default_factory=RunProgress)
+    """Counts of instances run, for the terminal's status line (``report.progress``)."""
 
 
 class Runner:
@@ -80,6 +83,8 @@ class Runner:
         test_filter = TestFilter(spec.discovery.include_test_regex, spec.discovery.exclude_test_regex)
         if tests and test_filter.selects(ROOT):
             repeat = spec.execution.repeat_count or 1
+            selected = [name for name, _ in self._instances(tests, UniqueNames()) if test_filter.selects(name)]
+            self.settings.progress.expect(len(selected) * repeat)
             for _ in range(repeat):
                 # Go's testing makes a new matcher for each -test.count pass: every pass has the same names
                 self._run_once(tests, test_filter, UniqueNames(), result)
@@ -136,8 +141,12 @@ class Runner:
         queued: list[tuple[str, Instance]] = []
         synchronous = 0.0
 
+        progress = self.settings.progress
+
         def execute(name: str, instance: Instance) -> None:
+            progress.started()
             outcome = run_pass.run(instance)
+            progress.finished(outcome.state.failed)
             with lock:
                 completed.append((name, outcome))
 

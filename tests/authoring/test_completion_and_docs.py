@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(("typed", "current", "values", "directive"), [
     ([], "te", ["test"], 4),
     ([], "", ["assert", "build", "cluster", "completion", "create", "docs", "export", "help", "lint", "migrate",
-              "renovate", "test", "version"], 4),
+              "renovate", "report", "test", "version"], 4),
     (["test"], "--no-c", ["--no-cluster", "--no-color"], 4),
     (["test", "--no-cluster"], "--no-c", ["--no-color"], 4),
     (["test", "--values", "a.yaml"], "--val", ["--values"], 4),  # a list flag may be given again
@@ -212,7 +212,8 @@ def test_docs_writes_a_page_per_command(cli: Cli, tmp_path: Path) -> None:
                             "chainsaw-py_export.md", "chainsaw-py_export_schemas.md", "chainsaw-py_lint.md",
                             "chainsaw-py_migrate.md", "chainsaw-py_migrate_kuttl.md",
                             "chainsaw-py_migrate_kuttl_config.md", "chainsaw-py_migrate_kuttl_tests.md",
-                            "chainsaw-py_renovate.md", "chainsaw-py_renovate_config.md", "chainsaw-py_test.md",
+                            "chainsaw-py_renovate.md", "chainsaw-py_renovate_config.md", "chainsaw-py_report.md",
+                            "chainsaw-py_report_merge.md", "chainsaw-py_test.md",
                             "chainsaw-py_version.md"])
     assert (folder / "chainsaw-py_docs.md").read_text(encoding="utf-8") == DOCS_PAGE
     assert (folder / "chainsaw-py_migrate_kuttl.md").read_text(encoding="utf-8") == KUTTL_PAGE

@@ -6,7 +6,7 @@ command's package directory and compare the output byte for byte; these tests ru
 from the same relative place, with the same arguments. Differences that are chainsaw_py's on purpose are
 named where they are normalised: the version line, the program name (``chainsaw-py``), the command path in
 usage lines (upstream's tests attach a sub-command straight to a bare root), and chainsaw_py's own flags and
-commands (``--embedded``, ``cluster``).
+commands (``--embedded``, ``cluster``, ``report``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.shared import TESTDATA, requires_shared
 
 pytestmark = requires_shared("reference", "chainsaw-testdata")
 COMMANDS = TESTDATA / "commands"
-CHAINSAW_PY_ONLY = ("--embedded", "--sut-config", "--map-image", "cluster  ")
+CHAINSAW_PY_ONLY = ("--embedded", "--sut-config", "--map-image", "cluster  ", "report  ")
 
 
 @pytest.fixture

@@ -197,6 +197,34 @@ def test_job_fails_from_the_exit_code(cluster: EmbeddedCluster) -> None:
     assert _until(lambda: job_condition("fine")) == "Complete"
 
 
+def test_backoff_limit_per_index_gives_up_one_index_and_runs_the_others(cluster: EmbeddedCluster) -> None:
+    """Index 1 always fails: it is tried 1 + backoffLimitPerIndex times, then listed in failedIndexes; the other
+    indexes complete, and the Job fails with FailedIndexes once every index is settled."""
+    code = "import os, sys; sys.exit(3 if os.environ['JOB_COMPLETION_INDEX'] == '1' else 0)"
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "per-index", "namespace": "default"},
+           "spec": {"completionMode": "Indexed", "completions": 3, "parallelism": 3, "backoffLimitPerIndex": 1,
+                    "template": {"spec": {"restartPolicy": "Never", "containers": [
+                        {"name": "main", "image": "example.com/tool", "args": [code]}]}}}}
+    _create(cluster, job)
+
+    def finished() -> dict[str, Any] | None:
+        stored = cluster.store.get("batch", "jobs", "default", "per-index")
+        status = (stored.obj.get("status") or {}) if stored else {}
+        done = any(c["type"] in ("Complete", "Failed") and c["status"] == "True" for c in status.get("conditions", []))
+        return status if done else None
+
+    status = _until(finished, timeout=60)
+    failed = next(c for c in status["conditions"] if c["type"] == "Failed")
+    assert (failed["reason"], failed["message"]) == ("FailedIndexes", "Job has failed indexes")
+    assert (status["completedIndexes"], status["failedIndexes"]) == ("0,2", "1")
+    assert (status["succeeded"], status["failed"]) == (2, 2)
+    pods = [item.obj for item in cluster.store.list("", "pods", "default")[0]
+            if item.obj["metadata"].get("labels", {}).get("job-name") == "per-index"]
+    tries = sorted(pod["metadata"]["annotations"]["batch.kubernetes.io/job-index-failure-count"] for pod in pods
+                   if pod["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"] == "1")
+    assert tries == ["0", "1"]
+
+
 def test_graceful_deletion_sends_sigterm(cluster: EmbeddedCluster, tmp_path: Path) -> None:
     from chainsaw_py.embedded.apiserver import DeleteOptions
 

@@ -1,7 +1,9 @@
 """Job controller: runs pods (respecting parallelism, completions and Indexed completion mode) until enough
-succeed, counts failures against backoffLimit, writes the status (active/ready/succeeded/failed, completed
-indexes, SuccessCriteriaMet/Complete or FailureTarget/Failed conditions) and honours ttlSecondsAfterFinished.
-Pods carry the ``batch.kubernetes.io/job-tracking`` finalizer until they are counted."""
+succeed, counts failures against backoffLimit (or, with ``backoffLimitPerIndex``, per index: an index that
+fails more often is given up, listed in ``failedIndexes``, and the Job fails once every index has succeeded
+or failed, or when more than ``maxFailedIndexes`` failed), writes the status (active/ready/succeeded/failed,
+completed and failed indexes, SuccessCriteriaMet/Complete or FailureTarget/Failed conditions) and honours
+ttlSecondsAfterFinished. Pods carry the ``batch.kubernetes.io/job-tracking`` finalizer until they are counted."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from chainsaw_py.embedded.decoding import parse_time
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
+FAILURE_COUNT_ANNOTATION = "batch.kubernetes.io/job-index-failure-count"
 COMPONENT = "job-controller"
 
 
@@ -97,6 +100,11 @@ def _count(job: dict[str, Any], pods: list[dict[str, Any]]) -> dict[str, Any]:
     succeeded = int(status.get("succeeded", 0))
     failed = int(status.get("failed", 0))
     indexes = parse_indexes(str(status.get("completedIndexes", "")))
+    failed_indexes = parse_indexes(str(status.get("failedIndexes") or ""))
+    failures = _index_failures(pods)
+    limit = (job.get("spec") or {}).get("backoffLimitPerIndex")
+    if limit is not None:
+        failed_indexes |= {index for index, count in failures.items() if count > int(limit)} - indexes
     for pod in pods:
         if TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
             continue
@@ -110,7 +118,20 @@ def _count(job: dict[str, Any], pods: list[dict[str, Any]]) -> dict[str, Any]:
                 succeeded += 1
         elif phase == "Failed":
             failed += 1
-    return {"succeeded": succeeded, "failed": failed, "indexes": indexes}
+    return {"succeeded": succeeded, "failed": failed, "indexes": indexes, "failed_indexes": failed_indexes,
+            "index_failures": failures}
+
+
+def _index_failures(pods: list[dict[str, Any]]) -> dict[int, int]:
+    """Failed pods per index: a failed pod counts its predecessors (its failure-count annotation) and itself."""
+    failures: dict[int, int] = {}
+    for pod in pods:
+        index = _index(pod)
+        if index is None or pod_phase(pod) != "Failed":
+            continue
+        before = str((pod["metadata"].get("annotations") or {}).get(FAILURE_COUNT_ANNOTATION, "0"))
+        failures[index] = max(failures.get(index, 0), (int(before) if before.isdigit() else 0) + 1)
+    return failures
 
 
 def _release_counted(pods: list[dict[str, Any]], ctx: ReconcileContext) -> None:
@@ -177,13 +198,29 @@ def _check_done(job: dict[str, Any], counts: dict[str, Any], ctx: ReconcileConte
         job["status"]["completionTime"] = now
         ctx.event(job, "Completed", "Job completed", component=COMPONENT)
         return True
-    if counts["failed"] > int(spec.get("backoffLimit", 6)):
-        message = "Job has reached the specified backoff limit"
-        ctx.set_condition(job, "FailureTarget", "True", "BackoffLimitExceeded", message)
-        ctx.set_condition(job, "Failed", "True", "BackoffLimitExceeded", message)
-        ctx.event(job, "BackoffLimitExceeded", message, "Warning", component=COMPONENT)
+    failure = _failure(spec, counts)
+    if failure is not None:
+        reason, message = failure
+        ctx.set_condition(job, "FailureTarget", "True", reason, message)
+        ctx.set_condition(job, "Failed", "True", reason, message)
+        ctx.event(job, reason, message, "Warning", component=COMPONENT)
         return True
     return False
+
+
+def _failure(spec: dict[str, Any], counts: dict[str, Any]) -> tuple[str, str] | None:
+    """The reason and message of the Job's failure, if it has failed (kube-controller-manager's wording)."""
+    failed_indexes: set[int] = counts["failed_indexes"]
+    if spec.get("backoffLimitPerIndex") is not None:
+        limit = spec.get("maxFailedIndexes")
+        if limit is not None and len(failed_indexes) > int(limit):
+            return "MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes"
+        completions = int(spec.get("completions") or 0)
+        if failed_indexes and len(failed_indexes | counts["indexes"]) >= completions:
+            return "FailedIndexes", "Job has failed indexes"
+    if counts["failed"] > int(spec.get("backoffLimit", 6)):
+        return "BackoffLimitExceeded", "Job has reached the specified backoff limit"
+    return None
 
 
 def _start_pods(job: dict[str, Any], active: list[dict[str, Any]], counts: dict[str, Any],
@@ -193,9 +230,10 @@ def _start_pods(job: dict[str, Any], active: list[dict[str, Any]], counts: dict[
     completions = _completions(job)
     if spec.get("completionMode") == "Indexed" and completions is not None:
         running = {_index(pod) for pod in active}
-        todo = [i for i in range(completions) if i not in counts["indexes"] and i not in running]
+        settled = counts["indexes"] | counts["failed_indexes"]
+        todo = [i for i in range(completions) if i not in settled and i not in running]
         slots = max(parallelism - len(active), 0)
-        return [_create_pod(job, ctx, index) for index in todo[:slots]]
+        return [_create_pod(job, ctx, index, counts["index_failures"].get(index, 0)) for index in todo[:slots]]
     remaining = (completions - counts["succeeded"]) if completions is not None else parallelism
     wanted = min(parallelism, max(remaining, 0)) if completions is not None else parallelism
     if completions is None and counts["succeeded"] > 0:
@@ -203,7 +241,8 @@ def _start_pods(job: dict[str, Any], active: list[dict[str, Any]], counts: dict[
     return [_create_pod(job, ctx, None) for _ in range(max(wanted - len(active), 0))]
 
 
-def _create_pod(job: dict[str, Any], ctx: ReconcileContext, index: int | None) -> dict[str, Any]:
+def _create_pod(job: dict[str, Any], ctx: ReconcileContext, index: int | None,
+                failures: int = 0) -> dict[str, Any]:
     meta, spec = job["metadata"], job.get("spec") or {}
     template = spec.get("template") or {}
     labels: dict[str, str] = {}
@@ -212,6 +251,8 @@ def _create_pod(job: dict[str, Any], ctx: ReconcileContext, index: int | None) -
     if index is not None:
         labels[INDEX_ANNOTATION] = str(index)
         annotations[INDEX_ANNOTATION] = str(index)
+        if spec.get("backoffLimitPerIndex") is not None:
+            annotations[FAILURE_COUNT_ANNOTATION] = str(failures)
         generate_name = f"{meta['name']}-{index}-"
     pod = pod_from_template(template, job, meta["namespace"], generate_name=generate_name, labels=labels,
                             annotations=annotations)
@@ -251,6 +292,8 @@ def _write_status(job: dict[str, Any], active: list[dict[str, Any]], pods: list[
         text = format_indexes(counts["indexes"])
         if text:
             status["completedIndexes"] = text
+        if (job.get("spec") or {}).get("backoffLimitPerIndex") is not None:
+            status["failedIndexes"] = format_indexes(counts["failed_indexes"])
     if status != previous:
         ctx.update_status(job)
 
