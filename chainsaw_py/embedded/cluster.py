@@ -15,7 +15,7 @@ import platform
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -44,12 +44,12 @@ from chainsaw_py.embedded.openapi import OpenApi
 from chainsaw_py.embedded.plugins import PluginHost, PluginRegistry
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.runtime.access import PodAccess
-from chainsaw_py.embedded.runtime.environment import Identity
+from chainsaw_py.embedded.runtime.environment import ContainerConfigError, Identity
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime, RuntimeServices
 from chainsaw_py.embedded.s3 import S3Endpoint, start_s3
 from chainsaw_py.embedded.schemas import SERVER_MINOR
-from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.store import Store, StoreEvent
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.tables import TablePrinter
 from chainsaw_py.embedded.timing import Timing
@@ -61,6 +61,7 @@ log = logging.getLogger("chainsaw_py.embedded")
 GIT_VERSION = f"v1.{SERVER_MINOR}.0+embedded"
 NODE_NAME = "embedded-node"
 AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
+_EXTENDED_TOKEN_SECONDS = 365 * 24 * 3600   # kube-apiserver extends the kubelet's 3607 s tokens to a year
 
 
 def version_info() -> dict[str, Any]:
@@ -75,6 +76,16 @@ def version_info() -> dict[str, Any]:
 def _arch() -> str:
     machine = platform.machine().lower()
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def _service_listener(processes: ProcessRuntime) -> Callable[[StoreEvent], None]:
+    """Services' changes for the process runtime's service router."""
+    def on_event(event: StoreEvent) -> None:
+        if event.group == "" and event.plural == "services":
+            meta = event.obj.get("metadata") or {}
+            processes.service_changed(event.namespace, str(meta.get("name", "")),
+                                      None if event.type == "DELETED" else event.obj)
+    return on_event
 
 
 class _LateApplication:
@@ -137,6 +148,7 @@ class EmbeddedCluster:
         self._manager: Any = None
         self._plugins: Any = None
         self._kubeconfig_path: Path | None = None
+        self._access: AccessControl | None = None
         self._lock = threading.Lock()
         self._started = False
 
@@ -195,7 +207,7 @@ class EmbeddedCluster:
         handler = ApiHandler(self.api, Discovery(self.registry, server_address), self.token, version_info(),
                              subresources, OpenApi(self.registry, GIT_VERSION), TablePrinter(),
                              bookmark_interval=self.timing.bookmark_interval, limits=self.limits)
-        access = handler.access = subresources.access = self._access_control()
+        access = self._access = handler.access = subresources.access = self._access_control()
         application.handler = handler
         bootstrap(self.api, NODE_NAME, http.port)
         seed_default_rbac(self.api)
@@ -206,6 +218,7 @@ class EmbeddedCluster:
         manager = self._manager = ControllerManager(runtime, resync_period=self.timing.reconcile_period)
         processes.wake = lambda namespace, name: manager.queue.add("kubelet", (namespace, name))
         handler.pod_access = PodAccess(self.store, processes)
+        self.store.add_listener(_service_listener(processes))
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
         manager.add(token_controller(runtime, access.authenticator.tokens, self.ca_pem))
@@ -223,17 +236,38 @@ class EmbeddedCluster:
         def services(namespace: str) -> list[dict[str, Any]]:
             return [stored.obj for stored in self.store.list("", "services", namespace)[0]]
 
-        def identity(namespace: str, account: str) -> Identity:
-            return Identity(self.service_account_token(namespace, account), self.ca_pem,
-                            f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
+        def identity(pod: dict[str, Any]) -> Identity | None:
+            return self._pod_identity(pod, f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
 
         return RuntimeServices(lookup, services, identity, lambda: ("127.0.0.1", port), self.api.now,
                                self.timing.restart_backoff)
 
-    def service_account_token(self, namespace: str, account: str) -> str:
-        """The bearer token a pod of ServiceAccount ``namespace/account`` uses: for now the admin token (pods act
-        with full rights; issuing the account's own token is the next step now that RBAC is enforced)."""
-        return self.token
+    def _pod_identity(self, pod: dict[str, Any], server: str) -> Identity | None:
+        """The credentials a kubelet gives the pod: tokens of its ServiceAccount bound to the pod, so that RBAC
+        applies to what runs in it; None when no token is mounted (``automountServiceAccountToken: false`` on
+        the pod, or unset there and false on the ServiceAccount)."""
+        meta, spec = pod["metadata"], pod.get("spec") or {}
+        namespace = str(meta.get("namespace", ""))
+        name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+        stored = self.store.get("", "serviceaccounts", namespace, name)
+        if stored is None:
+            raise ContainerConfigError(f'failed to fetch token: serviceaccounts "{name}" not found')
+        mount = spec.get("automountServiceAccountToken")
+        if mount is False or (mount is None and stored.obj.get("automountServiceAccountToken") is False):
+            return None
+        uid = str(stored.obj["metadata"].get("uid", ""))
+        bound = {"kind": "Pod", "name": meta.get("name", ""), "uid": meta.get("uid", "")}
+
+        def issue(audiences: list[str], seconds: int) -> str:
+            return self._tokens().issue(namespace, name, uid, seconds, audiences, bound)[0]
+
+        return Identity(issue([], _EXTENDED_TOKEN_SECONDS), self.ca_pem, server,
+                        f"system:serviceaccount:{namespace}:{name}", issue)
+
+    def _tokens(self) -> ServiceAccountTokens:
+        if self._access is None:
+            raise ChainsawError("the embedded cluster is not started")
+        return self._access.authenticator.tokens
 
     def map_image(self, program: ImageProgram) -> None:
         """Add an image mapping (also after start: pods created from then on use it)."""

@@ -252,7 +252,8 @@ def _success() -> dict[str, Any]:
 
 def _container_status(pod: dict[str, Any], container: str) -> dict[str, Any] | None:
     status = pod.get("status") or {}
-    for entry in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+    for entry in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []) \
+            + (status.get("ephemeralContainerStatuses") or []):
         if entry.get("name") == container:
             return dict(entry)
     return None

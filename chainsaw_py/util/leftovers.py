@@ -1,8 +1,9 @@
 """What a run must not leave behind, even when a second Ctrl-C cuts it short.
 
 Every layer registers what it makes while it exists and forgets it once it is cleaned up the normal
-way: temporary files (the scripts' kubeconfigs, the embedded cluster's kubeconfig), child processes
-(by process group and environment mark) and last actions (send the deletes of the test namespaces,
+way: temporary files and folders (the scripts' kubeconfigs, the embedded cluster's kubeconfig and pod
+files), child processes (by process group and environment mark: scripts, the suite's processes, pods'
+containers and the commands exec'd in them) and last actions (send the deletes of the test namespaces,
 write the report marked interrupted). :meth:`Leftovers.abandon` does all of it within a time budget,
 for the moment the process exits at once. The registry is process-wide: the exit is too.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import signal
 import threading
 import time
@@ -27,6 +29,7 @@ class Leftovers:
     def __init__(self) -> None:
         self._lock = threading.RLock()  # abandon() runs in a signal handler, maybe inside a registration
         self._files: set[Path] = set()
+        self._folders: set[Path] = set()
         self._processes: dict[int, str] = {}
         self._marks: set[str] = set()
         self._sends: dict[int, Callable[[], None]] = {}
@@ -42,6 +45,15 @@ class Leftovers:
     def discard_file(self, path: Path) -> None:
         with self._lock:
             self._files.discard(path)
+
+    def add_folder(self, path: Path) -> None:
+        """A temporary folder removed with its content (the embedded cluster's pod files hold tokens)."""
+        with self._lock:
+            self._folders.add(path)
+
+    def discard_folder(self, path: Path) -> None:
+        with self._lock:
+            self._folders.discard(path)
 
     def add_process(self, group: int, mark: str) -> None:
         """A running child: its process group and the environment mark its descendants inherit."""
@@ -98,6 +110,7 @@ class Leftovers:
             sends = list(self._sends.values())
             finals = list(self._finals.values())
             files = set(self._files)
+            folders = set(self._folders)
         for group in processes:
             try:
                 os.killpg(group, signal.SIGKILL)
@@ -109,7 +122,9 @@ class Leftovers:
             _quietly(final)
         for path in files:
             path.unlink(missing_ok=True)
-        kill_marked(marks)  # last: it scans /proc and may wait a little to reap
+        kill_marked(marks)  # it scans /proc and may wait a little to reap
+        for folder in folders:  # after the kills: nothing writes there any more
+            shutil.rmtree(folder, ignore_errors=True)
         wait(pending, timeout=max(deadline - time.monotonic(), 0.0))
         pool.shutdown(wait=False, cancel_futures=True)
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,9 +37,17 @@ PROGRAMS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[EmbeddedCluster]:
+@pytest.fixture(scope="module", params=["view", "rewrite"])
+def cluster(request: pytest.FixtureRequest) -> Iterator[EmbeddedCluster]:
+    """Both ways of giving containers their files: a mount namespace per container where the platform allows
+    it, and the fallback that rewrites paths."""
+    from chainsaw_py.embedded.runtime.containers import views_supported
+
+    if request.param == "view" and not views_supported():
+        pytest.skip("mount namespaces are not available here")
     with EmbeddedCluster(tls=False, images=PROGRAMS, timing=Timing(restart_backoff=0.3)) as running:
+        assert running.processes is not None
+        running.processes.views = request.param == "view"
         yield running
 
 
@@ -157,9 +166,14 @@ def test_missing_secret_is_a_create_container_config_error(cluster: EmbeddedClus
            "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": ["print(1)"],
                                     "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]}]}}
     _create(cluster, pod)
-    waiting = _until(lambda: ((_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0]
-                              .get("state", {}).get("waiting")))
-    assert waiting == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
+    def waiting() -> dict[str, Any]:
+        state = (_pod(cluster, "nosecret")["status"].get("containerStatuses") or [{}])[0].get("state", {})
+        assert state.get("waiting", {}).get("reason") in (None, "ContainerCreating", "CreateContainerConfigError")
+        return dict(state["waiting"]) if state.get("waiting", {}).get("reason") == "CreateContainerConfigError" \
+            else {}
+
+    waiting_state = _until(waiting)
+    assert waiting_state == {"reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
 
 
 def test_crash_loop_back_off_and_previous_logs(cluster: EmbeddedCluster) -> None:
@@ -451,7 +465,7 @@ def test_an_empty_dir_at_tmp_leaves_the_runtime_paths_alone(cluster: EmbeddedClu
     """Operators often mount an emptyDir at /tmp: the pod's own KUBECONFIG (under the host's temporary folder)
     must not be rewritten into it, while /tmp paths of the container's arguments are."""
     script = ("import os, sys; print('kubeconfig', os.path.isfile(os.environ['KUBECONFIG'])); "
-              "open(sys.argv[1], 'w').write('x'); print('scratch', os.path.dirname(sys.argv[1]).endswith('/scratch'))")
+              "open(sys.argv[1], 'w').write('x')")
     _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "tmpdir", "namespace": "default"},
                       "spec": {"restartPolicy": "Never", "volumes": [{"name": "scratch", "emptyDir": {}}],
                                "containers": [{"name": "main", "image": "example.com/tool",
@@ -461,7 +475,10 @@ def test_an_empty_dir_at_tmp_leaves_the_runtime_paths_alone(cluster: EmbeddedClu
                   and _pod(cluster, "tmpdir"))
     output = _logs(cluster, "tmpdir")
     assert done["status"]["phase"] == "Succeeded", output
-    assert "kubeconfig True" in output and "scratch True" in output
+    assert "kubeconfig True" in output
+    assert cluster.processes is not None
+    assert [path.read_text() for path in cluster.processes.folder.glob("default_tmpdir_*/volumes/scratch/out.txt")] \
+        == ["x"]
 
 
 def test_cluster_serve_maps_images(tmp_path: Path) -> None:
@@ -557,6 +574,91 @@ def test_kubectl_attach_streams_the_output(websockets: str) -> None:
     assert int(second.split()[1]) == int(first.split()[1]) + 1
 
 
+@pytest.mark.parametrize("websockets", ["true", "false"])
+def test_kubectl_run_attaches_stdin(websockets: str) -> None:
+    """``kubectl run -i`` makes a ``stdin: true, stdinOnce: true`` pod and attaches to it with stdin: the input
+    reaches the program, whose end of input comes when the client's does."""
+    import os
+
+    echo = "import sys\nfor line in sys.stdin:\n    print('got', line.strip(), flush=True)\nprint('eof', flush=True)"
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        run = subprocess.run(kubectl + ["run", "echo", "-i", "--restart=Never", "--image=example.com/tool", "--",
+                                        echo], input="one\ntwo\n", capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets), check=False)
+        assert run.returncode == 0, run.stderr
+        _until(lambda: _pod(running, "echo")["status"].get("phase") == "Succeeded")
+        assert _logs(running, "echo", "echo").splitlines() == ["got one", "got two", "eof"]
+        assert run.stdout.endswith("got one\ngot two\neof\n"), run.stdout
+
+
+@pytest.mark.parametrize("websockets", ["true", "false"])
+def test_attach_streams_output_as_it_comes_and_terminals(websockets: str) -> None:
+    """A prompt without a newline reaches the attached client before its answer is typed; a ``tty: true``
+    container runs on a terminal."""
+    import os
+
+    asker = ("import os, sys\nprint('tty', os.isatty(0), flush=True)\nfor line in sys.stdin:\n"
+             "    sys.stdout.write('hello ' + line.strip() + '\\n> '); sys.stdout.flush()")
+    with EmbeddedCluster(images=PROGRAMS) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        for name, tty in (("piped", False), ("terminal", True)):
+            _create(running, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+                              "spec": {"containers": [{"name": "main", "image": "example.com/tool", "args": [asker],
+                                                       "stdin": True, "tty": tty}]}})
+        for name in ("piped", "terminal"):
+            _until(lambda name=name: "tty" in _logs(running, name))
+            attach = subprocess.Popen(kubectl + ["attach", "-i", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL,
+                                      env=dict(os.environ, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=websockets))
+            received = bytearray()
+
+            def read(stream: Any = attach.stdout, into: bytearray = received) -> None:
+                while chunk := stream.read1(1024):
+                    into.extend(chunk)
+
+            threading.Thread(target=read, daemon=True).start()
+            try:
+                assert attach.stdin is not None
+                time.sleep(0.5)
+                attach.stdin.write(b"bob\n")
+                attach.stdin.flush()
+                _until(lambda seen=received: b"hello bob\n> " in seen.replace(b"\r\n", b"\n"))
+            finally:
+                attach.kill()
+                attach.wait()
+        assert _logs(running, "piped").splitlines()[0] == "tty False"
+        assert _logs(running, "terminal").splitlines()[0] == "tty True"
+
+
+def test_kubectl_debug_starts_an_ephemeral_container() -> None:
+    debug = ImageProgram("example.com/debug", (PY, "-c", "print('no command given')"))
+    with EmbeddedCluster(images=[*PROGRAMS, debug]) as running:
+        kubectl = ["kubectl", "--kubeconfig", str(running.kubeconfig_path)]
+        _create(running, _server_pod("web"))
+        _until(lambda: _condition(_pod(running, "web"), "Ready") == "True")
+
+        def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            return subprocess.run(kubectl + list(args), input=stdin, capture_output=True, text=True, timeout=60,
+                                  check=False)
+
+        made = run("debug", "web", "--image=example.com/debug", "-c", "dbg", "--", "sh", "-c", "echo debug $HOSTNAME")
+        assert made.returncode == 0, made.stderr
+        status = _until(lambda: [s for s in _pod(running, "web")["status"].get("ephemeralContainerStatuses") or []
+                                 if (s.get("state") or {}).get("terminated")])
+        assert status[0]["name"] == "dbg" and status[0]["state"]["terminated"]["exitCode"] == 0
+        logs = run("logs", "web", "-c", "dbg")
+        assert logs.stdout == "debug web\n", logs.stderr
+        talk = run("debug", "web", "-i", "--image=example.com/debug", "-c", "reader", "--", "sh", "-c",
+                   "read line; echo got $line", stdin="hello\n")
+        assert talk.returncode == 0 and "got hello" in talk.stdout, talk.stderr
+        run("debug", "web", "--image=unmapped:1", "-c", "nope")
+        waiting = _until(lambda: [s for s in _pod(running, "web")["status"].get("ephemeralContainerStatuses") or []
+                                  if s["name"] == "nope"])
+        assert waiting[0]["state"]["waiting"]["message"] == 'image "unmapped:1" is not mapped to a local program'
+        assert _pod(running, "web")["status"]["phase"] == "Running"
+
+
 def test_exec_into_a_mapped_pod_goes_through_connect_admission(cluster: EmbeddedCluster) -> None:
     """A webhook on CONNECT pods/exec refuses the exec before the upgrade, as for a simulated pod."""
     import http.client
@@ -602,3 +704,83 @@ def test_exec_into_a_mapped_pod_goes_through_connect_admission(cluster: Embedded
     assert response.status == 403, body
     assert "no exec here" in body["message"]
     assert seen and seen[0]["operation"] == "CONNECT" and seen[0]["object"]["command"] == ["true"]
+
+
+def test_services_are_reachable_by_address_and_by_name(cluster: EmbeddedCluster) -> None:
+    """A Service of process pods gets a loopback address forwarding to its ready pods: ``<SVC>_SERVICE_HOST``
+    gives it, and (with a mount namespace) ``/etc/hosts`` resolves the Service's names to it."""
+    pod = _server_pod("routed")
+    pod["metadata"]["labels"] = {"app": "routed"}
+    pod["spec"]["containers"][0]["env"].append({"name": "GREETING", "value": "routed"})
+    _create(cluster, pod)
+    _create(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "routed", "namespace": "default"},
+                      "spec": {"selector": {"app": "routed"}, "ports": [{"name": "http", "port": 8081,
+                                                                         "targetPort": "http"}]}})
+    _until(lambda: _condition(_pod(cluster, "routed"), "Ready") == "True")
+    client = textwrap.dedent("""
+        import os, socket, sys, time, urllib.request
+        host = os.environ["ROUTED_SERVICE_HOST"]
+        print("host", host.startswith("127."), os.environ["ROUTED_SERVICE_PORT"])
+        print("by address", urllib.request.urlopen(f"http://{host}:8081/", timeout=5).read().decode().strip())
+        if sys.argv[1] == "True":
+            for name in ("routed", "routed.default", "routed.default.svc.cluster.local"):
+                print(name, socket.gethostbyname(name) == host)
+            print("by name", urllib.request.urlopen("http://routed:8081/", timeout=5).read().decode().strip())
+    """)
+    assert cluster.processes is not None
+    views = cluster.processes.views_available()
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "example.com/tool",
+                                                                         "args": [client, str(views)]}]}})
+    done = _until(lambda: _pod(cluster, "client")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "client"))
+    output = _logs(cluster, "client")
+    assert done["status"]["phase"] == "Succeeded", output
+    expected = ["host True 8081", "by address routed from routed"]
+    if views:
+        expected += ["routed True", "routed.default True", "routed.default.svc.cluster.local True",
+                     "by name routed from routed"]
+    assert output.splitlines() == expected
+
+
+def test_host_path_directory_or_create(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    made = tmp_path / "made" / "here"
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hostpath", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never",
+                               "volumes": [{"name": "data", "hostPath": {"path": str(made), "type": "DirectoryOrCreate"}}],
+                               "containers": [{"name": "main", "image": "example.com/tool",
+                                               "args": ["import sys; open(sys.argv[1], 'w').write('x')", "/data/x"],
+                                               "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}})
+    done = _until(lambda: _pod(cluster, "hostpath")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "hostpath"))
+    assert done["status"]["phase"] == "Succeeded", _logs(cluster, "hostpath")
+    assert (made / "x").read_text() == "x"
+
+
+def test_the_view_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainsaw_py.embedded.logs import LogStore
+    from chainsaw_py.embedded.runtime.images import ImageMap
+    from chainsaw_py.embedded.runtime.pods import ProcessRuntime, RuntimeServices
+
+    services = RuntimeServices(lambda *_: None, lambda _ns: [], lambda _pod: None, lambda: ("127.0.0.1", 1),
+                               lambda: "")
+    monkeypatch.setenv("CHAINSAW_PY_POD_VIEW", "0")
+    runtime = ProcessRuntime(ImageMap(), LogStore(), services)
+    try:
+        assert runtime.views_available() is False
+    finally:
+        runtime.stop_all()
+
+
+def test_a_program_relative_to_the_image_folder(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    script = tmp_path / "hello.sh"
+    script.write_text("#!/bin/sh\necho hello from $(basename $(pwd))\n")
+    script.chmod(0o755)
+    cluster.map_image(ImageProgram(f"example.com/relative-{tmp_path.name}", ("./hello.sh",), working_dir=str(tmp_path)))
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "relative", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [
+                          {"name": "main", "image": f"example.com/relative-{tmp_path.name}"}]}})
+    done = _until(lambda: _pod(cluster, "relative")["status"].get("phase") in ("Succeeded", "Failed")
+                  and _pod(cluster, "relative"))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert _logs(cluster, "relative") == f"hello from {tmp_path.name}"

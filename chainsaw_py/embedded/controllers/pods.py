@@ -168,8 +168,9 @@ class Kubelet:
         status.update({"phase": view["phase"], "hostIP": NODE_IP, "hostIPs": [{"ip": NODE_IP}], "podIP": ip,
                        "podIPs": [{"ip": ip}], "startTime": status.get("startTime") or ctx.now(),
                        "containerStatuses": view["containerStatuses"]})
-        if view["initContainerStatuses"]:
-            status["initContainerStatuses"] = view["initContainerStatuses"]
+        for key in ("initContainerStatuses", "ephemeralContainerStatuses"):
+            if view[key]:
+                status[key] = view[key]
         spec = pod.get("spec") or {}
         finished = view["phase"] in ("Succeeded", "Failed")
         reason = {"Succeeded": "PodCompleted", "Failed": "PodFailed"}.get(view["phase"], "ContainersNotReady")

@@ -249,7 +249,7 @@ def _admit_pod(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) 
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
         if not any(isinstance(t, dict) and t.get("key") == key for t in tolerations):
             tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
-    if spec.get("automountServiceAccountToken") is False:
+    if not _automounts_token(obj, spec, ctx):
         return
     volume_name = f"kube-api-access-{ctx.random_suffix()}"
     spec.setdefault("volumes", []).append({"name": volume_name, "projected": {"defaultMode": 420, "sources": [
@@ -263,6 +263,15 @@ def _admit_pod(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) 
             mounts = container.setdefault("volumeMounts", [])
             if not any(m.get("mountPath") == SERVICE_ACCOUNT_MOUNT for m in mounts if isinstance(m, dict)):
                 mounts.append({"name": volume_name, "readOnly": True, "mountPath": SERVICE_ACCOUNT_MOUNT})
+
+
+def _automounts_token(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) -> bool:
+    """The pod's ``automountServiceAccountToken`` when set, else its ServiceAccount's (true when unset)."""
+    if spec.get("automountServiceAccountToken") is not None:
+        return spec["automountServiceAccountToken"] is not False
+    namespace = str((obj.get("metadata") or {}).get("namespace") or "")
+    account = ctx.get_object("", "serviceaccounts", namespace, str(spec.get("serviceAccountName") or "default"))
+    return (account or {}).get("automountServiceAccountToken") is not False
 
 
 @dataclass

@@ -14,6 +14,7 @@ import http.client
 import io
 import json
 import os
+import queue
 import re
 import socket
 import ssl
@@ -25,7 +26,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
 
 from chainsaw_py.embedded.httpserver import Request, Response, UpgradedConnection
+from chainsaw_py.embedded.runtime.containers import ContainerProcess
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
+from chainsaw_py.embedded.runtime.services import target_port
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
 from chainsaw_py.embedded.runtime.websocket import OP_BINARY, Closed, WebSocket, accept_key
 
@@ -113,8 +116,7 @@ class PodAccess:
             if "v4.channel.k8s.io" not in versions:
                 return _status(403, "Forbidden", f"none of the offered stream protocols {versions} is supported "
                                "(supported: v4.channel.k8s.io)")
-            session = ExecSession(process.spec.translate_command(command), process.spec.env,
-                                  str(process.spec.cwd), stdin=request.flag("stdin"),
+            session = ExecSession(command, process, stdin=request.flag("stdin"),
                                   stdout=request.flag("stdout") or "stdout" not in request.query,
                                   stderr=request.flag("stderr"), tty=request.flag("tty"), v5=False)
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
@@ -127,7 +129,7 @@ class PodAccess:
         if protocol is None:
             return _status(400, "BadRequest", f"none of the offered subprotocols {offered} is supported "
                            f"(supported: {', '.join(_CHANNEL_PROTOCOLS)})")
-        session = ExecSession(process.spec.translate_command(command), process.spec.env, str(process.spec.cwd), stdin=request.flag("stdin"),
+        session = ExecSession(command, process, stdin=request.flag("stdin"),
                               stdout=request.flag("stdout") or "stdout" not in request.query,
                               stderr=request.flag("stderr"), tty=request.flag("tty"), v5=protocol.startswith("v5"))
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
@@ -138,8 +140,9 @@ class PodAccess:
     # --- attach -----------------------------------------------------------------------------------------
 
     def _attach(self, request: Request, namespace: str, name: str) -> Response:
-        """The container's output from now on (its stdout and stderr are one stream here), until it exits or
-        the client leaves; the container's stdin is not connected (containers run without one)."""
+        """The container's output from now on (stdout and stderr are one stream here), until it exits or the client
+        leaves; with ``stdin`` (and a ``stdin: true`` container) the client's input goes to the container's
+        standard input, closed after the first attach when ``stdinOnce``."""
         worker = self.processes.worker(namespace, name)
         if worker is None:
             return _status(404, "NotFound", f'pods "{name}" not found')
@@ -148,73 +151,21 @@ class PodAccess:
         process = worker.container(container_name)
         if process is None or not process.running:
             return _status(400, "BadRequest", f'unable to upgrade connection: container not found ("{container_name}")')
-        key = (namespace, name, container_name)
-        logs = self.processes.logs
-        start = logs.size(key)
-        closed = threading.Event()
-
-        def lines() -> Iterator[bytes]:
-            for line in logs.follow(key, start, lambda: closed.is_set() or not process.running):
-                yield (line.text + "\n").encode()
-
+        session = AttachSession(process, stdin=request.flag("stdin"), stderr=request.flag("stderr"),
+                                tty=request.flag("tty"))
         upgrade = request.header("upgrade").lower()
         if upgrade.startswith("spdy/3.1"):
-            def over_spdy(reader: BinaryIO, connection: Any) -> None:
-                streams: dict[str, Stream] = {}
-                ready = threading.Event()
-
-                def on_stream(stream: Stream) -> None:
-                    streams[stream.headers.get("streamtype", "")] = stream
-                    if {"error", "stdout"} <= set(streams):
-                        ready.set()
-
-                spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
-                threading.Thread(target=spdy.serve, daemon=True).start()
-                try:
-                    if ready.wait(_STREAM_WAIT):
-                        for chunk in lines():
-                            if spdy.closed.is_set():
-                                break
-                            streams["stdout"].write(chunk)
-                        streams["stdout"].close()
-                        _write_status(streams["error"], _success())
-                except SpdyClosed:
-                    pass
-                finally:
-                    closed.set()
-                    spdy.close()
-
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
                                           ("X-Stream-Protocol-Version", "v4.channel.k8s.io")],
-                            upgrade=taken_over(over_spdy))
+                            upgrade=taken_over(session.run_spdy))
         offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
         protocol = next((p for p in _CHANNEL_PROTOCOLS if p in offered), None)
         if upgrade != "websocket" or protocol is None:
             return _status(400, "BadRequest", "attach needs a WebSocket (v5/v4.channel.k8s.io) or SPDY/3.1 upgrade")
-
-        def over_websocket(reader: BinaryIO, connection: Any) -> None:
-            socket_ = WebSocket(reader, connection)
-
-            def watch_client() -> None:
-                try:
-                    while True:
-                        socket_.receive()
-                except (Closed, OSError, ValueError):
-                    closed.set()
-
-            threading.Thread(target=watch_client, daemon=True).start()
-            try:
-                for chunk in lines():
-                    socket_.send(b"\x01" + chunk)
-                socket_.send(b"\x03" + json.dumps(_success()).encode())
-                socket_.close()
-            except Closed:
-                closed.set()
-
         headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                    ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                    ("Sec-WebSocket-Protocol", protocol)]
-        return Response(101, headers=headers, upgrade=taken_over(over_websocket))
+        return Response(101, headers=headers, upgrade=taken_over(session.run_websocket))
 
     # --- port-forward -----------------------------------------------------------------------------------
 
@@ -255,7 +206,7 @@ class PodAccess:
             mapped = mapped or worker is not None
             if worker is None or not worker.status()["ready"]:
                 continue
-            target = _target_port(port, pod)
+            target = target_port(port, pod)
             if target:
                 return self._proxy(request, scheme, worker.ip, target, rest or "/")
         if mapped:
@@ -294,34 +245,146 @@ class PodAccess:
             connection.close()
 
 
-def _target_port(port: dict[str, Any], pod: dict[str, Any]) -> int:
-    target = port.get("targetPort", port.get("port"))
-    if isinstance(target, int):
-        return target
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        for entry in container.get("ports") or []:
-            if entry.get("name") == target:
-                return int(entry.get("containerPort") or 0)
-    text = str(target)
-    return int(text) if text.isdigit() else 0
+class AttachSession:
+    """One ``kubectl attach`` (or ``kubectl run -i``) to a container that runs as a process."""
+
+    def __init__(self, process: ContainerProcess, *, stdin: bool, stderr: bool, tty: bool) -> None:
+        self.process = process
+        self.run = process.current
+        self.output: queue.SimpleQueue[bytes | None] | None = None
+        self.stdin = stdin and bool(process.spec.container.get("stdin"))
+        self.stderr, self.tty = stderr, tty
+        self.closed = threading.Event()
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The container's output from the attach on, as it comes (a prompt too), until it ends or the client
+        leaves."""
+        if self.output is None or self.run is None:
+            return
+        try:   # subscribed when the session started (the client has the upgrade answer)
+            while not self.closed.is_set():
+                try:
+                    chunk = self.output.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            self.run.output.unsubscribe(self.output)
+
+    def _resize(self, message: bytes) -> None:
+        try:
+            size = json.loads(message)
+            self.process.resize(int(size.get("Width", 0)), int(size.get("Height", 0)))
+        except (ValueError, TypeError, AttributeError):
+            return
+
+    def _input(self, data: bytes) -> None:
+        if self.stdin and data:
+            self.process.write_stdin(data)
+
+    def _input_ended(self) -> None:
+        if self.stdin and self.process.spec.container.get("stdinOnce"):
+            self.process.end_stdin()
+
+    def _subscribe(self) -> None:
+        if self.run is not None:
+            self.output = self.run.output.subscribe()
+
+    def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
+        self._subscribe()
+        wanted = {"error", "stdout"} | ({"stdin"} if self.stdin else set()) | ({"resize"} if self.tty else set()) \
+            | ({"stderr"} if self.stderr and not self.tty else set())
+        streams: dict[str, Stream] = {}
+        ready = threading.Event()
+
+        def on_stream(stream: Stream) -> None:
+            streams[stream.headers.get("streamtype", "")] = stream
+            if wanted <= set(streams):
+                ready.set()
+
+        spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
+        threading.Thread(target=spdy.serve, daemon=True).start()
+        try:
+            if ready.wait(_STREAM_WAIT):
+                if "stdin" in streams:
+                    threading.Thread(target=self._copy_stdin, args=(streams["stdin"],), daemon=True).start()
+                if "resize" in streams:
+                    threading.Thread(target=self._copy_resizes, args=(streams["resize"],), daemon=True).start()
+                for chunk in self._chunks():
+                    if spdy.closed.is_set():
+                        break
+                    streams["stdout"].write(chunk)
+                streams["stdout"].close()
+                _write_status(streams["error"], _success())
+        except SpdyClosed:
+            pass
+        finally:
+            self.closed.set()
+            spdy.close()
+            self._input_ended()
+
+    def _copy_resizes(self, stream: Stream) -> None:
+        buffer = b""
+        with contextlib.suppress(SpdyClosed):
+            while chunk := stream.read():
+                *messages, buffer = (buffer + chunk).split(b"\n")
+                for message in messages:
+                    self._resize(message)
+
+    def _copy_stdin(self, stream: Stream) -> None:
+        try:
+            while chunk := stream.read():
+                self._input(chunk)
+        except SpdyClosed:
+            pass
+        self._input_ended()
+
+    def run_websocket(self, reader: BinaryIO, connection: Any) -> None:
+        self._subscribe()
+        socket_ = WebSocket(reader, connection)
+        threading.Thread(target=self._client_messages, args=(socket_,), daemon=True).start()
+        try:
+            for chunk in self._chunks():
+                socket_.send(b"\x01" + chunk)
+            socket_.send(b"\x03" + json.dumps(_success()).encode())
+            socket_.close()
+        except Closed:
+            self.closed.set()
+        finally:
+            self._input_ended()
+
+    def _client_messages(self, socket_: WebSocket) -> None:
+        """stdin on channel 0; v5's close of stdin (255); the client leaving ends the session."""
+        try:
+            while True:
+                _opcode, message = socket_.receive()
+                if message[:1] == b"\x00":
+                    self._input(message[1:])
+                elif message[:1] == b"\x04":
+                    self._resize(message[1:])
+                elif message[:2] == b"\xff\x00":
+                    self._input_ended()
+        except (Closed, OSError, ValueError):
+            self.closed.set()
 
 
 class ExecSession:
     """One ``kubectl exec``: a process wired to the channels of a WebSocket or to SPDY streams; with ``tty``
-    its standard streams are a pseudo-terminal (stderr joins stdout, resizes apply to it)."""
+    its standard streams are a pseudo-terminal (stderr joins stdout, resizes apply to it). The process runs in
+    the container's environment and is killed when the container stops."""
 
-    def __init__(self, command: list[str], env: dict[str, str], cwd: str, *, stdin: bool, stdout: bool,
+    def __init__(self, command: list[str], container: ContainerProcess, *, stdin: bool, stdout: bool,
                  stderr: bool, tty: bool, v5: bool) -> None:
         self.command = command
-        self.env = env
-        self.cwd = cwd
+        self.container = container
         self.stdin, self.stdout, self.stderr, self.tty, self.v5 = stdin, stdout, stderr, tty, v5
 
     def _spawn(self) -> _ExecProcess:
         if not self.tty:
-            popen = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
-                                     stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            popen = self.container.spawn_command(self.command, stdin=subprocess.PIPE if self.stdin else
+                                                 subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             assert popen.stdout is not None and popen.stderr is not None
             return _ExecProcess(popen, popen.stdout.fileno(), popen.stderr.fileno(),
                                 popen.stdin.fileno() if popen.stdin is not None else None, False)
@@ -329,14 +392,20 @@ class ExecSession:
 
         master, terminal = pty.openpty()
         try:
-            popen = subprocess.Popen(self.command, cwd=self.cwd, env={"TERM": "xterm", **self.env}, stdin=terminal,
-                                     stdout=terminal, stderr=terminal, start_new_session=True)
+            popen = self.container.spawn_command(self.command, {"TERM": self.container.spec.env.get("TERM", "xterm")},
+                                                 stdin=terminal, stdout=terminal, stderr=terminal)
         except OSError:
             os.close(master)
             raise
         finally:
             os.close(terminal)
         return _ExecProcess(popen, master, None, master if self.stdin else None, True)
+
+    def _wait(self, process: _ExecProcess) -> int:
+        try:
+            return process.popen.wait()
+        finally:
+            self.container.command_ended(process.popen)
 
     def run(self, reader: BinaryIO, connection: Any) -> None:
         socket_ = WebSocket(reader, connection)
@@ -359,7 +428,7 @@ class ExecSession:
         for pump in pumps:
             pump.start()
         threading.Thread(target=self._feed, args=(socket_, process), daemon=True).start()
-        code = process.popen.wait()
+        code = self._wait(process)
         for pump in pumps:
             pump.join(timeout=5)
         process.close()
@@ -404,7 +473,7 @@ class ExecSession:
             threading.Thread(target=_copy_in, args=(streams["stdin"], process), daemon=True).start()
         if "resize" in streams:
             threading.Thread(target=_resizes, args=(streams["resize"], process), daemon=True).start()
-        code = process.popen.wait()
+        code = self._wait(process)
         for pump in pumps:
             pump.join(timeout=5)
         process.close()

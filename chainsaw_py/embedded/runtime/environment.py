@@ -1,9 +1,9 @@
 """What the kubelet gives a container before it starts: its environment (``env`` with every ``valueFrom``,
 ``envFrom``, service variables, ``$(VAR)`` expansion) and its volumes as files.
 
-Without root a process cannot see files at a container's ``mountPath``: every mount is materialised under the
-pod's folder (``<pod dir>/root/<mountPath>``), and a path under a mount in the command, the args, the
-environment or ``workingDir`` is rewritten to that place (see :meth:`Sandbox.translate`).
+Every volume is materialised under the pod's folder (``<pod dir>/volumes/<name>``). Where a mount namespace is
+allowed the container sees them at their ``mountPath`` (``podview.py``); otherwise a path under a mount in the
+command, the args, the environment or ``workingDir`` is rewritten to that place (:meth:`Sandbox.translate`).
 """
 
 from __future__ import annotations
@@ -211,15 +211,18 @@ def _bytes_of(obj: dict[str, Any]) -> dict[str, bytes]:
     return data
 
 
-def service_variables(services: list[dict[str, Any]], api_server: tuple[str, int]) -> dict[str, str]:
+def service_variables(services: list[dict[str, Any]], api_server: tuple[str, int],
+                      routed: Callable[[dict[str, Any]], str | None] = lambda _service: None) -> dict[str, str]:
     """``<SVC>_SERVICE_HOST``/``_PORT`` and the Docker-link variables of the services of the pod's namespace
-    (those with a cluster IP), plus ``KUBERNETES_SERVICE_HOST``/``PORT`` pointing at the API server."""
+    (those with a cluster IP; ``routed`` gives the address that reaches a Service here, used instead of its
+    cluster IP), plus ``KUBERNETES_SERVICE_HOST``/``PORT`` pointing at the API server."""
     env: dict[str, str] = {}
     for service in services:
         spec = service.get("spec") or {}
         ip = spec.get("clusterIP")
         if not ip or ip == "None":
             continue
+        ip = routed(service) or ip
         prefix = re.sub(r"[^A-Z0-9_]", "_", str(service["metadata"]["name"]).upper().replace("-", "_"))
         ports = spec.get("ports") or []
         if not ports:
@@ -258,11 +261,21 @@ def inherited_environment() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Identity:
-    """A ServiceAccount's credentials for a pod."""
+    """A pod's ServiceAccount credentials: ``token`` is the one of its ``kube-api-access`` volume, in its files
+    and its kubeconfig (bound to the pod, long-lived as kube-apiserver's extended tokens); ``issue(audiences,
+    seconds)`` signs more tokens of the same account (projected ``serviceAccountToken`` with an audience)."""
 
     token: str
     ca_pem: bytes | None
     server: str
+    user: str = ""
+    issue: Callable[[list[str], int], str] | None = None
+
+    def projected_token(self, projection: Mapping[str, Any]) -> str:
+        audience = str(projection.get("audience") or "")
+        if not audience or self.issue is None:
+            return self.token
+        return self.issue([audience], max(int(projection.get("expirationSeconds") or 3600), 600))
 
 
 def materialise_volumes(pod: dict[str, Any], sandbox: Sandbox, lookup: Lookup, identity: Identity | None,
@@ -278,12 +291,62 @@ def materialise_volumes(pod: dict[str, Any], sandbox: Sandbox, lookup: Lookup, i
             target = claims_dir / namespace / claim
             target.mkdir(parents=True, exist_ok=True)
         elif "hostPath" in volume:
-            target = Path(str((volume["hostPath"] or {}).get("path", "/")))
+            target = _host_path(volume["hostPath"] or {})
         else:
             target.mkdir(parents=True, exist_ok=True)
             _write_volume(pod, volume, target, lookup, identity, namespace)
         folders[name] = target
     return folders
+
+
+@dataclass
+class TokenFile:
+    """A projected ``serviceAccountToken`` of its own audience and expiry, which the kubelet renews once 80% of
+    its life has passed."""
+
+    path: Path
+    source: dict[str, Any]
+    written: float          # time.monotonic() of the last write
+
+    def due(self, now: float) -> bool:
+        return now >= self.written + 0.8 * max(int(self.source.get("expirationSeconds") or 3600), 600)
+
+
+def renewable_tokens(pod: dict[str, Any], folders: Mapping[str, Path], now: float) -> list[TokenFile]:
+    """The pod's projected tokens with an audience, just written (the others are the long-lived pod token)."""
+    found: list[TokenFile] = []
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        folder = folders.get(str(volume.get("name", "")))
+        for projection in ((volume.get("projected") or {}).get("sources") or []) if folder is not None else []:
+            source = projection.get("serviceAccountToken") or {}
+            if source.get("audience") and folder is not None:
+                found.append(TokenFile(folder / str(source.get("path") or "token"), source, now))
+    return found
+
+
+def renew_tokens(tokens: list[TokenFile], identity: Identity, now: float) -> int:
+    """Write a new token for each one due; returns how many were renewed."""
+    renewed = 0
+    for token in tokens:
+        if token.due(now):
+            token.path.write_text(identity.projected_token(token.source))
+            token.written = now
+            renewed += 1
+    return renewed
+
+
+def _host_path(source: dict[str, Any]) -> Path:
+    """A ``hostPath`` volume's folder or file, made for the ``DirectoryOrCreate``/``FileOrCreate`` types."""
+    path = Path(str(source.get("path") or "/"))
+    kind = source.get("type") or ""
+    if kind == "DirectoryOrCreate":
+        path.mkdir(parents=True, exist_ok=True)
+    elif kind == "FileOrCreate" and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    elif kind in ("Directory", "File", "Socket") and not path.exists():
+        raise ContainerConfigError(f'hostPath type check failed: {path} is not a {kind.lower()}')
+    return path
 
 
 def _write_volume(pod: dict[str, Any], volume: dict[str, Any], target: Path, lookup: Lookup,
@@ -309,8 +372,9 @@ def _write_volume(pod: dict[str, Any], volume: dict[str, Any], target: Path, loo
             elif "downwardAPI" in projection:
                 _write_downward(pod, (projection["downwardAPI"] or {}).get("items") or [], target, mode)
             elif "serviceAccountToken" in projection and identity is not None:
-                path = str((projection["serviceAccountToken"] or {}).get("path") or "token")
-                _write_file(target / path, identity.token.encode(), mode)
+                token_source = projection["serviceAccountToken"] or {}
+                path = str(token_source.get("path") or "token")
+                _write_file(target / path, identity.projected_token(token_source).encode(), mode)
             elif "clusterTrustBundle" in projection:
                 continue
 
@@ -375,7 +439,7 @@ def write_service_account(folder: Path, identity: Identity, namespace: str) -> N
         _write_file(folder / "ca.crt", identity.ca_pem, 0o644)
 
 
-def write_kubeconfig(path: Path, identity: Identity, namespace: str, user: str) -> None:
+def write_kubeconfig(path: Path, identity: Identity, namespace: str) -> None:
     """A kubeconfig for the pod's ServiceAccount (most clients read ``KUBECONFIG`` before the in-cluster
     files)."""
     import json
@@ -385,8 +449,8 @@ def write_kubeconfig(path: Path, identity: Identity, namespace: str, user: str) 
         cluster["certificate-authority-data"] = base64.b64encode(identity.ca_pem).decode()
     config = {"apiVersion": "v1", "kind": "Config", "current-context": "pod",
               "clusters": [{"name": "embedded", "cluster": cluster}],
-              "users": [{"name": user, "user": {"token": identity.token}}],
-              "contexts": [{"name": "pod", "context": {"cluster": "embedded", "user": user,
+              "users": [{"name": identity.user, "user": {"token": identity.token}}],
+              "contexts": [{"name": "pod", "context": {"cluster": "embedded", "user": identity.user,
                                                         "namespace": namespace}}]}
     path.write_text(json.dumps(config))
     path.chmod(0o600)

@@ -3,7 +3,8 @@ processes, the way a kubelet would run the images.
 
 Each such pod gets its own loopback address as pod IP (on 127.0.0.0/8, so two pods listening on the
 same container port do not clash when they bind to their pod IP), a folder with its volumes, its
-ServiceAccount's token and a kubeconfig for that identity, and one worker thread that starts the
+ServiceAccount's token and a kubeconfig for that identity (seen at their container paths in a mount namespace
+per container where allowed, ``podview.py``), and one worker thread that starts the
 containers (init containers first, in order), restarts them per ``restartPolicy`` with the kubelet's
 CrashLoopBackOff back-off, runs their probes and stops them (preStop, SIGTERM, grace period, SIGKILL).
 The kubelet controller asks :meth:`ProcessRuntime.status` for the pod's status and writes it.
@@ -11,11 +12,12 @@ The kubelet controller asks :meth:`ProcessRuntime.status` for the pod's status a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import secrets
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -25,26 +27,41 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.embedded.logs import LogStore
-from chainsaw_py.embedded.runtime.containers import ContainerProcess, ContainerSpec, ProbeState, run_probe
+from chainsaw_py.embedded.runtime.containers import (
+    ContainerProcess,
+    ContainerSpec,
+    ProbeState,
+    run_probe,
+    view_mode,
+    views_supported,
+)
 from chainsaw_py.embedded.runtime.environment import (
     SERVICE_ACCOUNT_PATH,
     ContainerConfigError,
     Identity,
     Lookup,
     Sandbox,
+    TokenFile,
     container_environment,
     expand,
     inherited_environment,
     materialise_volumes,
+    renew_tokens,
+    renewable_tokens,
     service_variables,
     write_kubeconfig,
     write_service_account,
 )
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram, normalized_image
+from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, ServiceRouter
+from chainsaw_py.util.leftovers import LEFTOVERS
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
 _TICK = 0.05
+_FOLDER_PREFIX = "chainsaw-py-pods-"
+POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
+"""Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
 _MAX_BACKOFF = 300.0
 
 
@@ -87,7 +104,9 @@ class RuntimeServices:
 
     lookup: Lookup                                   # (kind, namespace, name) -> object or None
     services: Callable[[str], list[dict[str, Any]]]  # namespace -> its Services
-    identity: Callable[[str, str], Identity]         # (namespace, serviceaccount) -> credentials
+    identity: Callable[[dict[str, Any]], Identity | None]
+    """The pod's ServiceAccount credentials (None: no token is mounted); raises ContainerConfigError while the
+    ServiceAccount does not exist."""
     api_address: Callable[[], tuple[str, int]]
     now: Callable[[], str]
     restart_backoff: float = 10.0
@@ -107,13 +126,26 @@ class ProcessRuntime:
         self._workers: dict[str, PodWorker] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self.views: bool | None = None
+        """Mount namespaces for containers: None decides on first use (:meth:`views_available`)."""
+        self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
+                                    lambda _namespace: self._refresh_hosts())
+
+    def views_available(self) -> bool:
+        """Whether containers see their volumes at their ``mountPath`` (a mount namespace per container, see
+        ``podview.py``); else paths are rewritten. ``CHAINSAW_PY_POD_VIEW=0`` forces the rewriting."""
+        if self.views is None:
+            self.views = os.environ.get("CHAINSAW_PY_POD_VIEW", "1") != "0" and views_supported()
+        return self.views
 
     @property
     def folder(self) -> Path:
         """Where pods' files go (a temporary folder made on first use unless one was given)."""
         with self._folder_lock:
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="chainsaw-py-pods-"))
+                remove_stale_folders(Path(tempfile.gettempdir()))
+                self._folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
+                LEFTOVERS.add_folder(self._folder)
             return self._folder
 
     # --- ownership --------------------------------------------------------------------------------------
@@ -160,6 +192,7 @@ class ProcessRuntime:
                 worker = PodWorker(self, pod, programs)
                 self._workers[uid] = worker
                 worker.start()
+        worker.want_ephemeral(list((pod.get("spec") or {}).get("ephemeralContainers") or []))
         return worker
 
     def terminate(self, pod: dict[str, Any], grace: float) -> bool:
@@ -180,8 +213,30 @@ class ProcessRuntime:
             worker.sandbox.remove()
             self.addresses.release(worker.ip)
 
+    # --- services -----------------------------------------------------------------------------------------
+
+    def service_changed(self, namespace: str, name: str, service: dict[str, Any] | None) -> None:
+        """A Service was written or deleted (None): route it to the pods that run as processes."""
+        if self.images or self.router.address(namespace, name) is not None:
+            self.router.changed(namespace, name, service)
+
+    def endpoints(self, namespace: str, selector: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+        """(pod IP, pod) of the ready pods of ``namespace`` that run as processes and match ``selector``."""
+        with self._lock:
+            workers = [w for w in self._workers.values() if w.namespace == namespace]
+        return [(w.ip, w.pod) for w in workers
+                if all((w.pod["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+                and w.status()["ready"]]
+
+    def _refresh_hosts(self) -> None:
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            worker.write_hosts()
+
     def stop_all(self) -> None:
         """Stop every pod's processes; no pod starts afterwards."""
+        self.router.stop()
         with self._lock:
             self._closed = True
             workers = list(self._workers.values())
@@ -193,6 +248,29 @@ class ProcessRuntime:
             worker.sandbox.remove()
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
+            LEFTOVERS.discard_folder(self._folder)
+
+
+def remove_stale_folders(parent: Path) -> int:
+    """Remove the pod folders (they hold tokens) of runtimes whose process is gone (killed with SIGKILL, no
+    cleanup code ran); returns how many."""
+    removed = 0
+    for folder in parent.glob(f"{_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(_FOLDER_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PodWorker:
@@ -210,6 +288,12 @@ class PodWorker:
         self.lock = threading.RLock()
         self.init: list[ContainerProcess] = []
         self.containers: list[ContainerProcess] = []
+        self.ephemeral: list[ContainerProcess] = []
+        self._ephemeral_wanted: list[dict[str, Any]] = []
+        self._ephemeral_failed: dict[str, dict[str, Any]] = {}    # name -> its waiting status
+        self._volumes: dict[str, Path] = {}
+        self._credentials: Identity | None = None
+        self._tokens: list[TokenFile] = []
         self.probes: dict[str, list[ProbeState]] = {}
         self.config_error = ""
         self.started_at = ""
@@ -256,9 +340,12 @@ class PodWorker:
         services = self.runtime.services
         try:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
+            self.write_hosts()
             identity = self._identity()
             folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
                                           self.runtime.folder / "claims")
+            self._volumes, self._credentials = folders, identity
+            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if identity is not None else []
             self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
             self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
         except ContainerConfigError as err:
@@ -270,55 +357,120 @@ class PodWorker:
         self.config_error = ""
         return True
 
+    def write_hosts(self) -> None:
+        """The pod's ``/etc/hosts`` as the kubelet writes it, plus the names of the routed Services (rewritten in
+        place when they change: containers see it through a bind mount)."""
+        spec = self.pod.get("spec") or {}
+        lines = ["# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
+                 "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix",
+                 "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters", f"{self.ip}\t{self._host_name()}"]
+        aliases = [alias for alias in spec.get("hostAliases") or [] if alias.get("ip") and alias.get("hostnames")]
+        if aliases:
+            lines.append("\n# Entries added by HostAliases.")
+            lines += [f"{alias['ip']}\t{chr(9).join(alias['hostnames'])}" for alias in aliases]
+        services = self.runtime.router.hosts_entries(self.namespace)
+        if services:
+            lines.append("\n# Services (chainsaw_py's service router).")
+            lines += services
+        with self.lock, contextlib.suppress(OSError):
+            if self.sandbox.folder.is_dir():
+                (self.sandbox.folder / "hosts").write_text("\n".join(lines) + "\n")
+
+    def _host_name(self) -> str:
+        spec = self.pod.get("spec") or {}
+        name = str(spec.get("hostname") or self.name)
+        if spec.get("subdomain"):
+            return f"{name}.{spec['subdomain']}.{self.namespace}.svc.{CLUSTER_DOMAIN}\t{name}"
+        return name
+
     def _spec_list(self, key: str) -> list[dict[str, Any]]:
         return list((self.pod.get("spec") or {}).get(key) or [])
 
     def _identity(self) -> Identity | None:
-        spec = self.pod.get("spec") or {}
-        if spec.get("automountServiceAccountToken") is False:
+        identity = self.runtime.services.identity(self.pod)
+        if identity is None:
             return None
-        account = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
-        identity = self.runtime.services.identity(self.namespace, account)
         write_service_account(self.sandbox.folder / "serviceaccount", identity, self.namespace)
-        write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace,
-                         f"system:serviceaccount:{self.namespace}:{account}")
+        write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace)
         return identity
 
-    def _container(self, container: dict[str, Any], folders: dict[str, Path],
-                   identity: Identity | None) -> ContainerProcess:
+    def _container(self, container: dict[str, Any], folders: dict[str, Path], identity: Identity | None,
+                   program: ImageProgram | None = None) -> ContainerProcess:
         name = str(container.get("name", ""))
-        program = self.programs[name]
+        program = program or self.programs[name]
+        sandbox, binds = self._mounts(container, folders, identity)
+        view = self.runtime.views_available()
+        rewrite: Callable[[str], str] = (lambda text: text) if view else sandbox.translate
+        declared = self._declared_environment(container)
+        env = self._environment(program, declared, rewrite, identity, view)
+        command = [rewrite(expand(str(word), declared)) for word in container.get("command") or []]
+        arguments = [rewrite(expand(str(word), declared)) for word in container.get("args") or []]
+        if not container.get("command") and not container.get("args"):
+            arguments = list(program.args)
+        argv = (command or list(program.entrypoint)) + arguments
+        working = str(container.get("workingDir") or "")
+        image_folder = os.path.abspath(program.working_dir) if program.working_dir else ""
+        if view:
+            (self.sandbox.folder / "view").mkdir(exist_ok=True)
+            plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or image_folder or "/",
+                    "userns": view_mode() == "userns", "binds": binds}
+            spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan)
+        else:
+            cwd = Path(sandbox.translate(working) if working else image_folder or self.sandbox.folder)
+            if not cwd.is_dir():
+                raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
+            spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
+        return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    def _environment(self, program: ImageProgram, declared: dict[str, str], rewrite: Callable[[str], str],
+                     identity: Identity | None, view: bool) -> dict[str, str]:
+        """The runner's environment, the image's, then the container's. Only what the pod spec says is in the
+        container's file system is rewritten; the mapping's program and the runtime's own paths (the inherited
+        environment) are host paths already."""
+        env = inherited_environment()
+        env.update(program.env)
+        env["HOSTNAME"] = self.name
+        env.update({key: rewrite(value) for key, value in declared.items()})
+        if identity is not None:
+            env["KUBECONFIG"] = POD_KUBECONFIG if view else str(self.sandbox.folder / "kubeconfig")
+        return env
+
+    def _mounts(self, container: dict[str, Any], folders: dict[str, Path],
+                identity: Identity | None) -> tuple[Sandbox, list[tuple[str, str, bool]]]:
+        """The container's mounts: as path rewrites (the fallback) and as binds (host path, mountPath,
+        read-only) for its file system view."""
         sandbox = Sandbox(self.sandbox.folder)
+        binds: list[tuple[str, str, bool]] = []
         for mount in container.get("volumeMounts") or []:
             source = folders.get(str(mount.get("name", "")))
             if source is None:
                 raise ContainerConfigError(f'volume "{mount.get("name")}" not found')
             sub_path = str(mount.get("subPath") or "")
-            sandbox.add_mount(str(mount.get("mountPath", "")), source / sub_path if sub_path else source)
+            host = source / sub_path if sub_path else source
+            if sub_path and not host.exists():
+                host.mkdir(parents=True)   # the kubelet makes a missing subPath as a folder
+            sandbox.add_mount(str(mount.get("mountPath", "")), host)
+            binds.append((str(host), str(mount.get("mountPath", "")), bool(mount.get("readOnly"))))
         if identity is not None:
-            sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
+            if not any(target.rstrip("/") == SERVICE_ACCOUNT_PATH for _source, target, _ro in binds):
+                sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
+                binds.append((str(self.sandbox.folder / "serviceaccount"), SERVICE_ACCOUNT_PATH, True))
+            binds.append((str(self.sandbox.folder / "kubeconfig"), POD_KUBECONFIG, True))
+        host_network = bool((self.pod.get("spec") or {}).get("hostNetwork"))   # keeps the host's /etc/hosts
+        if not host_network and not any(target.rstrip("/") == "/etc/hosts" for _source, target, _ro in binds):
+            binds.append((str(self.sandbox.folder / "hosts"), "/etc/hosts", True))
+        return sandbox, binds
+
+    def _declared_environment(self, container: dict[str, Any]) -> dict[str, str]:
         services = self.runtime.services
-        declared = container_environment(self.pod, container, services.lookup,
-                                         service_variables(services.services(self.namespace), services.api_address()))
-        # Only what the pod spec says is in the container's file system is rewritten; the mapping's program
-        # and the runtime's own paths (KUBECONFIG, the inherited environment) are host paths already.
-        env = inherited_environment()
-        env.update(program.env)
-        env["HOSTNAME"] = self.name
-        env.update({key: sandbox.translate(value) for key, value in declared.items()})
-        if identity is not None:
-            env["KUBECONFIG"] = str(self.sandbox.folder / "kubeconfig")
-        command = [sandbox.translate(expand(str(word), declared)) for word in container.get("command") or []]
-        arguments = [sandbox.translate(expand(str(word), declared)) for word in container.get("args") or []]
-        if not container.get("command") and not container.get("args"):
-            arguments = list(program.args)
-        argv = (command or list(program.entrypoint)) + arguments
-        working = container.get("workingDir")
-        cwd = Path(sandbox.translate(str(working))) if working else Path(program.working_dir or self.sandbox.folder)
-        if not cwd.is_dir():
-            raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
-        spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
-        return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+        linked = services.services(self.namespace) if (self.pod.get("spec") or {}).get("enableServiceLinks") \
+            is not False else []
+        return container_environment(self.pod, container, services.lookup,
+                                     service_variables(linked, services.api_address(), self._service_address))
+
+    def _service_address(self, service: dict[str, Any]) -> str | None:
+        meta = service.get("metadata") or {}
+        return self.runtime.router.address(str(meta.get("namespace", "")), str(meta.get("name", "")))
 
     # --- the loop ---------------------------------------------------------------------------------------
 
@@ -344,12 +496,48 @@ class PodWorker:
             self.stopped.set()
             self.runtime.wake(self.namespace, self.name)
 
+    # --- ephemeral containers (kubectl debug) -------------------------------------------------------------
+
+    def want_ephemeral(self, containers: list[dict[str, Any]]) -> None:
+        """The pod's ephemeral containers as now declared; new ones start on the worker's next step."""
+        with self.lock:
+            self._ephemeral_wanted = containers
+
+    def _step_ephemeral(self) -> bool:
+        known = {p.spec.name for p in self.ephemeral} | set(self._ephemeral_failed)
+        changed = any(process.poll() for process in self.ephemeral)
+        for container in [c for c in self._ephemeral_wanted if str(c.get("name", "")) not in known]:
+            self._start_ephemeral(container)
+            changed = True
+        return changed
+
+    def _start_ephemeral(self, container: dict[str, Any]) -> None:
+        name, image = str(container.get("name", "")), str(container.get("image", ""))
+        program = self.runtime.images.lookup(image)
+        try:
+            if program is None:
+                raise ContainerConfigError(f'image "{image}" is not mapped to a local program')
+            process = self._container(container, self._volumes, self._credentials, program)
+            process.start(f"containerd://{secrets.token_hex(32)}")
+        except (ContainerConfigError, OSError) as err:
+            message = str(err) if isinstance(err, ContainerConfigError) else f"failed to start: {err.strerror or err}"
+            self._ephemeral_failed[name] = self._waiting_status(container, "CreateContainerError", message)
+            self.event("Failed", f"Error: {message}", "Warning")
+            return
+        process.ready = False
+        self.ephemeral.append(process)
+        self.event("Created", f"Created container {name}")
+        self.event("Started", f"Started container {name}")
+
     def _step(self) -> bool:
         with self.lock:
             if not self._init_done:
                 return self._step_init()
-            changed = False
             now = time.monotonic()
+            if self._tokens and self._credentials is not None:
+                with contextlib.suppress(OSError):
+                    renew_tokens(self._tokens, self._credentials, now)
+            changed = self._step_ephemeral()
             for process in self.containers:
                 if process.poll():
                     changed = True
@@ -468,9 +656,7 @@ class PodWorker:
                 for port in process.spec.container.get("ports") or [] if port.get("name")}
 
     def _exec_probe(self, process: ContainerProcess) -> Callable[[list[str], float], tuple[int, str]]:
-        def run(command: list[str], timeout: float) -> tuple[int, str]:
-            return exec_in(process.spec, command, timeout)
-        return run
+        return process.run_command
 
     def _finished(self) -> bool:
         if not self._init_done:
@@ -485,7 +671,7 @@ class PodWorker:
         with self.lock:
             grace = self._grace if self._grace is not None else self.grace_period()
         deadline = time.monotonic() + grace
-        running = [p for p in self.init + self.containers if p.running]
+        running = [p for p in self.init + self.containers + self.ephemeral if p.running]
         for process in running:
             self._hook(process, "preStop", max(deadline - time.monotonic(), 0.0))
         for process in running:
@@ -525,10 +711,12 @@ class PodWorker:
             if self.config_error or not self._init_done:
                 if not self.init and self._spec_list("initContainers"):
                     init = [self._waiting_status(c, "PodInitializing", "") for c in self._spec_list("initContainers")]
-                main = main if self.config_error else [self._waiting_status(c, "PodInitializing", "")
-                                                       for c in self._spec_list("containers")]
+                if not self.config_error and self._spec_list("initContainers"):
+                    main = [self._waiting_status(c, "PodInitializing", "") for c in self._spec_list("containers")]
             return {"phase": self._phase(), "podIP": self.ip, "containerStatuses": main,
                     "initContainerStatuses": init, "initialized": self._init_done,
+                    "ephemeralContainerStatuses": [self._container_status(p, False) for p in self.ephemeral]
+                    + list(self._ephemeral_failed.values()),
                     "ready": self._init_done and bool(self.containers) and all(p.ready and p.running
                                                                                 for p in self.containers)}
 
@@ -586,7 +774,7 @@ class PodWorker:
                 "ready": False, "restartCount": 0, "started": False, "state": {"waiting": waiting}, "lastState": {}}
 
     def container(self, name: str) -> ContainerProcess | None:
-        for process in self.init + self.containers:
+        for process in self.init + self.containers + self.ephemeral:
             if process.spec.name == name:
                 return process
         return None
@@ -600,18 +788,3 @@ def _terminated(run: Any) -> dict[str, Any]:
 def _image_id(image: str) -> str:
     reference = normalized_image(image).split("@", 1)[0].rsplit(":", 1)[0]
     return f"{reference}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
-
-
-def exec_in(spec: ContainerSpec, command: list[str], timeout: float) -> tuple[int, str]:
-    """Run ``command`` in the container's environment (its env and working folder); (exit code, output)."""
-    if not command:
-        return 126, "empty command"
-    command = spec.translate_command(command)
-    try:
-        result = subprocess.run(command, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
-                                capture_output=True, timeout=max(timeout, 0.1), check=False)
-    except subprocess.TimeoutExpired:
-        return 1, f"command timed out after {timeout:g}s"
-    except OSError as err:
-        return 126, f"exec: {err.strerror or err}"
-    return result.returncode, (result.stdout + result.stderr).decode("utf-8", "replace")

@@ -1,0 +1,158 @@
+"""Containers see their volumes at their ``mountPath`` where the platform allows a mount namespace per
+container (root, or user namespaces), without anything appearing on the host."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chainsaw_py.embedded import EmbeddedCluster
+from chainsaw_py.embedded.runtime import podview
+from chainsaw_py.embedded.runtime.containers import view_mode, views_supported
+from chainsaw_py.embedded.runtime.images import ImageProgram
+
+pytestmark = pytest.mark.skipif(not views_supported(), reason="mount namespaces are not available here")
+
+READER = textwrap.dedent("""
+    import os
+    print("config", open("/etc/chainsaw-py-test/app.yaml").read().strip())
+    print("single", open("/opt/chainsaw-py-test/single.txt").read().strip())
+    print("token", len(open("/var/run/secrets/kubernetes.io/serviceaccount/token").read()) > 20)
+    print("namespace", open("/var/run/secrets/kubernetes.io/serviceaccount/namespace").read())
+    print("kubeconfig", os.environ["KUBECONFIG"], os.path.isfile(os.environ["KUBECONFIG"]))
+    print("cwd", os.getcwd())
+    try:
+        open("/etc/chainsaw-py-test/new", "w")
+    except OSError as err:
+        print("read-only", err.errno == 30)
+    print("passwd", os.path.isfile("/etc/passwd"))
+    import time; time.sleep(60)
+""")
+
+
+IN_CLUSTER = textwrap.dedent("""
+    import os
+    from kubernetes import client, config
+    config.load_incluster_config()
+    try:
+        client.CoreV1Api().list_namespaced_config_map(os.environ["NS"])
+        print("allowed")
+    except client.ApiException as err:
+        print("status", err.status)
+""")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[EmbeddedCluster]:
+    programs = [ImageProgram("example.com/reader", (sys.executable, "-u", "-c", READER)),
+                ImageProgram("example.com/in-cluster", (sys.executable, "-u", "-c", IN_CLUSTER))]
+    with EmbeddedCluster(images=programs) as running:
+        assert running.processes is not None and running.processes.views_available()
+        yield running
+
+
+def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+    return value
+
+
+def _create(cluster: EmbeddedCluster, obj: dict[str, Any]) -> None:
+    from chainsaw_py.embedded.apiserver import WriteOptions
+
+    rt = cluster.registry.by_api_version_kind(obj["apiVersion"], obj["kind"])
+    assert rt is not None
+    cluster.api.create(rt, obj["metadata"].get("namespace", ""), obj, WriteOptions())
+
+
+def _logs(cluster: EmbeddedCluster, name: str) -> str:
+    return "\n".join(line.text for line in cluster.logs.read(("default", name, "main")))
+
+
+def test_volumes_are_at_their_mount_path_and_the_host_is_untouched(cluster: EmbeddedCluster) -> None:
+    _create(cluster, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app", "namespace": "default"},
+                      "data": {"app.yaml": "level: debug", "single.txt": "one file"}})
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader", "namespace": "default"},
+                      "spec": {"volumes": [{"name": "app", "configMap": {"name": "app"}}],
+                               "containers": [{"name": "main", "image": "example.com/reader",
+                                               "workingDir": "/srv/chainsaw-py-test/work",
+                                               "volumeMounts": [
+                                                   {"name": "app", "mountPath": "/etc/chainsaw-py-test",
+                                                    "readOnly": True},
+                                                   {"name": "app", "mountPath": "/opt/chainsaw-py-test/single.txt",
+                                                    "subPath": "single.txt"}]}]}})
+    _until(lambda: "passwd" in _logs(cluster, "reader"))
+    assert _logs(cluster, "reader").splitlines() == [
+        "config level: debug", "single one file", "token True", "namespace default",
+        "kubeconfig /var/run/secrets/chainsaw-py/kubeconfig True", "cwd /srv/chainsaw-py-test/work",
+        "read-only True", "passwd True"]
+    for host_path in ("/etc/chainsaw-py-test", "/opt/chainsaw-py-test", "/srv/chainsaw-py-test",
+                      "/var/run/secrets/chainsaw-py", "/var/run/secrets/kubernetes.io"):
+        assert not Path(host_path).exists(), host_path
+    kubectl = ["kubectl", "--kubeconfig", str(cluster.kubeconfig_path), "exec", "reader", "--"]
+    exec_d = subprocess.run(kubectl + ["sh", "-c", "pwd; cat /etc/chainsaw-py-test/app.yaml"], capture_output=True,
+                            text=True, timeout=30, check=False)
+    assert exec_d.stdout == "/srv/chainsaw-py-test/work\nlevel: debug", exec_d.stderr
+
+
+def test_a_view_shadows_a_host_folder_to_add_a_mount_point(tmp_path: Path) -> None:
+    """In a child process: the view's ``/etc`` keeps the host's entries and gains the new mount point."""
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    (volume / "value").write_text("42")
+    root = tmp_path / "root"
+    root.mkdir()
+    plan = {"root": str(root), "cwd": "/", "userns": view_mode() == "userns", "binds": [[str(volume), "/etc/chainsaw-py-x/y", False]]}
+    script = ("import json, os, sys; from chainsaw_py.embedded.runtime import podview; "
+              "podview.assemble(json.loads(sys.argv[1])); "
+              "print(open('/etc/chainsaw-py-x/y/value').read(), os.path.isfile('/etc/passwd'), os.path.isdir('/proc/1'))")
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(plan)], capture_output=True, text=True,
+                          timeout=30, check=False, env={**os.environ, "PYTHONPATH": str(Path(podview.__file__)
+                                                                                         .parents[3])})
+    assert done.stdout == "42 True True\n", done.stderr
+    assert not Path("/etc/chainsaw-py-x").exists()
+
+
+def test_in_cluster_configuration_works_and_rbac_applies(cluster: EmbeddedCluster) -> None:
+    """client libraries' in-cluster configuration (token and CA at their paths, KUBERNETES_SERVICE_HOST/PORT)
+    reaches the API server as the pod's ServiceAccount: the default one may not list ConfigMaps."""
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "in-cluster", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [{
+                          "name": "main", "image": "example.com/in-cluster",
+                          "env": [{"name": "NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}]}]}})
+
+    def phase() -> str:
+        stored = cluster.store.get("", "pods", "default", "in-cluster")
+        return str(((stored.obj if stored else {}).get("status") or {}).get("phase", ""))
+
+    _until(lambda: phase() in ("Succeeded", "Failed"), timeout=60)
+    assert _logs(cluster, "in-cluster") == "status 403"
+
+
+def test_a_view_that_cannot_be_assembled_says_why(cluster: EmbeddedCluster, tmp_path: Path) -> None:
+    missing = tmp_path / "absent"
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "volumes": [{"name": "h", "hostPath": {"path": str(missing)}}],
+                               "containers": [{"name": "main", "image": "example.com/reader",
+                                               "volumeMounts": [{"name": "h", "mountPath": "/data"}]}]}})
+
+    def terminated() -> dict[str, Any]:
+        stored = cluster.store.get("", "pods", "default", "broken")
+        statuses = ((stored.obj if stored else {}).get("status") or {}).get("containerStatuses") or [{}]
+        return dict((statuses[0].get("state") or {}).get("terminated") or {})
+
+    assert _until(terminated)["exitCode"] == 128
+    assert _logs(cluster, "broken").startswith("chainsaw_py: cannot assemble the pod's file system view: mount ")
+    assert not missing.exists()
