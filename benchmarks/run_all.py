@@ -5,7 +5,7 @@
 Each benchmark runs in its own process (``python benchmarks/<name>.py ... --json``), so that start-up,
 threads and memory of one do not touch the next. ``--tiny`` runs every one with tiny sizes (a smoke test:
 the figures mean nothing). Loading speed of YAML test files is benchmarked separately (issue 14's loading
-row belongs to the loading work).
+row belongs to the loading work: `python benchmarks/loading.py`).
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ _FIGURES = {
     "example_suite": lambda f: (f"{f['ratio']:.2f}x ({f['wall_s']:.1f} s vs {f['sleep_s']:.0f} s)"
                                 if f else "skipped (no corpus/kubectl)"),
     "embedded_bench": lambda f: f"{f['get_vs_bare_https']:.0%}; {f['create_per_s_https']:.0f}/s",
+    "scale": lambda f: (f"loads in {f['load_s']:.2f} s ({f['load_cpu_s']:.2f} s CPU); {f['passed']} passed, {f['failed']} failed in "
+                        f"{f['run_s']:.0f} s; RSS {f['rss_growth']:.2f}x"),
 }
 
 ROWS = [
@@ -68,6 +70,9 @@ ROWS = [
         ("example_suite.py",), ("example_suite.py", "--only", "basic")),
     Row("embedded GET rate vs bare server; creates/s", ">= 90 %; >= 2,500/s", "embedded_bench",
         ("embedded_bench.py",), ("embedded_bench.py", "--seconds", "0.3", "--rounds", "1")),
+    Row("2,000 tests: loading; --parallel 16 on the embedded cluster; RSS after the run vs after 200 tests",
+        "< 2 s; no errors; <= 1.5x", "scale",
+        ("scale.py", "--tests", "2000", "--parallel", "16"), ("scale.py", "--tests", "4", "--parallel", "2", "--early", "2")),
 ]
 
 

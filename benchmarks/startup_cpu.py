@@ -3,8 +3,10 @@ bare ``python -c pass`` in the same run (issue 14: goal <= 0.15 s).
 
     python benchmarks/startup_cpu.py [--runs 7] [--json out.json]
 
-The test is run once first, so that the suite's valid documents are recorded (``loading.validated``) as
-on any second run. Prints the median user+system CPU of both and the import of chainsaw_py's share.
+The test is run once first, so that the suite's valid documents are recorded (``loading.validated``) and
+the bytecode is compiled as on any second run (``--no-bytecode-cache``: compile every module in every run,
+as this machine's ``PYTHONDONTWRITEBYTECODE`` makes it; see childenv.py). Prints the median user+system CPU
+of both.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from childenv import child_environment
+
 TEST = """apiVersion: chainsaw.kyverno.io/v1alpha1
 kind: Test
 metadata:
@@ -45,12 +49,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-bytecode-cache", action="store_true", help="compile every module in every run")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="startup-") as name:
         directory = Path(name)
         (directory / "one").mkdir()
         (directory / "one" / "chainsaw-test.yaml").write_text(TEST, encoding="utf-8")
-        env = {**os.environ, "PYTHONPATH": str(REPO), "CHAINSAW_PY_CACHE_DIR": str(directory / "cache")}
+        env = {**child_environment(directory, not args.no_bytecode_cache),
+               "CHAINSAW_PY_CACHE_DIR": str(directory / "cache")}
         run = [sys.executable, "-m", "chainsaw_py", "test", "one", "--no-cluster=true"]
         bare = [sys.executable, "-c", "pass"]
         child_cpu(run, directory, env)
@@ -60,7 +66,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             samples["bare"].append(child_cpu(bare, directory, env))
     figures = {label: statistics.median(values) for label, values in samples.items()}
     print(f"one-script test, --no-cluster: {figures['test']:.3f} s CPU (median of {args.runs}); "
-          f"bare python -c pass: {figures['bare']:.3f} s; {os.cpu_count()} CPUs")
+          f"bare python -c pass: {figures['bare']:.3f} s; {os.cpu_count()} CPUs"
+          + (" (no bytecode cache)" if args.no_bytecode_cache else ""))
     if args.json:
         args.json.write_text(json.dumps(figures))
     return figures

@@ -33,13 +33,20 @@ from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
 from chainsaw_py.loading.discovery import DiscoveredTest
-from chainsaw_py.loading.model import Assert, Cluster, Configuration, ConfigurationSpec, ReportOptions, Test
+from chainsaw_py.loading.model import (
+    OPERATION_KINDS,
+    Assert,
+    Cluster,
+    Configuration,
+    ConfigurationSpec,
+    ReportOptions,
+    Test,
+)
 from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
-from chainsaw_py.operations import assert_ as assert_operation
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.merge import MergeSummary
-from chainsaw_py.report.model import Report, ShardInfo, now
+from chainsaw_py.report.model import OutputBudget, Report, ShardInfo, now
 from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
 from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
@@ -48,7 +55,7 @@ from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.masking import Masker, active
-from chainsaw_py.util.terminal import escape_controls
+from chainsaw_py.util.terminal import sanitize
 
 
 @dataclass
@@ -73,6 +80,8 @@ class TestOptions:
     parallel: int | None = None
     repeat_count: int | None = None
     report_format: str | None = None
+    """One of ``JSON``, ``XML``, ``JUNIT-TEST``, ``JUNIT-STEP``, ``JUNIT-OPERATION``, ``HTML``, or several
+    separated by commas (``JSON,HTML``)."""
     report_path: str | None = None
     report_name: str | None = None
     namespace: str | None = None
@@ -133,7 +142,10 @@ class Outcome:
     report: Report
     results: list[TestResult]
     report_file: Path | None = None
+    """The first report written (see ``report_files``)."""
     interrupted: bool = False
+    report_files: list[Path] = field(default_factory=list)
+    """Every report written, one per format."""
 
     @property
     def ok(self) -> bool:
@@ -221,6 +233,7 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header = console.header
     header(f"Version: {__version__}")
     from chainsaw_py.loading import configuration_path, discover_tests, load_values, shard
+    from chainsaw_py.loading.discovery import check_folders
 
     path = configuration_path(options.config)
     if not options.config and path:
@@ -231,10 +244,13 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     except LoadError as err:
         raise LoadError(f"failed to load configuration ({err})") from None
     spec = apply_options(configuration, options)
+    _check_report_formats(spec)
     test_dirs = options.test_dirs or ["."]
-    for line in settings_lines(spec, options, test_dirs):
+    settings = settings_lines(spec, options, test_dirs)
+    for line in settings:
         header(line)
     header("Loading tests...")
+    check_folders(test_dirs)
     discovered = discover_tests(test_dirs, test_file=spec.discovery.test_file, selector=options.selector or None,
                                 default_compiler=spec.templating.compiler or "jp")
     before_sharding = discovered
@@ -249,19 +265,48 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
     header("Running tests...")
     tests = [found.test for found in discovered]
     cancel = cancel or CancelToken()
-    result = RunResult(Summary(), Report(shard=_shard_record(options, before_sharding)))
-    with (active(console.masker), _cluster_for(options, tests, console, sut) as default_cluster,
+    result = RunResult(Summary(), Report(shard=_shard_record(options, before_sharding),
+                                         settings=[line.removeprefix("- ") for line in settings],
+                                         output_budget=_output_budget(spec)))
+    with (active(console.masker),
+          _cluster_for(options, tests, console, sut, s3=_may_use_local_s3(tests, spec, sut)) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
+        result.report.cluster = _cluster_description(default_cluster)
         progress = RunProgress()
-        settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
-                               pause_on_failure=options.pause_on_failure,
-                               failure_notes=supervisor.failure_notes if supervisor is not None else None,
-                               progress=progress)
+        run_settings = RunSettings(spec=spec, values=values, default_cluster=default_cluster,
+                                   pause_on_failure=options.pause_on_failure,
+                                   failure_notes=supervisor.failure_notes if supervisor is not None else None,
+                                   progress=progress)
         with _status_line(options, out, console, progress):
-            Runner(settings, console, cancel).run(tests, result)
+            Runner(run_settings, console, cancel).run(tests, result)
         _count_process_failure(supervisor, result)
+    if supervisor is not None:
+        result.report.processes = supervisor.report_logs()
     return _finish(result, spec, console)
+
+
+def _check_report_formats(spec: ConfigurationSpec) -> None:
+    """Refuse unknown or clashing report formats before anything runs."""
+    if spec.report is not None and spec.report.format:
+        from chainsaw_py.report.writers import report_formats
+
+        report_formats(spec.report.format, spec.report.path, spec.report.name)
+
+
+def _output_budget(spec: ConfigurationSpec) -> OutputBudget:
+    """Operation output is kept only for an HTML report."""
+    from chainsaw_py.report.writers import report_formats
+
+    html = spec.report is not None and "HTML" in report_formats(spec.report.format or "")
+    return OutputBudget() if html else OutputBudget(0)
+
+
+def _cluster_description(cluster: Any) -> str:
+    """The cluster in use, for the HTML report: embedded, or which kubeconfig context."""
+    if cluster is None:
+        return "none (--no-cluster)"
+    return str(getattr(cluster, "description", ""))
 
 
 def _shard_record(options: TestOptions, suite: list[DiscoveredTest]) -> ShardInfo | None:
@@ -329,7 +374,7 @@ def _warn_about_empty_paths(paths: list[str], discovered: list[DiscoveredTest], 
 
     for path in paths_without_tests(paths, discovered):
         reason = "no test matches the selector" if selected else empty_path_reason(path, test_file)
-        sys.stderr.write(escape_controls(f"Warning: no test found under {path}: {reason}") + "\n")
+        sys.stderr.write(sanitize(f"Warning: no test found under {path}: {reason}") + "\n")
     sys.stderr.flush()
 
 
@@ -370,12 +415,19 @@ class Session:
 
         configuration, source = load_configuration(self.options.config)
         self.spec = apply_options(configuration, self.options)
+        _check_report_formats(self.spec)
+        self.result.report.output_budget = _output_budget(self.spec)
+        self.result.report.settings = [line.removeprefix("- ") for line in
+                                       settings_lines(self.spec, self.options, self.options.test_dirs or ["."])]
         values = load_values(self.options.values, self.options.set_values, self.options.set_string_values)
         sut = system_under_test(self.options, source or None)
         try:
             self._stack.enter_context(active(self.console.masker))
-            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console, sut))
+            # Any test may be run later, so the local S3 starts whatever the tests given here need.
+            cluster = self._stack.enter_context(_cluster_for(self.options, self._tests, self.console, sut,
+                                                             s3=True))
             self.cluster = cluster
+            self.result.report.cluster = _cluster_description(cluster)
             self.processes = self._stack.enter_context(_processes(sut, cluster, self.spec, self.console,
                                                                   self.cancel))
             settings = RunSettings(spec=self.spec, values=values, default_cluster=cluster,
@@ -415,6 +467,8 @@ class Session:
         finally:
             self.result.report.end_time = now()
             self._stack.close()
+            if self.processes is not None:
+                self.result.report.processes = self.processes.report_logs()
 
 
 def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Outcome:
@@ -422,13 +476,13 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
     console.write(f"- Passed  tests {result.summary.passed}")
     console.write(f"- Failed  tests {result.summary.failed}")
     console.write(f"- Skipped tests {result.summary.skipped}")
-    report_file = None
+    report_files: list[Path] = []
     if spec.report is not None and spec.report.format:
-        from chainsaw_py.report.writers import save_report
+        from chainsaw_py.report.writers import save_reports
 
         console.header("Saving report...")
-        report_file = save_report(result.report, spec.report.format, spec.report.path, spec.report.name,
-                                  mask=console.masker.mask)
+        report_files = save_reports(result.report, spec.report.format, spec.report.path, spec.report.name,
+                                    mask=console.masker.mask)
     if result.interrupted:
         console.header("Done with error.")
     elif result.summary.failed > 0:
@@ -437,7 +491,7 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         console.header("Done.")
     report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
     return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
-                   report_file, result.interrupted)
+                   report_files[0] if report_files else None, result.interrupted, report_files)
 
 
 def _result_of(result: Any, masker: Masker) -> TestResult:
@@ -543,6 +597,8 @@ def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str =
     quiet_logger = ConsoleStepLogger(Console(io.StringIO()), "assert", "", "assert")
     ctx = OperationContext(bindings=Bindings(), logger=quiet_logger, timeout=timeout, templating=False,
                            namespace=namespace, cluster=cluster)
+    from chainsaw_py.operations import assert_ as assert_operation
+
     try:
         assert_operation.run(Assert(resource=assertion), assertion, ctx)
     except OperationError as err:
@@ -554,7 +610,7 @@ def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str =
 
 @contextmanager
 def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
-                 sut: SutConfig | None = None) -> Iterator[Any]:
+                 sut: SutConfig | None = None, *, s3: bool) -> Iterator[Any]:
     """The default cluster: none with ``--no-cluster``; the kubeconfig's when there is one (unless
     ``--embedded``); otherwise an embedded cluster started for the run."""
     if options.no_cluster:
@@ -564,8 +620,19 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
 
     with default_cluster(options.kubeconfig_overrides, embedded=options.embedded, tests=tests,
                          announce=console.write, images=sut.images if sut is not None else (),
-                         kubeconfig=options.kubeconfig) as handle:
+                         s3=s3, kubeconfig=options.kubeconfig) as handle:
         yield handle
+
+
+def _may_use_local_s3(tests: list[Test], spec: ConfigurationSpec, sut: SutConfig | None) -> bool:
+    """Whether the run could reach an embedded cluster's local S3 (``AWS_ENDPOINT_URL``, Secret
+    ``kube-system/aws-creds``): only programs can, so a suite without any (script, command and python
+    operations, anywhere, the configuration's ``catch`` included; processes and image mappings of the system
+    under test) does not pay for starting it."""
+    if sut is not None and not sut.empty:
+        return True
+    operations = [*spec.error.catch, *(operation for test in tests for operation in test.operations())]
+    return any(OPERATION_KINDS[operation.type].runs_programs for operation in operations)
 
 
 @contextmanager
@@ -578,12 +645,12 @@ def _report_when_abandoned(result: RunResult, spec: ConfigurationSpec, console: 
     report_options = spec.report
 
     def write() -> None:
-        from chainsaw_py.report.writers import save_report
+        from chainsaw_py.report.writers import save_reports
 
         result.report.interrupted = True
         result.report.end_time = now()
-        save_report(result.report, report_options.format, report_options.path, report_options.name,
-                    mask=console.masker.mask)
+        save_reports(result.report, report_options.format, report_options.path, report_options.name,
+                     mask=console.masker.mask)
 
     key = LEFTOVERS.add_final(write)
     try:

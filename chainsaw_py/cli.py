@@ -28,6 +28,7 @@ from chainsaw_py.commands import (
 )
 from chainsaw_py.commands.tree import Command, execute, help_command, show_help
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.util.terminal import sanitize
 
 PROGRAM = "chainsaw-py"
 
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return execute(root, sys.argv[1:] if argv is None else list(argv))
     except ChainsawError as err:
-        print(f"Error: {err}", file=sys.stderr)
+        print(f"Error: {sanitize(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

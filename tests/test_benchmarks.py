@@ -21,7 +21,7 @@ def load(name: str) -> object:
     return module
 
 
-@pytest.mark.slow  # seven benchmark processes, five of them start an embedded cluster (~1-3 min on 2 cores)
+@pytest.mark.slow  # eight benchmark processes, six of them start an embedded cluster (~1-3 min on 2 cores)
 def test_every_row_is_measured_with_tiny_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     run_all = load("run_all")
     table = run_all.main(["--tiny"])  # type: ignore[attr-defined]

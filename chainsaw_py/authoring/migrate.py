@@ -36,7 +36,11 @@ def migrate_tests(paths: Sequence[str], save: bool, cleanup: bool, out: TextIO, 
     """Convert every kuttl test folder under ``paths``. Raises ``ChainsawError`` when any folder failed."""
     from chainsaw_py.loading.discovery import discover_folders
 
-    folders = discover_folders(paths)
+    try:
+        folders = discover_folders(paths)
+    except ChainsawError as error:
+        print(f"ERROR: failed to discover folders: {error}", file=err)
+        raise
     failures = 0
     for folder in folders:
         try:

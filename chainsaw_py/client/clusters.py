@@ -48,6 +48,17 @@ class ConnectedCluster:
     config: ClusterConfig
     s3: Any = None
     """The embedded cluster's local S3 (an ``S3Endpoint``), or None."""
+    embedded: bool = False
+    """An embedded cluster started for the run."""
+
+    @property
+    def description(self) -> str:
+        """Which cluster this is, for reports: ``embedded cluster at <url>`` or the kubeconfig context."""
+        server = self.selection.server
+        if self.embedded:
+            return f"embedded cluster at {server}"
+        context = f"context {self.selection.context}" if self.selection.context else "no context"
+        return f"kubeconfig {self.selection.source}, {context}, server {server}"
 
     @property
     def default_namespace(self) -> str:
@@ -175,11 +186,11 @@ def _request_timeout(value: str | None) -> float | None:
 @contextmanager
 def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[Any],
                     announce: Callable[[str], None], images: Sequence[Any] = (),
-                    kubeconfig: str | None = None) -> Iterator[ConnectedCluster]:
+                    s3: bool = True, kubeconfig: str | None = None) -> Iterator[ConnectedCluster]:
     """The run's default cluster: the kubeconfig's when one is usable (``kubeconfig``, a path list, in place of
     ``$KUBECONFIG`` when given), else an embedded cluster started for the run (with the suite's
-    ``chainsaw_embedded.py`` plugins, a local S3, and ``images``: the ``ImageProgram`` mappings whose pods run as
-    local processes)."""
+    ``chainsaw_embedded.py`` plugins, a local S3 when ``s3`` or a plugin asks for it, and ``images``: the
+    ``ImageProgram`` mappings whose pods run as local processes)."""
     if not embedded and (overrides.get("server") or has_default_kubeconfig(kubeconfig)):
         cluster = connect(None, overrides.get("context"), overrides, search=kubeconfig)
         try:
@@ -188,7 +199,7 @@ def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[An
             cluster.close()
         return
     reason = "--embedded" if embedded else _no_kubeconfig_reason(kubeconfig)
-    with embedded_cluster(tests, announce, reason, images) as cluster:
+    with embedded_cluster(tests, announce, reason, images, s3=s3) as cluster:
         yield cluster
 
 
@@ -201,13 +212,15 @@ def _no_kubeconfig_reason(search: str | None) -> str:
 
 
 @contextmanager
-def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
-                     reason: str = "--embedded", images: Sequence[Any] = ()) -> Iterator[ConnectedCluster]:
+def embedded_cluster(tests: list[Any], announce: Callable[[str], None], reason: str = "--embedded",
+                     images: Sequence[Any] = (), *, s3: bool = True) -> Iterator[ConnectedCluster]:
+    """The embedded cluster with the suite's plugins; its local S3 (moto: about a second to start and to
+    stop) runs when ``s3`` is set or a plugin is loaded (a plugin's controllers may use it)."""
     from chainsaw_py.embedded import EmbeddedCluster
 
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
                       if (Path(test.base_path) / PLUGIN_FILE).is_file()})
-    with EmbeddedCluster(s3=True, images=images) as server, _removed_when_abandoned(Path(server.kubeconfig_path)):
+    with EmbeddedCluster(s3=s3 or bool(plugins), images=images) as server, _removed_when_abandoned(Path(server.kubeconfig_path)):
         notices = [notice for plugin in plugins for notice in server.load_plugin(plugin).notices]
         announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
                  "nodes, pods and controllers are simulated; container images are never pulled or run"
@@ -217,7 +230,7 @@ def embedded_cluster(tests: list[Any], announce: Callable[[str], None],
             announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
         for notice in notices:
             announce(notice)
-        cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3)
+        cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3, embedded=True)
         try:
             with _s3_environment(server.s3):
                 yield cluster

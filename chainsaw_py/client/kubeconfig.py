@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
-from chainsaw_py.errors import ChainsawError
+from chainsaw_py import yamldocs
+from chainsaw_py.client.kubeconfig_shape import shape_error
+from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.util import files
 
 NAME = "chainsaw"
 
@@ -47,6 +50,8 @@ class KubeconfigSelection:
     user: dict[str, Any]
     namespace: str
     source: str
+    context: str = ""
+    """The kubeconfig context's name (empty when only ``--kube-server`` chose the cluster)."""
 
     @property
     def server(self) -> str:
@@ -100,20 +105,25 @@ def load_selection(kubeconfig: Path | None = None, context: str | None = None,
     if not cluster.get("server"):
         raise ChainsawError("invalid configuration: no server found for cluster " + repr(cluster_name))
     namespace = overrides.get("namespace") or selected.get("namespace", "")
-    return KubeconfigSelection(cluster, user, namespace, str(kubeconfig or paths[0]))
+    return KubeconfigSelection(cluster, user, namespace, str(kubeconfig or paths[0]), str(context_name))
 
 
 def _read(path: Path, *, explicit: bool) -> tuple[Path, dict[str, Any]]:
+    """A kubeconfig file, read within the bounds of every file chainsaw_py reads (a regular file within the
+    size limit; nesting and aliases limited as in test files)."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
+        data = yamldocs.load_single(files.read_text(path), path) or {}
+    except files.FileReadError as err:
+        if err.message != "no such file or directory":
+            raise ChainsawError(f"error loading config file \"{path}\": {err}") from None
         if explicit:
             raise ChainsawError(f"stat {path}: no such file or directory") from None
         return path, {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ChainsawError(f"error loading config file \"{path}\": {err}") from err
-    if not isinstance(data, dict):
-        raise ChainsawError(f'error loading config file "{path}": not a kubeconfig')
+    except (UnicodeDecodeError, LoadError) as err:
+        raise ChainsawError(f"error loading config file \"{path}\": {err}") from None
+    problem = shape_error(data)
+    if problem is not None:
+        raise ChainsawError(f'error loading config file "{path}": {problem}')
     return path, data
 
 
@@ -138,6 +148,8 @@ def _named(config: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
 
 
 def _inline_files(entry: dict[str, Any], base: Path | None) -> dict[str, Any]:
+    for key in [key for key, value in entry.items() if key in _FILE_KEYS and value in (None, "")]:
+        del entry[key]  # null or empty: not set, as in Go
     for key, data_key in _FILE_KEYS.items():
         if key not in entry or data_key is None:
             continue
@@ -145,14 +157,17 @@ def _inline_files(entry: dict[str, Any], base: Path | None) -> dict[str, Any]:
         if not file.is_absolute() and base is not None:
             file = base / file
         try:
-            entry[data_key] = base64.b64encode(file.read_bytes()).decode()
+            entry[data_key] = base64.b64encode(files.read_bytes(file)).decode()
         except OSError as err:
-            raise ChainsawError(f"unable to read {key} {file}: {err.strerror}") from err
+            raise ChainsawError(f"unable to read {key} {file}: {err}") from None
     if "tokenFile" in entry and "token" not in entry:
         token_file = Path(str(entry.pop("tokenFile")))
         if not token_file.is_absolute() and base is not None:
             token_file = base / token_file
-        entry["token"] = token_file.read_text().strip()
+        try:
+            entry["token"] = files.read_bytes(token_file).decode(errors="replace").strip()
+        except OSError as err:
+            raise ChainsawError(f"unable to read tokenFile {token_file}: {err}") from None
     return entry
 
 
@@ -191,6 +206,6 @@ def _apply_overrides(cluster: dict[str, Any], user: dict[str, Any], overrides: d
 
 def _file_data(path: str) -> str:
     try:
-        return base64.b64encode(Path(path).expanduser().read_bytes()).decode()
+        return base64.b64encode(files.read_bytes(Path(path).expanduser())).decode()
     except OSError as err:
-        raise ChainsawError(f"unable to read {path}: {err.strerror}") from err
+        raise ChainsawError(f"unable to read {path}: {err}") from None

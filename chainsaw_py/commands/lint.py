@@ -14,6 +14,7 @@ import sys
 
 from chainsaw_py.commands.tree import Command, only_valid_args
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.util.terminal import sanitize
 
 KINDS = ("test", "configuration")
 
@@ -34,13 +35,13 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         print("The schema is not valid. See errors:")
         for error in errors:
-            print(f"- {error}")
+            print(f"- {sanitize(str(error))}")
         raise ChainsawError("document is not valid")
     print("The document is valid")
     if extensions:
         print("It uses chainsaw_py extensions that upstream Chainsaw cannot run:")
         for use in extensions:
-            print(f"- {use}")
+            print(f"- {sanitize(str(use))}")
     return 0
 
 
@@ -51,11 +52,21 @@ def lint(kind: str, file: str) -> tuple[list[str], list[str]]:
     from chainsaw_py.yamldocs import read_text
 
     if file == "-":
-        text, extension, name = sys.stdin.read(), None, "<stdin>"
+        text, extension, name = _read_stdin(), None, "<stdin>"
     else:
         text, extension, name = read_text(file), _extension(file), file
     errors = lint_text(kind, text, extension, name)
     return errors, ([] if errors else extensions_in(text, extension, name))
+
+
+def _read_stdin() -> str:
+    from chainsaw_py.errors import LoadError
+    from chainsaw_py.util import files
+
+    try:
+        return files.read_stream(sys.stdin)
+    except files.FileReadError as err:
+        raise LoadError(err.message, "<stdin>") from None
 
 
 def _extension(file: str) -> str:

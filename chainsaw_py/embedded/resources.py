@@ -8,6 +8,7 @@ invalidate themselves.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -224,11 +225,14 @@ class ResourceRegistry:
         self._types: dict[tuple[str, str, str], ResourceType] = {}
         self._by_kind: dict[tuple[str, str, str], ResourceType] = {}
         self._group_order: list[str] = []
+        self._preferred: dict[tuple[str, str], ResourceType | None] = {}
+        """``any_version`` answers (namespace deletion asks for every group resource); emptied on changes."""
         self.generation = 0
         for resource in resources:
             self._add(resource)
 
     def _add(self, resource: ResourceType) -> None:
+        self._preferred = {}
         self._types[(resource.group, resource.version, resource.plural)] = resource
         self._by_kind[(resource.group, resource.version, resource.kind)] = resource
         if resource.group not in self._group_order:
@@ -246,10 +250,13 @@ class ResourceRegistry:
 
     def any_version(self, group: str, plural: str) -> ResourceType | None:
         """The preferred served version of a group resource (for controllers that don't care)."""
-        candidates = [rt for (g, _v, p), rt in self._types.items() if g == group and p == plural]
-        if not candidates:
-            return None
-        return min(candidates, key=lambda rt: self.version_rank(rt.group, rt.version))
+        preferred = self._preferred
+        key = (group, plural)
+        if key not in preferred:
+            candidates = [rt for (g, _v, p), rt in self._types.items() if g == group and p == plural]
+            preferred[key] = (min(candidates, key=lambda rt: self.version_rank(rt.group, rt.version))
+                              if candidates else None)
+        return preferred[key]
 
     def all(self) -> list[ResourceType]:
         return list(self._types.values())
@@ -282,17 +289,20 @@ class ResourceRegistry:
     def replace_custom(self, crd_name: str, resources: Iterable[ResourceType]) -> None:
         """Install (or re-install) the resource types of one CRD, dropping its previous ones."""
         with self._lock:
+            self._preferred = {}
             for key in [key for key, rt in self._types.items() if rt.crd_name == crd_name]:
                 rt = self._types.pop(key)
                 self._by_kind.pop((rt.group, rt.version, rt.kind), None)
             for resource in resources:
                 self._add(replace(resource, builtin=False, crd_name=crd_name))
+            self._preferred = {}  # again: a reader may have cached a half-replaced answer meanwhile
             self.generation += 1
 
     def remove_custom(self, crd_name: str) -> None:
         self.replace_custom(crd_name, ())
 
 
+@functools.lru_cache(maxsize=1024)
 def kube_version_priority(version: str) -> tuple[int, int, int, str]:
     """Sort key implementing Kubernetes' version ordering (v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > other)."""
     import re

@@ -31,6 +31,7 @@ ADMIN_POLICY = {"Version": "2012-10-17",
                 "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
 _ENFORCE = "0"  # moto: the number of requests accepted without authentication
 _TIMEOUT = 10.0
+_SHUTDOWN_POLL = 0.05
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,37 @@ class LocalS3Server:
             _reset_auth(url, _AUTH.previous)
 
 
+class _MotoThread:
+    """moto's WSGI application on a threaded werkzeug server in a daemon thread: moto's own
+    ``ThreadedMotoServer``, except that ``stop`` returns within ~50 ms (``ThreadedMotoServer`` serves with
+    socketserver's default shutdown poll of 0.5 s, which every run that started a local S3 waited for)."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": _SHUTDOWN_POLL},
+                                        name="local-s3", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
 def start_s3(region: str = DEFAULT_REGION) -> tuple[LocalS3Server, S3Endpoint]:
     """Start moto's S3 server on a free loopback port with authentication enforced; returns (server,
     endpoint), the endpoint carrying the access key of a new IAM user allowed everything."""
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = _MotoThread()
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"

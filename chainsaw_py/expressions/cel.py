@@ -17,13 +17,17 @@ import datetime as _dt
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from chainsaw_py.expressions.bindings import Bindings
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
+from chainsaw_py.expressions.functions.sizes import bounded_replace
 from chainsaw_py.golang.fmt import go_number
-from chainsaw_py.grammar.compilers import compile_cel
+from chainsaw_py.grammar.compilers import CEL_CHECKPOINT, compile_cel_with_checkpoints
 from chainsaw_py.grammar.errors import ExpressionError
+from chainsaw_py.util import limits
 
 _state = threading.local()
 # the extension logs every failing Python callback as a warning; the error is raised to us anyway
@@ -31,25 +35,44 @@ logging.getLogger("cel").setLevel(logging.ERROR)
 
 
 def evaluate_cel(source: str, value: Any, bindings: Bindings) -> Any:
-    """Evaluate ``source`` with ``object`` = ``value`` and ``bindings.resolve()`` reading ``bindings``."""
-    program = compile_cel(source)
+    """Evaluate ``source`` with ``object`` = ``value`` and ``bindings.resolve()`` reading ``bindings``;
+    macros stop at the operation's deadline (``expressions.deadline``)."""
+    program = compile_cel_with_checkpoints(source)
     context = _context()
-    previous = getattr(_state, "scope", None)
-    _state.scope = (value, bindings)
+    saved = (getattr(_state, "scope", None), getattr(_state, "stop", None), getattr(_state, "expired", False))
+    _state.scope, _state.stop, _state.expired = (value, bindings), evaluation_stop(current_deadline()), False
     _state.failure = None
     try:
-        result = program.execute(context)
+        result = _execute(program, context)
+        if _state.expired:  # the deadline's error was absorbed (`... || true`), the result is not the real one
+            raise ExpressionError(DEADLINE_EXCEEDED)
+    finally:
+        _state.scope, _state.stop, _state.expired = saved
+        _state.failure = None
+    return to_plain(result)
+
+
+def _execute(program: Any, context: Any) -> Any:
+    try:
+        return program.execute(context)
     except ExpressionError:
         raise
     except Exception as error:
+        if _state.expired:
+            raise ExpressionError(DEADLINE_EXCEEDED) from None
         failure = getattr(_state, "failure", None)
         if failure is not None:  # one of our functions failed: its message is the one to show
             raise ExpressionError(str(failure)) from None
         raise ExpressionError(_runtime_message(error)) from None
-    finally:
-        _state.scope = previous
-        _state.failure = None
-    return to_plain(result)
+
+
+def _checkpoint() -> bool:
+    """Called by macros once per element: stops the evaluation once its deadline has passed."""
+    stop = getattr(_state, "stop", None)
+    if stop is not None and time.monotonic() > stop:
+        _state.expired = True
+        raise ExpressionError(DEADLINE_EXCEEDED)
+    return True
 
 
 def _runtime_message(error: Exception) -> str:
@@ -78,14 +101,29 @@ def _build_context() -> Any:
 
     context = cel.Context()
     stdlib.add_stdlib_to_context(context)
+    context.add_function("lists.range", _reporting(_bounded_range))
+    context.add_function("replace", _reporting(_bounded_replace))
     # a null object makes the resolver return None, which falls through to these
     context.add_variable("object", None)
     context.add_variable("bindings", {"__bindings__": True})
     context.set_variable_resolver(_resolve_variable)
     context.add_function("resolve", _reporting(_resolve_binding))
+    context.add_function(CEL_CHECKPOINT, _checkpoint)
     for name, function in cel_k8s.functions().items():
         context.add_function(name, _reporting(function))
     return context
+
+
+def _bounded_range(count: int) -> list[int]:
+    """cel-go's ``lists.range(n)``, refused beyond ``limits.MAX_LIST_LENGTH`` (it is built in memory)."""
+    if count > limits.MAX_LIST_LENGTH:
+        raise ExpressionError(f"lists.range({count}): more than {limits.MAX_LIST_LENGTH} elements "
+                              "(see CHAINSAW_PY_MAX_LIST_LENGTH)")
+    return list(range(count))
+
+
+def _bounded_replace(subject: str, old: str, new: str, limit: int = -1) -> str:
+    return bounded_replace("replace", subject, old, new, limit if limit >= 0 else -1)
 
 
 def _reporting(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,22 +11,69 @@ path (wildcards, slices, filters, unions, ``..``) yields the list of matched val
 
 from __future__ import annotations
 
+import copy
+import functools
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
+from chainsaw_py.expressions.deadline import DEADLINE_EXCEEDED, current_deadline, evaluation_stop
 from chainsaw_py.grammar.compilers import compile_jsonpath
 from chainsaw_py.grammar.errors import ExpressionError
 
+_stop: ContextVar[float | None] = ContextVar("chainsaw_py_jsonpath_stop", default=None)
+
 
 def evaluate_jsonpath(source: str, value: Any) -> Any:
-    """Evaluate ``source`` against ``value`` with the single-value / list-of-matches rule."""
-    path = compile_jsonpath(source)
+    """Evaluate ``source`` against ``value`` with the single-value / list-of-matches rule; evaluation
+    stops at the operation's deadline (``expressions.deadline``)."""
+    path = _checkpointed_path(source)
+    token = _stop.set(evaluation_stop(current_deadline()))
     try:
         matches = [match.value for match in path.find(value)]
+    except ExpressionError:
+        raise
     except Exception as error:
         raise ExpressionError(f"JSONPath {source.strip()!r}: {error}") from None
+    finally:
+        _stop.reset(token)
     if is_singular(path):
         return matches[0] if matches else None
     return matches
+
+
+@functools.lru_cache(maxsize=1024)
+def _checkpointed_path(source: str) -> Any:
+    """The parsed path, each of whose nodes checks the clock every time it is applied to a value
+    (``$..*..*`` on deep data applies nodes millions of times)."""
+    path = copy.deepcopy(compile_jsonpath(source))  # the syntax cache's tree stays as jsonpath-ng made it
+    _add_checkpoints(path, set())
+    return path
+
+
+def _add_checkpoints(node: Any, seen: set[int]) -> None:
+    from jsonpath_ng.jsonpath import JSONPath
+
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _add_checkpoints(item, seen)
+    elif isinstance(node, JSONPath) and id(node) not in seen:
+        seen.add(id(node))
+        children = list(vars(node).values())
+        node.find = _checkpointed(node.find)  # an instance attribute: what `self.right.find(...)` calls
+        for child in children:
+            _add_checkpoints(child, seen)
+
+
+def _checkpointed(find: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def checked(datum: Any) -> Any:
+        stop = _stop.get()
+        if stop is not None and time.monotonic() > stop:
+            raise ExpressionError(DEADLINE_EXCEEDED)
+        return find(datum)
+
+    return checked
 
 
 def is_singular(path: Any) -> bool:

@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from chainsaw_py.grammar.bounds import check_expression_bounds
+from chainsaw_py.grammar.cel_macros import with_checkpoints
 from chainsaw_py.grammar.errors import ExpressionSyntaxError
 from chainsaw_py.grammar.jmes_parser import compile_expression
 from chainsaw_py.grammar.statement import COMPILERS, parse
@@ -23,6 +24,27 @@ def compile_cel(source: str) -> Any:
         return cel.compile(source.strip())
     except ValueError as error:
         raise ExpressionSyntaxError(_syntax_message(str(error))) from None
+
+
+CEL_CHECKPOINT = "__chainsaw_checkpoint__"
+"""The function called once per element of the outer CEL macros compiled by ``compile_cel_with_checkpoints``."""
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_cel_with_checkpoints(source: str) -> Any:
+    """``compile_cel(source)`` with a call to ``CEL_CHECKPOINT()`` in every iteration of its outer macros, where
+    evaluation can be stopped (see ``cel_macros``)."""
+    import cel
+
+    program = compile_cel(source)
+    text = source.strip()
+    rewritten = with_checkpoints(text, CEL_CHECKPOINT)
+    if rewritten == text:
+        return program
+    try:
+        return cel.compile(rewritten)
+    except ValueError:  # not a shape the rewriting knows: the program runs without checkpoints
+        return program
 
 
 def _syntax_message(text: str) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.golang import filepath as gopath
+from chainsaw_py.golang import urls as goturl
 from chainsaw_py.loading.model import Apply, Assert, Error, ObjectMeta, Operation, Step, Test, TestSpec
 from chainsaw_py.loading.tests import load_test_file
 
@@ -56,7 +57,8 @@ def discover_tests(paths: Sequence[str | Path] = (), test_file: str = "chainsaw-
     """Find and load the tests under ``paths`` (default ``.``), in Chainsaw's order.
 
     ``selector`` is a list of label selectors joined with ``,`` (repeated ``--selector`` flags).
-    Raises ``LoadError`` for a missing directory or any file that does not load.
+    Raises ``ChainsawError`` for a path that cannot be checked (Chainsaw's ``error checking path``) and
+    ``LoadError`` for any file that does not load.
     """
     matcher = _selector(selector)
     found: list[DiscoveredTest] = []
@@ -67,24 +69,40 @@ def discover_tests(paths: Sequence[str | Path] = (), test_file: str = "chainsaw-
     return found
 
 
+def check_folders(paths: Iterable[str]) -> None:
+    """Chainsaw's ``CheckFolders`` before ``test`` discovers: each path without a URL scheme must exist
+    (``stat <path>: <reason>``, the first failing path only)."""
+    for path in paths:
+        try:
+            parsed = goturl.parse(path)
+        except ValueError as err:
+            raise ChainsawError(str(err)) from None
+        if parsed.scheme:
+            continue
+        try:
+            os.stat(parsed.path)
+        except (OSError, ValueError) as err:  # ValueError: a NUL byte, EINVAL in Go
+            raise ChainsawError(f"stat {parsed.path}: {_os_message(err)}") from None
+
+
 def discover_folders(paths: Iterable[str]) -> list[str]:
-    """Every folder under ``paths`` (recursively, roots included), sorted and de-duplicated."""
+    """Every folder under ``paths`` (recursively, roots included), sorted and de-duplicated; the paths
+    that cannot be checked or walked fail together, as Chainsaw's ``DiscoverFolders`` combines them."""
     folders: set[str] = set()
-    missing: list[str] = []
+    errors: list[str] = []
     for path in paths:
         try:
             info = os.stat(path)
-        except FileNotFoundError:
-            missing.append(path)
+        except (OSError, ValueError) as err:
+            errors.append(f"error checking path {path}: stat {path}: {_os_message(err)}")
             continue
-        except OSError as err:  # as Chainsaw's DiscoverFolders words a failed os.Stat
-            raise ChainsawError(f"error checking path {path}: stat {path}: {_os_message(err)}") from None
         if stat.S_ISDIR(info.st_mode):
-            folders.add(path)
-            folders.update(_walk(path))
-    if missing:
-        raise LoadError("test directory not found" if len(missing) == 1 else "test directories not found",
-                        ", ".join(missing))
+            try:
+                folders.update([path, *_walk(path)])
+            except ChainsawError as err:
+                errors.append(str(err))
+    if errors:
+        raise ChainsawError("; ".join(errors))
     return sorted(folders)
 
 
@@ -100,7 +118,9 @@ def _walk(root: str) -> Iterable[str]:
             yield from _walk(child)
 
 
-def _os_message(err: OSError) -> str:
+def _os_message(err: OSError | ValueError) -> str:
+    if not isinstance(err, OSError):
+        return "invalid argument"  # what the system call answers for a path holding a NUL byte
     return (err.strerror or str(err)).lower()
 
 

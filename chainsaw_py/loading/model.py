@@ -307,8 +307,9 @@ class OperationKind:
     """One operation kind, the single place it is described: its YAML key, its model dataclass, the module
     implementing it (``chainsaw_py.operations.<module>``), its report type (Chainsaw's ``pkg/report``), the configured
     timeout bounding it (``None``: none), the label of its error log line, whether ``catch``, ``finally``
-    and ``cleanup`` allow it, whether it writes resources (honours ``dryRun``), and whether it is a
-    chainsaw_py extension that upstream Chainsaw cannot run."""
+    and ``cleanup`` allow it, whether it writes resources (honours ``dryRun``), whether it is a
+    chainsaw_py extension that upstream Chainsaw cannot run, and whether it runs the suite's own programs
+    (which may reach the embedded cluster's local S3 through ``AWS_ENDPOINT_URL``)."""
 
     key: str
     action: type[Model]
@@ -319,12 +320,14 @@ class OperationKind:
     in_catch: bool
     writes: bool = False
     extension: bool = False
+    runs_programs: bool = False
 
 
 OPERATION_KINDS: dict[str, OperationKind] = {kind.key: kind for kind in (
     OperationKind("apply", Apply, "apply", "apply", "apply", "APPLY", in_catch=False, writes=True),
     OperationKind("assert", Assert, "assert_", "assert", "assert", "ASSERT", in_catch=False),
-    OperationKind("command", Command, "command", "command", "exec", "CMD", in_catch=True),
+    OperationKind("command", Command, "command", "command", "exec", "CMD", in_catch=True,
+                  runs_programs=True),
     OperationKind("create", Create, "create", "create", "apply", "CREATE", in_catch=False, writes=True),
     OperationKind("delete", Delete, "delete", "delete", "delete", "DELETE", in_catch=True),
     OperationKind("describe", Describe, "describe", "command", "exec", "CMD", in_catch=True),
@@ -334,8 +337,9 @@ OPERATION_KINDS: dict[str, OperationKind] = {kind.key: kind for kind in (
     OperationKind("patch", Patch, "patch", "patch", "apply", "PATCH", in_catch=False, writes=True),
     OperationKind("podLogs", PodLogs, "pod_logs", "command", "exec", "CMD", in_catch=True),
     OperationKind("proxy", Proxy, "proxy", "command", "exec", "CMD", in_catch=False),
-    OperationKind("python", Python, "python_", "python", "exec", "PYTHON", in_catch=True, extension=True),
-    OperationKind("script", Script, "script", "script", "exec", "SCRIPT", in_catch=True),
+    OperationKind("python", Python, "python_", "python", "exec", "PYTHON", in_catch=True, extension=True,
+                  runs_programs=True),
+    OperationKind("script", Script, "script", "script", "exec", "SCRIPT", in_catch=True, runs_programs=True),
     OperationKind("sleep", Sleep, "sleep", "sleep", None, "SLEEP", in_catch=True),
     OperationKind("update", Update, "update", "update", "apply", "UPDATE", in_catch=False, writes=True),
     OperationKind("wait", Wait, "wait", "command", "exec", "CMD", in_catch=True),
@@ -500,6 +504,13 @@ class Test(Model):
     @property
     def labels(self) -> dict[str, str]:
         return self.metadata.labels
+
+    def operations(self) -> list[Operation]:
+        """Every operation of the test: its ``catch``, then each step's try, catch, finally and cleanup."""
+        found = list(self.spec.catch)
+        for step in self.spec.steps:
+            found += [*step.try_, *step.catch, *step.finally_, *step.cleanup]
+        return found
 
 
 # ---------------------------------------------------------------------------------------------

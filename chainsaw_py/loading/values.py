@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.golang.fmt import go_type_name, quote
-from chainsaw_py.util import limits
+from chainsaw_py.util import files
 from chainsaw_py.util.maps import merge
 from chainsaw_py.yamldocs import load_single, read_text
 
@@ -45,11 +45,10 @@ def load_values(files: Sequence[str] = (), set_values: Sequence[str] = (), set_s
 
 
 def _read_stdin(stdin: TextIO, name: str) -> str:
-    text = stdin.read(limits.MAX_FILE_BYTES + 1)
-    if len(text) > limits.MAX_FILE_BYTES:
-        raise LoadError(f"more than {limits.MAX_FILE_BYTES} characters "
-                        "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)", name)
-    return text
+    try:
+        return files.read_stream(stdin)
+    except files.FileReadError as err:
+        raise LoadError(err.message, name) from None
 
 
 def _read_values_file(path: str, stdin: TextIO) -> dict[str, Any]:

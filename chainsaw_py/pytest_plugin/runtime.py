@@ -17,6 +17,7 @@ import pytest
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.pytest_plugin.options import PluginSettings
 from chainsaw_py.pytest_plugin.workers import concurrency_lock, failed_elsewhere, record_failure
+from chainsaw_py.util.terminal import sanitize
 
 if TYPE_CHECKING:
     from chainsaw_py.api import Session, TestResult
@@ -30,7 +31,7 @@ class ChainsawSetupError(Exception):
     """The session could not start (configuration, values, cluster): every Chainsaw item fails with it."""
 
     def render(self) -> str:
-        return f"chainsaw: {self}"
+        return sanitize(f"chainsaw: {self}")
 
 
 class ChainsawFailure(Exception):
@@ -43,7 +44,7 @@ class ChainsawFailure(Exception):
 
     def render(self) -> str:
         blocks = "\n\n".join(error.rstrip() for error in self.errors) or "(no error message)"
-        return f"{self.title}\n{blocks}"
+        return sanitize(f"{self.title}\n{blocks}")  # the errors are masked already
 
 
 class LogStream(io.TextIOBase):

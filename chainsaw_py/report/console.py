@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from chainsaw_py.steplog import ObjectRef, StreamedSection
 from chainsaw_py.util.masking import Masker
 from chainsaw_py.util.structlog_plain import structlog
-from chainsaw_py.util.terminal import escape_controls
+from chainsaw_py.util.terminal import sanitize
 
 # Chainsaw's colours (kyverno's ``color.New(color.FgX).Add(color.Bold)``), as fatih/color writes their SGR
 # parameters: foreground first, then bold.
@@ -91,7 +91,7 @@ class Console:
 
     def write(self, text: str) -> None:
         """Write framing or header text (no quiet handling); secrets masked, control characters escaped."""
-        text = escape_controls(self.masker.mask(text))
+        text = sanitize(text, self.masker.mask)
         with self._lock:
             self._clear_status()
             self.stream.write(text if text.endswith("\n") else text + "\n")
@@ -171,7 +171,7 @@ class Console:
     def _emit_streamed(self, streamed: StreamedSection) -> None:
         self.stream.write(f"\n{SECTION_INDENT}=== {streamed.name.upper()}\n{SECTION_INDENT}")
         for chunk in streamed.text.stripped_chunks():
-            self.stream.write(escape_controls(self.masker.mask(chunk)).replace("\n", "\n" + SECTION_INDENT))
+            self.stream.write(sanitize(chunk, self.masker.mask).replace("\n", "\n" + SECTION_INDENT))
 
     # structlog calls the final logger's method named after the level; every level goes here.
     def msg(self, line: str | _Rendered, *, key: str = "", urgent: bool = False) -> None:
@@ -189,7 +189,7 @@ def render_chainsaw_line(console: Console) -> Any:
         tint = event.get("color") or STATUS_COLORS.get(status)
 
         def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
-            return console.paint(escape_controls(text, keep_line_breaks=False), tint)
+            return console.paint(sanitize(text, console.masker.mask, keep_line_breaks=False), tint)
 
         cells = [str(event["timestamp"]), paint(event["test"])]
         if event.get("scenario"):
@@ -199,14 +199,14 @@ def render_chainsaw_line(console: Console) -> Any:
         line = "    | " + " | ".join(cells) + " |"
         obj = event.get("obj")
         if obj is not None:
-            line += f" {escape_controls(str(obj), keep_line_breaks=False)}"
+            line += f" {sanitize(str(obj), console.masker.mask, keep_line_breaks=False)}"
         parts: list[str | StreamedSection] = []
         for text in event.get("sections") or ():
             if isinstance(text, StreamedSection):
                 parts += [line, text]
                 line = ""
             else:
-                rows = escape_controls(str(text)).split("\n")
+                rows = sanitize(str(text), console.masker.mask).split("\n")
                 line += "\n" + "\n".join(SECTION_INDENT + row for row in rows)
         key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
         urgent = status == "ERROR" or operation == "INTERNAL"

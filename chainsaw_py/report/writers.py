@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -15,9 +16,42 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.report.model import OperationReport, Report, StepReport, TestReport
+from chainsaw_py.report.model import OperationReport, ProcessLog, Report, StepReport, TestReport
+from chainsaw_py.util.terminal import sanitize
 
-FORMATS = ("JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION")
+FORMATS = ("JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION", "HTML")
+"""Chainsaw's formats, and chainsaw_py's ``HTML``."""
+
+
+EXTENSIONS = {"JSON": "json", "XML": "xml", "JUNIT-TEST": "xml", "JUNIT-STEP": "xml", "JUNIT-OPERATION": "xml",
+              "HTML": "html"}
+
+
+def report_formats(text: str, path: str = "", name: str = "chainsaw-report") -> list[str]:
+    """The formats of a ``--report-format`` value: one format, or several separated by commas
+    (``JSON,HTML``: a chainsaw_py extension), each written once, in the order given. Two formats that
+    would write the same file are refused."""
+    formats = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    files: dict[Path, str] = {}
+    for format in formats:
+        if format not in FORMATS:
+            raise ChainsawError(f"unknown report format: {format}")
+        file = report_file(path, name, EXTENSIONS[format])
+        if file in files:
+            raise ChainsawError(f"report formats {files[file]} and {format} would both write {file}: "
+                                "give formats with different file extensions")
+        files[file] = format
+    return formats
+
+
+def save_reports(report: Report, formats: str, path: str = "", name: str = "chainsaw-report", *,
+                 mask: Callable[[str], str] | None = None) -> list[Path]:
+    """Write ``report`` once per format of ``formats`` (see ``report_formats``); return the files written.
+    The HTML report, the slowest to render, comes last: a second Ctrl-C's short budget writes the others."""
+    chosen = sorted(report_formats(formats, path, name), key=lambda format: format == "HTML")
+    if mask is not None:
+        report = masked(report, mask)
+    return [save_report(report, format, path, name) for format in chosen]
 
 
 def report_file(path: str, name: str, extension: str) -> Path:
@@ -29,9 +63,9 @@ def report_file(path: str, name: str, extension: str) -> Path:
 def save_report(report: Report, format: str, path: str = "", name: str = "chainsaw-report", *,
                 mask: Callable[[str], str] | None = None) -> Path:
     """Write ``report`` in ``format`` to ``<path>/<name>[.json|.xml]`` and return the file written;
-    ``mask`` hides secret values in every text of the report (``util.masking``)."""
-    if mask is not None:
-        report = masked(report, mask)
+    ``mask`` hides secret values in every text of the report (``util.masking``), and control characters
+    are escaped as on the console (``util.terminal.sanitize``)."""
+    report = sanitized(report, mask)
     if format == "JSON":
         file = report_file(path, name, "json")
         content = render_json(report)
@@ -41,6 +75,10 @@ def save_report(report: Report, format: str, path: str = "", name: str = "chains
         file, content = report_file(path, name, "xml"), render_junit_step(report)
     elif format == "JUNIT-OPERATION":
         file, content = report_file(path, name, "xml"), render_junit_operation(report)
+    elif format == "HTML":
+        from chainsaw_py.report.html import render_html
+
+        file, content = report_file(path, name, "html"), render_html(report)
     else:
         raise ChainsawError(f"unknown report format: {format}")
     try:
@@ -53,21 +91,41 @@ def save_report(report: Report, format: str, path: str = "", name: str = "chains
 
 
 def masked(report: Report, mask: Callable[[str], str]) -> Report:
-    """A copy of ``report`` with ``mask`` applied to every name, path and error."""
+    """A copy of ``report`` with ``mask`` applied to every text: names, paths, errors, outputs, labels,
+    settings and process logs."""
+    return _with_texts(report, mask)
 
+
+def sanitized(report: Report, mask: Callable[[str], str] | None = None) -> Report:
+    """A copy of ``report`` as the report files show it: secrets masked and control characters escaped in
+    every name, path and error (``util.terminal.sanitize``)."""
+    return _with_texts(report, lambda text: sanitize(text, mask))
+
+
+def _with_texts(report: Report, mask: Callable[[str], str]) -> Report:
     def operation(op: OperationReport) -> OperationReport:
-        return replace(op, name=mask(op.name), error=None if op.error is None else mask(op.error))
+        return replace(op, name=mask(op.name), error=None if op.error is None else mask(op.error),
+                       output=mask(op.output))
 
     def step(item: StepReport) -> StepReport:
-        return replace(item, name=mask(item.name), operations=[operation(op) for op in item.operations])
+        return replace(item, name=mask(item.name), operations=[operation(op) for op in item.operations],
+                       blocks={name: [operation(op) for op in ops] for name, ops in item.blocks.items()})
 
     def test(item: TestReport) -> TestReport:
         return replace(item, name=mask(item.name), base_path=mask(item.base_path), namespace=mask(item.namespace),
-                       steps=[step(s) for s in item.steps])
+                       steps=[step(s) for s in item.steps], scenario=mask(item.scenario),
+                       labels={mask(k): mask(v) for k, v in item.labels.items()},
+                       errors=[mask(error) for error in item.errors], group=mask(item.group))
+
+    def process(item: ProcessLog) -> ProcessLog:
+        return replace(item, name=mask(item.name), command=mask(item.command), log_path=mask(item.log_path),
+                       lines=[(moment, mask(line)) for moment, line in item.lines])
 
     with report._lock:
         tests = list(report.tests)
-    return replace(report, name=mask(report.name), tests=[test(t) for t in tests])
+    return replace(report, name=mask(report.name), tests=[test(t) for t in tests],
+                   settings=[mask(line) for line in report.settings], cluster=mask(report.cluster),
+                   processes=[process(p) for p in report.processes])
 
 
 # --------------------------------------------------------------------------------------- JSON
@@ -163,9 +221,13 @@ _XML_ESCAPES = {
 }
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def xml_escape(text: str) -> str:
-    """Escape like Go's ``xml.EscapeText`` (used for attribute values and character data)."""
-    return "".join(_XML_ESCAPES.get(ch, ch) for ch in text)
+    """Escape like Go's ``xml.EscapeText`` (used for attribute values and character data): characters
+    outside XML 1.0's range become U+FFFD, as Go writes them, so the file is always well-formed."""
+    return "".join(_XML_ESCAPES.get(ch, ch) for ch in _NOT_XML.sub("\ufffd", text))
 
 
 @dataclass

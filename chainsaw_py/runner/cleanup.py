@@ -12,7 +12,6 @@ from typing import Any
 from chainsaw_py.client.client import request_deadline
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, Interrupted
-from chainsaw_py.operations.delete import poll_until_gone
 from chainsaw_py.operations.internal.writes import logged
 from chainsaw_py.report.model import OperationReport, StepReport, now
 from chainsaw_py.steplog import StepLogger
@@ -87,6 +86,8 @@ class Cleaner:
         return errors
 
     def _delete(self, entry: _Entry, logger: StepLogger) -> None:
+        from chainsaw_py.operations.delete import poll_until_gone  # with the checks: a run with a cluster
+
         client = entry.cluster.client
         api_version, kind = entry.obj["apiVersion"], entry.obj["kind"]
         meta = entry.obj.get("metadata") or {}

@@ -5,6 +5,7 @@ namespace is used and never deleted)."""
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any
 
 from chainsaw_py.client.errors import NotFoundError
@@ -53,6 +54,36 @@ ANIMALS = (
 def generate_name(rng: random.Random | None = None) -> str:
     rng = rng or random.SystemRandom()
     return f"chainsaw-{rng.choice(ADJECTIVES)}-{rng.choice(ANIMALS)}"
+
+
+_DRAWS = 1000
+
+
+class GeneratedNames:
+    """Generated test-namespace names that tests of this process hold. There are ~25,000 names: at
+    ``--parallel 16`` two running tests drew the same one about once in 1,500 tests, and then shared a
+    namespace that one of them deleted under the other (``benchmarks/scale.py``). A name held is drawn
+    again; a test releases its name once its namespace is gone."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: set[str] = set()
+
+    def reserve(self, rng: random.Random | None = None) -> str:
+        with self._lock:
+            for _ in range(_DRAWS):
+                name = generate_name(rng)
+                if name not in self._held:
+                    self._held.add(name)
+                    return name
+        raise OperationError(f"no free namespace name after {_DRAWS} draws ({len(self._held)} held)")
+
+    def release(self, name: str) -> None:
+        with self._lock:
+            self._held.discard(name)
+
+
+GENERATED_NAMES = GeneratedNames()
 
 
 def build_namespace(name: str, namespace_template: Any, bindings: Bindings, compiler: str) -> dict[str, Any]:

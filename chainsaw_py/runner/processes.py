@@ -20,20 +20,23 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.sut import ProcessSpec, Readiness, ResourceCondition, command_line
+from chainsaw_py.report.model import ProcessLog, now
 from chainsaw_py.util.environment import with_interpreter_first
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.processes import MARK, bound_to_parent
 
 TAIL_LINES = 20
+REPORT_LINES = 1000
+"""Last log lines of each process kept, with their times, for the HTML report."""
+REPORT_LINE_CHARS = 2000
 _READY_POLL = 0.05
 
 class ProcessFailed(ChainsawError):
@@ -52,6 +55,7 @@ class ManagedProcess:
         self.spec = spec
         self.log_path = log_path
         self.tail: collections.deque[str] = collections.deque(maxlen=200)
+        self.timed_tail: collections.deque[tuple[datetime, str]] = collections.deque(maxlen=REPORT_LINES)
         self._log_seen = threading.Event()
         self._pattern = re.compile(spec.ready.log) if spec.ready.log else None
         self._popen: subprocess.Popen[bytes] | None = None
@@ -97,8 +101,16 @@ class ManagedProcess:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 with self._lock:
                     self.tail.append(line)
+                    self.timed_tail.append((now(), line[:REPORT_LINE_CHARS]))
                 if self._pattern is not None and self._pattern.search(line):
                     self._log_seen.set()
+
+    def report_log(self) -> ProcessLog:
+        """The process and its last lines with their times, for the HTML report."""
+        with self._lock:
+            lines = list(self.timed_tail)
+        return ProcessLog(self.spec.name, command_line(self.spec.command), str(self.log_path), lines,
+                          self.returncode)
 
     def log_matched(self) -> bool:
         return self._log_seen.is_set()
@@ -232,6 +244,9 @@ class ProcessSupervisor:
             notes.extend(f"  {line}" for line in process.last_lines(count))
         return notes
 
+    def report_logs(self) -> list[ProcessLog]:
+        return [process.report_log() for process in self.processes]
+
     def _watch(self) -> None:
         while not self._stopping.is_set():
             for process in self.processes:
@@ -290,6 +305,9 @@ def _tcp_open(address: str) -> bool:
 
 
 def _http_ok(url: str) -> bool:
+    import urllib.error  # only readiness probes need http.client and email (~25 ms at start-up)
+    import urllib.request
+
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

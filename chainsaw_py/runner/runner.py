@@ -219,7 +219,8 @@ class Runner:
 def _skipped_result(instance: Instance) -> InstanceResult:
     state = TestState(skipped=True)
     report = TestReport(base_path=str(instance.test.base_path), name=instance.test.name,
-                        concurrent=instance.test.spec.concurrent, skipped=True)
+                        concurrent=instance.test.spec.concurrent, skipped=True,
+                        scenario=instance.scenario_name, labels=dict(instance.test.labels))
     report.end_time = report.start_time
     return InstanceResult(instance, state, report)
 
@@ -238,7 +239,8 @@ class RunPass:
         self.env = TestEnvironment(console=runner.console, summary=result.summary, cancel=runner.cancel,
                                    failure_notes=runner.settings.failure_notes or list,
                                    on_failure=runner.on_failure, fail_fast=spec.execution.fail_fast,
-                                   namespace_options=spec.namespace, report_sink=result.report.add)
+                                   namespace_options=spec.namespace, report_sink=result.report.add,
+                                   output_budget=result.report.output_budget)
         self.cleaner = Cleaner(timeout=self.root.timeouts.cleanup, wait_for_deletion=not spec.namespace.fast_delete,
                                delay=None, propagation=self.root.deletion_propagation)
         self.ready = False

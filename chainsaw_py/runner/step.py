@@ -4,7 +4,7 @@ the step cleanup (created resources, then ``cleanup:`` operations) is registered
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chainsaw_py.loading.model import OPERATION_KINDS, Operation, Step
@@ -17,7 +17,8 @@ from chainsaw_py.operations.base import (
     Outputs,
 )
 from chainsaw_py.operations.registry import operation_module
-from chainsaw_py.report.model import OperationReport, StepReport, TestReport, now
+from chainsaw_py.report.model import OperationReport, OutputBudget, StepReport, TestReport, now
+from chainsaw_py.report.recording import RecordingStepLogger
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.state import TestState
@@ -33,6 +34,9 @@ class StepRunner:
     cancel: CancelToken
     on_failure: Callable[[], None]
     failure_notes: Callable[[], list[str]] = list
+    unattached_errors: list[str] = field(default_factory=list)
+    """Where failures that no operation report holds go (the test report's ``errors``, HTML only)."""
+    output_budget: OutputBudget = field(default_factory=lambda: OutputBudget(0))
 
     # ------------------------------------------------------------------------------ step
 
@@ -68,9 +72,10 @@ class StepRunner:
             for index, operation in enumerate(step.try_):
                 if self.cancel.cancelled:
                     self.state.fail(str(self.cancel.error()))
+                    self.unattached_errors.append(str(self.cancel.error()))
                     stop = True
                     break
-                tc_after, error = self._run_operation(scope, operation, index, cleaner, report)
+                tc_after, error = self._run_operation(scope, operation, index, cleaner, report.add)
                 if error is not None:
                     self.state.fail(_describe(error))
                     if not operation.continue_on_error:
@@ -80,17 +85,17 @@ class StepRunner:
         finally:
             self.logger.log("TRY", "END")
             if scope.tc.catch and self.state.failed and not self.cancel.cancelled:
-                self._block("CATCH", scope, list(scope.tc.catch))
+                self._block("CATCH", scope, list(scope.tc.catch), report)
             if step.finally_ and not self.cancel.cancelled:
-                self._block("FINALLY", scope, step.finally_)
+                self._block("FINALLY", scope, step.finally_, report)
         return stop
 
-    def _block(self, name: str, scope: _Scope, operations: list[Operation],
-               cancel: CancelToken | None = None) -> None:
+    def _block(self, name: str, scope: _Scope, operations: list[Operation], report: StepReport) -> None:
         self.logger.log(name, "BEGIN")
         try:
             for index, operation in enumerate(operations):
-                scope.tc, error = self._run_operation(scope, operation, index, None, None, cancel)
+                scope.tc, error = self._run_operation(scope, operation, index, None,
+                                                      _block_sink(report, name.lower()))
                 if error is not None:
                     self.state.fail(_describe(error))
         finally:
@@ -110,7 +115,8 @@ class StepRunner:
                     self.on_failure()
             # Cleanup operations must complete even after an interrupt: they get a fresh token.
             for index, operation in enumerate(step.cleanup):
-                scope.tc, error = self._run_operation(scope, operation, index, None, None, CancelToken())
+                scope.tc, error = self._run_operation(scope, operation, index, None,
+                                                      _block_sink(cleanup_report, "cleanup"), CancelToken())
                 if error is not None:
                     self.state.fail(_describe(error))
         finally:
@@ -121,23 +127,24 @@ class StepRunner:
     # ------------------------------------------------------------------------------ operations
 
     def _run_operation(self, scope: _Scope, operation: Operation, index: int, cleaner: Cleaner | None,
-                       report: StepReport | None,
+                       record: Callable[[OperationReport], None],
                        cancel: CancelToken | None = None) -> tuple[TestContext, OperationError | None]:
-        """Load the operation's payloads with step-level bindings and run one action per payload.
-        Returns the context with the outputs bound: as in Chainsaw, it becomes the step's context for
-        the operations after it (the operation's ``compiler`` included)."""
+        """Load the operation's payloads with step-level bindings and run one action per payload, each
+        recorded through ``record``. Returns the context with the outputs bound: as in Chainsaw, it becomes
+        the step's context for the operations after it (the operation's ``compiler`` included)."""
         tc = scope.tc.with_compiler(operation.compiler)
         module = operation_module(operation.type)
         try:
             payloads = module.load(operation.action, self._load_context(tc))
         except OperationError as err:
             self.logger.log("TRY", "ERROR", None, error_section(err.errors))
+            self.unattached_errors.append(str(err))
             self.on_failure()
             return tc, err
         errors: list[OperationError] = []
         for resource_index, payload in enumerate(payloads):
             outputs, error = self._run_action(tc, module, operation, payload, index, resource_index,
-                                              cleaner, report, cancel)
+                                              cleaner, record, cancel)
             if error is not None:
                 errors.append(error)
                 self.on_failure()
@@ -146,28 +153,27 @@ class StepRunner:
         return tc, OperationError.combine(errors) if errors else None
 
     def _run_action(self, tc: TestContext, module: OperationModule, operation: Operation, payload: Any, index: int,
-                    resource_index: int, cleaner: Cleaner | None, report: StepReport | None,
+                    resource_index: int, cleaner: Cleaner | None, record: Callable[[OperationReport], None],
                     cancel: CancelToken | None = None) -> tuple[Outputs, OperationError | None]:
         tc = tc.bind("operation", {"id": index + 1, "resourceId": resource_index + 1})
-        entry = OperationReport(type=OPERATION_KINDS[operation.type].report_type) if report is not None else None
+        entry = OperationReport(type=OPERATION_KINDS[operation.type].report_type)
         try:
-            ctx = self._action_context(tc, operation, cleaner, cancel)
+            logger = RecordingStepLogger(self.logger, entry, self.output_budget)
+            ctx = self._action_context(tc, operation, cleaner, cancel, logger)
             return module.run(operation.action, payload, ctx), None
         except OperationError as err:
             notes = [] if self.cancel.reason else self.failure_notes()
             if notes:
                 self.logger.log(OPERATION_KINDS[operation.type].log_label, "LOG", None,
                                 section("PROCESSES", "\n".join(notes)))
-            if entry is not None:
-                entry.error = "\n".join([str(err), *notes])
+            entry.error = "\n".join([str(err), *notes])
             return {}, err
         finally:
-            if entry is not None and report is not None:
-                entry.end_time = now()
-                report.add(entry)
+            entry.end_time = now()
+            record(entry)
 
     def _action_context(self, tc: TestContext, operation: Operation, cleaner: Cleaner | None,
-                        cancel: CancelToken | None) -> OperationContext:
+                        cancel: CancelToken | None, logger: StepLogger) -> OperationContext:
         action = operation.action
         kind = OPERATION_KINDS[operation.type]
         timeout_key = kind.timeout
@@ -187,7 +193,7 @@ class StepRunner:
             raise
         registrar = None if tc.dry_run or tc.skip_delete or cleaner is None else _Registrar(cleaner)
         return OperationContext(
-            bindings=tc.bindings, logger=self.logger, base_path=tc.base_path, compiler=tc.compiler,
+            bindings=tc.bindings, logger=logger, base_path=tc.base_path, compiler=tc.compiler,
             timeouts=tc.timeouts, timeout=tc.timeouts.get(timeout_key) if timeout_key else None,
             templating=tc.templating, dry_run=tc.dry_run, namespace=tc.namespace, cluster=tc.cluster,
             cleaner=registrar, deletion_propagation=tc.deletion_propagation,
@@ -201,6 +207,7 @@ class StepRunner:
 
     def _internal_error(self, err: OperationError) -> None:
         self.state.fail(str(err))
+        self.unattached_errors.append(str(err))
         self.logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
         self.on_failure()
 
@@ -219,6 +226,15 @@ class _Registrar:
 
     def add(self, cluster: Any, obj: dict[str, Any]) -> None:
         self.cleaner.add(cluster, obj)
+
+
+def _block_sink(report: StepReport, block: str) -> Callable[[OperationReport], None]:
+    """Records the operations of a ``catch``, ``finally`` or ``cleanup`` block (HTML only)."""
+    def record(entry: OperationReport) -> None:
+        operations = report.blocks.setdefault(block, [])
+        entry.name = entry.name or f"{block} {len(operations) + 1}"
+        operations.append(entry)
+    return record
 
 
 def _describe(error: OperationError) -> str:

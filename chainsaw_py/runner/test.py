@@ -4,7 +4,7 @@ context and bindings, the test namespace, the steps, and the end-of-test cleanup
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chainsaw_py.client.client import request_deadline
@@ -12,11 +12,11 @@ from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger
-from chainsaw_py.report.model import StepReport, TestReport, now
+from chainsaw_py.report.model import OutputBudget, StepReport, TestReport, now
 from chainsaw_py.runner.cleanup import Cleaner
 from chainsaw_py.runner.context import ContextData, TestContext
 from chainsaw_py.runner.names import step_name
-from chainsaw_py.runner.namespace import build_namespace, ensure_namespace, generate_name
+from chainsaw_py.runner.namespace import GENERATED_NAMES, build_namespace, ensure_namespace
 from chainsaw_py.runner.state import Summary, TestState
 from chainsaw_py.runner.step import StepRunner
 from chainsaw_py.steplog import StepLogger, error_section
@@ -59,6 +59,8 @@ class TestEnvironment:
     namespace_options: NamespaceOptions
     report_sink: Callable[[TestReport], None]
     failure_notes: Callable[[], list[str]] = list
+    output_budget: OutputBudget = field(default_factory=lambda: OutputBudget(0))
+    """What operations may still record of their output for the HTML report."""
 
 
 def step_column_width(test: Test) -> int:
@@ -70,17 +72,20 @@ def run_instance(instance: Instance, root: TestContext, env: TestEnvironment) ->
     width = step_column_width(test)
     logger = ConsoleStepLogger(env.console, test.name, instance.scenario_name, f"{SETUP_STEP:<{width}}")
     state = TestState()
-    report = TestReport(base_path=str(test.base_path), name=test.name, concurrent=test.spec.concurrent)
+    report = TestReport(base_path=str(test.base_path), name=test.name, concurrent=test.spec.concurrent,
+                        scenario=instance.scenario_name, labels=dict(test.labels))
     cleanups: list[Callable[[], None]] = []
     started = now()
     try:
         _run_body(instance, root, env, state, report, logger, width, cleanups)
     except OperationError as err:
         state.fail(str(err))
+        report.errors.append(str(err))
         logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
     except Exception as err:
         log_internal_error(err)
         state.fail(f"internal error: {err!r}")
+        report.errors.append(f"internal error: {err!r}")
         logger.log("INTERNAL", "ERROR", None, error_section([f"internal error: {err!r}"]))
     finally:
         report.end_time = now()
@@ -106,16 +111,18 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
     try:
         tc = _test_context(instance, tc)
     except OperationError as err:
-        _internal(err, state, logger, env)
+        _internal(err, state, report, logger, env)
         return
     if env.fail_fast and env.summary.failed > 0:
         state.skipped = True
         return
     tc = tc.with_compiler(spec.compiler)
-    options = _namespace_options(spec, env.namespace_options, tc)
+    options, generated = _namespace_options(spec, env.namespace_options, tc)
     cleaner = Cleaner(timeout=tc.timeouts.cleanup, wait_for_deletion=not options.fast_delete, delay=None,
                       propagation=tc.deletion_propagation)
     holder = _Holder(tc)
+    if generated:  # runs after the cleanup below (cleanups run newest first)
+        cleanups.append(lambda: _release_generated_name(options.name, holder, cleaner))
     cleanups.append(lambda: _test_cleanup(holder, cleaner, report, logger, state, env))
     try:
         tc = setup_namespace(options, tc, cleaner, logger)
@@ -124,11 +131,12 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
         tc = tc.with_bindings(spec.bindings)
         holder.tc = tc
     except OperationError as err:
-        _internal(err, state, logger, env)
+        _internal(err, state, report, logger, env)
         return
     for index, step in enumerate(spec.steps):
         runner = StepRunner(state=state, logger=logger.with_step(f"{step_name(step, index):<{width}}"),
-                            cancel=env.cancel, on_failure=env.on_failure, failure_notes=env.failure_notes)
+                            cancel=env.cancel, on_failure=env.on_failure, failure_notes=env.failure_notes,
+                            unattached_errors=report.errors, output_budget=env.output_budget)
         if runner.run_step(tc.bind("step", {"id": index + 1}), step, report, cleanups.append):
             return
 
@@ -136,6 +144,13 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
 @dataclass
 class _Holder:
     tc: TestContext
+
+
+def _release_generated_name(name: str, holder: _Holder, cleaner: Cleaner) -> None:
+    """The generated name may be drawn again once its namespace is gone: after a cleanup that waited for
+    the deletion, or when no namespace was made (kept namespaces keep their names held)."""
+    if holder.tc.namespace != name or (cleaner.wait_for_deletion and not holder.tc.skip_delete):
+        GENERATED_NAMES.release(name)
 
 
 def _test_context(instance: Instance, tc: TestContext) -> TestContext:
@@ -151,15 +166,17 @@ def _test_context(instance: Instance, tc: TestContext) -> TestContext:
         termination_grace=spec.force_termination_grace_period, timeouts=spec.timeouts))
 
 
-def _namespace_options(spec: Any, defaults: NamespaceOptions, tc: TestContext) -> NamespaceOptions:
+def _namespace_options(spec: Any, defaults: NamespaceOptions, tc: TestContext) -> tuple[NamespaceOptions, bool]:
+    """The test's namespace options, and whether the name was generated (held in ``GENERATED_NAMES``)."""
     options = replace(defaults, name=spec.namespace)
     if spec.fast_namespace_deletion is not None:
         options = replace(options, fast_delete=spec.fast_namespace_deletion)
-    if tc.namespace is None and not options.name:
-        options = replace(options, name=generate_name())
+    generated = tc.namespace is None and not options.name
+    if generated:
+        options = replace(options, name=GENERATED_NAMES.reserve())
     if spec.namespace_template is not None:
         options = replace(options, template=spec.namespace_template, compiler=spec.namespace_template_compiler)
-    return options
+    return options, generated
 
 
 def setup_namespace(options: NamespaceOptions, tc: TestContext, cleaner: Cleaner | None,
@@ -203,7 +220,9 @@ def _test_cleanup(holder: _Holder, cleaner: Cleaner, report: TestReport, logger:
         report.add(step_report)
 
 
-def _internal(err: OperationError, state: TestState, logger: StepLogger, env: TestEnvironment) -> None:
+def _internal(err: OperationError, state: TestState, report: TestReport, logger: StepLogger,
+              env: TestEnvironment) -> None:
     state.fail(str(err))
+    report.errors.append(str(err))
     logger.log("INTERNAL", "ERROR", None, error_section(err.errors))
     env.on_failure()

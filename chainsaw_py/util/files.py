@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TextIO
 
 from chainsaw_py.util import limits
 
@@ -62,6 +63,15 @@ def read_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
 def read_text(path: str | Path, encoding: str = "utf-8", max_bytes: int | None = None) -> str:
     """``read_bytes`` decoded (``UnicodeDecodeError`` is left to the caller, which knows how to word it)."""
     return read_bytes(path, max_bytes).decode(encoding)
+
+
+def read_stream(stream: TextIO, max_chars: int | None = None) -> str:
+    """All of a text stream (standard input), at most ``max_chars`` long (default ``limits.MAX_FILE_BYTES``)."""
+    limit = limits.MAX_FILE_BYTES if max_chars is None else max_chars
+    text = stream.read(limit + 1)
+    if len(text) > limit:
+        raise FileReadError(f"more than {limit} characters (set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)")
+    return text
 
 
 def _read_up_to(descriptor: int, size: int) -> bytes:

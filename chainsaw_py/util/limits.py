@@ -44,3 +44,10 @@ MAX_EXPRESSION_LENGTH = _from_environment("CHAINSAW_PY_MAX_EXPRESSION_LENGTH", 1
 MAX_INTEGER_DIGITS = 4300
 """Python refuses to convert longer digit strings to ``int`` (``sys.get_int_max_str_digits``); numbers
 that long are read as Go reads them (a float, or a string when a float cannot hold them) instead."""
+
+MAX_STRING_LENGTH = _from_environment("CHAINSAW_PY_MAX_STRING_LENGTH", 64 * 1024 * 1024)
+"""Longest string an expression function may build by repetition (``pad_left``/``pad_right`` widths,
+``replace`` results): a width of 10^11 would otherwise take all the memory at once."""
+
+MAX_LIST_LENGTH = _from_environment("CHAINSAW_PY_MAX_LIST_LENGTH", 1_000_000)
+"""Longest list an expression function builds from a count (CEL's ``lists.range(n)``)."""

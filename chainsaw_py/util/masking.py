@@ -95,14 +95,28 @@ def _b64(text: str) -> str:
 
 @contextmanager
 def active(masker: Masker) -> Iterator[Masker]:
-    """Register the values of Secrets seen while this block runs into ``masker``."""
+    """Register the values of Secrets seen while this block runs into ``masker``; the message of an
+    exception leaving the block is masked with it."""
     with _active_lock:
         _active.append(masker)
     try:
         yield masker
+    except Exception as error:  # its message is printed after the block (the CLI's `Error:` line)
+        _mask_message(error, masker)
+        raise
     finally:
         with _active_lock:
             _active.remove(masker)
+
+
+def collecting() -> bool:
+    """Whether a masker is open to register Secret values (a run is going on)."""
+    return bool(_active)
+
+
+def _mask_message(error: BaseException, masker: Masker) -> None:
+    if error.args and isinstance(error.args[0], str):
+        error.args = (masker.mask(error.args[0]), *error.args[1:])
 
 
 def register_secrets(payload: Any) -> None:

@@ -213,7 +213,7 @@ def test_empty_catalog(files: Files, cli: Cli) -> None:
 @pytest.mark.parametrize(("contents", "args", "message"), [
     ({"t/a/chainsaw-test.yaml": "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nspec: {steps: 1}\n"},
      ("--test-dir", "t"), "Error: t/a/chainsaw-test.yaml:"),
-    ({}, ("--test-dir", "missing"), "Error: missing: test directory not found"),
+    ({}, ("--test-dir", "missing"), "Error: error checking path missing: stat missing: no such file or directory"),
     ({"t/.keep": ""}, ("--test-dir", "t", "--catalog", "no/such/dir/CATALOG.md"),
      "Error: cannot write no/such/dir/CATALOG.md: No such file or directory"),
 ])

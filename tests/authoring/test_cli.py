@@ -118,7 +118,10 @@ def test_group_commands_print_their_help(cli: Cli, argv: tuple[str, ...]) -> Non
     (("test", "--no-cluster", "--default-compiler", "go"), 'invalid value "go" for --default-compiler: expected '
                                                            "one of jp, cel, jsonpath"),
     (("test", "--no-cluster", "--report-format=json"), 'invalid value "json" for --report-format: expected one '
-                                                       "of JSON, XML, JUNIT-TEST, JUNIT-STEP, JUNIT-OPERATION"),
+                                                       "of JSON, XML, JUNIT-TEST, JUNIT-STEP, JUNIT-OPERATION, HTML"),
+    (("test", "--no-cluster", "--report-format=JSON,PDF"), 'invalid value "JSON,PDF" for --report-format: '
+                                                           "expected one of JSON, XML, JUNIT-TEST, JUNIT-STEP, "
+                                                           "JUNIT-OPERATION, HTML"),
 ])
 def test_usage_errors_are_one_error_and_exit_1(cli: Cli, argv: tuple[str, ...], message: str) -> None:
     result = cli(*argv)

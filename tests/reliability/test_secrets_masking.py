@@ -1,15 +1,17 @@
 """Secret values never reach the output (issue 10): a value read from a Secret, copied through a binding
 into an assertion on a ConfigMap or into a script, is masked — plain and base64 — in the console, the
-JSON and JUnit reports and the API's results."""
+JSON, JUnit and HTML reports and the API's results."""
 
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 
 import pytest
 
 from chainsaw_py.api import Outcome, TestOptions, run_to_string
+from chainsaw_py.operations.internal.secrets import namespaces_of
 from chainsaw_py.util.masking import MASK, Masker, active, register_secrets
 
 from .runner_support import write_suite
@@ -86,7 +88,7 @@ def assert_masked(text: str) -> None:
         assert value not in text
 
 
-@pytest.mark.parametrize("report_format", ["JSON", "JUNIT-OPERATION"])
+@pytest.mark.parametrize("report_format", ["JSON", "JUNIT-OPERATION", "HTML"])
 def test_secret_values_are_masked_everywhere(tmp_path: Path, report_format: str) -> None:
     outcome, output, report = run(tmp_path, report_format)
     assert not outcome.ok
@@ -96,6 +98,8 @@ def test_secret_values_are_masked_everywhere(tmp_path: Path, report_format: str)
     assert_masked(output)
     assert_masked(report)
     assert MASK in report
+    if report_format == "HTML":  # the script's output is in the page too
+        assert "password is ***" in report and "encoded is ***" in report
     for result in outcome.results:
         for error in result.errors:
             assert_masked(error)
@@ -132,3 +136,53 @@ def test_short_values_are_not_masked_in_any_form() -> None:
     assert masker.empty
     masker.add_encoded(base64.b64encode(bytes(range(250, 256))).decode())  # binary: its base64 text only
     assert masker.mask(base64.b64encode(bytes(range(250, 256))).decode()) == MASK
+
+
+# -- Secrets the runner never reads itself -------------------------------------------------------------
+
+HIDDEN = "kubectl-only-value-7d1e"
+HIDDEN_SUITE = """
+apiVersion: chainsaw.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: kubectl-leak
+spec:
+  steps:
+  - name: create
+    try:
+    - script:
+        content: kubectl create secret generic hidden -n $NAMESPACE --from-file=password=hidden.txt >/dev/null
+  - name: print
+    try:
+    - script:
+        content: |
+          kubectl get secret hidden -n $NAMESPACE -o jsonpath='{.data.password}' | base64 -d; echo
+          kubectl get secret hidden -n $NAMESPACE -o jsonpath='{.data.password}'; echo
+        check:
+          ($stdout): nothing
+"""
+
+
+@pytest.mark.parametrize("report_format", ["JSON", "JUNIT-OPERATION"])
+def test_secrets_printed_by_kubectl_in_a_script_are_masked(tmp_path: Path, report_format: str) -> None:
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    suite = write_suite(tmp_path / "suite", HIDDEN_SUITE)
+    (suite / "hidden.txt").write_text(HIDDEN)  # the value reaches the cluster through kubectl only
+    outcome, output = run_to_string(TestOptions(test_dirs=[str(suite)], embedded=True, no_color=True,
+                                                report_format=report_format, report_path=str(tmp_path)))
+    assert outcome.report_file is not None
+    report = outcome.report_file.read_text()
+    assert not outcome.ok
+    assert "=== STDOUT" in output and f"{MASK}\n" in output
+    encoded = base64.b64encode(HIDDEN.encode()).decode()
+    for text in (output, report, *(error for result in outcome.results for error in result.errors)):
+        assert HIDDEN not in text and encoded not in text
+    assert MASK in report
+
+
+def test_the_namespaces_read_for_a_program() -> None:
+    argv = ["kubectl", "get", "secret", "-n", "other", "--namespace=third", "--namespace", "$NAMESPACE"]
+    assert namespaces_of("test-ns", "test-ns", argv) == ["test-ns", "other", "third"]
+    assert namespaces_of(None, "", ["sh", "-c", "kubectl get secret -n x"]) == []  # a script is not parsed
+    assert namespaces_of(None, None, ["-n", "Not_A_Name"]) == []

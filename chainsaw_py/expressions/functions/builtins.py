@@ -21,6 +21,7 @@ from chainsaw_py.expressions.functions.registry import (
     arg,
     function,
 )
+from chainsaw_py.expressions.functions.sizes import bounded_replace, check_built_length
 from chainsaw_py.golang.fmt import go_json_dumps, go_number, is_number
 from chainsaw_py.grammar.errors import ExpressionError
 
@@ -251,6 +252,7 @@ def _pad(name: str, subject: str, width: Any, chars: str | None, left: bool) -> 
     if len(pad) > 1:
         raise ExpressionError(
             f"invalid value, the function '{name}' expects its 'pad' argument to be a string of length 1")
+    check_built_length(name, count * len(pad))
     padding = pad * max(0, count - len(subject))
     return padding + subject if left else subject + padding
 
@@ -273,7 +275,7 @@ def _replace(subject: str, old: str, new: str, count: Any = None) -> str:
         if number is None or number < 0:
             raise not_a_positive_integer("replace", "count")
         limit = number
-    return subject.replace(old, new, limit)
+    return bounded_replace("replace", subject, old, new, limit)
 
 
 @function("reverse", arg(ARRAY, STRING))

@@ -22,6 +22,7 @@ from chainsaw_py.expressions.functions.registry import (
     arg,
     function,
 )
+from chainsaw_py.expressions.functions.sizes import bounded_replace
 from chainsaw_py.golang import quantity
 from chainsaw_py.golang import regexp as goregex
 from chainsaw_py.golang import time as gotime
@@ -98,13 +99,13 @@ def _equal_fold(left: str, right: str) -> bool:
                       "string in a parent ")
 def _replace(subject: str, old: str, new: str, count: Any) -> str:
     limit = int(_expect_number("replace", count, 4))
-    return subject.replace(old, new, limit if limit >= 0 else -1)
+    return bounded_replace("replace", subject, old, new, limit if limit >= 0 else -1)
 
 
 @function("replace_all", arg(STRING), arg(STRING), arg(STRING),
           description="replace all instances of one string with another in an overall parent string")
 def _replace_all(subject: str, old: str, new: str) -> str:
-    return subject.replace(old, new)
+    return bounded_replace("replace_all", subject, old, new)
 
 
 @function("to_upper", arg(STRING),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -27,13 +28,36 @@ def _concat(left: str, right: str) -> str:
 
 
 def json_unmarshal(text: str) -> Any:
-    """apimachinery's ``json.Unmarshal`` into ``interface{}`` (whole numbers become ints)."""
+    """``json.Unmarshal`` into ``interface{}``: numbers are float64s (whole ones kept as ints here, which
+    JMESPath treats alike), and one beyond float64's range is Go's error, not Python's digit limit."""
     from chainsaw_py.golang.fmt import go_json_error
 
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_go_integer, parse_float=_go_float)
     except json.JSONDecodeError as error:
         raise ExpressionError(go_json_error(error)) from None
+    except _OutOfRange as error:
+        raise ExpressionError(f"json: cannot unmarshal number {error} into Go value of type float64") from None
+
+
+class _OutOfRange(ValueError):
+    """A JSON number float64 cannot hold (its text is the message)."""
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _go_integer(text: str) -> int | float:
+    if len(text.lstrip("-")) <= 19 and int(text) in _INT64:
+        return int(text)
+    return _go_float(text)
+
+
+def _go_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _OutOfRange(text)
+    return value
 
 
 def _reject_constant(name: str) -> Any:

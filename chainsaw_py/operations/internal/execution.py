@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainsaw_py.checks import AssertionHardError, assert_tree
 from chainsaw_py.loading.model import Binding, Command, Output, Script
 from chainsaw_py.operations.base import OperationContext, OperationError, Outputs, logged_end
 from chainsaw_py.operations.bindings import process_outputs, resolve_binding
@@ -28,6 +27,7 @@ from chainsaw_py.operations.internal.process import (
     command_string,
     run_process,
 )
+from chainsaw_py.operations.internal.secrets import register_namespace_secrets
 from chainsaw_py.steplog import StreamedSection, section
 from chainsaw_py.util.leftovers import LEFTOVERS
 
@@ -123,6 +123,7 @@ def _execute(settings: CommandSettings, argv_for: Callable[[dict[str, str]], lis
         result = runner(argv, env, work_dir(ctx, settings.work_dir))
     if ctx.cancel.cancelled:
         raise ctx.cancel.error()
+    register_namespace_secrets(ctx, env.get("NAMESPACE"), argv)  # before the output is shown anywhere
     if not settings.skip_log_output:
         output_sections = _output_sections(result)
         if output_sections:
@@ -153,6 +154,8 @@ def _check(check: Any, result: ProcessResult, bindings: Any, ctx: OperationConte
         if result.error is not None:
             raise OperationError(result.error)
         return
+    from chainsaw_py.checks import AssertionHardError, assert_tree  # only a program with a check needs them
+
     try:
         errors = assert_tree(check, None, bindings, ctx.compiler)
     except AssertionHardError as err:

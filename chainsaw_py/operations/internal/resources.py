@@ -8,8 +8,6 @@ from __future__ import annotations
 import glob
 import json
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 from urllib.parse import urlparse
 
@@ -89,6 +87,9 @@ def _compact(document: dict[str, Any]) -> str:
 
 
 def _download(url: str) -> str:
+    import urllib.error  # with http.client and email: ~25 ms that runs without a URL never need
+    import urllib.request
+
     delay = 1.0
     last: Exception | None = None
     for attempt in range(3):

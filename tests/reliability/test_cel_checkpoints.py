@@ -1,0 +1,76 @@
+"""The checkpoints added to CEL macros (so that evaluation stops at the deadline) never change what an
+expression means: random expressions mixing macros, strings and comments that look like macros give
+the same result, or the same error, with and without them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cel
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainsaw_py.grammar.cel_macros import with_checkpoints
+
+CHECKPOINT = "__checkpoint__"
+_TRICKY_STRINGS = ["'a.all(x, y)'", '"b).map(z, ("', "r'\\'", "'''x\\'''.filter(q, q)'''", 'b"\\x00,"',
+                   "\"\\\".exists(\"", "r\"\"\"p.map(x, x)\"\"\""]
+
+
+def _lists(depth: int) -> st.SearchStrategy[str]:
+    literal = st.lists(st.integers(-3, 3), max_size=4).map(lambda items: "[" + ", ".join(map(str, items)) + "]")
+    if depth == 0:
+        return literal
+    return st.one_of(literal, _macro(depth - 1, list_result=True))
+
+
+def _predicates(depth: int, variable: str) -> st.SearchStrategy[str]:
+    simple = st.sampled_from([f"{variable} > 0", f"{variable} == 1", f"1 / {variable} > 0", "true",
+                              f"{variable} + 1", f"size(string({variable})) == 1"])
+    if depth == 0:
+        return simple
+    return st.one_of(simple, _macro(depth - 1, list_result=False),
+                     st.tuples(simple, st.sampled_from(_TRICKY_STRINGS)).map(
+                         lambda parts: f"({parts[0]}) && size({parts[1]}) > 0"))
+
+
+def _macro(depth: int, list_result: bool) -> st.SearchStrategy[str]:
+    variable = f"v{depth}"
+    names = ["map", "filter"] if list_result else ["all", "exists", "exists_one", "existsOne"]
+
+    def build(parts: tuple[str, str, str, str, bool]) -> str:
+        target, name, body, comment, with_filter = parts
+        if name == "map" and with_filter:
+            return f"{target}.map({variable}, {body}, {variable} * 2){comment}"
+        return f"{target}.{name}({variable}, {body}){comment}"
+
+    return st.tuples(_lists(depth), st.sampled_from(names), _predicates(depth, variable),
+                     st.sampled_from(["", " // .all(x,\n", "\n"]), st.booleans()).map(build)
+
+
+def _outcome(source: str, context: Any) -> tuple[str, Any]:
+    try:
+        return "value", cel.compile(source).execute(context)
+    except Exception as error:  # the same error, whichever it is
+        return type(error).__name__, str(error).split(" in CEL expression")[0].splitlines()[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_macro(2, list_result=True), _macro(2, list_result=False)))
+def test_checkpoints_keep_the_meaning(source: str) -> None:
+    calls: list[int] = []
+    context = cel.Context()
+    context.add_function(CHECKPOINT, lambda: calls.append(1) or True)
+    rewritten = with_checkpoints(source, CHECKPOINT)
+    assert _outcome(rewritten, context)[0] != "ValueError", rewritten  # it compiles
+    assert _outcome(rewritten, context) == _outcome(source, context)
+
+
+def test_text_that_only_looks_like_a_macro_is_kept() -> None:
+    for source in _TRICKY_STRINGS + ["x.all", "f.all(1, 2)", "m.all(a.b, c)", "{'all': 1}.all"]:
+        assert with_checkpoints(source, CHECKPOINT) == source
+    assert with_checkpoints("l.map(x, p, e)", CHECKPOINT) == "l.map(x, p, e)"  # an innermost loop runs natively
+    assert with_checkpoints("l.map(x, p, m.all(y, y))", CHECKPOINT) == (
+        f"l.map(x, ({CHECKPOINT}() ? (p) : null), m.all(y, y))")
+    assert with_checkpoints("[l.all(x, x)].all(y, m.exists(z, z))", CHECKPOINT) == (
+        f"[l.all(x, x)].all(y, ({CHECKPOINT}() ? (m.exists(z, z)) : null))")
