@@ -167,6 +167,13 @@ class ApiServer:
             return StoredObject(converted, stored.rv)
         return StoredObject(self.conversion.convert(rt, stored.obj, rt.api_version), stored.rv)
 
+    def present_all(self, rt: ResourceType, items: builtins.list[StoredObject]) -> builtins.list[StoredObject]:
+        """``present`` for many objects: a webhook CRD's objects are converted in one ConversionReview."""
+        if rt.builtin or all(item.obj.get("apiVersion") == rt.api_version for item in items):
+            return [self.present(rt, item) for item in items]
+        converted = self.conversion.convert_many(rt, [item.obj for item in items], rt.api_version)
+        return [StoredObject(obj, item.rv) for obj, item in zip(converted, items, strict=True)]
+
     def storage_type(self, rt: ResourceType) -> ResourceType:
         """The resource type ``rt``'s objects are stored (and validated, defaulted) as."""
         if not rt.is_view:
@@ -220,13 +227,13 @@ class ApiServer:
             items = self._list_at(rt, scope, rv)
         else:   # no token, or one that continues from the current state (resourceVersion -1)
             items, rv = self.store.list(*rt.group_resource, scope)
-        selected = [self.present(rt, item) for item in items
+        selected = [item for item in items
                     if (not start_after or _key_of(item) > start_after) and selector.matches(item.obj)]
         if limit and len(selected) > limit:
             page = selected[:limit]
             token = _encode_continue(_key_of(page[-1]), rv)
-            return ListResult(page, rv, token, len(selected) - limit)
-        return ListResult(selected, rv)
+            return ListResult(self.present_all(rt, page), rv, token, len(selected) - limit)
+        return ListResult(self.present_all(rt, selected), rv)
 
     def _page_at(self, rt: ResourceType, namespace: str | None, rv: int,
                  start_after: str) -> builtins.list[StoredObject]:

@@ -3,7 +3,8 @@
 A rule sees the value at its schema node as ``self`` and, on updates of a value that existed before, the
 previous value as ``oldSelf`` (rules that mention ``oldSelf`` are transition rules and are skipped when there is
 no previous value, unless ``optionalOldSelf``). A failing rule is a field error like the apiserver's:
-``spec: Invalid value: "object": <message>`` (``failed rule: <rule>`` without a message).
+``spec: Invalid value: "object": <message>`` (``failed rule: <rule>`` without a message). Rules have the
+Kubernetes CEL libraries (``celenv``: quantity, regex, lists, URLs, IP, CIDR, format, semver).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from chainsaw_py.embedded import celenv
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
 from chainsaw_py.golang.fmt import openapi_type_name
 
@@ -50,25 +52,17 @@ def _first_error(text: str) -> str:
 
 def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], errors: FieldErrors,
                 path: str) -> None:
-    import cel
-
     for rule_spec in schema.get("x-kubernetes-validations") or []:
         rule = str(rule_spec.get("rule", ""))
         transition = "oldSelf" in rule
         if transition and not has_old and not rule_spec.get("optionalOldSelf"):
             continue
-        variables: dict[str, Any] = {"self": value}
-        if transition:
-            variables["oldSelf"] = old if has_old else None
+        variables: dict[str, Any] = {"self": value, "oldSelf": old if transition and has_old else None}
         field = path
         if rule_spec.get("fieldPath"):
             field = f"{path}{rule_spec['fieldPath']}" if path else str(rule_spec["fieldPath"]).lstrip(".")
         try:
-            program = compile_rule(rule)
-            context = cel.Context()
-            for name, bound in variables.items():
-                context.add_variable(name, bound)
-            passed = program.execute(context)
+            passed = celenv.execute(compile_rule(rule), "rules", variables)
         except RuleCompileError as err:
             errors.causes.append(FieldCause("FieldValueInvalid", field, f"Invalid value: \"{openapi_type_name(value)}\": "
                                             f"compilation failed: {err}"))
@@ -84,11 +78,9 @@ def check_rules(value: Any, old: Any, has_old: bool, schema: dict[str, Any], err
 
 def _render_message(expression: str, variables: dict[str, Any]) -> str:
     """A messageExpression's text; a broken expression falls back to the static message, as upstream does."""
-    import cel
-
     try:
-        rendered = cel.evaluate(expression, variables)
-    except Exception:
+        rendered = celenv.to_plain(celenv.execute(compile_rule(expression), "rules", variables))
+    except (RuleCompileError, RuntimeError):
         return ""
     return rendered if isinstance(rendered, str) and rendered.strip() else ""
 

@@ -135,9 +135,10 @@ class EmbeddedCluster:
         self.registry = ResourceRegistry()
         self.store = Store()
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
-        install_default_plugins(self.api.admission, self.store, self.registry)
-        if authorization == "RBAC":
-            self.api.admission.add(RbacEscalationCheck(RbacAuthorizer(self.store)))
+        rbac = RbacAuthorizer(self.store) if authorization == "RBAC" else None
+        install_default_plugins(self.api.admission, self.store, self.registry, rbac.authorize if rbac else None)
+        if rbac is not None:
+            self.api.admission.add(RbacEscalationCheck(rbac))
         self.logs = LogStore()
         self.images = ImageMap(images)
         self.processes: ProcessRuntime | None = None

@@ -34,9 +34,9 @@ class WatchStream:
         self.last_rv = max(self.last_rv, rv)
         # events already queued for the watcher may predate the snapshot: drop those
         self._skip_before = rv
-        for item in items:
-            if self.selector.matches(item.obj):
-                yield ADDED, self.server.present(self.rt, item)
+        matching = [item for item in items if self.selector.matches(item.obj)]
+        for item in self.server.present_all(self.rt, matching):
+            yield ADDED, item
 
     def next(self, timeout: float | None) -> WatchItem | None:
         """The next matching event, or None when ``timeout`` elapses / the watch stops."""

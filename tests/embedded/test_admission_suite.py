@@ -45,5 +45,5 @@ def test_admission_offline_suite(tmp_path: Path) -> None:
                                 capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output
-        assert "Passed  tests 4" in output or "Passed tests 4" in output, output
+        assert "Passed  tests 5" in output or "Passed tests 5" in output, output
         assert any(path.startswith("/validate") for path, _review in server.requests)

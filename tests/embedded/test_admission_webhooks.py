@@ -332,3 +332,47 @@ def test_configurations_the_apiserver_would_refuse_fail_cleanly(http: Http, ns: 
     status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("b"))
     assert status == 500 and body["message"].startswith(
         'Internal error occurred: failed calling webhook "strict.example.com": ')
+
+
+def test_match_conditions_have_the_kubernetes_libraries_and_the_authorizer(http: Http, ns: str,
+                                                                          install: Any) -> None:
+    with WebhookServer(lambda path, review: deny(review, path.split("?")[0])) as server:
+        def client(path: str) -> dict[str, Any]:
+            return {"url": server.url(path), "caBundle": server.ca_bundle}
+
+        install("ValidatingWebhookConfiguration", f"v-{ns}", [
+            hook("versions.example.com", client("/versions"), ns, matchConditions=[
+                {"name": "versioned", "expression": "has(object.data) && isSemver(object.data.version) && "
+                                                    "semver(object.data.version).major() >= 2"}]),
+            hook("non-admins.example.com", client("/non-admins"), ns, matchConditions=[
+                {"name": "not-admin", "expression": "!authorizer.group('').resource('nodes').check('delete')"
+                                                    ".allowed()"}]),
+            hook("broken.example.com", client("/broken"), ns, failurePolicy="Fail", matchConditions=[
+                {"name": "url", "expression": "has(object.data) && url(object.data.site).getHost() == 'x'"}]),
+        ])
+        old = {**configmap("old"), "data": {"version": "1.9.0", "site": "https://y"}}
+        assert http("POST", f"/api/v1/namespaces/{ns}/configmaps", old)[0] == 201
+        new = {**configmap("new"), "data": {"version": "2.0.0", "site": "https://y"}}
+        status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/configmaps", new)
+        assert (status, body["message"]) == (403, 'admission webhook "versions.example.com" denied the request: '
+                                                  '/versions')
+        broken = {**configmap("broken"), "data": {"version": "x", "site": "not a url"}}
+        status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/configmaps", broken)
+        assert status == 500
+        assert body["message"] == (
+            'Internal error occurred: failed calling webhook "broken.example.com": failed to evaluate match '
+            "conditions: expression 'has(object.data) && url(object.data.site).getHost() == 'x'' resulted in "
+            "error: URL parse error during conversion from string: not a url")
+        assert all("/non-admins" not in request[0] for request in server.requests)
+
+
+def test_match_conditions_must_compile(http: Http, ns: str) -> None:
+    broken = hook("broken.example.com", {"url": "https://127.0.0.1:1/x"}, ns, matchConditions=[
+        {"name": "a", "expression": "object.metadata.name =="}, {"name": "a", "expression": "true"}])
+    status, body, _ = http("POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+                           configuration("ValidatingWebhookConfiguration", f"broken-{ns}", [broken]))
+    assert status == 422
+    assert body["message"].startswith(f'ValidatingWebhookConfiguration.admissionregistration.k8s.io "broken-{ns}" '
+                                      "is invalid: [webhooks[0].matchConditions[0].expression: Invalid value: "
+                                      '"object.metadata.name ==": compilation failed: ERROR:')
+    assert body["message"].endswith('webhooks[0].matchConditions[1].name: Duplicate value: "a"]')

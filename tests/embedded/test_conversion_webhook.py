@@ -3,6 +3,7 @@ writes at other versions, and the apiserver's error when the webhook fails."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -106,3 +107,32 @@ def test_custom_resources_patched_by_a_webhook_are_pruned_again(cluster: Embedde
         assert status == 201, body
         assert body["spec"] == {"size": "7"}
         http("DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/widgets")
+
+
+def test_a_list_or_watch_converts_its_items_in_one_review(cluster: EmbeddedCluster) -> None:
+    http = Http(cluster)
+    with WebhookServer(convert) as server:
+        definition = crd(server)
+        definition["metadata"]["name"] = "gadgets.example.com"
+        definition["spec"]["names"] = {"plural": "gadgets", "singular": "gadget", "kind": "Gadget",
+                                       "listKind": "GadgetList"}
+        status, body, _ = http("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", definition)
+        assert status == 201, body
+        deadline = time.monotonic() + 10
+        while cluster.registry.lookup("example.com", "v2", "gadgets") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for index in range(5):
+            gadget = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": f"g{index}"},
+                      "spec": {"size": str(index)}}
+            assert http("POST", "/apis/example.com/v1/namespaces/default/gadgets", gadget)[0] == 201
+        assert server.requests == []                     # written at the storage version: nothing to convert
+        status, body, _ = http("GET", "/apis/example.com/v2/namespaces/default/gadgets")
+        assert [item["spec"] for item in body["items"]] == [{"replicas": index} for index in range(5)]
+        assert [len(review["request"]["objects"]) for _path, review in server.requests] == [5]
+        status, body, _ = http("GET", "/apis/example.com/v2/namespaces/default/gadgets?limit=2")
+        assert len(body["items"]) == 2 and len(server.requests[-1][1]["request"]["objects"]) == 2
+        response = http.pool.request("GET", http.base + "/apis/example.com/v2/namespaces/default/gadgets?watch=1&"
+                                                        "timeoutSeconds=1", headers=http.headers)
+        events = [json.loads(line) for line in response.data.splitlines() if line.strip()]
+        assert [event["object"]["spec"] for event in events] == [{"replicas": index} for index in range(5)]
+        assert len(server.requests) == 3 and len(server.requests[-1][1]["request"]["objects"]) == 5

@@ -87,6 +87,8 @@ def test_compute_quota_and_limit_range_defaults(http: Http, ns: str) -> None:
     assert status == 201, body
     assert body["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "500m", "memory": "512Mi"},
                                                           "requests": {"cpu": "100m", "memory": "128Mi"}}
+    assert body["metadata"]["annotations"] == {"kubernetes.io/limit-ranger": "LimitRanger plugin set: cpu, memory "
+                                               "request for container first; cpu, memory limit for container first"}
     status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", pod("big", limits={"cpu": "2"}))
     assert (status, body["message"]) == (403, 'pods "big" is forbidden: maximum cpu usage per Container is 800m, '
                                               "but limit is 2")
@@ -97,3 +99,104 @@ def test_compute_quota_and_limit_range_defaults(http: Http, ns: str) -> None:
                                               "limits.cpu=1,limits.memory=1Gi, limited: limits.cpu=1,limits.memory=1Gi")
     wait_status(http, f"/api/v1/namespaces/{ns}/resourcequotas/compute",
                 {"limits.cpu": "1", "limits.memory": "1Gi", "pods": "2"})
+
+
+def quota(http: Http, ns: str, name: str, spec: dict[str, Any]) -> str:
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/resourcequotas", {"metadata": {"name": name},
+                                                                              "spec": spec})
+    assert status == 201, body
+    return f"/api/v1/namespaces/{ns}/resourcequotas/{name}"
+
+
+def test_quota_scopes_select_the_pods_they_count(http: Http, ns: str) -> None:
+    best_effort = quota(http, ns, "best-effort", {"hard": {"pods": "1"}, "scopes": ["BestEffort"]})
+    terminating = quota(http, ns, "terminating", {"hard": {"pods": "1"}, "scopes": ["Terminating", "NotBestEffort"]})
+    priority = quota(http, ns, "priority", {"hard": {"pods": "1", "requests.cpu": "1"}, "scopeSelector": {
+        "matchExpressions": [{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]}})
+    cross = quota(http, ns, "cross", {"hard": {"pods": "0"}, "scopes": ["CrossNamespacePodAffinity"]})
+    assert http("POST", f"/api/v1/namespaces/{ns}/pods", pod("free"))[0] == 201
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", pod("free2"))
+    assert (status, body["message"]) == (403, 'pods "free2" is forbidden: exceeded quota: best-effort, requested: '
+                                              "pods=1, used: pods=1, limited: pods=1")
+    sized = pod("sized", requests={"cpu": "100m"})
+    assert http("POST", f"/api/v1/namespaces/{ns}/pods", sized)[0] == 201     # not terminating: no quota applies
+    deadline = {**pod("job", requests={"cpu": "100m"}), "spec": {**pod("job", requests={"cpu": "100m"})["spec"],
+                                                                 "activeDeadlineSeconds": 60}}
+    assert http("POST", f"/api/v1/namespaces/{ns}/pods", deadline)[0] == 201
+    deadline["metadata"]["name"] = "job2"
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", deadline)
+    assert status == 403 and "exceeded quota: terminating" in body["message"]
+    urgent = pod("urgent", requests={"cpu": "2"})
+    urgent["spec"]["priorityClassName"] = "high"
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", urgent)
+    assert (status, body["message"]) == (403, 'pods "urgent" is forbidden: exceeded quota: priority, requested: '
+                                              "requests.cpu=2, used: requests.cpu=0, limited: requests.cpu=1")
+    affine = pod("affine", requests={"cpu": "10m"})
+    affine["spec"]["affinity"] = {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"a": "b"}}, "topologyKey": "kubernetes.io/hostname",
+         "namespaces": ["other"]}]}}
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", affine)
+    assert status == 403 and "exceeded quota: cross" in body["message"]
+    wait_status(http, best_effort, {"pods": "1"})
+    wait_status(http, terminating, {"pods": "1"})
+    wait_status(http, priority, {"pods": "0", "requests.cpu": "0"})
+    wait_status(http, cross, {"pods": "0"})
+
+
+def test_updates_are_charged_their_increase(http: Http, ns: str) -> None:
+    quota(http, ns, "services", {"hard": {"services.loadbalancers": "0", "services.nodeports": "1",
+                                          "requests.storage": "2Gi"}})
+    service = {"metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}}
+    assert http("POST", f"/api/v1/namespaces/{ns}/services", service)[0] == 201
+    status, body, _ = http("PATCH", f"/api/v1/namespaces/{ns}/services/web", {"spec": {"type": "LoadBalancer"}},
+                           "application/merge-patch+json")
+    assert (status, body["message"]) == (403, 'services "web" is forbidden: exceeded quota: services, requested: '
+                                              "services.loadbalancers=1, used: services.loadbalancers=0, "
+                                              "limited: services.loadbalancers=0")
+    status, body, _ = http("PATCH", f"/api/v1/namespaces/{ns}/services/web", {"spec": {"type": "NodePort"}},
+                           "application/merge-patch+json")
+    assert status == 200, body
+    claim = {"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                    "resources": {"requests": {"storage": "1Gi"}}}}
+    assert http("POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", claim)[0] == 201
+    status, body, _ = http("PATCH", f"/api/v1/namespaces/{ns}/persistentvolumeclaims/data",
+                           {"spec": {"resources": {"requests": {"storage": "3Gi"}}}}, "application/merge-patch+json")
+    assert status == 403
+    assert body["message"] == ('persistentvolumeclaims "data" is forbidden: exceeded quota: services, requested: '
+                               "requests.storage=2Gi, used: requests.storage=1Gi, limited: requests.storage=2Gi")
+
+
+def test_limit_range_pod_totals_and_claims(http: Http, ns: str) -> None:
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/limitranges", {"metadata": {"name": "pods"}, "spec": {
+        "limits": [{"type": "Pod", "max": {"cpu": "1", "memory": "1Gi"}, "min": {"memory": "64Mi"}},
+                   {"type": "PersistentVolumeClaim", "max": {"storage": "2Gi"}, "min": {"storage": "1Gi"}}]}})
+    assert status == 201, body
+    two = pod("two", limits={"cpu": "600m", "memory": "512Mi"})
+    two["spec"]["containers"].append({"name": "side", "image": "nginx",
+                                      "resources": {"limits": {"cpu": "600m", "memory": "512Mi"}}})
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", two)
+    assert (status, body["message"]) == (403, 'pods "two" is forbidden: maximum cpu usage per Pod is 1, but limit is '
+                                              "1200m")
+    init = pod("init", limits={"cpu": "500m", "memory": "128Mi"})
+    init["spec"]["initContainers"] = [{"name": "setup", "image": "busybox",
+                                       "resources": {"limits": {"cpu": "2", "memory": "128Mi"}}}]
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", init)
+    assert (status, body["message"]) == (403, 'pods "init" is forbidden: maximum cpu usage per Pod is 1, but limit '
+                                              "is 2")
+    bare = pod("bare", limits={"cpu": "100m"})
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", bare)
+    assert (status, body["message"]) == (403, 'pods "bare" is forbidden: [minimum memory usage per Pod is 64Mi.  No '
+                                              "request is specified, maximum memory usage per Pod is 1Gi.  No limit "
+                                              "is specified]")
+    assert http("POST", f"/api/v1/namespaces/{ns}/pods", pod("fits", limits={"cpu": "1", "memory": "1Gi"}))[0] == 201
+    claim = {"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                    "resources": {"requests": {"storage": "512Mi"}}}}
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", claim)
+    assert (status, body["message"]) == (403, 'persistentvolumeclaims "data" is forbidden: minimum storage usage per '
+                                              "PersistentVolumeClaim is 1Gi, but request is 512Mi")
+    claim["spec"]["resources"]["requests"]["storage"] = "1Gi"
+    assert http("POST", f"/api/v1/namespaces/{ns}/persistentvolumeclaims", claim)[0] == 201
+    status, body, _ = http("PATCH", f"/api/v1/namespaces/{ns}/persistentvolumeclaims/data",
+                           {"spec": {"resources": {"requests": {"storage": "4Gi"}}}}, "application/merge-patch+json")
+    assert (status, body["message"]) == (403, 'persistentvolumeclaims "data" is forbidden: maximum storage usage per '
+                                              "PersistentVolumeClaim is 2Gi, but request is 4Gi")

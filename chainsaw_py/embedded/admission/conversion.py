@@ -44,12 +44,24 @@ class Converter:
         return f"{rt.group}/{rt.storage_version or rt.version}"
 
     def convert(self, rt: ResourceType, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
-        if obj.get("apiVersion") == api_version:
-            return obj
+        return self.convert_many(rt, [obj], api_version)[0]
+
+    def convert_many(self, rt: ResourceType, objects: list[dict[str, Any]], api_version: str) -> list[dict[str, Any]]:
+        """``objects`` at ``api_version``; those stored at another version go in one ConversionReview, as the
+        webhook converter sends a list's items."""
+        pending = [index for index, obj in enumerate(objects) if obj.get("apiVersion") != api_version]
+        if not pending:
+            return objects
         webhook = self.webhook_config(rt)
+        result = list(objects)
         if webhook is None:
-            return dict(obj, apiVersion=api_version)
-        return self._call(webhook, [obj], api_version)[0]
+            for index in pending:
+                result[index] = dict(objects[index], apiVersion=api_version)
+            return result
+        converted = self._call(webhook, [objects[index] for index in pending], api_version)
+        for index, obj in zip(pending, converted, strict=True):
+            result[index] = obj
+        return result
 
     def _call(self, webhook: dict[str, Any], objects: list[dict[str, Any]], api_version: str) -> list[dict[str, Any]]:
         source = objects[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chainsaw_py.embedded.admission.celeval import Authorizer
 from chainsaw_py.embedded.admission.chain import AdmissionChain
 from chainsaw_py.embedded.admission.limitranges import LimitRanger
 from chainsaw_py.embedded.admission.podsecurity import PodSecurity
@@ -12,12 +13,14 @@ from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
 
 
-def install_default_plugins(chain: AdmissionChain, store: Store, registry: ResourceRegistry) -> None:
+def install_default_plugins(chain: AdmissionChain, store: Store, registry: ResourceRegistry,
+                            authorizer: Authorizer | None = None) -> None:
     """LimitRanger, mutating webhooks, then (after schema validation) PodSecurity, ValidatingAdmissionPolicy,
-    validating webhooks and ResourceQuota."""
+    validating webhooks and ResourceQuota. ``authorizer`` answers the CEL ``authorizer`` checks (None: all
+    allowed, as with ``AlwaysAllow``)."""
     chain.add(LimitRanger(store, registry))
-    chain.add(MutatingWebhooks(store, registry))
+    chain.add(MutatingWebhooks(store, registry, authorizer))
     chain.add(PodSecurity(store, registry))
-    chain.add(ValidatingAdmissionPolicies(store, registry))
-    chain.add(ValidatingWebhooks(store, registry))
+    chain.add(ValidatingAdmissionPolicies(store, registry, authorizer))
+    chain.add(ValidatingWebhooks(store, registry, authorizer))
     chain.add(ResourceQuotaAdmission(store, registry))

@@ -7,6 +7,14 @@ A policy applies when its ``matchConstraints`` and the binding's ``matchResource
 acted on by the binding's ``validationActions``: Deny (``<resource> "<name>" is forbidden: ValidatingAdmissionPolicy
 '<policy>' with binding '<binding>' denied request: <message>``, code from ``reason``), Warn (a warning) and
 Audit (an audit annotation). An expression error is a failure unless ``failurePolicy: Ignore``.
+
+Expressions see ``object``, ``oldObject``, ``request``, ``params``, ``namespaceObject`` (the request's Namespace,
+metadata trimmed as upstream; null for cluster-scoped objects), ``variables`` and ``authorizer`` (the Authz
+library backed by the cluster's authorizer, for the requesting user; ``authorizer.requestResource`` is the
+request's own resource). ``auditAnnotations`` are evaluated (a string is published as
+``<policy>/<key>`` on the request's audit annotations, null or blank is left out, anything else is an error
+handled per ``failurePolicy``); the embedded cluster keeps no audit log, so they are only recorded on the
+admission attributes.
 """
 
 from __future__ import annotations
@@ -16,7 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainsaw_py.embedded.admission import matching
-from chainsaw_py.embedded.admission.celeval import CelError, evaluate
+from chainsaw_py.embedded.admission.celeval import (
+    Authorizer,
+    CelError,
+    authorizer_variable,
+    authorizing,
+    evaluate,
+    request_variable,
+)
 from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import AdmissionAttributes
 from chainsaw_py.embedded.admission.webhooks import GROUP, review_request
@@ -25,6 +40,10 @@ from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
 
 _REASON_CODES = {"Unauthorized": 401, "Forbidden": 403, "Invalid": 422, "RequestEntityTooLarge": 413}
+_MAX_AUDIT_VALUE = 10 * 1024
+_NAMESPACE_METADATA = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation",
+                       "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+                       "annotations", "finalizers")
 
 
 class PolicyDenied(ApiError):
@@ -59,6 +78,7 @@ class _Decision:
     failed: bool
     message: str = ""
     reason: str = "Invalid"
+    always_denies: bool = False     # audit annotation errors deny whatever the binding's validationActions
 
 
 def _bound_policies(store: Store) -> list[_Bound]:
@@ -72,9 +92,10 @@ def _bound_policies(store: Store) -> list[_Bound]:
 class ValidatingAdmissionPolicies:
     name = "ValidatingAdmissionPolicy"
 
-    def __init__(self, store: Store, registry: ResourceRegistry) -> None:
+    def __init__(self, store: Store, registry: ResourceRegistry, authorizer: Authorizer | None = None) -> None:
         self.store = store
         self.registry = registry
+        self.authorizer = authorizer
         self._bound = StoreView(store, GROUP, ("validatingadmissionpolicies", "validatingadmissionpolicybindings"),
                                 _bound_policies)
 
@@ -115,10 +136,11 @@ class ValidatingAdmissionPolicies:
                 self._act(bound, attrs, _Decision(True, str(err)))
             return
         request = review_request(attrs, matching.MatchedResource(attrs.rt, False))
-        for params in params_list:
-            for decision in self._evaluate(spec, request, params, attrs):
-                if decision.failed:
-                    self._act(bound, attrs, decision)
+        with authorizing(self.authorizer):
+            for params in params_list:
+                for decision in self._evaluate(bound, request, params, attrs):
+                    if decision.failed:
+                        self._act(bound, attrs, decision)
 
     def _matches(self, constraints: dict[str, Any] | None, attrs: AdmissionAttributes) -> bool:
         if not constraints:
@@ -170,13 +192,17 @@ class ValidatingAdmissionPolicies:
         raise _ConfigError("failed to configure binding: no params found for policy binding with `Deny` "
                            "parameterNotFoundAction")
 
-    def _evaluate(self, spec: dict[str, Any], request: dict[str, Any], params: Any,
-                  attrs: AdmissionAttributes) -> list[_Decision]:
-        ignore = spec.get("failurePolicy") == "Ignore"
+    def _scope(self, request: dict[str, Any], params: Any, attrs: AdmissionAttributes) -> dict[str, Any]:
         namespace = self.store.get("", "namespaces", "", attrs.namespace) if attrs.namespace else None
-        scope: dict[str, Any] = {"object": request["object"], "oldObject": request["oldObject"],
-                                 "request": request, "params": params,
-                                 "namespaceObject": namespace.obj if namespace else None, "variables": {}}
+        return {"object": request["object"], "oldObject": request["oldObject"], "request": request_variable(request),
+                "params": params, "namespaceObject": _namespace_object(namespace.obj) if namespace else None,
+                "variables": {}, "authorizer": authorizer_variable(attrs)}
+
+    def _evaluate(self, bound: _Bound, request: dict[str, Any], params: Any,
+                  attrs: AdmissionAttributes) -> list[_Decision]:
+        spec = bound.policy.get("spec") or {}
+        ignore = spec.get("failurePolicy") == "Ignore"
+        scope = self._scope(request, params, attrs)
         for variable in spec.get("variables") or []:
             try:
                 scope["variables"][str(variable.get("name"))] = evaluate(str(variable.get("expression", "")), scope)
@@ -192,14 +218,15 @@ class ValidatingAdmissionPolicies:
                 errors.append(f"expression '{expression}' resulted in error: {err}")
         if errors:
             return [] if ignore else [_Decision(True, "failed to evaluate match conditions: " + "; ".join(errors))]
-        return [decision for validation in spec.get("validations") or []
-                if (decision := _validate(validation, scope, ignore)).failed]
+        decisions = [decision for validation in spec.get("validations") or []
+                     if (decision := _validate(validation, scope, ignore)).failed]
+        return decisions + _audit_annotations(bound, scope, ignore, attrs)
 
     def _act(self, bound: _Bound, attrs: AdmissionAttributes, decision: _Decision) -> None:
         actions = (bound.binding.get("spec") or {}).get("validationActions") or ["Deny"]
         message = f"ValidatingAdmissionPolicy '{bound.policy_name}' with binding '{bound.binding_name}' denied " \
                   f"request: {decision.message}"
-        if "Warn" in actions:
+        if "Warn" in actions and not decision.always_denies:
             attrs.warnings.append(f"Validation failed for ValidatingAdmissionPolicy '{bound.policy_name}' with "
                                   f"binding '{bound.binding_name}': {decision.message}")
         if "Audit" in actions:
@@ -207,12 +234,52 @@ class ValidatingAdmissionPolicies:
             entry = {"message": decision.message, "policy": bound.policy_name, "binding": bound.binding_name,
                      "expressionIndex": 0, "validationActions": actions}
             attrs.audit_annotations[key] = json.dumps([entry])
-        if "Deny" in actions:
+        if "Deny" in actions or decision.always_denies:
             raise PolicyDenied(attrs, message, decision.reason)
 
 
 class _ConfigError(Exception):
     pass
+
+
+def _namespace_object(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The Namespace as policies see it: its spec, status and the identifying part of its metadata."""
+    metadata = namespace.get("metadata") or {}
+    trimmed: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace",
+                               "metadata": {key: metadata[key] for key in _NAMESPACE_METADATA if key in metadata}}
+    for key in ("spec", "status"):
+        if key in namespace:
+            trimmed[key] = namespace[key]
+    return trimmed
+
+
+def _audit_annotations(bound: _Bound, scope: dict[str, Any], ignore: bool,
+                       attrs: AdmissionAttributes) -> list[_Decision]:
+    """Publish each ``auditAnnotations`` value as ``<policy>/<key>``; an error fails the request unless Ignore."""
+    failures: list[_Decision] = []
+    for annotation in (bound.policy.get("spec") or {}).get("auditAnnotations") or []:
+        expression = str(annotation.get("valueExpression", ""))
+        try:
+            value = evaluate(expression, scope)
+        except CelError as err:
+            failures.append(_Decision(not ignore, f"expression '{expression}' resulted in error: {err}",
+                                      always_denies=True))
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str):
+            failures.append(_Decision(not ignore, f"valueExpression '{expression}' resulted in unsupported return "
+                                                  f"type: {_cel_type(value)}. Return type must be either string or "
+                                                  f"null.", always_denies=True))
+            continue
+        key = f"{bound.policy_name}/{annotation.get('key', '')}"
+        attrs.audit_annotations[key] = value.strip()[:_MAX_AUDIT_VALUE]
+    return [failure for failure in failures if failure.failed]
+
+
+def _cel_type(value: Any) -> str:
+    names = {bool: "bool", int: "int", float: "double", list: "list", dict: "map", bytes: "bytes"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _names_match(rule: dict[str, Any], attrs: AdmissionAttributes) -> bool:

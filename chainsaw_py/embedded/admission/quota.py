@@ -9,8 +9,12 @@ Tracked: ``pods``, ``services``, ``services.nodeports``, ``services.loadbalancer
 ``cpu``, ``requests.memory`` / ``memory``, ``limits.cpu``, ``limits.memory``, ``requests.storage``,
 ``requests.ephemeral-storage``, ``limits.ephemeral-storage`` and ``count/<resource>[.<group>]``.
 Usage is computed from the store at each check, so it is never stale; ``status.used`` is written by
-the resource-quota controller (``controllers/quotas.py``). Quotas with ``scopes`` or ``scopeSelector`` are not
-enforced.
+the resource-quota controller (``controllers/quotas.py``).
+
+``scopes`` and ``scopeSelector`` narrow a quota to the pods they select (``Terminating``, ``NotTerminating``,
+``BestEffort``, ``NotBestEffort``, ``PriorityClass`` with In/NotIn/Exists/DoesNotExist,
+``CrossNamespacePodAffinity``); a scoped quota matches no other kind. Creates are checked; updates of services
+(a type change to NodePort or LoadBalancer) and claims (a larger storage request) are charged the increase.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from chainsaw_py.embedded.admission.storeview import StoreView
-from chainsaw_py.embedded.admission.types import CREATE, AdmissionAttributes
+from chainsaw_py.embedded.admission.types import CREATE, UPDATE, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import Forbidden, qualified_resource
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
@@ -122,18 +126,87 @@ def _tracked_kinds(names: Iterable[str]) -> set[tuple[str, str]]:
     return kinds
 
 
-def namespace_usage(store: Store, namespace: str, names: list[str]) -> dict[str, Fraction]:
+def namespace_usage(store: Store, namespace: str, names: list[str],
+                    quota: dict[str, Any] | None = None) -> dict[str, Fraction]:
+    """What the namespace's objects count against ``names`` (only those in ``quota``'s scopes, if given)."""
     totals = {name: Fraction(0) for name in names}
     for group, plural in _tracked_kinds(names):
         for item in store.list(group, plural, namespace)[0]:
+            if quota is not None and not matches_scopes(quota, group, plural, item.obj):
+                continue
             for name, amount in object_usage(group, plural, item.obj, names).items():
                 totals[name] += amount
     return totals
 
 
-def enforced(quota: dict[str, Any]) -> bool:
+# -- scopes ------------------------------------------------------------------------------------------------
+
+
+def scope_selectors(quota: dict[str, Any]) -> list[dict[str, Any]]:
+    """``spec.scopes`` (each an Exists requirement) and ``spec.scopeSelector.matchExpressions``."""
     spec = quota.get("spec") or {}
-    return not spec.get("scopes") and not spec.get("scopeSelector")
+    selectors = [{"scopeName": scope, "operator": "Exists"} for scope in spec.get("scopes") or []]
+    return selectors + list((spec.get("scopeSelector") or {}).get("matchExpressions") or [])
+
+
+def matches_scopes(quota: dict[str, Any], group: str, plural: str, obj: dict[str, Any]) -> bool:
+    selectors = scope_selectors(quota)
+    if not selectors:
+        return True
+    if (group, plural) != ("", "pods"):
+        return False
+    return all(_pod_in_scope(obj, selector) for selector in selectors)
+
+
+def _pod_in_scope(pod: dict[str, Any], selector: dict[str, Any]) -> bool:
+    spec = pod.get("spec") or {}
+    scope = selector.get("scopeName")
+    if scope in ("Terminating", "NotTerminating"):
+        deadline = spec.get("activeDeadlineSeconds")
+        terminating = isinstance(deadline, int) and deadline >= 0
+        return terminating == (scope == "Terminating")
+    if scope in ("BestEffort", "NotBestEffort"):
+        return _best_effort(spec) == (scope == "BestEffort")
+    if scope == "PriorityClass":
+        return _requirement_holds(selector, str(spec.get("priorityClassName") or ""))
+    if scope == "CrossNamespacePodAffinity":
+        return _cross_namespace_affinity(spec)
+    return False
+
+
+def _best_effort(spec: dict[str, Any]) -> bool:
+    """QoS BestEffort: no container asks for or limits cpu or memory."""
+    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        resources = container.get("resources") or {}
+        for section in ("requests", "limits"):
+            if any(name in ("cpu", "memory") for name in resources.get(section) or {}):
+                return False
+    return True
+
+
+def _requirement_holds(selector: dict[str, Any], value: str) -> bool:
+    operator, values = selector.get("operator"), selector.get("values") or []
+    if operator == "In":
+        return value in values
+    if operator == "NotIn":
+        return value not in values
+    if operator == "Exists":
+        return bool(value)
+    if operator == "DoesNotExist":
+        return not value
+    return False
+
+
+def _cross_namespace_affinity(spec: dict[str, Any]) -> bool:
+    affinity = spec.get("affinity") or {}
+    for kind in ("podAffinity", "podAntiAffinity"):
+        section = affinity.get(kind) or {}
+        terms = list(section.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+        terms += [weighted.get("podAffinityTerm") or {}
+                  for weighted in section.get("preferredDuringSchedulingIgnoredDuringExecution") or []]
+        if any(term.get("namespaces") or term.get("namespaceSelector") is not None for term in terms):
+            return True
+    return False
 
 
 def hard_limits(quota: dict[str, Any]) -> dict[str, Fraction]:
@@ -158,11 +231,13 @@ class ResourceQuotaAdmission:
         return None
 
     def validate(self, attrs: AdmissionAttributes) -> None:
-        if attrs.operation != CREATE or attrs.subresource or not attrs.namespace or attrs.obj is None:
+        if attrs.subresource or not attrs.namespace or attrs.obj is None:
             return
         rt = attrs.rt
+        if attrs.operation != CREATE and not (attrs.operation == UPDATE and (rt.group, rt.plural) in _CHARGED_UPDATES):
+            return
         for item in self.store.list("", "resourcequotas", attrs.namespace)[0]:
-            if enforced(item.obj):
+            if matches_scopes(item.obj, rt.group, rt.plural, attrs.obj):
                 self._check(item.obj, rt.group, rt.plural, attrs)
 
     def _check(self, quota: dict[str, Any], group: str, plural: str, attrs: AdmissionAttributes) -> None:
@@ -173,14 +248,27 @@ class ResourceQuotaAdmission:
             missing = _missing_constraints(attrs.obj, [key for key in hard if key in _MUST_SPECIFY])
             if missing:
                 raise _forbidden(attrs, f"failed quota: {name}: must specify {missing}")
-        requested = object_usage(group, plural, attrs.obj, hard)
+        requested = _requested(group, plural, attrs, hard)
         if not requested:
             return
-        used = namespace_usage(self.store, attrs.namespace, list(requested))
+        used = namespace_usage(self.store, attrs.namespace, list(requested), quota)
         exceeded = [key for key, amount in requested.items() if used[key] + amount > hard[key]]
         if exceeded:
             raise _forbidden(attrs, f"exceeded quota: {name}, requested: {_pretty(requested, exceeded)}, "
                                     f"used: {_pretty(used, exceeded)}, limited: {_pretty(hard, exceeded)}")
+
+
+_CHARGED_UPDATES = frozenset({("", "services"), ("", "persistentvolumeclaims")})
+
+
+def _requested(group: str, plural: str, attrs: AdmissionAttributes, hard: dict[str, Fraction]) -> dict[str, Fraction]:
+    """What the request adds: the new object's usage, less the old one's on an update (never negative)."""
+    assert attrs.obj is not None
+    requested = object_usage(group, plural, attrs.obj, hard)
+    if attrs.operation == UPDATE and attrs.old is not None:
+        previous = object_usage(group, plural, attrs.old, hard)
+        requested = {key: amount - previous.get(key, Fraction(0)) for key, amount in requested.items()}
+    return {key: amount for key, amount in requested.items() if amount > 0}
 
 
 def _missing_constraints(pod: dict[str, Any], required: list[str]) -> str:

@@ -19,7 +19,14 @@ from typing import Any
 import jsonpatch
 
 from chainsaw_py.embedded.admission import matching, transport
-from chainsaw_py.embedded.admission.celeval import CelError, evaluate_condition
+from chainsaw_py.embedded.admission.celeval import (
+    Authorizer,
+    CelError,
+    authorizer_variable,
+    authorizing,
+    evaluate_condition,
+    request_variable,
+)
 from chainsaw_py.embedded.admission.storeview import StoreView
 from chainsaw_py.embedded.admission.types import CONNECT, AdmissionAttributes
 from chainsaw_py.embedded.apierrors import ApiError, BadRequest, InternalError
@@ -95,9 +102,10 @@ class _WebhookPlugin:
     plural = ""
     mutating = False
 
-    def __init__(self, store: Store, registry: ResourceRegistry) -> None:
+    def __init__(self, store: Store, registry: ResourceRegistry, authorizer: Authorizer | None = None) -> None:
         self.store = store
         self.registry = registry
+        self.authorizer = authorizer
         self.source = WebhookSource(store, self.plural)
 
     def active(self) -> bool:
@@ -144,7 +152,9 @@ class _WebhookPlugin:
             raise BadRequest(f'admission webhook "{hook.name}" does not support dry run')
         request = review_request(attrs, found)
         try:
-            if not _conditions_hold(hook, attrs, request):
+            with authorizing(self.authorizer):
+                holds = _conditions_hold(hook, attrs, request)
+            if not holds:
                 return None
             if _REVIEW_VERSION.split("/")[1] not in (hook.spec.get("admissionReviewVersions") or ["v1"]):
                 raise transport.CallFailed(
@@ -301,7 +311,8 @@ def _conditions_hold(hook: Webhook, attrs: AdmissionAttributes, request: dict[st
     conditions = hook.spec.get("matchConditions") or []
     if not conditions:
         return True
-    variables = {"object": request["object"], "oldObject": request["oldObject"], "request": request}
+    variables = {"object": request["object"], "oldObject": request["oldObject"], "request": request_variable(request),
+                 "authorizer": authorizer_variable(attrs)}
     errors: list[str] = []
     for condition in conditions:
         try:

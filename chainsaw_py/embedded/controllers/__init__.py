@@ -16,6 +16,7 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
     from chainsaw_py.embedded.controllers.namespaces import namespace_controller
     from chainsaw_py.embedded.controllers.nodes import node_heartbeat
     from chainsaw_py.embedded.controllers.pods import Kubelet
+    from chainsaw_py.embedded.controllers.policies import policy_status_controller
     from chainsaw_py.embedded.controllers.quotas import quota_controller
     from chainsaw_py.embedded.controllers.rbac import aggregation_controller
     from chainsaw_py.embedded.controllers.replicasets import replicaset_controller, replication_controller
@@ -27,6 +28,6 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
         node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
-        disruption_controller(runtime),
+        disruption_controller(runtime), policy_status_controller(runtime),
     ):
         manager.add(controller)

@@ -57,7 +57,7 @@ class ResourceQuotaController:
 
     def _refresh(self, quota: dict[str, Any], namespace: str, ctx: ReconcileContext) -> None:
         hard = dict((quota.get("spec") or {}).get("hard") or {})
-        used = namespace_usage(self.runtime.server.store, namespace, list(hard))
+        used = namespace_usage(self.runtime.server.store, namespace, list(hard), quota)
         status = {"hard": hard, "used": {name: format_quantity(name, used[name]) for name in hard}}
         if quota.get("status") == status or quota["metadata"].get("deletionTimestamp"):
             return

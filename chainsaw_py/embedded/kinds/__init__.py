@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import threading
 
+from chainsaw_py.embedded.kinds.admissionpolicy import (
+    ValidatingAdmissionPolicyBindingStrategy,
+    ValidatingAdmissionPolicyStrategy,
+    WebhookConfigurationStrategy,
+)
 from chainsaw_py.embedded.kinds.apiext import CustomResourceDefinitionStrategy, CustomResourceStrategy
 from chainsaw_py.embedded.kinds.base import Strategy, path_segment_errors
 from chainsaw_py.embedded.kinds.core import (
@@ -64,6 +69,11 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("batch", "CronJob"): CronJobStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): ValidatingAdmissionPolicyStrategy(),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"):
+            ValidatingAdmissionPolicyBindingStrategy(),
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"): WebhookConfigurationStrategy(),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"): WebhookConfigurationStrategy(),
     }
 
 

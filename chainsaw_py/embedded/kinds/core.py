@@ -15,7 +15,12 @@ from chainsaw_py.embedded.kinds.base import (
     dns1123_label_errors,
     path_segment_errors,
 )
-from chainsaw_py.embedded.kinds.podspec import default_pod_spec, qos_class, validate_pod_spec
+from chainsaw_py.embedded.kinds.podspec import (
+    default_pod_spec,
+    default_requests_to_limits,
+    qos_class,
+    validate_pod_spec,
+)
 from chainsaw_py.util.labels import qualified_name_errors, regex_error
 
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
@@ -140,6 +145,7 @@ class PodStrategy(Strategy):
             return
         default_pod_spec(spec)
         spec.setdefault("enableServiceLinks", True)
+        default_requests_to_limits(spec)
 
     def prepare_create(self, obj: dict[str, Any], rt: Any, ctx: StrategyContext) -> None:
         spec = obj.setdefault("spec", {})

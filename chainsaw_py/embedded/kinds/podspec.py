@@ -68,6 +68,21 @@ def default_pod_spec(spec: dict[str, Any]) -> None:
             _default_volume(volume)
 
 
+def default_requests_to_limits(spec: dict[str, Any]) -> None:
+    """``SetDefaults_Pod``: a container with a limit but no request for a resource requests its limit (pods
+    only, not pod templates)."""
+    for key in ("containers", "initContainers"):
+        for container in spec.get(key) or []:
+            resources = container.get("resources") if isinstance(container, dict) else None
+            if not isinstance(resources, dict) or not isinstance(resources.get("limits"), dict):
+                continue
+            limits = resources["limits"]
+            requests = resources.setdefault("requests", {})
+            if isinstance(requests, dict):
+                for name, value in limits.items():
+                    requests.setdefault(name, value)
+
+
 def _default_volume(volume: dict[str, Any]) -> None:
     for source in ("configMap", "secret"):
         if isinstance(volume.get(source), dict):
