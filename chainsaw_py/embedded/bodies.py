@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from chainsaw_py.golang.jsonnum import NumberOutOfRange, decode_float, decode_integer
+
 JSON = "application/json"
 YAML = "application/yaml"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -120,20 +122,17 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise _Refused(f"json: cannot unmarshal number {text} into Go value of type float64", typed=True)
-    return value
+    try:
+        return decode_float(text)
+    except NumberOutOfRange as error:
+        raise _Refused(str(error), typed=True) from None
 
 
 def _parse_int(text: str) -> int | float:
-    if len(text.lstrip("-")) <= 18:
-        return int(text)
-    # beyond int64 Go keeps a float64 (sigs.k8s.io/json), beyond float64 it refuses
-    value = int(text) if len(text) < 4000 else None
-    if value is not None and -2**63 <= value < 2**63:
-        return value
-    return _parse_float(text)
+    try:
+        return decode_integer(text)  # beyond int64 Go keeps a float64 (sigs.k8s.io/json)
+    except NumberOutOfRange as error:
+        raise _Refused(str(error), typed=True) from None
 
 
 def load_json(body: bytes, max_depth: int, duplicates: list[str] | None = None) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import string
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from jmespath import lexer as base_lexer
 
 from chainsaw_py.golang.fmt import go_json_error, quote_rune_to_ascii
+from chainsaw_py.golang.jsonnum import decode_float, decode_integer
 from chainsaw_py.grammar.errors import ExpressionSyntaxError
 
 Token = dict[str, Any]
@@ -163,7 +163,7 @@ def _json_literal(text: str, position: int) -> tuple[Token, int]:
     raw, end = _until(text, position, "`")
     raw = raw.replace("\\`", "`")
     try:
-        value = json.loads(raw, parse_constant=_reject_constant, parse_int=_literal_integer)
+        value = json.loads(raw, parse_constant=_reject_constant, parse_int=decode_integer, parse_float=decode_float)
     except json.JSONDecodeError as error:
         raise ExpressionSyntaxError(go_json_error(error)) from None
     except (RecursionError, ValueError) as error:  # deeper than json can follow, or out of float64 range
@@ -171,15 +171,6 @@ def _json_literal(text: str, position: int) -> tuple[Token, int]:
         raise ExpressionSyntaxError(f"invalid JSON literal: {message}") from None
     return _token("json_literal", value, position, end), end
 
-
-def _literal_integer(text: str) -> int | float:
-    """go-jmespath decodes literals into ``interface{}``: numbers are float64, and too large is an error."""
-    if len(text.lstrip("-")) <= 19:
-        return int(text)
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError(f"json: cannot unmarshal number {text[:20]}... into Go value of type float64")
-    return number
 
 
 def _reject_constant(name: str) -> Any:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError, LoadError
+from chainsaw_py.golang.jsonnum import decode_float, decode_integer
 from chainsaw_py.loading.extensions import extensions_used
 from chainsaw_py.loading.syntax import check_configuration_expressions, check_test_expressions
 from chainsaw_py.loading.validate import load_schema, schema_errors, sort_errors
@@ -85,7 +85,7 @@ def _json(text: str, name: str) -> Any:
     """``text`` as JSON, bounded like the YAML loader: numbers as Go reads them into ``interface{}`` (a
     float64), and nesting within ``limits.MAX_NESTING_DEPTH``."""
     try:
-        data = json.loads(text, parse_int=_json_integer)
+        data = json.loads(text, parse_int=decode_integer, parse_float=decode_float)
     except json.JSONDecodeError as err:
         raise LoadError(f"invalid JSON: {err.msg} (column {err.colno})", name, err.lineno) from None
     except RecursionError:
@@ -96,14 +96,6 @@ def _json(text: str, name: str) -> Any:
         raise LoadError(f"exceeded max depth of {limits.MAX_NESTING_DEPTH} (nested mappings and lists)", name)
     return data
 
-
-def _json_integer(text: str) -> int | float:
-    if len(text.lstrip("-")) <= 19:
-        return int(text)
-    number = float(text)  # Go decodes JSON numbers into float64: too large is an error
-    if math.isinf(number):
-        raise ValueError(f"cannot unmarshal number {text[:40]}... into Go value of type float64")
-    return number
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:

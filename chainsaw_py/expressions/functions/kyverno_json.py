@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
 from chainsaw_py.expressions.functions.registry import ARRAY, NUMBER, STRING, FunctionEntry, arg, function
+from chainsaw_py.golang.jsonnum import NumberOutOfRange, decode_float, decode_integer
 from chainsaw_py.golang.regexp import GoRegexp, compile_go
 from chainsaw_py.grammar.errors import ExpressionError
 
@@ -33,31 +33,11 @@ def json_unmarshal(text: str) -> Any:
     from chainsaw_py.golang.fmt import go_json_error
 
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_int=_go_integer, parse_float=_go_float)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=decode_integer, parse_float=decode_float)
     except json.JSONDecodeError as error:
         raise ExpressionError(go_json_error(error)) from None
-    except _OutOfRange as error:
-        raise ExpressionError(f"json: cannot unmarshal number {error} into Go value of type float64") from None
-
-
-class _OutOfRange(ValueError):
-    """A JSON number float64 cannot hold (its text is the message)."""
-
-
-_INT64 = range(-(2**63), 2**63)
-
-
-def _go_integer(text: str) -> int | float:
-    if len(text.lstrip("-")) <= 19 and int(text) in _INT64:
-        return int(text)
-    return _go_float(text)
-
-
-def _go_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise _OutOfRange(text)
-    return value
+    except NumberOutOfRange as error:
+        raise ExpressionError(str(error)) from None
 
 
 def _reject_constant(name: str) -> Any:
