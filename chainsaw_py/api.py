@@ -577,13 +577,14 @@ def merge_reports(inputs: list[str], *, formats: list[str] | None = None, path: 
     """Merge the JSON reports of a suite's shards (``[LABEL=]FILE`` each) into one report, written in every
     format of ``formats`` (default JSON) as ``<path>/<name>.<ext>`` — what ``chainsaw-py report merge`` does.
     Reports of different runs, overlapping or missing shards raise ``ChainsawError`` (docs/scaling.md)."""
-    from chainsaw_py.report.merge import check_formats, load_shards, summarize
+    from chainsaw_py.report.merge import load_shards, summarize
     from chainsaw_py.report.merge import merge_reports as merge  # api.merge_reports is this one's wrapper
-    from chainsaw_py.report.writers import save_report
+    from chainsaw_py.report.writers import report_formats, save_reports
 
-    chosen = check_formats(formats or ["JSON"])
+    chosen = ",".join(formats or ["JSON"])
+    report_formats(chosen, path, name)  # checked before anything is read or written
     report = merge(load_shards(inputs), name, allow_missing=allow_missing_shards)
-    files = [save_report(report, format, path, name) for format in chosen]
+    files = save_reports(report, chosen, path, name)
     return MergeOutcome(report, files, summarize(report))
 
 

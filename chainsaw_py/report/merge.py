@@ -22,7 +22,6 @@ from pathlib import Path
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.report.model import Report, ShardInfo, TestReport
 from chainsaw_py.report.reading import read_report
-from chainsaw_py.report.writers import FORMATS
 
 
 @dataclass(frozen=True)
@@ -85,18 +84,6 @@ def _check_unique_labels(pairs: list[tuple[str, str]]) -> None:
         if label and label in seen:
             raise ChainsawError(f"{file}: shard label {label!r} is also the label of {seen[label]}")
         seen[label] = file
-
-
-def check_formats(formats: Sequence[str]) -> list[str]:
-    """The formats to write, each once; an unknown one, or two that write the same ``.xml`` file, is an error."""
-    chosen = list(dict.fromkeys(formats))
-    for format in chosen:
-        if format not in FORMATS:
-            raise ChainsawError(f"unknown report format {format!r}: expected one of {', '.join(FORMATS)}")
-    xml = [format for format in chosen if format == "XML" or format.startswith("JUNIT")]
-    if len(xml) > 1:
-        raise ChainsawError(f"report formats {' and '.join(xml)} would write the same .xml file: choose one")
-    return chosen
 
 
 def merge_reports(shards: Sequence[ShardReport], name: str = "chainsaw-report", *,

@@ -194,9 +194,9 @@ def test_plain_chainsaw_reports_are_grouped_by_label_or_file(tmp_path: Path) -> 
 
 def test_formats_are_checked_before_anything_is_written(tmp_path: Path) -> None:
     file = save_report(Report(tests=[TestReport("p", "t")]), "JSON", str(tmp_path), "in")
-    with pytest.raises(ChainsawError, match="report formats JUNIT-TEST and JUNIT-STEP would write the same .xml"):
+    with pytest.raises(ChainsawError, match="report formats JUNIT-TEST and JUNIT-STEP would both write"):
         api.merge_reports([str(file)], formats=["JUNIT-TEST", "JUNIT-STEP"], path=str(tmp_path / "out"))
-    with pytest.raises(ChainsawError, match="unknown report format 'PDF'"):
+    with pytest.raises(ChainsawError, match="unknown report format: PDF"):
         api.merge_reports([str(file)], formats=["PDF"], path=str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
