@@ -294,18 +294,8 @@ class AttachSession:
 
     def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
         self._subscribe()
-        wanted = {"error", "stdout"} | ({"stdin"} if self.stdin else set()) | ({"resize"} if self.tty else set()) \
-            | ({"stderr"} if self.stderr and not self.tty else set())
-        streams: dict[str, Stream] = {}
-        ready = threading.Event()
-
-        def on_stream(stream: Stream) -> None:
-            streams[stream.headers.get("streamtype", "")] = stream
-            if wanted <= set(streams):
-                ready.set()
-
-        spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
-        threading.Thread(target=spdy.serve, daemon=True).start()
+        wanted = _spdy_channels(stdin=self.stdin, stdout=True, stderr=self.stderr, tty=self.tty)
+        spdy, streams, ready, _ = _serve_spdy(reader, connection, wanted)
         try:
             if ready.wait(_STREAM_WAIT):
                 if "stdin" in streams:
@@ -437,19 +427,8 @@ class ExecSession:
     def run_spdy(self, reader: BinaryIO, connection: Any) -> None:
         """kubectl up to 1.29 (and the fallback of later ones): one SPDY stream per channel, opened by the
         client with a ``streamtype`` header; the exit status goes to the ``error`` stream."""
-        wanted = {"error"} | ({"stdin"} if self.stdin else set()) | ({"stdout"} if self.stdout else set()) \
-            | ({"stderr"} if self.stderr and not self.tty else set()) | ({"resize"} if self.tty else set())
-        streams: dict[str, Stream] = {}
-        complete = threading.Event()
-
-        def on_stream(stream: Stream) -> None:
-            streams[stream.headers.get("streamtype", "")] = stream
-            if wanted <= set(streams):
-                complete.set()
-
-        spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
-        serving = threading.Thread(target=spdy.serve, daemon=True)
-        serving.start()
+        wanted = _spdy_channels(stdin=self.stdin, stdout=self.stdout, stderr=self.stderr, tty=self.tty)
+        spdy, streams, complete, serving = _serve_spdy(reader, connection, wanted)
         try:
             if not complete.wait(_STREAM_WAIT):
                 return
@@ -635,6 +614,30 @@ def taken_over(handler: Callable[[BinaryIO, socket.socket], None]) -> Callable[[
             raw.end_reads(_READ_DRAIN_SECONDS)
     return run
 
+
+
+def _spdy_channels(*, stdin: bool, stdout: bool, stderr: bool, tty: bool) -> set[str]:
+    """The streams a SPDY exec/attach client opens: ``error`` always, ``stderr`` only without a terminal."""
+    return {"error"} | ({"stdin"} if stdin else set()) | ({"stdout"} if stdout else set()) \
+        | ({"stderr"} if stderr and not tty else set()) | ({"resize"} if tty else set())
+
+
+def _serve_spdy(reader: BinaryIO, connection: Any,
+                wanted: set[str]) -> tuple[SpdyConnection, dict[str, Stream], threading.Event, threading.Thread]:
+    """Serve a SPDY connection whose client opens one stream per channel (its ``streamtype`` header); the
+    event is set once every wanted stream is open."""
+    streams: dict[str, Stream] = {}
+    ready = threading.Event()
+
+    def on_stream(stream: Stream) -> None:
+        streams[stream.headers.get("streamtype", "")] = stream
+        if wanted <= set(streams):
+            ready.set()
+
+    spdy = SpdyConnection(_exact_reader(reader), connection.sendall, on_stream)
+    serving = threading.Thread(target=spdy.serve, daemon=True)
+    serving.start()
+    return spdy, streams, ready, serving
 
 def _exact_reader(reader: BinaryIO) -> Any:
     def read_exact(count: int) -> bytes:
