@@ -61,7 +61,7 @@ def _add_checkpoints(node: Any, seen: set[int]) -> None:
     elif isinstance(node, JSONPath) and id(node) not in seen:
         seen.add(id(node))
         children = list(vars(node).values())
-        node.find = _checkpointed(node.find)  # an instance attribute: what `self.right.find(...)` calls
+        vars(node)["find"] = _checkpointed(node.find)  # an instance attribute: what `self.right.find(...)` calls
         for child in children:
             _add_checkpoints(child, seen)
 
