@@ -156,3 +156,19 @@ def test_a_view_that_cannot_be_assembled_says_why(cluster: EmbeddedCluster, tmp_
     assert _until(terminated)["exitCode"] == 128
     assert _logs(cluster, "broken").startswith("chainsaw_py: cannot assemble the pod's file system view: mount ")
     assert not missing.exists()
+
+
+def test_a_volume_over_the_programs_installation_turns_the_view_off(tmp_path: Path) -> None:
+    """Replays CI with a virtual environment under /tmp and a pod mounting an emptyDir at /tmp: in the view
+    the program was hidden (RunContainerError, "No such file or directory"); its paths are rewritten instead."""
+    from chainsaw_py.embedded.runtime.pods import volumes_hide_program
+
+    tool = tmp_path / "env" / "bin" / "tool"
+    tool.parent.mkdir(parents=True)
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    assert volumes_hide_program([("/volume", str(tmp_path), False)], str(tool))
+    assert volumes_hide_program([("/volume", str(tmp_path / "env"), False)], str(tool))
+    assert not volumes_hide_program([("/volume", str(tmp_path / "other"), False)], str(tool))
+    assert volumes_hide_program([("/volume", sys.prefix, False)], sys.executable)
+    assert not volumes_hide_program([("/volume", "/tmp", False)], "no-such-program-here")

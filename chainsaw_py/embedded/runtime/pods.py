@@ -18,6 +18,7 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -399,7 +400,8 @@ class PodWorker:
         name = str(container.get("name", ""))
         program = program or self.programs[name]
         sandbox, binds = self._mounts(container, folders, identity)
-        view = self.runtime.views_available()
+        executable = str((container.get("command") or program.entrypoint or [""])[0])
+        view = self.runtime.views_available() and not volumes_hide_program(binds, executable)
         rewrite: Callable[[str], str] = (lambda text: text) if view else sandbox.translate
         declared = self._declared_environment(container)
         env = self._environment(program, declared, rewrite, identity, view)
@@ -788,3 +790,18 @@ def _terminated(run: Any) -> dict[str, Any]:
 def _image_id(image: str) -> str:
     reference = normalized_image(image).split("@", 1)[0].rsplit(":", 1)[0]
     return f"{reference}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
+def volumes_hide_program(binds: list[tuple[str, str, bool]], executable: str) -> bool:
+    """Whether a mount of the container's view would hide the host files its mapped program runs from: the
+    executable's installation and, for this runtime's Python, its prefix and import paths (a virtual
+    environment or a checkout under /tmp, with an emptyDir mounted at /tmp). Such a container has its
+    paths rewritten instead (docs/embedded.md)."""
+    found = shutil.which(executable) if executable else None
+    if found is None:
+        return False
+    needed = {os.path.dirname(os.path.dirname(os.path.abspath(found))), os.path.dirname(os.path.realpath(found))}
+    if os.path.realpath(found) == os.path.realpath(sys.executable):
+        needed |= {sys.prefix, *(os.path.abspath(entry) for entry in sys.path if entry and os.path.isdir(entry))}
+    targets = {target.rstrip("/") or "/" for _source, target, _read_only in binds}
+    return any(path == target or path.startswith(target.rstrip("/") + "/") for path in needed for target in targets)
