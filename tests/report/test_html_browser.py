@@ -38,7 +38,7 @@ PROBE = """<script>
 
 
 def chromium(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[bytes]:
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
                "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", *arguments]
     return subprocess.run(command, capture_output=True, timeout=120, check=True, cwd=tmp_path)
 
