@@ -60,7 +60,7 @@ def discover_tests(paths: Sequence[str | Path] = (), test_file: str = "chainsaw-
     Raises ``ChainsawError`` for a path that cannot be checked (Chainsaw's ``error checking path``) and
     ``LoadError`` for any file that does not load.
     """
-    matcher = _selector(selector)
+    matcher = label_selector(selector)
     found: list[DiscoveredTest] = []
     for folder in discover_folders([str(path) for path in paths] or ["."]):
         for discovered in load_folder(test_file, folder, default_compiler):
@@ -211,7 +211,8 @@ def _kuttl_step(prefix: str, files: StepFiles) -> Step:
     return Step(name=f"step-{prefix}", try_=operations)
 
 
-def _selector(selector: Sequence[str] | None) -> Selector | None:
+def label_selector(selector: Sequence[str] | None) -> Selector | None:
+    """The ``--selector`` flags as one label selector (None when none is given); bad syntax is a ChainsawError."""
     if not selector:
         return None
     from chainsaw_py.util.labels import SelectorError, parse_selector

@@ -24,7 +24,6 @@ from chainsaw_py.pytest_plugin.runtime import (
 
 if TYPE_CHECKING:
     from chainsaw_py.loading.model import Test
-    from chainsaw_py.util.labels import Selector
 
 RESERVED_MARKERS = frozenset({"chainsaw", "filterwarnings", "parametrize", "skip", "skipif", "tryfirst", "trylast",
                               "usefixtures", "xfail"})
@@ -95,13 +94,13 @@ class ChainsawFile(pytest.File):
     """The tests of one folder (Chainsaw's discovery of that folder, label selector applied)."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from chainsaw_py.loading.discovery import load_folder
+        from chainsaw_py.loading.discovery import label_selector, load_folder
         from chainsaw_py.runner.names import UniqueNames
 
         discovery = self.config.stash[DISCOVERY]
         try:
             found = load_folder(discovery.test_file, str(self.path.parent), discovery.compiler)
-            matcher = _selector(self.config.stash[SETTINGS].selector)
+            matcher = label_selector(self.config.stash[SETTINGS].selector)
         except ChainsawError as err:
             raise self.CollectError(str(err)) from None
         names = UniqueNames()
@@ -123,16 +122,6 @@ class ChainsawFile(pytest.File):
             yield ChainsawItem.from_parent(self, name=f"{base}[{label}]", test=test, scenario=index,
                                            position=position)
 
-
-def _selector(selector: list[str]) -> Selector | None:
-    if not selector:
-        return None
-    from chainsaw_py.util.labels import SelectorError, parse_selector
-
-    try:
-        return parse_selector(",".join(selector))
-    except SelectorError as err:
-        raise ChainsawError(str(err)) from None
 
 
 class ChainsawItem(pytest.Item):
