@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
 
 from chainsaw_py.embedded.httpserver import Request, Response, UpgradedConnection
-from chainsaw_py.embedded.runtime.containers import ContainerProcess
+from chainsaw_py.embedded.runtime.containers import ContainerProcess, on_terminal
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
 from chainsaw_py.embedded.runtime.services import target_port
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
@@ -378,17 +378,8 @@ class ExecSession:
             assert popen.stdout is not None and popen.stderr is not None
             return _ExecProcess(popen, popen.stdout.fileno(), popen.stderr.fileno(),
                                 popen.stdin.fileno() if popen.stdin is not None else None, False)
-        import pty
-
-        master, terminal = pty.openpty()
-        try:
-            popen = self.container.spawn_command(self.command, {"TERM": self.container.spec.env.get("TERM", "xterm")},
-                                                 stdin=terminal, stdout=terminal, stderr=terminal)
-        except OSError:
-            os.close(master)
-            raise
-        finally:
-            os.close(terminal)
+        popen, master = on_terminal(lambda side: self.container.spawn_command(
+            self.command, {"TERM": self.container.spec.env.get("TERM", "xterm")}, stdin=side, stdout=side, stderr=side))
         return _ExecProcess(popen, master, None, master if self.stdin else None, True)
 
     def _wait(self, process: _ExecProcess) -> int:

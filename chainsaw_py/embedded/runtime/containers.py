@@ -213,17 +213,9 @@ class ContainerProcess:
         """The container's process; (process, its output's descriptor, its terminal's when ``tty: true``)."""
         container = self.spec.container
         if container.get("tty"):
-            import pty
-
-            terminal, child_side = pty.openpty()
-            try:
-                popen = spawn(self.spec, self.spec.argv, {"TERM": self.spec.env.get("TERM", "xterm")},
-                              stdin=child_side, stdout=child_side, stderr=child_side)
-            except OSError:
-                os.close(terminal)
-                raise
-            finally:
-                os.close(child_side)
+            popen, terminal = on_terminal(lambda side: spawn(
+                self.spec, self.spec.argv, {"TERM": self.spec.env.get("TERM", "xterm")},
+                stdin=side, stdout=side, stderr=side))
             return popen, terminal, terminal
         stdin = subprocess.PIPE if container.get("stdin") else subprocess.DEVNULL
         popen = spawn(self.spec, self.spec.argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -454,3 +446,19 @@ def _grpc_probe(action: dict[str, Any], host: str, timeout: float) -> tuple[bool
             return True, ""
     except OSError as err:
         return False, f"dial tcp {host}:{port}: {err.strerror or err}"
+
+
+def on_terminal(start: Callable[[int], subprocess.Popen[bytes]]) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a process (``start`` gets the terminal's child side for its standard streams) on a new
+    pseudo-terminal; returns the process and the terminal's controlling side."""
+    import pty
+
+    terminal, child_side = pty.openpty()
+    try:
+        popen = start(child_side)
+    except OSError:
+        os.close(terminal)
+        raise
+    finally:
+        os.close(child_side)
+    return popen, terminal
