@@ -18,12 +18,13 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,14 @@ from chainsaw_py.embedded.runtime.environment import (
     write_service_account,
 )
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram, normalized_image
+from chainsaw_py.embedded.runtime.netns import (
+    MAX_LISTENERS_PER_POD,
+    Forwarder,
+    NetworkError,
+    PodNetwork,
+    host_dial,
+    networks_wanted,
+)
 from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, ServiceRouter
 from chainsaw_py.util.leftovers import LEFTOVERS
 
@@ -111,6 +120,8 @@ class RuntimeServices:
     api_address: Callable[[], tuple[str, int]]
     now: Callable[[], str]
     restart_backoff: float = 10.0
+    s3_address: Callable[[], tuple[str, int] | None] = field(default=lambda: None)
+    """The local S3's (host, port) when it runs: pods in a network namespace of their own reach it there."""
 
 
 class ProcessRuntime:
@@ -129,8 +140,13 @@ class ProcessRuntime:
         self._closed = False
         self.views: bool | None = None
         """Mount namespaces for containers: None decides on first use (:meth:`views_available`)."""
+        self.networks: bool | None = None
+        """A network namespace per pod: None decides on first use (:meth:`networks_available`)."""
+        self._networks: dict[str, PodNetwork | None] = {}   # pod IP -> its namespace (None: gone with the pod)
+        self._forwarder: Forwarder | None = None
+        self._refresh_lock = threading.Lock()
         self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
-                                    lambda _namespace: self._refresh_hosts())
+                                    self._services_changed, self.dial)
 
     def views_available(self) -> bool:
         """Whether containers see their volumes at their ``mountPath`` (a mount namespace per container, see
@@ -138,6 +154,13 @@ class ProcessRuntime:
         if self.views is None:
             self.views = os.environ.get("CHAINSAW_PY_POD_VIEW", "1") != "0" and views_supported()
         return self.views
+
+    def networks_available(self) -> bool:
+        """Whether each pod gets a network namespace of its own (``netns.py``); ``CHAINSAW_PY_POD_NETNS=0``
+        keeps every pod in the host's network."""
+        if self.networks is None:
+            self.networks = networks_wanted()
+        return self.networks
 
     @property
     def folder(self) -> Path:
@@ -212,6 +235,9 @@ class ProcessRuntime:
             worker.request_stop(0.0)
             worker.join(5.0)
             worker.sandbox.remove()
+            self.release_network(worker)
+            with self._lock:
+                self._networks.pop(worker.ip, None)
             self.addresses.release(worker.ip)
 
     # --- services -----------------------------------------------------------------------------------------
@@ -228,6 +254,87 @@ class ProcessRuntime:
         return [(w.ip, w.pod) for w in workers
                 if all((w.pod["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
                 and w.status()["ready"]]
+
+    # --- networks ------------------------------------------------------------------------------------------
+
+    def dial(self, host: str, port: int, timeout: float) -> socket.socket:
+        """A connection to ``host:port`` as the cluster sees it: a pod IP is reached inside the pod's network
+        namespace when it has one (the one place that dials into pods), anything else on the host."""
+        with self._lock:
+            known = host in self._networks
+            network = self._networks.get(host)
+        if network is not None:
+            try:
+                return network.dial(host, port, timeout)
+            except NetworkError:
+                pass
+        elif not known:
+            return host_dial(host, port, timeout)
+        raise ConnectionRefusedError(111, "Connection refused")   # the pod's network is gone with its processes
+
+    def attach_network(self, worker: PodWorker) -> PodNetwork | None:
+        """The pod's network namespace, made on first call (None: the pod uses the host's network)."""
+        if worker.network is not None or not self.networks_available() \
+                or (worker.pod.get("spec") or {}).get("hostNetwork"):
+            return worker.network
+        network = PodNetwork.create()
+        with self._lock:
+            if self._closed:
+                network.close()
+                raise NetworkError("the runtime is stopped")
+            worker.network = network
+            self._networks[worker.ip] = network
+            if self._forwarder is None:
+                self._forwarder = Forwarder(self.dial)
+        self.refresh_networks()
+        return network
+
+    def release_network(self, worker: PodWorker) -> None:
+        """Close the pod's namespace and its forwarders (its processes are gone)."""
+        with self._lock:
+            network, worker.network = worker.network, None
+            if network is not None:
+                self._networks[worker.ip] = None
+            forwarder = self._forwarder
+        if network is None:
+            return
+        if forwarder is not None:
+            forwarder.drop(worker.uid)
+            forwarder.drop(f"host/{worker.uid}")
+        network.close()
+        self.refresh_networks()
+
+    def refresh_networks(self) -> None:
+        """Give every pod's namespace listeners for what it may reach outside: the API server, the local S3,
+        the Services' addresses and the other pods' IPs at their declared ports — never on a port the pod
+        declares itself, which its own program may bind on every address; and the host listeners at the pod's
+        IP and declared ports, so that the host reaches the pod by its IP as before."""
+        with self._refresh_lock:
+            with self._lock:
+                forwarder = self._forwarder
+                workers = list(self._workers.values())
+            if forwarder is None:
+                return
+            outside = {self.services.api_address(), *self.router.listening()}
+            s3 = self.services.s3_address()
+            if s3 is not None:
+                outside.add(s3)
+            peers = {(worker.ip, port) for worker in workers for port in worker.declared_ports}
+            for worker in workers:
+                network = worker.network
+                if network is None:
+                    continue
+                wanted = sorted(address for address in outside | peers
+                                if address[0] != worker.ip and address[1] not in worker.declared_ports)
+                if len(wanted) > MAX_LISTENERS_PER_POD:
+                    log.warning("pod %s/%s: %d addresses to forward, only the first %d are", worker.namespace,
+                                worker.name, len(wanted), MAX_LISTENERS_PER_POD)
+                forwarder.update(worker.uid, network, set(wanted[:MAX_LISTENERS_PER_POD]))
+                forwarder.update(f"host/{worker.uid}", None, {(worker.ip, port) for port in worker.declared_ports})
+
+    def _services_changed(self, _namespace: str) -> None:
+        self._refresh_hosts()
+        self.refresh_networks()
 
     def _refresh_hosts(self) -> None:
         with self._lock:
@@ -247,6 +354,11 @@ class ProcessRuntime:
         for worker in workers:
             worker.join(10.0)
             worker.sandbox.remove()
+            self.release_network(worker)
+        with self._lock:
+            forwarder, self._forwarder = self._forwarder, None
+        if forwarder is not None:
+            forwarder.stop()
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
@@ -286,6 +398,12 @@ class PodWorker:
         self.ip = runtime.addresses.allocate()
         self.pod.setdefault("status", {})["podIP"] = self.ip
         self.sandbox = Sandbox(runtime.folder / f"{self.namespace}_{self.name}_{self.uid[:8]}")
+        self.network: PodNetwork | None = None
+        spec = pod.get("spec") or {}
+        self.declared_ports = {int(port.get("containerPort") or 0)
+                               for container in list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
+                               for port in container.get("ports") or []
+                               if str(port.get("protocol") or "TCP") == "TCP" and port.get("containerPort")}
         self.lock = threading.RLock()
         self.init: list[ContainerProcess] = []
         self.containers: list[ContainerProcess] = []
@@ -339,6 +457,11 @@ class PodWorker:
         """Volumes, identity and every container's command and environment; False (with the error kept) when
         something they reference does not exist yet (the kubelet retries)."""
         services = self.runtime.services
+        try:
+            self.runtime.attach_network(self)
+        except (OSError, NetworkError) as err:
+            self.config_error = f"cannot make the pod's network namespace: {err}"
+            return False
         try:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
             self.write_hosts()
@@ -416,13 +539,18 @@ class PodWorker:
             (self.sandbox.folder / "view").mkdir(exist_ok=True)
             plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or image_folder or "/",
                     "userns": view_mode() == "userns", "binds": binds}
-            spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan)
+            spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan,
+                                 self._network_fd())
         else:
             cwd = Path(sandbox.translate(working) if working else image_folder or self.sandbox.folder)
             if not cwd.is_dir():
                 raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
-            spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
+            spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command,
+                                 netns=self._network_fd())
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    def _network_fd(self) -> int | None:
+        return self.network.fd if self.network is not None else None
 
     def _environment(self, program: ImageProgram, declared: dict[str, str], rewrite: Callable[[str], str],
                      identity: Identity | None, view: bool) -> dict[str, str]:
@@ -495,6 +623,7 @@ class PodWorker:
             log.exception("pod %s/%s: runtime failure", self.namespace, self.name)
             self._shutdown()
         finally:
+            self.runtime.release_network(self)
             self.stopped.set()
             self.runtime.wake(self.namespace, self.name)
 
@@ -634,7 +763,8 @@ class PodWorker:
                 continue
             if not state.due(now, started_at):
                 continue
-            ok, message = run_probe(state.probe, self.ip, self._ports(process), self._exec_probe(process))
+            ok, message = run_probe(state.probe, self.ip, self._ports(process), self._exec_probe(process),
+                                    self.runtime.dial)
             if state.record(ok, message, time.monotonic()):
                 changed = True
                 changed = self._probe_changed(process, state) or changed
@@ -695,7 +825,7 @@ class PodWorker:
             return True, ""
         if "exec" in hook or "httpGet" in hook:
             probe = {**hook, "timeoutSeconds": max(timeout, 0.1)}
-            return run_probe(probe, self.ip, self._ports(process), self._exec_probe(process))
+            return run_probe(probe, self.ip, self._ports(process), self._exec_probe(process), self.runtime.dial)
         return True, ""
 
     # --- status -----------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainsaw_py.embedded.runtime.netns import Dial, host_dial, splice
+
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
 _MAX_CONNECTIONS = 256        # per Service port at once
@@ -71,8 +73,9 @@ class ServiceRouter:
     by one thread in order."""
 
     def __init__(self, allocate: Callable[[], str], release: Callable[[str | None], None], endpoints: Endpoints,
-                 on_change: Callable[[str], None]) -> None:
+                 on_change: Callable[[str], None], dial: Dial = host_dial) -> None:
         self._allocate, self._release, self._endpoints, self._on_change = allocate, release, endpoints, on_change
+        self._dial = dial
         self._routes: dict[tuple[str, str], _Route] = {}
         self._lock = threading.Lock()
         self._changes: queue.SimpleQueue[tuple[str, str, dict[str, Any] | None] | None] = queue.SimpleQueue()
@@ -96,6 +99,13 @@ class ServiceRouter:
             routes = sorted(self._routes.values(), key=lambda r: (r.namespace, r.name))
         return [f"{route.address}\t{' '.join(host_names(route.name, route.namespace, route.namespace == namespace))}"
                 for route in routes]
+
+    def listening(self) -> list[tuple[str, int]]:
+        """The (address, port) pairs the routed Services listen on."""
+        with self._lock:
+            routes = list(self._routes.values())
+        return [(route.address, int(listener.port.get("port") or 0)) for route in routes
+                for listener in route.listeners]
 
     def stop(self) -> None:
         self._stopped.set()
@@ -183,7 +193,7 @@ class ServiceRouter:
             if upstream is None:
                 return
             with upstream:
-                _splice(client, upstream)
+                splice(client, upstream)
         finally:
             client.close()
             listener.slots.release()
@@ -197,26 +207,8 @@ class ServiceRouter:
         for index in range(len(endpoints)):
             ip, pod = endpoints[(start + index) % len(endpoints)]
             with contextlib.suppress(OSError):
-                upstream = socket.create_connection((ip, target_port(port, pod)), timeout=_CONNECT_TIMEOUT)
+                upstream = self._dial(ip, target_port(port, pod), _CONNECT_TIMEOUT)
                 upstream.settimeout(None)
                 return upstream
         return None
 
-
-def _splice(one: socket.socket, other: socket.socket) -> None:
-    """Copy both ways until both directions have ended."""
-    def copy(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                target.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                target.shutdown(socket.SHUT_WR)
-
-    back = threading.Thread(target=copy, args=(other, one), daemon=True)
-    back.start()
-    one.settimeout(None)
-    copy(one, other)
-    back.join()
