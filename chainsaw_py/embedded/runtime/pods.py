@@ -291,18 +291,20 @@ class ProcessRuntime:
 
     def release_network(self, worker: PodWorker) -> None:
         """Close the pod's namespace and its forwarders (its processes are gone)."""
-        with self._lock:
-            network, worker.network = worker.network, None
-            if network is not None:
-                self._networks[worker.ip] = None
-            forwarder = self._forwarder
-        if network is None:
-            return
-        if forwarder is not None:
-            forwarder.drop(worker.uid)
-            forwarder.drop(f"host/{worker.uid}")
-        network.close()
-        self.refresh_networks()
+        with self._refresh_lock:   # a refresh in progress never re-opens what is dropped here
+            with self._lock:
+                network, worker.network = worker.network, None
+                if network is not None:
+                    self._networks[worker.ip] = None
+                forwarder, closed = self._forwarder, self._closed
+            if network is None:
+                return
+            if forwarder is not None:
+                forwarder.drop(worker.uid)
+                forwarder.drop(f"host/{worker.uid}")
+            network.close()
+        if not closed:
+            self.refresh_networks()
 
     def refresh_networks(self) -> None:
         """Give every pod's namespace listeners for what it may reach outside: the API server, the local S3,
