@@ -36,7 +36,7 @@ SERVER = textwrap.dedent("""
             self.wfile.write(body)
         def log_message(self, *args): pass
     print("serving", flush=True)
-    http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
+    http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
 """)
 CLIENT = textwrap.dedent("""
     import json, os, ssl, sys, urllib.error, urllib.request
@@ -156,6 +156,33 @@ def test_two_pods_binding_every_address_on_one_port_are_each_reachable(cluster: 
         code, output = process.run_command(   # a command exec'd in the container shares the pod's network
             [PY, "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8080/').read())"], 10)
         assert (code, output.strip()) == (0, repr(f"hello from {name}\n".encode()))
+
+
+def test_a_service_port_does_not_take_the_port_of_the_pods_it_selects(cluster: EmbeddedCluster) -> None:
+    """Pods that declare no port and have no probe, behind a Service whose port is its target port: the Service's
+    forwarder in their own namespaces would hold the port their programs bind on every address."""
+    _create(cluster, _service("bare", {"app": "bare"}, 8090) | {"spec": {"selector": {"app": "bare"},
+                                                                         "ports": [{"port": 8090}]}})
+    for name in ("bare-a", "bare-b"):
+        _create(cluster, {"apiVersion": "v1", "kind": "Pod",
+                          "metadata": {"name": name, "namespace": "default", "labels": {"app": "bare"}},
+                          "spec": {"containers": [{"name": "main", "image": "example.com/server:v1",
+                                                   "env": [{"name": "PORT", "value": "8090"}]}]}})
+    for name in ("bare-a", "bare-b"):
+        _until(lambda name=name: "serving" in "".join(
+            line.text for line in cluster.logs.read(("default", name, "main"))))
+        answer = _until(lambda name=name: _try(lambda: _get(cluster, f"/api/v1/namespaces/default/pods/{name}:8090"
+                                                                     "/proxy/")))
+        assert answer == f"hello from {name}"
+        pod = _pod(cluster, name)
+        assert pod is not None and pod["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def _try(call: Callable[[], str]) -> str:
+    try:
+        return call()
+    except OSError:
+        return ""
 
 
 def test_a_pod_reaches_the_api_server_the_local_s3_services_and_other_pods(cluster: EmbeddedCluster) -> None:

@@ -308,9 +308,10 @@ class ProcessRuntime:
 
     def refresh_networks(self) -> None:
         """Give every pod's namespace listeners for what it may reach outside: the API server, the local S3,
-        the Services' addresses and the other pods' IPs at their declared ports — never on a port the pod
-        declares itself, which its own program may bind on every address; and the host listeners at the pod's
-        IP and declared ports, so that the host reaches the pod by its IP as before."""
+        the Services' addresses and the other pods' IPs at their known ports (:func:`listening_ports`) — never
+        on a port the pod may listen on itself (its known ports, the target ports of the Services that select
+        it), which its own program may bind on every address; and the host listeners at the pod's IP and known
+        ports, so that the host reaches the pod by its IP as before."""
         with self._refresh_lock:
             with self._lock:
                 forwarder = self._forwarder
@@ -321,18 +322,19 @@ class ProcessRuntime:
             s3 = self.services.s3_address()
             if s3 is not None:
                 outside.add(s3)
-            peers = {(worker.ip, port) for worker in workers for port in worker.declared_ports}
+            peers = {(worker.ip, port) for worker in workers for port in worker.known_ports}
             for worker in workers:
                 network = worker.network
                 if network is None:
                     continue
-                wanted = sorted(address for address in outside | peers
-                                if address[0] != worker.ip and address[1] not in worker.declared_ports)
+                own = worker.known_ports | self.router.target_ports(worker.namespace, worker.labels())
+                wanted = sorted(address for address in outside | peers if address[0] != worker.ip
+                                and address[1] not in own)
                 if len(wanted) > MAX_LISTENERS_PER_POD:
                     log.warning("pod %s/%s: %d addresses to forward, only the first %d are", worker.namespace,
                                 worker.name, len(wanted), MAX_LISTENERS_PER_POD)
                 forwarder.update(worker.uid, network, set(wanted[:MAX_LISTENERS_PER_POD]))
-                forwarder.update(f"host/{worker.uid}", None, {(worker.ip, port) for port in worker.declared_ports})
+                forwarder.update(f"host/{worker.uid}", None, {(worker.ip, port) for port in worker.known_ports})
 
     def _services_changed(self, _namespace: str) -> None:
         self._refresh_hosts()
@@ -364,6 +366,24 @@ class ProcessRuntime:
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
+
+
+def listening_ports(pod: dict[str, Any]) -> set[int]:
+    """The TCP ports a pod's programs are known to listen on: its containers' declared ports and the numeric
+    ports of their probes and lifecycle hooks."""
+    spec = pod.get("spec") or {}
+    ports: set[int] = set()
+    for container in list(spec.get("initContainers") or []) + list(spec.get("containers") or []):
+        ports |= {int(port["containerPort"]) for port in container.get("ports") or []
+                  if str(port.get("protocol") or "TCP") == "TCP" and str(port.get("containerPort", "")).isdigit()}
+        handlers = [container.get(key) or {} for key in ("readinessProbe", "livenessProbe", "startupProbe")]
+        handlers += list((container.get("lifecycle") or {}).values())
+        for handler in handlers:
+            for action in ("httpGet", "tcpSocket", "grpc"):
+                port = str(((handler or {}).get(action) or {}).get("port", ""))
+                if port.isdigit() and not ((handler or {}).get(action) or {}).get("host"):
+                    ports.add(int(port))
+    return ports - {0}
 
 
 def remove_stale_folders(parent: Path) -> int:
@@ -401,11 +421,8 @@ class PodWorker:
         self.pod.setdefault("status", {})["podIP"] = self.ip
         self.sandbox = Sandbox(runtime.folder / f"{self.namespace}_{self.name}_{self.uid[:8]}")
         self.network: PodNetwork | None = None
-        spec = pod.get("spec") or {}
-        self.declared_ports = {int(port.get("containerPort") or 0)
-                               for container in list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
-                               for port in container.get("ports") or []
-                               if str(port.get("protocol") or "TCP") == "TCP" and port.get("containerPort")}
+        self.known_ports = listening_ports(pod)
+        """The ports the pod's programs are known to listen on: declared, probed, hooked."""
         self.lock = threading.RLock()
         self.init: list[ContainerProcess] = []
         self.containers: list[ContainerProcess] = []
@@ -550,6 +567,9 @@ class PodWorker:
             spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command,
                                  netns=self._network_fd())
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    def labels(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in (self.pod["metadata"].get("labels") or {}).items()}
 
     def _network_fd(self) -> int | None:
         return self.network.fd if self.network is not None else None

@@ -107,6 +107,15 @@ class ServiceRouter:
         return [(route.address, int(listener.port.get("port") or 0)) for route in routes
                 for listener in route.listeners]
 
+    def target_ports(self, namespace: str, labels: dict[str, str]) -> set[int]:
+        """The numeric target ports of the routed Services of ``namespace`` whose selector matches ``labels``."""
+        with self._lock:
+            routes = [route for route in self._routes.values() if route.namespace == namespace
+                      and all(labels.get(key) == value for key, value in route.selector.items())]
+        found = {str(port.get("targetPort", port.get("port", ""))) for route in routes for port in route.spec[1] or []
+                 if str(port.get("protocol") or "TCP") == "TCP"}
+        return {int(port) for port in found if port.isdigit()}
+
     def stop(self) -> None:
         self._stopped.set()
         self._changes.put(None)
