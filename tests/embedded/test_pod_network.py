@@ -265,3 +265,21 @@ def test_the_switch_keeps_pods_in_the_hosts_network(monkeypatch: pytest.MonkeyPa
         assert runtime.networks_available() is False
     finally:
         runtime.stop_all()
+
+
+def test_known_ports_and_the_listener_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    from chainsaw_py.embedded.runtime.pods import MAX_LISTENERS_PER_POD, listener_budget, listening_ports
+
+    pod = {"spec": {"initContainers": [{"ports": [{"containerPort": 9000}]}],
+                    "containers": [{"ports": [{"containerPort": 8080}, {"containerPort": 53, "protocol": "UDP"}],
+                                    "readinessProbe": {"httpGet": {"port": 8081}},
+                                    "livenessProbe": {"tcpSocket": {"port": "http"}},
+                                    "startupProbe": {"httpGet": {"port": 7000, "host": "10.0.0.1"}},
+                                    "lifecycle": {"preStop": {"httpGet": {"port": "8082"}}}}]}}
+    assert listening_ports(pod) == {9000, 8080, 8081, 8082}
+    monkeypatch.setattr(resource, "getrlimit", lambda _kind: (1024, 4096))
+    assert listener_budget(50) == 8 and listener_budget(1) == 256
+    monkeypatch.setattr(resource, "getrlimit", lambda _kind: (1 << 20, 1 << 20))
+    assert listener_budget(50) == MAX_LISTENERS_PER_POD

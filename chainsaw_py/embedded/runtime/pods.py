@@ -145,6 +145,7 @@ class ProcessRuntime:
         self._networks: dict[str, PodNetwork | None] = {}   # pod IP -> its namespace (None: gone with the pod)
         self._forwarder: Forwarder | None = None
         self._refresh_lock = threading.Lock()
+        self._short_warned: set[str] = set()
         self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
                                     self._services_changed, self.dial)
 
@@ -318,22 +319,23 @@ class ProcessRuntime:
                 workers = list(self._workers.values())
             if forwarder is None:
                 return
-            outside = {self.services.api_address(), *self.router.listening()}
             s3 = self.services.s3_address()
-            if s3 is not None:
-                outside.add(s3)
-            peers = {(worker.ip, port) for worker in workers for port in worker.known_ports}
+            # in the order they are kept when the descriptor budget is short: the cluster's, Services, pods
+            outside = [self.services.api_address(), *([s3] if s3 is not None else []), *sorted(self.router.listening())]
+            peers = sorted({(worker.ip, port) for worker in workers for port in worker.known_ports})
+            budget = listener_budget(sum(1 for worker in workers if worker.network is not None))
             for worker in workers:
                 network = worker.network
                 if network is None:
                     continue
                 own = worker.known_ports | self.router.target_ports(worker.namespace, worker.labels())
-                wanted = sorted(address for address in outside | peers if address[0] != worker.ip
-                                and address[1] not in own)
-                if len(wanted) > MAX_LISTENERS_PER_POD:
-                    log.warning("pod %s/%s: %d addresses to forward, only the first %d are", worker.namespace,
-                                worker.name, len(wanted), MAX_LISTENERS_PER_POD)
-                forwarder.update(worker.uid, network, set(wanted[:MAX_LISTENERS_PER_POD]))
+                wanted = list(dict.fromkeys(address for address in outside + peers if address[0] != worker.ip
+                                            and address[1] not in own))
+                if len(wanted) > budget and worker.uid not in self._short_warned:
+                    self._short_warned.add(worker.uid)
+                    log.warning("pod %s/%s: %d addresses to forward into its network, only the first %d are "
+                                "(file descriptor budget)", worker.namespace, worker.name, len(wanted), budget)
+                forwarder.update(worker.uid, network, set(wanted[:budget]))
                 forwarder.update(f"host/{worker.uid}", None, {(worker.ip, port) for port in worker.known_ports})
 
     def _services_changed(self, _namespace: str) -> None:
@@ -366,6 +368,17 @@ class ProcessRuntime:
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
+
+
+def listener_budget(pods: int) -> int:
+    """Forwarders per pod network: at most ``MAX_LISTENERS_PER_POD``, and all pods together a quarter of this
+    process's file descriptor limit (the API server sizes its connection cap from the same limit)."""
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return MAX_LISTENERS_PER_POD
+    return max(8, min(MAX_LISTENERS_PER_POD, soft // 4 // max(pods, 1)))
 
 
 def listening_ports(pod: dict[str, Any]) -> set[int]:
