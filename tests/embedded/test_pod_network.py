@@ -283,3 +283,86 @@ def test_known_ports_and_the_listener_budget(monkeypatch: pytest.MonkeyPatch) ->
     assert listener_budget(50) == 8 and listener_budget(1) == 256
     monkeypatch.setattr(resource, "getrlimit", lambda _kind: (1 << 20, 1 << 20))
     assert listener_budget(50) == MAX_LISTENERS_PER_POD
+
+
+def _query(name: str, qtype: int) -> bytes:
+    import struct
+
+    labels = b"".join(bytes([len(part)]) + part.encode() for part in name.split("."))
+    return struct.pack("!HHHHHH", 7, 0x0100, 1, 0, 0, 0) + labels + b"\x00" + struct.pack("!HH", qtype, 1)
+
+
+def test_cluster_names_answer_a_srv_and_nxdomain() -> None:
+    import struct
+
+    from chainsaw_py.embedded.runtime.dns import ClusterNames, answer, resolv_conf
+
+    services = [{"metadata": {"name": "web", "namespace": "ns"},
+                 "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}},
+                {"metadata": {"name": "peers", "namespace": "ns"},
+                 "spec": {"clusterIP": "None", "selector": {"app": "db"},
+                          "ports": [{"name": "db", "port": 5432, "targetPort": "db"}]}}]
+    db = {"metadata": {"name": "db-0", "labels": {"app": "db"}},
+          "spec": {"hostname": "db-0", "subdomain": "peers", "containers": [{"ports": [{"name": "db",
+                                                                                        "containerPort": 15432}]}]}}
+    pods = [("127.3.0.1", db, True), ("127.3.0.2", {"metadata": {"name": "x", "labels": {"app": "db"}}}, False)]
+    names = ClusterNames(lambda ns: services if ns == "ns" else [], lambda _ns, name: "127.9.0.1" if name == "web"
+                         else None, lambda ns: pods if ns == "ns" else [])
+
+    def records(name: str, qtype: int) -> tuple[int, int, bytes]:
+        response = answer(_query(name, qtype), names)
+        assert response is not None
+        ident, flags, _questions, count = struct.unpack("!HHHH", response[:8])
+        assert ident == 7 and flags & 0x8000
+        return flags & 0xF, count, response
+
+    rcode, count, response = records("web.ns.svc.cluster.local", 1)
+    assert (rcode, count) == (0, 1) and response.endswith(socket.inet_aton("127.9.0.1"))
+    assert records("peers.ns.svc.cluster.local", 1)[:2] == (0, 1)           # ready members only
+    rcode, count, response = records("db-0.peers.ns.svc.cluster.local", 1)
+    assert (rcode, count) == (0, 1) and response.endswith(socket.inet_aton("127.3.0.1"))
+    rcode, count, response = records("_db._tcp.peers.ns.svc.cluster.local", 33)
+    assert (rcode, count) == (0, 1) and struct.pack("!HHH", 0, 100, 15432) in response and b"\x04db-0\x05peers" in response
+    rcode, count, response = records("_http._tcp.web.ns.svc.cluster.local", 33)
+    assert (rcode, count) == (0, 1) and struct.pack("!HHH", 0, 100, 80) in response
+    assert records("127-1-2-3.ns.pod.cluster.local", 1)[2].endswith(socket.inet_aton("127.1.2.3"))
+    assert records("web.ns.svc.cluster.local", 28)[:2] == (0, 0)             # known name, no AAAA
+    assert records("nothing.ns.svc.cluster.local", 1)[:2] == (3, 0)
+    assert records("example.com", 1)[:2] == (3, 0)
+    assert answer(b"\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05ab", names) is not None   # FORMERR
+    assert resolv_conf("ns", {}) == ("nameserver 127.0.0.10\nsearch ns.svc.cluster.local svc.cluster.local "
+                                     "cluster.local\noptions ndots:5\n")
+    assert resolv_conf("ns", {"dnsPolicy": "Default"}) is None
+    assert resolv_conf("ns", {"dnsPolicy": "None", "dnsConfig": {"nameservers": ["1.1.1.1"]}}) == "nameserver 1.1.1.1\n"
+
+
+def test_pods_resolve_cluster_names(cluster: EmbeddedCluster) -> None:
+    assert cluster.processes is not None
+    if not cluster.processes.views_available():
+        pytest.skip("the pod's /etc/resolv.conf needs a mount namespace")
+    _create(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "members", "namespace": "default"},
+                      "spec": {"clusterIP": "None", "selector": {"member": "yes"},
+                               "ports": [{"name": "http", "port": 8080}]}})
+    member = _server("member-0")
+    member["metadata"]["labels"]["member"] = "yes"
+    member["spec"] |= {"hostname": "member-0", "subdomain": "members"}
+    _create(cluster, member)
+    ip = _ready(cluster, "member-0")["status"]["podIP"]
+    script = textwrap.dedent("""
+        import socket, urllib.request
+        print("headless", socket.gethostbyname("members"))
+        print("member", socket.gethostbyname("member-0.members.default.svc.cluster.local"))
+        print("http", urllib.request.urlopen("http://member-0.members:8080/", timeout=10).read().decode().strip())
+        try:
+            socket.gethostbyname("nothing-here")
+        except socket.gaierror:
+            print("unknown", "fails")
+    """)
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "resolver", "namespace": "default"},
+                      "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "example.com/tool",
+                                                                         "args": [script]}]}})
+    done = _until(lambda: (pod := _pod(cluster, "resolver")) and pod["status"].get("phase") in ("Succeeded", "Failed")
+                  and pod)
+    output = "\n".join(line.text for line in cluster.logs.read(("default", "resolver", "main")))
+    assert done["status"]["phase"] == "Succeeded", output
+    assert output.splitlines() == [f"headless {ip}", f"member {ip}", "http hello from member-0", "unknown fails"]

@@ -105,14 +105,14 @@ class PodNetwork:
     def create(cls) -> PodNetwork:
         return cls(_in_thread(_new_namespace, "pod-network"))
 
-    def sockets(self, count: int = 1) -> list[socket.socket]:
-        """``count`` TCP sockets that live in the pod's namespace."""
+    def sockets(self, count: int = 1, kind: int = socket.SOCK_STREAM) -> list[socket.socket]:
+        """``count`` sockets (TCP, or ``kind``) that live in the pod's namespace."""
         def make() -> list[socket.socket]:
             with self._lock:
                 if self.fd < 0:
                     raise NetworkError("the pod's network is gone")
                 _check(_libc().setns(self.fd, CLONE_NEWNET), "setns")
-            return [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+            return [socket.socket(socket.AF_INET, kind) for _ in range(count)]
         return _in_thread(make, "pod-network-socket")
 
     def dial(self, host: str, port: int, timeout: float) -> socket.socket:

@@ -37,6 +37,7 @@ from chainsaw_py.embedded.runtime.containers import (
     view_mode,
     views_supported,
 )
+from chainsaw_py.embedded.runtime.dns import ClusterNames, DnsServer, resolv_conf
 from chainsaw_py.embedded.runtime.environment import (
     SERVICE_ACCOUNT_PATH,
     ContainerConfigError,
@@ -144,6 +145,7 @@ class ProcessRuntime:
         """A network namespace per pod: None decides on first use (:meth:`networks_available`)."""
         self._networks: dict[str, PodNetwork | None] = {}   # pod IP -> its namespace (None: gone with the pod)
         self._forwarder: Forwarder | None = None
+        self._dns: DnsServer | None = None
         self._refresh_lock = threading.Lock()
         self._short_warned: set[str] = set()
         self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
@@ -287,8 +289,19 @@ class ProcessRuntime:
             self._networks[worker.ip] = network
             if self._forwarder is None:
                 self._forwarder = Forwarder(self.dial)
+                self._dns = DnsServer(ClusterNames(self.services.services, self.router.address, self._pod_addresses))
+            dns = self._dns
+        if dns is not None:
+            with contextlib.suppress(OSError, NetworkError):
+                dns.add(worker.uid, network.sockets(1, socket.SOCK_DGRAM)[0])
         self.refresh_networks()
         return network
+
+    def _pod_addresses(self, namespace: str) -> list[tuple[str, dict[str, Any], bool]]:
+        """(IP, pod, ready) of the pods of ``namespace`` that run as processes (for the pods' DNS)."""
+        with self._lock:
+            workers = [w for w in self._workers.values() if w.namespace == namespace]
+        return [(w.ip, w.pod, bool(w.status()["ready"])) for w in workers]
 
     def release_network(self, worker: PodWorker) -> None:
         """Close the pod's namespace and its forwarders (its processes are gone)."""
@@ -297,9 +310,11 @@ class ProcessRuntime:
                 network, worker.network = worker.network, None
                 if network is not None:
                     self._networks[worker.ip] = None
-                forwarder, closed = self._forwarder, self._closed
+                forwarder, dns, closed = self._forwarder, self._dns, self._closed
             if network is None:
                 return
+            if dns is not None:
+                dns.remove(worker.uid)
             if forwarder is not None:
                 forwarder.drop(worker.uid)
                 forwarder.drop(f"host/{worker.uid}")
@@ -363,8 +378,11 @@ class ProcessRuntime:
             self.release_network(worker)
         with self._lock:
             forwarder, self._forwarder = self._forwarder, None
+            dns, self._dns = self._dns, None
         if forwarder is not None:
             forwarder.stop()
+        if dns is not None:
+            dns.stop()
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
@@ -497,6 +515,7 @@ class PodWorker:
         try:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
             self.write_hosts()
+            self._write_resolv_conf()
             identity = self._identity()
             folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
                                           self.runtime.folder / "claims")
@@ -524,13 +543,22 @@ class PodWorker:
         if aliases:
             lines.append("\n# Entries added by HostAliases.")
             lines += [f"{alias['ip']}\t{chr(9).join(alias['hostnames'])}" for alias in aliases]
-        services = self.runtime.router.hosts_entries(self.namespace)
+        services = self.runtime.router.hosts_entries(self.namespace, headless=self.network is None)
         if services:
             lines.append("\n# Services (chainsaw_py's service router).")
             lines += services
         with self.lock, contextlib.suppress(OSError):
             if self.sandbox.folder.is_dir():
                 (self.sandbox.folder / "hosts").write_text("\n".join(lines) + "\n")
+
+    def _write_resolv_conf(self) -> None:
+        """The pod's ``/etc/resolv.conf`` naming the cluster's DNS server: only in a network of its own."""
+        text = resolv_conf(self.namespace, self.pod.get("spec") or {}) if self.network is not None else None
+        path = self.sandbox.folder / "resolv.conf"
+        if text is not None:
+            path.write_text(text)
+        elif path.exists():
+            path.unlink()
 
     def _host_name(self) -> str:
         spec = self.pod.get("spec") or {}
@@ -624,6 +652,9 @@ class PodWorker:
         host_network = bool((self.pod.get("spec") or {}).get("hostNetwork"))   # keeps the host's /etc/hosts
         if not host_network and not any(target.rstrip("/") == "/etc/hosts" for _source, target, _ro in binds):
             binds.append((str(self.sandbox.folder / "hosts"), "/etc/hosts", True))
+        resolv = self.sandbox.folder / "resolv.conf"
+        if resolv.exists() and not any(target.rstrip("/") == "/etc/resolv.conf" for _source, target, _ro in binds):
+            binds.append((str(resolv), "/etc/resolv.conf", True))
         return sandbox, binds
 
     def _declared_environment(self, container: dict[str, Any]) -> dict[str, str]:

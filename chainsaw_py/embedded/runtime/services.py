@@ -65,6 +65,7 @@ class _Route:
     selector: dict[str, str]
     spec: tuple[Any, Any]          # (selector, ports) as written: what the routing depends on
     listeners: list[_Listener] = field(default_factory=list)
+    headless: bool = False         # clusterIP: None (a cluster DNS gives its pods' IPs instead)
     turn: itertools.count[int] = field(default_factory=itertools.count)
 
 
@@ -93,10 +94,12 @@ class ServiceRouter:
             route = self._routes.get((namespace, name))
         return route.address if route is not None else None
 
-    def hosts_entries(self, namespace: str) -> list[str]:
-        """``/etc/hosts`` lines for the routed Services, as seen from a pod of ``namespace``."""
+    def hosts_entries(self, namespace: str, headless: bool = True) -> list[str]:
+        """``/etc/hosts`` lines for the routed Services, as seen from a pod of ``namespace`` (without the headless
+        ones unless ``headless``: a pod with the cluster's DNS resolves them to their pods)."""
         with self._lock:
-            routes = sorted(self._routes.values(), key=lambda r: (r.namespace, r.name))
+            routes = sorted((r for r in self._routes.values() if headless or not r.headless),
+                            key=lambda r: (r.namespace, r.name))
         return [f"{route.address}\t{' '.join(host_names(route.name, route.namespace, route.namespace == namespace))}"
                 for route in routes]
 
@@ -149,7 +152,7 @@ class ServiceRouter:
         if routed and not self._stopped.is_set():
             route = _Route(namespace, name, old.address if old is not None else self._allocate(),
                            {str(k): str(v) for k, v in spec["selector"].items()},
-                           (spec.get("selector"), spec.get("ports")))
+                           (spec.get("selector"), spec.get("ports")), headless=spec.get("clusterIP") == "None")
             self._open(route, spec.get("ports") or [])
             with self._lock:
                 self._routes[(namespace, name)] = route
