@@ -27,7 +27,7 @@ def _schema_dir() -> Path:
     spec = importlib.util.find_spec("kubernetes_validate")
     if spec is None or not spec.submodule_search_locations:
         raise ChainsawError("the kubernetes-validate package is not installed")
-    root = Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
+    root = Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
     wanted = root / f"v1.{SERVER_MINOR}.0-local-strict"
     if wanted.is_dir():
         return wanted
