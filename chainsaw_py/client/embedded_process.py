@@ -60,7 +60,7 @@ class EmbeddedProcess:
         return self._popen.pid if self._popen is not None else None
 
     def spawn(self) -> EmbeddedProcess:
-        env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
+        env = {**os.environ, PARENT_VARIABLE: str(os.getpid()), "PYTHONPATH": _python_path()}
         try:
             popen = subprocess.Popen([sys.executable, "-m", "chainsaw_py.embedded.child"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
@@ -162,6 +162,25 @@ class EmbeddedProcess:
         while popen.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         _kill_group(popen.pid, signal.SIGKILL)
+
+
+def _python_path() -> str:
+    """The child's ``PYTHONPATH``: what this process can import from beyond the interpreter's own folders (a
+    checkout, the folders pytest or a script put on ``sys.path``), so that the cluster and the suite's plugins
+    import what they would import in-process. The interpreter's own folders keep their places."""
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    own = {os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    own |= {os.path.realpath(path) for path in [*site.getsitepackages(), site.getusersitepackages()]}
+    package_root = str(Path(__file__).resolve().parents[2])   # where chainsaw_py itself is imported from
+    entries = [package_root, *(path for path in sys.path if path and os.path.isdir(path))]
+    extra = [path for path in entries
+             if not any(os.path.realpath(path) == root or os.path.realpath(path).startswith(root + os.sep)
+                        for root in own)]
+    inherited = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+    return os.pathsep.join(dict.fromkeys([*extra, *inherited]))
 
 
 def _kill_group(pid: int, sig: signal.Signals) -> None:

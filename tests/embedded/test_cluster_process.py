@@ -244,3 +244,23 @@ def test_the_in_process_mode_is_refused_for_an_unknown_value_by_the_api(monkeypa
     monkeypatch.setenv(EMBEDDED_MODE_VARIABLE, "nope")
     with pytest.raises(ChainsawError, match='invalid CHAINSAW_PY_EMBEDDED "nope"'):
         api.run(api.TestOptions(test_dirs=[str(suite)], embedded=True), io.StringIO(), handle_signals=False)
+
+
+def test_plugins_import_what_the_run_can_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder the run put on ``sys.path`` (pytest's rootdir, a script's own) reaches the cluster's process."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "widget_notices.py").write_text("TEXT = 'imported from the run path'\n")
+    monkeypatch.syspath_prepend(str(library))
+    monkeypatch.setenv(EMBEDDED_MODE_VARIABLE, "process")
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "chainsaw-test.yaml").write_text(textwrap.dedent(WIDGET_SUITE).split("    - create:")[0])
+    (suite / "chainsaw_embedded.py").write_text(
+        PLUGIN.read_text() + "\n\nimport widget_notices\n_register = register\n\n\n"
+        "def register(registry):\n    registry.notice(widget_notices.TEXT)\n    _register(registry)\n")
+    output = io.StringIO()
+    outcome = api.run(api.TestOptions(test_dirs=[str(suite)], embedded=True), output, handle_signals=False)
+    assert outcome.ok, output.getvalue()
+    assert "imported from the run path" in output.getvalue()
