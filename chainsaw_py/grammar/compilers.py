@@ -6,10 +6,10 @@ import functools
 from typing import Any
 
 from chainsaw_py.grammar.bounds import check_expression_bounds
-from chainsaw_py.grammar.cel_macros import with_checkpoints
 from chainsaw_py.grammar.errors import ExpressionSyntaxError
 from chainsaw_py.grammar.jmes_parser import compile_expression
 from chainsaw_py.grammar.statement import COMPILERS, parse
+from chainsaw_py.kubecel.checkpoints import with_checkpoints
 
 DEFAULT_COMPILER = "jp"
 
