@@ -20,7 +20,7 @@ from typing import Any
 
 from chainsaw_py import kubecel
 from chainsaw_py.kubecel import extensions
-from chainsaw_py.kubecel.checkpoints import with_costed_checkpoints
+from chainsaw_py.kubecel.checkpoints import with_costed_checkpoints, with_duration_guard
 
 _local = threading.local()
 # the extension logs every failing Python callback as a warning; the error reaches us anyway
@@ -51,7 +51,7 @@ def compile_program(source: str) -> CompiledRule:
     import cel
 
     program = cel.compile(source)
-    rewritten, base_cost = with_costed_checkpoints(source, _CHECKPOINT_PREFIX)
+    rewritten, base_cost = with_costed_checkpoints(with_duration_guard(source), _CHECKPOINT_PREFIX)
     if rewritten == source:
         return CompiledRule(source, program, base_cost, frozenset())
     try:

@@ -11,6 +11,10 @@ rewrites the per-element expression ``e`` of every macro into ``(name() ? (e) : 
 ``with_costed_checkpoints(source, prefix)`` calls ``<prefix><n>()`` instead, where ``n`` approximates
 cel-go's runtime cost of one iteration (see ``iteration_cost``), so that the caller can count an
 evaluation's cost as cel-go does and stop it at a cost limit (the embedded API server's budgets).
+
+``with_duration_guard(source)`` passes the argument of every ``duration(...)`` call through
+``DURATION_GUARD`` (``kubecel.library``), which refuses what Go's ``time.ParseDuration`` refuses: the library's
+own ``duration`` clamps an overflowing one to its largest value, where cel-go fails.
 """
 
 from __future__ import annotations
@@ -60,6 +64,36 @@ def with_costed_checkpoints(source: str, prefix: str) -> tuple[str, int]:
     """``source`` with a call to ``<prefix><n>()`` guarding the per-element expression of every macro, ``n``
     the iteration's cost; and the cost of the expression outside its macros' per-element expressions."""
     return _rewrite(source, lambda cost: f"{prefix}{cost}")
+
+
+DURATION_GUARD = "__chainsaw_go_duration"
+
+
+def with_duration_guard(source: str) -> str:
+    """``duration(x)`` calls become ``duration(DURATION_GUARD(x))``."""
+    tokens = _tokens(source)
+    insertions: list[tuple[int, str]] = []
+    for index, token in enumerate(tokens[:-1]):
+        if token.text != "duration" or tokens[index + 1].text != "(" or (index > 0 and tokens[index - 1].text == "."):
+            continue
+        closing = _closing(tokens, index + 1)
+        if closing is not None:
+            insertions += [(tokens[index + 1].end, f"{DURATION_GUARD}("), (tokens[closing].start, ")")]
+    for position, text in sorted(insertions, key=lambda insertion: insertion[0], reverse=True):
+        source = source[:position] + text + source[position:]
+    return source
+
+
+def _closing(tokens: list[_Token], opening: int) -> int | None:
+    depth = 0
+    for index in range(opening, len(tokens)):
+        if tokens[index].text in _OPENING:
+            depth += 1
+        elif tokens[index].text in (")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
 
 
 def _rewrite(source: str, checkpoint: Callable[[int], str]) -> tuple[str, int]:

@@ -155,3 +155,46 @@ def test_runtime_cost_counts_every_iteration() -> None:
     assert result is False
     # 6 once, 4 per outer iteration (the first only: `all` stops at the first false), 6 per inner one
     assert cost == 6 + 4 + 6 * 2
+
+
+# -- Go's limits where the library has none -------------------------------------------------------------------
+
+_DURATION_ERROR = "type conversion error from 'string' to 'google.protobuf.Duration'"
+
+
+@pytest.mark.parametrize("text", ["99999999999999999999h", "9223372036854775807s", "2562047h47m17s", "1x", ""])
+def test_duration_refuses_what_go_refuses(text: str) -> None:
+    # the library clamped an overflowing duration to its largest value; cel-go fails the conversion
+    with pytest.raises(ExpressionError, match=f"^{_DURATION_ERROR}$"):
+        evaluate(f"duration('{text}')", None, Bindings(), "cel")
+    with pytest.raises(celeval.CelError, match=f"^{_DURATION_ERROR}$"):
+        celeval.evaluate(f"duration('{text}') > duration('1s')", {})
+    with pytest.raises(ExpressionError, match=f"^{_DURATION_ERROR}$"):
+        evaluate("duration(object.d)", {"d": text}, Bindings(), "cel")
+
+
+def test_durations_go_reads_are_unchanged() -> None:
+    assert evaluate("string(duration('2562047h47m16.854775807s'))", None, Bindings(), "cel") == \
+        "2562047h47m16.854775807s"
+    assert evaluate("duration(duration('1h')) == duration('60m') && duration('-1.5h') < duration('0s')", None,
+                    Bindings(), "cel") is True
+    assert evaluate("object.d.map(x, duration(x)).size()", {"d": ["1s", "2m"]}, Bindings(), "cel") == 2
+    assert evaluate("'duration(1)'", None, Bindings(), "cel") == "duration(1)"
+
+
+def test_a_quantity_of_5000_digits_is_read_as_go_reads_it() -> None:
+    digits = "9" * 5_000
+    value = {"q": digits}
+    assert evaluate("isQuantity(object.q) && quantity(object.q).compareTo(quantity('1')) == 1 && "
+                    "!quantity(object.q).isInteger()", value, Bindings(), "cel") is True
+    assert evaluate("string(quantity(object.q))", value, Bindings(), "cel") == digits
+    assert evaluate("string(quantity(object.q).sub(quantity('9')))", value, Bindings(), "cel") == digits[:-1] + "0"
+    assert celeval.evaluate("quantity(object.q).isGreaterThan(quantity('1E'))", {"object": value}) is True
+
+
+def test_a_quantity_beyond_the_digit_limit_is_refused_at_once() -> None:
+    # Go keeps any exponent exactly; exact arithmetic here took 14 s for 1e500000
+    assert evaluate("isQuantity('1e500000')", None, Bindings(), "cel") is False
+    with pytest.raises(ExpressionError, match="^quantity too large: more than 10000 digits$"):
+        evaluate("quantity('1e500000')", None, Bindings(), "cel")
+    assert evaluate("string(quantity('1e-500000'))", None, Bindings(), "cel") == "1e-9"   # rounded up, as in Go
