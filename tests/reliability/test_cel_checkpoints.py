@@ -102,3 +102,24 @@ def test_costed_checkpoints_charge_what_one_iteration_evaluates() -> None:
     assert rewritten == "self.all(x, (c4() ? (self.all(y, (c6() ? (x.name == y.name) : null))) : null)) && size(self) > 1"
     assert base_cost == 6   # self, .all, x, size, self, >
     assert with_costed_checkpoints("[1].map(x, {'a': [x]})", "c")[0] == "[1].map(x, (c42() ? ({'a': [x]}) : null))"
+
+
+_DURATIONS = st.sampled_from(["'1h'", "'1.5h'", "'-2m30s'", "'0'", "'300ms'", "'2562047h47m16.854775807s'",
+                              "'1x'", "''", "string(duration('1m'))", "duration('1s')", "'1h' + '1m'"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_DURATIONS, min_size=1, max_size=3), st.sampled_from(["+", "<", "=="]))
+def test_the_duration_guard_keeps_what_go_accepts(arguments: list[str], operator: str) -> None:
+    from chainsaw_py.kubecel.checkpoints import DURATION_GUARD, with_duration_guard
+    from chainsaw_py.kubecel.library import go_duration_argument
+
+    source = f" {operator} ".join(f"duration({argument})" for argument in arguments)
+    context = cel.Context()
+    context.add_function(DURATION_GUARD, go_duration_argument)
+    guarded = _outcome(with_duration_guard(source), context)
+    plain = _outcome(source, context)
+    if guarded[0] == "value" or plain[0] != "value":
+        assert guarded[0] == plain[0] and (guarded[0] != "value" or guarded == plain)
+    else:  # refused only when an argument is not a Go duration
+        assert "type conversion error from 'string' to 'google.protobuf.Duration'" in guarded[1]
