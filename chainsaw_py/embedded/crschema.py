@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors, go_value
-from chainsaw_py.embedded.celrules import check_rules
+from chainsaw_py.embedded.celrules import check_rules, cost_budget
 from chainsaw_py.golang.fmt import openapi_type_name
 
 _ROOT_KEEP = ("apiVersion", "kind", "metadata")
@@ -86,10 +86,16 @@ def drop_nulls_and_default(value: Any, schema: dict[str, Any]) -> Any:
 ABSENT = object()   # no previous value (a create, or an element that did not exist before)
 
 
-def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str = "", root: bool = True,
-             old: Any = ABSENT) -> None:
-    """Validate ``value`` against a structural schema, appending apiserver-style field errors. ``old`` is the
-    previous value at the same place (for ``oldSelf`` in x-kubernetes-validations transition rules)."""
+def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, old: Any = ABSENT) -> None:
+    """Validate an object against a structural schema, appending apiserver-style field errors. ``old`` is the
+    previous object (for ``oldSelf`` in x-kubernetes-validations transition rules); the object's rules share
+    one runtime cost budget."""
+    with cost_budget():
+        _validate(value, schema, errors, "", True, old)
+
+
+def _validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str = "", root: bool = True,
+              old: Any = ABSENT) -> None:
     if value is None:
         if not schema.get("nullable") and (schema.get("type") or schema.get("properties")):
             errors.invalid(path, value, f'{path or "body"} in body must be of type {schema.get("type", "object")}: "null"')
@@ -143,7 +149,7 @@ def _validate_object(value: dict[str, Any], schema: dict[str, Any], errors: Fiel
         child = properties.get(key) or (additional if isinstance(additional, dict) else None)
         if child is not None:
             previous = old.get(key, ABSENT) if isinstance(old, dict) else ABSENT
-            validate(item, child, errors, _join(path, key), root=bool(child.get("x-kubernetes-embedded-resource")),
+            _validate(item, child, errors, _join(path, key), root=bool(child.get("x-kubernetes-embedded-resource")),
                      old=previous)
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:
         errors.causes.append(_too_many(path, len(value), schema["maxProperties"]))
@@ -157,7 +163,7 @@ def _validate_array(value: list[Any], schema: dict[str, Any], errors: FieldError
         keys = schema.get("x-kubernetes-list-map-keys") if schema.get("x-kubernetes-list-type") == "map" else None
         for index, item in enumerate(value):
             previous = _correlated(item, old, keys)
-            validate(item, items, errors, f"{path}[{index}]", root=bool(items.get("x-kubernetes-embedded-resource")),
+            _validate(item, items, errors, f"{path}[{index}]", root=bool(items.get("x-kubernetes-embedded-resource")),
                      old=previous)
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         errors.causes.append(_too_many(path, len(value), schema["maxItems"]))
@@ -230,7 +236,7 @@ def _validate_number(value: float, schema: dict[str, Any], errors: FieldErrors, 
 
 def _validate_combinators(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str) -> None:
     for sub in schema.get("allOf") or []:
-        validate(value, sub, errors, path, root=False)
+        _validate(value, sub, errors, path, root=False)
     any_of = schema.get("anyOf")
     if any_of and not any(_matches(value, sub, path) for sub in any_of):
         errors.invalid(path, value, f'"{path}" must validate at least one schema (anyOf)')
@@ -244,7 +250,7 @@ def _validate_combinators(value: Any, schema: dict[str, Any], errors: FieldError
 
 def _matches(value: Any, schema: dict[str, Any], path: str) -> bool:
     probe = FieldErrors()
-    validate(value, schema, probe, path, root=False)
+    _validate(value, schema, probe, path, root=False)
     return not probe
 
 
