@@ -64,6 +64,8 @@ _FOLDER_PREFIX = "chainsaw-py-pods-"
 POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
 """Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
 _MAX_BACKOFF = 300.0
+# The kubelet mounts these volumes read-only whatever the volumeMount says (its ReadOnlyAPIDataVolumes).
+_API_DATA_VOLUMES = ("configMap", "secret", "downwardAPI", "projected")
 
 
 class LoopbackAddresses:
@@ -443,6 +445,8 @@ class PodWorker:
         read-only) for its file system view."""
         sandbox = Sandbox(self.sandbox.folder)
         binds: list[tuple[str, str, bool]] = []
+        api_data = {str(volume.get("name", "")) for volume in (self.pod.get("spec") or {}).get("volumes") or []
+                    if any(key in volume for key in _API_DATA_VOLUMES)}
         for mount in container.get("volumeMounts") or []:
             source = folders.get(str(mount.get("name", "")))
             if source is None:
@@ -452,7 +456,8 @@ class PodWorker:
             if sub_path and not host.exists():
                 host.mkdir(parents=True)   # the kubelet makes a missing subPath as a folder
             sandbox.add_mount(str(mount.get("mountPath", "")), host)
-            binds.append((str(host), str(mount.get("mountPath", "")), bool(mount.get("readOnly"))))
+            read_only = bool(mount.get("readOnly")) or str(mount.get("name", "")) in api_data
+            binds.append((str(host), str(mount.get("mountPath", "")), read_only))
         if identity is not None:
             if not any(target.rstrip("/") == SERVICE_ACCOUNT_PATH for _source, target, _ro in binds):
                 sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
