@@ -295,7 +295,8 @@ class PodWorker:
         self._ephemeral_wanted: list[dict[str, Any]] = []
         self._ephemeral_failed: dict[str, dict[str, Any]] = {}    # name -> its waiting status
         self._volumes: dict[str, Path] = {}
-        self._credentials: Identity | None = None
+        self._credentials: Identity | None = None     # the mounted token's (None: automount is off)
+        self._account: Identity | None = None         # the ServiceAccount's, for projected token volumes
         self._tokens: list[TokenFile] = []
         self.probes: dict[str, list[ProbeState]] = {}
         self.config_error = ""
@@ -344,11 +345,12 @@ class PodWorker:
         try:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
             self.write_hosts()
-            identity = self._identity()
-            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
+            account = self._identity()
+            identity = account if account is not None and account.mounted else None
+            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, account,
                                           self.runtime.folder / "claims")
-            self._volumes, self._credentials = folders, identity
-            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if identity is not None else []
+            self._volumes, self._credentials, self._account = folders, identity, account
+            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if account is not None else []
             self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
             self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
         except ContainerConfigError as err:
@@ -391,8 +393,8 @@ class PodWorker:
 
     def _identity(self) -> Identity | None:
         identity = self.runtime.services.identity(self.pod)
-        if identity is None:
-            return None
+        if identity is None or not identity.mounted:
+            return identity
         write_service_account(self.sandbox.folder / "serviceaccount", identity, self.namespace)
         write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace)
         return identity
@@ -541,9 +543,9 @@ class PodWorker:
             if not self._init_done:
                 return self._step_init()
             now = time.monotonic()
-            if self._tokens and self._credentials is not None:
+            if self._tokens and self._account is not None:
                 with contextlib.suppress(OSError):
-                    renew_tokens(self._tokens, self._credentials, now)
+                    renew_tokens(self._tokens, self._account, now)
             changed = self._step_ephemeral()
             for process in self.containers:
                 if process.poll():
