@@ -251,8 +251,8 @@ class EmbeddedCluster:
 
     def _pod_identity(self, pod: dict[str, Any], server: str) -> Identity | None:
         """The credentials a kubelet gives the pod: tokens of its ServiceAccount bound to the pod, so that RBAC
-        applies to what runs in it; None when no token is mounted (``automountServiceAccountToken: false`` on
-        the pod, or unset there and false on the ServiceAccount)."""
+        applies to what runs in it; ``mounted`` is False when no token is mounted (``automountServiceAccountToken:
+        false`` on the pod, or unset there and false on the ServiceAccount): projected token volumes still get one."""
         meta, spec = pod["metadata"], pod.get("spec") or {}
         namespace = str(meta.get("namespace", ""))
         name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
@@ -260,8 +260,7 @@ class EmbeddedCluster:
         if stored is None:
             raise ContainerConfigError(f'failed to fetch token: serviceaccounts "{name}" not found')
         mount = spec.get("automountServiceAccountToken")
-        if mount is False or (mount is None and stored.obj.get("automountServiceAccountToken") is False):
-            return None
+        mounted = not (mount is False or (mount is None and stored.obj.get("automountServiceAccountToken") is False))
         uid = str(stored.obj["metadata"].get("uid", ""))
         bound = {"kind": "Pod", "name": meta.get("name", ""), "uid": meta.get("uid", "")}
 
@@ -269,7 +268,7 @@ class EmbeddedCluster:
             return self._tokens().issue(namespace, name, uid, seconds, audiences, bound)[0]
 
         return Identity(issue([], _EXTENDED_TOKEN_SECONDS), self.ca_pem, server,
-                        f"system:serviceaccount:{namespace}:{name}", issue)
+                        f"system:serviceaccount:{namespace}:{name}", issue, mounted)
 
     def _tokens(self) -> ServiceAccountTokens:
         if self._access is None:

@@ -28,24 +28,32 @@ def _join(path: str, key: str) -> str:
 def prune(obj: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """Drop fields the schema does not declare (in place); return their paths for fieldValidation."""
     unknown: list[str] = []
-    _prune_object(obj, schema, "", unknown, root=True)
+    _prune_object(obj, schema, "", unknown, True, _preserves(schema))
     return unknown
 
 
-def _prune_value(value: Any, schema: dict[str, Any], path: str, unknown: list[str]) -> None:
+def _preserves(schema: dict[str, Any]) -> bool:
+    return bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+
+
+def _prune_value(value: Any, schema: dict[str, Any], path: str, unknown: list[str],
+                 preserved: bool = False) -> None:
+    """``preserved``: an array's ``x-kubernetes-preserve-unknown-fields`` reaches its items, as in
+    apiextensions' ``skipPrune`` (which a declared property does not inherit)."""
+    preserve = preserved or _preserves(schema)
     if isinstance(value, dict):
-        _prune_object(value, schema, path, unknown, root=bool(schema.get("x-kubernetes-embedded-resource")))
+        _prune_object(value, schema, path, unknown, bool(schema.get("x-kubernetes-embedded-resource")), preserve)
     elif isinstance(value, list):
         items = schema.get("items")
         if isinstance(items, dict):
             for index, item in enumerate(value):
-                _prune_value(item, items, f"{path}[{index}]", unknown)
+                _prune_value(item, items, f"{path}[{index}]", unknown, preserve)
 
 
-def _prune_object(obj: dict[str, Any], schema: dict[str, Any], path: str, unknown: list[str], root: bool) -> None:
+def _prune_object(obj: dict[str, Any], schema: dict[str, Any], path: str, unknown: list[str], root: bool,
+                  preserve: bool) -> None:
     properties: dict[str, Any] = schema.get("properties") or {}
     additional = schema.get("additionalProperties")
-    preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
     for key in list(obj):
         child_path = _join(path, key)
         if root and key in _ROOT_KEEP:

@@ -74,6 +74,8 @@ _FOLDER_PREFIX = "chainsaw-py-pods-"
 POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
 """Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
 _MAX_BACKOFF = 300.0
+# The kubelet mounts these volumes read-only whatever the volumeMount says (its ReadOnlyAPIDataVolumes).
+_API_DATA_VOLUMES = ("configMap", "secret", "downwardAPI", "projected")
 
 
 class LoopbackAddresses:
@@ -461,7 +463,8 @@ class PodWorker:
         self._ephemeral_wanted: list[dict[str, Any]] = []
         self._ephemeral_failed: dict[str, dict[str, Any]] = {}    # name -> its waiting status
         self._volumes: dict[str, Path] = {}
-        self._credentials: Identity | None = None
+        self._credentials: Identity | None = None     # the mounted token's (None: automount is off)
+        self._account: Identity | None = None         # the ServiceAccount's, for projected token volumes
         self._tokens: list[TokenFile] = []
         self.probes: dict[str, list[ProbeState]] = {}
         self.config_error = ""
@@ -516,11 +519,12 @@ class PodWorker:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
             self.write_hosts()
             self._write_resolv_conf()
-            identity = self._identity()
-            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
+            account = self._identity()
+            identity = account if account is not None and account.mounted else None
+            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, account,
                                           self.runtime.folder / "claims")
-            self._volumes, self._credentials = folders, identity
-            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if identity is not None else []
+            self._volumes, self._credentials, self._account = folders, identity, account
+            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if account is not None else []
             self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
             self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
         except ContainerConfigError as err:
@@ -572,8 +576,8 @@ class PodWorker:
 
     def _identity(self) -> Identity | None:
         identity = self.runtime.services.identity(self.pod)
-        if identity is None:
-            return None
+        if identity is None or not identity.mounted:
+            return identity
         write_service_account(self.sandbox.folder / "serviceaccount", identity, self.namespace)
         write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace)
         return identity
@@ -634,6 +638,8 @@ class PodWorker:
         read-only) for its file system view."""
         sandbox = Sandbox(self.sandbox.folder)
         binds: list[tuple[str, str, bool]] = []
+        api_data = {str(volume.get("name", "")) for volume in (self.pod.get("spec") or {}).get("volumes") or []
+                    if any(key in volume for key in _API_DATA_VOLUMES)}
         for mount in container.get("volumeMounts") or []:
             source = folders.get(str(mount.get("name", "")))
             if source is None:
@@ -643,7 +649,8 @@ class PodWorker:
             if sub_path and not host.exists():
                 host.mkdir(parents=True)   # the kubelet makes a missing subPath as a folder
             sandbox.add_mount(str(mount.get("mountPath", "")), host)
-            binds.append((str(host), str(mount.get("mountPath", "")), bool(mount.get("readOnly"))))
+            read_only = bool(mount.get("readOnly")) or str(mount.get("name", "")) in api_data
+            binds.append((str(host), str(mount.get("mountPath", "")), read_only))
         if identity is not None:
             if not any(target.rstrip("/") == SERVICE_ACCOUNT_PATH for _source, target, _ro in binds):
                 sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
@@ -731,9 +738,9 @@ class PodWorker:
             if not self._init_done:
                 return self._step_init()
             now = time.monotonic()
-            if self._tokens and self._credentials is not None:
+            if self._tokens and self._account is not None:
                 with contextlib.suppress(OSError):
-                    renew_tokens(self._tokens, self._credentials, now)
+                    renew_tokens(self._tokens, self._account, now)
             changed = self._step_ephemeral()
             for process in self.containers:
                 if process.poll():
