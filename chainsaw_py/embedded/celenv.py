@@ -21,6 +21,7 @@ from typing import Any
 from chainsaw_py import kubecel
 from chainsaw_py.kubecel import extensions
 from chainsaw_py.kubecel.checkpoints import with_costed_checkpoints, with_duration_guard
+from chainsaw_py.kubecel.optionals import desugar
 
 _local = threading.local()
 # the extension logs every failing Python callback as a warning; the error reaches us anyway
@@ -47,12 +48,14 @@ class CompiledRule:
 
 
 def compile_program(source: str) -> CompiledRule:
-    """Compile ``source`` with costed checkpoints; raises the ``cel`` package's ``ValueError`` for a bad one."""
+    """Compile ``source`` with costed checkpoints, its optional syntax rewritten (``kubecel.optionals``); raises
+    the ``cel`` package's ``ValueError`` for a bad one."""
     import cel
 
-    program = cel.compile(source)
-    rewritten, base_cost = with_costed_checkpoints(with_duration_guard(source), _CHECKPOINT_PREFIX)
-    if rewritten == source:
+    desugared = desugar(source)
+    program = cel.compile(desugared)
+    rewritten, base_cost = with_costed_checkpoints(with_duration_guard(desugared), _CHECKPOINT_PREFIX)
+    if rewritten == desugared:
         return CompiledRule(source, program, base_cost, frozenset())
     try:
         costed = cel.compile(rewritten)

@@ -5,9 +5,10 @@ Environment, as kyverno-json's ``DefaultEnv`` plus Chainsaw's additions, within 
 allows: the variable ``object`` (the current node) and ``bindings`` with ``bindings.resolve("name")``;
 cross-type numeric comparisons (native); the cel-go ext Strings, Sets and Lists functions (the
 package's ``cel.stdlib``); optional values through ``optional.of``/``optional.none`` and
-``orValue``/``hasValue``/``value``; and the Kubernetes libraries Quantity, Regex, Lists, URLs, IP, CIDR
-and Format (``cel_k8s``). Not available: the ``.?`` / ``[?`` optional field syntax (the parser rejects
-it) and the Authz libraries (they need an authorizer, which Chainsaw never has).
+``orValue``/``hasValue``/``value``, and cel-go's ``.?``/``[?`` syntax and ``optMap``/``optFlatMap``
+(rewritten by ``kubecel.optionals`` when compiled); and the Kubernetes libraries Quantity, Regex, Lists, URLs,
+IP, CIDR and Format (``cel_k8s``). Not available: optional entries of list and map literals and the Authz
+libraries (they need an authorizer, which Chainsaw never has).
 """
 
 from __future__ import annotations

@@ -10,18 +10,20 @@ from chainsaw_py.grammar.errors import ExpressionSyntaxError
 from chainsaw_py.grammar.jmes_parser import compile_expression
 from chainsaw_py.grammar.statement import COMPILERS, parse
 from chainsaw_py.kubecel.checkpoints import with_checkpoints, with_duration_guard
+from chainsaw_py.kubecel.optionals import desugar
 
 DEFAULT_COMPILER = "jp"
 
 
 @functools.lru_cache(maxsize=1024)
 def compile_cel(source: str) -> Any:
-    """Compile ``source`` (cached). Raises ``ExpressionSyntaxError`` with the parser's message."""
+    """Compile ``source`` (cached), its optional syntax rewritten (``kubecel.optionals``). Raises
+    ``ExpressionSyntaxError`` with the parser's message."""
     import cel
 
     check_expression_bounds(source)
     try:
-        return cel.compile(source.strip())
+        return cel.compile(desugar(source.strip()))
     except ValueError as error:
         raise ExpressionSyntaxError(_syntax_message(str(error))) from None
 
@@ -37,7 +39,7 @@ def compile_cel_with_checkpoints(source: str) -> Any:
     import cel
 
     program = compile_cel(source)
-    text = source.strip()
+    text = desugar(source.strip())
     rewritten = with_checkpoints(with_duration_guard(text), CEL_CHECKPOINT)
     if rewritten == text:
         return program

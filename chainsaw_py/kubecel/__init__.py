@@ -7,6 +7,7 @@ the bottom layer so that Chainsaw's CEL (``expressions``) and the embedded API s
 - ``authz`` — Authz (needs an authorizer bound with ``authz.bound``; the API server has one, Chainsaw does not).
 - ``checkpoints`` — source rewrites both evaluators compile with: a (costed) checkpoint in every macro
   iteration, Go's ``duration()`` argument check.
+- ``optionals`` — cel-go's optional syntax (``a.?b``, ``a[?k]``, ``optMap``) rewritten into calls of its functions.
 - ``extensions`` — linear-time versions of the ``cel`` package's quadratic or per-character functions.
 
 The ``cel`` package cannot carry Python objects through an evaluation, so library values travel as small tagged
@@ -19,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chainsaw_py.kubecel import authz, library, semver
+from chainsaw_py.kubecel import authz, library, optionals, semver
 from chainsaw_py.kubecel.errors import LibraryError
 
-__all__ = ["LibraryError", "as_string", "authz", "authz_functions", "functions"]
+__all__ = ["LibraryError", "as_string", "authz", "authz_functions", "functions", "optionals"]
 
 
 def _either(on_semver: Callable[[Any, Any], Any], on_quantity: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -36,6 +37,7 @@ def functions() -> dict[str, Callable[..., Any]]:
     """Every library but Authz."""
     table = library.functions()
     table.update(semver.functions())
+    table.update(optionals.functions())
     table["compareTo"] = _either(semver.compare, table["compareTo"])
     table["isLessThan"] = _either(lambda a, b: semver.compare(a, b) < 0, table["isLessThan"])
     table["isGreaterThan"] = _either(lambda a, b: semver.compare(a, b) > 0, table["isGreaterThan"])

@@ -278,3 +278,44 @@ def test_type_checking_follows_variables_that_are_field_chains() -> None:
         "warning": "apps/v1, Kind=Deployment: ERROR: <input>:1:24: undefined field 'containerz'\n"
                    " | variables.template.spec.containerz.size() > 0\n"
                    " | .......................^\n"}]
+
+
+OPTIONAL_POLICY = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: optional-labels.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+    namespaceSelector: {matchLabels: {cel-test: optional}}
+  validations:
+  - expression: "object.metadata.?labels[?'team'].orValue('platform') != 'nobody'"
+    messageExpression: "'team ' + object.metadata.labels.team + ' is not allowed'"
+  - expression: "object.?data.?size.optMap(s, s.size() < 3).orValue(true)"
+    message: data.size must be short
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: optional-labels-binding}
+spec: {policyName: optional-labels.example.com, validationActions: [Deny]}
+"""
+
+
+def test_policy_expressions_with_optional_syntax(kubectl: Kubectl) -> None:
+    kubectl("create", "namespace", "cel-optional")
+    kubectl("label", "namespace", "cel-optional", "cel-test=optional")
+    kubectl("apply", "-f", "-", stdin=OPTIONAL_POLICY)
+    kubectl("create", "configmap", "unlabelled", "-n", "cel-optional")
+    kubectl("create", "configmap", "short", "-n", "cel-optional", "--from-literal=size=ab")
+    result = kubectl.run("create", "configmap", "long", "-n", "cel-optional", "--from-literal=size=abcd", check=False)
+    assert result.returncode == 1 and "denied request: data.size must be short" in result.stderr
+    kubectl("create", "configmap", "labelled", "-n", "cel-optional")
+    result = kubectl.run("label", "configmap", "labelled", "-n", "cel-optional", "team=nobody", check=False)
+    assert result.returncode == 0   # the policy checks CREATE only
+    result = kubectl.run("apply", "-f", "-", check=False, stdin="""
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: nobody, namespace: cel-optional, labels: {team: nobody}}
+""")
+    assert result.returncode == 1 and "denied request: team nobody is not allowed" in result.stderr

@@ -318,6 +318,25 @@ def test_cel_validation_rules(server: ApiServer) -> None:
     assert server.patch(ranges, "ns", "r", MERGE, {"spec": {"max": 10}}).obj["spec"]["max"] == 10
 
 
+def test_crd_rules_with_optional_syntax_are_accepted_and_enforced(server: ApiServer) -> None:
+    """cel-go's optional syntax, as in real CRDs (CrunchyData's PostgresCluster): fields may be absent."""
+    ranges = _crd_with_rules(server, [
+        {"rule": "self.?min.orValue(0) <= self.?max.orValue(100)", "message": "min must not exceed max"},
+        {"rule": "self.?max.orValue(1) > 0", "message": "max must be positive"},
+        {"rule": "!has(oldSelf.min) || self[?'min'].hasValue()", "message": "min cannot be removed"},
+    ])
+    server.create(ranges, "ns", {"metadata": {"name": "empty"}, "spec": {}})
+    server.create(ranges, "ns", {"metadata": {"name": "low"}, "spec": {"min": 50}})
+    with pytest.raises(Invalid) as invalid:
+        server.create(ranges, "ns", {"metadata": {"name": "high"}, "spec": {"min": 101}})
+    assert invalid.value.message == 'Range.example.com "high" is invalid: spec: Invalid value: "object": min must ' \
+                                    "not exceed max"
+    with pytest.raises(Invalid, match="max must be positive"):
+        server.create(ranges, "ns", {"metadata": {"name": "zero"}, "spec": {"max": 0}})
+    with pytest.raises(Invalid, match="min cannot be removed"):
+        server.patch(ranges, "ns", "low", MERGE, {"spec": {"min": None}})
+
+
 def test_crd_with_uncompilable_rule_is_rejected(server: ApiServer) -> None:
     with pytest.raises(Invalid, match=r"x-kubernetes-validations\[0\]\.rule: Invalid value: \"self.min <=\": "
                                       r"compilation failed: ERROR"):

@@ -120,7 +120,15 @@ CASES: list[tuple[str, Any]] = [
     ("format.dns1123Label().validate('Not_OK').hasValue()", True),
     ("format.named('dns1123Subdomain').hasValue()", True),
     ("format.named('nope').hasValue()", False),
+    # cel-go's optional syntax
+    ("object.?spec.?replicas.orValue(1)", 3),
+    ("object.?status.?ready.orValue(false)", False),
+    ("object.spec.containers[?5].hasValue()", False),
+    ("object.spec.containers[?1].?image", "busybox"),
+    ("object.metadata.labels[?'app'].optMap(a, a + '-x').value()", "demo-x"),
+    ("has(object.?spec.replicas)", True),
     # results as plain data
+    ("object.?status", None),
     ("timestamp('2023-01-01T00:00:00Z') + duration('1h')", "2023-01-01T01:00:00Z"),
     ("duration('90m')", "1h30m0s"),
     ("b'ab'", "YWI="),
@@ -136,7 +144,8 @@ def test_cel(expression: str, expected: Any) -> None:
 
 ERRORS: list[tuple[str, type[Exception], str]] = [
     ("1 +", ExpressionSyntaxError, "ERROR: <input>:1:4: Syntax error: mismatched input '<EOF>' expecting"),
-    ("object.?spec", ExpressionSyntaxError, "ERROR: <input>:1:7: unsupported syntax '.?'"),
+    ("object.?", ExpressionSyntaxError, "ERROR: <input>:1:"),
+    ("object.?status.value()", ExpressionError, "Function 'value' error: optional.none() dereference"),
     ('bindings.resolve("missing")', ExpressionError, "variable not defined: $missing"),
     ("object.nope", ExpressionError, "no such key: nope"),
     ("'a' + 1", ExpressionError, "Unsupported operation: string + int."),
@@ -158,6 +167,7 @@ def test_cel_errors(expression: str, kind: type[Exception], prefix: str) -> None
 def test_cel_inline_and_compiler_forms() -> None:
     bindings = Bindings().register("c", "3")
     assert evaluate_string('(cel; bindings.resolve("c"))', bindings) == "3"
+    assert evaluate_string("(cel; object.?a.?b.orValue('.?'))", bindings) == ".?"
     assert evaluate_string('(bindings.resolve("c"))', bindings, compiler="cel") == "3"
     assert template({"data": {"cel": '(cel; bindings.resolve("c"))', "jp": "(jp; $c)",
                               "default": '(bindings.resolve("c"))'}}, None, bindings, "cel") == {

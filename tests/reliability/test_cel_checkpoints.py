@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainsaw_py.kubecel.checkpoints import with_checkpoints, with_costed_checkpoints
+from chainsaw_py.kubecel.optionals import desugar
 
 CHECKPOINT = "__checkpoint__"
 _TRICKY_STRINGS = ["'a.all(x, y)'", '"b).map(z, ("', "r'\\'", "'''x\\'''.filter(q, q)'''", 'b"\\x00,"',
-                   "\"\\\".exists(\"", "r\"\"\"p.map(x, x)\"\"\""]
+                   "\"\\\".exists(\"", "r\"\"\"p.map(x, x)\"\"\"", "'a.?b'", '"l[?0].optMap(x, x)"']
 
 
 def _lists(depth: int) -> st.SearchStrategy[str]:
@@ -123,3 +124,12 @@ def test_the_duration_guard_keeps_what_go_accepts(arguments: list[str], operator
         assert guarded[0] == plain[0] and (guarded[0] != "value" or guarded == plain)
     else:  # refused only when an argument is not a Go duration
         assert "type conversion error from 'string' to 'google.protobuf.Duration'" in guarded[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_macro(2, list_result=True), _macro(2, list_result=False)))
+def test_optional_desugaring_keeps_the_meaning_of_other_expressions(source: str) -> None:
+    """Sources without cel-go's optional syntax (even in strings that look like it) come out of ``desugar``
+    unchanged, so their results are the same."""
+    assert desugar(source) == source
+    assert _outcome(desugar(source), cel.Context()) == _outcome(source, cel.Context())
