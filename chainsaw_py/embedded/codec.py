@@ -4,9 +4,10 @@ from a request, warning headers; and the response-making interface subresources 
 from __future__ import annotations
 
 import json
+import random
 from typing import Any, Protocol
 
-from chainsaw_py.embedded.apierrors import ApiError, BadRequest, UnsupportedMediaType
+from chainsaw_py.embedded.apierrors import ApiError, BadRequest, UnsupportedMediaType, go_value
 from chainsaw_py.embedded.bodies import PROTOBUF, BodyError, accepted_types, decode, media_type, unsupported
 from chainsaw_py.embedded.httpserver import Request, Response
 from chainsaw_py.embedded.limits import Limits
@@ -22,9 +23,14 @@ from chainsaw_py.embedded.writes import (
     Result,
     WriteOptions,
 )
+from chainsaw_py.golang.strconv import parse_int, parse_uint
 
 JSON = "application/json"
 DEFAULT_LIMITS = Limits()
+_INT64_WRAP = 1 << 64
+_NANOSECONDS = 1_000_000_000
+MIN_REQUEST_TIMEOUT = 1800
+"""kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts 1 to 2 times this."""
 
 
 class Responder(Protocol):
@@ -74,16 +80,54 @@ def write_options(request: Request) -> WriteOptions:
                         agent_manager=agent)
 
 
+def int64_param(request: Request, name: str) -> int | None:
+    """An int64 query parameter as apimachinery's parameter conversion reads it: ``strconv.ParseInt`` of
+    its first value (``?limit=`` is ``""``, invalid); None when absent. A malformed one is a 400 with Go's
+    message (``strconv.ParseInt: parsing "1e23": invalid syntax``)."""
+    values = request.query.get(name)
+    if not values:
+        return None
+    try:
+        return parse_int(values[0])
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
+
+
+def parse_resource_version(text: str) -> int:
+    """The storage versioner's ``ParseResourceVersion``: "" and "0" are 0, else a uint64; a ``ValueError``
+    with its field error otherwise."""
+    if text in ("", "0"):
+        return 0
+    try:
+        return parse_uint(text)
+    except ValueError as err:
+        raise ValueError(f"resourceVersion: Invalid value: {go_value(text)}: {err}") from None
+
+
+def watch_timeout(seconds: int) -> float:
+    """How long a watch lasts, as the handler computes it: ``time.Duration(timeoutSeconds) * time.Second``
+    (int64 nanoseconds, wrapping on overflow as Go does), 0 meaning the server's default. Not above 0: the
+    watch ends at once."""
+    nanoseconds = (seconds * _NANOSECONDS) % _INT64_WRAP
+    if nanoseconds >= _INT64_WRAP // 2:
+        nanoseconds -= _INT64_WRAP
+    if nanoseconds == 0:
+        return MIN_REQUEST_TIMEOUT * (random.random() + 1.0)
+    return nanoseconds / _NANOSECONDS
+
+
 def delete_options(request: Request) -> DeleteOptions:
     body: dict[str, Any] | None = None
+    grace: int | None = None
     if request.body:
         decoded = decode_body(request)
         body = decoded if isinstance(decoded, dict) else None
-    grace = request.param("gracePeriodSeconds")
+    else:  # the query is read only without a body, as DeleteResource does
+        grace = int64_param(request, "gracePeriodSeconds")
     orphan = request.param("orphanDependents")
     return DeleteOptions.from_body(
         body, propagation=request.param("propagationPolicy") or None,
-        grace_period=int(grace) if grace.lstrip("-").isdigit() else None,
+        grace_period=grace,
         orphan=None if not orphan else request.flag("orphanDependents"), dry_run=bool(request.query.get("dryRun")))
 
 
