@@ -3,6 +3,7 @@ each case found (a traceback, a hang, an unbounded resource) replayed."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,35 @@ def test_a_sut_config_that_is_not_a_regular_file_says_what_it_is(tmp_path: Path)
         load_sut(tmp_path)
     with pytest.raises(ChainsawError, match="file not found$"):
         load_sut(tmp_path / "missing.yaml")
+
+
+def test_a_server_without_a_scheme_is_read_as_client_go_reads_it() -> None:
+    """``--kube-server 127.0.0.1:1`` reached urllib3 without a scheme (a FutureWarning on every request);
+    client-go's DefaultServerURL reads it again after ``http://`` (``https://`` with TLS material)."""
+    from chainsaw_py.client.clusters import connect, default_server_url
+    from chainsaw_py.client.errors import ApiError
+
+    assert default_server_url("127.0.0.1:1", False) == "http://127.0.0.1:1"
+    assert default_server_url("notaurl", True) == "https://notaurl"
+    assert default_server_url("https://h:6443/base", False) == "https://h:6443/base"
+    assert default_server_url("https://ho st:6443", True) == "https://https://ho st:6443"  # as client-go does
+    cluster = connect(None, None, {"server": "127.0.0.1:1", "token": "t"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # urllib3's FutureWarning for a URL without a scheme
+        with pytest.raises(ApiError, match=r'^Get "http://127\.0\.0\.1:1/api/v1": '):
+            cluster.client.request("GET", "/api/v1")  # the token refresh sets the host again: still http://
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", None), ("5", 5.0), ("1m", 60.0), ("", None)])
+def test_kube_request_timeouts_as_clientcmd_parses_them(value: str, seconds: float | None) -> None:
+    from chainsaw_py.client.clusters import _request_timeout
+
+    assert _request_timeout(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1e3", "٥"])
+def test_bad_kube_request_timeouts_are_clientcmds_error(value: str) -> None:
+    from chainsaw_py.client.clusters import _request_timeout
+
+    with pytest.raises(ChainsawError, match="^Invalid timeout value. Timeout must be a single integer in seconds"):
+        _request_timeout(value)
