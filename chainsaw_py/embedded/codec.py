@@ -23,6 +23,7 @@ from chainsaw_py.embedded.writes import (
     Result,
     WriteOptions,
 )
+from chainsaw_py.golang.fmt import json_kind
 from chainsaw_py.golang.strconv import parse_int, parse_uint
 
 JSON = "application/json"
@@ -116,12 +117,47 @@ def watch_timeout(seconds: int) -> float:
     return nanoseconds / _NANOSECONDS
 
 
+_DELETE_OPTION_TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "gracePeriodSeconds": (int, "int64"), "propagationPolicy": (str, "v1.DeletionPropagation"),
+    "orphanDependents": (bool, "bool"), "dryRun": (list, "[]string"), "preconditions": (dict, "v1.Preconditions"),
+}
+_PRECONDITION_TYPES = {"uid": "types.UID", "resourceVersion": "string"}
+
+
+def _check_delete_options(body: dict[str, Any]) -> None:
+    """The DeleteOptions fields the server reads, typed as Go decodes them: a wrong type is encoding/json's
+    error, which DeleteResource hands on unclassified (500, no reason)."""
+    for name, (kind, go_type) in _DELETE_OPTION_TYPES.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if not wrong and name == "dryRun":
+            wrong = not all(isinstance(item, str) for item in value)
+            go_type = "string" if wrong else go_type
+            value = next((item for item in value if not isinstance(item, str)), value)
+        if wrong or (kind is int and isinstance(value, float)):
+            _unmarshal_error(value, f"DeleteOptions.{name}", go_type)
+    for name, go_type in _PRECONDITION_TYPES.items():
+        value = (body.get("preconditions") or {}).get(name)
+        if value is not None and not isinstance(value, str):
+            _unmarshal_error(value, f"Preconditions.preconditions.{name}", go_type)
+
+
+def _unmarshal_error(value: Any, field: str, go_type: str) -> None:
+    kind = json_kind(value)
+    number = f" {json.dumps(value)}" if kind == "number" and isinstance(value, float) else ""
+    raise ApiError(f"json: cannot unmarshal {kind}{number} into Go struct field {field} of type {go_type}", reason="")
+
+
 def delete_options(request: Request) -> DeleteOptions:
     body: dict[str, Any] | None = None
     grace: int | None = None
     if request.body:
         decoded = decode_body(request)
         body = decoded if isinstance(decoded, dict) else None
+        if body is not None:
+            _check_delete_options(body)
     else:  # the query is read only without a body, as DeleteResource does
         grace = int64_param(request, "gracePeriodSeconds")
     orphan = request.param("orphanDependents")

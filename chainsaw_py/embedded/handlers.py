@@ -450,7 +450,12 @@ def _exact_resource_version(request: Request) -> int | None:
             errors.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion '
                                                      '"0"')
     errors.raise_if_any("ListOptions", "meta.k8s.io", "")
-    return _parse_rv(rv_text) if match == "Exact" else None
+    if match != "Exact":
+        return None
+    try:  # an Exact list is always etcd's: its 400
+        return parse_resource_version(rv_text)
+    except ValueError as err:
+        raise BadRequest(f"invalid resource version: {err}") from None
 
 
 def _parse_rv(text: str) -> int:

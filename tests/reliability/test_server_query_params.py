@@ -100,3 +100,39 @@ def test_go_parse_int_and_uint() -> None:
     for bad, function in (("+", parse_int), ("-1", parse_uint), ("1" * 5000, parse_int), ("", parse_uint)):
         with pytest.raises(ValueError, match=r"^strconv\.Parse(U)?[Ii]nt: parsing "):
             function(bad)
+
+
+def test_an_exact_list_at_a_malformed_resource_version_is_etcds_400(cluster: EmbeddedCluster) -> None:
+    status, body = get(cluster, f"{PODS}?resourceVersionMatch=Exact&resourceVersion=99999999999999999999")
+    assert status == 400 and isinstance(body, dict)
+    assert body["message"] == ('invalid resource version: resourceVersion: Invalid value: "99999999999999999999": '
+                               'strconv.ParseUint: parsing "99999999999999999999": value out of range')
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (b'{"gracePeriodSeconds": "x"}', "json: cannot unmarshal string into Go struct field "
+                                     "DeleteOptions.gracePeriodSeconds of type int64"),  # was a ValueError traceback
+    (b'{"gracePeriodSeconds": 1.5}', "json: cannot unmarshal number 1.5 into Go struct field "
+                                     "DeleteOptions.gracePeriodSeconds of type int64"),
+    (b'{"preconditions": {"uid": 5}}', "json: cannot unmarshal number into Go struct field "
+                                       "Preconditions.preconditions.uid of type types.UID"),
+    (b'{"dryRun": [1]}', "json: cannot unmarshal number into Go struct field DeleteOptions.dryRun of type string"),
+])
+def test_delete_options_of_the_wrong_type(cluster: EmbeddedCluster, options: bytes, message: str) -> None:
+    path = "/api/v1/namespaces/default/configmaps/anything"
+    head = _head("DELETE", path, {"Content-Type": "application/json", "Content-Length": str(len(options))},
+                 cluster.token)
+    status, _headers, body = _exchange(cluster, head + options)
+    payload = json.loads(body)
+    assert status == 500 and payload["message"] == message and "reason" not in payload  # DeleteResource: unclassified
+
+
+def test_a_created_object_with_a_non_numeric_resource_version_is_created(cluster: EmbeddedCluster) -> None:
+    """etcd3 refuses a numeric resourceVersion on create; one it cannot parse is cleared."""
+    for version, expected in (("abc", 201), ("0", 201), ("12", 500)):
+        body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                           "metadata": {"name": f"rv-{expected}-{version}", "resourceVersion": version}}).encode()
+        head = _head("POST", "/api/v1/namespaces/default/configmaps",
+                     {"Content-Type": "application/json", "Content-Length": str(len(body))}, cluster.token)
+        status, _headers, payload = _exchange(cluster, head + body)
+        assert status == expected, payload
