@@ -15,6 +15,7 @@ import platform
 import secrets
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -239,8 +240,14 @@ class EmbeddedCluster:
         def identity(pod: dict[str, Any]) -> Identity | None:
             return self._pod_identity(pod, f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
 
+        def s3_address() -> tuple[str, int] | None:
+            if self.s3 is None:
+                return None
+            url = urllib.parse.urlsplit(self.s3.endpoint_url)
+            return (url.hostname, url.port) if url.hostname and url.port else None
+
         return RuntimeServices(lookup, services, identity, lambda: ("127.0.0.1", port), self.api.now,
-                               self.timing.restart_backoff)
+                               self.timing.restart_backoff, s3_address)
 
     def _pod_identity(self, pod: dict[str, Any], server: str) -> Identity | None:
         """The credentials a kubelet gives the pod: tokens of its ServiceAccount bound to the pod, so that RBAC
