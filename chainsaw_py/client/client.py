@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from chainsaw_py.client.errors import ApiError, ConnectionFailed, NoKindMatchError, NotFoundError
+from chainsaw_py.client.secrets import SecretCatalog
 from chainsaw_py.client.watch import ChangeFeeds, Waker
 from chainsaw_py.util.masking import register_secrets
 
@@ -157,6 +158,8 @@ class Client:
         self.request_timeout = request_timeout
         self.mapper = RestMapper(lambda path: self.request("GET", path))
         self._feeds = ChangeFeeds(self._open_watch)
+        self.secrets = SecretCatalog(self)
+        """The cluster's Secrets known to the run's masker (``refresh()`` before showing a program's output)."""
 
     # ------------------------------------------------------------------------------ transport
 

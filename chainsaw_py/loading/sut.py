@@ -105,7 +105,7 @@ def sut_path(configuration: str | None, explicit: str | None = None) -> Path | N
 def load_sut(path: str | Path | None) -> SutConfig:
     if path is None:
         return SutConfig()
-    if not Path(path).is_file():
+    if not Path(path).exists():  # other kinds of file are refused by the reading, with what they are
         raise LoadError("file not found", path)
     documents = read_documents(path)
     if not documents:

@@ -86,6 +86,8 @@ class Runner:
             selected = [name for name, _ in self._instances(tests, UniqueNames()) if test_filter.selects(name)]
             self.settings.progress.expect(len(selected) * repeat)
             for _ in range(repeat):
+                if self.cancel.cancelled:  # an interrupted run starts no further pass (--repeat-count 1e9)
+                    break
                 # Go's testing makes a new matcher for each -test.count pass: every pass has the same names
                 self._run_once(tests, test_filter, UniqueNames(), result)
             self.console.write("FAIL" if result.summary.failed else "PASS")
