@@ -48,9 +48,7 @@ from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
 from chainsaw_py.report.merge import MergeSummary
 from chainsaw_py.report.model import OutputBudget, Report, ShardInfo, now
 from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
-from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
-from chainsaw_py.runner.processes import ProcessFailed, running_processes
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 from chainsaw_py.util.leftovers import LEFTOVERS
@@ -349,6 +347,11 @@ def system_under_test(options: TestOptions, configuration: str | None) -> SutCon
 def _processes(sut: SutConfig, cluster: Any, spec: ConfigurationSpec, console: Console,
                cancel: CancelToken) -> Iterator[Any]:
     """The processes of the system under test, for the block; one exiting aborts the run."""
+    if not sut.processes:  # runner.processes loads sockets and TLS
+        yield None
+        return
+    from chainsaw_py.runner.processes import ProcessFailed, running_processes
+
     def on_exit(error: ProcessFailed) -> None:
         console.write(error.lines[0])
         cancel.cancel("\n".join(error.lines))
@@ -489,7 +492,11 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         console.header("Done with failures.")
     else:
         console.header("Done.")
-    report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
+    report = result.report
+    if not console.masker.empty:
+        from chainsaw_py.report.writers import masked
+
+        report = masked(report, console.masker.mask)
     return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
                    report_files[0] if report_files else None, result.interrupted, report_files)
 

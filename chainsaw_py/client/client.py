@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from chainsaw_py.client.deadline import bounded_timeout
 from chainsaw_py.client.errors import ApiError, ConnectionFailed, NoKindMatchError, NotFoundError
 from chainsaw_py.client.watch import ChangeFeeds, Waker
 from chainsaw_py.util.masking import register_secrets
@@ -29,36 +26,6 @@ from chainsaw_py.util.masking import register_secrets
 JSON = "application/json"
 TABLE = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
          "application/json")
-MIN_REQUEST_SECONDS = 1.0
-
-_deadline: ContextVar[float | None] = ContextVar("chainsaw_request_deadline", default=None)
-
-
-@contextmanager
-def request_deadline(seconds: float | None) -> Iterator[None]:
-    """Bound every request made in this context (thread) by an operation's remaining time, as Go's
-    context deadline bounds Chainsaw's requests; a hung server then fails the operation instead of
-    hanging the run. Each request still gets at least ``MIN_REQUEST_SECONDS``."""
-    if seconds is None:
-        yield
-        return
-    deadline = time.monotonic() + seconds
-    outer = _deadline.get()
-    token = _deadline.set(deadline if outer is None else min(deadline, outer))  # never extends an outer one
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
-
-
-def _bounded(timeout: float | None) -> float | None:
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    remaining = max(deadline - time.monotonic(), MIN_REQUEST_SECONDS)
-    return remaining if timeout is None else min(timeout, remaining)
-
-
 PATCH_TYPES = {
     "merge": "application/merge-patch+json",
     "json": "application/json-patch+json",
@@ -190,7 +157,7 @@ class Client:
             return self.api_client.call_api(
                 path, method, query_params=query or [], header_params=headers, body=body,
                 auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
-                _request_timeout=limit if stream else _bounded(limit))
+                _request_timeout=limit if stream else bounded_timeout(limit))
         except ApiException as err:
             raise api_error(err.status, err.reason, err.body) from None
         except Exception as err:  # urllib3 raises its own exception tree (MaxRetryError, ...)

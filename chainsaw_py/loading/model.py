@@ -8,7 +8,9 @@ Every class round-trips: ``Cls.from_dict(d).to_dict()`` gives back ``d`` minus d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+import reprlib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -22,7 +24,10 @@ Duration = str
 
 
 class Model:
-    """Mixin giving dataclasses ``from_dict``/``to_dict`` in Chainsaw's camelCase form."""
+    """Mixin giving dataclasses ``from_dict``/``to_dict`` in Chainsaw's camelCase form, and the ``__eq__`` and
+    ``__repr__`` that ``@dataclass`` generates, written once: the model's classes are declared ``eq=False,
+    repr=False`` because compiling both for each of them took ~40 % of the model's import time, in every run
+    (issue 14's start-up)."""
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
@@ -31,19 +36,42 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         return codec.to_dict(self)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        cls: type = self.__class__
+        names = _compared_fields(cls)
+        return tuple(getattr(self, name) for name in names) == tuple(getattr(other, name) for name in names)
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        cls: type = self.__class__
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _shown_fields(cls))
+        return f"{cls.__qualname__}({shown})"
+
+
+@functools.cache
+def _compared_fields(cls: type) -> tuple[str, ...]:
+    return tuple(item.name for item in fields(cls) if item.compare)
+
+
+@functools.cache
+def _shown_fields(cls: type) -> tuple[str, ...]:
+    return tuple(item.name for item in fields(cls) if item.repr)
+
 
 # ---------------------------------------------------------------------------------------------
 # Shared building blocks
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Binding(Model):
     name: Expression
     value: Any = field(default=None, metadata={"always": True})
     compiler: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Output(Model):
     name: Expression
     value: Any = field(default=None, metadata={"always": True})
@@ -51,19 +79,19 @@ class Output(Model):
     match: Any = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Expectation(Model):
     check: Any = field(default=None, metadata={"always": True})
     match: Any = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Cluster(Model):
     kubeconfig: str
     context: str = ""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Timeouts(Model):
     apply: Duration | None = None
     assert_: Duration | None = field(default=None, metadata={"json": "assert"})
@@ -73,7 +101,7 @@ class Timeouts(Model):
     exec: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ObjectReference(Model):
     api_version: Expression = ""
     kind: Expression = ""
@@ -86,7 +114,7 @@ class ObjectReference(Model):
 # Operations (one dataclass per kind; field names follow pkg/apis/v1alpha1/action.go)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Apply(Model):
     file: Expression = ""
     resource: Any = None
@@ -100,22 +128,22 @@ class Apply(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Create(Apply):
     pass
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Update(Apply):
     pass
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Patch(Apply):
     subresource: str = ""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Assert(Model):
     file: Expression = ""
     resource: Any = None
@@ -126,12 +154,12 @@ class Assert(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Error(Assert):
     pass
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Delete(Model):
     file: Expression = ""
     ref: ObjectReference | None = None
@@ -144,7 +172,7 @@ class Delete(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Command(Model):
     entrypoint: str = field(default="", metadata={"always": True})
     args: list[str] = field(default_factory=list)
@@ -160,7 +188,7 @@ class Command(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Script(Model):
     content: str = ""
     shell: str | None = None
@@ -177,12 +205,12 @@ class Script(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Sleep(Model):
     duration: Duration = field(default="", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Get(Model):
     api_version: Expression = ""
     kind: Expression = ""
@@ -195,7 +223,7 @@ class Get(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Describe(Model):
     api_version: Expression = ""
     kind: Expression = ""
@@ -208,7 +236,7 @@ class Describe(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Events(Model):
     namespace: Expression = ""
     name: Expression = ""
@@ -219,7 +247,7 @@ class Events(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class PodLogs(Model):
     namespace: Expression = ""
     name: Expression = ""
@@ -231,7 +259,7 @@ class PodLogs(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Proxy(Model):
     api_version: Expression = ""
     kind: Expression = ""
@@ -245,19 +273,19 @@ class Proxy(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WaitForCondition(Model):
     name: Expression
     value: Expression | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WaitForJsonPath(Model):
     path: Expression
     value: Expression | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WaitFor(Model):
     creation: dict[str, Any] | None = None
     deletion: dict[str, Any] | None = None
@@ -265,7 +293,7 @@ class WaitFor(Model):
     json_path: WaitForJsonPath | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Wait(Model):
     api_version: Expression = ""
     kind: Expression = ""
@@ -279,7 +307,7 @@ class Wait(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Python(Model):
     """chainsaw_py extension (upstream Chainsaw cannot run it): call a Python function.
 
@@ -353,7 +381,7 @@ CATCH_FINALLY_TYPES: frozenset[str] = frozenset(key for key, kind in OPERATION_K
 """Operation kinds allowed in ``catch``, ``finally`` and ``cleanup``."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Operation(Model):
     """One entry of ``try`` / ``catch`` / ``finally`` / ``cleanup``: a one-of over the action kinds."""
 
@@ -396,18 +424,18 @@ class Operation(Model):
 # Steps, step templates, tests
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class With(Model):
     bindings: list[Binding] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Use(Model):
     template: str
     with_: With = field(default_factory=With, metadata={"json": "with"})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Step(Model):
     name: str = ""
     use: Use | None = None
@@ -426,7 +454,7 @@ class Step(Model):
     cleanup: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StepTemplateSpec(Model):
     bindings: list[Binding] = field(default_factory=list)
     try_: list[Operation] = field(default_factory=list, metadata={"json": "try", "always": True})
@@ -435,14 +463,14 @@ class StepTemplateSpec(Model):
     cleanup: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ObjectMeta(Model):
     name: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StepTemplate(Model):
     metadata: ObjectMeta
     spec: StepTemplateSpec
@@ -450,13 +478,13 @@ class StepTemplate(Model):
     kind: str = "StepTemplate"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Scenario(Model):
     name: str = ""
     bindings: list[Binding] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class TestSpec(Model):
     __test__ = False  # not a pytest test class (user test modules import the model)
 
@@ -483,7 +511,7 @@ class TestSpec(Model):
     deletion_propagation_policy: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Test(Model):
     """A Test document. ``base_path`` (the folder relative paths resolve against) and ``file`` are
     filled in by discovery and are not part of the YAML."""
@@ -517,7 +545,7 @@ class Test(Model):
 # Configuration (v1alpha2; v1alpha1 documents are converted by loading.config)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DefaultTimeouts(Model):
     apply: Duration = field(default="5s", metadata={"always": True})
     assert_: Duration = field(default="30s", metadata={"json": "assert", "always": True})
@@ -527,18 +555,18 @@ class DefaultTimeouts(Model):
     exec: Duration = field(default="5s", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CleanupOptions(Model):
     skip_delete: bool = False
     delay_before_cleanup: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DeletionOptions(Model):
     propagation: str = field(default="Background", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DiscoveryOptions(Model):
     exclude_test_regex: str = ""
     include_test_regex: str = ""
@@ -546,12 +574,12 @@ class DiscoveryOptions(Model):
     full_name: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ErrorOptions(Model):
     catch: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ExecutionOptions(Model):
     fail_fast: bool = False
     parallel: int | None = None
@@ -559,7 +587,7 @@ class ExecutionOptions(Model):
     force_termination_grace_period: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class NamespaceOptions(Model):
     name: str = ""
     compiler: str | None = None
@@ -567,20 +595,20 @@ class NamespaceOptions(Model):
     fast_delete: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ReportOptions(Model):
     format: str = field(default="JSON", metadata={"always": True})
     path: str = ""
     name: str = field(default="chainsaw-report", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class TemplatingOptions(Model):
     enabled: bool = field(default=True, metadata={"always": True})
     compiler: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ConfigurationSpec(Model):
     cleanup: CleanupOptions = field(default_factory=CleanupOptions)
     clusters: dict[str, Cluster] = field(default_factory=dict)
@@ -594,7 +622,7 @@ class ConfigurationSpec(Model):
     timeouts: DefaultTimeouts = field(default_factory=DefaultTimeouts)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Configuration(Model):
     metadata: ObjectMeta = field(default_factory=ObjectMeta)
     spec: ConfigurationSpec = field(default_factory=ConfigurationSpec)

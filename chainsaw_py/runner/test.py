@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chainsaw_py.client.client import request_deadline
+from chainsaw_py.client.deadline import request_deadline
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError

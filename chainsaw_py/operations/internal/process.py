@@ -16,14 +16,13 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.operations.internal.capture import Captured
 from chainsaw_py.util.environment import with_interpreter_first
 from chainsaw_py.util.leftovers import LEFTOVERS
-from chainsaw_py.util.processes import MARK, kill_marked
+from chainsaw_py.util.processes import MARK, kill_marked, new_mark
 
 _POLL_SECONDS = 0.05
 _READER_GRACE_SECONDS = 1.0
@@ -117,7 +116,7 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
     executable = resolve_executable(argv[0], env)
     if executable is None:
         return ProcessResult("", "", f'exec: "{argv[0]}": executable file not found in $PATH')
-    mark = uuid.uuid4().hex
+    mark = new_mark()
     try:
         process = subprocess.Popen([executable, *argv[1:]], cwd=cwd, env={**env, MARK: mark},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
