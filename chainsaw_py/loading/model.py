@@ -66,6 +66,8 @@ def _shown_fields(cls: type) -> tuple[str, ...]:
 
 @dataclass(eq=False, repr=False)
 class Binding(Model):
+    """A name bound to a value (an expression, or data holding expressions) for what follows."""
+
     name: Expression
     value: Any = field(default=None, metadata={"always": True})
     compiler: str | None = None
@@ -73,6 +75,8 @@ class Binding(Model):
 
 @dataclass(eq=False, repr=False)
 class Output(Model):
+    """A binding made from an operation's result (``match`` filters which results bind)."""
+
     name: Expression
     value: Any = field(default=None, metadata={"always": True})
     compiler: str | None = None
@@ -81,18 +85,24 @@ class Output(Model):
 
 @dataclass(eq=False, repr=False)
 class Expectation(Model):
+    """A ``check`` applied to the results that ``match`` selects (Chainsaw's ``Expectation``)."""
+
     check: Any = field(default=None, metadata={"always": True})
     match: Any = None
 
 
 @dataclass(eq=False, repr=False)
 class Cluster(Model):
+    """A cluster registered by name: its kubeconfig file and optional context."""
+
     kubeconfig: str
     context: str = ""
 
 
 @dataclass(eq=False, repr=False)
 class Timeouts(Model):
+    """Per-kind timeouts of a test or step (Go duration strings; unset: the configuration's)."""
+
     apply: Duration | None = None
     assert_: Duration | None = field(default=None, metadata={"json": "assert"})
     cleanup: Duration | None = None
@@ -103,6 +113,8 @@ class Timeouts(Model):
 
 @dataclass(eq=False, repr=False)
 class ObjectReference(Model):
+    """Which objects an operation acts on: apiVersion, kind, namespace, name and labels."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -116,6 +128,8 @@ class ObjectReference(Model):
 
 @dataclass(eq=False, repr=False)
 class Apply(Model):
+    """``apply``: create or update the resources of ``file`` or ``resource``."""
+
     file: Expression = ""
     resource: Any = None
     template: bool | None = None
@@ -130,21 +144,25 @@ class Apply(Model):
 
 @dataclass(eq=False, repr=False)
 class Create(Apply):
-    pass
+    """``create``: create the resources (an existing one is an error)."""
 
 
 @dataclass(eq=False, repr=False)
 class Update(Apply):
-    pass
+    """``update``: update existing resources."""
 
 
 @dataclass(eq=False, repr=False)
 class Patch(Apply):
+    """``patch``: merge the resources into existing ones (optionally a subresource)."""
+
     subresource: str = ""
 
 
 @dataclass(eq=False, repr=False)
 class Assert(Model):
+    """``assert``: poll until resources matching the assertion tree exist."""
+
     file: Expression = ""
     resource: Any = None
     template: bool | None = None
@@ -156,11 +174,13 @@ class Assert(Model):
 
 @dataclass(eq=False, repr=False)
 class Error(Assert):
-    pass
+    """``error``: poll until no resource matches the assertion tree."""
 
 
 @dataclass(eq=False, repr=False)
 class Delete(Model):
+    """``delete``: delete the resources of ``file`` or ``ref``, and wait for them to go."""
+
     file: Expression = ""
     ref: ObjectReference | None = None
     template: bool | None = None
@@ -174,6 +194,8 @@ class Delete(Model):
 
 @dataclass(eq=False, repr=False)
 class Command(Model):
+    """``command``: run a program with arguments."""
+
     entrypoint: str = field(default="", metadata={"always": True})
     args: list[str] = field(default_factory=list)
     env: list[Binding] = field(default_factory=list)
@@ -190,6 +212,8 @@ class Command(Model):
 
 @dataclass(eq=False, repr=False)
 class Script(Model):
+    """``script``: run ``content`` with a shell."""
+
     content: str = ""
     shell: str | None = None
     shell_args: list[str] | None = None
@@ -207,11 +231,15 @@ class Script(Model):
 
 @dataclass(eq=False, repr=False)
 class Sleep(Model):
+    """``sleep``: wait ``duration``."""
+
     duration: Duration = field(default="", metadata={"always": True})
 
 
 @dataclass(eq=False, repr=False)
 class Get(Model):
+    """``get``: print resources, as ``kubectl get``."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -225,6 +253,8 @@ class Get(Model):
 
 @dataclass(eq=False, repr=False)
 class Describe(Model):
+    """``describe``: describe resources, as ``kubectl describe``."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -238,6 +268,8 @@ class Describe(Model):
 
 @dataclass(eq=False, repr=False)
 class Events(Model):
+    """``events``: print events, as ``kubectl events``."""
+
     namespace: Expression = ""
     name: Expression = ""
     selector: Expression = ""
@@ -249,6 +281,8 @@ class Events(Model):
 
 @dataclass(eq=False, repr=False)
 class PodLogs(Model):
+    """``podLogs``: print the logs of pods' containers."""
+
     namespace: Expression = ""
     name: Expression = ""
     selector: Expression = ""
@@ -261,6 +295,8 @@ class PodLogs(Model):
 
 @dataclass(eq=False, repr=False)
 class Proxy(Model):
+    """``proxy``: call a path of a service or pod through the API server's proxy."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -275,18 +311,24 @@ class Proxy(Model):
 
 @dataclass(eq=False, repr=False)
 class WaitForCondition(Model):
+    """A condition to wait for (``status.conditions[type=name]``, by default ``True``)."""
+
     name: Expression
     value: Expression | None = None
 
 
 @dataclass(eq=False, repr=False)
 class WaitForJsonPath(Model):
+    """A JSONPath to wait for, optionally until it equals ``value``."""
+
     path: Expression
     value: Expression | None = None
 
 
 @dataclass(eq=False, repr=False)
 class WaitFor(Model):
+    """What a ``wait`` waits for: creation, deletion, a condition or a JSONPath."""
+
     creation: dict[str, Any] | None = None
     deletion: dict[str, Any] | None = None
     condition: WaitForCondition | None = None
@@ -295,6 +337,8 @@ class WaitFor(Model):
 
 @dataclass(eq=False, repr=False)
 class Wait(Model):
+    """``wait``: wait for resources, as ``kubectl wait``."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -426,17 +470,23 @@ class Operation(Model):
 
 @dataclass(eq=False, repr=False)
 class With(Model):
+    """The bindings given to a step template (``use.with``)."""
+
     bindings: list[Binding] = field(default_factory=list)
 
 
 @dataclass(eq=False, repr=False)
 class Use(Model):
+    """A step made from a step template (``use.template``, relative to the test's folder)."""
+
     template: str
     with_: With = field(default_factory=With, metadata={"json": "with"})
 
 
 @dataclass(eq=False, repr=False)
 class Step(Model):
+    """One step of a test: ``try`` operations, then ``catch``, ``finally`` and ``cleanup``."""
+
     name: str = ""
     use: Use | None = None
     description: str = ""
@@ -456,6 +506,8 @@ class Step(Model):
 
 @dataclass(eq=False, repr=False)
 class StepTemplateSpec(Model):
+    """The operations of a step template, as in a step."""
+
     bindings: list[Binding] = field(default_factory=list)
     try_: list[Operation] = field(default_factory=list, metadata={"json": "try", "always": True})
     catch: list[Operation] = field(default_factory=list)
@@ -465,6 +517,8 @@ class StepTemplateSpec(Model):
 
 @dataclass(eq=False, repr=False)
 class ObjectMeta(Model):
+    """Name, labels and annotations of a test, step template or configuration."""
+
     name: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
@@ -472,6 +526,8 @@ class ObjectMeta(Model):
 
 @dataclass(eq=False, repr=False)
 class StepTemplate(Model):
+    """A ``StepTemplate`` document (v1alpha1)."""
+
     metadata: ObjectMeta
     spec: StepTemplateSpec
     api_version: str = "chainsaw.kyverno.io/v1alpha1"
@@ -480,12 +536,16 @@ class StepTemplate(Model):
 
 @dataclass(eq=False, repr=False)
 class Scenario(Model):
+    """One scenario of a test: the test runs once per scenario, with its bindings."""
+
     name: str = ""
     bindings: list[Binding] = field(default_factory=list)
 
 
 @dataclass(eq=False, repr=False)
 class TestSpec(Model):
+    """The spec of a ``Test``: its steps and the settings that override the configuration's."""
+
     __test__ = False  # not a pytest test class (user test modules import the model)
 
     steps: list[Step] = field(default_factory=list, metadata={"always": True})
@@ -547,6 +607,8 @@ class Test(Model):
 
 @dataclass(eq=False, repr=False)
 class DefaultTimeouts(Model):
+    """The configuration's timeout of each operation kind."""
+
     apply: Duration = field(default="5s", metadata={"always": True})
     assert_: Duration = field(default="30s", metadata={"json": "assert", "always": True})
     cleanup: Duration = field(default="30s", metadata={"always": True})
@@ -557,17 +619,23 @@ class DefaultTimeouts(Model):
 
 @dataclass(eq=False, repr=False)
 class CleanupOptions(Model):
+    """The configuration's cleanup settings: skip deletion, delay before cleanup."""
+
     skip_delete: bool = False
     delay_before_cleanup: Duration | None = None
 
 
 @dataclass(eq=False, repr=False)
 class DeletionOptions(Model):
+    """The configuration's deletion propagation policy."""
+
     propagation: str = field(default="Background", metadata={"always": True})
 
 
 @dataclass(eq=False, repr=False)
 class DiscoveryOptions(Model):
+    """How tests are found: test file name, include/exclude regular expressions, full names."""
+
     exclude_test_regex: str = ""
     include_test_regex: str = ""
     test_file: str = field(default="chainsaw-test", metadata={"always": True})
@@ -576,11 +644,15 @@ class DiscoveryOptions(Model):
 
 @dataclass(eq=False, repr=False)
 class ErrorOptions(Model):
+    """Operations run in ``catch`` of every test (the configuration's ``error.catch``)."""
+
     catch: list[Operation] = field(default_factory=list)
 
 
 @dataclass(eq=False, repr=False)
 class ExecutionOptions(Model):
+    """How tests run: fail fast, parallelism, repetitions, termination grace period."""
+
     fail_fast: bool = False
     parallel: int | None = None
     repeat_count: int | None = None
@@ -589,6 +661,8 @@ class ExecutionOptions(Model):
 
 @dataclass(eq=False, repr=False)
 class NamespaceOptions(Model):
+    """The namespace of the tests: its name, template and deletion."""
+
     name: str = ""
     compiler: str | None = None
     template: Any = None
@@ -597,6 +671,8 @@ class NamespaceOptions(Model):
 
 @dataclass(eq=False, repr=False)
 class ReportOptions(Model):
+    """The report to write: format, folder and name."""
+
     format: str = field(default="JSON", metadata={"always": True})
     path: str = ""
     name: str = field(default="chainsaw-report", metadata={"always": True})
@@ -604,12 +680,16 @@ class ReportOptions(Model):
 
 @dataclass(eq=False, repr=False)
 class TemplatingOptions(Model):
+    """Whether resources are templated, and the default expression compiler."""
+
     enabled: bool = field(default=True, metadata={"always": True})
     compiler: str | None = None
 
 
 @dataclass(eq=False, repr=False)
 class ConfigurationSpec(Model):
+    """The spec of a ``Configuration`` (v1alpha2 shape; v1alpha1 files are converted)."""
+
     cleanup: CleanupOptions = field(default_factory=CleanupOptions)
     clusters: dict[str, Cluster] = field(default_factory=dict)
     deletion: DeletionOptions = field(default_factory=DeletionOptions)
@@ -624,6 +704,8 @@ class ConfigurationSpec(Model):
 
 @dataclass(eq=False, repr=False)
 class Configuration(Model):
+    """A ``Configuration`` document."""
+
     metadata: ObjectMeta = field(default_factory=ObjectMeta)
     spec: ConfigurationSpec = field(default_factory=ConfigurationSpec)
     api_version: str = field(default="chainsaw.kyverno.io/v1alpha2", metadata={"always": True})

@@ -233,6 +233,8 @@ def xml_escape(text: str) -> str:
 
 @dataclass
 class _Case:
+    """A JUnit ``testcase``."""
+
     name: str
     classname: str
     time: str
@@ -250,6 +252,8 @@ class _Case:
 
 @dataclass
 class _Suite:
+    """A JUnit ``testsuite`` and its cases."""
+
     name: str
     time: str
     package: str = ""

@@ -22,6 +22,8 @@ ABANDON_REQUEST_SECONDS = 1.0
 
 @dataclass
 class _Entry:
+    """An object to delete at cleanup, and the cluster it lives in."""
+
     cluster: ClusterHandle
     obj: dict[str, Any]
     abandon_key: int | None = None

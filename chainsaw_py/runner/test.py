@@ -39,6 +39,8 @@ class Instance:
 
 @dataclass
 class InstanceResult:
+    """How one test instance ended: its state, report and duration."""
+
     instance: Instance
     state: TestState
     report: TestReport
@@ -143,6 +145,8 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
 
 @dataclass
 class _Holder:
+    """The test's latest context, read by the cleanups registered before it changed."""
+
     tc: TestContext
 
 
