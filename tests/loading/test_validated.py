@@ -97,7 +97,7 @@ STARTUP_FORBIDDEN = {
     # structlog always imports asyncio: the console writes Chainsaw's lines itself (diagnostics import it)
     "structlog", "asyncio", "rich", "colorama",
     # expression parsers: a suite without expressions checks and evaluates none
-    "jmespath", "chainsaw_py.grammar.jmes_parser", "chainsaw_py.grammar.cel_macros", "cel", "jsonpath_ng",
+    "jmespath", "chainsaw_py.grammar.jmes_parser", "chainsaw_py.kubecel", "cel", "jsonpath_ng",
     # no cluster: no client, no HTTP, no sockets nor TLS, no embedded cluster
     "kubernetes", "chainsaw_py.client.client", "chainsaw_py.client.watch", "chainsaw_py.embedded.apiserver",
     "http.client", "socket", "ssl", "urllib.request",
