@@ -43,6 +43,8 @@ from chainsaw_py.util.processes import subreaper
 
 @dataclass
 class RunResult:
+    """The run so far: summary, report and each instance's result."""
+
     summary: Summary
     report: Report
     results: list[InstanceResult] = field(default_factory=list)
@@ -55,6 +57,8 @@ class RunResult:
 
 @dataclass
 class RunSettings:
+    """What a run needs besides its tests: the configuration, values, default cluster and I/O."""
+
     spec: ConfigurationSpec
     values: dict[str, Any] = field(default_factory=dict)
     default_cluster: ClusterHandle | None = None

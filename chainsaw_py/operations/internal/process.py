@@ -16,7 +16,6 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from chainsaw_py.golang.fmt import quote
@@ -24,7 +23,7 @@ from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.operations.internal.capture import Captured
 from chainsaw_py.util.environment import with_interpreter_first
 from chainsaw_py.util.leftovers import LEFTOVERS
-from chainsaw_py.util.processes import MARK, kill_marked
+from chainsaw_py.util.processes import MARK, kill_marked, new_mark
 
 _POLL_SECONDS = 0.05
 _READER_GRACE_SECONDS = 1.0
@@ -137,7 +136,7 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
     if refused is not None:
         return ProcessResult("", "", refused)
     assert executable is not None
-    mark = uuid.uuid4().hex
+    mark = new_mark()
     try:
         process = subprocess.Popen([executable, *argv[1:]], cwd=cwd, env={**env, MARK: mark},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
