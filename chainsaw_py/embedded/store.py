@@ -59,6 +59,12 @@ class StoredObject:
             self._encoded = encode(self.obj)
         return self._encoded
 
+    def encoded_now(self) -> bytes:
+        """The cached encoding, or one made now and not cached: a few writers still change an object they were
+        handed back after committing it (bootstrap writes the node's status into it), which a cache filled at
+        commit time would not show; the watch history keeps the object as committed."""
+        return self._encoded if self._encoded is not None else encode(self.obj)
+
     @classmethod
     def from_encoded(cls, data: bytes) -> StoredObject:
         """An object read back from its encoding (the watch history keeps only that)."""
@@ -298,8 +304,8 @@ class Store:
                 self._dependents.setdefault(ref.get("uid", ""), set()).add(key)
 
     def _emit(self, event: StoreEvent) -> None:
-        self.history.record((event.group, event.plural), event.type, event.rv, event.stored.encoded(),
-                            event.old.encoded() if event.old is not None else None)
+        self.history.record((event.group, event.plural), event.type, event.rv, event.stored.encoded_now(),
+                            event.old.encoded_now() if event.old is not None else None)
         for watcher in self._watchers.get((event.group, event.plural), ()):
             watcher.push(event)
         for listener in self._listeners:

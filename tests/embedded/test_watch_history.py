@@ -101,22 +101,21 @@ def test_other_resource_types_do_not_push_a_type_out_of_its_history() -> None:
 def test_an_expired_watch_is_the_apiservers_status_in_one_error_event() -> None:
     limits = _limits(watch_history_min_events=2, watch_history_max_events=2)
     with EmbeddedCluster(limits=limits) as cluster:
-        configmaps = cluster.registry.lookup("", "v1", "configmaps")
-        assert configmaps is not None
-        created = [cluster.api.create(configmaps, "default", _configmap(f"c{index}", "default")).obj
-                   for index in range(4)]
-        rvs = [int(obj["metadata"]["resourceVersion"]) for obj in created]
-        history = cluster.store.history.get(("", "configmaps"))
-        assert history is not None
-        oldest = next(history.after(0)).rv
-        too_old = oldest - 2
-        events = list(_stream(cluster, f"/api/v1/configmaps?watch=true&resourceVersion={too_old}&timeoutSeconds=1"))
+        templates = cluster.registry.lookup("", "v1", "podtemplates")   # a type no controller writes
+        assert templates is not None
+        created = [cluster.api.create(templates, "default", {
+            "apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": f"t{index}"},
+            "template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}}).obj for index in range(4)]
+        rvs = [int(obj["metadata"]["resourceVersion"]) for obj in created]   # t2 and t3 are kept
+        too_old = rvs[2] - 2
+        events = list(_stream(cluster, f"/api/v1/podtemplates?watch=true&resourceVersion={too_old}&timeoutSeconds=1"))
         assert events == [{"type": "ERROR", "object": {
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": f"too old resource version: {too_old} ({oldest - 1})", "reason": "Expired", "code": 410}}]
-        resumed = list(_stream(cluster, f"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rvs[2]}"
-                                        "&timeoutSeconds=1"))
-        assert [(event["type"], event["object"]["metadata"]["name"]) for event in resumed] == [("ADDED", "c3")]
+            "message": f"too old resource version: {too_old} ({rvs[2] - 1})", "reason": "Expired", "code": 410}}]
+        resumed = list(_stream(cluster, f"/api/v1/namespaces/default/podtemplates?watch=true&resourceVersion="
+                                        f"{rvs[2] - 1}&timeoutSeconds=1"))
+        assert [(event["type"], event["object"]["metadata"]["name"]) for event in resumed] == [
+            ("ADDED", "t2"), ("ADDED", "t3")]
 
 
 def test_an_exact_list_before_the_history_is_gone() -> None:
@@ -215,12 +214,14 @@ def test_all_histories_together_are_bounded_in_bytes() -> None:
 def test_the_history_keeps_the_json_that_watchers_are_sent() -> None:
     store = Store(_limits())
     created = store.create("", "configmaps", _configmap("c"))
+    answered = created.encoded()   # as the server encodes it for the create's response
     updated = store.update("", "configmaps", _configmap("c", payload="2"))
     history = store.history.get(("", "configmaps"))
     assert history is not None
     entries = list(history.after(0))
-    assert entries[0].data is created.encoded() and entries[0].old_data is None
-    assert entries[1].data is updated.encoded() and entries[1].old_data is created.encoded()
+    assert entries[0].data == created.encoded() and entries[0].old_data is None
+    assert entries[1].data == updated.encoded() and entries[1].old_data is answered   # shared once cached
+    assert all(isinstance(entry.data, bytes) for entry in entries)
 
 
 def test_memory_of_a_long_run_is_bounded_by_the_limits() -> None:
