@@ -10,6 +10,7 @@ passed, the failures, and the mean time to compile+evaluate and to evaluate a co
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
 import time
@@ -167,6 +168,43 @@ def main() -> None:
     _measure("common-expression-language (cel, Rust), no extra libraries", _celrust_runner)
     _measure("cel-python (celpy), no extra libraries", _celpy_runner)
     _measure_ours()
+    _measure_checkpoints(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+
+
+def _best_of(runs: int, call: Callable[[], Any]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _measure_checkpoints(size: int) -> None:
+    """What the checkpoint in every macro iteration costs: each loop natively, with Chainsaw's checkpoint (a
+    clock check per element, ``expressions.cel``), and with the API server's cost meter (``celenv``)."""
+    import cel
+
+    from chainsaw_py.embedded import celenv
+    from chainsaw_py.expressions import cel as chainsaw_cel
+    from chainsaw_py.grammar.compilers import compile_cel_with_checkpoints
+
+    value = {"items": list(range(size))}
+    small = {"items": list(range(min(size, 2_000)))}   # map and filter copy their result per element: quadratic
+    runner_context = chainsaw_cel._context()
+    print(f"per element ({size} elements; map and filter on {len(small['items'])}):")
+    for source, data in (("self.items.all(x, x >= 0)", value), ("self.items.exists(x, x < 0)", value),
+                         ("self.items.exists_one(x, x == 7)", value),
+                         ("self.items.map(x, x * 2)", small), ("self.items.filter(x, x % 2 == 0)", small)):
+        runner_context.add_variable("self", data)
+        native_program, runner_program = cel.compile(source), compile_cel_with_checkpoints(source)
+        native = _best_of(3, functools.partial(native_program.execute, runner_context))
+        runner = _best_of(3, functools.partial(runner_program.execute, runner_context))
+        server = _best_of(3, functools.partial(celenv.execute, celenv.compile_program(source), "rules",
+                                               {"self": data, "oldSelf": None}))
+        count = len(data["items"])
+        print(f"  {source:36s} native {native / count * 1e9:7.0f} ns, with the deadline checkpoint "
+              f"{runner / count * 1e9:7.0f} ns, with the cost meter {server / count * 1e9:7.0f} ns")
 
 
 def _measure_ours() -> None:

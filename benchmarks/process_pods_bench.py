@@ -1,12 +1,14 @@
 """How fast pods whose images map to local programs start, one at a time and many at once.
 
-    python benchmarks/process_pods_bench.py [--single 10] [--many 50]
+    python benchmarks/process_pods_bench.py [--single 10] [--many 50] [--port 8080]
 
 An embedded cluster (plain HTTP, in this process) maps ``bench/sleeper`` to a Python program that prints one
 line and sleeps. Printed figures: for ``--single`` pods created one after the other, the time from the create
 request until the pod's status says Running (and until its first log line arrives); then ``--many`` pods
 created at once: time until all are Running, and until all are Ready; every process is checked to be gone
-after the cluster stops.
+after the cluster stops. ``--port`` makes every pod declare that container port: where pods get network namespaces
+of their own, each pod then gets a forwarder to every other pod's port (the most listeners there can be);
+``CHAINSAW_PY_POD_NETNS=0`` measures without namespaces. The line ``pod networks`` says which.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ PROGRAM = ImageProgram("bench/sleeper", (sys.executable, "-u", "-c",
                                          "import os, time; print('started', os.getpid(), flush=True); time.sleep(600)"))
 
 
-def _pod(name: str) -> dict[str, Any]:
+def _pod(name: str, port: int) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "main", "image": "bench/sleeper"}
+    if port:
+        container["ports"] = [{"containerPort": port}]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"terminationGracePeriodSeconds": 1,
-                     "containers": [{"name": "main", "image": "bench/sleeper"}]}}
+            "spec": {"terminationGracePeriodSeconds": 1, "containers": [container]}}
 
 
 def _phase(cluster: EmbeddedCluster, name: str) -> tuple[str, bool]:
@@ -55,16 +59,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--single", type=int, default=10)
     parser.add_argument("--many", type=int, default=50)
+    parser.add_argument("--port", type=int, default=0)
     options = parser.parse_args()
     pids: list[int] = []
     with EmbeddedCluster(tls=False, images=[PROGRAM]) as cluster:
         pods = cluster.registry.lookup("", "v1", "pods")
-        assert pods is not None
+        assert pods is not None and cluster.processes is not None
+        print(f"pod networks: {'a namespace per pod' if cluster.processes.networks_available() else 'the host'}")
         to_running, to_log = [], []
         for index in range(options.single):
             name = f"single-{index}"
             created = time.monotonic()
-            cluster.api.create(pods, "default", _pod(name), WriteOptions())
+            cluster.api.create(pods, "default", _pod(name, options.port), WriteOptions())
             running = _wait(lambda name=name: _phase(cluster, name)[0] == "Running", 30)
             logged = _wait(lambda name=name: cluster.logs.size(("default", name, "main")) > 0, 30)
             to_running.append(running - created)
@@ -75,7 +81,7 @@ def main() -> None:
         started = time.monotonic()
         names = [f"many-{index}" for index in range(options.many)]
         for name in names:
-            cluster.api.create(pods, "default", _pod(name), WriteOptions())
+            cluster.api.create(pods, "default", _pod(name, options.port), WriteOptions())
         all_running = _wait(lambda: all(_phase(cluster, name)[0] == "Running" for name in names), 120)
         all_ready = _wait(lambda: all(_phase(cluster, name)[1] for name in names), 120)
         print(f"{options.many} pods at once: all Running after {all_running - started:.2f}s, all Ready after "

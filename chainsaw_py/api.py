@@ -228,6 +228,12 @@ def parse_cluster_argument(argument: str) -> tuple[str, str, str]:
 def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelToken | None = None,
         handle_signals: bool = True) -> Outcome:
     """Load, run and report like ``chainsaw test``; Chainsaw's console output goes to ``stream``."""
+    with _early_embedded_process(options) as process:
+        return _run(options, stream, cancel, handle_signals, process)
+
+
+def _run(options: TestOptions, stream: TextIO | None, cancel: CancelToken | None, handle_signals: bool,
+         process: Any) -> Outcome:
     out = stream if stream is not None else sys.stdout
     console = Console(out, color=use_color(options.no_color, out, options.force_color), quiet=options.quiet)
     header = console.header
@@ -269,7 +275,8 @@ def run(options: TestOptions, stream: TextIO | None = None, *, cancel: CancelTok
                                          settings=[line.removeprefix("- ") for line in settings],
                                          output_budget=_output_budget(spec)))
     with (active(console.masker),
-          _cluster_for(options, tests, console, sut, s3=_may_use_local_s3(tests, spec, sut)) as default_cluster,
+          _cluster_for(options, tests, console, sut, s3=_may_use_local_s3(tests, spec, sut),
+                       process=process) as default_cluster,
           _signals(cancel, handle_signals), _report_when_abandoned(result, spec, console),
           _processes(sut, default_cluster, spec, console, cancel) as supervisor):
         result.report.cluster = _cluster_description(default_cluster)
@@ -610,10 +617,25 @@ def assert_resource(assertion: dict[str, Any], cluster: Any, *, namespace: str =
 
 
 @contextmanager
+def _early_embedded_process(options: TestOptions) -> Iterator[Any]:
+    """The embedded cluster's process, spawned before the tests load when the run will use one (it loads
+    meanwhile, on the other core); None otherwise."""
+    if options.no_cluster:
+        yield None
+        return
+    from chainsaw_py.client.clusters import early_embedded_process
+
+    with early_embedded_process(options.kubeconfig_overrides, embedded=options.embedded,
+                                kubeconfig=options.kubeconfig) as process:
+        yield process
+
+
+@contextmanager
 def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
-                 sut: SutConfig | None = None, *, s3: bool) -> Iterator[Any]:
+                 sut: SutConfig | None = None, *, s3: bool, process: Any = None) -> Iterator[Any]:
     """The default cluster: none with ``--no-cluster``; the kubeconfig's when there is one (unless
-    ``--embedded``); otherwise an embedded cluster started for the run."""
+    ``--embedded``); otherwise an embedded cluster started for the run (in ``process`` when one was
+    spawned early)."""
     if options.no_cluster:
         yield None
         return
@@ -621,7 +643,7 @@ def _cluster_for(options: TestOptions, tests: list[Test], console: Console,
 
     with default_cluster(options.kubeconfig_overrides, embedded=options.embedded, tests=tests,
                          announce=console.write, images=sut.images if sut is not None else (),
-                         s3=s3, kubeconfig=options.kubeconfig) as handle:
+                         s3=s3, kubeconfig=options.kubeconfig, process=process) as handle:
         yield handle
 
 

@@ -41,3 +41,17 @@ def test_the_scaling_benchmark_measures_merge_and_status_line(capsys: pytest.Cap
     assert figures["merge"]["tests"] == 6 and figures["status"]["draws"] >= 1
     out = capsys.readouterr().out
     assert "report merge: 2 shards x 3 tests" in out and "status line: 50 lines" in out
+
+
+@pytest.mark.parametrize("mode", ["process", "in-process"])
+def test_the_suite_breakdown_reports_every_process_of_the_run(capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    monkeypatch.setenv("CHAINSAW_PY_EMBEDDED", mode)
+    lines = load("suite_breakdown").main(["--tests", "2", "--parallel", "2"])  # type: ignore[attr-defined]
+    runner = [line for line in lines if str(line["process"]).endswith("__main__.py")]
+    cluster = [line for line in lines if str(line["process"]).endswith("child.py")]
+    assert len(runner) == 1 and len(cluster) == (1 if mode == "process" else 0)
+    assert {"cluster ready", "first test", "last test", "end"} <= set(runner[0]["marks"])
+    roles = set(runner[0]["roles"]) | (set(cluster[0]["roles"]) if cluster else set())
+    assert {"api server", "controllers", "runner and client"} <= roles
+    assert "CPU by thread role" in capsys.readouterr().out

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from chainsaw_py.client.errors import ApiError, ConnectionFailed, NoKindMatchError, NotFoundError
 from chainsaw_py.client.watch import ChangeFeeds, Waker
@@ -186,17 +186,72 @@ class Client:
 
         headers = {"Accept": accept, "Content-Type": content_type}
         limit = timeout if timeout is not None else self.request_timeout
+        request_timeout = limit if stream else _bounded(limit)
         try:
+            pool = self._direct_pool()
+            if pool is not None:
+                return self._send(pool, method, path, query or [], headers, body, request_timeout)
             return self.api_client.call_api(
                 path, method, query_params=query or [], header_params=headers, body=body,
                 auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
-                _request_timeout=limit if stream else _bounded(limit))
+                _request_timeout=request_timeout)
         except ApiException as err:
             raise api_error(err.status, err.reason, err.body) from None
         except Exception as err:  # urllib3 raises its own exception tree (MaxRetryError, ...)
             if isinstance(err, OSError) or type(err).__module__.startswith("urllib3"):
                 raise connection_error(method, self.api_client.configuration.host + path, err) from None
             raise
+
+    def _direct_pool(self) -> Any:
+        """The connection pool of the API server's host, when requests may go to it directly (no proxy):
+        ``ApiClient.call_api`` and urllib3's ``PoolManager`` parse, copy and re-encode every request (~0.13 ms
+        of the client's ~0.43 ms per GET) for features these requests do not use."""
+        pool = self.__dict__.get("_pool", False)
+        if pool is False:
+            import urllib3
+
+            manager = self.api_client.rest_client.pool_manager
+            pool = None
+            if not isinstance(manager, urllib3.ProxyManager) and not self.api_client.configuration.proxy:
+                pool = manager.connection_from_url(self.api_client.configuration.host)
+            self.__dict__["_pool"] = pool
+        return pool
+
+    def _send(self, pool: Any, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str],
+              body: Any, request_timeout: float | None) -> Any:
+        """What ``call_api(..., _preload_content=False)`` and the kubernetes package's REST client send and
+        raise, straight through the host's connection pool."""
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        api = self.api_client
+        headers.update(api.default_headers)
+        if api.cookie:
+            headers["Cookie"] = api.cookie
+        api.update_params_for_auth(headers, query, ["BearerToken"])
+        url = self._base_path + path + ("?" + urlencode(query) if query else "")
+        timeout = urllib3.Timeout(total=request_timeout) if request_timeout else None
+        encoded: Any = None
+        if method != "GET" and method != "HEAD":
+            encoded = _encoded_body(body, headers)
+        try:
+            response = pool.urlopen(method, url, body=encoded, headers=headers, preload_content=False,
+                                    timeout=timeout)
+        except urllib3.exceptions.SSLError as err:
+            raise ApiException(status=0, reason=f"{type(err).__name__}\n{err}") from None
+        if not 200 <= response.status <= 299:
+            raise api_error(response.status, response.reason, response.data.decode("utf-8", "replace"))
+        return response
+
+    @property
+    def _base_path(self) -> str:
+        """The path part of the configured host (a server URL may carry one, e.g. behind a gateway)."""
+        base = self.__dict__.get("_base")
+        if base is None:
+            from urllib.parse import urlsplit
+
+            base = self.__dict__["_base"] = urlsplit(self.api_client.configuration.host).path.rstrip("/")
+        return str(base)
 
     # ------------------------------------------------------------------------------ mapping
 
@@ -359,6 +414,18 @@ def _with_type(obj: Any, resource: Resource) -> dict[str, Any]:
     obj.setdefault("apiVersion", resource.api_version)
     obj.setdefault("kind", resource.kind)
     return obj
+
+
+def _encoded_body(body: Any, headers: dict[str, str]) -> Any:
+    """The request body as the kubernetes package's REST client encodes it."""
+    content_type = headers["Content-Type"]
+    if "json" in content_type.lower() or content_type == "application/apply-patch+yaml":
+        if content_type == "application/json-patch+json" and not isinstance(body, list):
+            headers["Content-Type"] = "application/strategic-merge-patch+json"
+        return json.dumps(body) if body is not None else None
+    if isinstance(body, (str, bytes)):
+        return body
+    raise ApiError(f"cannot send a {type(body).__name__} body as {content_type}")
 
 
 def api_error(code: int, reason: str, body: Any) -> ApiError:

@@ -9,6 +9,7 @@ import binascii
 import copy
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -183,15 +184,50 @@ def _request_timeout(value: str | None) -> float | None:
         raise ChainsawError(f"invalid --kube-request-timeout: {err}") from err
 
 
+EMBEDDED_MODE_VARIABLE = "CHAINSAW_PY_EMBEDDED"
+EMBEDDED_MODES = ("process", "in-process")
+
+
+def embedded_mode() -> str:
+    """Where an embedded cluster started for a run lives: ``process`` (default: a child process, so that the run
+    and the cluster use two cores) or ``in-process`` (threads of this process), from ``$CHAINSAW_PY_EMBEDDED``."""
+    mode = os.environ.get(EMBEDDED_MODE_VARIABLE, "") or "process"
+    if mode not in EMBEDDED_MODES:
+        raise ChainsawError(f'invalid {EMBEDDED_MODE_VARIABLE} "{mode}": expected one of {", ".join(EMBEDDED_MODES)}')
+    return mode
+
+
+def uses_embedded(overrides: dict[str, Any], *, embedded: bool, kubeconfig: str | None = None) -> bool:
+    """Whether ``default_cluster`` will start an embedded cluster: asked for, or no kubeconfig is usable."""
+    return embedded or not (overrides.get("server") or has_default_kubeconfig(kubeconfig))
+
+
+@contextmanager
+def early_embedded_process(overrides: dict[str, Any], *, embedded: bool,
+                           kubeconfig: str | None = None) -> Iterator[Any]:
+    """The embedded cluster's process, spawned now when the run will use one (in ``process`` mode) so that it
+    loads while the run loads its tests; None otherwise. Stopped at the end of the block if still running."""
+    if embedded_mode() != "process" or not uses_embedded(overrides, embedded=embedded, kubeconfig=kubeconfig):
+        yield None
+        return
+    from chainsaw_py.client.embedded_process import EmbeddedProcess
+
+    process = EmbeddedProcess().spawn()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
 @contextmanager
 def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[Any],
                     announce: Callable[[str], None], images: Sequence[Any] = (),
-                    s3: bool = True, kubeconfig: str | None = None) -> Iterator[ConnectedCluster]:
+                    s3: bool = True, kubeconfig: str | None = None, process: Any = None) -> Iterator[ConnectedCluster]:
     """The run's default cluster: the kubeconfig's when one is usable (``kubeconfig``, a path list, in place of
     ``$KUBECONFIG`` when given), else an embedded cluster started for the run (with the suite's
     ``chainsaw_embedded.py`` plugins, a local S3 when ``s3`` or a plugin asks for it, and ``images``: the
-    ``ImageProgram`` mappings whose pods run as local processes)."""
-    if not embedded and (overrides.get("server") or has_default_kubeconfig(kubeconfig)):
+    ``ImageProgram`` mappings whose pods run as local processes), in ``process`` when one was spawned early."""
+    if not uses_embedded(overrides, embedded=embedded, kubeconfig=kubeconfig):
         cluster = connect(None, overrides.get("context"), overrides, search=kubeconfig)
         try:
             yield cluster
@@ -199,7 +235,7 @@ def default_cluster(overrides: dict[str, Any], *, embedded: bool, tests: list[An
             cluster.close()
         return
     reason = "--embedded" if embedded else _no_kubeconfig_reason(kubeconfig)
-    with embedded_cluster(tests, announce, reason, images, s3=s3) as cluster:
+    with embedded_cluster(tests, announce, reason, images, s3=s3, process=process) as cluster:
         yield cluster
 
 
@@ -213,29 +249,76 @@ def _no_kubeconfig_reason(search: str | None) -> str:
 
 @contextmanager
 def embedded_cluster(tests: list[Any], announce: Callable[[str], None], reason: str = "--embedded",
-                     images: Sequence[Any] = (), *, s3: bool = True) -> Iterator[ConnectedCluster]:
+                     images: Sequence[Any] = (), *, s3: bool = True, process: Any = None) -> Iterator[ConnectedCluster]:
     """The embedded cluster with the suite's plugins; its local S3 (moto: about a second to start and to
-    stop) runs when ``s3`` is set or a plugin is loaded (a plugin's controllers may use it)."""
-    from chainsaw_py.embedded import EmbeddedCluster
-
+    stop) runs when ``s3`` is set or a plugin is loaded (a plugin's controllers may use it). It runs in a child
+    process (``process``, an ``EmbeddedProcess`` spawned early, or one spawned here) unless
+    ``$CHAINSAW_PY_EMBEDDED`` is ``in-process``."""
     plugins = sorted({Path(test.base_path) / PLUGIN_FILE for test in tests
                       if (Path(test.base_path) / PLUGIN_FILE).is_file()})
-    with EmbeddedCluster(s3=s3 or bool(plugins), images=images) as server, _removed_when_abandoned(Path(server.kubeconfig_path)):
+    wants_s3 = s3 or bool(plugins)
+    if process is None and embedded_mode() == "in-process":
+        source = _in_process_cluster(plugins, images, wants_s3)
+    else:
+        source = _cluster_process(process, plugins, images, wants_s3)
+    with source as ready, _connected(announce, reason, plugins, ready) as cluster:
+        yield cluster
+
+
+@contextmanager
+def _cluster_process(process: Any, plugins: list[Path], images: Sequence[Any], s3: bool) -> Iterator[Any]:
+    """The cluster in ``process`` when given (spawned early), else in one spawned here; the process is stopped
+    when the block ends."""
+    from chainsaw_py.client.embedded_process import EmbeddedProcess
+
+    running = process if process is not None else EmbeddedProcess().spawn()
+    try:
+        warm_client_imports = _import_client_in_background()
+        ready = running.start(plugins, images, s3)
+        warm_client_imports.join()
+        with _removed_when_abandoned(ready.kubeconfig):
+            yield ready
+    finally:
+        running.stop()
+
+
+def _import_client_in_background() -> threading.Thread:
+    """The kubernetes package (~0.3 s of imports) loads while the cluster's process starts."""
+    def load() -> None:
+        import kubernetes.client  # noqa: F401
+
+    thread = threading.Thread(target=load, name="chainsaw-client-import", daemon=True)
+    thread.start()
+    return thread
+
+
+@contextmanager
+def _in_process_cluster(plugins: list[Path], images: Sequence[Any], s3: bool) -> Iterator[Any]:
+    from chainsaw_py.client.embedded_process import EmbeddedReady
+    from chainsaw_py.embedded import EmbeddedCluster
+
+    with EmbeddedCluster(s3=s3, images=images) as server, _removed_when_abandoned(Path(server.kubeconfig_path)):
         notices = [notice for plugin in plugins for notice in server.load_plugin(plugin).notices]
-        announce(f"Using an embedded cluster at {server.server_url} ({reason}): "
-                 "nodes, pods and controllers are simulated; container images are never pulled or run"
-                 + (f" (pods whose images map to local programs run them: {len(server.images)} mappings)."
-                    if server.images else "."))
-        if plugins:
-            announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
-        for notice in notices:
-            announce(notice)
-        cluster = replace(connect(Path(server.kubeconfig_path)), s3=server.s3, embedded=True)
-        try:
-            with _s3_environment(server.s3):
-                yield cluster
-        finally:
-            cluster.close()
+        yield EmbeddedReady(server.server_url, Path(server.kubeconfig_path), server.s3, len(server.images), notices)
+
+
+@contextmanager
+def _connected(announce: Callable[[str], None], reason: str, plugins: list[Path],
+               ready: Any) -> Iterator[ConnectedCluster]:
+    announce(f"Using an embedded cluster at {ready.server_url} ({reason}): "
+             "nodes, pods and controllers are simulated; container images are never pulled or run"
+             + (f" (pods whose images map to local programs run them: {ready.images} mappings)."
+                if ready.images else "."))
+    if plugins:
+        announce("Embedded cluster plugins: " + ", ".join(str(p) for p in plugins))
+    for notice in ready.notices:
+        announce(notice)
+    cluster = replace(connect(ready.kubeconfig), s3=ready.s3, embedded=True)
+    try:
+        with _s3_environment(ready.s3):
+            yield cluster
+    finally:
+        cluster.close()
 
 
 @contextmanager

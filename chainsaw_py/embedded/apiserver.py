@@ -110,6 +110,9 @@ class ApiServer:
         stored = self.store.get(group, plural, namespace, name)
         return stored.obj if stored else None
 
+    def list_objects(self, group: str, plural: str) -> list[dict[str, Any]]:
+        return [stored.obj for stored in self.store.list(group, plural)[0]]
+
     def random_suffix(self, length: int = 5) -> str:
         return "".join(self._rng.choice(_NAME_ALPHABET) for _ in range(length))
 

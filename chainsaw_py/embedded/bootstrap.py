@@ -49,13 +49,13 @@ def bootstrap(server: ApiServer, node_name: str, api_port: int) -> None:
         "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
         "provisioner": "embedded.chainsaw-py.io/hostpath", "reclaimPolicy": "Delete",
         "volumeBindingMode": "Immediate"})
-    _coredns(server)
     for name, value in (("system-cluster-critical", 2000000000), ("system-node-critical", 2000001000)):
         _create(server, "scheduling.k8s.io/v1", "PriorityClass", {
             "metadata": {"name": name}, "value": value,
             "description": "Used for system critical pods that must run in the cluster, but can be moved to "
                            "another node if necessary." if name == "system-cluster-critical" else
                            "Used for system critical pods that must not be moved from their current node."})
+    _coredns(server)   # its pods need the priority classes
 
 
 COREFILE = """.:53 {

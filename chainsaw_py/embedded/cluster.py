@@ -15,6 +15,7 @@ import platform
 import secrets
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -239,13 +240,19 @@ class EmbeddedCluster:
         def identity(pod: dict[str, Any]) -> Identity | None:
             return self._pod_identity(pod, f"{'https' if self._tls else 'http'}://127.0.0.1:{port}")
 
+        def s3_address() -> tuple[str, int] | None:
+            if self.s3 is None:
+                return None
+            url = urllib.parse.urlsplit(self.s3.endpoint_url)
+            return (url.hostname, url.port) if url.hostname and url.port else None
+
         return RuntimeServices(lookup, services, identity, lambda: ("127.0.0.1", port), self.api.now,
-                               self.timing.restart_backoff)
+                               self.timing.restart_backoff, s3_address)
 
     def _pod_identity(self, pod: dict[str, Any], server: str) -> Identity | None:
         """The credentials a kubelet gives the pod: tokens of its ServiceAccount bound to the pod, so that RBAC
-        applies to what runs in it; None when no token is mounted (``automountServiceAccountToken: false`` on
-        the pod, or unset there and false on the ServiceAccount)."""
+        applies to what runs in it; ``mounted`` is False when no token is mounted (``automountServiceAccountToken:
+        false`` on the pod, or unset there and false on the ServiceAccount): projected token volumes still get one."""
         meta, spec = pod["metadata"], pod.get("spec") or {}
         namespace = str(meta.get("namespace", ""))
         name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
@@ -253,8 +260,7 @@ class EmbeddedCluster:
         if stored is None:
             raise ContainerConfigError(f'failed to fetch token: serviceaccounts "{name}" not found')
         mount = spec.get("automountServiceAccountToken")
-        if mount is False or (mount is None and stored.obj.get("automountServiceAccountToken") is False):
-            return None
+        mounted = not (mount is False or (mount is None and stored.obj.get("automountServiceAccountToken") is False))
         uid = str(stored.obj["metadata"].get("uid", ""))
         bound = {"kind": "Pod", "name": meta.get("name", ""), "uid": meta.get("uid", "")}
 
@@ -262,7 +268,7 @@ class EmbeddedCluster:
             return self._tokens().issue(namespace, name, uid, seconds, audiences, bound)[0]
 
         return Identity(issue([], _EXTENDED_TOKEN_SECONDS), self.ca_pem, server,
-                        f"system:serviceaccount:{namespace}:{name}", issue)
+                        f"system:serviceaccount:{namespace}:{name}", issue, mounted)
 
     def _tokens(self) -> ServiceAccountTokens:
         if self._access is None:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors, go_value
-from chainsaw_py.embedded.celrules import check_rules
+from chainsaw_py.embedded.celrules import check_rules, cost_budget
 from chainsaw_py.golang.fmt import openapi_type_name
 
 _ROOT_KEEP = ("apiVersion", "kind", "metadata")
@@ -28,24 +28,32 @@ def _join(path: str, key: str) -> str:
 def prune(obj: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """Drop fields the schema does not declare (in place); return their paths for fieldValidation."""
     unknown: list[str] = []
-    _prune_object(obj, schema, "", unknown, root=True)
+    _prune_object(obj, schema, "", unknown, True, _preserves(schema))
     return unknown
 
 
-def _prune_value(value: Any, schema: dict[str, Any], path: str, unknown: list[str]) -> None:
+def _preserves(schema: dict[str, Any]) -> bool:
+    return bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+
+
+def _prune_value(value: Any, schema: dict[str, Any], path: str, unknown: list[str],
+                 preserved: bool = False) -> None:
+    """``preserved``: an array's ``x-kubernetes-preserve-unknown-fields`` reaches its items, as in
+    apiextensions' ``skipPrune`` (which a declared property does not inherit)."""
+    preserve = preserved or _preserves(schema)
     if isinstance(value, dict):
-        _prune_object(value, schema, path, unknown, root=bool(schema.get("x-kubernetes-embedded-resource")))
+        _prune_object(value, schema, path, unknown, bool(schema.get("x-kubernetes-embedded-resource")), preserve)
     elif isinstance(value, list):
         items = schema.get("items")
         if isinstance(items, dict):
             for index, item in enumerate(value):
-                _prune_value(item, items, f"{path}[{index}]", unknown)
+                _prune_value(item, items, f"{path}[{index}]", unknown, preserve)
 
 
-def _prune_object(obj: dict[str, Any], schema: dict[str, Any], path: str, unknown: list[str], root: bool) -> None:
+def _prune_object(obj: dict[str, Any], schema: dict[str, Any], path: str, unknown: list[str], root: bool,
+                  preserve: bool) -> None:
     properties: dict[str, Any] = schema.get("properties") or {}
     additional = schema.get("additionalProperties")
-    preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
     for key in list(obj):
         child_path = _join(path, key)
         if root and key in _ROOT_KEEP:
@@ -86,10 +94,16 @@ def drop_nulls_and_default(value: Any, schema: dict[str, Any]) -> Any:
 ABSENT = object()   # no previous value (a create, or an element that did not exist before)
 
 
-def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str = "", root: bool = True,
-             old: Any = ABSENT) -> None:
-    """Validate ``value`` against a structural schema, appending apiserver-style field errors. ``old`` is the
-    previous value at the same place (for ``oldSelf`` in x-kubernetes-validations transition rules)."""
+def validate(value: Any, schema: dict[str, Any], errors: FieldErrors, old: Any = ABSENT) -> None:
+    """Validate an object against a structural schema, appending apiserver-style field errors. ``old`` is the
+    previous object (for ``oldSelf`` in x-kubernetes-validations transition rules); the object's rules share
+    one runtime cost budget."""
+    with cost_budget():
+        _validate(value, schema, errors, "", True, old)
+
+
+def _validate(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str = "", root: bool = True,
+              old: Any = ABSENT) -> None:
     if value is None:
         if not schema.get("nullable") and (schema.get("type") or schema.get("properties")):
             errors.invalid(path, value, f'{path or "body"} in body must be of type {schema.get("type", "object")}: "null"')
@@ -143,7 +157,7 @@ def _validate_object(value: dict[str, Any], schema: dict[str, Any], errors: Fiel
         child = properties.get(key) or (additional if isinstance(additional, dict) else None)
         if child is not None:
             previous = old.get(key, ABSENT) if isinstance(old, dict) else ABSENT
-            validate(item, child, errors, _join(path, key), root=bool(child.get("x-kubernetes-embedded-resource")),
+            _validate(item, child, errors, _join(path, key), root=bool(child.get("x-kubernetes-embedded-resource")),
                      old=previous)
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:
         errors.causes.append(_too_many(path, len(value), schema["maxProperties"]))
@@ -157,7 +171,7 @@ def _validate_array(value: list[Any], schema: dict[str, Any], errors: FieldError
         keys = schema.get("x-kubernetes-list-map-keys") if schema.get("x-kubernetes-list-type") == "map" else None
         for index, item in enumerate(value):
             previous = _correlated(item, old, keys)
-            validate(item, items, errors, f"{path}[{index}]", root=bool(items.get("x-kubernetes-embedded-resource")),
+            _validate(item, items, errors, f"{path}[{index}]", root=bool(items.get("x-kubernetes-embedded-resource")),
                      old=previous)
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         errors.causes.append(_too_many(path, len(value), schema["maxItems"]))
@@ -230,7 +244,7 @@ def _validate_number(value: float, schema: dict[str, Any], errors: FieldErrors, 
 
 def _validate_combinators(value: Any, schema: dict[str, Any], errors: FieldErrors, path: str) -> None:
     for sub in schema.get("allOf") or []:
-        validate(value, sub, errors, path, root=False)
+        _validate(value, sub, errors, path, root=False)
     any_of = schema.get("anyOf")
     if any_of and not any(_matches(value, sub, path) for sub in any_of):
         errors.invalid(path, value, f'"{path}" must validate at least one schema (anyOf)')
@@ -244,7 +258,7 @@ def _validate_combinators(value: Any, schema: dict[str, Any], errors: FieldError
 
 def _matches(value: Any, schema: dict[str, Any], path: str) -> bool:
     probe = FieldErrors()
-    validate(value, schema, probe, path, root=False)
+    _validate(value, schema, probe, path, root=False)
     return not probe
 
 

@@ -20,12 +20,15 @@ class Timing:
     restart_backoff: float = 10.0
     """A crashed container of a pod that runs as local processes restarts at once, then after this long,
     doubling up to 5 minutes (the kubelet's CrashLoopBackOff)."""
+    unschedulable_retry: float = 1.0
+    """How often the scheduler tries again a pod that does not fit the node (a taint, affinity, resources)."""
     reconcile_period: float = 30.0
     """Every controller re-examines all its objects this often (besides reacting to changes)."""
     bookmark_interval: float = 1.0
     """How often watches with allowWatchBookmarks=true receive a BOOKMARK while idle."""
 
     def scaled(self, factor: float) -> Timing:
-        """All delays multiplied by ``factor`` (the reconcile period and bookmark interval stay)."""
-        keep = {"reconcile_period", "bookmark_interval"}
+        """All delays multiplied by ``factor`` (the reconcile period, bookmark interval and scheduling retry
+        stay)."""
+        keep = {"reconcile_period", "bookmark_interval", "unschedulable_retry"}
         return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self) if f.name not in keep})

@@ -98,10 +98,14 @@ def _build_context() -> Any:
     from cel import stdlib
 
     from chainsaw_py.expressions import cel_k8s
+    from chainsaw_py.kubecel import extensions
 
     context = cel.Context()
     stdlib.add_stdlib_to_context(context)
+    for name, function in extensions.functions().items():
+        context.add_function(name, function)
     context.add_function("lists.range", _reporting(_bounded_range))
+    context.add_function("split", _reporting(_bounded_split))
     context.add_function("replace", _reporting(_bounded_replace))
     # a null object makes the resolver return None, which falls through to these
     context.add_variable("object", None)
@@ -120,6 +124,18 @@ def _bounded_range(count: int) -> list[int]:
         raise ExpressionError(f"lists.range({count}): more than {limits.MAX_LIST_LENGTH} elements "
                               "(see CHAINSAW_PY_MAX_LIST_LENGTH)")
     return list(range(count))
+
+
+def _bounded_split(text: str, separator: str, limit: int | None = None) -> list[str]:
+    """cel-go's ``split``, refused when it would make more than ``limits.MAX_LIST_LENGTH`` parts."""
+    from cel import stdlib
+
+    parts = len(text) + 1 if separator == "" else text.count(separator) + 1
+    if limit is not None and limit >= 0:
+        parts = min(parts, limit)
+    if parts > limits.MAX_LIST_LENGTH:
+        raise ExpressionError(f"split: more than {limits.MAX_LIST_LENGTH} parts (see CHAINSAW_PY_MAX_LIST_LENGTH)")
+    return stdlib.split(text, separator, limit)
 
 
 def _bounded_replace(subject: str, old: str, new: str, limit: int = -1) -> str:

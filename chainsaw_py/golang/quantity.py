@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_UP, Decimal, localcontext
+from decimal import ROUND_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 DECIMAL_SI = "DecimalSI"
@@ -23,8 +23,19 @@ _BINARY_SUFFIXES = {0: "", **{power: suffix for suffix, power in _BINARY_POWERS.
 _NANO = Decimal("1e-9")
 
 
+MAX_DIGITS = 10_000
+"""Digits of a quantity's value (its number's digits plus its decimal exponent), and the largest exponent. Go's
+``inf.Dec`` keeps any number exactly (a 5,000-digit quantity is read, compared and printed in full, as here);
+this bound keeps the exact arithmetic used here within milliseconds (``1e500000`` took 14 s)."""
+_MAX_INT64 = (1 << 63) - 1   # resource.maxAllowed: BinarySI quantities are capped to it, as in Go
+
+
 class QuantityError(ValueError):
     """The text is not a quantity (the apiserver's message)."""
+
+
+class QuantityTooLarge(QuantityError):
+    """A quantity of more than ``MAX_DIGITS`` digits."""
 
 
 @dataclass(frozen=True)
@@ -44,27 +55,43 @@ def parse_quantity(text: str) -> tuple[Fraction, str]:
     if match is None or match.group(1) in (".", "+.", "-."):
         raise QuantityError(f"quantities must match the regular expression '{QUANTITY_PATTERN}'")
     try:
-        number = Fraction(match.group(1))
-    except ValueError:
+        number = Decimal(match.group(1))
+    except InvalidOperation:
         raise QuantityError(f"quantities must match the regular expression '{QUANTITY_PATTERN}'") from None
     suffix = match.group(2)
     if suffix in _BINARY_POWERS:
-        return number * 1024 ** _BINARY_POWERS[suffix], BINARY_SI
+        _check_size(number, 0)
+        value = Fraction(number) * 1024 ** _BINARY_POWERS[suffix]
+        return max(-_MAX_INT64, min(_MAX_INT64, value)), BINARY_SI
     if suffix in _DECIMAL_EXPONENTS:
-        return number * Fraction(10) ** _DECIMAL_EXPONENTS[suffix], DECIMAL_SI
-    exponent = re.fullmatch(r"[eE]([-+]?[0-9]+)", suffix)
-    if exponent is None:
+        _check_size(number, _DECIMAL_EXPONENTS[suffix])
+        return Fraction(number) * Fraction(10) ** _DECIMAL_EXPONENTS[suffix], DECIMAL_SI
+    exponent = re.fullmatch(r"[eE]([-+]?[0-9]{1,19})", suffix)
+    if exponent is None or not -(1 << 63) <= int(exponent.group(1)) < (1 << 63):
         raise QuantityError("unable to parse quantity's suffix")
-    return number * Fraction(10) ** int(exponent.group(1)), DECIMAL_EXPONENT
+    power = _check_size(number, int(exponent.group(1)))
+    return Fraction(number) * Fraction(10) ** power, DECIMAL_EXPONENT
+
+
+def _check_size(number: Decimal, exponent: int) -> int:
+    """The decimal exponent to apply to ``number``: a value far below a nano-unit keeps its sign only (Go rounds
+    it up to ``1n``), a value of more than ``MAX_DIGITS`` digits is refused."""
+    digits = len(number.as_tuple().digits)
+    if digits + max(exponent, 0) > MAX_DIGITS:
+        raise QuantityTooLarge(f"quantity too large: more than {MAX_DIGITS} digits")
+    return max(exponent, -(digits + 10))
 
 
 def parse(text: str) -> Quantity | None:
-    """Parse ``text`` as Go's ``resource.ParseQuantity`` would; None when it is not a quantity."""
+    """Parse ``text`` as Go's ``resource.ParseQuantity`` would; None when it is not a quantity (raises
+    :class:`QuantityTooLarge` for one beyond ``MAX_DIGITS``)."""
     match = _GRAMMAR.fullmatch(text)
     if match is None:
         return None
     try:
         exact, _format = parse_quantity(text)
+    except QuantityTooLarge:
+        raise
     except QuantityError:
         return None
     value = _decimal(exact)
@@ -79,9 +106,19 @@ def parse(text: str) -> Quantity | None:
     # Quantities keep nano precision at most, rounding away from zero
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -9:
-        value = value.quantize(_NANO, rounding=ROUND_UP)
+        with localcontext() as context:
+            context.prec = max(60, len(value.as_tuple().digits))
+            value = value.quantize(_NANO, rounding=ROUND_UP)
         scale = min(scale, 9)
     return Quantity(value=value, format=quantity_format, scale=scale)
+
+
+def exact_sum(first: Decimal, second: Decimal) -> Decimal:
+    """``first + second`` without rounding, as Go's ``Quantity.Add`` (quantities may have thousands of digits)."""
+    with localcontext() as context:
+        context.prec = 20 + max(len(first.as_tuple().digits), len(second.as_tuple().digits)) + abs(
+            first.adjusted() - second.adjusted())
+        return first + second
 
 
 def canonical_quantity(text: str) -> str:
@@ -97,7 +134,7 @@ def format_quantity(value: Decimal, quantity_format: str) -> str:
     mantissa alone (``1``).
     """
     with localcontext() as context:
-        context.prec = 60
+        context.prec = max(60, len(value.as_tuple().digits))
         return _format(+value, quantity_format)
 
 
@@ -119,19 +156,20 @@ def _format(value: Decimal, quantity_format: str) -> str:
             return f"{amount}{_BINARY_SUFFIXES[exponent]}"
     mantissa, exponent = _canonical_decimal(value)
     if quantity_format == DECIMAL_EXPONENT:
-        return f"{mantissa}" if exponent == 0 else f"{mantissa}e{exponent}"
+        return mantissa if exponent == 0 else f"{mantissa}e{exponent}"
     return f"{mantissa}{_DECIMAL_SUFFIXES.get(exponent, '')}"
 
 
-def _canonical_decimal(value: Decimal) -> tuple[int, int]:
-    """Integer mantissa and an exponent that is a multiple of 3 (``AsCanonicalBytes``)."""
+def _canonical_decimal(value: Decimal) -> tuple[str, int]:
+    """Integer mantissa (as text: it may have thousands of digits) and an exponent that is a multiple of 3
+    (``AsCanonicalBytes``)."""
     sign, digits, exponent = value.normalize().as_tuple()
     assert isinstance(exponent, int)
-    mantissa = int("".join(map(str, digits)) or "0")
+    mantissa = "".join(map(str, digits)).lstrip("0") or "0"
     while exponent % 3 != 0:
-        mantissa *= 10
+        mantissa += "0"
         exponent -= 1
-    return (-mantissa if sign else mantissa), exponent
+    return ("-" + mantissa if sign and mantissa != "0" else mantissa), exponent
 
 
 def _round_to_nano(value: Fraction) -> Fraction:
@@ -144,5 +182,5 @@ def _round_to_nano(value: Fraction) -> Fraction:
 def _decimal(value: Fraction) -> Decimal:
     """The exact decimal of a quantity's value (its denominator divides a power of ten)."""
     with localcontext() as context:
-        context.prec = 60
+        context.prec = max(60, (value.numerator.bit_length() + value.denominator.bit_length()) // 3 + 20)
         return Decimal(value.numerator) / Decimal(value.denominator)

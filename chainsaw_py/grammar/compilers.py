@@ -6,10 +6,10 @@ import functools
 from typing import Any
 
 from chainsaw_py.grammar.bounds import check_expression_bounds
-from chainsaw_py.grammar.cel_macros import with_checkpoints
 from chainsaw_py.grammar.errors import ExpressionSyntaxError
 from chainsaw_py.grammar.jmes_parser import compile_expression
 from chainsaw_py.grammar.statement import COMPILERS, parse
+from chainsaw_py.kubecel.checkpoints import with_checkpoints, with_duration_guard
 
 DEFAULT_COMPILER = "jp"
 
@@ -27,18 +27,18 @@ def compile_cel(source: str) -> Any:
 
 
 CEL_CHECKPOINT = "__chainsaw_checkpoint__"
-"""The function called once per element of the outer CEL macros compiled by ``compile_cel_with_checkpoints``."""
+"""The function called once per element of the CEL macros compiled by ``compile_cel_with_checkpoints``."""
 
 
 @functools.lru_cache(maxsize=1024)
 def compile_cel_with_checkpoints(source: str) -> Any:
-    """``compile_cel(source)`` with a call to ``CEL_CHECKPOINT()`` in every iteration of its outer macros, where
-    evaluation can be stopped (see ``cel_macros``)."""
+    """``compile_cel(source)`` with a call to ``CEL_CHECKPOINT()`` in every iteration of its macros, where
+    evaluation can be stopped, and ``duration()`` refusing what Go refuses (see ``kubecel.checkpoints``)."""
     import cel
 
     program = compile_cel(source)
     text = source.strip()
-    rewritten = with_checkpoints(text, CEL_CHECKPOINT)
+    rewritten = with_checkpoints(with_duration_guard(text), CEL_CHECKPOINT)
     if rewritten == text:
         return program
     try:

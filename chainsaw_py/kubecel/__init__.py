@@ -5,6 +5,9 @@ the bottom layer so that Chainsaw's CEL (``expressions``) and the embedded API s
 - ``library`` — Quantity, Regex, Lists, URLs, IP, CIDR and Format.
 - ``semver`` — Semver.
 - ``authz`` — Authz (needs an authorizer bound with ``authz.bound``; the API server has one, Chainsaw does not).
+- ``checkpoints`` — source rewrites both evaluators compile with: a (costed) checkpoint in every macro
+  iteration, Go's ``duration()`` argument check.
+- ``extensions`` — linear-time versions of the ``cel`` package's quadratic or per-character functions.
 
 The ``cel`` package cannot carry Python objects through an evaluation, so library values travel as small tagged
 maps (``{"__quantity__": "1536Mi"}``); methods are plain functions taking that map first (CEL turns

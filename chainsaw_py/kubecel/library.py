@@ -10,6 +10,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chainsaw_py.golang.durations import parse_duration_ns
+from chainsaw_py.kubecel.checkpoints import DURATION_GUARD
 from chainsaw_py.kubecel.errors import LibraryError
 
 if TYPE_CHECKING:
@@ -42,7 +44,10 @@ def _tagged(value: Any, tag: str, kind: str) -> str:
 def _parse_quantity(text: Any) -> Any:
     from chainsaw_py.golang import quantity
 
-    parsed = quantity.parse(text) if isinstance(text, str) else None
+    try:
+        parsed = quantity.parse(text) if isinstance(text, str) else None
+    except quantity.QuantityTooLarge as error:
+        raise LibraryError(str(error)) from None
     if parsed is None:
         raise LibraryError(
             "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
@@ -64,7 +69,10 @@ def _quantity_format(value: Any) -> str:
 def _is_quantity(text: Any) -> bool:
     from chainsaw_py.golang import quantity
 
-    return isinstance(text, str) and quantity.parse(text) is not None
+    try:
+        return isinstance(text, str) and quantity.parse(text) is not None
+    except quantity.QuantityTooLarge:
+        return False
 
 
 def _compare(left: Any, right: Any) -> int:
@@ -76,7 +84,7 @@ def _arithmetic(left: Any, right: Any, sign: int) -> dict[str, str]:
     from chainsaw_py.golang import quantity
 
     other = Decimal(right) if isinstance(right, int) and not isinstance(right, bool) else _quantity_value(right)
-    total = _quantity_value(left) + sign * other
+    total = quantity.exact_sum(_quantity_value(left), other if sign > 0 else other.copy_negate())
     return {_QUANTITY: quantity.from_decimal(total, _quantity_format(left))}
 
 
@@ -324,8 +332,20 @@ def _validate(format_value: Any, text: Any) -> Any:
     return cel.OptionalValue.of(errors) if errors else cel.OptionalValue.none()
 
 
+def go_duration_argument(value: Any) -> Any:
+    """``duration()``'s argument, refused as cel-go refuses what Go's ``time.ParseDuration`` does not read (the
+    ``cel`` package clamps an overflowing duration, ``99999999999999999999h``, to its largest value)."""
+    if isinstance(value, str):
+        try:
+            parse_duration_ns(value)
+        except ValueError:
+            raise LibraryError("type conversion error from 'string' to 'google.protobuf.Duration'") from None
+    return value
+
+
 def functions() -> dict[str, Callable[..., Any]]:
     table: dict[str, Callable[..., Any]] = {
+        DURATION_GUARD: go_duration_argument,
         "string": _string,
         # quantity
         "quantity": _quantity, "isQuantity": _is_quantity,

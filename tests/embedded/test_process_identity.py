@@ -143,6 +143,20 @@ def test_automount_false_mounts_no_token(cluster: EmbeddedCluster, where: str) -
     assert _logs(cluster, "default", account) == "kubeconfig False\ntoken file False"
 
 
+def test_a_projected_token_volume_gets_a_token_without_automount(cluster: EmbeddedCluster) -> None:
+    """Replays chainsaw-kube's serviceaccount-token test: automountServiceAccountToken only concerns the
+    default token volume, a projected serviceAccountToken volume still holds the account's token."""
+    _create(cluster, _account("projected-only"))
+    _create(cluster, _pod("projected-only", "example.com/tool", "projected-only", automountServiceAccountToken=False,
+                          container={"args": ["import sys; print(open(sys.argv[1]).read())", "/custom/custom-token"],
+                                     "volumeMounts": [{"name": "token", "mountPath": "/custom", "readOnly": True}]},
+                          volumes=[{"name": "token", "projected": {"sources": [{"serviceAccountToken": {
+                              "audience": "api.example.com", "expirationSeconds": 3600, "path": "custom-token"}}]}}]))
+    _until(lambda: _phase(cluster, "default", "projected-only") in ("Succeeded", "Failed"))
+    claims = _claims(_logs(cluster, "default", "projected-only").strip())
+    assert (claims["sub"], claims["aud"]) == ("system:serviceaccount:default:projected-only", ["api.example.com"])
+
+
 def test_a_pod_waits_for_its_service_account(cluster: EmbeddedCluster) -> None:
     _create(cluster, _pod("early", "example.com/tool", "late", container={"args": [PROBE, TOKEN]}))
 

@@ -89,8 +89,8 @@ def test_volumes_are_at_their_mount_path_and_the_host_is_untouched(cluster: Embe
                                "containers": [{"name": "main", "image": "example.com/reader",
                                                "workingDir": "/srv/chainsaw-py-test/work",
                                                "volumeMounts": [
-                                                   {"name": "app", "mountPath": "/etc/chainsaw-py-test",
-                                                    "readOnly": True},
+                                                   # read-only without readOnly: a configMap volume
+                                                   {"name": "app", "mountPath": "/etc/chainsaw-py-test"},
                                                    {"name": "app", "mountPath": "/opt/chainsaw-py-test/single.txt",
                                                     "subPath": "single.txt"}]}]}})
     _until(lambda: "passwd" in _logs(cluster, "reader"))

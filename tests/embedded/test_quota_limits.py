@@ -112,7 +112,10 @@ def test_quota_scopes_select_the_pods_they_count(http: Http, ns: str) -> None:
     best_effort = quota(http, ns, "best-effort", {"hard": {"pods": "1"}, "scopes": ["BestEffort"]})
     terminating = quota(http, ns, "terminating", {"hard": {"pods": "1"}, "scopes": ["Terminating", "NotBestEffort"]})
     priority = quota(http, ns, "priority", {"hard": {"pods": "1", "requests.cpu": "1"}, "scopeSelector": {
-        "matchExpressions": [{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]}})
+        "matchExpressions": [{"scopeName": "PriorityClass", "operator": "In", "values": [f"high-{ns}"]}]}})
+    status, body, _ = http("POST", "/apis/scheduling.k8s.io/v1/priorityclasses",
+                           {"metadata": {"name": f"high-{ns}"}, "value": 1000})
+    assert status == 201, body
     cross = quota(http, ns, "cross", {"hard": {"pods": "0"}, "scopes": ["CrossNamespacePodAffinity"]})
     assert http("POST", f"/api/v1/namespaces/{ns}/pods", pod("free"))[0] == 201
     status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", pod("free2"))
@@ -127,7 +130,7 @@ def test_quota_scopes_select_the_pods_they_count(http: Http, ns: str) -> None:
     status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", deadline)
     assert status == 403 and "exceeded quota: terminating" in body["message"]
     urgent = pod("urgent", requests={"cpu": "2"})
-    urgent["spec"]["priorityClassName"] = "high"
+    urgent["spec"]["priorityClassName"] = f"high-{ns}"
     status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", urgent)
     assert (status, body["message"]) == (403, 'pods "urgent" is forbidden: exceeded quota: priority, requested: '
                                               "requests.cpu=2, used: requests.cpu=0, limited: requests.cpu=1")
@@ -200,3 +203,44 @@ def test_limit_range_pod_totals_and_claims(http: Http, ns: str) -> None:
                            {"spec": {"resources": {"requests": {"storage": "4Gi"}}}}, "application/merge-patch+json")
     assert (status, body["message"]) == (403, 'persistentvolumeclaims "data" is forbidden: maximum storage usage per '
                                               "PersistentVolumeClaim is 2Gi, but request is 4Gi")
+
+
+def test_pods_take_their_priority_from_their_priority_class(http: Http, ns: str) -> None:
+    """The Priority admission plugin (replays chainsaw-kube's priority-class test: spec.priority is 1000)."""
+    name = f"p{ns}"
+    assert http("POST", "/apis/scheduling.k8s.io/v1/priorityclasses",
+                {"metadata": {"name": name}, "value": 1000, "preemptionPolicy": "Never"})[0] == 201
+    prioritized = pod("prioritized")
+    prioritized["spec"]["priorityClassName"] = name
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", prioritized)
+    assert status == 201, body
+    assert (body["spec"]["priority"], body["spec"]["preemptionPolicy"]) == (1000, "Never")
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", pod("plain"))
+    assert (body["spec"]["priority"], body["spec"]["preemptionPolicy"]) == (0, "PreemptLowerPriority")
+    missing = pod("missing")
+    missing["spec"]["priorityClassName"] = "no-such-class"
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", missing)
+    assert (status, body["message"]) == (403, 'pods "missing" is forbidden: no PriorityClass with name '
+                                              "no-such-class was found")
+    given = pod("given")
+    given["spec"].update(priorityClassName=name, priority=5)
+    status, body, _ = http("POST", f"/api/v1/namespaces/{ns}/pods", given)
+    assert (status, body["message"]) == (403, 'pods "given" is forbidden: the integer value of priority (5) must '
+                                              "not be provided in pod spec; priority admission controller computed "
+                                              "1000 from the given PriorityClass name")
+
+
+def test_a_global_default_priority_class_applies_to_pods_without_one() -> None:
+    from chainsaw_py.embedded.kinds.core import _admit_priority
+
+    class Classes:
+        def get_object(self, group: str, plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+            return next((item for item in self.list_objects(group, plural) if item["metadata"]["name"] == name), None)
+
+        def list_objects(self, group: str, plural: str) -> list[dict[str, Any]]:
+            return [{"metadata": {"name": "low"}, "value": 10},
+                    {"metadata": {"name": "fallback"}, "value": 7, "globalDefault": True}]
+
+    spec: dict[str, Any] = {}
+    _admit_priority({"metadata": {"name": "p"}}, spec, Classes())  # type: ignore[arg-type]
+    assert spec == {"priorityClassName": "fallback", "priority": 7, "preemptionPolicy": "PreemptLowerPriority"}

@@ -10,7 +10,7 @@ import cel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainsaw_py.grammar.cel_macros import with_checkpoints
+from chainsaw_py.kubecel.checkpoints import with_checkpoints, with_costed_checkpoints
 
 CHECKPOINT = "__checkpoint__"
 _TRICKY_STRINGS = ["'a.all(x, y)'", '"b).map(z, ("', "r'\\'", "'''x\\'''.filter(q, q)'''", 'b"\\x00,"',
@@ -66,11 +66,60 @@ def test_checkpoints_keep_the_meaning(source: str) -> None:
     assert _outcome(rewritten, context) == _outcome(source, context)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_macro(2, list_result=True), _macro(2, list_result=False)))
+def test_costed_checkpoints_keep_the_meaning_and_count_every_iteration(source: str) -> None:
+    charged: list[int] = []
+    context = cel.Context()
+    rewritten, base_cost = with_costed_checkpoints(source, "__cost_")
+    for name in cel.compile(rewritten).functions():
+        if name.startswith("__cost_"):
+            cost = int(name.removeprefix("__cost_"))
+            context.add_function(name, lambda cost=cost: charged.append(cost) or True)
+    iterations: list[int] = []
+    counting = cel.Context()
+    counting.add_function(CHECKPOINT, lambda: iterations.append(1) or True)
+    _outcome(with_checkpoints(source, CHECKPOINT), counting)
+    assert _outcome(rewritten, context) == _outcome(source, context)
+    assert base_cost >= 1 and len(charged) == len(iterations) and all(cost >= 1 for cost in charged)
+
+
 def test_text_that_only_looks_like_a_macro_is_kept() -> None:
     for source in _TRICKY_STRINGS + ["x.all", "f.all(1, 2)", "m.all(a.b, c)", "{'all': 1}.all"]:
         assert with_checkpoints(source, CHECKPOINT) == source
-    assert with_checkpoints("l.map(x, p, e)", CHECKPOINT) == "l.map(x, p, e)"  # an innermost loop runs natively
-    assert with_checkpoints("l.map(x, p, m.all(y, y))", CHECKPOINT) == (
-        f"l.map(x, ({CHECKPOINT}() ? (p) : null), m.all(y, y))")
+    # every loop, the innermost too, and both the predicate and the transform of a three-argument map
+    assert with_checkpoints("l.map(x, p, e)", CHECKPOINT) == (
+        f"l.map(x, ({CHECKPOINT}() ? (p) : null), ({CHECKPOINT}() ? (e) : null))")
     assert with_checkpoints("[l.all(x, x)].all(y, m.exists(z, z))", CHECKPOINT) == (
-        f"[l.all(x, x)].all(y, ({CHECKPOINT}() ? (m.exists(z, z)) : null))")
+        f"[l.all(x, ({CHECKPOINT}() ? (x) : null))].all(y, ({CHECKPOINT}() ? "
+        f"(m.exists(z, ({CHECKPOINT}() ? (z) : null))) : null))")
+
+
+def test_costed_checkpoints_charge_what_one_iteration_evaluates() -> None:
+    rewritten, base_cost = with_costed_checkpoints("self.all(x, self.all(y, x.name == y.name)) && size(self) > 1",
+                                                   "c")
+    # inner: x, .name, ==, y, .name + the step; outer: self, .all, y + the step (the inner loop's body is its own)
+    assert rewritten == "self.all(x, (c4() ? (self.all(y, (c6() ? (x.name == y.name) : null))) : null)) && size(self) > 1"
+    assert base_cost == 6   # self, .all, x, size, self, >
+    assert with_costed_checkpoints("[1].map(x, {'a': [x]})", "c")[0] == "[1].map(x, (c42() ? ({'a': [x]}) : null))"
+
+
+_DURATIONS = st.sampled_from(["'1h'", "'1.5h'", "'-2m30s'", "'0'", "'300ms'", "'2562047h47m16.854775807s'",
+                              "'1x'", "''", "string(duration('1m'))", "duration('1s')", "'1h' + '1m'"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_DURATIONS, min_size=1, max_size=3), st.sampled_from(["+", "<", "=="]))
+def test_the_duration_guard_keeps_what_go_accepts(arguments: list[str], operator: str) -> None:
+    from chainsaw_py.kubecel.checkpoints import DURATION_GUARD, with_duration_guard
+    from chainsaw_py.kubecel.library import go_duration_argument
+
+    source = f" {operator} ".join(f"duration({argument})" for argument in arguments)
+    context = cel.Context()
+    context.add_function(DURATION_GUARD, go_duration_argument)
+    guarded = _outcome(with_duration_guard(source), context)
+    plain = _outcome(source, context)
+    if guarded[0] == "value" or plain[0] != "value":
+        assert guarded[0] == plain[0] and (guarded[0] != "value" or guarded == plain)
+    else:  # refused only when an argument is not a Go duration
+        assert "type conversion error from 'string' to 'google.protobuf.Duration'" in guarded[1]

@@ -1,5 +1,6 @@
 """The node's heartbeat: its Lease in kube-node-lease is renewed and its conditions' heartbeat times move on,
-as a kubelet does (``kubectl describe node`` shows both)."""
+as a kubelet does (``kubectl describe node`` shows both). As the node lifecycle controller does, a cordoned
+node (``spec.unschedulable``) carries the ``node.kubernetes.io/unschedulable:NoSchedule`` taint."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from chainsaw_py.embedded.decoding import now_micro
 
 RENEW_INTERVAL = 10.0
 LEASE_DURATION = 40
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 
 
 def node_heartbeat() -> TypedController:
@@ -19,6 +21,7 @@ def node_heartbeat() -> TypedController:
 
 
 def reconcile_node(node: dict[str, Any], ctx: ReconcileContext) -> None:
+    node = _sync_unschedulable_taint(node, ctx)
     name = node["metadata"]["name"]
     lease = ctx.get("coordination.k8s.io/v1", "Lease", name, "kube-node-lease")
     if lease is None:
@@ -39,3 +42,19 @@ def reconcile_node(node: dict[str, Any], ctx: ReconcileContext) -> None:
         condition["lastHeartbeatTime"] = now
     ctx.update_status(node)
     ctx.requeue_after(RENEW_INTERVAL)
+
+
+def _sync_unschedulable_taint(node: dict[str, Any], ctx: ReconcileContext) -> dict[str, Any]:
+    spec = node.setdefault("spec", {})
+    taints = list(spec.get("taints") or [])
+    kept = [taint for taint in taints
+            if not (taint.get("key") == UNSCHEDULABLE_TAINT and taint.get("effect") == "NoSchedule")]
+    if bool(spec.get("unschedulable")) == (len(kept) != len(taints)):
+        return node
+    if spec.get("unschedulable"):
+        kept.append({"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule", "timeAdded": ctx.now()})
+    if kept:
+        spec["taints"] = kept
+    else:
+        spec.pop("taints", None)
+    return ctx.update(node)

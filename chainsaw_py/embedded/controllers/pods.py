@@ -16,18 +16,19 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import NotFound
 from chainsaw_py.embedded.bootstrap import NODE_IP
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext, Runtime
+from chainsaw_py.embedded.controllers.scheduling import failure_message, scheduling_failure
 from chainsaw_py.embedded.controllers.util import controller_ref, is_deleting
 from chainsaw_py.embedded.runtime.images import normalized_image
 from chainsaw_py.embedded.runtime.pods import PodWorker, ProcessRuntime
 from chainsaw_py.embedded.writes import DeleteOptions
 from chainsaw_py.golang.durations import DurationError, parse_duration
-from chainsaw_py.util.labels import selector_from_set
 
 ANNOTATION_PREFIX = "sim.chainsaw-py.io/"
 RUN_DURATION = ANNOTATION_PREFIX + "run-duration"
@@ -205,20 +206,28 @@ class Kubelet:
         if wait > 0:
             ctx.requeue_after(wait)
             return
-        node = ctx.get("v1", "Node", ctx.node_name)
-        node_labels = (node or {}).get("metadata", {}).get("labels") or {}
-        selector = (pod.get("spec") or {}).get("nodeSelector") or {}
-        if selector and not selector_from_set(selector).matches(node_labels):
-            self._unschedulable(pod, ctx)
+        node = ctx.get("v1", "Node", ctx.node_name) or {}
+        failure = scheduling_failure(pod, node, self._bound_pods(pod, ctx))
+        if failure is not None:
+            self._unschedulable(pod, ctx, failure_message(*failure))
             return
         self.runtime.server.assign_node(meta.get("namespace", ""), meta["name"], ctx.node_name)
         self.milestones.mark(meta.get("uid", ""), "scheduled")
         ctx.event(pod, "Scheduled", f"Successfully assigned {meta.get('namespace')}/{meta['name']} to "
                   f"{ctx.node_name}", component="default-scheduler")
 
-    def _unschedulable(self, pod: dict[str, Any], ctx: ReconcileContext) -> None:
-        message = ("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: "
-                   "0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
+    @staticmethod
+    def _bound_pods(pod: dict[str, Any], ctx: ReconcileContext) -> Iterator[dict[str, Any]]:
+        """The pods holding the node's resources (bound and not finished), listed only when asked."""
+        for other in ctx.list("v1", "Pod"):
+            spec, status = other.get("spec") or {}, other.get("status") or {}
+            if spec.get("nodeName") == ctx.node_name and status.get("phase") not in ("Succeeded", "Failed") \
+                    and other["metadata"].get("uid") != pod["metadata"].get("uid"):
+                yield other
+
+    def _unschedulable(self, pod: dict[str, Any], ctx: ReconcileContext, message: str) -> None:
+        """The pod stays Pending; the scheduler tries again as the node and its pods change."""
+        ctx.requeue_after(self.runtime.timing.unschedulable_retry)
         if ctx.set_condition(pod, "PodScheduled", "False", "Unschedulable", message):
             ctx.update_status(pod)
             ctx.event(pod, "FailedScheduling", message, "Warning", component="default-scheduler")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
+from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors, Forbidden
 from chainsaw_py.embedded.kinds.base import (
     Strategy,
     StrategyContext,
@@ -243,8 +243,7 @@ def _admit_pod(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) 
     """What admission plugins add to a new pod: service account, its token volume, tolerations, priority."""
     spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
     spec["serviceAccount"] = spec["serviceAccountName"]
-    spec.setdefault("priority", 0)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    _admit_priority(obj, spec, ctx)
     tolerations = spec.setdefault("tolerations", [])
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
         if not any(isinstance(t, dict) and t.get("key") == key for t in tolerations):
@@ -263,6 +262,39 @@ def _admit_pod(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) 
             mounts = container.setdefault("volumeMounts", [])
             if not any(m.get("mountPath") == SERVICE_ACCOUNT_MOUNT for m in mounts if isinstance(m, dict)):
                 mounts.append({"name": volume_name, "readOnly": True, "mountPath": SERVICE_ACCOUNT_MOUNT})
+
+
+def _admit_priority(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) -> None:
+    """The Priority admission plugin: ``priority`` and ``preemptionPolicy`` come from the pod's PriorityClass,
+    else the global default class (0 and PreemptLowerPriority without one); a class that does not exist, or a differing value given in the
+    spec, is refused."""
+    class_name = spec.get("priorityClassName") or ""
+    priority, policy = 0, "PreemptLowerPriority"
+    if not class_name:
+        default = next((item for item in ctx.list_objects("scheduling.k8s.io", "priorityclasses")
+                        if item.get("globalDefault") is True), None)
+        if default is not None:
+            spec["priorityClassName"] = class_name = default["metadata"]["name"]
+    if class_name:
+        priority_class = ctx.get_object("scheduling.k8s.io", "priorityclasses", "", str(class_name))
+        if priority_class is None:
+            raise _pod_forbidden(obj, f"no PriorityClass with name {class_name} was found")
+        priority = int(priority_class.get("value") or 0)
+        policy = str(priority_class.get("preemptionPolicy") or policy)
+    if spec.get("priority") is not None and spec["priority"] != priority:
+        raise _pod_forbidden(obj, f"the integer value of priority ({spec['priority']}) must not be provided in pod "
+                                  f"spec; priority admission controller computed {priority} from the given "
+                                  "PriorityClass name")
+    if spec.get("preemptionPolicy") is not None and spec["preemptionPolicy"] != policy:
+        raise _pod_forbidden(obj, f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must not be "
+                                  f"provided in pod spec; priority admission controller computed {policy} from "
+                                  "the given PriorityClass name")
+    spec["priority"], spec["preemptionPolicy"] = priority, policy
+
+
+def _pod_forbidden(obj: dict[str, Any], reason: str) -> Forbidden:
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    return Forbidden(f'pods "{name}" is forbidden: {reason}', details={"name": name, "kind": "pods"})
 
 
 def _automounts_token(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyContext) -> bool:

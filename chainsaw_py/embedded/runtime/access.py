@@ -17,7 +17,6 @@ import os
 import queue
 import re
 import socket
-import ssl
 import struct
 import subprocess
 import threading
@@ -27,6 +26,7 @@ from typing import Any, BinaryIO, cast
 
 from chainsaw_py.embedded.httpserver import Request, Response, UpgradedConnection
 from chainsaw_py.embedded.runtime.containers import ContainerProcess, on_terminal
+from chainsaw_py.embedded.runtime.netns import Dial, host_dial, http_connection
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
 from chainsaw_py.embedded.runtime.services import target_port
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
@@ -76,10 +76,11 @@ class PodAccess:
             if verb == "exec":
                 return self._exec(request, namespace, pod_name)
             if verb == "portforward":
-                return self._portforward(request, worker.ip)
+                return self._portforward(request, worker.ip, self.processes.dial)
             if verb == "attach":
                 return self._attach(request, namespace, pod_name)
-            return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/")
+            return self._proxy(request, "http", worker.ip, int(port) if port.isdigit() else 80, rest or "/",
+                               self.processes.dial)
         match = _SERVICE_PATH.match(request.path)
         if match is not None:
             namespace, service = match.group(1), match.group(2).split(":")[-2 if ":" in match.group(2) else 0]
@@ -170,9 +171,9 @@ class PodAccess:
     # --- port-forward -----------------------------------------------------------------------------------
 
     @staticmethod
-    def _portforward(request: Request, ip: str) -> Response:
+    def _portforward(request: Request, ip: str, dial: Dial) -> Response:
         upgrade = request.header("upgrade").lower()
-        forwarder = PortForwarder(ip)
+        forwarder = PortForwarder(ip, dial)
         if upgrade.startswith("spdy/3.1"):
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
                                           ("X-Stream-Protocol-Version", "portforward.k8s.io")],
@@ -208,7 +209,7 @@ class PodAccess:
                 continue
             target = target_port(port, pod)
             if target:
-                return self._proxy(request, scheme, worker.ip, target, rest or "/")
+                return self._proxy(request, scheme, worker.ip, target, rest or "/", self.processes.dial)
         if mapped:
             return _status(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
         return None
@@ -221,17 +222,11 @@ class PodAccess:
                 if all(((stored.obj["metadata"].get("labels") or {}).get(k) == v) for k, v in selector.items())]
 
     @staticmethod
-    def _proxy(request: Request, scheme: str, host: str, port: int, path: str) -> Response:
+    def _proxy(request: Request, scheme: str, host: str, port: int, path: str, dial: Dial = host_dial) -> Response:
         query = urllib.parse.urlencode(request.query, doseq=True)
         target = path + (f"?{query}" if query else "")
         headers = {key: value for key, value in request.headers.items() if key not in _HOP_BY_HOP}
-        if scheme == "https":
-            context = ssl.create_default_context()
-            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-            connection: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=30,
-                                                                                 context=context)
-        else:
-            connection = http.client.HTTPConnection(host, port, timeout=30)
+        connection = http_connection(scheme, host, port, 30, dial)
         try:
             connection.request(request.method, target, body=request.body or None, headers=headers)
             answer = connection.getresponse()
@@ -708,8 +703,9 @@ class PortForwarder:
     stream with the same ``requestid`` and the pod ``port``; bytes are copied to and from that port of the
     pod's IP."""
 
-    def __init__(self, ip: str) -> None:
+    def __init__(self, ip: str, dial: Dial = host_dial) -> None:
         self.ip = ip
+        self._dial = dial
         self._pairs: dict[str, dict[str, Stream]] = {}
         self._lock = threading.Lock()
 
@@ -744,7 +740,7 @@ class PortForwarder:
     def _forward(self, pair: dict[str, Stream], port_text: str) -> None:
         data, error = pair["data"], pair["error"]
         try:
-            target = socket.create_connection((self.ip, int(port_text)), timeout=5)
+            target = self._dial(self.ip, int(port_text), 5.0)
         except (OSError, ValueError) as err:
             message = f"error forwarding port {port_text} to pod {self.ip}: failed to connect: {err}"
             try:

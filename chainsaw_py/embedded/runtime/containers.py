@@ -11,7 +11,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.embedded.logs import LogStore
+from chainsaw_py.embedded.runtime.netns import Dial, host_dial, http_connection
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.processes import MARK, bound_to_parent, resolve_program
 
@@ -46,6 +46,8 @@ class ContainerSpec:
     """The same for a command run in the container (exec, probes, hooks)."""
     view: dict[str, Any] | None = None
     """The plan of the container's file system view (``podview.py``); None: paths are rewritten instead."""
+    netns: int | None = None
+    """The descriptor of the pod's network namespace (``netns.py``); None: the host's network."""
 
 
 class OutputFanout:
@@ -127,7 +129,9 @@ def spawn(spec: ContainerSpec, argv: list[str], extra_env: dict[str, str] | None
     it started)."""
     mark = uuid.uuid4().hex
     env = {**spec.env, **(extra_env or {}), MARK: mark}
-    popen = subprocess.Popen(_launcher(spec, argv, env), cwd=spec.cwd, env=env, start_new_session=True, **streams)
+    passed = (spec.netns,) if spec.netns is not None else ()
+    popen = subprocess.Popen(_launcher(spec, argv, env), cwd=spec.cwd, env=env, start_new_session=True,
+                             pass_fds=passed, **streams)
     LEFTOVERS.add_process(popen.pid, mark)
     return popen
 
@@ -135,11 +139,16 @@ def spawn(spec: ContainerSpec, argv: list[str], extra_env: dict[str, str] | None
 def _launcher(spec: ContainerSpec, argv: list[str], env: dict[str, str]) -> list[str]:
     """The command line that runs ``argv``: in the container's file system view when it has one. Raises
     FileNotFoundError (as Popen would) when the program does not exist."""
-    if spec.view is None:
+    if spec.view is None and spec.netns is None:
         return bound_to_parent(argv, env, spec.cwd)
+    if spec.view is None:   # the host's files, the pod's network
+        program = resolve_program(argv, env, spec.cwd)
+        plan: dict[str, Any] = {"netns": spec.netns}
+        return [sys.executable, "-S", str(PODVIEW), json.dumps(plan), str(os.getpid()), program, *argv[1:]]
     folder = spec.translate(str(spec.view.get("cwd") or "/"))   # where a relative program is, seen from here
     resolve_program([spec.translate(argv[0]) if argv else "", *argv[1:]], env, folder)
-    return [sys.executable, "-S", str(PODVIEW), json.dumps(spec.view), str(os.getpid()), *argv]
+    plan = {**spec.view, "netns": spec.netns} if spec.netns is not None else spec.view
+    return [sys.executable, "-S", str(PODVIEW), json.dumps(plan), str(os.getpid()), *argv]
 
 
 def views_supported() -> bool:
@@ -381,26 +390,26 @@ class ProbeState:
 
 
 def run_probe(probe: dict[str, Any], host: str, ports: dict[str, int], exec_probe: Callable[[list[str], float],
-              tuple[int, str]]) -> tuple[bool, str]:
-    """(succeeded, message) of one probe attempt."""
+              tuple[int, str]], dial: Dial = host_dial) -> tuple[bool, str]:
+    """(succeeded, message) of one probe attempt; connections are opened with ``dial`` (into the pod)."""
     timeout = float(probe.get("timeoutSeconds") or 1)
     if "exec" in probe:
         command = [str(word) for word in (probe["exec"] or {}).get("command") or []]
         code, output = exec_probe(command, timeout)
         return code == 0, output if code == 0 else f"command {command} exited with {code}: {output}"
     if "httpGet" in probe:
-        return _http_probe(probe["httpGet"] or {}, host, ports, timeout)
+        return _http_probe(probe["httpGet"] or {}, host, ports, timeout, dial)
     if "tcpSocket" in probe:
         action = probe["tcpSocket"] or {}
         port = _port(action.get("port"), ports)
         target = str(action.get("host") or host)
         try:
-            with socket.create_connection((target, port), timeout=timeout):
+            with dial(target, port, timeout):
                 return True, ""
         except OSError as err:
             return False, f"dial tcp {target}:{port}: {err.strerror or err}"
     if "grpc" in probe:
-        return _grpc_probe(probe["grpc"] or {}, host, timeout)
+        return _grpc_probe(probe["grpc"] or {}, host, timeout, dial)
     return True, ""
 
 
@@ -411,21 +420,14 @@ def _port(value: Any, ports: dict[str, int]) -> int:
     return int(text) if text.isdigit() else ports.get(text, 0)
 
 
-def _http_probe(action: dict[str, Any], host: str, ports: dict[str, int], timeout: float) -> tuple[bool, str]:
+def _http_probe(action: dict[str, Any], host: str, ports: dict[str, int], timeout: float,
+                dial: Dial) -> tuple[bool, str]:
     target = str(action.get("host") or host)
     port = _port(action.get("port"), ports)
     path = str(action.get("path") or "/")
     headers = {str(h.get("name")): str(h.get("value", "")) for h in action.get("httpHeaders") or []}
     headers.setdefault("User-Agent", "kube-probe/1.33")
-    if str(action.get("scheme") or "HTTP").upper() == "HTTPS":
-        import ssl
-
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        connection: http.client.HTTPConnection = http.client.HTTPSConnection(target, port, timeout=timeout,
-                                                                             context=context)
-    else:
-        connection = http.client.HTTPConnection(target, port, timeout=timeout)
+    connection = http_connection(str(action.get("scheme") or "HTTP"), target, port, timeout, dial)
     try:
         connection.request("GET", path, headers=headers)
         status = connection.getresponse().status
@@ -438,11 +440,11 @@ def _http_probe(action: dict[str, Any], host: str, ports: dict[str, int], timeou
     return False, f"HTTP probe failed with statuscode: {status}"
 
 
-def _grpc_probe(action: dict[str, Any], host: str, timeout: float) -> tuple[bool, str]:
+def _grpc_probe(action: dict[str, Any], host: str, timeout: float, dial: Dial) -> tuple[bool, str]:
     """gRPC health checking needs a gRPC client; without one the port must at least accept connections."""
     port = int(action.get("port") or 0)
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with dial(host, port, timeout):
             return True, ""
     except OSError as err:
         return False, f"dial tcp {host}:{port}: {err.strerror or err}"

@@ -270,6 +270,8 @@ class Identity:
     server: str
     user: str = ""
     issue: Callable[[list[str], int], str] | None = None
+    mounted: bool = True
+    """False when ``automountServiceAccountToken`` is off: only the pod's projected token volumes get tokens."""
 
     def projected_token(self, projection: Mapping[str, Any]) -> str:
         audience = str(projection.get("audience") or "")

@@ -18,12 +18,13 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from chainsaw_py.embedded.runtime.containers import (
     view_mode,
     views_supported,
 )
+from chainsaw_py.embedded.runtime.dns import ClusterNames, DnsServer, resolv_conf
 from chainsaw_py.embedded.runtime.environment import (
     SERVICE_ACCOUNT_PATH,
     ContainerConfigError,
@@ -54,6 +56,14 @@ from chainsaw_py.embedded.runtime.environment import (
     write_service_account,
 )
 from chainsaw_py.embedded.runtime.images import ImageMap, ImageProgram, normalized_image
+from chainsaw_py.embedded.runtime.netns import (
+    MAX_LISTENERS_PER_POD,
+    Forwarder,
+    NetworkError,
+    PodNetwork,
+    host_dial,
+    networks_wanted,
+)
 from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, ServiceRouter
 from chainsaw_py.util.leftovers import LEFTOVERS
 
@@ -64,6 +74,8 @@ _FOLDER_PREFIX = "chainsaw-py-pods-"
 POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
 """Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
 _MAX_BACKOFF = 300.0
+# The kubelet mounts these volumes read-only whatever the volumeMount says (its ReadOnlyAPIDataVolumes).
+_API_DATA_VOLUMES = ("configMap", "secret", "downwardAPI", "projected")
 
 
 class LoopbackAddresses:
@@ -111,6 +123,8 @@ class RuntimeServices:
     api_address: Callable[[], tuple[str, int]]
     now: Callable[[], str]
     restart_backoff: float = 10.0
+    s3_address: Callable[[], tuple[str, int] | None] = field(default=lambda: None)
+    """The local S3's (host, port) when it runs: pods in a network namespace of their own reach it there."""
 
 
 class ProcessRuntime:
@@ -129,8 +143,15 @@ class ProcessRuntime:
         self._closed = False
         self.views: bool | None = None
         """Mount namespaces for containers: None decides on first use (:meth:`views_available`)."""
+        self.networks: bool | None = None
+        """A network namespace per pod: None decides on first use (:meth:`networks_available`)."""
+        self._networks: dict[str, PodNetwork | None] = {}   # pod IP -> its namespace (None: gone with the pod)
+        self._forwarder: Forwarder | None = None
+        self._dns: DnsServer | None = None
+        self._refresh_lock = threading.Lock()
+        self._short_warned: set[str] = set()
         self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
-                                    lambda _namespace: self._refresh_hosts())
+                                    self._services_changed, self.dial)
 
     def views_available(self) -> bool:
         """Whether containers see their volumes at their ``mountPath`` (a mount namespace per container, see
@@ -138,6 +159,13 @@ class ProcessRuntime:
         if self.views is None:
             self.views = os.environ.get("CHAINSAW_PY_POD_VIEW", "1") != "0" and views_supported()
         return self.views
+
+    def networks_available(self) -> bool:
+        """Whether each pod gets a network namespace of its own (``netns.py``); ``CHAINSAW_PY_POD_NETNS=0``
+        keeps every pod in the host's network."""
+        if self.networks is None:
+            self.networks = networks_wanted()
+        return self.networks
 
     @property
     def folder(self) -> Path:
@@ -212,6 +240,9 @@ class ProcessRuntime:
             worker.request_stop(0.0)
             worker.join(5.0)
             worker.sandbox.remove()
+            self.release_network(worker)
+            with self._lock:
+                self._networks.pop(worker.ip, None)
             self.addresses.release(worker.ip)
 
     # --- services -----------------------------------------------------------------------------------------
@@ -228,6 +259,105 @@ class ProcessRuntime:
         return [(w.ip, w.pod) for w in workers
                 if all((w.pod["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
                 and w.status()["ready"]]
+
+    # --- networks ------------------------------------------------------------------------------------------
+
+    def dial(self, host: str, port: int, timeout: float) -> socket.socket:
+        """A connection to ``host:port`` as the cluster sees it: a pod IP is reached inside the pod's network
+        namespace when it has one (the one place that dials into pods), anything else on the host."""
+        with self._lock:
+            known = host in self._networks
+            network = self._networks.get(host)
+        if network is not None:
+            try:
+                return network.dial(host, port, timeout)
+            except NetworkError:
+                pass
+        elif not known:
+            return host_dial(host, port, timeout)
+        raise ConnectionRefusedError(111, "Connection refused")   # the pod's network is gone with its processes
+
+    def attach_network(self, worker: PodWorker) -> PodNetwork | None:
+        """The pod's network namespace, made on first call (None: the pod uses the host's network)."""
+        if worker.network is not None or not self.networks_available() \
+                or (worker.pod.get("spec") or {}).get("hostNetwork"):
+            return worker.network
+        network = PodNetwork.create()
+        with self._lock:
+            if self._closed:
+                network.close()
+                raise NetworkError("the runtime is stopped")
+            worker.network = network
+            self._networks[worker.ip] = network
+            if self._forwarder is None:
+                self._forwarder = Forwarder(self.dial)
+                self._dns = DnsServer(ClusterNames(self.services.services, self.router.address, self._pod_addresses))
+            dns = self._dns
+        if dns is not None:
+            with contextlib.suppress(OSError, NetworkError):
+                dns.add(worker.uid, network.sockets(1, socket.SOCK_DGRAM)[0])
+        self.refresh_networks()
+        return network
+
+    def _pod_addresses(self, namespace: str) -> list[tuple[str, dict[str, Any], bool]]:
+        """(IP, pod, ready) of the pods of ``namespace`` that run as processes (for the pods' DNS)."""
+        with self._lock:
+            workers = [w for w in self._workers.values() if w.namespace == namespace]
+        return [(w.ip, w.pod, bool(w.status()["ready"])) for w in workers]
+
+    def release_network(self, worker: PodWorker) -> None:
+        """Close the pod's namespace and its forwarders (its processes are gone)."""
+        with self._refresh_lock:   # a refresh in progress never re-opens what is dropped here
+            with self._lock:
+                network, worker.network = worker.network, None
+                if network is not None:
+                    self._networks[worker.ip] = None
+                forwarder, dns, closed = self._forwarder, self._dns, self._closed
+            if network is None:
+                return
+            if dns is not None:
+                dns.remove(worker.uid)
+            if forwarder is not None:
+                forwarder.drop(worker.uid)
+                forwarder.drop(f"host/{worker.uid}")
+            network.close()
+        if not closed:
+            self.refresh_networks()
+
+    def refresh_networks(self) -> None:
+        """Give every pod's namespace listeners for what it may reach outside: the API server, the local S3,
+        the Services' addresses and the other pods' IPs at their known ports (:func:`listening_ports`) — never
+        on a port the pod may listen on itself (its known ports, the target ports of the Services that select
+        it), which its own program may bind on every address; and the host listeners at the pod's IP and known
+        ports, so that the host reaches the pod by its IP as before."""
+        with self._refresh_lock:
+            with self._lock:
+                forwarder = self._forwarder
+                workers = list(self._workers.values())
+            if forwarder is None:
+                return
+            s3 = self.services.s3_address()
+            # in the order they are kept when the descriptor budget is short: the cluster's, Services, pods
+            outside = [self.services.api_address(), *([s3] if s3 is not None else []), *sorted(self.router.listening())]
+            peers = sorted({(worker.ip, port) for worker in workers for port in worker.known_ports})
+            budget = listener_budget(sum(1 for worker in workers if worker.network is not None))
+            for worker in workers:
+                network = worker.network
+                if network is None:
+                    continue
+                own = worker.known_ports | self.router.target_ports(worker.namespace, worker.labels())
+                wanted = list(dict.fromkeys(address for address in outside + peers if address[0] != worker.ip
+                                            and address[1] not in own))
+                if len(wanted) > budget and worker.uid not in self._short_warned:
+                    self._short_warned.add(worker.uid)
+                    log.warning("pod %s/%s: %d addresses to forward into its network, only the first %d are "
+                                "(file descriptor budget)", worker.namespace, worker.name, len(wanted), budget)
+                forwarder.update(worker.uid, network, set(wanted[:budget]))
+                forwarder.update(f"host/{worker.uid}", None, {(worker.ip, port) for port in worker.known_ports})
+
+    def _services_changed(self, _namespace: str) -> None:
+        self._refresh_hosts()
+        self.refresh_networks()
 
     def _refresh_hosts(self) -> None:
         with self._lock:
@@ -247,9 +377,46 @@ class ProcessRuntime:
         for worker in workers:
             worker.join(10.0)
             worker.sandbox.remove()
+            self.release_network(worker)
+        with self._lock:
+            forwarder, self._forwarder = self._forwarder, None
+            dns, self._dns = self._dns, None
+        if forwarder is not None:
+            forwarder.stop()
+        if dns is not None:
+            dns.stop()
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
+
+
+def listener_budget(pods: int) -> int:
+    """Forwarders per pod network: at most ``MAX_LISTENERS_PER_POD``, and all pods together a quarter of this
+    process's file descriptor limit (the API server sizes its connection cap from the same limit)."""
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return MAX_LISTENERS_PER_POD
+    return max(8, min(MAX_LISTENERS_PER_POD, soft // 4 // max(pods, 1)))
+
+
+def listening_ports(pod: dict[str, Any]) -> set[int]:
+    """The TCP ports a pod's programs are known to listen on: its containers' declared ports and the numeric
+    ports of their probes and lifecycle hooks."""
+    spec = pod.get("spec") or {}
+    ports: set[int] = set()
+    for container in list(spec.get("initContainers") or []) + list(spec.get("containers") or []):
+        ports |= {int(port["containerPort"]) for port in container.get("ports") or []
+                  if str(port.get("protocol") or "TCP") == "TCP" and str(port.get("containerPort", "")).isdigit()}
+        handlers = [container.get(key) or {} for key in ("readinessProbe", "livenessProbe", "startupProbe")]
+        handlers += list((container.get("lifecycle") or {}).values())
+        for handler in handlers:
+            for action in ("httpGet", "tcpSocket", "grpc"):
+                port = str(((handler or {}).get(action) or {}).get("port", ""))
+                if port.isdigit() and not ((handler or {}).get(action) or {}).get("host"):
+                    ports.add(int(port))
+    return ports - {0}
 
 
 def remove_stale_folders(parent: Path) -> int:
@@ -286,6 +453,9 @@ class PodWorker:
         self.ip = runtime.addresses.allocate()
         self.pod.setdefault("status", {})["podIP"] = self.ip
         self.sandbox = Sandbox(runtime.folder / f"{self.namespace}_{self.name}_{self.uid[:8]}")
+        self.network: PodNetwork | None = None
+        self.known_ports = listening_ports(pod)
+        """The ports the pod's programs are known to listen on: declared, probed, hooked."""
         self.lock = threading.RLock()
         self.init: list[ContainerProcess] = []
         self.containers: list[ContainerProcess] = []
@@ -293,7 +463,8 @@ class PodWorker:
         self._ephemeral_wanted: list[dict[str, Any]] = []
         self._ephemeral_failed: dict[str, dict[str, Any]] = {}    # name -> its waiting status
         self._volumes: dict[str, Path] = {}
-        self._credentials: Identity | None = None
+        self._credentials: Identity | None = None     # the mounted token's (None: automount is off)
+        self._account: Identity | None = None         # the ServiceAccount's, for projected token volumes
         self._tokens: list[TokenFile] = []
         self.probes: dict[str, list[ProbeState]] = {}
         self.config_error = ""
@@ -340,13 +511,20 @@ class PodWorker:
         something they reference does not exist yet (the kubelet retries)."""
         services = self.runtime.services
         try:
+            self.runtime.attach_network(self)
+        except (OSError, NetworkError) as err:
+            self.config_error = f"cannot make the pod's network namespace: {err}"
+            return False
+        try:
             self.sandbox.folder.mkdir(parents=True, exist_ok=True)
             self.write_hosts()
-            identity = self._identity()
-            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, identity,
+            self._write_resolv_conf()
+            account = self._identity()
+            identity = account if account is not None and account.mounted else None
+            folders = materialise_volumes(self.pod, self.sandbox, services.lookup, account,
                                           self.runtime.folder / "claims")
-            self._volumes, self._credentials = folders, identity
-            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if identity is not None else []
+            self._volumes, self._credentials, self._account = folders, identity, account
+            self._tokens = renewable_tokens(self.pod, folders, time.monotonic()) if account is not None else []
             self.init = [self._container(c, folders, identity) for c in self._spec_list("initContainers")]
             self.containers = [self._container(c, folders, identity) for c in self._spec_list("containers")]
         except ContainerConfigError as err:
@@ -369,13 +547,22 @@ class PodWorker:
         if aliases:
             lines.append("\n# Entries added by HostAliases.")
             lines += [f"{alias['ip']}\t{chr(9).join(alias['hostnames'])}" for alias in aliases]
-        services = self.runtime.router.hosts_entries(self.namespace)
+        services = self.runtime.router.hosts_entries(self.namespace, headless=self.network is None)
         if services:
             lines.append("\n# Services (chainsaw_py's service router).")
             lines += services
         with self.lock, contextlib.suppress(OSError):
             if self.sandbox.folder.is_dir():
                 (self.sandbox.folder / "hosts").write_text("\n".join(lines) + "\n")
+
+    def _write_resolv_conf(self) -> None:
+        """The pod's ``/etc/resolv.conf`` naming the cluster's DNS server: only in a network of its own."""
+        text = resolv_conf(self.namespace, self.pod.get("spec") or {}) if self.network is not None else None
+        path = self.sandbox.folder / "resolv.conf"
+        if text is not None:
+            path.write_text(text)
+        elif path.exists():
+            path.unlink()
 
     def _host_name(self) -> str:
         spec = self.pod.get("spec") or {}
@@ -389,8 +576,8 @@ class PodWorker:
 
     def _identity(self) -> Identity | None:
         identity = self.runtime.services.identity(self.pod)
-        if identity is None:
-            return None
+        if identity is None or not identity.mounted:
+            return identity
         write_service_account(self.sandbox.folder / "serviceaccount", identity, self.namespace)
         write_kubeconfig(self.sandbox.folder / "kubeconfig", identity, self.namespace)
         return identity
@@ -416,13 +603,21 @@ class PodWorker:
             (self.sandbox.folder / "view").mkdir(exist_ok=True)
             plan = {"root": str(self.sandbox.folder / "view"), "cwd": working or image_folder or "/",
                     "userns": view_mode() == "userns", "binds": binds}
-            spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan)
+            spec = ContainerSpec(name, argv, env, self.sandbox.folder, container, sandbox.translate, list, plan,
+                                 self._network_fd())
         else:
             cwd = Path(sandbox.translate(working) if working else image_folder or self.sandbox.folder)
             if not cwd.is_dir():
                 raise ContainerConfigError(f"workingDir {working} is not a folder here ({cwd}): mount it or map it")
-            spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command)
+            spec = ContainerSpec(name, argv, env, cwd, container, sandbox.translate, sandbox.translate_command,
+                                 netns=self._network_fd())
         return ContainerProcess(spec, (self.namespace, self.name, name), self.runtime.logs, self.runtime.services.now)
+
+    def labels(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in (self.pod["metadata"].get("labels") or {}).items()}
+
+    def _network_fd(self) -> int | None:
+        return self.network.fd if self.network is not None else None
 
     def _environment(self, program: ImageProgram, declared: dict[str, str], rewrite: Callable[[str], str],
                      identity: Identity | None, view: bool) -> dict[str, str]:
@@ -443,6 +638,8 @@ class PodWorker:
         read-only) for its file system view."""
         sandbox = Sandbox(self.sandbox.folder)
         binds: list[tuple[str, str, bool]] = []
+        api_data = {str(volume.get("name", "")) for volume in (self.pod.get("spec") or {}).get("volumes") or []
+                    if any(key in volume for key in _API_DATA_VOLUMES)}
         for mount in container.get("volumeMounts") or []:
             source = folders.get(str(mount.get("name", "")))
             if source is None:
@@ -452,7 +649,8 @@ class PodWorker:
             if sub_path and not host.exists():
                 host.mkdir(parents=True)   # the kubelet makes a missing subPath as a folder
             sandbox.add_mount(str(mount.get("mountPath", "")), host)
-            binds.append((str(host), str(mount.get("mountPath", "")), bool(mount.get("readOnly"))))
+            read_only = bool(mount.get("readOnly")) or str(mount.get("name", "")) in api_data
+            binds.append((str(host), str(mount.get("mountPath", "")), read_only))
         if identity is not None:
             if not any(target.rstrip("/") == SERVICE_ACCOUNT_PATH for _source, target, _ro in binds):
                 sandbox.add_mount(SERVICE_ACCOUNT_PATH, self.sandbox.folder / "serviceaccount")
@@ -461,6 +659,9 @@ class PodWorker:
         host_network = bool((self.pod.get("spec") or {}).get("hostNetwork"))   # keeps the host's /etc/hosts
         if not host_network and not any(target.rstrip("/") == "/etc/hosts" for _source, target, _ro in binds):
             binds.append((str(self.sandbox.folder / "hosts"), "/etc/hosts", True))
+        resolv = self.sandbox.folder / "resolv.conf"
+        if resolv.exists() and not any(target.rstrip("/") == "/etc/resolv.conf" for _source, target, _ro in binds):
+            binds.append((str(resolv), "/etc/resolv.conf", True))
         return sandbox, binds
 
     def _declared_environment(self, container: dict[str, Any]) -> dict[str, str]:
@@ -495,6 +696,7 @@ class PodWorker:
             log.exception("pod %s/%s: runtime failure", self.namespace, self.name)
             self._shutdown()
         finally:
+            self.runtime.release_network(self)
             self.stopped.set()
             self.runtime.wake(self.namespace, self.name)
 
@@ -536,9 +738,9 @@ class PodWorker:
             if not self._init_done:
                 return self._step_init()
             now = time.monotonic()
-            if self._tokens and self._credentials is not None:
+            if self._tokens and self._account is not None:
                 with contextlib.suppress(OSError):
-                    renew_tokens(self._tokens, self._credentials, now)
+                    renew_tokens(self._tokens, self._account, now)
             changed = self._step_ephemeral()
             for process in self.containers:
                 if process.poll():
@@ -634,7 +836,8 @@ class PodWorker:
                 continue
             if not state.due(now, started_at):
                 continue
-            ok, message = run_probe(state.probe, self.ip, self._ports(process), self._exec_probe(process))
+            ok, message = run_probe(state.probe, self.ip, self._ports(process), self._exec_probe(process),
+                                    self.runtime.dial)
             if state.record(ok, message, time.monotonic()):
                 changed = True
                 changed = self._probe_changed(process, state) or changed
@@ -695,7 +898,7 @@ class PodWorker:
             return True, ""
         if "exec" in hook or "httpGet" in hook:
             probe = {**hook, "timeoutSeconds": max(timeout, 0.1)}
-            return run_probe(probe, self.ip, self._ports(process), self._exec_probe(process))
+            return run_probe(probe, self.ip, self._ports(process), self._exec_probe(process), self.runtime.dial)
         return True, ""
 
     # --- status -----------------------------------------------------------------------------------------

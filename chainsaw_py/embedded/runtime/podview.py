@@ -4,7 +4,9 @@ Run as a launcher between the runtime and a container's program (or a command ex
 
     python -S podview.py PLAN PARENT_PID PROGRAM ARG...
 
-``PLAN`` is JSON: ``{"root": folder, "cwd": path, "userns": bool, "binds": [[source, target, read_only], ...]}``.
+``PLAN`` is JSON: ``{"root": folder, "cwd": path, "userns": bool, "binds": [[source, target, read_only], ...],
+"netns": descriptor}``. With ``netns`` (a descriptor of the pod's network namespace, inherited) the launcher first
+joins that namespace (``netns.py``); without ``root`` it assembles no view.
 The launcher enters a new mount namespace (and a user namespace mapping the caller's uid and gid to themselves
 when it is not root), assembles the view under ``root`` — a tmpfs holding a bind of every entry of the host's
 ``/``, so the host's files stay where they are — binds each source at its target, chroots into the view, asks
@@ -28,6 +30,7 @@ from typing import Any
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
 MS_RDONLY = 1
 MS_REMOUNT = 32
 MS_BIND = 4096
@@ -178,6 +181,15 @@ class View:
         self.volumes.append(inside)
 
 
+def join_network(plan: dict[str, Any]) -> None:
+    """Enter the pod's network namespace when the plan names one."""
+    fd = plan.get("netns")
+    if fd is None:
+        return
+    _check(_libc.setns(int(fd), CLONE_NEWNET), "setns(network)")
+    os.close(int(fd))
+
+
 def assemble(plan: dict[str, Any]) -> None:
     """Enter the namespaces, build the view described by ``plan`` and chroot into it."""
     enter_namespaces(bool(plan.get("userns")))
@@ -212,7 +224,13 @@ def main(argv: list[str]) -> int:
         return probe(argv[2], argv[3:4] == ["userns"])
     plan, parent, program = json.loads(argv[1]), int(argv[2]), argv[3:]
     try:
-        assemble(plan)
+        join_network(plan)
+    except (OSError, ViewError) as err:
+        sys.stderr.write(f"chainsaw_py: cannot enter the pod's network: {err}\n")
+        return 128
+    try:
+        if plan.get("root"):
+            assemble(plan)
     except (OSError, ViewError) as err:
         sys.stderr.write(f"chainsaw_py: cannot assemble the pod's file system view: {err}\n")
         return 128

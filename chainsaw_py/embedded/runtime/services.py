@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainsaw_py.embedded.runtime.netns import Dial, host_dial, splice
+
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
 _MAX_CONNECTIONS = 256        # per Service port at once
@@ -63,6 +65,7 @@ class _Route:
     selector: dict[str, str]
     spec: tuple[Any, Any]          # (selector, ports) as written: what the routing depends on
     listeners: list[_Listener] = field(default_factory=list)
+    headless: bool = False         # clusterIP: None (a cluster DNS gives its pods' IPs instead)
     turn: itertools.count[int] = field(default_factory=itertools.count)
 
 
@@ -71,8 +74,9 @@ class ServiceRouter:
     by one thread in order."""
 
     def __init__(self, allocate: Callable[[], str], release: Callable[[str | None], None], endpoints: Endpoints,
-                 on_change: Callable[[str], None]) -> None:
+                 on_change: Callable[[str], None], dial: Dial = host_dial) -> None:
         self._allocate, self._release, self._endpoints, self._on_change = allocate, release, endpoints, on_change
+        self._dial = dial
         self._routes: dict[tuple[str, str], _Route] = {}
         self._lock = threading.Lock()
         self._changes: queue.SimpleQueue[tuple[str, str, dict[str, Any] | None] | None] = queue.SimpleQueue()
@@ -90,12 +94,30 @@ class ServiceRouter:
             route = self._routes.get((namespace, name))
         return route.address if route is not None else None
 
-    def hosts_entries(self, namespace: str) -> list[str]:
-        """``/etc/hosts`` lines for the routed Services, as seen from a pod of ``namespace``."""
+    def hosts_entries(self, namespace: str, headless: bool = True) -> list[str]:
+        """``/etc/hosts`` lines for the routed Services, as seen from a pod of ``namespace`` (without the headless
+        ones unless ``headless``: a pod with the cluster's DNS resolves them to their pods)."""
         with self._lock:
-            routes = sorted(self._routes.values(), key=lambda r: (r.namespace, r.name))
+            routes = sorted((r for r in self._routes.values() if headless or not r.headless),
+                            key=lambda r: (r.namespace, r.name))
         return [f"{route.address}\t{' '.join(host_names(route.name, route.namespace, route.namespace == namespace))}"
                 for route in routes]
+
+    def listening(self) -> list[tuple[str, int]]:
+        """The (address, port) pairs the routed Services listen on."""
+        with self._lock:
+            routes = list(self._routes.values())
+        return [(route.address, int(listener.port.get("port") or 0)) for route in routes
+                for listener in route.listeners]
+
+    def target_ports(self, namespace: str, labels: dict[str, str]) -> set[int]:
+        """The numeric target ports of the routed Services of ``namespace`` whose selector matches ``labels``."""
+        with self._lock:
+            routes = [route for route in self._routes.values() if route.namespace == namespace
+                      and all(labels.get(key) == value for key, value in route.selector.items())]
+        found = {str(port.get("targetPort", port.get("port", ""))) for route in routes for port in route.spec[1] or []
+                 if str(port.get("protocol") or "TCP") == "TCP"}
+        return {int(port) for port in found if port.isdigit()}
 
     def stop(self) -> None:
         self._stopped.set()
@@ -130,7 +152,7 @@ class ServiceRouter:
         if routed and not self._stopped.is_set():
             route = _Route(namespace, name, old.address if old is not None else self._allocate(),
                            {str(k): str(v) for k, v in spec["selector"].items()},
-                           (spec.get("selector"), spec.get("ports")))
+                           (spec.get("selector"), spec.get("ports")), headless=spec.get("clusterIP") == "None")
             self._open(route, spec.get("ports") or [])
             with self._lock:
                 self._routes[(namespace, name)] = route
@@ -183,7 +205,7 @@ class ServiceRouter:
             if upstream is None:
                 return
             with upstream:
-                _splice(client, upstream)
+                splice(client, upstream)
         finally:
             client.close()
             listener.slots.release()
@@ -197,26 +219,8 @@ class ServiceRouter:
         for index in range(len(endpoints)):
             ip, pod = endpoints[(start + index) % len(endpoints)]
             with contextlib.suppress(OSError):
-                upstream = socket.create_connection((ip, target_port(port, pod)), timeout=_CONNECT_TIMEOUT)
+                upstream = self._dial(ip, target_port(port, pod), _CONNECT_TIMEOUT)
                 upstream.settimeout(None)
                 return upstream
         return None
 
-
-def _splice(one: socket.socket, other: socket.socket) -> None:
-    """Copy both ways until both directions have ended."""
-    def copy(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                target.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                target.shutdown(socket.SHUT_WR)
-
-    back = threading.Thread(target=copy, args=(other, one), daemon=True)
-    back.start()
-    one.settimeout(None)
-    copy(one, other)
-    back.join()

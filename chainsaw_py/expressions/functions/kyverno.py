@@ -217,7 +217,10 @@ def _operand(name: str, value: Any) -> float | quantity.Quantity | _Duration:
     if is_number(value):
         return float(value)
     if isinstance(value, str):
-        parsed = quantity.parse(value)
+        try:
+            parsed = quantity.parse(value)
+        except quantity.QuantityTooLarge as error:
+            raise _error(name, str(error)) from None
         if parsed is not None:
             return parsed
         try:
@@ -242,7 +245,7 @@ def _zero_division(name: str) -> ExpressionError:
 def _add(name: str, left: Any, right: Any, sign: int = 1) -> Any:
     a, b = _operands(name, left, right)
     if isinstance(a, quantity.Quantity) and isinstance(b, quantity.Quantity):
-        return quantity.from_decimal(a.value + sign * b.value, a.format)
+        return quantity.from_decimal(quantity.exact_sum(a.value, b.value if sign > 0 else b.value.copy_negate()), a.format)
     if isinstance(a, _Duration) and isinstance(b, _Duration):
         return format_duration_ns(a + sign * b)
     if isinstance(a, float) and isinstance(b, float):
