@@ -176,12 +176,14 @@ def _wait(process: subprocess.Popen[bytes], readers: list[threading.Thread], mar
         slice_seconds = _POLL_SECONDS
         if deadline is not None:
             slice_seconds = min(slice_seconds, max(deadline - time.monotonic(), 0.0))
-        if process.returncode is None:
+        # The readers end when the child closes its output (usually as it exits) and wake a join at once;
+        # Popen.wait(timeout) polls with sleeps of up to 50 ms, so it only waits for the exit that follows.
+        reading = [reader for reader in readers if reader.is_alive()]
+        if reading:
+            reading[0].join(slice_seconds)
+        elif process.returncode is None:
             try:
                 process.wait(timeout=slice_seconds)
             except subprocess.TimeoutExpired:
                 pass
-        else:
-            readers[0].join(slice_seconds)
-            readers[1].join(0)
     return False
