@@ -52,8 +52,8 @@ MAX_STRING_LENGTH = from_environment("CHAINSAW_PY_MAX_STRING_LENGTH", 64 * 1024 
 MAX_LIST_LENGTH = from_environment("CHAINSAW_PY_MAX_LIST_LENGTH", 1_000_000)
 """Longest list an expression function builds from a count (CEL's ``lists.range(n)``)."""
 
-MAX_MASKED_VALUES = _from_environment("CHAINSAW_PY_MAX_MASKED_VALUES", 50_000)
+MAX_MASKED_VALUES = from_environment("CHAINSAW_PY_MAX_MASKED_VALUES", 50_000)
 """Most secret values (each form: plain, base64, each line) one run masks."""
 
-MAX_MASKED_BYTES = _from_environment("CHAINSAW_PY_MAX_MASKED_BYTES", 32 * 1024 * 1024)
+MAX_MASKED_BYTES = from_environment("CHAINSAW_PY_MAX_MASKED_BYTES", 32 * 1024 * 1024)
 """Most characters of secret values, all forms together, one run masks (32 Mi)."""
