@@ -15,8 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def child_environment(scratch: Path, bytecode_cache: bool = True) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def child_environment(scratch: Path, bytecode_cache: bool = True, repo: Path = REPO) -> dict[str, str]:
+    """The environment running ``repo``'s chainsaw_py (default: this checkout's)."""
+    env = {**os.environ, "PYTHONPATH": str(repo)}
     if bytecode_cache:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")

@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         scratch = Path(name)
         generate(scratch / "warm-up", 2)
         generate(scratch / "suite", args.tests)
-        env = {**child_environment(scratch), "CHAINSAW_PY_CACHE_DIR": str(scratch / "cache")}
+        # the cluster in the measured process, so that its RSS is the whole run's (server and watch history too)
+        env = {**child_environment(scratch), "CHAINSAW_PY_CACHE_DIR": str(scratch / "cache"),
+               "CHAINSAW_PY_EMBEDDED": "in-process"}
         subprocess.run([sys.executable, "-c", DRIVER, str(scratch / "warm-up"), "1", "1"],  # compiles the bytecode
                        cwd=scratch, env=env, capture_output=True, timeout=args.timeout, check=True)
         result = subprocess.run([sys.executable, "-c", DRIVER, str(scratch / "suite"), str(args.parallel),

@@ -25,10 +25,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self, TextIO
+from typing import TYPE_CHECKING, Any, Self, TextIO
 
 from chainsaw_py import __version__
-from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.expressions import Bindings
 from chainsaw_py.golang.durations import format_duration_ns, parse_duration_ns
@@ -42,20 +41,22 @@ from chainsaw_py.loading.model import (
     ReportOptions,
     Test,
 )
-from chainsaw_py.loading.sut import ProcessSpec, SutConfig, load_sut, sut_path
+from chainsaw_py.loading.sut_file import sut_path
 from chainsaw_py.operations.base import CancelToken, OperationContext, OperationError
 from chainsaw_py.report.console import Console, ConsoleStepLogger, use_color
-from chainsaw_py.report.merge import MergeSummary
 from chainsaw_py.report.model import OutputBudget, Report, ShardInfo, now
 from chainsaw_py.report.progress import RunProgress, live_status, status_wanted
-from chainsaw_py.report.writers import masked
 from chainsaw_py.runner.names import scenario_name
-from chainsaw_py.runner.processes import ProcessFailed, running_processes
 from chainsaw_py.runner.runner import Runner, RunResult, RunSettings
 from chainsaw_py.runner.state import Summary
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.masking import Masker, active
 from chainsaw_py.util.terminal import sanitize
+
+if TYPE_CHECKING:  # imported when used: a run without a system under test or a merge needs none of them
+    from chainsaw_py.embedded.runtime.images import ImageProgram
+    from chainsaw_py.loading.sut import ProcessSpec, SutConfig
+    from chainsaw_py.report.merge import MergeSummary
 
 
 @dataclass
@@ -138,6 +139,8 @@ class TestResult:
 
 @dataclass
 class Outcome:
+    """What ``run`` returns: the summary, the report, each test's result and the report files."""
+
     summary: Summary
     report: Report
     results: list[TestResult]
@@ -346,16 +349,26 @@ def _status_line(options: TestOptions, out: TextIO, console: Console, progress: 
     return live_status(console, progress)
 
 
-def system_under_test(options: TestOptions, configuration: str | None) -> SutConfig:
-    """The file's processes and image mappings, then those given in ``options``."""
-    loaded = load_sut(sut_path(configuration, options.sut_config))
-    return loaded.merged(SutConfig(tuple(options.processes), tuple(options.images)))
+def system_under_test(options: TestOptions, configuration: str | None) -> SutConfig | None:
+    """The file's processes and image mappings, then those given in ``options``; None without any (its model,
+    ``loading.sut``, is then not imported)."""
+    path = sut_path(configuration, options.sut_config)
+    if path is None and not options.processes and not options.images:
+        return None
+    from chainsaw_py.loading.sut import SutConfig, load_sut
+
+    return load_sut(path).merged(SutConfig(tuple(options.processes), tuple(options.images)))
 
 
 @contextmanager
-def _processes(sut: SutConfig, cluster: Any, spec: ConfigurationSpec, console: Console,
+def _processes(sut: SutConfig | None, cluster: Any, spec: ConfigurationSpec, console: Console,
                cancel: CancelToken) -> Iterator[Any]:
     """The processes of the system under test, for the block; one exiting aborts the run."""
+    if sut is None or not sut.processes:  # runner.processes loads sockets and TLS
+        yield None
+        return
+    from chainsaw_py.runner.processes import ProcessFailed, running_processes
+
     def on_exit(error: ProcessFailed) -> None:
         console.write(error.lines[0])
         cancel.cancel("\n".join(error.lines))
@@ -496,7 +509,11 @@ def _finish(result: RunResult, spec: ConfigurationSpec, console: Console) -> Out
         console.header("Done with failures.")
     else:
         console.header("Done.")
-    report = masked(result.report, console.masker.mask) if not console.masker.empty else result.report
+    report = result.report
+    if not console.masker.empty:
+        from chainsaw_py.report.writers import masked
+
+        report = masked(report, console.masker.mask)
     return Outcome(result.summary, report, [_result_of(r, console.masker) for r in result.results],
                    report_files[0] if report_files else None, result.interrupted, report_files)
 
@@ -573,6 +590,8 @@ def _go_duration(value: str) -> str:
 
 @dataclass
 class MergeOutcome:
+    """What ``merge_reports`` returns: the merged report, the files written and the counts."""
+
     report: Report
     files: list[Path]
     summary: MergeSummary

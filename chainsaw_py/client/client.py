@@ -14,51 +14,19 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from chainsaw_py.client.deadline import bounded_timeout
 from chainsaw_py.client.errors import ApiError, ConnectionFailed, NoKindMatchError, NotFoundError
+from chainsaw_py.client.secrets import SecretCatalog
 from chainsaw_py.client.watch import ChangeFeeds, Waker
 from chainsaw_py.util.masking import register_secrets
 
 JSON = "application/json"
 TABLE = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
          "application/json")
-MIN_REQUEST_SECONDS = 1.0
-
-_deadline: ContextVar[float | None] = ContextVar("chainsaw_request_deadline", default=None)
-
-
-@contextmanager
-def request_deadline(seconds: float | None) -> Iterator[None]:
-    """Bound every request made in this context (thread) by an operation's remaining time, as Go's
-    context deadline bounds Chainsaw's requests; a hung server then fails the operation instead of
-    hanging the run. Each request still gets at least ``MIN_REQUEST_SECONDS``."""
-    if seconds is None:
-        yield
-        return
-    deadline = time.monotonic() + seconds
-    outer = _deadline.get()
-    token = _deadline.set(deadline if outer is None else min(deadline, outer))  # never extends an outer one
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
-
-
-def _bounded(timeout: float | None) -> float | None:
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    remaining = max(deadline - time.monotonic(), MIN_REQUEST_SECONDS)
-    return remaining if timeout is None else min(timeout, remaining)
-
-
 PATCH_TYPES = {
     "merge": "application/merge-patch+json",
     "json": "application/json-patch+json",
@@ -157,6 +125,8 @@ class Client:
         self.request_timeout = request_timeout
         self.mapper = RestMapper(lambda path: self.request("GET", path))
         self._feeds = ChangeFeeds(self._open_watch)
+        self.secrets = SecretCatalog(self)
+        """The cluster's Secrets known to the run's masker (``refresh()`` before showing a program's output)."""
 
     # ------------------------------------------------------------------------------ transport
 
@@ -186,7 +156,7 @@ class Client:
 
         headers = {"Accept": accept, "Content-Type": content_type}
         limit = timeout if timeout is not None else self.request_timeout
-        request_timeout = limit if stream else _bounded(limit)
+        request_timeout = limit if stream else bounded_timeout(limit)
         try:
             pool = self._direct_pool()
             if pool is not None:

@@ -20,6 +20,7 @@ from chainsaw_py.client.client import Client
 from chainsaw_py.client.errors import ApiError
 from chainsaw_py.client.kubeconfig import KubeconfigSelection, has_default_kubeconfig, load_selection
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.golang import urls as goturl
 from chainsaw_py.util.leftovers import LEFTOVERS
 
 PLUGIN_FILE = "chainsaw_embedded.py"
@@ -81,6 +82,10 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
 
     configuration = k8s.Configuration()
     config, tls = _without_tls_material(selection.single_context())
+    for named in config.get("clusters") or []:  # in the kubeconfig: the loader sets the host again on refreshes
+        cluster = named.get("cluster") or {}
+        if cluster.get("server"):
+            cluster["server"] = default_server_url(str(cluster["server"]), _default_tls(selection))
     try:
         KubeConfigLoader(config_dict=config, active_context="chainsaw").load_and_set(configuration)
     except ConfigException as err:
@@ -100,6 +105,32 @@ def build_api_client(selection: KubeconfigSelection) -> Any:
     if user.get("as-groups"):
         api_client.set_default_header("Impersonate-Group", ",".join(user["as-groups"]))
     return api_client
+
+
+def default_server_url(host: str, default_tls: bool) -> str:
+    """client-go's ``rest.DefaultServerURL``: a server that ``url.Parse`` refuses, or one without a scheme
+    or a host (``notaurl``, ``10.0.0.1:6443``), is read again after ``https://`` (``http://`` without TLS
+    material)."""
+    try:
+        parsed = goturl.parse(host)
+        if parsed.scheme and parsed.host:
+            return host
+    except ValueError:
+        pass
+    prefixed = ("https://" if default_tls else "http://") + host
+    try:
+        goturl.parse(prefixed)
+    except ValueError as err:
+        raise ChainsawError(str(err)) from None
+    return prefixed
+
+
+def _default_tls(selection: KubeconfigSelection) -> bool:
+    """client-go's ``defaultServerUrlFor``: a CA, a client certificate or ``insecure`` means TLS."""
+    cluster, user = selection.cluster, selection.user
+    return bool(cluster.get("certificate-authority-data") or cluster.get("certificate-authority")
+                or user.get("client-certificate-data") or user.get("client-certificate")
+                or cluster.get("insecure-skip-tls-verify"))
 
 
 _TLS_KEYS = {"certificate-authority-data": ("clusters", "cluster"), "client-certificate-data": ("users", "user"),
@@ -174,14 +205,23 @@ def connect(kubeconfig: Path | None = None, context: str | None = None,
 
 
 def _request_timeout(value: str | None) -> float | None:
-    if not value or value == "0":
+    """clientcmd's ``ParseTimeout``: whole seconds (not negative), else a Go duration; 0 is no timeout."""
+    if not value:
         return None
     from chainsaw_py.golang.durations import DurationError, parse_duration
+    from chainsaw_py.golang.strconv import parse_int
 
     try:
-        return parse_duration(value) if not value.isdigit() else float(value)
-    except DurationError as err:
-        raise ChainsawError(f"invalid --kube-request-timeout: {err}") from err
+        seconds = float(parse_int(value))
+        if seconds < 0:
+            raise ValueError(value)
+    except ValueError:
+        try:
+            seconds = parse_duration(value)
+        except DurationError:
+            raise ChainsawError("Invalid timeout value. Timeout must be a single integer in seconds, or an integer "
+                                "followed by a corresponding time unit (e.g. 1s | 2m | 3h)") from None
+    return seconds or None
 
 
 EMBEDDED_MODE_VARIABLE = "CHAINSAW_PY_EMBEDDED"

@@ -29,6 +29,8 @@ class UsageError(Exception):
 
 @dataclass
 class Command:
+    """A command of the tree, as cobra's ``Command``: usage, help texts, handler, argument rule, flags and sub-commands."""
+
     use: str
     short: str
     long: str = ""

@@ -42,8 +42,10 @@ class ApiError(Exception):
     def status_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": self.message, "reason": self.reason,
+            "message": self.message,
         }
+        if self.reason:  # an error the apiserver does not classify has none (omitempty)
+            body["reason"] = self.reason
         if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code

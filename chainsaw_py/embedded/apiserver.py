@@ -80,6 +80,7 @@ from chainsaw_py.embedded.writes import (
     Result,
     WriteOptions,
 )
+from chainsaw_py.golang.strconv import parse_uint
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_RETRIES = 20
@@ -270,7 +271,7 @@ class ApiServer:
         obj = self._as_object(rt, body)
         warnings = self._decode(rt, obj, options)
         meta = obj["metadata"]
-        if meta.get("resourceVersion"):
+        if _numeric_resource_version(meta.get("resourceVersion")):  # etcd3's check; "abc" or "0" is cleared
             raise InternalError("Internal error occurred: resourceVersion should not be set on objects to be created")
         self._set_namespace(rt, meta, namespace)
         strategy = self.strategy(rt)
@@ -861,3 +862,10 @@ def _decode_continue(token: str) -> tuple[str, int]:
                          "(version meta.k8s.io/v1)")
     return start, rv
 
+
+def _numeric_resource_version(value: Any) -> int:
+    """The versioner's ``ObjectResourceVersion``: a uint64, else 0 (what cannot be parsed is not checked)."""
+    try:
+        return parse_uint(value) if isinstance(value, str) and value else 0
+    except ValueError:
+        return 0

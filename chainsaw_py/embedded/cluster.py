@@ -134,7 +134,7 @@ class EmbeddedCluster:
         self.timing = timing or Timing()
         self.token = secrets.token_urlsafe(32)
         self.registry = ResourceRegistry()
-        self.store = Store()
+        self.store = Store(self.limits)
         self.api = ApiServer(self.registry, self.store, StrategyRegistry())
         rbac = RbacAuthorizer(self.store) if authorization == "RBAC" else None
         install_default_plugins(self.api.admission, self.store, self.registry, rbac.authorize if rbac else None)

@@ -7,7 +7,6 @@ streams watches (chunked, bookmarks, timeouts) and renders every failure as a ``
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,8 +31,11 @@ from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
 from chainsaw_py.embedded.codec import (
     decode_body,
     delete_options,
+    int64_param,
+    parse_resource_version,
     patch_content_type,
     warning_headers,
+    watch_timeout,
     write_options,
 )
 from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect, connect_options
@@ -265,6 +267,8 @@ class ApiHandler:
         ns = namespace or ""
         if method == "GET":
             self._require_verb(rt, "get")
+            if request.param("resourceVersion"):
+                _parse_rv(request.param("resourceVersion"))
             return self.object_response(request, rt, self.server.get(rt, ns, path.name))
         if method == "PUT":
             self._require_verb(rt, "update")
@@ -319,7 +323,10 @@ class ApiHandler:
     def _list(self, request: Request, rt: ResourceType, namespace: str | None) -> Response:
         negotiated = negotiate(request.header("accept"))
         limit = _int_param(request, "limit", 0)
+        _int_param(request, "timeoutSeconds", 0)
         exact_rv = _exact_resource_version(request)
+        _check_list_resource_version(request, limit)
+        limit = max(limit, 0)  # a negative limit lists everything, as etcd3 and the watch cache do
         if request.param("continue") and (request.param("resourceVersion") or "0") != "0":
             raise BadRequest("specifying resource version is not allowed when using continue")
         result = self.server.list(rt, namespace, request.param("labelSelector"), request.param("fieldSelector"),
@@ -356,6 +363,8 @@ class ApiHandler:
         negotiated = negotiate(request.header("accept"))
         selector = self.server.make_filter(rt, namespace, request.param("labelSelector"),
                                            request.param("fieldSelector"))
+        timeout = watch_timeout(_int_param(request, "timeoutSeconds", 0))
+        _int_param(request, "limit", 0)
         rv_text = request.param("resourceVersion")
         send_initial = request.flag("sendInitialEvents")
         since = None if rv_text in ("", "0") or send_initial else _parse_rv(rv_text)
@@ -365,7 +374,6 @@ class ApiHandler:
             # like the watch cache: a 200 response carrying one ERROR event with the 410 Status
             error_event = encode({"type": "ERROR", "object": err.status_body()}) + b"\n"
             return Response(200, stream=iter([error_event]), content_type=negotiated.content_type)
-        timeout = _int_param(request, "timeoutSeconds", 0) or random.randint(1800, 3600)
         bookmarks = request.flag("allowWatchBookmarks")
         request.on_close(stream.stop)      # a departed client ends the watch at once
         events = self._watch_events(request, rt, stream, namespace, since is None, send_initial, bookmarks,
@@ -377,6 +385,8 @@ class ApiHandler:
                       include_object: str) -> Iterator[bytes]:
         deadline = time.monotonic() + timeout
         try:
+            if timeout <= 0:  # a negative timeoutSeconds: Go's timer fires at once, the watch ends empty
+                return
             if initial:
                 for kind, stored in stream.initial_state(namespace):
                     yield self._event_bytes(rt, kind, stored, table, include_object)
@@ -416,13 +426,10 @@ class ApiHandler:
     # --- request decoding -------------------------------------------------------------------------------
 
 def _int_param(request: Request, name: str, default: int) -> int:
-    text = request.param(name)
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise BadRequest(f'invalid {name} "{text}"') from None
+    """An int64 query parameter as apimachinery's conversion reads it (``strconv.ParseInt`` of the first
+    value, ``?limit=`` included); its error is the 400's message."""
+    value = int64_param(request, name)
+    return default if value is None else value
 
 
 def _exact_resource_version(request: Request) -> int | None:
@@ -443,14 +450,36 @@ def _exact_resource_version(request: Request) -> int | None:
             errors.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion '
                                                      '"0"')
     errors.raise_if_any("ListOptions", "meta.k8s.io", "")
-    return _parse_rv(rv_text) if match == "Exact" else None
+    if match != "Exact":
+        return None
+    try:  # an Exact list is always etcd's: its 400
+        return parse_resource_version(rv_text)
+    except ValueError as err:
+        raise BadRequest(f"invalid resource version: {err}") from None
 
 
 def _parse_rv(text: str) -> int:
+    """A resourceVersion as the watch cache reads it: a malformed one is an error the apiserver does not
+    classify (500, no reason; kubernetes/kubernetes#113939)."""
     try:
-        return int(text)
-    except ValueError:
-        raise BadRequest(f'invalid resource version "{text}"') from None
+        return parse_resource_version(text)
+    except ValueError as err:
+        raise ApiError(str(err), reason="") from None
+
+
+def _check_list_resource_version(request: Request, limit: int) -> None:
+    """A malformed resourceVersion of a list: etcd's answer (400) for the lists the watch cache hands to it
+    (a limit with a resourceVersion other than "0", a continue token, resourceVersionMatch=Exact), the
+    watch cache's (500) for the others."""
+    text = request.param("resourceVersion")
+    try:
+        parse_resource_version(text)
+    except ValueError as err:
+        from_storage = (limit > 0 and text != "0") or bool(request.param("continue")) \
+            or request.param("resourceVersionMatch") == "Exact"
+        if from_storage:
+            raise BadRequest(f"invalid resource version: {err}") from None
+        raise ApiError(str(err), reason="") from None
 
 
 def _status_response(err: ApiError) -> Response:

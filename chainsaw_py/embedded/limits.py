@@ -1,13 +1,19 @@
 """The embedded API server's limits, anchored on kube-apiserver's (see docs/embedded.md, "Limits").
 
-One frozen dataclass shared by the HTTP layer (connections, timeouts, body size) and the request decoding
-(nesting depth, YAML aliases), so that tests can make every limit small.
+One frozen dataclass shared by the HTTP layer (connections, timeouts, body size), the request decoding
+(nesting depth, YAML aliases) and the store (watch history), so that tests can make every limit small. The
+watch history's defaults can also be set through environment variables (read once, at import).
 """
 
 from __future__ import annotations
 
 import resource
 from dataclasses import dataclass
+
+from chainsaw_py.util.limits import from_environment
+
+# k8s.io/apiserver's watch cache: eventFreshDuration, defaultLowerBoundCapacity, defaultUpperBoundCapacity
+WATCH_FRESH_SECONDS, WATCH_MIN_EVENTS, WATCH_MAX_EVENTS = 75, 100, 100 * 1024
 
 # kube-apiserver: --max-request-body-bytes defaults to 3 MiB (k8s.io/apiserver server.Config.MaxRequestBodyBytes)
 MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
@@ -37,6 +43,19 @@ class Limits:
     max_json_depth: int = 200
     """Nesting of JSON and YAML bodies -> 400. kube-apiserver allows 10000; Python's recursion bounds this
     server's walkers lower (see docs)."""
+    watch_history_seconds: float = from_environment("CHAINSAW_PY_WATCH_HISTORY_SECONDS", WATCH_FRESH_SECONDS)
+    """A resource type's watch history grows while all its events are younger than this, and shrinks once its
+    newest quarter is older (the watch cache's eventFreshDuration). A watch or exact list from before the
+    history is ``410 Expired``."""
+    watch_history_min_events: int = from_environment("CHAINSAW_PY_WATCH_HISTORY_MIN_EVENTS", WATCH_MIN_EVENTS)
+    """Events a resource type's history may always keep (the capacity it starts with and shrinks to)."""
+    watch_history_max_events: int = from_environment("CHAINSAW_PY_WATCH_HISTORY_MAX_EVENTS", WATCH_MAX_EVENTS)
+    """Most events one resource type's history keeps."""
+    watch_history_max_bytes: int = from_environment("CHAINSAW_PY_WATCH_HISTORY_MAX_BYTES", 8 << 20)
+    """Most bytes one resource type's history keeps (its events' JSON, the object and its previous version);
+    the oldest events go first, the newest is always kept."""
+    watch_history_total_bytes: int = from_environment("CHAINSAW_PY_WATCH_HISTORY_TOTAL_BYTES", 64 << 20)
+    """Most bytes all the histories keep together; above it the largest history drops its oldest events."""
 
     def connection_cap(self) -> int:
         if self.max_connections > 0:

@@ -1,5 +1,6 @@
 """The object store: committed objects per group resource, one cluster-wide resourceVersion counter,
-a bounded event history for watch replay, and indexes by uid and by owner uid.
+a bounded event history per group resource for watch replay (``history``), and indexes by uid and by owner
+uid.
 
 Committed objects are never mutated after commit (writers hand over fresh dicts), so readers may share
 them and their cached JSON encoding. Every write happens under one lock; watchers and listeners are
@@ -12,10 +13,14 @@ import builtins
 import json
 import queue
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from chainsaw_py.embedded.history import HistoryBounds, HistoryEntry, HistorySet
+from chainsaw_py.embedded.history import HistoryExpired as HistoryExpired
+from chainsaw_py.embedded.limits import Limits
 
 GroupResource = tuple[str, str]          # (group, plural)
 ObjectKey = tuple[str, str, str, str]    # (group, plural, namespace, name)
@@ -53,6 +58,20 @@ class StoredObject:
         if self._encoded is None:
             self._encoded = encode(self.obj)
         return self._encoded
+
+    def encoded_now(self) -> bytes:
+        """The cached encoding, or one made now and not cached: a few writers still change an object they were
+        handed back after committing it (bootstrap writes the node's status into it), which a cache filled at
+        commit time would not show; the watch history keeps the object as committed."""
+        return self._encoded if self._encoded is not None else encode(self.obj)
+
+    @classmethod
+    def from_encoded(cls, data: bytes) -> StoredObject:
+        """An object read back from its encoding (the watch history keeps only that)."""
+        obj: dict[str, Any] = json.loads(data)
+        stored = cls(obj, int(obj["metadata"]["resourceVersion"]))
+        stored._encoded = data
+        return stored
 
     def copy(self) -> dict[str, Any]:
         """A private deep copy (via the cached encoding, faster than copy.deepcopy)."""
@@ -93,15 +112,6 @@ class StoreExists(Exception):
     pass
 
 
-class HistoryExpired(Exception):
-    """A watch asked to resume before the oldest event still kept."""
-
-    def __init__(self, requested: int, oldest: int) -> None:
-        super().__init__(f"too old resource version: {requested} ({oldest})")
-        self.requested = requested
-        self.oldest = oldest
-
-
 _CLOSED = object()
 
 
@@ -138,14 +148,14 @@ class Watcher:
 
 
 class Store:
-    def __init__(self, history_size: int = 20_000) -> None:
+    def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        """``limits`` bounds the watch history (``Limits.watch_history_*``); ``clock`` dates its events."""
         self.lock = threading.RLock()
         self._rv = 0
         self._data: dict[GroupResource, dict[str, dict[str, StoredObject]]] = {}
         self._by_uid: dict[str, ObjectKey] = {}
         self._dependents: dict[str, set[ObjectKey]] = {}
-        self._history: deque[StoreEvent] = deque(maxlen=history_size)
-        self._compacted_rv = 0
+        self.history = HistorySet(HistoryBounds.from_limits(limits or Limits()), clock)
         self._watchers: dict[GroupResource, list[Watcher]] = {}
         self._listeners: list[Callable[[StoreEvent], None]] = []
 
@@ -179,21 +189,22 @@ class Store:
         with self.lock:
             if rv > self._rv:
                 raise ValueError(rv)
-            if rv < self._compacted_rv:
-                oldest = self._history[0].rv if self._history else self._rv + 1
-                raise HistoryExpired(rv, oldest)
+            history = self.history.get((group, plural))
+            if history is not None:
+                history.check(rv)
             bucket = self._data.get((group, plural), {})
             state = {(ns, name): stored for ns, names in bucket.items() for name, stored in names.items()
                      if namespace is None or ns == namespace}
-            undo = [event for event in self._events_after(rv) if event.group == group and event.plural == plural]
-        for event in reversed(undo):
-            if namespace is not None and event.namespace != namespace:
+            undo = list(history.after(rv)) if history is not None else []
+        for entry in reversed(undo):
+            meta = json.loads(entry.data)["metadata"]
+            key = (meta.get("namespace", ""), meta["name"])
+            if namespace is not None and key[0] != namespace:
                 continue
-            key = (event.namespace, event.obj["metadata"]["name"])
-            if event.type == ADDED:
+            if entry.type == ADDED:
                 state.pop(key, None)
-            elif event.old is not None:
-                state[key] = event.old
+            elif entry.old_data is not None:
+                state[key] = StoredObject.from_encoded(entry.old_data)
         return [state[key] for key in sorted(state)]
 
     def count(self, group: str, plural: str, namespace: str | None = None) -> int:
@@ -293,9 +304,8 @@ class Store:
                 self._dependents.setdefault(ref.get("uid", ""), set()).add(key)
 
     def _emit(self, event: StoreEvent) -> None:
-        if len(self._history) == self._history.maxlen:
-            self._compacted_rv = self._history[0].rv
-        self._history.append(event)
+        self.history.record((event.group, event.plural), event.type, event.rv, event.stored.encoded_now(),
+                            event.old.encoded_now() if event.old is not None else None)
         for watcher in self._watchers.get((event.group, event.plural), ()):
             watcher.push(event)
         for listener in self._listeners:
@@ -306,25 +316,17 @@ class Store:
     def watch(self, group: str, plural: str, since_rv: int | None) -> tuple[Watcher, builtins.list[StoreEvent]]:
         """Register a watcher; with ``since_rv`` also return the kept events after it (raises HistoryExpired)."""
         with self.lock:
-            replay: builtins.list[StoreEvent] = []
-            if since_rv is not None:
-                if since_rv < self._compacted_rv:
-                    oldest = self._history[0].rv if self._history else self._rv + 1
-                    raise HistoryExpired(since_rv, oldest)
-                replay = [event for event in self._events_after(since_rv)
-                          if event.group == group and event.plural == plural]
+            kept: builtins.list[HistoryEntry] = []
+            history = self.history.get((group, plural))
+            if since_rv is not None and history is not None:
+                history.check(since_rv)
+                kept = list(history.after(since_rv))
             watcher = Watcher(self, (group, plural))
             self._watchers.setdefault((group, plural), []).append(watcher)
-            return watcher, replay
-
-    def _events_after(self, rv: int) -> Iterator[StoreEvent]:
-        if not self._history or self._history[-1].rv <= rv:
-            return iter(())
-        # history is ordered by rv; skip the prefix quickly from the right when the gap is small
-        start = len(self._history)
-        while start > 0 and self._history[start - 1].rv > rv:
-            start -= 1
-        return (self._history[index] for index in range(start, len(self._history)))
+        replay = [StoreEvent(entry.type, group, plural, StoredObject.from_encoded(entry.data),
+                             StoredObject.from_encoded(entry.old_data) if entry.old_data is not None else None)
+                  for entry in kept]
+        return watcher, replay
 
     def remove_watcher(self, watcher: Watcher) -> None:
         with self.lock:

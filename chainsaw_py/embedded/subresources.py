@@ -17,7 +17,7 @@ from chainsaw_py.embedded.apierrors import (
     NotFound,
 )
 from chainsaw_py.embedded.apiserver import ApiServer, apply_patch_document
-from chainsaw_py.embedded.codec import Responder, decode_body, patch_content_type, write_options
+from chainsaw_py.embedded.codec import Responder, decode_body, int64_param, patch_content_type, write_options
 from chainsaw_py.embedded.decoding import format_time
 from chainsaw_py.embedded.eviction import evict
 from chainsaw_py.embedded.httpserver import Request, Response
@@ -117,6 +117,8 @@ class Subresources:
     # --- logs -------------------------------------------------------------------------------------------
 
     def _log(self, request: Request, rt: ResourceType, namespace: str, name: str) -> Response:
+        tail, since_seconds = int64_param(request, "tailLines"), int64_param(request, "sinceSeconds")
+        limit = int64_param(request, "limitBytes")  # malformed: 400 before the pod is read, as the codec does
         pod = self.server.get(rt, namespace, name).obj
         container = self._container(pod, request.param("container"))
         status = _container_status(pod, container)
@@ -132,14 +134,12 @@ class Subresources:
             raise BadRequest(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
         key = (namespace, name, container)
         timestamps = request.flag("timestamps")
-        tail = request.param("tailLines")
-        since = since_time(int(request.param("sinceSeconds") or 0) or None, request.param("sinceTime") or None)
-        lines = self.logs.read(key, int(tail) if tail.lstrip("-").isdigit() and int(tail) >= 0 else None, since,
+        since = since_time(since_seconds or None, request.param("sinceTime") or None)
+        lines = self.logs.read(key, tail if tail is not None and tail >= 0 else None, since,
                                previous=request.flag("previous"))
         text = "".join(line.render(timestamps) + "\n" for line in lines).encode()
-        limit = request.param("limitBytes")
-        if limit.isdigit():
-            text = text[:int(limit)]
+        if limit is not None and limit >= 0:
+            text = text[:limit]
         if not request.flag("follow"):
             return Response(200, text, "text/plain")
         request.on_close(self.logs.wake)        # a departed client ends the follow at once

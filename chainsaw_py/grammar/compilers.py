@@ -1,4 +1,7 @@
-"""Parsing each expression language without evaluating it: compile (cached) and load-time syntax checks."""
+"""Parsing each expression language without evaluating it: compile (cached) and load-time syntax checks.
+
+Each language's parser is imported when the first expression of that language is checked: a suite without
+expressions loads none of them (issue 14's start-up)."""
 
 from __future__ import annotations
 
@@ -7,10 +10,7 @@ from typing import Any
 
 from chainsaw_py.grammar.bounds import check_expression_bounds
 from chainsaw_py.grammar.errors import ExpressionSyntaxError
-from chainsaw_py.grammar.jmes_parser import compile_expression
 from chainsaw_py.grammar.statement import COMPILERS, parse
-from chainsaw_py.kubecel.checkpoints import with_checkpoints, with_duration_guard
-from chainsaw_py.kubecel.optionals import desugar
 
 DEFAULT_COMPILER = "jp"
 
@@ -20,6 +20,8 @@ def compile_cel(source: str) -> Any:
     """Compile ``source`` (cached), its optional syntax rewritten (``kubecel.optionals``). Raises
     ``ExpressionSyntaxError`` with the parser's message."""
     import cel
+
+    from chainsaw_py.kubecel.optionals import desugar
 
     check_expression_bounds(source)
     try:
@@ -37,6 +39,9 @@ def compile_cel_with_checkpoints(source: str) -> Any:
     """``compile_cel(source)`` with a call to ``CEL_CHECKPOINT()`` in every iteration of its macros, where
     evaluation can be stopped, and ``duration()`` refusing what Go refuses (see ``kubecel.checkpoints``)."""
     import cel
+
+    from chainsaw_py.kubecel.checkpoints import with_checkpoints, with_duration_guard
+    from chainsaw_py.kubecel.optionals import desugar
 
     program = compile_cel(source)
     text = desugar(source.strip())
@@ -74,6 +79,8 @@ def check_syntax(source: str, compiler: str | None = "jp") -> None:
     """Raise ``ExpressionSyntaxError`` (with the parser's message) if ``source`` does not parse."""
     language = compiler or DEFAULT_COMPILER
     if language == "jp":
+        from chainsaw_py.grammar.jmes_parser import compile_expression
+
         compile_expression(source)
     elif language == "cel":
         compile_cel(source)

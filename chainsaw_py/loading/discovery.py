@@ -46,6 +46,8 @@ class DiscoveredTest:
 
 @dataclass
 class StepFiles:
+    """The numbered files of one step of a folder without a test file (``pkg/discovery/step.go``), by role."""
+
     assert_files: list[str] = field(default_factory=list)
     error_files: list[str] = field(default_factory=list)
     other_files: list[str] = field(default_factory=list)

@@ -8,7 +8,9 @@ Every class round-trips: ``Cls.from_dict(d).to_dict()`` gives back ``d`` minus d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+import reprlib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -22,7 +24,10 @@ Duration = str
 
 
 class Model:
-    """Mixin giving dataclasses ``from_dict``/``to_dict`` in Chainsaw's camelCase form."""
+    """Mixin giving dataclasses ``from_dict``/``to_dict`` in Chainsaw's camelCase form, and the ``__eq__`` and
+    ``__repr__`` that ``@dataclass`` generates, written once: the model's classes are declared ``eq=False,
+    repr=False`` because compiling both for each of them took ~40 % of the model's import time, in every run
+    (issue 14's start-up)."""
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
@@ -31,40 +36,73 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         return codec.to_dict(self)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        cls: type = self.__class__
+        names = _compared_fields(cls)
+        return tuple(getattr(self, name) for name in names) == tuple(getattr(other, name) for name in names)
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        cls: type = self.__class__
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _shown_fields(cls))
+        return f"{cls.__qualname__}({shown})"
+
+
+@functools.cache
+def _compared_fields(cls: type) -> tuple[str, ...]:
+    return tuple(item.name for item in fields(cls) if item.compare)
+
+
+@functools.cache
+def _shown_fields(cls: type) -> tuple[str, ...]:
+    return tuple(item.name for item in fields(cls) if item.repr)
+
 
 # ---------------------------------------------------------------------------------------------
 # Shared building blocks
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Binding(Model):
+    """A name bound to a value (an expression, or data holding expressions) for what follows."""
+
     name: Expression
     value: Any = field(default=None, metadata={"always": True})
     compiler: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Output(Model):
+    """A binding made from an operation's result (``match`` filters which results bind)."""
+
     name: Expression
     value: Any = field(default=None, metadata={"always": True})
     compiler: str | None = None
     match: Any = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Expectation(Model):
+    """A ``check`` applied to the results that ``match`` selects (Chainsaw's ``Expectation``)."""
+
     check: Any = field(default=None, metadata={"always": True})
     match: Any = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Cluster(Model):
+    """A cluster registered by name: its kubeconfig file and optional context."""
+
     kubeconfig: str
     context: str = ""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Timeouts(Model):
+    """Per-kind timeouts of a test or step (Go duration strings; unset: the configuration's)."""
+
     apply: Duration | None = None
     assert_: Duration | None = field(default=None, metadata={"json": "assert"})
     cleanup: Duration | None = None
@@ -73,8 +111,10 @@ class Timeouts(Model):
     exec: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ObjectReference(Model):
+    """Which objects an operation acts on: apiVersion, kind, namespace, name and labels."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -86,8 +126,10 @@ class ObjectReference(Model):
 # Operations (one dataclass per kind; field names follow pkg/apis/v1alpha1/action.go)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Apply(Model):
+    """``apply``: create or update the resources of ``file`` or ``resource``."""
+
     file: Expression = ""
     resource: Any = None
     template: bool | None = None
@@ -100,23 +142,27 @@ class Apply(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Create(Apply):
-    pass
+    """``create``: create the resources (an existing one is an error)."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Update(Apply):
-    pass
+    """``update``: update existing resources."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Patch(Apply):
+    """``patch``: merge the resources into existing ones (optionally a subresource)."""
+
     subresource: str = ""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Assert(Model):
+    """``assert``: poll until resources matching the assertion tree exist."""
+
     file: Expression = ""
     resource: Any = None
     template: bool | None = None
@@ -126,13 +172,15 @@ class Assert(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Error(Assert):
-    pass
+    """``error``: poll until no resource matches the assertion tree."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Delete(Model):
+    """``delete``: delete the resources of ``file`` or ``ref``, and wait for them to go."""
+
     file: Expression = ""
     ref: ObjectReference | None = None
     template: bool | None = None
@@ -144,8 +192,10 @@ class Delete(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Command(Model):
+    """``command``: run a program with arguments."""
+
     entrypoint: str = field(default="", metadata={"always": True})
     args: list[str] = field(default_factory=list)
     env: list[Binding] = field(default_factory=list)
@@ -160,8 +210,10 @@ class Command(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Script(Model):
+    """``script``: run ``content`` with a shell."""
+
     content: str = ""
     shell: str | None = None
     shell_args: list[str] | None = None
@@ -177,13 +229,17 @@ class Script(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Sleep(Model):
+    """``sleep``: wait ``duration``."""
+
     duration: Duration = field(default="", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Get(Model):
+    """``get``: print resources, as ``kubectl get``."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -195,8 +251,10 @@ class Get(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Describe(Model):
+    """``describe``: describe resources, as ``kubectl describe``."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -208,8 +266,10 @@ class Describe(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Events(Model):
+    """``events``: print events, as ``kubectl events``."""
+
     namespace: Expression = ""
     name: Expression = ""
     selector: Expression = ""
@@ -219,8 +279,10 @@ class Events(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class PodLogs(Model):
+    """``podLogs``: print the logs of pods' containers."""
+
     namespace: Expression = ""
     name: Expression = ""
     selector: Expression = ""
@@ -231,8 +293,10 @@ class PodLogs(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Proxy(Model):
+    """``proxy``: call a path of a service or pod through the API server's proxy."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -245,28 +309,36 @@ class Proxy(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WaitForCondition(Model):
+    """A condition to wait for (``status.conditions[type=name]``, by default ``True``)."""
+
     name: Expression
     value: Expression | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WaitForJsonPath(Model):
+    """A JSONPath to wait for, optionally until it equals ``value``."""
+
     path: Expression
     value: Expression | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WaitFor(Model):
+    """What a ``wait`` waits for: creation, deletion, a condition or a JSONPath."""
+
     creation: dict[str, Any] | None = None
     deletion: dict[str, Any] | None = None
     condition: WaitForCondition | None = None
     json_path: WaitForJsonPath | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Wait(Model):
+    """``wait``: wait for resources, as ``kubectl wait``."""
+
     api_version: Expression = ""
     kind: Expression = ""
     namespace: Expression = ""
@@ -279,7 +351,7 @@ class Wait(Model):
     timeout: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Python(Model):
     """chainsaw_py extension (upstream Chainsaw cannot run it): call a Python function.
 
@@ -353,7 +425,7 @@ CATCH_FINALLY_TYPES: frozenset[str] = frozenset(key for key, kind in OPERATION_K
 """Operation kinds allowed in ``catch``, ``finally`` and ``cleanup``."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Operation(Model):
     """One entry of ``try`` / ``catch`` / ``finally`` / ``cleanup``: a one-of over the action kinds."""
 
@@ -396,19 +468,25 @@ class Operation(Model):
 # Steps, step templates, tests
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class With(Model):
+    """The bindings given to a step template (``use.with``)."""
+
     bindings: list[Binding] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Use(Model):
+    """A step made from a step template (``use.template``, relative to the test's folder)."""
+
     template: str
     with_: With = field(default_factory=With, metadata={"json": "with"})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Step(Model):
+    """One step of a test: ``try`` operations, then ``catch``, ``finally`` and ``cleanup``."""
+
     name: str = ""
     use: Use | None = None
     description: str = ""
@@ -426,8 +504,10 @@ class Step(Model):
     cleanup: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StepTemplateSpec(Model):
+    """The operations of a step template, as in a step."""
+
     bindings: list[Binding] = field(default_factory=list)
     try_: list[Operation] = field(default_factory=list, metadata={"json": "try", "always": True})
     catch: list[Operation] = field(default_factory=list)
@@ -435,29 +515,37 @@ class StepTemplateSpec(Model):
     cleanup: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ObjectMeta(Model):
+    """Name, labels and annotations of a test, step template or configuration."""
+
     name: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StepTemplate(Model):
+    """A ``StepTemplate`` document (v1alpha1)."""
+
     metadata: ObjectMeta
     spec: StepTemplateSpec
     api_version: str = "chainsaw.kyverno.io/v1alpha1"
     kind: str = "StepTemplate"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Scenario(Model):
+    """One scenario of a test: the test runs once per scenario, with its bindings."""
+
     name: str = ""
     bindings: list[Binding] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class TestSpec(Model):
+    """The spec of a ``Test``: its steps and the settings that override the configuration's."""
+
     __test__ = False  # not a pytest test class (user test modules import the model)
 
     steps: list[Step] = field(default_factory=list, metadata={"always": True})
@@ -483,7 +571,7 @@ class TestSpec(Model):
     deletion_propagation_policy: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Test(Model):
     """A Test document. ``base_path`` (the folder relative paths resolve against) and ``file`` are
     filled in by discovery and are not part of the YAML."""
@@ -517,8 +605,10 @@ class Test(Model):
 # Configuration (v1alpha2; v1alpha1 documents are converted by loading.config)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DefaultTimeouts(Model):
+    """The configuration's timeout of each operation kind."""
+
     apply: Duration = field(default="5s", metadata={"always": True})
     assert_: Duration = field(default="30s", metadata={"json": "assert", "always": True})
     cleanup: Duration = field(default="30s", metadata={"always": True})
@@ -527,61 +617,79 @@ class DefaultTimeouts(Model):
     exec: Duration = field(default="5s", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CleanupOptions(Model):
+    """The configuration's cleanup settings: skip deletion, delay before cleanup."""
+
     skip_delete: bool = False
     delay_before_cleanup: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DeletionOptions(Model):
+    """The configuration's deletion propagation policy."""
+
     propagation: str = field(default="Background", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DiscoveryOptions(Model):
+    """How tests are found: test file name, include/exclude regular expressions, full names."""
+
     exclude_test_regex: str = ""
     include_test_regex: str = ""
     test_file: str = field(default="chainsaw-test", metadata={"always": True})
     full_name: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ErrorOptions(Model):
+    """Operations run in ``catch`` of every test (the configuration's ``error.catch``)."""
+
     catch: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ExecutionOptions(Model):
+    """How tests run: fail fast, parallelism, repetitions, termination grace period."""
+
     fail_fast: bool = False
     parallel: int | None = None
     repeat_count: int | None = None
     force_termination_grace_period: Duration | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class NamespaceOptions(Model):
+    """The namespace of the tests: its name, template and deletion."""
+
     name: str = ""
     compiler: str | None = None
     template: Any = None
     fast_delete: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ReportOptions(Model):
+    """The report to write: format, folder and name."""
+
     format: str = field(default="JSON", metadata={"always": True})
     path: str = ""
     name: str = field(default="chainsaw-report", metadata={"always": True})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class TemplatingOptions(Model):
+    """Whether resources are templated, and the default expression compiler."""
+
     enabled: bool = field(default=True, metadata={"always": True})
     compiler: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ConfigurationSpec(Model):
+    """The spec of a ``Configuration`` (v1alpha2 shape; v1alpha1 files are converted)."""
+
     cleanup: CleanupOptions = field(default_factory=CleanupOptions)
     clusters: dict[str, Cluster] = field(default_factory=dict)
     deletion: DeletionOptions = field(default_factory=DeletionOptions)
@@ -594,8 +702,10 @@ class ConfigurationSpec(Model):
     timeouts: DefaultTimeouts = field(default_factory=DefaultTimeouts)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Configuration(Model):
+    """A ``Configuration`` document."""
+
     metadata: ObjectMeta = field(default_factory=ObjectMeta)
     spec: ConfigurationSpec = field(default_factory=ConfigurationSpec)
     api_version: str = field(default="chainsaw.kyverno.io/v1alpha2", metadata={"always": True})

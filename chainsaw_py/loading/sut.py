@@ -1,5 +1,5 @@
-"""The system under test: chainsaw_py's own file next to the configuration (``.chainsaw-py.yaml``; upstream
-Chainsaw never reads it), typed.
+"""The system under test: chainsaw_py's own file next to the configuration (``.chainsaw-py.yaml``, found by
+``loading.sut_file``; upstream Chainsaw never reads it), typed.
 
 ```yaml
 processes:                       # started after the cluster is up, before the tests; stopped after the run
@@ -36,8 +36,6 @@ from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.errors import LoadError
 from chainsaw_py.golang.durations import DurationError, parse_duration
 from chainsaw_py.yamldocs import Document, PathPart, read_documents
-
-SUT_FILE = ".chainsaw-py.yaml"
 
 
 @dataclass(frozen=True)
@@ -92,20 +90,10 @@ class SutConfig:
         return SutConfig(self.processes + other.processes, self.images + other.images, self.source or other.source)
 
 
-def sut_path(configuration: str | None, explicit: str | None = None) -> Path | None:
-    """The file to read: ``explicit``, else ``.chainsaw-py.yaml`` next to the configuration file (or in the
-    current folder without one), when it exists."""
-    if explicit:
-        return Path(explicit)
-    folder = Path(configuration).parent if configuration else Path(".")
-    candidate = folder / SUT_FILE
-    return candidate if candidate.is_file() else None
-
-
 def load_sut(path: str | Path | None) -> SutConfig:
     if path is None:
         return SutConfig()
-    if not Path(path).is_file():
+    if not Path(path).exists():  # other kinds of file are refused by the reading, with what they are
         raise LoadError("file not found", path)
     documents = read_documents(path)
     if not documents:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from chainsaw_py.errors import ChainsawError, LoadError
 from chainsaw_py.golang.fmt import go_type_name, quote
-from chainsaw_py.util import files
+from chainsaw_py.util import files, limits
 from chainsaw_py.util.maps import merge
 from chainsaw_py.yamldocs import load_single, read_text
 
@@ -201,7 +201,7 @@ class _Parser:
                                "value out of range")
         return int(text)
 
-    def list_item(self, items: list[Any], index: int, level: int) -> list[Any]:
+    def list_item(self, items: list[Any], index: int, level: int, depth: int = 1) -> list[Any]:
         if index < 0:
             raise StrvalsError(f"negative {index} index not allowed")
         rest, last = self.runes_until("[.=")
@@ -218,9 +218,12 @@ class _Parser:
                 value = self.typed(self.runes_until(",")[0])
             return _set_index(items, index, value)
         if last == "[":
+            if depth >= limits.MAX_NESTING_DEPTH:  # Helm has no bound here; Go's stack grows, Python's does not
+                raise StrvalsError(f"list index nested level is greater than maximum supported nested level of "
+                                   f"{limits.MAX_NESTING_DEPTH}")
             next_index = self._index()
             current = items[index] if index < len(items) and items[index] is not None else []
-            return _set_index(items, index, self.list_item(_expect(current, list), next_index, level))
+            return _set_index(items, index, self.list_item(_expect(current, list), next_index, level, depth + 1))
         inner: dict[str, Any] = {}
         if index < len(items):
             if not isinstance(items[index], dict):

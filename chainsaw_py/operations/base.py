@@ -176,7 +176,7 @@ def logged_end(ctx: OperationContext, operation: str, obj: Any = None) -> Iterat
     error section. Unexpected exceptions become ``OperationError`` so no traceback reaches the user.
     Inside, every API request and every expression evaluation is bounded by the operation's timeout
     (Chainsaw's context deadline)."""
-    from chainsaw_py.client.client import request_deadline
+    from chainsaw_py.client.deadline import request_deadline
     from chainsaw_py.expressions.deadline import evaluation_deadline
 
     ending = _Ending()

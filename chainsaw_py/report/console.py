@@ -5,9 +5,10 @@ Two kinds of lines are written:
 - log lines ``| HH:MM:SS | test | [scenario |] step | OP | STATUS | [obj]`` indented four spaces, each
   extra section (``=== ERROR``, ``=== STDOUT``...) following on lines indented eight spaces.
 
-Log events go through structlog: a ``StepLogger`` is a structlog logger bound to test, scenario and
-step; its processor chain stamps the time and renders the Chainsaw line, and the final "logger" is the
-``Console``, which applies ``--quiet`` buffering and writes under a lock (tests run in threads).
+A ``ConsoleStepLogger`` is bound to test, scenario and step: it stamps the local time, renders the Chainsaw
+line and hands it to the ``Console``, which applies ``--quiet`` buffering and writes under a lock (tests run in
+threads). These lines are Chainsaw's fixed format, not structured logging: structlog (chainsaw_py's own
+diagnostics, ``util.diagnostics``) is not imported for them, as it always loads ``asyncio`` (start-up, issue 14).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any, TextIO
 
 from chainsaw_py.steplog import ObjectRef, StreamedSection
 from chainsaw_py.util.masking import Masker
-from chainsaw_py.util.structlog_plain import structlog
 from chainsaw_py.util.terminal import sanitize
 
 # Chainsaw's colours (kyverno's ``color.New(color.FgX).Add(color.Bold)``), as fatih/color writes their SGR
@@ -173,47 +173,37 @@ class Console:
         for chunk in streamed.text.stripped_chunks():
             self.stream.write(sanitize(chunk, self.masker.mask).replace("\n", "\n" + SECTION_INDENT))
 
-    # structlog calls the final logger's method named after the level; every level goes here.
-    def msg(self, line: str | _Rendered, *, key: str = "", urgent: bool = False) -> None:
-        self.log(line, key=key, urgent=urgent)
 
-    info = warning = error = debug = msg
+def render_chainsaw_line(console: Console, event: dict[str, Any]) -> tuple[str | _Rendered, str, bool]:
+    """Chainsaw's indented log line for an event, with its quiet-mode key and whether it is urgent (shown at
+    once in quiet mode)."""
+    operation = str(event["operation"])
+    status = str(event["status"])
+    tint = event.get("color") or STATUS_COLORS.get(status)
 
+    def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
+        return console.paint(sanitize(text, console.masker.mask, keep_line_breaks=False), tint)
 
-def render_chainsaw_line(console: Console) -> Any:
-    """The structlog processor that turns an event into Chainsaw's indented log line."""
-
-    def render(_logger: Any, _method: str, event: dict[str, Any]) -> tuple[tuple[str | _Rendered], dict[str, Any]]:
-        operation = str(event["operation"])
-        status = str(event["status"])
-        tint = event.get("color") or STATUS_COLORS.get(status)
-
-        def paint(text: str) -> str:  # names and messages are escaped before the console's own colors
-            return console.paint(sanitize(text, console.masker.mask, keep_line_breaks=False), tint)
-
-        cells = [str(event["timestamp"]), paint(event["test"])]
-        if event.get("scenario"):
-            cells.append(paint(event["scenario"]))
-        cells += [paint(event["step"]), _pad(paint(operation), OPERATION_WIDTH, console, tint),
-                  _pad(paint(status), STATUS_WIDTH, console, tint)]
-        line = "    | " + " | ".join(cells) + " |"
-        obj = event.get("obj")
-        if obj is not None:
-            line += f" {sanitize(str(obj), console.masker.mask, keep_line_breaks=False)}"
-        parts: list[str | StreamedSection] = []
-        for text in event.get("sections") or ():
-            if isinstance(text, StreamedSection):
-                parts += [line, text]
-                line = ""
-            else:
-                rows = sanitize(str(text), console.masker.mask).split("\n")
-                line += "\n" + "\n".join(SECTION_INDENT + row for row in rows)
-        key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
-        urgent = status == "ERROR" or operation == "INTERNAL"
-        rendered: str | _Rendered = _Rendered((*parts, line)) if parts else line
-        return (rendered,), {"key": key, "urgent": urgent}
-
-    return render
+    cells = [str(event["timestamp"]), paint(event["test"])]
+    if event.get("scenario"):
+        cells.append(paint(event["scenario"]))
+    cells += [paint(event["step"]), _pad(paint(operation), OPERATION_WIDTH, console, tint),
+              _pad(paint(status), STATUS_WIDTH, console, tint)]
+    line = "    | " + " | ".join(cells) + " |"
+    obj = event.get("obj")
+    if obj is not None:
+        line += f" {sanitize(str(obj), console.masker.mask, keep_line_breaks=False)}"
+    parts: list[str | StreamedSection] = []
+    for text in event.get("sections") or ():
+        if isinstance(text, StreamedSection):
+            parts += [line, text]
+            line = ""
+        else:
+            rows = sanitize(str(text), console.masker.mask).split("\n")
+            line += "\n" + "\n".join(SECTION_INDENT + row for row in rows)
+    key = f"{event['test']}|{event.get('scenario') or ''}|{event['step']}"
+    urgent = status == "ERROR" or operation == "INTERNAL"
+    return (_Rendered((*parts, line)) if parts else line), key, urgent
 
 
 def _pad(cell: str, width: int, console: Console, tint: str | None) -> str:
@@ -228,19 +218,14 @@ class ConsoleStepLogger:
 
     def __init__(self, console: Console, test: str, scenario: str, step: str) -> None:
         self.console = console
-        self._log = structlog.wrap_logger(
-            console,
-            processors=[structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
-                        render_chainsaw_line(console)],
-            cache_logger_on_first_use=True,
-        ).bind(test=test, scenario=scenario, step=step)
+        self._context = {"test": test, "scenario": scenario, "step": step}
 
     def log(self, operation: str, status: str, obj: ObjectRef | None = None, *sections: str | StreamedSection,
             color: str | None = None) -> None:
-        self._log.info("", operation=operation, status=status, obj=obj, sections=sections, color=color)
+        event = {**self._context, "timestamp": time.strftime("%H:%M:%S"), "operation": operation, "status": status,
+                 "obj": obj, "sections": sections, "color": color}
+        line, key, urgent = render_chainsaw_line(self.console, event)
+        self.console.log(line, key=key, urgent=urgent)
 
     def with_step(self, step: str) -> ConsoleStepLogger:
-        clone = object.__new__(ConsoleStepLogger)
-        clone.console = self.console
-        clone._log = self._log.bind(step=step)
-        return clone
+        return ConsoleStepLogger(self.console, self._context["test"], self._context["scenario"], step)

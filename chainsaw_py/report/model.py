@@ -43,6 +43,8 @@ class OutputBudget:
 
 @dataclass
 class OperationReport:
+    """One operation of a step, as Chainsaw's report records it."""
+
     type: str
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None
@@ -58,6 +60,8 @@ class OperationReport:
 
 @dataclass
 class StepReport:
+    """One step of a test and its operations."""
+
     name: str
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None
@@ -77,6 +81,8 @@ class StepReport:
 
 @dataclass
 class TestReport:
+    """One test (instance) of the run and its steps."""
+
     __test__ = False  # not a pytest test class
 
     base_path: str
@@ -137,6 +143,8 @@ class ProcessLog:
 
 @dataclass
 class Report:
+    """The whole run: every test, when it started and ended."""
+
     name: str = "chainsaw-report"
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None

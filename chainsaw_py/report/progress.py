@@ -25,6 +25,8 @@ REFRESH_SECONDS = 0.1
 
 @dataclass(frozen=True)
 class ProgressCounts:
+    """The run's test instances: all, finished, running and failed."""
+
     total: int
     done: int
     running: int

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chainsaw_py.client.client import request_deadline
+from chainsaw_py.client.deadline import request_deadline
 from chainsaw_py.client.errors import ApiError, NotFoundError
 from chainsaw_py.operations.base import CancelToken, ClusterHandle, Interrupted
 from chainsaw_py.operations.internal.writes import logged
@@ -22,6 +22,8 @@ ABANDON_REQUEST_SECONDS = 1.0
 
 @dataclass
 class _Entry:
+    """An object to delete at cleanup, and the cluster it lives in."""
+
     cluster: ClusterHandle
     obj: dict[str, Any]
     abandon_key: int | None = None

@@ -19,6 +19,8 @@ class ClusterSource(Protocol):
 
 @dataclass(frozen=True)
 class ConnectedSource:
+    """A cluster already connected (the run's default cluster)."""
+
     handle: ClusterHandle
 
     def connect(self) -> ClusterHandle:
@@ -48,6 +50,8 @@ class KubeconfigSource:
 
 @dataclass(frozen=True)
 class ClusterRegistry:
+    """The clusters that operations may name, by name (adding one gives a new registry)."""
+
     sources: dict[str, ClusterSource] = field(default_factory=dict)
 
     def register(self, name: str, source: ClusterSource) -> ClusterRegistry:

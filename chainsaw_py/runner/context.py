@@ -38,6 +38,8 @@ class ContextData:
 
 @dataclass(frozen=True)
 class TestContext:
+    """What an operation runs with: bindings, clusters, timeouts and the settings in force."""
+
     __test__ = False  # not a pytest test class
 
     bindings: Bindings

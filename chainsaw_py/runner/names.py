@@ -97,6 +97,8 @@ def _split_top(pattern: str, separator: str) -> list[str]:
 
 @dataclass(frozen=True)
 class _Alternation:
+    """A ``|`` of ``/``-separated element patterns, as Go's test filter splits ``-run``."""
+
     alternatives: tuple[tuple[GoRegexp, ...], ...]
 
     def matches(self, elements: list[str]) -> tuple[bool, bool]:

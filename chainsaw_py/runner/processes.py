@@ -20,7 +20,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from chainsaw_py.loading.sut import ProcessSpec, Readiness, ResourceCondition, c
 from chainsaw_py.report.model import ProcessLog, now
 from chainsaw_py.util.environment import with_interpreter_first
 from chainsaw_py.util.leftovers import LEFTOVERS
-from chainsaw_py.util.processes import MARK, bound_to_parent
+from chainsaw_py.util.processes import MARK, bound_to_parent, new_mark
 
 TAIL_LINES = 20
 REPORT_LINES = 1000
@@ -79,7 +78,7 @@ class ManagedProcess:
         log_file = self.log_path.open("ab")
         try:
             argv = bound_to_parent(list(self.spec.command), env, self.spec.working_dir)
-            mark = uuid.uuid4().hex
+            mark = new_mark()
             self._popen = subprocess.Popen(argv, cwd=self.spec.working_dir, env={**env, MARK: mark},
                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, start_new_session=True)

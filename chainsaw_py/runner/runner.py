@@ -43,6 +43,8 @@ from chainsaw_py.util.processes import subreaper
 
 @dataclass
 class RunResult:
+    """The run so far: summary, report and each instance's result."""
+
     summary: Summary
     report: Report
     results: list[InstanceResult] = field(default_factory=list)
@@ -55,6 +57,8 @@ class RunResult:
 
 @dataclass
 class RunSettings:
+    """What a run needs besides its tests: the configuration, values, default cluster and I/O."""
+
     spec: ConfigurationSpec
     values: dict[str, Any] = field(default_factory=dict)
     default_cluster: ClusterHandle | None = None
@@ -86,6 +90,8 @@ class Runner:
             selected = [name for name, _ in self._instances(tests, UniqueNames()) if test_filter.selects(name)]
             self.settings.progress.expect(len(selected) * repeat)
             for _ in range(repeat):
+                if self.cancel.cancelled:  # an interrupted run starts no further pass (--repeat-count 1e9)
+                    break
                 # Go's testing makes a new matcher for each -test.count pass: every pass has the same names
                 self._run_once(tests, test_filter, UniqueNames(), result)
             self.console.write("FAIL" if result.summary.failed else "PASS")

@@ -30,6 +30,8 @@ class TestState:
 
 @dataclass
 class Summary:
+    """Passed, failed and skipped test counts of the run (thread-safe)."""
+
     passed: int = 0
     failed: int = 0
     skipped: int = 0

@@ -222,6 +222,8 @@ class _Scope:
 
 @dataclass(frozen=True)
 class _Registrar:
+    """Registers the objects an operation creates with the step's cleaner."""
+
     cleaner: Cleaner
 
     def add(self, cluster: Any, obj: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chainsaw_py.client.client import request_deadline
+from chainsaw_py.client.deadline import request_deadline
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.loading.model import Binding, NamespaceOptions, Test
 from chainsaw_py.operations.base import CancelToken, OperationError
@@ -39,6 +39,8 @@ class Instance:
 
 @dataclass
 class InstanceResult:
+    """How one test instance ended: its state, report and duration."""
+
     instance: Instance
     state: TestState
     report: TestReport
@@ -143,6 +145,8 @@ def _run_body(instance: Instance, tc: TestContext, env: TestEnvironment, state: 
 
 @dataclass
 class _Holder:
+    """The test's latest context, read by the cleanups registered before it changed."""
+
     tc: TestContext
 
 

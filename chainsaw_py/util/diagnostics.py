@@ -8,14 +8,14 @@ import os
 import sys
 from typing import Any
 
-from chainsaw_py.util.structlog_plain import structlog
-
 _logger: Any = None
 
 
 def debug_logger() -> Any:
     global _logger
     if _logger is None:
+        from chainsaw_py.util.structlog_plain import structlog  # loads asyncio: only when something is logged
+
         level = "debug" if os.environ.get("CHAINSAW_PY_DEBUG") else "critical"
         _logger = structlog.wrap_logger(
             structlog.PrintLogger(sys.stderr),

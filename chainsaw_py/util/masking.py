@@ -9,17 +9,26 @@ multi-line value. The output sinks (console, reports, results) pass their text t
 Registration is process-wide over the active maskers (not per thread): the runner's worker threads and
 the client's helpers need no plumbing, and two runs in one process at most mask each other's values,
 which is the safe side.
+
+A masker holds at most ``limits.MAX_MASKED_VALUES`` values of ``limits.MAX_MASKED_BYTES`` in all (a run
+learns the Secrets of the whole cluster, see ``client.secrets``); values beyond are not masked, and a
+warning says so once. Text is scanned once whatever the number of values (an Aho-Corasick automaton,
+leftmost-longest: a value containing another is masked whole).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ahocorasick_rs import AhoCorasick, MatchKind
+
+from chainsaw_py.util import limits
 
 MASK = "***"
 MIN_LENGTH = 4
@@ -34,7 +43,9 @@ class Masker:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._bytes = 0
+        self._overflowed = False
+        self._automaton: AhoCorasick | None = None
         self._lock = threading.Lock()
 
     def add(self, value: str) -> None:
@@ -57,9 +68,28 @@ class Masker:
     def _register(self, forms: set[str]) -> None:
         with self._lock:
             new = forms - self._values
-            if new:
-                self._values |= new
-                self._pattern = None
+            size = sum(len(form) for form in new)
+            if not new:
+                return
+            if (len(self._values) + len(new) > limits.MAX_MASKED_VALUES
+                    or self._bytes + size > limits.MAX_MASKED_BYTES):
+                self._overflow()
+                return
+            self._values |= new
+            self._bytes += size
+            self._automaton = None
+
+    def _overflow(self) -> None:
+        if not self._overflowed:
+            self._overflowed = True
+            sys.stderr.write(f"Warning: secret masking holds at most {limits.MAX_MASKED_VALUES} values of "
+                             f"{limits.MAX_MASKED_BYTES} bytes in all: the values of further Secrets are not "
+                             "masked (CHAINSAW_PY_MAX_MASKED_VALUES, CHAINSAW_PY_MAX_MASKED_BYTES)\n")
+
+    @property
+    def overflowed(self) -> bool:
+        """Whether some values were not registered because of the limits."""
+        return self._overflowed
 
     @property
     def empty(self) -> bool:
@@ -68,7 +98,17 @@ class Masker:
     def mask(self, text: str) -> str:
         if not self._values or not text:
             return text
-        return self._compiled().sub(MASK, text)
+        matches = self._compiled().find_matches_as_indexes(text)
+        if not matches:
+            return text
+        parts: list[str] = []
+        position = 0
+        for _, start, end in matches:
+            parts.append(text[position:start])
+            parts.append(MASK)
+            position = end
+        parts.append(text[position:])
+        return "".join(parts)
 
     def mask_data(self, value: Any) -> Any:
         """A copy of a JSON-like value with every string masked."""
@@ -80,13 +120,11 @@ class Masker:
             return [self.mask_data(item) for item in value]
         return value
 
-    def _compiled(self) -> re.Pattern[str]:
+    def _compiled(self) -> AhoCorasick:
         with self._lock:
-            if self._pattern is None:
-                # Longest first, so that a value containing another is masked whole.
-                ordered = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(value) for value in ordered))
-            return self._pattern
+            if self._automaton is None:
+                self._automaton = AhoCorasick(sorted(self._values), matchkind=MatchKind.LeftmostLongest)
+            return self._automaton
 
 
 def _b64(text: str) -> str:
@@ -112,6 +150,12 @@ def active(masker: Masker) -> Iterator[Masker]:
 def collecting() -> bool:
     """Whether a masker is open to register Secret values (a run is going on)."""
     return bool(_active)
+
+
+def active_maskers() -> tuple[int, ...]:
+    """Identifies the maskers open now (what a cache of learned Secrets was learned for)."""
+    with _active_lock:
+        return tuple(id(masker) for masker in _active)
 
 
 def _mask_message(error: BaseException, masker: Masker) -> None:

@@ -39,6 +39,12 @@ _subreaper_users = 0
 _subreaper_was_set = False
 
 
+def new_mark() -> str:
+    """A fresh token for :data:`MARK`: 128 random bits in hex (``uuid4().hex`` without importing ``uuid``, and
+    ``platform`` with it, in every run)."""
+    return os.urandom(16).hex()
+
+
 def marked(tokens: Iterable[str]) -> list[int]:
     """Pids of live processes whose environment carries one of ``tokens``."""
     wanted = {f"{MARK}={token}".encode() for token in tokens}

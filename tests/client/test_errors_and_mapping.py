@@ -139,15 +139,15 @@ def test_watch_lines_are_split_across_chunks() -> None:
 
 
 def test_request_deadlines_bound_requests() -> None:
-    from chainsaw_py.client.client import MIN_REQUEST_SECONDS, _bounded, request_deadline
+    from chainsaw_py.client.deadline import MIN_REQUEST_SECONDS, bounded_timeout, request_deadline
 
-    assert _bounded(None) is None and _bounded(7.0) == 7.0
+    assert bounded_timeout(None) is None and bounded_timeout(7.0) == 7.0
     with request_deadline(30.0):
-        bounded = _bounded(None)
+        bounded = bounded_timeout(None)
         assert bounded is not None and 29.0 < bounded <= 30.0
-        assert _bounded(5.0) == 5.0
+        assert bounded_timeout(5.0) == 5.0
         with request_deadline(0.0):
-            assert _bounded(None) == MIN_REQUEST_SECONDS
-    assert _bounded(None) is None
+            assert bounded_timeout(None) == MIN_REQUEST_SECONDS
+    assert bounded_timeout(None) is None
     with request_deadline(None):
-        assert _bounded(None) is None
+        assert bounded_timeout(None) is None

@@ -229,9 +229,10 @@ def test_resource_version_match_exact_lists_that_version(cluster: EmbeddedCluste
 
 
 def test_resource_version_match_exact_is_gone_once_compacted() -> None:
+    from chainsaw_py.embedded.limits import Limits
     from chainsaw_py.embedded.store import HistoryExpired, Store
 
-    store = Store(history_size=2)
+    store = Store(Limits(watch_history_min_events=2, watch_history_max_events=2))
     for index in range(4):
         store.create("", "configmaps", {"metadata": {"namespace": "ns", "name": f"c{index}"}})
     assert [item.obj["metadata"]["name"] for item in store.list_at("", "configmaps", "ns", 3)] == ["c0", "c1", "c2"]

@@ -9,6 +9,7 @@ import pytest
 
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.kinds import StrategyRegistry
+from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.resources import ResourceRegistry
 from chainsaw_py.embedded.store import Store
 
@@ -107,7 +108,8 @@ def _names(result: Any) -> list[str]:
 
 
 def _paging_server(history_size: int = 1000) -> tuple[ApiServer, Any]:
-    api = ApiServer(ResourceRegistry(), Store(history_size=history_size), StrategyRegistry())
+    limits = Limits(watch_history_min_events=history_size, watch_history_max_events=history_size)
+    api = ApiServer(ResourceRegistry(), Store(limits), StrategyRegistry())
     namespaces = _rt(api, "v1", "Namespace")
     api.create(namespaces, "", {"metadata": {"name": "ns"}})
     configmaps = _rt(api, "v1", "ConfigMap")

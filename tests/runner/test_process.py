@@ -22,6 +22,25 @@ def test_exit_status(tmp_path: Path) -> None:
     assert (result.stdout, result.stderr, result.error) == ("out\n", "err\n", "exit status 3")
 
 
+def test_the_exit_is_awaited_through_the_end_of_output_not_by_polling(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Popen.wait(timeout) sleeps up to 50 ms between checks (~20 ms per kubectl of a script): the output
+    pipes closing wakes the wait instead, and the exit status is then collected at once."""
+    import subprocess
+
+    timed_waits: list[float | None] = []
+    original = subprocess.Popen.wait
+
+    def recording_wait(self: subprocess.Popen[bytes], timeout: float | None = None) -> int:
+        timed_waits.append(timeout)
+        return original(self, timeout)
+
+    monkeypatch.setattr(subprocess.Popen, "wait", recording_wait)
+    result = run(["sh", "-c", "sleep 0.3; echo done"], tmp_path)
+    assert (result.stdout, result.error) == ("done\n", None)
+    assert len(timed_waits) <= 1
+
+
 def test_missing_executable(tmp_path: Path) -> None:
     assert run(["no-such-binary-xyz"], tmp_path).error == 'exec: "no-such-binary-xyz": executable file not found in $PATH'
 

@@ -13,7 +13,8 @@ import pytest
 
 from chainsaw_py import api
 from chainsaw_py.errors import LoadError
-from chainsaw_py.loading.sut import ProcessSpec, Readiness, load_sut, sut_path
+from chainsaw_py.loading.sut import ProcessSpec, Readiness, load_sut
+from chainsaw_py.loading.sut_file import sut_path
 from chainsaw_py.runner.processes import ProcessFailed, ProcessSupervisor
 
 PY = sys.executable

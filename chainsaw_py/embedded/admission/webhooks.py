@@ -56,12 +56,6 @@ class WebhookDenied(ApiError):
         super().__init__(message, details=status.get("details"), code=code if code >= 400 else 400,
                          reason=str(status.get("reason") or ""))
 
-    def status_body(self) -> dict[str, Any]:
-        body = super().status_body()
-        if not body["reason"]:
-            del body["reason"]
-        return body
-
 
 @dataclass(frozen=True)
 class Webhook:

@@ -27,7 +27,7 @@ from chainsaw_py.operations.internal.process import (
     command_string,
     run_process,
 )
-from chainsaw_py.operations.internal.secrets import register_namespace_secrets
+from chainsaw_py.operations.internal.secrets import learn_secrets
 from chainsaw_py.steplog import StreamedSection, section
 from chainsaw_py.util.leftovers import LEFTOVERS
 
@@ -123,7 +123,7 @@ def _execute(settings: CommandSettings, argv_for: Callable[[dict[str, str]], lis
         result = runner(argv, env, work_dir(ctx, settings.work_dir))
     if ctx.cancel.cancelled:
         raise ctx.cancel.error()
-    register_namespace_secrets(ctx, env.get("NAMESPACE"), argv)  # before the output is shown anywhere
+    learn_secrets(ctx, env.get("NAMESPACE"), argv)  # before the output is shown anywhere
     if not settings.skip_log_output:
         output_sections = _output_sections(result)
         if output_sections:

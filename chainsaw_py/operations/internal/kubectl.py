@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chainsaw_py.client.client import request_deadline
+from chainsaw_py.client.deadline import request_deadline
 from chainsaw_py.client.errors import ApiError, ConnectionFailed
 from chainsaw_py.expressions import ExpressionError, evaluate_string
 from chainsaw_py.loading.model import Output

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chainsaw_py.client.client import request_deadline
+from chainsaw_py.client.deadline import request_deadline
 from chainsaw_py.operations.base import CancelToken
 
 POLL_INTERVAL = 0.05

@@ -16,14 +16,14 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
+from chainsaw_py.golang.fmt import quote
 from chainsaw_py.operations.base import CancelToken
 from chainsaw_py.operations.internal.capture import Captured
 from chainsaw_py.util.environment import with_interpreter_first
 from chainsaw_py.util.leftovers import LEFTOVERS
-from chainsaw_py.util.processes import MARK, kill_marked
+from chainsaw_py.util.processes import MARK, kill_marked, new_mark
 
 _POLL_SECONDS = 0.05
 _READER_GRACE_SECONDS = 1.0
@@ -58,7 +58,26 @@ def _text(stream: str | Captured) -> str:
 def resolve_executable(name: str, env: dict[str, str]) -> str | None:
     if os.sep in name:
         return name
+    if "\0" in name:  # Go's LookPath: every stat of it fails (EINVAL), so it is not found
+        return None
     return shutil.which(name, path=env.get("PATH"))
+
+
+def _start_error(executable: str | None, argv: list[str], env: dict[str, str], cwd: Path) -> str | None:
+    """What Go's ``exec.Cmd.Start`` answers before any process exists, in its order: the executable's
+    look-up, an environment entry holding NUL (``dedupEnv``), the working folder (``os.StartProcess``
+    stats it), then NUL in the path or an argument (``syscall.BytePtrFromString``: EINVAL)."""
+    if executable is None:
+        return f"exec: {quote(argv[0])}: executable file not found in $PATH"
+    if any("\0" in name or "\0" in value for name, value in env.items()):
+        return "exec: environment variable contains NUL"
+    if "\0" in str(cwd):
+        return f"chdir {cwd}: invalid argument"
+    if not cwd.is_dir():
+        return f"chdir {cwd}: no such file or directory"
+    if "\0" in executable or any("\0" in argument for argument in argv[1:]):
+        return f"fork/exec {executable}: invalid argument"
+    return None
 
 
 def command_string(argv: list[str], env: dict[str, str]) -> str:
@@ -112,12 +131,12 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
                 cancel: CancelToken) -> ProcessResult:
     """Run ``argv`` to completion (the child exited and its output pipes closed), killing its process
     group and marked descendants on timeout or cancellation. Output memory is bounded (``Captured``)."""
-    if not cwd.is_dir():
-        return ProcessResult("", "", f"chdir {cwd}: no such file or directory")
     executable = resolve_executable(argv[0], env)
-    if executable is None:
-        return ProcessResult("", "", f'exec: "{argv[0]}": executable file not found in $PATH')
-    mark = uuid.uuid4().hex
+    refused = _start_error(executable, argv, env, cwd)
+    if refused is not None:
+        return ProcessResult("", "", refused)
+    assert executable is not None
+    mark = new_mark()
     try:
         process = subprocess.Popen([executable, *argv[1:]], cwd=cwd, env={**env, MARK: mark},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -157,12 +176,14 @@ def _wait(process: subprocess.Popen[bytes], readers: list[threading.Thread], mar
         slice_seconds = _POLL_SECONDS
         if deadline is not None:
             slice_seconds = min(slice_seconds, max(deadline - time.monotonic(), 0.0))
-        if process.returncode is None:
+        # The readers end when the child closes its output (usually as it exits) and wake a join at once;
+        # Popen.wait(timeout) polls with sleeps of up to 50 ms, so it only waits for the exit that follows.
+        reading = [reader for reader in readers if reader.is_alive()]
+        if reading:
+            reading[0].join(slice_seconds)
+        elif process.returncode is None:
             try:
                 process.wait(timeout=slice_seconds)
             except subprocess.TimeoutExpired:
                 pass
-        else:
-            readers[0].join(slice_seconds)
-            readers[1].join(0)
     return False
