@@ -13,8 +13,9 @@ both evaluators) and the package's own optional values, with cel-go's semantics
   ``o.optFlatMap(x, e)`` is ``e`` (an optional) in that case.
 
 The rewrite is one pass over the tokens (``checkpoints._tokens``), so strings and comments are left alone, and it
-changes nothing in a source without the syntax. Not rewritten: optional entries of list and map literals (``[?x]``,
-``{?k: v}``; the parser still refuses them). An ``optMap`` whose body returns an optional loses it (the package's
+changes nothing in a source without the syntax. Optional entries of list and map literals (``[a, ?b]``,
+``{?k: o}``) are left out when their value is none. Not rewritten: optional fields of message constructions
+(``Msg{?f: o}``; the parser still refuses them). An ``optMap`` whose body returns an optional loses it (the package's
 ``map`` macro unwraps optionals it collects).
 """
 
@@ -32,6 +33,8 @@ HAS = "__chainsaw_optional_has"
 AS_LIST = "__chainsaw_optional_as_list"
 FROM_LIST = "__chainsaw_optional_from_list"
 FLATTEN = "__chainsaw_optional_flatten"
+ENTRIES = "__chainsaw_optional_entries"
+ELEMENT = "__chainsaw_optional_element"
 _MACROS = frozenset({"optMap", "optFlatMap"})
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
@@ -90,6 +93,8 @@ class _Rewriter:
                 return self._qualify(start, index, optional)
         if token.text in _MACROS and self._macro_call(index):
             return index + 1
+        if token.text in ("[", "{") and self._literal(index):
+            return index + 1
         if index in self.suffixes:
             self.pieces[index] = self.suffixes.pop(index)
         return index + 1
@@ -141,6 +146,46 @@ class _Rewriter:
         self.pieces[start - 2] = self.pieces[start - 1] = self.pieces[closing] = ""
         return True
 
+    def _literal(self, opening: int) -> bool:
+        """Optional entries: ``[a, ?b]`` → ``([a] + AS_LIST(b))``; ``{k: v, ?l: o}`` →
+        ``ENTRIES([[k, v], [l, o, true]])`` (the entry is left out when ``b`` / ``o`` is none); ``ELEMENT`` is
+        ``AS_LIST`` with cel-go's message for an element that is not an optional."""
+        tokens = self.tokens
+        closing = self.matching.get(opening)
+        previous = tokens[opening - 1] if opening > 0 else None
+        is_list = tokens[opening].text == "["
+        if closing is None or (previous is not None and (
+                _ends_operand(previous) if is_list else previous.kind == "ident" and previous.text != "in")):
+            return False
+        commas = [index for index in _top_level(tokens, self.matching, opening) if tokens[index].text == ","]
+        bounds = list(zip([opening + 1] + [comma + 1 for comma in commas], [*commas, closing], strict=True))
+        if bounds and bounds[-1][0] == bounds[-1][1]:
+            bounds.pop()                                          # a trailing comma
+        if not any(tokens[first].text == "?" for first, _end in bounds):
+            return False
+        colons = [] if is_list else [_key_colon(tokens, self.matching, opening, first, end) for first, end in bounds]
+        if None in colons:
+            return False
+        closers: list[str] = []
+        for number, (first, _end) in enumerate(bounds):
+            optional = tokens[first].text == "?"
+            opener = (f"{ELEMENT}(" if optional else "[") if is_list else "["
+            closer = (")" if optional else "]") if is_list else (", true]" if optional else "]")
+            joint = " + " if is_list else ", "
+            if number == 0:
+                self.pieces[opening] = ("(" if is_list else f"{ENTRIES}([") + opener
+            else:
+                self.pieces[first - 1] = closers[-1] + joint + opener
+            if optional:
+                self.pieces[first] = ""
+            closers.append(closer)
+        for colon in colons:
+            self.pieces[colon or 0] = ", "
+        if len(commas) == len(bounds):                            # the trailing comma
+            self.pieces[commas[-1]] = ""
+        self.suffixes[closing] = closers[-1] + (")" if is_list else "])")
+        return True
+
     def _macro_call(self, name: int) -> bool:
         """``o.optMap(x, e)`` → ``FROM_LIST(AS_LIST(o).map(x, e))``; ``o.optFlatMap(x, e)`` →
         ``FLATTEN(AS_LIST(o).map(x, AS_LIST(e)))``: ``o`` is evaluated once, ``e`` only when ``o`` has a value,
@@ -189,14 +234,34 @@ def _matching_brackets(tokens: list[_Token]) -> dict[int, int]:
 
 def _top_level_commas(tokens: list[_Token], matching: dict[int, int], opening: int) -> list[int]:
     """The commas directly inside the bracket at ``opening`` (not in nested brackets)."""
-    commas: list[int] = []
-    index = opening + 1
-    while index < matching[opening]:
-        if tokens[index].text == ",":
-            commas.append(index)
+    return [index for index in _top_level(tokens, matching, opening) if tokens[index].text == ","]
+
+
+def _top_level(tokens: list[_Token], matching: dict[int, int], opening: int, first: int | None = None,
+               end: int | None = None) -> list[int]:
+    """The tokens directly inside the bracket at ``opening`` (nested brackets skipped), from ``first`` to ``end``."""
+    found: list[int] = []
+    index = opening + 1 if first is None else first
+    stop = matching[opening] if end is None else end
+    while index < stop:
+        found.append(index)
         partner = matching.get(index)
         index = partner + 1 if partner is not None and partner > index else index + 1
-    return commas
+    return found
+
+
+def _key_colon(tokens: list[_Token], matching: dict[int, int], opening: int, first: int, end: int) -> int | None:
+    """The ``:`` between a map entry's key and value (not one of a conditional ``c ? a : b`` in the key)."""
+    pending = 0
+    start = first + 1 if tokens[first].text == "?" else first
+    for index in _top_level(tokens, matching, opening, start, end):
+        if tokens[index].text == "?":
+            pending += 1
+        elif tokens[index].text == ":":
+            if pending == 0:
+                return index
+            pending -= 1
+    return None
 
 
 def _ends_operand(token: _Token) -> bool:
@@ -321,6 +386,13 @@ def as_list(value: Any) -> list[Any]:
     return [value.value()] if value.has_value() else []
 
 
+def element(value: Any) -> list[Any]:
+    """An optional list element ``?e`` as a list of zero or one element."""
+    if not _is_optional(value):
+        raise LibraryError(f"cannot initialize optional list element from non-optional value {value}")
+    return as_list(value)
+
+
 def from_list(values: list[Any]) -> Any:
     import cel
 
@@ -331,5 +403,20 @@ def flatten(values: list[list[Any]]) -> Any:
     return from_list(values[0] if values else [])
 
 
+def entries(pairs: list[list[Any]]) -> dict[Any, Any]:
+    """A map literal with optional entries: ``[key, value]``, or ``[key, optional, true]`` left out when none."""
+    result: dict[Any, Any] = {}
+    for key, value, *optional in pairs:
+        if optional:
+            if not _is_optional(value):
+                raise LibraryError(f"cannot initialize optional entry '{key}' from non-optional value {value}")
+            if not value.has_value():
+                continue
+            value = value.value()
+        result[key] = value       # a repeated key: the last one wins, as in cel-go's evalMap
+    return result
+
+
 def functions() -> dict[str, Callable[..., Any]]:
-    return {QUALIFY: qualify, HAS: has_field, AS_LIST: as_list, FROM_LIST: from_list, FLATTEN: flatten}
+    return {QUALIFY: qualify, HAS: has_field, AS_LIST: as_list, FROM_LIST: from_list, FLATTEN: flatten,
+            ENTRIES: entries, ELEMENT: element}

@@ -68,6 +68,14 @@ CASES = [
     ("self.m.?x.?l.optFlatMap(e, e[?0]).value()", 1),
     ("self.m.?x.?l.optFlatMap(e, e[?7]).hasValue()", False),
     ("self.m.?q.optFlatMap(e, e[?0]).hasValue()", False),
+    # optional entries of list and map literals: left out when none
+    ("[1, ?self.m.?x.?y, ?self.m.?q, 3]", [1, "z", 3]),
+    ("[?optional.none(),]", []),
+    ("size([?self.l[?0], ?self.l[?9]])", 1),
+    ("{'k': 1, ?'y': self.m.?x.?y, ?'q': self.m.?q}", {"k": 1, "y": "z"}),
+    ("{true ? 'a' : 'b': 1, ?'c': optional.of(false ? 2 : 3)}", {"a": 1, "c": 3}),
+    ("[?self.m.?x][?0].?y.value()", "z"),
+    ("{'a': 1, ?'a': optional.of(2)}.a", 2),
     # strings and comments that look like the syntax are left alone
     ("'a.?b' + \"[?0]\"", "a.?b[?0]"),
     ("self.m.?x.?y.value() // .?z", "z"),
@@ -77,6 +85,8 @@ ERRORS = [
     ("self.m.?q.value()", "optional.none() dereference"),
     ("self.l[?'a']", "unsupported index type 'string' in list"),
     ("self.l[?1.5]", "unsupported index value 1.5 in list"),
+    ("[?1]", "cannot initialize optional list element from non-optional value 1"),
+    ("{?'k': 1}", "cannot initialize optional entry 'k' from non-optional value 1"),
 ]
 
 
@@ -117,7 +127,7 @@ def test_optional_errors_have_cel_go_messages(source: str, message: str) -> None
 
 def test_desugaring_keeps_everything_else_verbatim() -> None:
     assert desugar("a.b[0].c(x ? 1 : 2) // a.?b") == "a.b[0].c(x ? 1 : 2) // a.?b"
-    assert desugar("[?x]") == "[?x]"   # optional list entries are not rewritten (the parser reports them)
+    assert desugar("Msg{?f: x}") == "Msg{?f: x}"   # message constructions are not rewritten (the parser refuses)
     rewritten = desugar("f(a).?b.c[?k].orValue(1)")
     assert ".?" not in rewritten and "[?" not in rewritten and rewritten.endswith(".orValue(1)")
 
@@ -179,3 +189,23 @@ def test_sources_without_the_syntax_are_unchanged(source: str) -> None:
     if not any(part in source.replace("'x.?y'", "").replace('"[?0]"', "").replace("r'.?'", "")
                .replace("// .?a", "") for part in (".?", "[?")):
         assert rewritten == source
+
+
+_ELEMENTS = st.lists(st.tuples(st.sampled_from(["plain", "of", "none"]), st.integers(-3, 3)), max_size=5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_ELEMENTS, st.booleans())
+def test_optional_literal_entries_follow_cel_go(elements: list[tuple[str, int]], as_map: bool) -> None:
+    """Entries ``?o`` are kept with ``o``'s value when it has one, left out when it is none."""
+    forms = {"plain": "{}", "of": "?optional.of({})", "none": "?optional.none()"}
+    if as_map:
+        source = "{" + ", ".join(f"'k{index}': {value}" if kind == "plain"
+                                 else f"?'k{index}': {forms[kind].format(value).lstrip('?')}"
+                                 for index, (kind, value) in enumerate(elements)) + "}"
+        expected: Any = {f"k{index}": value for index, (kind, value) in enumerate(elements) if kind != "none"}
+    else:
+        source = "[" + ", ".join(forms[kind].format(value) for kind, value in elements) + "]"
+        expected = [value for kind, value in elements if kind != "none"]
+    assert _server(source) == expected, source
+    assert _runner(source) == expected, source
