@@ -300,14 +300,16 @@ class ApiServer:
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
-            stored = self.present(rt, self.store.create(*rt.group_resource, self._to_storage(rt, obj)))
+            created = self.store.create(*rt.group_resource, self._to_storage(rt, obj))
+            stored = self.present(rt, created)
+            encoded = self.store.commit_encoding(created) if stored is created else None
         except StoreExists:
             strategy.release(obj, self)
             raise AlreadyExists.for_object(rt.group, rt.plural, meta["name"]) from None
         except BaseException:
             strategy.release(obj, self)
             raise
-        return Result(stored.obj, 201, warnings, stored)
+        return Result(stored.obj, 201, warnings, stored, encoded)
 
     def _admission_attributes(self, operation: str, rt: ResourceType, namespace: str, name: str,
                               obj: dict[str, Any] | None, old: dict[str, Any] | None, dry_run: bool,

@@ -344,17 +344,18 @@ class ApiHandler:
         return Response(200, body)
 
     def object_response(self, request: Request, rt: ResourceType, stored: StoredObject,
-                         status: int = 200, warnings: list[str] | None = None) -> Response:
+                         status: int = 200, warnings: list[str] | None = None,
+                         encoded: bytes | None = None) -> Response:
         negotiated = negotiate(request.header("accept"))
         headers = warning_headers(warnings or [])
         if negotiated.table:
             table = self.tables.table(rt, [stored.obj], request.param("includeObject"), None, "", None)
             return Response(status, encode(table), negotiated.content_type, headers)
-        return Response(status, stored.encoded(), _JSON, headers)
+        return Response(status, encoded if encoded is not None else stored.encoded(), _JSON, headers)
 
     def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response:
         if result.stored is not None:
-            return self.object_response(request, rt, result.stored, result.code, result.warnings)
+            return self.object_response(request, rt, result.stored, result.code, result.warnings, result.encoded)
         return Response(result.code, encode(result.obj), _JSON, warning_headers(result.warnings))
 
     # --- watch ------------------------------------------------------------------------------------------

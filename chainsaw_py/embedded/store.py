@@ -151,6 +151,7 @@ class Store:
     def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         """``limits`` bounds the watch history (``Limits.watch_history_*``); ``clock`` dates its events."""
         self.lock = threading.RLock()
+        self._last_commit = threading.local()   # this thread's last committed object and the JSON it was sent as
         self._rv = 0
         self._data: dict[GroupResource, dict[str, dict[str, StoredObject]]] = {}
         self._by_uid: dict[str, ObjectKey] = {}
@@ -279,6 +280,17 @@ class Store:
             self._emit(StoreEvent(DELETED, group, plural, stored, old))
             return stored
 
+    def commit_encoding(self, stored: StoredObject) -> bytes | None:
+        """The JSON ``stored`` was committed (and sent to watchers) as, when this thread's last write committed
+        it: a write's response is then not encoded a second time. Kept per thread, not on the object, because a
+        few writers change an object after committing it (see :meth:`StoredObject.encoded_now`)."""
+        last = getattr(self._last_commit, "event", None)
+        self._last_commit.event = None
+        if last is None or last[0] is not stored:
+            return None
+        data: bytes = last[1]
+        return data
+
     def _commit(self, obj: dict[str, Any]) -> StoredObject:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
@@ -304,7 +316,9 @@ class Store:
                 self._dependents.setdefault(ref.get("uid", ""), set()).add(key)
 
     def _emit(self, event: StoreEvent) -> None:
-        self.history.record((event.group, event.plural), event.type, event.rv, event.stored.encoded_now(),
+        data = event.stored.encoded_now()
+        self._last_commit.event = (event.stored, data)
+        self.history.record((event.group, event.plural), event.type, event.rv, data,
                             event.old.encoded_now() if event.old is not None else None)
         for watcher in self._watchers.get((event.group, event.plural), ()):
             watcher.push(event)

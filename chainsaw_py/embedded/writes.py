@@ -62,6 +62,7 @@ class Result:
     code: int = 200
     warnings: list[str] = field(default_factory=list)
     stored: StoredObject | None = None
+    encoded: bytes | None = None      # ``stored``'s JSON as committed, when the write already made it
 
 
 @dataclass
