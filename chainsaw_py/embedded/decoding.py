@@ -11,6 +11,7 @@ The body is walked against the kind's OpenAPI definition:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,8 +177,16 @@ def format_time(moment: dt.datetime, micro: bool = False) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_last_second: tuple[int, str] = (-1, "")    # the last whole second formatted by now_rfc3339, and its text
+
+
 def now_rfc3339() -> str:
-    return format_time(dt.datetime.now(dt.UTC))
+    global _last_second
+    second = int(time.time())
+    cached = _last_second
+    if cached[0] != second:
+        cached = _last_second = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return cached[1]
 
 
 def now_micro() -> str:
