@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import urllib3
 
 from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.embedded.apierrors import Gone
@@ -264,3 +265,27 @@ def _stream(cluster: EmbeddedCluster, path: str) -> Iterator[dict[str, Any]]:
     with urllib.request.urlopen(request, context=context, timeout=10) as response:
         for line in response:
             yield json.loads(line)
+
+
+# --- a write's response reuses the encoding the history keeps --------------------------------------------------
+
+def test_commit_encoding_is_handed_once_to_the_thread_that_committed_that_object() -> None:
+    store = Store(_limits())
+    first = store.create("", "configmaps", _configmap("a", payload="<x>"))
+    data = store.commit_encoding(first)
+    assert data is not None and json.loads(data) == first.obj and b"\\u003cx\\u003e" in data
+    assert store.commit_encoding(first) is None                     # taken once
+    second = store.create("", "configmaps", _configmap("b"))
+    assert store.commit_encoding(first) is None                     # not the last committed object
+    assert store.commit_encoding(second) is None                    # the mismatched look-up cleared it
+
+
+def test_a_create_response_is_the_object_as_committed_and_served_afterwards() -> None:
+    with EmbeddedCluster(tls=False) as cluster:
+        pool = urllib3.PoolManager()
+        headers = {"Authorization": f"Bearer {cluster.token}", "Content-Type": "application/json"}
+        url = f"{cluster.server_url}/api/v1/namespaces/default/configmaps"
+        created = pool.request("POST", url, body=json.dumps(_configmap("c", "default", "<&>")), headers=headers)
+        assert created.status == 201
+        read = pool.request("GET", f"{url}/c", headers=headers)
+        assert created.data == read.data
