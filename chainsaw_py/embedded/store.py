@@ -30,11 +30,13 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
 # encoding/json escapes these inside strings (HTML safety, JavaScript line terminators); they occur nowhere else
 _GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+# made once: json.dumps with options builds a new encoder per call (a third of a small object's encoding time)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def encode(obj: Any) -> bytes:
     """JSON as kube-apiserver writes it (Go's encoding/json: compact, HTML characters escaped)."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    text = _COMPACT_JSON.encode(obj)
     for char, escaped in _GO_ESCAPES:
         if char in text:
             text = text.replace(char, escaped)
