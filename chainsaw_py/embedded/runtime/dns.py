@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import selectors
 import socket
 import struct
 import threading
@@ -27,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chainsaw_py.embedded.runtime.selecting import SocketLoop
 from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, target_port
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
@@ -228,12 +228,8 @@ class DnsServer:
         self._names = names
         self._sockets: dict[str, socket.socket] = {}
         self._lock = threading.Lock()
-        self._selector = selectors.DefaultSelector()
-        self._wake_read, self._wake_write = socket.socketpair()
-        self._selector.register(self._wake_read, selectors.EVENT_READ, None)
         self._stopped = False
-        self._thread = threading.Thread(target=self._serve, name="pod-dns", daemon=True)
-        self._thread.start()
+        self._loop = SocketLoop("pod-dns", lambda sock, _owner: self._answer(sock))
 
     def add(self, owner: str, sock: socket.socket) -> bool:
         """Serve ``sock`` (a UDP socket made in a pod's namespace) for ``owner``; False when it cannot be bound."""
@@ -250,46 +246,24 @@ class DnsServer:
                 return False
             old = self._sockets.pop(owner, None)
             if old is not None:
-                self._close(old)
+                self._loop.close(old)
             self._sockets[owner] = sock
-            self._selector.register(sock, selectors.EVENT_READ, owner)
+            self._loop.watch(sock, owner)
         return True
 
     def remove(self, owner: str) -> None:
         with self._lock:
             sock = self._sockets.pop(owner, None)
             if sock is not None:
-                self._close(sock)
+                self._loop.close(sock)
 
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
             for sock in self._sockets.values():
-                self._close(sock)
+                self._loop.close(sock)
             self._sockets.clear()
-        with contextlib.suppress(OSError):
-            self._wake_write.send(b"x")
-        self._thread.join(5)
-        self._selector.close()
-        self._wake_read.close()
-        self._wake_write.close()
-
-    def _close(self, sock: socket.socket) -> None:
-        """(With the lock held.)"""
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(sock)
-        sock.close()
-
-    def _serve(self) -> None:
-        while not self._stopped:
-            try:
-                events = self._selector.select(timeout=1.0)
-            except (OSError, ValueError):
-                continue
-            for key, _mask in events:
-                if key.data is None:
-                    return
-                self._answer(key.fileobj)   # type: ignore[arg-type]
+        self._loop.stop()
 
     def _answer(self, sock: socket.socket) -> None:
         try:

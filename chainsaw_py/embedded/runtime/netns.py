@@ -23,7 +23,6 @@ import functools
 import http.client
 import logging
 import os
-import selectors
 import socket
 import ssl
 import struct
@@ -32,6 +31,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
+
+from chainsaw_py.embedded.runtime.selecting import SocketLoop
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
@@ -235,12 +236,8 @@ class Forwarder:
         self._owners: dict[str, _Owner] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_connections)
-        self._selector = selectors.DefaultSelector()
-        self._wake_read, self._wake_write = socket.socketpair()
-        self._selector.register(self._wake_read, selectors.EVENT_READ, None)
         self._stopped = False
-        self._thread = threading.Thread(target=self._accept_loop, name="pod-network-forwarder", daemon=True)
-        self._thread.start()
+        self._loop = SocketLoop("pod-network-forwarder", lambda sock, data: self._accept(sock, *data))
 
     def listening(self, owner: str) -> set[Address]:
         with self._lock:
@@ -256,7 +253,7 @@ class Forwarder:
             gone = [address for address in entry.listeners if address not in wanted]
             new = sorted(wanted - set(entry.listeners))
             for address in gone:
-                self._close_listener(entry.listeners.pop(address))
+                self._loop.close(entry.listeners.pop(address))
         if not new:
             return
         try:
@@ -280,7 +277,7 @@ class Forwarder:
                     sock.close()
                     continue
                 entry.listeners[address] = sock
-                self._selector.register(sock, selectors.EVENT_READ, (owner, address))
+                self._loop.watch(sock, (owner, address))
 
     def drop(self, owner: str) -> None:
         """Close the listeners of ``owner`` and the connections they accepted."""
@@ -290,7 +287,7 @@ class Forwarder:
             return
         with self._lock:
             for sock in entry.listeners.values():
-                self._close_listener(sock)
+                self._loop.close(sock)
             connections = list(entry.connections)
         for connection in connections:
             with contextlib.suppress(OSError):
@@ -302,35 +299,7 @@ class Forwarder:
             owners = list(self._owners)
         for owner in owners:
             self.drop(owner)
-        with contextlib.suppress(OSError):
-            self._wake_write.send(b"x")
-        self._thread.join(5)
-        self._selector.close()
-        self._wake_read.close()
-        self._wake_write.close()
-
-    def _close_listener(self, sock: socket.socket) -> None:
-        """(With the lock held.)"""
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(sock)
-        sock.close()
-
-    def _accept_loop(self) -> None:
-        while True:
-            with self._lock:
-                if self._stopped:
-                    return
-            try:
-                events = self._selector.select(timeout=1.0)
-            except (OSError, ValueError):
-                if self._stopped:
-                    return
-                continue
-            for key, _mask in events:
-                if key.data is None:
-                    return
-                owner, address = key.data
-                self._accept(key.fileobj, owner, address)   # type: ignore[arg-type]
+        self._loop.stop()
 
     def _accept(self, listener: socket.socket, owner: str, address: Address) -> None:
         try:
