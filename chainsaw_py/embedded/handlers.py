@@ -351,7 +351,8 @@ class ApiHandler:
         if negotiated.table:
             table = self.tables.table(rt, [stored.obj], request.param("includeObject"), None, "", None)
             return Response(status, encode(table), negotiated.content_type, headers)
-        return Response(status, encoded if encoded is not None else stored.encoded(), _JSON, headers)
+        return Response(status, stored.encoded_as(encoded) if encoded is not None else stored.encoded(), _JSON,
+                        headers)
 
     def result_response(self, request: Request, rt: ResourceType, result: Result) -> Response:
         if result.stored is not None:

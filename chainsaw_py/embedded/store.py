@@ -61,6 +61,13 @@ class StoredObject:
             self._encoded = encode(self.obj)
         return self._encoded
 
+    def encoded_as(self, data: bytes) -> bytes:
+        """The cached encoding, else ``data`` (this object's encoding made moments ago, at its commit), cached
+        now as :meth:`encoded` would cache its own: a write's response and its live watchers share it."""
+        if self._encoded is None:
+            self._encoded = data
+        return self._encoded
+
     def encoded_now(self) -> bytes:
         """The cached encoding, or one made now and not cached: a few writers still change an object they were
         handed back after committing it (bootstrap writes the node's status into it), which a cache filled at
