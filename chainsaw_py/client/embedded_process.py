@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from typing import IO, Any
 
 from chainsaw_py.embedded.child import PARENT_VARIABLE
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.util import limits
 from chainsaw_py.util.leftovers import LEFTOVERS
 
 STOP_SECONDS = 20.0
@@ -85,6 +87,10 @@ class EmbeddedProcess:
             popen.stdin.flush()
         except OSError:
             pass   # it exited: its stdout ends and says why
+        if not _readable(popen.stdout, limits.EMBEDDED_START_SECONDS):
+            _kill_group(popen.pid, signal.SIGKILL)
+            raise ChainsawError(f"cannot start the embedded cluster: its process did not answer within "
+                                f"{limits.EMBEDDED_START_SECONDS} s (CHAINSAW_PY_EMBEDDED_START_SECONDS)")
         line = popen.stdout.readline()
         message = _decode(line)
         if "ready" in message:
@@ -181,6 +187,12 @@ def _python_path() -> str:
                         for root in own)]
     inherited = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
     return os.pathsep.join(dict.fromkeys([*extra, *inherited]))
+
+
+def _readable(stream: IO[str], seconds: float) -> bool:
+    """Whether ``stream`` has something to read (or has ended) within ``seconds``."""
+    readable, _, _ = select.select([stream], [], [], seconds)
+    return bool(readable)
 
 
 def _kill_group(pid: int, sig: signal.Signals) -> None:

@@ -57,3 +57,6 @@ MAX_MASKED_VALUES = from_environment("CHAINSAW_PY_MAX_MASKED_VALUES", 50_000)
 
 MAX_MASKED_BYTES = from_environment("CHAINSAW_PY_MAX_MASKED_BYTES", 32 * 1024 * 1024)
 """Most characters of secret values, all forms together, one run masks (32 Mi)."""
+
+EMBEDDED_START_SECONDS = from_environment("CHAINSAW_PY_EMBEDDED_START_SECONDS", 300)
+"""Longest wait for the embedded cluster's process to answer that it serves (its plugins included)."""

@@ -264,3 +264,23 @@ def test_plugins_import_what_the_run_can_import(tmp_path: Path, monkeypatch: pyt
     outcome = api.run(api.TestOptions(test_dirs=[str(suite)], embedded=True), output, handle_signals=False)
     assert outcome.ok, output.getvalue()
     assert "imported from the run path" in output.getvalue()
+
+
+def test_a_cluster_process_that_never_answers_is_killed_with_a_one_line_error(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "chainsaw-test.yaml").write_text(textwrap.dedent(WIDGET_SUITE))
+    (suite / "chainsaw_embedded.py").write_text(
+        f"import os, time\nopen({str(tmp_path / 'hung.pid')!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n")
+    env = {**_env(tmp_path, "process"), "CHAINSAW_PY_EMBEDDED_START_SECONDS": "3"}
+    done = subprocess.run([PY, "-m", "chainsaw_py", "test", str(suite), "--embedded", "--no-color"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == ("Error: cannot start the embedded cluster: its process did not answer "
+                                            "within 3 s (CHAINSAW_PY_EMBEDDED_START_SECONDS)")
+    hung = int((tmp_path / "hung.pid").read_text())
+    deadline = time.monotonic() + 10
+    while _alive(hung) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(hung)
