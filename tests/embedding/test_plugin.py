@@ -162,15 +162,18 @@ def test_fail_fast_skips_the_rest(suite: Path) -> None:
 
 
 def test_fail_fast_across_xdist_workers(tmp_path: Path) -> None:
-    """With ``--dist loadfile`` each worker gets one file. ``waits`` (in b) holds its worker until the other
-    worker has recorded the failure of ``fails-at-once`` (in a), so ``after`` is skipped whatever the load."""
+    """With ``--dist loadfile`` each worker gets one file. ``fails-at-once`` (in a) fails only once ``waits`` (in
+    b) has started, and ``waits`` holds its worker until the failure is recorded, so ``waits`` passes and ``after``
+    is skipped whatever the load and however long each worker takes to start."""
     from chainsaw_py.pytest_plugin.workers import FAILED_MARK
 
     basetemp = tmp_path / "basetemp"  # the workers' shared folder is its parent: basetemp itself
-    mark = basetemp / FAILED_MARK
-    wait = f"until [ -e {mark} ]; do sleep 0.05; done"
+    mark, started = basetemp / FAILED_MARK, tmp_path / "waits-started"
+    fail = f"until [ -e {started} ]; do sleep 0.05; done; exit 1"
+    wait = f"touch {started}; until [ -e {mark} ]; do sleep 0.05; done"
     write_files(tmp_path / "suite", {
-        "a/chainsaw-test.yaml": make_test("fails-at-once", "  - try:\n    - script:\n        content: exit 1\n"),
+        "a/chainsaw-test.yaml": make_test("fails-at-once", f"  - try:\n    - script:\n        content: '{fail}'\n"
+                                                           "        timeout: 2m\n"),
         "b/chainsaw-test.yaml": make_test("waits", f"  - try:\n    - script:\n        content: '{wait}'\n"
                                                    "        timeout: 2m\n") + "---\n"
         + make_test("after", "  - try:\n    - script:\n        content: 'true'\n"),
