@@ -8,6 +8,10 @@ dependencies inside the handler, so ``--help`` and shell completion stay fast.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -54,4 +58,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    # registered first, so run last: during the interpreter's teardown after it, Python has given SIGINT back
+    # its default action, and a Ctrl-C there would end the process by SIGINT instead of with its exit code
+    atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = main()
+    except KeyboardInterrupt:   # a second Ctrl-C racing the end of the first one's cleanup (handlers restored)
+        code = 130
+    signal.signal(signal.SIGINT, _interrupted_while_exiting)
+    sys.exit(code)
+
+
+def _interrupted_while_exiting(_signum: int, _frame: object) -> None:
+    """A Ctrl-C while the interpreter exits stops at once with 130, as a second Ctrl-C during the run does
+    (instead of a KeyboardInterrupt in the exit's own cleanup, which ends the process by SIGINT)."""
+    api = sys.modules.get("chainsaw_py.api")   # not imported: no run, nothing to abandon (no imports at exit)
+    if api is not None:
+        with contextlib.suppress(Exception):   # e.g. no new thread for its watchdog this late in the exit
+            api.abandon_and_exit(130)
+    os._exit(130)

@@ -151,6 +151,7 @@ def test_plugins_mapped_pods_and_local_s3_work_in_both_modes(tmp_path: Path, mod
 def test_a_second_ctrl_c_leaves_no_cluster_process_container_or_kubeconfig(tmp_path: Path) -> None:
     body = WIDGET_SUITE.replace("    - script:", "    - script:\n        content: touch started; sleep 120\n"
                                 "        timeout: 5m\n    - script:", 1)
+    body += "    cleanup:\n    - script:\n        content: touch cleaning; sleep 60\n        timeout: 5m\n"
     suite, pid_file = _suite(tmp_path, body)
     runner = subprocess.Popen([PY, "-m", "chainsaw_py", "test", str(suite), "--embedded", "--no-color"],
                               cwd=tmp_path, env=_env(tmp_path, "process"), stdout=subprocess.PIPE,
@@ -163,7 +164,7 @@ def test_a_second_ctrl_c_leaves_no_cluster_process_container_or_kubeconfig(tmp_p
         assert _alive(container)
         assert [path.name for path in _scratch(tmp_path).iterdir() if path.name.startswith("chainsaw-kubeconfig")]
         runner.send_signal(signal.SIGINT)
-        time.sleep(0.2)
+        _until(lambda: (suite / "cleaning").exists(), runner)   # the second Ctrl-C comes during the cleanup
         runner.send_signal(signal.SIGINT)
         _, stderr = runner.communicate(timeout=60)
     finally:
