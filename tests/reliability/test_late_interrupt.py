@@ -1,5 +1,6 @@
 """A second Ctrl-C that races the end of the first one's cleanup (the run has restored the default handler,
-or the interpreter is exiting) still exits with 130, never by SIGINT itself (seen in CI as -2)."""
+or the interpreter is exiting) exits with 130 — or, in the interpreter's last teardown, where it is ignored, with
+the run's own code — never by SIGINT itself (seen in CI as -2)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,23 @@ LATE_AT_EXIT = """
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(5)
 
-    atexit.register(interrupted_while_exiting)
+    def a_run_whose_cleanup_runs_at_exit():
+        atexit.register(interrupted_while_exiting)
+        return 1
+
+    cli.main = a_run_whose_cleanup_runs_at_exit
+    cli.run()
+"""
+
+LATE_IN_TEARDOWN = """
+    import atexit, os, signal, time
+    from chainsaw_py import cli
+
+    def interrupted_in_the_last_teardown():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+
+    atexit.register(interrupted_in_the_last_teardown)   # registered before run(): runs after its last handler
     cli.main = lambda: 1
     cli.run()
 """
@@ -39,10 +56,11 @@ LATE_AT_EXIT = """
 LATE_AT_EXIT_WITHOUT_A_RUN = LATE_AT_EXIT.replace("from chainsaw_py import api, cli", "from chainsaw_py import cli")
 
 
-@pytest.mark.parametrize("program", [LATE_IN_MAIN, LATE_AT_EXIT, LATE_AT_EXIT_WITHOUT_A_RUN],
-                         ids=["after-the-run", "while-exiting", "while-exiting-without-a-run"])
-def test_a_late_ctrl_c_exits_with_130(program: str) -> None:
+@pytest.mark.parametrize(("program", "code"), [(LATE_IN_MAIN, 130), (LATE_AT_EXIT, 130),
+                                               (LATE_AT_EXIT_WITHOUT_A_RUN, 130), (LATE_IN_TEARDOWN, 1)],
+                         ids=["after-the-run", "while-exiting", "while-exiting-without-a-run", "in-the-last-teardown"])
+def test_a_late_ctrl_c_exits_with_130_or_the_runs_code(program: str, code: int) -> None:
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(program)], capture_output=True, text=True,
                           timeout=60, check=False)
-    assert done.returncode == 130, done.stderr
+    assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
