@@ -104,6 +104,13 @@ class FieldPath:
     def key(self, name: str) -> FieldPath:
         return FieldPath(self, "index", name)
 
+    def descend(self, segments: tuple[tuple[str, str], ...]) -> FieldPath:
+        """This path followed by ``segments`` ((kind, text) as in ``segments``)."""
+        path = self
+        for kind, text in segments:
+            path = FieldPath(path, kind, text)
+        return path
+
     @property
     def segments(self) -> tuple[tuple[str, str], ...]:
         """(kind, text) from the root down; kind is ``name`` or ``index``."""

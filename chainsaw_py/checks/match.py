@@ -26,8 +26,13 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple))
 
 
+_SCALARS = frozenset((str, int, float, bool))
+
+
 def match(expected: Any, actual: Any) -> bool:
     """kyverno-json's ``matching.Match``; raises :class:`IncomparableError`."""
+    if type(expected) in _SCALARS:  # the common case, without the abstract-class checks below
+        return equal(expected, actual)
     if expected is not None:
         if _is_list(expected):
             if not _is_list(actual):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from chainsaw_py.checks.errors import AssertionHardError, FieldError, FieldPath
 from chainsaw_py.checks.keys import DEFAULT_ENGINE, KeyExpression, parse_key
@@ -34,11 +34,44 @@ __all__ = ["AssertionTree", "assert_tree", "compile_tree", "match_tree"]
 Program = Callable[[Any, Any], Any]
 """A compiled expression: ``program(current_value, bindings) -> result``."""
 
+Check = Callable[[FieldPath, Any, Bindings, list[FieldError]], None]
+"""A compiled node: ``check(base, value, bindings, errors)`` appends the node's mismatches to ``errors``.
+
+Each node is compiled into one closure of the shape its kind and key need (a plain key of a map, an expression
+key, a literal scalar...), decided once, so checking does no dispatch on the tree (issue 14,
+``benchmarks/checks_pods.py``). ``base`` is the path of the innermost foreach item (the root outside any);
+the node's own path is ``base`` followed by segments known when compiling, and is built only for an error.
+"""
+
+EntryCheck = Callable[[FieldPath, Any, Bindings, list[FieldError]], Bindings]
+"""One key of a map: checks it and returns the bindings the later keys see (with its ``-> name``)."""
+
 _LANGUAGES = ("jp", "cel", "jsonpath")
+_NOT_FOUND = "field not found in the input object"
+_MISSING: Any = object()
+"""What projecting a plain key gives when the field is absent (or the parent null)."""
 
 
-class _Node(Protocol):
-    def check(self, path: FieldPath, value: Any, bindings: Any, errors: list[FieldError]) -> None: ...
+@dataclass(frozen=True)
+class _Where:
+    """Where a node sits: its full path (for errors found while compiling) and its segments below the
+    innermost foreach item (for errors found while checking)."""
+
+    path: FieldPath
+    relative: tuple[tuple[str, str], ...] = ()
+
+    def child(self, name: str) -> _Where:
+        return _Where(self.path.child(name), (*self.relative, ("name", name)))
+
+    def index(self, position: int) -> _Where:
+        return _Where(self.path.index(position), (*self.relative, ("index", str(position))))
+
+    def item(self) -> _Where:
+        """The place of a foreach's items: their paths are made while checking, from the entry's."""
+        return _Where(self.path)
+
+    def at(self, base: FieldPath) -> FieldPath:
+        return base.descend(self.relative)
 
 
 # --- compiling ----------------------------------------------------------------------------------------------
@@ -68,152 +101,204 @@ def _key_text(key: Any) -> str:
     return format_v(key)
 
 
-def _compile(node: Any, compiler: str, path: FieldPath) -> _Node:
+def _compile(node: Any, compiler: str, where: _Where) -> Check:
     if isinstance(node, Mapping):
-        return _MapNode([_compile_entry(key, child, compiler, path) for key, child in node.items()])
+        if not node:
+            return _not_null(where)
+        return _map([_compile_entry(key, child, compiler, where) for key, child in node.items()])
     if isinstance(node, (list, tuple)):
-        return _SliceNode([_compile(child, compiler, path.index(index)) for index, child in enumerate(node)])
-    return _ScalarNode(_compile_scalar(node, compiler, path))
+        return _slice([_compile(child, compiler, where.index(index)) for index, child in enumerate(node)], where)
+    return _compile_scalar(node, compiler, where)
 
 
-def _compile_entry(key: Any, child: Any, compiler: str, path: FieldPath) -> _Entry:
+def _compile_entry(key: Any, child: Any, compiler: str, parent: _Where) -> EntryCheck:
     text = _key_text(key)
-    child_path = path.child(text)
+    where = parent.child(text)
     expression = parse_key(text)
-    projection = _Projection(
-        lookup=expression.statement,
-        program=_compile_program(expression, compiler, child_path),
-        foreach=expression.foreach,
-        foreach_name=expression.foreach_name,
-        binding=expression.binding,
-    )
-    return _Entry(text, projection, _compile(child, compiler, child_path))
+    program = _compile_program(expression, compiler, where.path)
+    node = _compile(child, compiler, where.item() if expression.foreach else where)
+    if program is None and not expression.binding and not expression.foreach:
+        return _plain_entry(expression.statement, node, where)
+    project = _lookup(expression.statement, where) if program is None else _evaluated(program, where)
+    if expression.foreach:
+        return _foreach_entry(project, expression.binding, expression.foreach_name, node, where)
+    return _entry(project, expression.binding, node, where)
 
 
-def _compile_scalar(value: Any, compiler: str, path: FieldPath) -> Callable[[Any, Any], Any]:
+def _compile_scalar(value: Any, compiler: str, where: _Where) -> Check:
     if not isinstance(value, str):
-        return lambda _actual, _bindings: value
+        return _literal(value, where)
     expression = parse_key(value)
     if expression.foreach:
-        raise AssertionHardError(FieldError.invalid(path, value, "foreach is not supported in scalar projections"))
+        raise AssertionHardError(FieldError.invalid(where.path, value, "foreach is not supported in scalar projections"))
     if expression.binding:
-        raise AssertionHardError(FieldError.invalid(path, value, "binding is not supported in scalar projections"))
-    program = _compile_program(expression, compiler, path)
+        raise AssertionHardError(FieldError.invalid(where.path, value, "binding is not supported in scalar projections"))
+    program = _compile_program(expression, compiler, where.path)
     if program is None:
-        literal = expression.statement
-        return lambda _actual, _bindings: literal
-    return program
+        return _literal(expression.statement, where)
+    return _expected_by(program, where)
 
 
-# --- nodes --------------------------------------------------------------------------------------------------
+# --- maps ---------------------------------------------------------------------------------------------------
 
 
-class _NotRecognized(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class _Projection:
-    lookup: str
-    program: Program | None
-    foreach: bool
-    foreach_name: str
-    binding: str
-
-    def project(self, value: Any, bindings: Any) -> tuple[Any, bool]:
-        if self.program is not None:
-            return self.program(value, bindings), True
+def _not_null(where: _Where) -> Check:
+    """``{}``: any value but null."""
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> None:
         if value is None:
-            return None, False
-        if isinstance(value, Mapping):
-            if self.lookup in value:
-                return value[self.lookup], True
-            return None, False
-        raise _NotRecognized
+            errors.append(FieldError.invalid(where.at(base), value, "invalid value, must not be null"))
+
+    return check
 
 
-@dataclass(frozen=True)
-class _Entry:
-    key: str
-    projection: _Projection
-    node: _Node
+def _map(entries: list[EntryCheck]) -> Check:
+    """A partial match: the keys in the tree's order, each seeing the bindings of the keys before it."""
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> None:
+        for entry in entries:
+            bindings = entry(base, value, bindings, errors)
+
+    return check
 
 
-@dataclass(frozen=True)
-class _MapNode:
-    entries: list[_Entry]
+def _plain_entry(key: str, node: Check, where: _Where) -> EntryCheck:
+    """A plain key with no binding nor foreach, the most common one: a field lookup."""
+    lookup = _lookup(key, where)
 
-    def check(self, path: FieldPath, value: Any, bindings: Any, errors: list[FieldError]) -> None:
-        if not self.entries:
-            if value is None:
-                errors.append(FieldError.invalid(path, value, "invalid value, must not be null"))
-            return
-        for entry in self.entries:
-            bindings = self._check_entry(entry, path.child(entry.key), value, bindings, errors)
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> Bindings:
+        if type(value) is dict:
+            projected = value.get(key, _MISSING)
+        else:
+            projected = lookup(base, value, bindings)
+        if projected is _MISSING:
+            errors.append(FieldError.required(where.at(base), _NOT_FOUND))
+        else:
+            node(base, projected, bindings, errors)
+        return bindings
 
-    @staticmethod
-    def _check_entry(entry: _Entry, path: FieldPath, value: Any, bindings: Any,
-                     errors: list[FieldError]) -> Any:
-        """Check one key; returns the bindings the later keys see (with this key's ``-> name``)."""
-        projection = entry.projection
-        try:
-            projected, found = projection.project(value, bindings)
-        except ExpressionError as error:
-            raise AssertionHardError(FieldError.internal(path, error)) from None
-        except _NotRecognized:
-            raise AssertionHardError(FieldError.internal(path, "projection not recognized")) from None
-        if not found:
-            errors.append(FieldError.required(path, "field not found in the input object"))
+    return check
+
+
+def _entry(project: Callable[[FieldPath, Any, Bindings], Any], binding: str, node: Check,
+           where: _Where) -> EntryCheck:
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> Bindings:
+        projected = project(base, value, bindings)
+        if projected is _MISSING:
+            errors.append(FieldError.required(where.at(base), _NOT_FOUND))
             return bindings
-        if projection.binding:
-            bindings = bindings.register(projection.binding, projected)
-        if not projection.foreach:
-            entry.node.check(path, projected, bindings, errors)
-        elif isinstance(projected, (list, tuple)):
+        if binding:
+            bindings = bindings.register(binding, projected)
+        node(base, projected, bindings, errors)
+        return bindings
+
+    return check
+
+
+def _foreach_entry(project: Callable[[FieldPath, Any, Bindings], Any], binding: str, name: str, node: Check,
+                   where: _Where) -> EntryCheck:
+    """``~name.key``: the node checks each item of the projected list (``$name`` = index) or map (key)."""
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> Bindings:
+        projected = project(base, value, bindings)
+        if projected is _MISSING:
+            errors.append(FieldError.required(where.at(base), _NOT_FOUND))
+            return bindings
+        if binding:
+            bindings = bindings.register(binding, projected)
+        path = where.at(base)
+        if isinstance(projected, (list, tuple)):
             for index, item in enumerate(projected):
-                scope = bindings.register(projection.foreach_name, index) if projection.foreach_name else bindings
-                entry.node.check(path.index(index), item, scope, errors)
+                scope = bindings.register(name, index) if name else bindings
+                node(path.index(index), item, scope, errors)
         elif isinstance(projected, Mapping):
             for key, item in projected.items():
-                scope = bindings.register(projection.foreach_name, key) if projection.foreach_name else bindings
-                entry.node.check(path.key(format_v(key)), item, scope, errors)
+                scope = bindings.register(name, key) if name else bindings
+                node(path.key(format_v(key)), item, scope, errors)
         else:
             raise AssertionHardError(FieldError.type_invalid(path, projected, "expected a slice or a map"))
         return bindings
 
+    return check
 
-@dataclass(frozen=True)
-class _SliceNode:
-    items: list[_Node]
 
-    def check(self, path: FieldPath, value: Any, bindings: Any, errors: list[FieldError]) -> None:
+def _lookup(key: str, where: _Where) -> Callable[[FieldPath, Any, Bindings], Any]:
+    """A plain key's projection: the field (``_MISSING`` when absent or the parent null); a parent that is
+    not a map is the hard ``projection not recognized``."""
+    def lookup(base: FieldPath, value: Any, bindings: Bindings) -> Any:
         if value is None:
-            errors.append(FieldError.invalid(path, value, "value is null"))
+            return _MISSING
+        if isinstance(value, Mapping):
+            return value[key] if key in value else _MISSING
+        raise AssertionHardError(FieldError.internal(where.at(base), "projection not recognized"))
+
+    return lookup
+
+
+def _evaluated(program: Program, where: _Where) -> Callable[[FieldPath, Any, Bindings], Any]:
+    """An expression key's projection: the result with ``@`` = the parent, always found."""
+    def evaluated(base: FieldPath, value: Any, bindings: Bindings) -> Any:
+        try:
+            return program(value, bindings)
+        except ExpressionError as error:
+            raise AssertionHardError(FieldError.internal(where.at(base), error)) from None
+
+    return evaluated
+
+
+# --- lists and scalars --------------------------------------------------------------------------------------
+
+
+def _slice(items: list[Check], where: _Where) -> Check:
+    """A list: an actual list of the same length, matched element by element."""
+    count = len(items)
+
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> None:
+        if value is None:
+            errors.append(FieldError.invalid(where.at(base), value, "value is null"))
             return
         if not isinstance(value, (list, tuple)):
-            raise AssertionHardError(FieldError.type_invalid(path, value, "expected a slice"))
-        if len(value) != len(self.items):
-            errors.append(FieldError.invalid(path, value, "lengths of slices don't match"))
+            raise AssertionHardError(FieldError.type_invalid(where.at(base), value, "expected a slice"))
+        if len(value) != count:
+            errors.append(FieldError.invalid(where.at(base), value, "lengths of slices don't match"))
             return
-        for index, (node, item) in enumerate(zip(self.items, value)):
-            node.check(path.index(index), item, bindings, errors)
+        for node, item in zip(items, value):
+            node(base, item, bindings, errors)
+
+    return check
 
 
-@dataclass(frozen=True)
-class _ScalarNode:
-    expected: Callable[[Any, Any], Any]
+def _literal(expected: Any, where: _Where) -> Check:
+    """A plain scalar: an actual value of its very type is compared with ``==`` (what ``match`` does for
+    two values of one type), anything else goes through ``match``."""
+    kind = type(expected)
 
-    def check(self, path: FieldPath, value: Any, bindings: Any, errors: list[FieldError]) -> None:
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> None:
+        if type(value) is kind:
+            if not expected == value:
+                errors.append(FieldError.mismatch(where.at(base), value, expected))
+            return
+        _compare(expected, value, where, base, errors)
+
+    return check
+
+
+def _expected_by(program: Program, where: _Where) -> Check:
+    """An expression value: its result, with ``@`` = the actual value, is the expected value."""
+    def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> None:
         try:
-            expected = self.expected(value, bindings)
+            expected = program(value, bindings)
         except ExpressionError as error:
-            raise AssertionHardError(FieldError.internal(path, error)) from None
-        try:
-            matched = match(expected, value)
-        except IncomparableError as error:
-            raise AssertionHardError(FieldError.internal(path, error)) from None
-        if not matched:
-            errors.append(FieldError.mismatch(path, value, expected))
+            raise AssertionHardError(FieldError.internal(where.at(base), error)) from None
+        _compare(expected, value, where, base, errors)
+
+    return check
+
+
+def _compare(expected: Any, value: Any, where: _Where, base: FieldPath, errors: list[FieldError]) -> None:
+    try:
+        matched = match(expected, value)
+    except IncomparableError as error:
+        raise AssertionHardError(FieldError.internal(where.at(base), error)) from None
+    if not matched:
+        errors.append(FieldError.mismatch(where.at(base), value, expected))
 
 
 # --- public API ---------------------------------------------------------------------------------------------
@@ -235,12 +320,12 @@ class AssertionTree:
             raise ChainsawError(f"unknown compiler {compiler!r} (expected one of: {', '.join(_LANGUAGES)})")
         self.tree = tree
         self.compiler = compiler
-        self._root = _compile(tree, compiler, FieldPath.root())
+        self._root = _compile(tree, compiler, _Where(FieldPath.root()))
 
     def check(self, value: Any, bindings: Bindings | None = None) -> list[FieldError]:
         """The field errors of ``value`` against the tree (empty when it matches)."""
         errors: list[FieldError] = []
-        self._root.check(FieldPath.root(), value, _scope(bindings), errors)
+        self._root(FieldPath.root(), value, _scope(bindings), errors)
         return errors
 
     def matches(self, value: Any, bindings: Bindings | None = None) -> bool:

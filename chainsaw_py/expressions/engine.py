@@ -49,15 +49,9 @@ def compile_program(source: str, compiler: str | None = "jp") -> Program:
 
 def _jp_program(source: str) -> Program:
     from chainsaw_py.expressions.functions import default_caller
-    from chainsaw_py.expressions.jmes import compile_expression, search
+    from chainsaw_py.expressions.jmes import compile_search
 
-    ast = compile_expression(source)
-    caller = default_caller()
-
-    def program(value: Any, bindings: Bindings) -> Any:
-        return search(ast, value, bindings, caller)
-
-    return _guarded(program)
+    return _guarded(compile_search(source, default_caller()))
 
 
 def _cel_program(source: str) -> Program:

@@ -77,7 +77,7 @@ def _ceil(value: float) -> Any:
 
 @function("contains", arg(ARRAY, STRING), arg(ANY))
 def _contains(subject: Any, search: Any) -> bool:
-    from chainsaw_py.expressions.jmes.interpreter import go_equal
+    from chainsaw_py.expressions.jmes.compiler import go_equal
 
     if isinstance(subject, str):
         return isinstance(search, str) and search in subject

@@ -191,7 +191,7 @@ def _pattern_match(pattern: str, source: Any) -> bool:
           description="object arguments must be enclosed in backticks; ex. "
                       "`{{request.object.spec.template.metadata.labels}}`")
 def _label_match(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
-    from chainsaw_py.expressions.jmes.interpreter import go_equal
+    from chainsaw_py.expressions.jmes.compiler import go_equal
 
     return all(key in labels and go_equal(labels[key], value) for key, value in selector.items())
 

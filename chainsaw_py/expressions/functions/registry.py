@@ -79,34 +79,78 @@ class FunctionCaller:
     def get(self, name: str) -> FunctionEntry | None:
         return self._table.get(name)
 
-    def call(self, name: str, arguments: Sequence[Any]) -> Any:
+    def bind(self, name: str, count: int) -> Callable[[Sequence[Any]], Any]:
+        """The call of ``name`` with ``count`` arguments: ``call(arguments) -> result``.
+
+        The entry, go-jmespath's arity check and the argument specs are resolved now, once per compiled
+        expression; an unknown function or a wrong arity still fails only when the call is evaluated.
+        """
         entry = self._table.get(name)
         if entry is None:
-            raise ExpressionError(f"unknown function: {name}")
-        check_arguments(entry, arguments)
-        return entry.handler(*arguments)
+            return _failing_call(f"unknown function: {name}")
+        arity_error = _arity_error(entry, count)
+        if arity_error is not None:
+            return _failing_call(arity_error)
+        handler = entry.handler
+        checks = _argument_checks(entry, count)
+        if not checks:
+            return lambda arguments: handler(*arguments)
+
+        def call(arguments: Sequence[Any]) -> Any:
+            for position, accepts, spec in checks:
+                if not accepts(arguments[position]):
+                    _type_error(spec, arguments[position])
+            return handler(*arguments)
+
+        return call
 
 
-def check_arguments(entry: FunctionEntry, arguments: Sequence[Any]) -> None:
-    """go-jmespath's ``resolveArgs``: arity, then the type of every supplied argument."""
+def _failing_call(message: str) -> Callable[[Sequence[Any]], Any]:
+    def fail(arguments: Sequence[Any]) -> Any:
+        raise ExpressionError(message)
+
+    return fail
+
+
+def _arity_error(entry: FunctionEntry, count: int) -> str | None:
+    """go-jmespath's ``resolveArgs`` arity check: the message for ``count`` arguments, None if accepted."""
     specs = entry.args
     if not specs:
-        return
+        return None
     variadic = any(spec.variadic for spec in specs)
     minimum = sum(1 for spec in specs if not spec.optional)
-    count = len(arguments)
     if count < minimum:
-        raise ExpressionError(_not_enough(entry.name, count, minimum, variadic))
+        return _not_enough(entry.name, count, minimum, variadic)
     if not variadic and count > len(specs):
-        raise ExpressionError(
-            f"invalid arity, the function '{entry.name}' expects at most {len(specs)} arguments "
-            f"but {count} were supplied")
-    for index, spec in enumerate(specs):
-        if index < count:
-            _type_check(spec, arguments[index])
+        return (f"invalid arity, the function '{entry.name}' expects at most {len(specs)} arguments "
+                f"but {count} were supplied")
+    return None
+
+
+def _argument_checks(entry: FunctionEntry, count: int) -> list[tuple[int, Callable[[Any], bool], Arg]]:
+    """(position, accepts, spec) of every supplied argument whose type is checked, in go-jmespath's order:
+    each spec's argument, then the variadic spec's extra arguments."""
+    specs = entry.args
+    if not specs:
+        return []
+    positions = [(index, spec) for index, spec in enumerate(specs) if index < count]
     if specs[-1].variadic:
-        for value in arguments[len(specs) - 1:]:
-            _type_check(specs[-1], value)
+        positions += [(index, specs[-1]) for index in range(len(specs), count)]
+    return [(index, accepts, spec) for index, spec in positions
+            if (accepts := _type_test(spec.types)) is not None]
+
+
+_CLASSES: dict[str, type] = {STRING: str, ARRAY: list, OBJECT: dict, ARRAY_ARRAY: list}
+
+
+def _type_test(types: tuple[str, ...]) -> Callable[[Any], bool] | None:
+    """Whether a value matches one of ``types``; None when any value does."""
+    if ANY in types:
+        return None
+    if all(expected in _CLASSES for expected in types):
+        classes = tuple(_CLASSES[expected] for expected in types)
+        return lambda value: isinstance(value, classes)
+    return lambda value: any(matches_type(expected, value) for expected in types)
 
 
 def _not_enough(name: str, count: int, minimum: int, variadic: bool) -> str:
@@ -117,10 +161,7 @@ def _not_enough(name: str, count: int, minimum: int, variadic: bool) -> str:
             f"{more}but {report}were supplied")
 
 
-def _type_check(spec: Arg, value: Any) -> None:
-    for expected in spec.types:
-        if matches_type(expected, value):
-            return
+def _type_error(spec: Arg, value: Any) -> None:
     types = ", ".join(f'"{t}"' for t in spec.types)
     raise ExpressionError(f"invalid type for: {format_v(value)}, expected: []functions.JpType{{{types}}}")
 
