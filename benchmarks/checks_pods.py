@@ -1,13 +1,18 @@
 """An assertion tree with two JMESPath filters checked against many pods, next to ``json.loads`` of the
 same pods, in one run (issue 14: goal <= 2x).
 
-    python benchmarks/checks_pods.py [--pods 10000] [--rounds 5] [--lean] [--profile] [--json out.json]
+    python benchmarks/checks_pods.py [--pods 10000] [--rounds 5] [--lean | --both] [--profile] [--json out.json]
+                                     [--baseline /path/to/other/checkout [--runs 3]]
 
 The pods are what ``kubectl get pods -o json`` returns for a busy namespace (no managedFields); the tree
 filters the running ``web`` pods (first filter, iterated with ``~.``) and checks, per pod, plain fields
 and the Ready condition found by a second filter. The tree matches, so no error is built. ``--lean`` keeps
-only the fields the tree reads (the hardest case: json.loads has the least to do). Prints the
-medians and their ratio; ``--profile`` prints the top of a cProfile of one check.
+only the fields the tree reads (the hardest case: json.loads has the least to do); ``--both`` measures the
+realistic pods, then the lean ones (``lean_*`` figures). Both sides are measured in CPU seconds of this thread
+(``time.thread_time``: other processes on a shared machine do not count), rounds alternating between them;
+the medians and their ratio are printed. ``--profile`` prints the top of a cProfile of one check.
+``--baseline`` measures another checkout's chainsaw_py (e.g. ``/work/main``) and this one alternately, each
+run in a process of its own, and prints both checkouts' medians.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -95,18 +102,21 @@ def pod_list(count: int, lean: bool = False) -> dict[str, Any]:
             "items": [make(index) for index in range(count)]}
 
 
-def median_seconds(function: Callable[[], Any], rounds: int) -> float:
-    function()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
+def median_cpu_seconds(functions: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
+    """The median CPU seconds of each function, called in turn each round (after one unmeasured call)."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for function in functions.values():
         function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    for _ in range(rounds):
+        for name, function in functions.items():
+            start = time.thread_time()
+            function()
+            times[name].append(time.thread_time() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure(pods: int, rounds: int, lean: bool = False) -> dict[str, float]:
-    """Median seconds of json.loads and of the tree check, and their ratio."""
+    """Median CPU seconds of json.loads and of the tree check, and their ratio."""
     from chainsaw_py.checks import compile_tree
 
     value = pod_list(pods, lean)
@@ -115,37 +125,83 @@ def measure(pods: int, rounds: int, lean: bool = False) -> dict[str, float]:
     errors = tree.check(value)
     if errors:
         raise SystemExit(f"the tree should match: {errors[0]}")
-    loads = median_seconds(lambda: json.loads(text), rounds)
-    check = median_seconds(lambda: tree.check(value), rounds)
-    return {"json_loads_s": loads, "check_s": check, "ratio": check / loads, "megabytes": len(text) / 1e6}
+    medians = median_cpu_seconds({"loads": lambda: json.loads(text), "check": lambda: tree.check(value)}, rounds)
+    return {"json_loads_s": medians["loads"], "check_s": medians["check"],
+            "ratio": medians["check"] / medians["loads"], "megabytes": len(text) / 1e6}
 
 
-def profile(pods: int) -> None:
+def profile(pods: int, lean: bool) -> None:
     import cProfile
     import pstats
 
     from chainsaw_py.checks import compile_tree
 
-    value = pod_list(pods)
+    value = pod_list(pods, lean)
     tree = compile_tree(TREE, "jp")
     profiler = cProfile.Profile()
     profiler.runcall(tree.check, value)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
+def _line(pods: int, lean: bool, figures: dict[str, float]) -> str:
+    return (f"{pods}{' lean' if lean else ''} pods ({figures['megabytes']:.1f} MB of JSON): json.loads"
+            f" {figures['json_loads_s'] * 1000:.1f} ms, assertion tree {figures['check_s'] * 1000:.1f} ms of CPU,"
+            f" ratio {figures['ratio']:.2f}x (goal <= 2x)")
+
+
+def compare(baseline: Path, runs: int, forwarded: list[str]) -> dict[str, Any]:
+    """This checkout and ``baseline`` measured alternately, ``runs`` processes each; their figures by name."""
+    from childenv import REPO, child_environment
+
+    checkouts = {"this checkout": REPO, "baseline": baseline.resolve()}
+    figures: dict[str, list[dict[str, float]]] = {name: [] for name in checkouts}
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "figures.json"
+        for _ in range(runs):
+            for name, checkout in checkouts.items():
+                subprocess.run([sys.executable, __file__, "--import-from", str(checkout), "--json", str(output),
+                                *forwarded], env=child_environment(Path(scratch), repo=checkout), check=True,
+                               stdout=subprocess.DEVNULL)
+                figures[name].append(json.loads(output.read_text()))
+    for name, results in figures.items():
+        print(f"{name} ({checkouts[name]}):")
+        for result in results:
+            keys = [key for key in ("", "lean_") if key + "ratio" in result]
+            print("  " + "; ".join(f"{'lean ' if key else ''}check {result[key + 'check_s'] * 1000:.1f} ms vs loads "
+                                   f"{result[key + 'json_loads_s'] * 1000:.1f} ms = {result[key + 'ratio']:.2f}x"
+                                   for key in keys))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--lean", action="store_true", help="pods with only the fields the tree reads")
+    cases = parser.add_mutually_exclusive_group()
+    cases.add_argument("--lean", action="store_true", help="pods with only the fields the tree reads")
+    cases.add_argument("--both", action="store_true", help="realistic pods, then lean ones")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--baseline", type=Path, help="another checkout of chainsaw_py, measured alternately")
+    parser.add_argument("--runs", type=int, default=3, help="processes per checkout with --baseline")
+    parser.add_argument("--import-from", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.baseline is not None:
+        forwarded = ["--pods", str(args.pods), "--rounds", str(args.rounds)]
+        forwarded += ["--lean"] if args.lean else ["--both"] if args.both else []
+        compared = compare(args.baseline, args.runs, forwarded)
+        if args.json:
+            args.json.write_text(json.dumps(compared))
+        return compared
+    if args.import_from is not None:
+        sys.path.insert(0, str(args.import_from))
     if args.profile:
-        profile(args.pods)
-    figures = measure(args.pods, args.rounds, args.lean)
-    print(f"{args.pods}{' lean' if args.lean else ''} pods ({figures['megabytes']:.1f} MB of JSON): json.loads {figures['json_loads_s'] * 1000:.1f} ms,"
-          f" assertion tree {figures['check_s'] * 1000:.1f} ms, ratio {figures['ratio']:.2f}x (goal <= 2x)")
+        profile(args.pods, args.lean)
+    figures: dict[str, Any] = {}
+    for lean in ([False, True] if args.both else [args.lean]):
+        measured = measure(args.pods, args.rounds, lean)
+        print(_line(args.pods, lean, measured))
+        figures.update({("lean_" if lean and args.both else "") + key: figure for key, figure in measured.items()})
     if args.json:
         args.json.write_text(json.dumps(figures))
     return figures

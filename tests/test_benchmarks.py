@@ -31,8 +31,8 @@ def test_every_row_is_measured_with_tiny_sizes(capsys: pytest.CaptureFixture[str
 
 
 def test_the_pod_check_matches_and_profiles(capsys: pytest.CaptureFixture[str]) -> None:
-    figures = load("checks_pods").main(["--pods", "5", "--rounds", "1", "--profile"])  # type: ignore[attr-defined]
-    assert figures["ratio"] > 0
+    figures = load("checks_pods").main(["--pods", "5", "--rounds", "1", "--profile", "--both"])  # type: ignore[attr-defined]
+    assert figures["ratio"] > 0 and figures["lean_ratio"] > 0
     assert "function calls" in capsys.readouterr().out
 
 

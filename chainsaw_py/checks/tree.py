@@ -226,7 +226,7 @@ def _lookup(key: str, where: _Where) -> Callable[[FieldPath, Any, Bindings], Any
         if value is None:
             return _MISSING
         if isinstance(value, Mapping):
-            return value[key] if key in value else _MISSING
+            return value.get(key, _MISSING)
         raise AssertionHardError(FieldError.internal(where.at(base), "projection not recognized"))
 
     return lookup
@@ -272,7 +272,7 @@ def _literal(expected: Any, where: _Where) -> Check:
 
     def check(base: FieldPath, value: Any, bindings: Bindings, errors: list[FieldError]) -> None:
         if type(value) is kind:
-            if not expected == value:
+            if expected != value:
                 errors.append(FieldError.mismatch(where.at(base), value, expected))
             return
         _compare(expected, value, where, base, errors)

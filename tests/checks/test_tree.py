@@ -180,6 +180,12 @@ CASES: list[Case] = [
          ["~.items: Required value: field not found in the input object"]),
     Case("foreach with a binding of the whole list", {"~.(items)->all": {"(length($all))": 2}},
          {"items": [{}, {}]}),
+    Case("nested foreach: paths carry both the list index and the map key",
+         {"~.(items)": {"l": [1, {"~k.(m)": {"v": "($k)"}}]}},
+         {"items": [{"l": [1, {"m": {"a": {"v": "a"}}}]}, {"l": [2, {"m": {"b": {"v": "c"}, "d": {}}}]}]},
+         ["~.(items)[1].l[0]: Invalid value: 2: Expected value: 1",
+          '~.(items)[1].l[1].~k.(m)[b].v: Invalid value: "c": Expected value: "b"',
+          "~.(items)[1].l[1].~k.(m)[d].v: Required value: field not found in the input object"]),
     # --- bindings (-> name) ----------------------------------------------------------------------------------
     Case("binding visible to descendants", {"(spec.replicas)->r": "($r)"}, DEPLOYMENT),
     Case("binding visible to later siblings", {"(spec.replicas)->r": {}, "status": {"readyReplicas": "($r)"}},

@@ -158,6 +158,64 @@ def test_dialect_errors(expression: str, kind: type[Exception], message: str) ->
     assert str(caught.value) == message
 
 
+MIXED: dict[str, Any] = {"a": [{"t": "x", "n": 1, "b": True}, {"t": "y", "n": 2.0, "b": False},
+                              {"t": 1, "n": "1", "b": None}, 5, None, "x", [1], {"t": ["x"]}]}
+
+# Filters over elements of every type: the compiled shapes of ``==``/``!=`` against a literal (either side,
+# a field or another node on the other side) and of boolean conditions must give go_equal's results.
+FILTERS: list[tuple[str, Any]] = [
+    ("a[?t == 'x'].n", [1]),
+    ("a[?'x' == t].n", [1]),
+    ("a[?t != 'x'] | length(@)", 6),
+    ("a[?'x' != t] | length(@)", 6),
+    ("a[?t.u == 'x']", []),
+    ("a[?@ == 'x']", ['x']),
+    ('a[?@ != `null`] | length(@)', 7),
+    ('a[?n == `1`].t', ['x']),
+    ('a[?`1` == n].t', ['x']),
+    ('a[?n == `2`].t', ['y']),
+    ('a[?n != `1`] | length(@)', 6),
+    ('a[?b == `true`].t', ['x']),
+    ('a[?b != `true`] | length(@)', 6),
+    ('a[?t == `["x"]`]', [{'t': ['x']}]),
+    ('a[?t == $s].n', [1]),
+    ('a[?$s == t].n', [1]),
+    ("a[?t == 'x' || n == `2`].t", ['x', 'y']),
+    ("a[?t == 'x' && b].n", [1]),
+    ("a[?b && t == 'x'].n", [1]),
+    ("a[?!(t == 'x')] | length(@)", 6),
+    ('a[?t]', [{'t': 'x', 'n': 1, 'b': True}, {'t': 'y', 'n': 2.0, 'b': False}, {'t': 1, 'n': '1', 'b': None}, {'t': ['x']}]),
+    ('a[?b].t', ['x']),
+    ('a[?n > `1`].t', ['y']),
+    ('a[0:2].t', ['x', 'y']),
+    ('a[*].t', ['x', 'y', 1, ['x']]),
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), FILTERS)
+def test_filters_over_mixed_elements(expression: str, expected: Any) -> None:
+    assert evaluate(expression, MIXED, Bindings().register("s", "x")) == expected
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("a[?length(@) > `0`]", 'invalid type for: 5, expected: []functions.JpType{"string", "array", "object"}'),
+    ("length(a, a)", "invalid arity, the function 'length' expects at most 1 arguments but 2 were supplied"),
+    ("abs(a[5])", 'invalid type for: x, expected: []functions.JpType{"number"}'),
+    ("join(',', ['a', `1`])", 'invalid type for: [a 1], expected: []functions.JpType{"array[string]"}'),
+    ("not_null()", "invalid arity, the function 'not_null' expects 1 argument or more but none were supplied"),
+    ("not_null(`null`, `1`, a[0])", None),
+    ("`false` && not_null()", None),
+    ("`false` && nope()", None),
+])
+def test_function_checks_run_when_the_call_is_evaluated(expression: str, message: str | None) -> None:
+    if message is None:
+        evaluate(expression, MIXED, Bindings())
+        return
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, MIXED, Bindings())
+    assert str(caught.value) == message
+
+
 def test_parse_cache_is_separate_from_the_jmespath_package() -> None:
     import jmespath
 
