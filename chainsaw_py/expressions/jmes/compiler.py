@@ -149,10 +149,10 @@ class _Compiler:
         self._functions = functions
 
     def compile(self, node: Node) -> Evaluate:
-        method: Callable[[Node], Evaluate] | None = getattr(self, "_compile_" + node["type"], None)
+        method = _COMPILERS.get(node["type"])
         if method is None:
             return _failing(f"Unknown AST node: {node['type']}")
-        return method(node)
+        return method(self, node)
 
     def _children(self, node: Node) -> list[Evaluate]:
         return [self.compile(child) for child in node["children"]]
@@ -413,6 +413,10 @@ class _Compiler:
             return call(values)
 
         return function
+
+
+_COMPILERS: dict[str, Callable[[_Compiler, Node], Evaluate]] = {
+    name.removeprefix("_compile_"): method for name, method in vars(_Compiler).items() if name.startswith("_compile_")}
 
 
 # --- pieces the compiler shares -------------------------------------------------------------------------------
