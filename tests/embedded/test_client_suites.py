@@ -45,3 +45,23 @@ def test_malformed_base64_is_the_decoder_s_400(api_client: Any, namespace: str, 
     assert (status["reason"], status["message"]) == (
         "BadRequest", f'{kind} in version "v1" cannot be handled as a {kind}: illegal base64 data at input byte '
                       f'{offset}')
+
+
+@pytest.mark.parametrize(("authorization", "code"), [
+    ("", 200), ("Basic dXNlcjpwdw==", 200), ("Bearer abc123", 401), ("bearer abc123", 401)])
+def test_a_bearer_token_that_does_not_authenticate_fails_even_on_version(cluster: Any, authorization: str,
+                                                                         code: int) -> None:
+    """Anonymous access is for requests that present no credentials: kube-apiserver's union authenticator
+    fails on the token authenticator's error before trying anonymous (kr8s's ``test_bad_auth``)."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    context = ssl.create_default_context(cadata=(cluster.ca_pem or b"").decode())
+    headers = {"Authorization": authorization} if authorization else {}
+    request = urllib.request.Request(f"{cluster.server_url}/version", headers=headers)
+    try:
+        with urllib.request.urlopen(request, context=context) as answer:
+            assert (code, json.loads(answer.read())["major"]) == (200, "1")
+    except urllib.error.HTTPError as error:
+        assert (error.code, json.loads(error.read())["reason"]) == (code, "Unauthorized")
