@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.embedded.conftest import wait_for
+
 _CERT_LINES = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNVakNDQWJzQ0FnMytNQTBHQ1NxR1NJYjNE\n" \
               "UUVCQlFVQU1JR2JNUXN3Q1FZRFZRUUdFd0pLVURFT01Bd0cK\n"
 
@@ -65,3 +67,35 @@ def test_a_bearer_token_that_does_not_authenticate_fails_even_on_version(cluster
             assert (code, json.loads(answer.read())["major"]) == (200, "1")
     except urllib.error.HTTPError as error:
         assert (error.code, json.loads(error.read())["reason"]) == (code, "Unauthorized")
+
+
+def test_the_apiserver_registers_its_own_group_versions_as_local_apiservices(api_client: Any) -> None:
+    """kube-apiserver's autoregister: ``v1.``, ``v1.apps``, ``v2.autoscaling`` ... with its priority table, no
+    service (Local, Available) and the ``automanaged: onstart`` label."""
+    from kubernetes import client
+
+    registration = client.ApiregistrationV1Api(api_client)
+    services = {item.metadata.name: item for item in registration.list_api_service().items}
+    assert {"v1.", "v1.apps", "v2.autoscaling", "v1.rbac.authorization.k8s.io"} <= set(services)
+    core = services["v1."]
+    assert (core.spec.group, core.spec.version, core.spec.group_priority_minimum, core.spec.version_priority,
+            core.spec.service) == (None, "v1", 18000, 1, None)
+    assert core.metadata.labels == {"kube-aggregator.kubernetes.io/automanaged": "onstart"}
+    autoscaling = services["v2.autoscaling"]
+    assert (autoscaling.spec.group_priority_minimum, autoscaling.spec.version_priority) == (17500, 30)
+    available = wait_for(lambda: registration.read_api_service("v1.apps").status.conditions)
+    assert [(c.type, c.status, c.reason) for c in available] == [("Available", "True", "Local")]
+
+
+def test_apiservice_names_are_version_dot_group(api_client: Any) -> None:
+    from kubernetes import client
+
+    registration = client.ApiregistrationV1Api(api_client)
+    with pytest.raises(client.ApiException) as error:
+        registration.create_api_service({"metadata": {"name": "widgets"}, "spec": {
+            "group": "example.com", "version": "v1", "groupPriorityMinimum": 0, "versionPriority": 10}})
+    assert error.value.status == 422
+    causes = [(c["field"], c["message"]) for c in json.loads(error.value.body)["details"]["causes"]]
+    assert causes == [
+        ("metadata.name", 'Invalid value: "widgets": must be `spec.version+"."+spec.group`: "v1.example.com"'),
+        ("spec.groupPriorityMinimum", "Invalid value: 0: must be positive and less than 20000")]
