@@ -853,3 +853,23 @@ def test_websocket_port_forward_refusals(cluster: EmbeddedCluster) -> None:
         answers.append((answer.status, answer.read().decode()))
         connection.close()
     assert answers == [(400, 'query parameter "port" is required'), (400, 'port "0" must be > 0'), (403, "")]
+
+
+def test_websocket_port_forward_without_a_subprotocol_is_the_binary_form(cluster: EmbeddedCluster) -> None:
+    """No ``Sec-WebSocket-Protocol`` offered (kr8s): the kubelet's binary channel form, no protocol answered."""
+    import websocket
+
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "namespace": "default"},
+                      "spec": {"containers": [{"name": "main", "image": "example.com/tool",
+                                               "args": ["import time; time.sleep(600)"]}]}})
+    _until(lambda: _pod(cluster, "bare")["status"].get("phase") == "Running")
+    url = cluster.server_url.replace("http://", "ws://") + "/api/v1/namespaces/default/pods/bare/portforward?ports=9"
+    connection = websocket.create_connection(url, header=[f"Authorization: Bearer {cluster.token}"], timeout=10)
+    try:
+        assert connection.getsubprotocol() is None
+        frames = [connection.recv_data()[1] for _ in range(2)]
+        assert frames == [b"\x00\x09\x00", b"\x01\x09\x00"]
+        error = connection.recv_data()[1]   # nothing listens on port 9 of the pod
+        assert error[:1] == b"\x01" and b"error forwarding port 9" in error
+    finally:
+        connection.close()
