@@ -167,11 +167,11 @@ def _remove(value: Any, path: FieldPath) -> None:
                 return
 
 
-def _remove_disowned(merged: dict[str, Any], disowned: set[FieldPath], others: set[FieldPath]) -> None:
+def _remove_disowned(merged: dict[str, Any], disowned: set[FieldPath], owned: set[FieldPath]) -> None:
     """Remove the fields this manager applied before, no longer applies and nobody else owns: a whole subtree
-    (a list item with its fields) at once, unless another manager owns something inside it; the key fields of a
-    list item that stays are kept."""
-    owned_inside = {path[:index] for path in others for index in range(1, len(path))}
+    (a list item with its fields) at once, unless something inside it is owned (by another manager, or by this
+    apply: an empty map applied before, entries applied now); the key fields of a list item that stays are kept."""
+    owned_inside = {path[:index] for path in owned for index in range(1, len(path))}
     for path in sorted(disowned, key=len):
         if path in owned_inside or _is_item_key(path):
             continue
@@ -366,7 +366,7 @@ def server_side_apply(server: ObjectServer, rt: ResourceType, namespace: str, na
                          if e.get("manager") == options.field_manager and e.get("operation") == "Apply"), set())
         others = set().union(*[from_fields_v1(e.get("fieldsV1")) for e in entries
                                if not (e.get("manager") == options.field_manager and e.get("operation") == "Apply")])
-        _remove_disowned(merged, previous - wanted - others, others)
+        _remove_disowned(merged, previous - wanted - others, others | wanted)
         taken = {path for _label, path in conflicts}
         merged["metadata"]["managedFields"] = _updated_entries(entries, rt, options, wanted, taken, server.now())
         try:

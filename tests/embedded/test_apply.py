@@ -60,3 +60,15 @@ def test_shared_fields_survive_and_conflicts_need_force(server: ApiServer) -> No
     assert forced["data"] == {"a": "changed"}
     managers = {entry["manager"] for entry in forced["metadata"]["managedFields"]}
     assert managers == {"two"}
+
+
+def test_entries_applied_into_a_map_applied_empty_before_are_kept(server: ApiServer) -> None:
+    """``data: {}`` owns ``.data`` itself; the next apply owns ``.data.a`` instead: structured-merge-diff prunes
+    the old set, then adds back whatever a manager owns (with its parents), so ``.data`` stays with ``a``."""
+    _apply(server, "tool", {"a": "1", "b": "2"})
+    emptied = _apply(server, "tool", {})
+    assert not emptied.get("data")
+    assert emptied["metadata"]["managedFields"][0]["fieldsV1"] == {"f:data": {}}
+    refilled = _apply(server, "tool", {"a": "new"})
+    assert refilled["data"] == {"a": "new"}
+    assert refilled["metadata"]["managedFields"][0]["fieldsV1"] == {"f:data": {"f:a": {}}}

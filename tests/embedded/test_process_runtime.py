@@ -784,3 +784,92 @@ def test_a_program_relative_to_the_image_folder(cluster: EmbeddedCluster, tmp_pa
                   and _pod(cluster, "relative"))
     assert done["status"]["phase"] == "Succeeded", done["status"]
     assert _logs(cluster, "relative") == f"hello from {tmp_path.name}"
+
+
+ECHO = textwrap.dedent("""
+    import os, socket, threading
+    def serve(listener):
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=lambda c=conn: [c.sendall(d) for d in iter(lambda: c.recv(1024), b"")],
+                             daemon=True).start()
+    for port in (7001, 7002):
+        listener = socket.create_server((os.environ["POD_IP"], port))
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+    print("echoing", flush=True)
+    threading.Event().wait()
+""")
+
+
+def test_websocket_port_forward_without_spdy(cluster: EmbeddedCluster) -> None:
+    """The kubelet's own WebSocket port-forward (``v4.channel.k8s.io``), which kube-apiserver relays when the
+    client does not tunnel SPDY: what the ``kubernetes`` Python client's ``portforward`` speaks. Each port
+    is announced on its data and error channels; a port nothing listens on gets its error, the others go on."""
+    from kubernetes import client, config
+    from kubernetes.stream import portforward
+
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "echo", "namespace": "default"},
+                      "spec": {"containers": [{
+                          "name": "main", "image": "example.com/tool", "args": [ECHO],
+                          "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+                          "startupProbe": {"tcpSocket": {"port": 7002}, "periodSeconds": 1}}]}})
+    _until(lambda: _condition(_pod(cluster, "echo"), "Ready") == "True")
+    core = client.CoreV1Api(config.new_client_from_config(str(cluster.kubeconfig_path)))
+    forward = portforward(core.connect_get_namespaced_pod_portforward, "echo", "default", ports="7001,7002,7003")
+    try:
+        refused = forward.socket(7003)
+        refused.settimeout(10)
+        assert refused.recv(1024) == b""
+        assert "7003" in (forward.error(7003) or "")
+        for port in (7001, 7002):
+            sock = forward.socket(port)
+            sock.settimeout(10)
+            sock.sendall(f"to {port}".encode())
+            assert _until(lambda s=sock: s.recv(1024)) == f"to {port}".encode()
+        assert forward.connected and forward.error(7001) is None
+    finally:
+        forward.close()
+    _until(lambda: not forward.connected)
+
+
+def test_websocket_port_forward_refusals(cluster: EmbeddedCluster) -> None:
+    """No ``ports`` is the kubelet's 400; an offered subprotocol the kubelet does not know is refused."""
+    import http.client
+
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "idle", "namespace": "default"},
+                      "spec": {"containers": [{"name": "main", "image": "example.com/tool",
+                                               "args": ["import time; time.sleep(600)"]}]}})
+    _until(lambda: _pod(cluster, "idle")["status"].get("phase") == "Running")
+    host, port = cluster.server_url.removeprefix("http://").split(":")
+    upgrade = {"Authorization": f"Bearer {cluster.token}", "Connection": "Upgrade", "Upgrade": "websocket",
+               "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    answers = []
+    for query, protocol in (("", "v4.channel.k8s.io"), ("?ports=0", "v4.channel.k8s.io"),
+                            ("?ports=80", "v5.channel.k8s.io")):
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", f"/api/v1/namespaces/default/pods/idle/portforward{query}",
+                           headers={**upgrade, "Sec-WebSocket-Protocol": protocol})
+        answer = connection.getresponse()
+        answers.append((answer.status, answer.read().decode()))
+        connection.close()
+    assert answers == [(400, 'query parameter "port" is required'), (400, 'port "0" must be > 0'), (403, "")]
+
+
+def test_websocket_port_forward_without_a_subprotocol_is_the_binary_form(cluster: EmbeddedCluster) -> None:
+    """No ``Sec-WebSocket-Protocol`` offered (kr8s): the kubelet's binary channel form, no protocol answered."""
+    import websocket
+
+    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "namespace": "default"},
+                      "spec": {"containers": [{"name": "main", "image": "example.com/tool",
+                                               "args": ["import time; time.sleep(600)"]}]}})
+    _until(lambda: _pod(cluster, "bare")["status"].get("phase") == "Running")
+    url = cluster.server_url.replace("http://", "ws://") + "/api/v1/namespaces/default/pods/bare/portforward?ports=9"
+    connection = websocket.create_connection(url, header=[f"Authorization: Bearer {cluster.token}"], timeout=10)
+    try:
+        assert connection.getsubprotocol() is None
+        frames = [connection.recv_data()[1] for _ in range(2)]
+        assert frames == [b"\x00\x09\x00", b"\x01\x09\x00"]
+        error = connection.recv_data()[1]   # nothing listens on port 9 of the pod
+        assert error[:1] == b"\x01" and b"error forwarding port 9" in error
+    finally:
+        connection.close()

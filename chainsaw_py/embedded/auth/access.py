@@ -34,7 +34,7 @@ class AccessControl:
         """The user a request acts as; raises Unauthorized (401) or Forbidden (403)."""
         user = self.authenticator.authenticate(request.header("authorization"))
         if user is None:
-            if request.path.startswith(PUBLIC_PATHS):
+            if request.path.startswith(PUBLIC_PATHS) and not _bearer_token_presented(request.header("authorization")):
                 return ANONYMOUS
             raise Unauthorized()
         user = self._impersonate(user, request)
@@ -135,6 +135,13 @@ def _answer(rt: ResourceType, body: dict[str, Any], status: dict[str, Any]) -> d
     metadata.setdefault("creationTimestamp", None)
     return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": metadata, "spec": body.get("spec") or {},
             "status": status}
+
+
+def _bearer_token_presented(authorization: str) -> bool:
+    """A bearer token that does not authenticate fails the request (kube-apiserver's token authenticator
+    errs, and anonymous access is only tried when no authenticator failed), even on the public paths."""
+    parts = authorization.strip().split(" ", 2)
+    return len(parts) >= 2 and parts[0].lower() == "bearer"
 
 
 def _forbidden(attrs: RequestAttributes) -> Forbidden:

@@ -7,8 +7,15 @@ from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
 from chainsaw_py.embedded.celrules import RuleCompileError, compile_rule
-from chainsaw_py.embedded.kinds.base import Strategy, StrategyContext
+from chainsaw_py.embedded.kinds.base import (
+    Strategy,
+    StrategyContext,
+    dns1035_label_errors,
+    dns1123_subdomain_errors,
+    path_segment_errors,
+)
 from chainsaw_py.embedded.resources import ResourceType, Subresource
+from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 
 _SCOPES = ["Cluster", "Namespaced"]
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
@@ -191,3 +198,56 @@ class CustomResourceStrategy(Strategy):
                 shown = "" if value is None else str(value)
             fields[path.lstrip(".")] = shown
         return fields
+
+
+@dataclass
+class APIServiceStrategy(Strategy):
+    """kube-aggregator's APIService validation: the name is ``version.group`` (``v1.`` for the core group), a
+    path segment rather than a DNS name; local ones (no service) carry no TLS settings."""
+
+    def __post_init__(self) -> None:
+        self.name_rule = path_segment_errors
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        spec = obj.get("spec") or {}
+        group, version = str(spec.get("group") or ""), str(spec.get("version") or "")
+        required_name = f"{version}.{group}"
+        name = obj["metadata"].get("name", "")
+        if name and not path_segment_errors(name) and name != required_name:
+            errors.invalid("metadata.name", name, f'must be `spec.version+"."+spec.group`: "{required_name}"')
+        if not group and version != "v1":
+            errors.required("spec.group", "only v1 may have an empty group and it better be legacy kube")
+        for problem in dns1123_subdomain_errors(group) if group else []:
+            errors.invalid("spec.group", group, problem)
+        for problem in dns1035_label_errors(version):
+            errors.invalid("spec.version", version, problem)
+        _priority(spec, "groupPriorityMinimum", 20000, errors)
+        _priority(spec, "versionPriority", 1000, errors)
+        service = spec.get("service")
+        if not service:
+            if spec.get("caBundle"):
+                errors.invalid("spec.caBundle", f"{_byte_count(spec['caBundle'])} bytes",
+                               "local APIServices may not have a caBundle")
+            if spec.get("insecureSkipTLSVerify"):
+                errors.invalid("spec.insecureSkipTLSVerify", True, "local APIServices may not have "
+                               "insecureSkipTLSVerify")
+            return
+        if not service.get("namespace"):
+            errors.required("spec.service.namespace")
+        if not service.get("name"):
+            errors.required("spec.service.name")
+        if spec.get("insecureSkipTLSVerify") and spec.get("caBundle"):
+            errors.invalid("spec.insecureSkipTLSVerify", True, "may not be true if caBundle is present")
+
+
+def _priority(spec: dict[str, Any], field_name: str, limit: int, errors: FieldErrors) -> None:
+    value = spec.get(field_name) or 0
+    if not isinstance(value, int) or not 0 < value <= limit:
+        errors.invalid(f"spec.{field_name}", value, f"must be positive and less than {limit}")
+
+
+def _byte_count(encoded: Any) -> int:
+    try:
+        return len(std_decode(str(encoded)))
+    except CorruptInputError:
+        return 0

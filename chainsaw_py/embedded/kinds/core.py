@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors, Forbidden
+from chainsaw_py.embedded.apierrors import BadRequest, FieldCause, FieldErrors, Forbidden
 from chainsaw_py.embedded.kinds.base import (
     Strategy,
     StrategyContext,
@@ -21,6 +21,7 @@ from chainsaw_py.embedded.kinds.podspec import (
     qos_class,
     validate_pod_spec,
 )
+from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 from chainsaw_py.util.labels import qualified_name_errors, regex_error
 
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
@@ -56,8 +57,26 @@ def _validate_data_keys(obj: dict[str, Any], fields: tuple[str, ...], errors: Fi
             seen.add(key)
 
 
+def _decode_bytes(obj: dict[str, Any], kind: str, field_name: str) -> None:
+    """A ``map[string][]byte`` field as encoding/json decodes it into the Go object and encodes it back: Go's
+    base64 (line breaks skipped, padding required) in canonical form, or the decoder's 400."""
+    values = obj.get(field_name)
+    if not isinstance(values, dict):
+        return
+    for key, value in values.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            values[key] = base64.b64encode(std_decode(value)).decode()
+        except CorruptInputError as err:
+            raise BadRequest(f'{kind} in version "v1" cannot be handled as a {kind}: {err}') from None
+
+
 @dataclass
 class ConfigMapStrategy(Strategy):
+    def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        _decode_bytes(obj, "ConfigMap", "binaryData")
+
     def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
         _validate_data_keys(obj, ("data", "binaryData"), errors)
 
@@ -79,6 +98,7 @@ def _check_immutable_data(new: dict[str, Any], old: dict[str, Any], fields: tupl
 @dataclass
 class SecretStrategy(Strategy):
     def defaults(self, obj: dict[str, Any], ctx: StrategyContext) -> None:
+        _decode_bytes(obj, "Secret", "data")
         obj.setdefault("type", "Opaque")
         string_data = obj.pop("stringData", None)
         if isinstance(string_data, dict):
@@ -89,11 +109,6 @@ class SecretStrategy(Strategy):
 
     def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
         _validate_data_keys(obj, ("data",), errors)
-        for key, value in (obj.get("data") or {}).items():
-            try:
-                base64.b64decode(str(value), validate=True)
-            except ValueError:
-                errors.invalid(f"data[{key}]", "<secret contents redacted>", "illegal base64 data")
 
     def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
         if new.get("type") != old.get("type"):

@@ -9,6 +9,8 @@ on channel 3 (``NonZeroExitCode`` with the code, which kubectl turns into its ow
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import http.client
 import io
@@ -30,18 +32,22 @@ from chainsaw_py.embedded.runtime.netns import Dial, host_dial, http_connection
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
 from chainsaw_py.embedded.runtime.services import target_port
 from chainsaw_py.embedded.runtime.spdy import SpdyClosed, SpdyConnection, Stream
-from chainsaw_py.embedded.runtime.websocket import OP_BINARY, Closed, WebSocket, accept_key
+from chainsaw_py.embedded.runtime.websocket import OP_BINARY, OP_TEXT, Closed, WebSocket, accept_key
 
 _POD_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/(exec|attach|portforward|proxy)(/.*)?$")
 _SERVICE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?$")
 _CHANNEL_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 _TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+# the kubelet's WebSocket port-forward subprotocols: True for the base64 (text) form
+_PORT_FORWARD_CHANNEL_PROTOCOLS = {"v4.channel.k8s.io": False, "v4.base64.channel.k8s.io": True}
 _PROXY_VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
                 "DELETE": "delete"}
 _STREAM_WAIT = 30.0
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "authorization", "host", "content-length"}
 _MAX_PROXY_BODY = 64 * 1024 * 1024
+_PENDING_LIMIT = 4 * 1024 * 1024   # what a port-forward client may send before the pod's port answers
+_CLOSE_WAIT = 5.0
 
 
 def _status(code: int, reason: str, message: str) -> Response:
@@ -178,13 +184,15 @@ class PodAccess:
             return Response(101, headers=[("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"),
                                           ("X-Stream-Protocol-Version", "portforward.k8s.io")],
                             upgrade=taken_over(forwarder.run_spdy))
-        offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",")]
-        if upgrade == "websocket" and _TUNNEL_PROTOCOL in offered:
+        offered = [p.strip() for p in request.header("sec-websocket-protocol").split(",") if p.strip()]
+        if upgrade != "websocket":
+            return _status(400, "BadRequest", "port-forward needs a SPDY/3.1 or WebSocket upgrade")
+        if _TUNNEL_PROTOCOL in offered:
             headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                        ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key"))),
                        ("Sec-WebSocket-Protocol", _TUNNEL_PROTOCOL)]
             return Response(101, headers=headers, upgrade=taken_over(forwarder.run_tunnel))
-        return _status(400, "BadRequest", "port-forward needs a SPDY/3.1 upgrade (or SPDY tunnelled in a WebSocket)")
+        return _portforward_channels(request, offered, forwarder)
 
     # --- proxy ------------------------------------------------------------------------------------------
 
@@ -238,6 +246,43 @@ class PodAccess:
             return _status(503, "ServiceUnavailable", f"error trying to reach service: dial tcp {host}:{port}: {err}")
         finally:
             connection.close()
+
+
+def _portforward_channels(request: Request, offered: list[str], forwarder: PortForwarder) -> Response:
+    """The kubelet's own WebSocket port-forward, which kube-apiserver relays when the client does not ask for
+    SPDY tunnelling (the ``kubernetes`` Python client): the ``ports`` query parameter names the ports; the first
+    offered subprotocol the kubelet knows is chosen, none offered is the binary form."""
+    ports = _forward_ports(request.query.get("ports") or [])
+    if isinstance(ports, str):
+        return Response(400, ports.encode(), "text/plain; charset=utf-8")
+    protocol = next((p for p in offered if p in _PORT_FORWARD_CHANNEL_PROTOCOLS), None) if offered else ""
+    if protocol is None:   # x/net/websocket's handshake refusal: 403 and no body
+        return Response(403, b"", "text/plain; charset=utf-8")
+    headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+               ("Sec-WebSocket-Accept", accept_key(request.header("sec-websocket-key")))]
+    if protocol:
+        headers.append(("Sec-WebSocket-Protocol", protocol))
+    text = _PORT_FORWARD_CHANNEL_PROTOCOLS.get(protocol, False)
+    return Response(101, headers=headers, upgrade=taken_over(
+        lambda reader, connection: forwarder.run_channels(reader, connection, ports, text=text)))
+
+
+def _forward_ports(values: list[str]) -> list[int] | str:
+    """The ports of a WebSocket port-forward, or the kubelet's refusal (its ``NewV4Options``)."""
+    if not values:
+        return 'query parameter "port" is required'
+    ports: list[int] = []
+    for value in values:
+        if not value:
+            return 'query parameter "port" cannot be empty'
+        for part in value.split(","):
+            if not part.isdigit() or int(part) > 65535:
+                return f'unable to parse "{value}" as a port: strconv.ParseUint: parsing "{part}": ' \
+                       f'{"value out of range" if part.isdigit() else "invalid syntax"}'
+            if int(part) < 1:
+                return f'port "{value}" must be > 0'
+            ports.append(int(part))
+    return ports
 
 
 class AttachSession:
@@ -726,6 +771,64 @@ class PortForwarder:
             spdy.close()
             websocket.close()
 
+    def run_channels(self, reader: BinaryIO, connection: Any, ports: list[int], *, text: bool) -> None:
+        """The kubelet's WebSocket port-forward: port ``i`` has data channel ``2i`` (both ways) and error channel
+        ``2i+1``; each channel's first message is its port (uint16, little-endian). One connection to each
+        port; the WebSocket closes once every port's connection has ended, or they all end with it."""
+        channels = _ChannelSocket(WebSocket(reader, connection), text=text)
+        links = [_PortLink(port) for port in ports]
+        for index, link in enumerate(links):
+            channels.send(2 * index, struct.pack("<H", link.port))
+            channels.send(2 * index + 1, struct.pack("<H", link.port))
+        workers = [threading.Thread(target=self._forward_channel, args=(channels, index, link), daemon=True)
+                   for index, link in enumerate(links)]
+        for worker in workers:
+            worker.start()
+        finished = threading.Event()
+        closer = threading.Thread(target=self._close_when_done, args=(channels, workers, finished), daemon=True)
+        closer.start()
+        try:
+            while True:
+                channel, data = channels.receive()
+                if channel % 2 == 0 and channel // 2 < len(links) and data:
+                    links[channel // 2].send(data)
+        except (Closed, OSError):
+            pass
+        finally:
+            finished.set()
+            for link in links:
+                link.close()
+            channels.websocket.close()
+
+    @staticmethod
+    def _close_when_done(channels: _ChannelSocket, workers: list[threading.Thread], finished: threading.Event) -> None:
+        for worker in workers:
+            worker.join()
+        channels.websocket.close()
+        if not finished.wait(_CLOSE_WAIT):   # a client that does not answer the close frame
+            with contextlib.suppress(OSError):
+                channels.websocket.connection.shutdown(socket.SHUT_RDWR)
+
+    def _forward_channel(self, channels: _ChannelSocket, index: int, link: _PortLink) -> None:
+        try:
+            target = self._dial(self.ip, link.port, 5.0)
+        except OSError as err:
+            link.fail()
+            with contextlib.suppress(Closed):
+                channels.send(2 * index + 1, _forward_error(link.port, self.ip, err).encode())
+            return
+        target.settimeout(None)
+        if not link.connect(target):
+            target.close()
+            return
+        try:
+            while chunk := target.recv(65536):
+                channels.send(2 * index, chunk)
+        except (OSError, Closed):
+            pass
+        finally:
+            link.close()
+
     def _on_stream(self, stream: Stream) -> None:
         request = stream.headers.get("requestid", "")
         with self._lock:
@@ -742,7 +845,7 @@ class PortForwarder:
         try:
             target = self._dial(self.ip, int(port_text), 5.0)
         except (OSError, ValueError) as err:
-            message = f"error forwarding port {port_text} to pod {self.ip}: failed to connect: {err}"
+            message = _forward_error(port_text, self.ip, err)
             try:
                 error.write(message.encode())
             finally:
@@ -773,6 +876,86 @@ class PortForwarder:
         finally:
             data.close()
             error.close()
+            target.close()
+
+
+def _forward_error(port: object, ip: str, err: Exception) -> str:
+    return f"error forwarding port {port} to pod {ip}: failed to connect: {err}"
+
+
+class _ChannelSocket:
+    """A WebSocket of the channel protocol: binary messages start with the channel byte; in the base64 form
+    (text messages) with the channel as an ASCII digit, the rest base64."""
+
+    def __init__(self, websocket: WebSocket, *, text: bool) -> None:
+        self.websocket = websocket
+        self.text = text
+
+    def send(self, channel: int, data: bytes) -> None:
+        if self.text:
+            self.websocket.send(str(channel).encode() + base64.b64encode(data), OP_TEXT)
+        else:
+            self.websocket.send(bytes([channel]) + data, OP_BINARY)
+
+    def receive(self) -> tuple[int, bytes]:
+        """The next message that names a channel; a malformed one is skipped as wsstream skips it."""
+        while True:
+            _opcode, message = self.websocket.receive()
+            if not message:
+                continue
+            if not self.text:
+                return message[0], message[1:]
+            with contextlib.suppress(ValueError, binascii.Error):
+                return int(chr(message[0])), base64.b64decode(message[1:], validate=True)
+
+
+class _PortLink:
+    """One forwarded port of a WebSocket port-forward: what the client sends waits for the connection."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._target: socket.socket | None = None
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._ended = False
+        self._lock = threading.Lock()
+
+    def connect(self, target: socket.socket) -> bool:
+        with self._lock:
+            if self._ended:
+                return False
+            self._target = target
+            pending, self._pending = self._pending, []
+        try:
+            for data in pending:
+                target.sendall(data)
+        except OSError:
+            self.close()
+        return True
+
+    def send(self, data: bytes) -> None:
+        with self._lock:
+            target = self._target
+            if target is None:
+                if not self._ended and self._pending_bytes + len(data) <= _PENDING_LIMIT:
+                    self._pending.append(data)
+                    self._pending_bytes += len(data)
+                return
+        try:
+            target.sendall(data)
+        except OSError:
+            self.close()
+
+    def fail(self) -> None:
+        with self._lock:
+            self._ended, self._pending = True, []
+
+    def close(self) -> None:
+        with self._lock:
+            self._ended, target = True, self._target
+        if target is not None:
+            with contextlib.suppress(OSError):
+                target.shutdown(socket.SHUT_RDWR)
             target.close()
 
 

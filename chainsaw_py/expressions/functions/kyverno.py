@@ -26,6 +26,7 @@ from chainsaw_py.expressions.functions.sizes import bounded_replace
 from chainsaw_py.golang import quantity
 from chainsaw_py.golang import regexp as goregex
 from chainsaw_py.golang import time as gotime
+from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
 from chainsaw_py.golang.fmt import format_float, go_number, is_number
 from chainsaw_py.grammar.errors import ExpressionError
@@ -406,32 +407,12 @@ def _round(value: Any, places: Any) -> Any:
 
 # -- encodings, paths, semver, parsing ------------------------------------------------------------
 
-_BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-
-
-def _base64_error(text: str) -> int:
-    """The byte offset Go's ``base64.StdEncoding`` reports for malformed input."""
-    for index, char in enumerate(text):
-        if char not in _BASE64_ALPHABET and char != "=":
-            return index
-    padding = text.find("=")
-    if padding == -1:
-        return len(text) - len(text) % 4
-    rest = text[padding:]
-    if padding % 4 == 2:
-        return len(text) if rest == "=" else padding
-    if padding % 4 == 3 and rest == "=" and len(text) % 4:
-        return len(text)
-    return padding
-
-
 @function("base64_decode", arg(STRING), description="decodes a base 64 string")
 def _base64_decode(text: str) -> str:
-    cleaned = text.replace("\r", "").replace("\n", "")
     try:
-        decoded = base64.b64decode(cleaned, validate=True)
-    except ValueError:
-        raise ExpressionError(f"illegal base64 data at input byte {_base64_error(cleaned)}") from None
+        decoded = std_decode(text)
+    except CorruptInputError as err:
+        raise ExpressionError(str(err)) from None
     return decoded.decode("utf-8", errors="replace")
 
 
