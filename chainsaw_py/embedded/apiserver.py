@@ -142,6 +142,13 @@ class ApiServer:
             self._node_ports.add(port)
             return port
 
+    def reserve_node_port(self, port: int) -> bool:
+        with self._ip_lock:
+            if port in self._node_ports:
+                return False
+            self._node_ports.add(port)
+            return True
+
     def release_service(self, service: dict[str, Any]) -> None:
         spec = service.get("spec") or {}
         with self._ip_lock:

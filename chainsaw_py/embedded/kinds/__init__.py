@@ -19,6 +19,7 @@ from chainsaw_py.embedded.kinds.core import (
     PersistentVolumeClaimStrategy,
     PersistentVolumeStrategy,
     PodStrategy,
+    ResourceQuotaStrategy,
     SecretStrategy,
     ServiceStrategy,
 )
@@ -54,6 +55,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("", "Namespace"): NamespaceStrategy(),
         ("", "Pod"): PodStrategy(),
         ("", "Service"): ServiceStrategy(),
+        ("", "ResourceQuota"): ResourceQuotaStrategy(),
         ("", "Node"): NodeStrategy(),
         ("", "Event"): EventStrategy(),
         ("", "Endpoints"): Strategy(allow_create_on_update=True),

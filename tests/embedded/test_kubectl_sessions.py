@@ -1,0 +1,105 @@
+"""Differences from kube-apiserver found by scripted kubectl sessions (1.27, 1.29, 1.31, 1.33), each replayed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chainsaw_py.embedded import EmbeddedCluster
+from tests.embedded.conftest import Kubectl
+
+
+def test_controller_writes_hand_back_private_copies(cluster: EmbeddedCluster, namespace: str) -> None:
+    """A controller that changed the object a write returned changed the store behind its next update, which then
+    looked like a no-op: a rollback's ReplicaSet was renumbered, then 'scaled' in place and never got pods."""
+    from chainsaw_py.embedded.controllers.context import ReconcileContext
+
+    ctx = ReconcileContext(cluster._manager.runtime, "test")
+    created = ctx.create({"apiVersion": "v1", "kind": "ConfigMap",
+                          "metadata": {"name": "private", "namespace": namespace}, "data": {"a": "1"}})
+    created["data"]["a"] = "changed in place"
+    updated = ctx.update(created)
+    assert updated["data"]["a"] == "changed in place"
+    updated["data"]["a"] = "2"
+    again = ctx.update(updated)
+    assert again["metadata"]["resourceVersion"] != updated["metadata"]["resourceVersion"]
+    patched = ctx.patch("v1", "ConfigMap", "private", {"data": {"b": "1"}}, namespace)
+    patched["data"]["b"] = "changed in place"
+    stored = cluster.api.store.get("", "configmaps", namespace, "private")
+    assert stored is not None and stored.obj["data"] == {"a": "2", "b": "1"}
+
+
+def test_rollout_undo_brings_back_the_old_replicaset(kubectl: Kubectl, namespace: str) -> None:
+    ns = ("-n", namespace)
+    kubectl(*ns, "create", "deployment", "web", "--image=nginx:1.25", "--replicas=2")
+    kubectl(*ns, "rollout", "status", "deployment/web", "--timeout=30s")
+    kubectl(*ns, "set", "image", "deployment/web", "nginx=nginx:1.26")
+    kubectl(*ns, "rollout", "status", "deployment/web", "--timeout=30s")
+    assert kubectl(*ns, "rollout", "undo", "deployment/web").strip() == "deployment.apps/web rolled back"
+    kubectl(*ns, "rollout", "status", "deployment/web", "--timeout=30s")
+    images = kubectl(*ns, "get", "pods", "-o", "jsonpath={.items[*].spec.containers[0].image}").split()
+    assert images == ["nginx:1.25", "nginx:1.25"]
+    table = kubectl(*ns, "get", "rs", "--no-headers").splitlines()
+    encoded = json.loads(kubectl(*ns, "get", "rs", "-o", "json"))["items"]
+    assert sorted(line.split()[1] for line in table) == sorted(str(rs["spec"]["replicas"]) for rs in encoded)
+
+
+def test_node_ports_are_allocated_once(kubectl: Kubectl, namespace: str) -> None:
+    ns = ("-n", namespace)
+    kubectl(*ns, "create", "service", "nodeport", "first", "--tcp=5678:8080", "--node-port=30123")
+    second = kubectl.run(*ns, "create", "service", "nodeport", "second", "--tcp=5678:8080", "--node-port=30123",
+                         check=False)
+    assert second.returncode == 1
+    assert second.stderr.strip() == ('error: failed to create NodePort service: Service "second" is invalid: spec.ports[0].nodePort: Invalid value: 30123: '
+                                     'provided port is already allocated')
+    outside = kubectl.run(*ns, "create", "service", "nodeport", "third", "--tcp=5678:8080", "--node-port=80",
+                          check=False)
+    assert outside.stderr.strip() == ('error: failed to create NodePort service: Service "third" is invalid: spec.ports[0].nodePort: Invalid value: 80: '
+                                      'provided port is not in the valid range. The range of valid ports is '
+                                      '30000-32767')
+    kubectl(*ns, "delete", "service", "first")
+    kubectl(*ns, "create", "service", "nodeport", "second", "--tcp=5678:8080", "--node-port=30123")
+
+
+def test_node_port_refusal_gives_back_what_the_create_took(cluster: EmbeddedCluster, namespace: str) -> None:
+    from chainsaw_py.embedded.apierrors import Invalid
+
+    rt = cluster.registry.lookup("", "v1", "services")
+    assert rt is not None
+
+    def service(name: str, ip: str, *node_ports: int) -> dict[str, Any]:
+        ports = [{"name": f"p{port}", "port": 80 + index, "nodePort": port} for index, port in enumerate(node_ports)]
+        return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+                "spec": {"type": "NodePort", "clusterIP": ip, "ports": ports}}
+
+    cluster.api.create(rt, namespace, service("holder", "10.96.200.1", 30201))
+    try:
+        cluster.api.create(rt, namespace, service("refused", "10.96.200.2", 30202, 30201))
+    except Invalid as error:
+        assert "spec.ports[1].nodePort: Invalid value: 30201: provided port is already allocated" in str(error)
+    else:
+        raise AssertionError("a taken nodePort was accepted")
+    cluster.api.create(rt, namespace, service("after", "10.96.200.2", 30202))
+
+
+def test_quota_scopes_must_fit_the_hard_resources(kubectl: Kubectl, namespace: str) -> None:
+    ns = ("-n", namespace)
+    refused = kubectl.run(*ns, "create", "quota", "q1", "--hard=cpu=1,memory=1G,pods=10", "--scopes=BestEffort",
+                          check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == ('error: failed to create quota: ResourceQuota "q1" is invalid: spec.scopes: Invalid value: '
+                                      '[]core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource')
+    conflicting = kubectl.run(*ns, "create", "quota", "q2", "--hard=pods=1", "--scopes=Terminating,NotTerminating",
+                              check=False)
+    assert conflicting.stderr.strip() == ('error: failed to create quota: ResourceQuota "q2" is invalid: spec.scopes: Invalid value: '
+                                          '[]core.ResourceQuotaScope{"Terminating", "NotTerminating"}: '
+                                          'conflicting scopes')
+    assert kubectl(*ns, "create", "quota", "q3", "--hard=pods=10,requests.cpu=1", "--scopes=NotBestEffort",
+                   "--dry-run=server").strip() == "resourcequota/q3 created (server dry run)"
+
+
+def test_explain_prints_no_enum_for_api_version_and_kind(kubectl: Kubectl) -> None:
+    """kubernetes-validate's schemas pin apiVersion/kind with an enum the apiserver's OpenAPI does not have;
+    kubectl 1.31+ explain printed it as "enum: v1"."""
+    output = kubectl("explain", "pods")
+    assert "enum:" not in output and "  apiVersion\t<string>\n    APIVersion defines" in output
