@@ -103,3 +103,56 @@ def test_explain_prints_no_enum_for_api_version_and_kind(kubectl: Kubectl) -> No
     kubectl 1.31+ explain printed it as "enum: v1"."""
     output = kubectl("explain", "pods")
     assert "enum:" not in output and "  apiVersion\t<string>\n    APIVersion defines" in output
+
+
+def _certificate_request_pem() -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    request = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone")])).sign(key, hashes.SHA256()))
+    return request.public_bytes(serialization.Encoding.PEM)
+
+
+def test_certificate_approve_uses_the_approval_subresource(kubectl: Kubectl, cluster: EmbeddedCluster) -> None:
+    import base64
+
+    from chainsaw_py.embedded.apierrors import Invalid
+
+    name = "csr-kubectl-sessions"
+    manifest = json.dumps({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+                           "metadata": {"name": name},
+                           "spec": {"request": base64.b64encode(_certificate_request_pem()).decode(),
+                                    "signerName": "kubernetes.io/kube-apiserver-client", "usages": ["client auth"],
+                                    "username": "forged", "groups": ["forged"]},
+                           "status": {"conditions": [{"type": "Approved", "status": "True"}]}})
+    kubectl("create", "-f", "-", stdin=manifest)
+    try:
+        row = kubectl("get", "csr", name, "--no-headers").split()
+        assert row[2:] == ["kubernetes.io/kube-apiserver-client", "kubernetes-admin", "<none>", "Pending"]
+        assert kubectl("certificate", "approve", name).strip() == \
+            f"certificatesigningrequest.certificates.k8s.io/{name} approved"
+        assert kubectl("get", "csr", name, "--no-headers").split()[-1] == "Approved"
+        created = json.loads(kubectl("get", "csr", name, "-o", "json"))
+        assert created["spec"]["groups"] == ["kubeadm:cluster-admins", "system:masters", "system:authenticated"]
+        condition = created["status"]["conditions"][0]
+        assert condition["reason"] == "KubectlApprove" and condition["lastTransitionTime"]
+
+        rt = cluster.registry.lookup("certificates.k8s.io", "v1", "certificatesigningrequests")
+        assert rt is not None
+        both = {**created, "status": {"conditions": [condition, {"type": "Denied", "status": "True"}]}}
+        try:
+            cluster.api.update(rt, "", name, both, subresource="approval")
+        except Invalid as error:
+            assert str(error).endswith('status.conditions[1].type: Invalid value: "Denied": Approved and Denied '
+                                       'conditions are mutually exclusive')
+        else:
+            raise AssertionError("Approved and Denied were accepted together")
+        main_update = {**created, "spec": {**created["spec"], "username": "forged"}, "status": {}}
+        unchanged = cluster.api.update(rt, "", name, main_update).obj
+        assert unchanged["spec"]["username"] == "kubernetes-admin" and unchanged["status"]["conditions"]
+    finally:
+        kubectl("delete", "csr", name)

@@ -11,6 +11,7 @@ from chainsaw_py.embedded.kinds.admissionpolicy import (
 )
 from chainsaw_py.embedded.kinds.apiext import CustomResourceDefinitionStrategy, CustomResourceStrategy
 from chainsaw_py.embedded.kinds.base import Strategy, path_segment_errors
+from chainsaw_py.embedded.kinds.certificates import CertificateSigningRequestStrategy
 from chainsaw_py.embedded.kinds.core import (
     ConfigMapStrategy,
     EventStrategy,
@@ -69,6 +70,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("batch", "Job"): JobStrategy(),
         ("autoscaling", "HorizontalPodAutoscaler"): HorizontalPodAutoscalerStrategy(),
         ("batch", "CronJob"): CronJobStrategy(),
+        ("certificates.k8s.io", "CertificateSigningRequest"): CertificateSigningRequestStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),
         ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): ValidatingAdmissionPolicyStrategy(),
