@@ -156,3 +156,45 @@ def test_certificate_approve_uses_the_approval_subresource(kubectl: Kubectl, clu
         assert unchanged["spec"]["username"] == "kubernetes-admin" and unchanged["status"]["conditions"]
     finally:
         kubectl("delete", "csr", name)
+
+
+STATEFULSET = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: PARTITION}}
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres:15}]}
+"""
+
+
+def test_statefulset_rolling_update_honours_the_partition(kubectl: Kubectl, namespace: str) -> None:
+    """A template change replaced no pod: kubectl rollout status waited for ever after set image."""
+    ns = ("-n", namespace)
+
+    def images() -> list[str]:
+        return kubectl(*ns, "get", "pods", "--sort-by=.metadata.name", "-o",
+                       "jsonpath={.items[*].spec.containers[0].image}").split()
+
+    kubectl(*ns, "apply", "-f", "-", stdin=STATEFULSET.replace("PARTITION", "2"))
+    kubectl(*ns, "rollout", "status", "statefulset/db", "--timeout=30s")
+    kubectl(*ns, "set", "image", "statefulset/db", "db=postgres:16")
+    assert kubectl(*ns, "rollout", "status", "statefulset/db", "--timeout=30s").splitlines()[-1] == \
+        "partitioned roll out complete: 1 new pods have been updated..."
+    assert images() == ["postgres:15", "postgres:15", "postgres:16"]
+    kubectl(*ns, "patch", "statefulset", "db", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}')
+    assert kubectl(*ns, "rollout", "status", "statefulset/db", "--timeout=30s").splitlines()[-1] == \
+        "partitioned roll out complete: 3 new pods have been updated..."
+    assert images() == ["postgres:16"] * 3
+    status = json.loads(kubectl(*ns, "get", "statefulset", "db", "-o", "jsonpath={.status}"))
+    assert status["currentRevision"] == status["updateRevision"] and status["currentReplicas"] == 3
+    kubectl(*ns, "rollout", "undo", "statefulset/db")
+    kubectl(*ns, "rollout", "status", "statefulset/db", "--timeout=30s")
+    assert images() == ["postgres:15"] * 3
+    history = kubectl(*ns, "rollout", "history", "statefulset/db").split()
+    assert history[-4:] == ["2", "<none>", "3", "<none>"]
