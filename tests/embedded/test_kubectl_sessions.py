@@ -198,3 +198,35 @@ def test_statefulset_rolling_update_honours_the_partition(kubectl: Kubectl, name
     assert images() == ["postgres:15"] * 3
     history = kubectl(*ns, "rollout", "history", "statefulset/db").split()
     assert history[-4:] == ["2", "<none>", "3", "<none>"]
+
+
+def test_refused_pod_creates_are_reported_as_controllers_report_them(kubectl: Kubectl, namespace: str) -> None:
+    """A quota that refused a controller's pod left no trace (no FailedCreate event, no ReplicaFailure, a
+    StatefulSet's status never observed): rollout status said nothing useful and describe showed no reason."""
+    from tests.embedded.conftest import wait_for
+
+    ns = ("-n", namespace)
+    kubectl(*ns, "create", "quota", "pods", "--hard=pods=1")
+    kubectl(*ns, "create", "deployment", "web", "--image=nginx", "--replicas=2")
+    refusal = "is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1"
+
+    def deployment_failure() -> dict[str, Any] | None:
+        status = json.loads(kubectl(*ns, "get", "deployment", "web", "-o", "jsonpath={.status}") or "{}")
+        return next((c for c in status.get("conditions") or [] if c["type"] == "ReplicaFailure"), None)
+
+    condition = wait_for(deployment_failure, timeout=20)
+    assert condition["reason"] == "FailedCreate" and refusal in condition["message"]
+    events = kubectl(*ns, "get", "events", "--field-selector=reason=FailedCreate", "-o",
+                     "jsonpath={range .items[*]}{.involvedObject.kind} {.message}{'\\n'}{end}").splitlines()
+    assert any(line.startswith("ReplicaSet Error creating: pods \"web-") and refusal in line for line in events)
+
+    kubectl(*ns, "apply", "-f", "-", stdin=STATEFULSET.replace("PARTITION", "0"))
+    wait_for(lambda: kubectl(*ns, "get", "statefulset", "db", "-o", "jsonpath={.status.observedGeneration}"),
+             timeout=20)
+    wait_for(lambda: "create Pod db-0 in StatefulSet db failed error: pods \"db-0\" " + refusal in
+             kubectl(*ns, "get", "events", "--field-selector=involvedObject.kind=StatefulSet", "-o",
+                     "jsonpath={.items[*].message}"), timeout=20)
+
+    kubectl(*ns, "delete", "quota", "pods")
+    kubectl(*ns, "rollout", "status", "deployment/web", "--timeout=30s")
+    wait_for(lambda: deployment_failure() is None, timeout=20)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import AlreadyExists
+from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext
 from chainsaw_py.embedded.controllers.replicasets import owned_pods
@@ -82,12 +82,19 @@ def reconcile_statefulset(sts: dict[str, Any], ctx: ReconcileContext) -> None:
     pods = {_ordinal(pod, prefix): pod for pod in owned_pods(sts, ctx) if pod_active(pod)}
     wanted = int(spec.get("replicas", 1))
     ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
+    failure: ApiError | None = None
     for ordinal in range(wanted):
         if ordinal in pods:
             if ordered and not pod_ready(pods[ordinal]):
                 break
             continue
-        pods[ordinal] = _create_member(sts, ordinal, revision, ctx)
+        try:
+            pods[ordinal] = _create_member(sts, ordinal, revision, ctx)
+        except ApiError as error:      # recordPodEvent's warning; the status is still written, then a retry
+            ctx.event(sts, "FailedCreate", f"create Pod {meta['name']}-{ordinal} in StatefulSet {meta['name']} "
+                      f"failed error: {error.message}", "Warning", "statefulset-controller")
+            failure = error
+            break
         if ordered:
             break
     for ordinal in sorted((o for o in pods if o >= wanted), reverse=True):
@@ -97,6 +104,8 @@ def reconcile_statefulset(sts: dict[str, Any], ctx: ReconcileContext) -> None:
     if len(pods) == wanted and all(ordinal in pods for ordinal in range(wanted)):
         _roll_one(sts, pods, revision, ctx)
     _write_sts_status(sts, list(pods.values()), revision, ctx)
+    if failure is not None:
+        raise failure
 
 
 def _delete_member(sts: dict[str, Any], pod: dict[str, Any], ctx: ReconcileContext) -> None:
@@ -221,7 +230,12 @@ def reconcile_daemonset(ds: dict[str, Any], ctx: ReconcileContext) -> None:
                                                     "values": [ctx.node_name]}]}]}}}
         tolerations = pod_spec.setdefault("tolerations", [])
         tolerations.extend(t for t in _DAEMON_TOLERATIONS if t not in tolerations)
-        created = ctx.create(pod)
+        try:
+            created = ctx.create(pod)
+        except ApiError as error:      # PodControl's warning; the status is still written, then a retry
+            ctx.event(ds, "FailedCreate", f"Error creating: {error.message}", "Warning", "daemonset-controller")
+            _write_ds_status(ds, pods, ctx)
+            raise
         pods.append(created)
         ctx.event(ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
                   component="daemonset-controller")
