@@ -230,3 +230,40 @@ def test_refused_pod_creates_are_reported_as_controllers_report_them(kubectl: Ku
     kubectl(*ns, "delete", "quota", "pods")
     kubectl(*ns, "rollout", "status", "deployment/web", "--timeout=30s")
     wait_for(lambda: deployment_failure() is None, timeout=20)
+
+
+def test_apiservices_list_what_the_server_serves(kubectl: Kubectl, namespace: str) -> None:
+    """kube-apiserver registers a local APIService per served group version (``onstart``) and per group version
+    of CRDs (``true``); kubectl get apiservices listed nothing."""
+    rows = {line.split()[0]: line.split()[1:3] for line in kubectl("get", "apiservices", "--no-headers").splitlines()}
+    for name in ("v1.", "v1.apps", "v2.autoscaling", "v1.rbac.authorization.k8s.io", "v1.apiextensions.k8s.io"):
+        assert rows[name] == ["Local", "True"], name
+    core = json.loads(kubectl("get", "apiservice", "v1.", "-o", "json"))
+    assert core["metadata"]["labels"] == {"kube-aggregator.kubernetes.io/automanaged": "onstart"}
+    assert core["spec"] == {"version": "v1", "groupPriorityMinimum": 18000, "versionPriority": 1}   # group: omitempty
+    crd = yaml_crd("widgets.sessions.example.com", "sessions.example.com", "Widget", "widgets")
+    kubectl("apply", "-f", "-", stdin=crd)
+    from tests.embedded.conftest import wait_for
+
+    try:
+        wait_for(lambda: kubectl.run("get", "apiservice", "v1.sessions.example.com", check=False).returncode == 0)
+        registered = json.loads(kubectl("get", "apiservice", "v1.sessions.example.com", "-o", "json"))
+        assert registered["metadata"]["labels"] == {"kube-aggregator.kubernetes.io/automanaged": "true"}
+        assert registered["spec"]["groupPriorityMinimum"] == 1000
+    finally:
+        kubectl("delete", "-f", "-", stdin=crd)
+    wait_for(lambda: kubectl.run("get", "apiservice", "v1.sessions.example.com", check=False).returncode == 1)
+    wrong = kubectl.run("create", "-f", "-", check=False, stdin=json.dumps({
+        "apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": "v1.wrong.example.com"},
+        "spec": {"group": "other.example.com", "version": "v1", "groupPriorityMinimum": 1, "versionPriority": 1}}))
+    assert 'metadata.name: Invalid value: "v1.wrong.example.com": must be `spec.version+"."+spec.group`: ' \
+        '"v1.other.example.com"' in wrong.stderr
+
+
+def yaml_crd(name: str, group: str, kind: str, plural: str) -> str:
+    return json.dumps({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                       "metadata": {"name": name},
+                       "spec": {"group": group, "scope": "Namespaced",
+                                "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
+                                "versions": [{"name": "v1", "served": True, "storage": True,
+                                              "schema": {"openAPIV3Schema": {"type": "object"}}}]}})

@@ -9,7 +9,11 @@ from chainsaw_py.embedded.kinds.admissionpolicy import (
     ValidatingAdmissionPolicyStrategy,
     WebhookConfigurationStrategy,
 )
-from chainsaw_py.embedded.kinds.apiext import CustomResourceDefinitionStrategy, CustomResourceStrategy
+from chainsaw_py.embedded.kinds.apiext import (
+    APIServiceStrategy,
+    CustomResourceDefinitionStrategy,
+    CustomResourceStrategy,
+)
 from chainsaw_py.embedded.kinds.base import Strategy, path_segment_errors
 from chainsaw_py.embedded.kinds.certificates import CertificateSigningRequestStrategy
 from chainsaw_py.embedded.kinds.core import (
@@ -72,6 +76,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("batch", "CronJob"): CronJobStrategy(),
         ("certificates.k8s.io", "CertificateSigningRequest"): CertificateSigningRequestStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
+        ("apiregistration.k8s.io", "APIService"): APIServiceStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),
         ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): ValidatingAdmissionPolicyStrategy(),
         ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from chainsaw_py.embedded.apierrors import FieldCause, FieldErrors
 from chainsaw_py.embedded.celrules import RuleCompileError, compile_rule
-from chainsaw_py.embedded.kinds.base import Strategy, StrategyContext
+from chainsaw_py.embedded.kinds.base import NameRule, Strategy, StrategyContext, path_segment_errors
 from chainsaw_py.embedded.resources import ResourceType, Subresource
 
 _SCOPES = ["Cluster", "Namespaced"]
@@ -191,3 +191,18 @@ class CustomResourceStrategy(Strategy):
                 shown = "" if value is None else str(value)
             fields[path.lstrip(".")] = shown
         return fields
+
+
+@dataclass
+class APIServiceStrategy(Strategy):
+    """ValidateAPIService's name rule: a path segment that must read ``spec.version + "." + spec.group`` (so the
+    core group's APIService is ``v1.``)."""
+
+    name_rule: NameRule = path_segment_errors
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        spec = obj.get("spec") or {}
+        required = f"{spec.get('version', '')}.{spec.get('group', '')}"
+        name = obj["metadata"].get("name", "")
+        if name and not path_segment_errors(name) and name != required:
+            errors.invalid("metadata.name", name, f'must be `spec.version+"."+spec.group`: "{required}"')
