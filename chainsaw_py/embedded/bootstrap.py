@@ -9,7 +9,6 @@ from typing import Any
 
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.auth.defaults import default_cluster_role_bindings, default_cluster_roles
-from chainsaw_py.embedded.controllers.apiservices import apiservice_object
 from chainsaw_py.embedded.s3 import S3Endpoint
 from chainsaw_py.embedded.schemas import SERVER_MINOR
 from chainsaw_py.embedded.writes import WriteOptions
@@ -57,8 +56,6 @@ def bootstrap(server: ApiServer, node_name: str, api_port: int) -> None:
                            "another node if necessary." if name == "system-cluster-critical" else
                            "Used for system critical pods that must not be moved from their current node."})
     _coredns(server)   # its pods need the priority classes
-    for group, version in sorted({(rt.group, rt.version) for rt in server.registry.all() if rt.builtin}):
-        _create(server, "apiregistration.k8s.io/v1", "APIService", apiservice_object(group, version, "onstart"))
 
 
 COREFILE = """.:53 {

@@ -235,7 +235,13 @@ def test_refused_pod_creates_are_reported_as_controllers_report_them(kubectl: Ku
 def test_apiservices_list_what_the_server_serves(kubectl: Kubectl, namespace: str) -> None:
     """kube-apiserver registers a local APIService per served group version (``onstart``) and per group version
     of CRDs (``true``); kubectl get apiservices listed nothing."""
-    rows = {line.split()[0]: line.split()[1:3] for line in kubectl("get", "apiservices", "--no-headers").splitlines()}
+    from tests.embedded.conftest import wait_for
+
+    def listed() -> dict[str, list[str]]:
+        lines = kubectl("get", "apiservices", "--no-headers").splitlines()
+        return {line.split()[0]: line.split()[1:3] for line in lines}
+
+    rows = wait_for(lambda: (found := listed()) and "v2.autoscaling" in found and found)
     for name in ("v1.", "v1.apps", "v2.autoscaling", "v1.rbac.authorization.k8s.io", "v1.apiextensions.k8s.io"):
         assert rows[name] == ["Local", "True"], name
     core = json.loads(kubectl("get", "apiservice", "v1.", "-o", "json"))
@@ -243,8 +249,6 @@ def test_apiservices_list_what_the_server_serves(kubectl: Kubectl, namespace: st
     assert core["spec"] == {"version": "v1", "groupPriorityMinimum": 18000, "versionPriority": 1}   # group: omitempty
     crd = yaml_crd("widgets.sessions.example.com", "sessions.example.com", "Widget", "widgets")
     kubectl("apply", "-f", "-", stdin=crd)
-    from tests.embedded.conftest import wait_for
-
     try:
         wait_for(lambda: kubectl.run("get", "apiservice", "v1.sessions.example.com", check=False).returncode == 0)
         registered = json.loads(kubectl("get", "apiservice", "v1.sessions.example.com", "-o", "json"))

@@ -8,6 +8,7 @@ from chainsaw_py.embedded.controllers.context import Runtime
 
 def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca_pem: bytes | None) -> None:
     from chainsaw_py.embedded.controllers.apiservices import (
+        OnStartRegistration,
         apiservice_controller,
         crd_registration_controller,
     )
@@ -30,7 +31,8 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
         namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
-        node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime), crd_registration_controller(),
+        node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
+        crd_registration_controller(), OnStartRegistration(runtime),
         disruption_controller(runtime), policy_status_controller(runtime),
     ):
         manager.add(controller)

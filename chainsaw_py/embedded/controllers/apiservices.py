@@ -9,6 +9,8 @@ cluster does not proxy to aggregated servers, so a service with endpoints fails 
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import AlreadyExists
@@ -41,6 +43,36 @@ def apiservice_object(group: str, version: str, managed: str) -> dict[str, Any]:
             "metadata": {"name": f"{version}.{group}", "labels": {AUTOMANAGED: managed}},
             "spec": {"group": group, "version": version, "groupPriorityMinimum": minimum,
                      "versionPriority": priority}}
+
+
+@dataclass
+class OnStartRegistration:
+    """The autoregister controller's ``onstart`` APIServices (one per built-in group version), written once after
+    the start as kube-apiserver's post-start hook does — off the path to ``ready``; one deleted later stays
+    deleted, as there."""
+
+    runtime: Runtime
+    name: str = "apiservice-autoregister"
+    _started: bool = False
+
+    def interests(self) -> Iterable[tuple[str, str]]:
+        return ()
+
+    def keys_for(self, event: StoreEvent) -> Iterable[Hashable]:
+        return ()
+
+    def resync_keys(self) -> Iterable[Hashable]:
+        if not self._started:
+            self._started = True
+            yield "onstart"
+
+    def process(self, key: Hashable, ctx: ReconcileContext) -> None:
+        served = sorted({(rt.group, rt.version) for rt in self.runtime.server.registry.all() if rt.builtin})
+        for group, version in served:
+            try:
+                ctx.create(apiservice_object(group, version, "onstart"))
+            except AlreadyExists:
+                pass
 
 
 def crd_registration_controller() -> TypedController:
