@@ -191,7 +191,7 @@ class Invalid(ApiError):
 
     def __init__(self, kind: str, group: str, name: str, causes: list[FieldCause]) -> None:
         self.causes = causes
-        lines = [cause.line() for cause in causes]
+        lines = list(dict.fromkeys(cause.line() for cause in causes))   # ErrorList.ToAggregate drops repeats
         summary = lines[0] if len(lines) == 1 else "[" + ", ".join(lines) + "]"
         message = f'{kind}{"." + group if group else ""} "{name}" is invalid: {summary}'
         details: dict[str, Any] = {"name": name}

@@ -51,6 +51,7 @@ from chainsaw_py.embedded.conversion import convert, validate_view
 from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_time, now_rfc3339
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kinds.base import Strategy, validate_meta_update, validate_object_meta
+from chainsaw_py.embedded.kinds.certificates import prepare_approval
 from chainsaw_py.embedded.patch import (
     SchemaCursor,
     apply_json_patch,
@@ -141,6 +142,13 @@ class ApiServer:
             port = self._rng.choice(free)
             self._node_ports.add(port)
             return port
+
+    def reserve_node_port(self, port: int) -> bool:
+        with self._ip_lock:
+            if port in self._node_ports:
+                return False
+            self._node_ports.add(port)
+            return True
 
     def release_service(self, service: dict[str, Any]) -> None:
         spec = service.get("spec") or {}
@@ -540,6 +548,9 @@ class ApiServer:
         meta["resourceVersion"] = old_meta.get("resourceVersion", "")
         if subresource == "status":
             _keep_all_but_status(new, old)
+        elif subresource == "approval":
+            _keep_all_but_status(new, old)
+            prepare_approval(new, old, self.now())
         elif subresource == "ephemeralcontainers":
             containers = (new.get("spec") or {}).get("ephemeralContainers")
             version = meta.get("resourceVersion", "")

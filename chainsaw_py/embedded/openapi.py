@@ -51,6 +51,18 @@ def convert_schema(node: Any, prefix: str) -> Any:
     return result
 
 
+def served_definition(schema: dict[str, Any], prefix: str) -> Any:
+    """A definition as kube-apiserver publishes it: kubernetes-validate pins a kind's ``apiVersion`` and ``kind``
+    with an ``enum`` the apiserver's documents do not have (kubectl 1.31+ explain would print it)."""
+    result = convert_schema(schema, prefix)
+    properties = result.get("properties") if "x-kubernetes-group-version-kind" in result else None
+    if isinstance(properties, dict):
+        for name in ("apiVersion", "kind"):
+            if isinstance(properties.get(name), dict):
+                properties[name] = {key: value for key, value in properties[name].items() if key != "enum"}
+    return result
+
+
 def _closure(definitions: Definitions, roots: list[str]) -> list[str]:
     seen: list[str] = []
     pending = list(roots)
@@ -152,7 +164,7 @@ class OpenApi:
             if any(sub.name == "scale" for sub in rt.subresources):
                 roots.append(_SCALE)
             paths.update(_paths_for(rt, prefix + schema_name, prefix))
-        schemas = {name: convert_schema(definitions.definitions[name], prefix) for name in _closure(definitions, roots)}
+        schemas = {name: served_definition(definitions.definitions[name], prefix) for name in _closure(definitions, roots)}
         for name, shape in _SPECIAL_SHAPES.items():
             if name in schemas:
                 schemas[name] = dict(shape, description=schemas[name].get("description", ""))
@@ -186,7 +198,7 @@ class OpenApi:
     def _build_v2(self) -> dict[str, Any]:
         definitions = builtin_definitions()
         prefix = "#/definitions/"
-        result = {name: convert_schema(schema, prefix) for name, schema in definitions.definitions.items()}
+        result = {name: served_definition(schema, prefix) for name, schema in definitions.definitions.items()}
         for name, shape in _SPECIAL_SHAPES.items():
             if name in result:
                 result[name] = dict(shape, description=result[name].get("description", ""))

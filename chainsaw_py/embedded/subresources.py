@@ -43,7 +43,7 @@ class Subresources:
         namespace = path.namespace or ""
         if not name:
             raise NotFound.generic()
-        if sub in ("status", "finalize", "ephemeralcontainers"):
+        if sub in ("status", "finalize", "ephemeralcontainers", "approval"):
             return self._status_like(handler, request, rt, namespace, name, sub)
         if sub == "scale":
             return self._scale(handler, request, rt, namespace, name)
@@ -65,13 +65,13 @@ class Subresources:
 
     def _status_like(self, handler: Responder, request: Request, rt: ResourceType, namespace: str, name: str,
                      sub: str) -> Response:
-        if request.method == "GET" and sub in ("status", "ephemeralcontainers"):
+        if request.method == "GET" and sub in ("status", "ephemeralcontainers", "approval"):
             return handler.object_response(request, rt, self.server.get(rt, namespace, name))
         if request.method == "PUT":
             result = self.server.update(rt, namespace, name, decode_body(request),
                                         write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)
-        if request.method == "PATCH" and sub in ("status", "ephemeralcontainers"):
+        if request.method == "PATCH" and sub in ("status", "ephemeralcontainers", "approval"):
             result = self.server.patch(rt, namespace, name, patch_content_type(request), decode_body(request),
                                        write_options(request), subresource=sub)
             return handler.result_response(request, rt, result)

@@ -7,7 +7,11 @@ from chainsaw_py.embedded.controllers.context import Runtime
 
 
 def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca_pem: bytes | None) -> None:
-    from chainsaw_py.embedded.controllers.apiservices import apiservice_controller
+    from chainsaw_py.embedded.controllers.apiservices import (
+        OnStartRegistration,
+        apiservice_controller,
+        crd_registration_controller,
+    )
     from chainsaw_py.embedded.controllers.cronjobs import cronjob_controller
     from chainsaw_py.embedded.controllers.deployments import deployment_controller
     from chainsaw_py.embedded.controllers.disruption import disruption_controller
@@ -28,6 +32,7 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
         job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
         node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
+        crd_registration_controller(), OnStartRegistration(runtime),
         disruption_controller(runtime), policy_status_controller(runtime),
     ):
         manager.add(controller)

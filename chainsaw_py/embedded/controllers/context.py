@@ -121,7 +121,7 @@ class ReconcileContext:
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         rt = self.runtime.resource(obj.get("apiVersion", ""), obj.get("kind", ""))
         namespace = obj.get("metadata", {}).get("namespace", "")
-        return self.runtime.server.create(rt, namespace, _copy(obj), _STRICT).obj
+        return _copy(self.runtime.server.create(rt, namespace, _copy(obj), _STRICT).obj)
 
     def update(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Replace the object; its ``metadata.resourceVersion`` (if set) must be current, else Conflict."""
@@ -135,8 +135,8 @@ class ReconcileContext:
     def _update(self, obj: dict[str, Any], subresource: str) -> dict[str, Any]:
         rt = self.runtime.resource(obj.get("apiVersion", ""), obj.get("kind", ""))
         meta = obj.get("metadata", {})
-        return self.runtime.server.update(rt, meta.get("namespace", ""), meta.get("name", ""), _copy(obj), _STRICT,
-                                          subresource).obj
+        return _copy(self.runtime.server.update(rt, meta.get("namespace", ""), meta.get("name", ""), _copy(obj),
+                                                _STRICT, subresource).obj)
 
     def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Create the object, or merge the given fields into the live one (JSON merge patch semantics)."""
@@ -156,8 +156,8 @@ class ReconcileContext:
         if content_type is None:
             raise BadRequest(f"unknown patch type {patch_type!r} (use merge, json or strategic)")
         rt = self.runtime.resource(api_version, kind)
-        return self.runtime.server.patch(rt, namespace or "", name, content_type, _copy(patch), _STRICT,
-                                         subresource).obj
+        return _copy(self.runtime.server.patch(rt, namespace or "", name, content_type, _copy(patch), _STRICT,
+                                               subresource).obj)
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
                propagation: str = "Background", grace_period: int | None = None) -> bool:
@@ -217,6 +217,9 @@ class ReconcileContext:
 
 
 def _copy(obj: Any) -> Any:
+    """A private deep copy: what a controller is handed or hands over is never the stored object itself (a
+    controller that changed a returned object in place would change the store behind its own next update,
+    which then looked like a no-op)."""
     import json
 
     return json.loads(json.dumps(obj))

@@ -9,6 +9,7 @@ from typing import Any
 
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext
+from chainsaw_py.embedded.controllers.replicasets import REPLICA_FAILURE
 from chainsaw_py.embedded.controllers.util import (
     compact_status,
     controlled_by,
@@ -191,10 +192,26 @@ def _write_status(deployment: dict[str, Any], new_rs: dict[str, Any] | None, old
         else:
             _condition(conditions, "Progressing", "True", "ReplicaSetUpdated",
                        f'ReplicaSet "{name}" is progressing.', now)
+    _replica_failure(conditions, new_rs, olds)
     status["conditions"] = list(conditions.values())   # other controllers' condition types are kept
     if status != previous:
         deployment["status"] = status
         ctx.update_status(deployment)
+
+
+def _replica_failure(conditions: dict[str, dict[str, Any]], new_rs: dict[str, Any] | None,
+                     olds: list[dict[str, Any]]) -> None:
+    """getReplicaFailures: a ReplicaSet's ReplicaFailure (the new one's first) becomes the Deployment's."""
+    for rs in ([new_rs] if new_rs is not None else []) + olds:
+        for condition in (rs.get("status") or {}).get("conditions") or []:
+            if condition.get("type") == REPLICA_FAILURE:
+                conditions[REPLICA_FAILURE] = {
+                    "type": REPLICA_FAILURE, "status": condition.get("status", "True"),
+                    "lastUpdateTime": condition.get("lastTransitionTime"),
+                    "lastTransitionTime": condition.get("lastTransitionTime"),
+                    "reason": condition.get("reason", ""), "message": condition.get("message", "")}
+                return
+    conditions.pop(REPLICA_FAILURE, None)
 
 
 def _condition(conditions: dict[str, dict[str, Any]], kind: str, state: str, reason: str, message: str,

@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import Conflict, NotFound
+from chainsaw_py.embedded.apierrors import ApiError, Conflict, NotFound
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext
 from chainsaw_py.embedded.controllers.util import (
@@ -264,7 +264,11 @@ def _create_pod(job: dict[str, Any], ctx: ReconcileContext, index: int | None,
             if not any(item.get("name") == "JOB_COMPLETION_INDEX" for item in env):
                 env.insert(0, {"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
                     "apiVersion": "v1", "fieldPath": f"metadata.annotations['{INDEX_ANNOTATION}']"}}})
-    created = ctx.create(pod)
+    try:
+        created = ctx.create(pod)
+    except ApiError as error:   # PodControl's warning; the reconcile is retried
+        ctx.event(job, "FailedCreate", f"Error creating: {error.message}", "Warning", COMPONENT)
+        raise
     ctx.event(job, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component=COMPONENT)
     return created
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainsaw_py.embedded.apierrors import ApiError
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext
 from chainsaw_py.embedded.controllers.util import (
@@ -17,6 +18,8 @@ from chainsaw_py.embedded.controllers.util import (
     pod_from_template,
     pod_ready,
 )
+
+REPLICA_FAILURE = "ReplicaFailure"
 
 
 def replicaset_controller() -> TypedController:
@@ -40,11 +43,17 @@ def reconcile_replicaset(rs: dict[str, Any], ctx: ReconcileContext) -> None:
     pods = owned_pods(rs, ctx)
     active = [pod for pod in pods if pod_active(pod)]
     wanted = int(spec.get("replicas", 1))
+    failure: ApiError | None = None
     if len(active) < wanted:
         for _ in range(wanted - len(active)):
             pod = pod_from_template(spec.get("template") or {}, rs, meta["namespace"],
                                     generate_name=f"{meta['name']}-")
-            created = ctx.create(pod)
+            try:
+                created = ctx.create(pod)
+            except ApiError as error:   # PodControl's event; the status still gets written, then a retry
+                ctx.event(rs, "FailedCreate", f"Error creating: {error.message}", "Warning", _component(rs))
+                failure = error
+                break
             active.append(created)
             ctx.event(rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
                       component=_component(rs))
@@ -54,7 +63,21 @@ def reconcile_replicaset(rs: dict[str, Any], ctx: ReconcileContext) -> None:
                 ctx.event(rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
                           component=_component(rs))
             active.remove(pod)
-    write_replicaset_status(rs, active, ctx)
+    write_replicaset_status(rs, active, ctx, failure)
+    if failure is not None:
+        raise failure
+
+
+def _with_replica_failure(conditions: list[dict[str, Any]], failure: ApiError | None,
+                          now: str) -> list[dict[str, Any]]:
+    """calculateStatus: a failed create adds a ReplicaFailure condition (kept while failures go on), a
+    successful sync removes it."""
+    others = [condition for condition in conditions if condition.get("type") != REPLICA_FAILURE]
+    if failure is None:
+        return others
+    existing = [condition for condition in conditions if condition.get("type") == REPLICA_FAILURE]
+    return others + (existing or [{"type": REPLICA_FAILURE, "status": "True", "lastTransitionTime": now,
+                                   "reason": "FailedCreate", "message": failure.message}])
 
 
 def _component(owner: dict[str, Any]) -> str:
@@ -71,7 +94,8 @@ def _negated(timestamp: str) -> tuple[int, ...]:
     return tuple(-ord(char) for char in timestamp)
 
 
-def write_replicaset_status(rs: dict[str, Any], active: list[dict[str, Any]], ctx: ReconcileContext) -> None:
+def write_replicaset_status(rs: dict[str, Any], active: list[dict[str, Any]], ctx: ReconcileContext,
+                            failure: ApiError | None = None) -> None:
     spec = rs.get("spec") or {}
     selector = label_selector((spec.get("template") or {}).get("metadata", {}).get("labels") and
                               {"matchLabels": (spec.get("template") or {}).get("metadata", {}).get("labels")})
@@ -84,7 +108,7 @@ def write_replicaset_status(rs: dict[str, Any], active: list[dict[str, Any]], ct
     new_status = compact_status({"replicas": len(active), "fullyLabeledReplicas": labeled, "readyReplicas": ready,
                                  "availableReplicas": available,
                                  "observedGeneration": rs["metadata"].get("generation", 1)}, keep=("replicas",))
-    conditions = (rs.get("status") or {}).get("conditions")
+    conditions = _with_replica_failure((rs.get("status") or {}).get("conditions") or [], failure, now)
     if conditions:
         new_status["conditions"] = conditions
     if new_status != (rs.get("status") or {}):

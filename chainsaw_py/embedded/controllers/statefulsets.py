@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import AlreadyExists
+from chainsaw_py.embedded.apierrors import AlreadyExists, ApiError
 from chainsaw_py.embedded.controllers.base import TypedController
 from chainsaw_py.embedded.controllers.context import ReconcileContext
 from chainsaw_py.embedded.controllers.replicasets import owned_pods
@@ -44,8 +44,13 @@ def _ensure_revision(owner: dict[str, Any], ctx: ReconcileContext) -> str:
     digest = template_hash(spec.get("template") or {})
     name = f"{meta['name']}-{digest}"
     revisions = [rev for rev in ctx.owned_by(owner, "apps/v1", "ControllerRevision") if controlled_by(rev, owner)]
-    if not any(rev["metadata"]["name"] == name for rev in revisions):
-        number = max([int(rev.get("revision", 0)) for rev in revisions] + [0]) + 1
+    latest = max([int(rev.get("revision", 0)) for rev in revisions] + [0])
+    existing = next((rev for rev in revisions if rev["metadata"]["name"] == name), None)
+    if existing is not None and int(existing.get("revision", 0)) < latest:
+        existing["revision"] = latest + 1     # a rollback: the old template becomes the newest revision
+        ctx.update(existing)
+    if existing is None:
+        number = latest + 1
         revision = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
                     "metadata": {"name": name, "namespace": meta["namespace"],
                                  "labels": {**((spec.get("selector") or {}).get("matchLabels") or {}),
@@ -77,22 +82,54 @@ def reconcile_statefulset(sts: dict[str, Any], ctx: ReconcileContext) -> None:
     pods = {_ordinal(pod, prefix): pod for pod in owned_pods(sts, ctx) if pod_active(pod)}
     wanted = int(spec.get("replicas", 1))
     ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
+    failure: ApiError | None = None
     for ordinal in range(wanted):
         if ordinal in pods:
             if ordered and not pod_ready(pods[ordinal]):
                 break
             continue
-        pods[ordinal] = _create_member(sts, ordinal, revision, ctx)
+        try:
+            pods[ordinal] = _create_member(sts, ordinal, revision, ctx)
+        except ApiError as error:      # recordPodEvent's warning; the status is still written, then a retry
+            ctx.event(sts, "FailedCreate", f"create Pod {meta['name']}-{ordinal} in StatefulSet {meta['name']} "
+                      f"failed error: {error.message}", "Warning", "statefulset-controller")
+            failure = error
+            break
         if ordered:
             break
     for ordinal in sorted((o for o in pods if o >= wanted), reverse=True):
-        pod = pods.pop(ordinal)
-        if ctx.delete("v1", "Pod", pod["metadata"]["name"], meta["namespace"]):
-            ctx.event(sts, "SuccessfulDelete", f"delete Pod {pod['metadata']['name']} in StatefulSet "
-                      f"{meta['name']} successful", component="statefulset-controller")
+        _delete_member(sts, pods.pop(ordinal), ctx)
         if ordered:
             break
+    if len(pods) == wanted and all(ordinal in pods for ordinal in range(wanted)):
+        _roll_one(sts, pods, revision, ctx)
     _write_sts_status(sts, list(pods.values()), revision, ctx)
+    if failure is not None:
+        raise failure
+
+
+def _delete_member(sts: dict[str, Any], pod: dict[str, Any], ctx: ReconcileContext) -> None:
+    meta = sts["metadata"]
+    if ctx.delete("v1", "Pod", pod["metadata"]["name"], meta["namespace"]):
+        ctx.event(sts, "SuccessfulDelete", f"delete Pod {pod['metadata']['name']} in StatefulSet "
+                  f"{meta['name']} successful", component="statefulset-controller")
+
+
+def _roll_one(sts: dict[str, Any], pods: dict[int, dict[str, Any]], revision: str, ctx: ReconcileContext) -> None:
+    """RollingUpdate as the StatefulSet controller does it: from the highest ordinal down to the partition, the
+    first pod at another revision is deleted (it comes back at the new one), and nothing moves while a pod above
+    it is not ready. OnDelete leaves pods alone."""
+    strategy = (sts.get("spec") or {}).get("updateStrategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return
+    partition = int((strategy.get("rollingUpdate") or {}).get("partition", 0) or 0)
+    for ordinal in sorted((o for o in pods if o >= partition), reverse=True):
+        pod = pods[ordinal]
+        if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision:
+            _delete_member(sts, pods.pop(ordinal), ctx)
+            return
+        if not pod_ready(pod):
+            return
 
 
 def _create_member(sts: dict[str, Any], ordinal: int, revision: str, ctx: ReconcileContext) -> dict[str, Any]:
@@ -141,11 +178,16 @@ def _write_sts_status(sts: dict[str, Any], pods: list[dict[str, Any]], revision:
     spec, previous = sts.get("spec") or {}, sts.get("status") or {}
     now = ctx.now()
     min_ready = int(spec.get("minReadySeconds", 0))
-    current = [pod for pod in pods if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision]
+    updated = [pod for pod in pods if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision]
+    ready = sum(1 for pod in pods if pod_ready(pod))
+    current_revision = previous.get("currentRevision") or revision
+    if len(updated) == len(pods) == ready == int(spec.get("replicas", 1)):
+        current_revision = revision        # the rolling update is complete
+    current = [pod for pod in pods if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) == current_revision]
     status = compact_status({
         "observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(pods),
-        "readyReplicas": sum(1 for pod in pods if pod_ready(pod)), "currentReplicas": len(current),
-        "updatedReplicas": len(current), "currentRevision": revision, "updateRevision": revision,
+        "readyReplicas": ready, "currentReplicas": len(current),
+        "updatedReplicas": len(updated), "currentRevision": current_revision, "updateRevision": revision,
         "collisionCount": 0, "availableReplicas": sum(1 for pod in pods if pod_available(pod, min_ready, now))},
         keep=("replicas", "availableReplicas", "collisionCount"))
     if previous.get("conditions"):   # conditions other controllers set are kept
@@ -188,7 +230,12 @@ def reconcile_daemonset(ds: dict[str, Any], ctx: ReconcileContext) -> None:
                                                     "values": [ctx.node_name]}]}]}}}
         tolerations = pod_spec.setdefault("tolerations", [])
         tolerations.extend(t for t in _DAEMON_TOLERATIONS if t not in tolerations)
-        created = ctx.create(pod)
+        try:
+            created = ctx.create(pod)
+        except ApiError as error:      # PodControl's warning; the status is still written, then a retry
+            ctx.event(ds, "FailedCreate", f"Error creating: {error.message}", "Warning", "daemonset-controller")
+            _write_ds_status(ds, pods, ctx)
+            raise
         pods.append(created)
         ctx.event(ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
                   component="daemonset-controller")

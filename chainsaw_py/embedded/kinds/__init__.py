@@ -15,6 +15,7 @@ from chainsaw_py.embedded.kinds.apiext import (
     CustomResourceStrategy,
 )
 from chainsaw_py.embedded.kinds.base import Strategy, path_segment_errors
+from chainsaw_py.embedded.kinds.certificates import CertificateSigningRequestStrategy
 from chainsaw_py.embedded.kinds.core import (
     ConfigMapStrategy,
     EventStrategy,
@@ -23,6 +24,7 @@ from chainsaw_py.embedded.kinds.core import (
     PersistentVolumeClaimStrategy,
     PersistentVolumeStrategy,
     PodStrategy,
+    ResourceQuotaStrategy,
     SecretStrategy,
     ServiceStrategy,
 )
@@ -58,6 +60,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("", "Namespace"): NamespaceStrategy(),
         ("", "Pod"): PodStrategy(),
         ("", "Service"): ServiceStrategy(),
+        ("", "ResourceQuota"): ResourceQuotaStrategy(),
         ("", "Node"): NodeStrategy(),
         ("", "Event"): EventStrategy(),
         ("", "Endpoints"): Strategy(allow_create_on_update=True),
@@ -71,6 +74,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("batch", "Job"): JobStrategy(),
         ("autoscaling", "HorizontalPodAutoscaler"): HorizontalPodAutoscalerStrategy(),
         ("batch", "CronJob"): CronJobStrategy(),
+        ("certificates.k8s.io", "CertificateSigningRequest"): CertificateSigningRequestStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
         ("apiregistration.k8s.io", "APIService"): APIServiceStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chainsaw_py.embedded.apierrors import BadRequest, FieldCause, FieldErrors, Forbidden
+from chainsaw_py.embedded.apierrors import ApiError, BadRequest, FieldCause, FieldErrors, Forbidden
 from chainsaw_py.embedded.kinds.base import (
     Strategy,
     StrategyContext,
@@ -24,6 +24,7 @@ from chainsaw_py.embedded.kinds.podspec import (
 from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 from chainsaw_py.util.labels import qualified_name_errors, regex_error
 
+_NODE_PORT_MIN, _NODE_PORT_MAX = 30000, 32767     # kube-apiserver's default --service-node-port-range
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_KEY_RE = re.compile(f"^{_CONFIG_KEY_FMT}$")
 SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -93,6 +94,56 @@ def _check_immutable_data(new: dict[str, Any], old: dict[str, Any], fields: tupl
     for field_name in fields:
         if new.get(field_name) != old.get(field_name):
             errors.forbidden(field_name, "field is immutable when `immutable` is set")
+
+
+_QUOTA_SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass",
+                 "CrossNamespacePodAffinity")
+_POD_COUNT_RESOURCES = frozenset({"pods"})
+_POD_COMPUTE_RESOURCES = frozenset({"cpu", "memory", "limits.cpu", "limits.memory", "requests.cpu",
+                                    "requests.memory"})
+_STANDARD_QUOTA_RESOURCES = frozenset({
+    "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.storage",
+    "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage", "pods",
+    "resourcequotas", "services", "replicationcontrollers", "secrets", "persistentvolumeclaims", "configmaps",
+    "services.nodeports", "services.loadbalancers"})
+
+
+class ResourceQuotaStrategy(Strategy):
+    """validateResourceQuotaScopes: each scope must be known and fit every standard resource of ``hard``
+    (BestEffort counts pods only; the other pod scopes pods and compute resources), and no conflicting pair."""
+
+    def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        spec = obj.get("spec") or {}
+        scopes = spec.get("scopes") or []
+        if not isinstance(scopes, list) or not scopes:
+            return
+        shown = "[]core.ResourceQuotaScope{" + ", ".join(f'"{scope}"' for scope in scopes) + "}"
+        hard = sorted((spec.get("hard") or {}).keys())
+
+        def refuse(detail: str) -> None:
+            errors.causes.append(FieldCause("FieldValueInvalid", "spec.scopes", f"Invalid value: {shown}: {detail}"))
+
+        for scope in scopes:
+            if scope not in _QUOTA_SCOPES:
+                refuse("unsupported scope")
+            for resource in hard:
+                if _standard_quota_resource(resource) and not _scope_fits(scope, resource):
+                    refuse("unsupported scope applied to resource")
+        for pair in (("BestEffort", "NotBestEffort"), ("Terminating", "NotTerminating")):
+            if all(scope in scopes for scope in pair):
+                refuse("conflicting scopes")
+
+
+def _standard_quota_resource(name: str) -> bool:
+    return name in _STANDARD_QUOTA_RESOURCES or name.startswith(("hugepages-", "requests.hugepages-"))
+
+
+def _scope_fits(scope: str, resource: str) -> bool:
+    if scope == "BestEffort":
+        return resource in _POD_COUNT_RESOURCES
+    if scope in _QUOTA_SCOPES:
+        return resource in _POD_COUNT_RESOURCES or resource in _POD_COMPUTE_RESOURCES
+    return True
 
 
 @dataclass
@@ -351,6 +402,17 @@ class ServiceStrategy(Strategy):
         obj["status"] = {"loadBalancer": {}}
         if not isinstance(spec, dict) or spec.get("type", "ClusterIP") == "ExternalName":
             return
+        name = obj["metadata"].get("name", "")
+        self._assign_cluster_ip(spec, name, ctx)
+        if spec.get("type") in ("NodePort", "LoadBalancer"):
+            try:
+                self._assign_node_ports(spec, name, ctx)
+            except ApiError:
+                ctx.release_service({"spec": {"clusterIPs": spec.get("clusterIPs") or []}})
+                raise
+
+    @staticmethod
+    def _assign_cluster_ip(spec: dict[str, Any], name: str, ctx: StrategyContext) -> None:
         if spec.get("clusterIP") not in (None, "", "None"):
             ip = str(spec["clusterIP"])
             if not ctx.reserve_cluster_ip(ip):
@@ -358,18 +420,41 @@ class ServiceStrategy(Strategy):
                 errors.causes.append(FieldCause("FieldValueInvalid", "spec.clusterIPs",
                                                 f'Invalid value: []string{{"{ip}"}}: failed to allocate IP {ip}: '
                                                 "provided IP is already allocated"))
-                errors.raise_if_any("Service", "", obj["metadata"].get("name", ""))
+                errors.raise_if_any("Service", "", name)
             spec["clusterIPs"] = [ip]
-            return
-        if spec.get("clusterIP") == "None":
+        elif spec.get("clusterIP") == "None":
             spec["clusterIPs"] = ["None"]
-            return
-        ip = ctx.allocate_cluster_ip()
-        spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
-        if spec.get("type") in ("NodePort", "LoadBalancer"):
-            for port in spec.get("ports") or []:
-                if isinstance(port, dict) and not port.get("nodePort"):
-                    port["nodePort"] = ctx.allocate_node_port()
+        else:
+            ip = ctx.allocate_cluster_ip()
+            spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
+
+    @staticmethod
+    def _assign_node_ports(spec: dict[str, Any], name: str, ctx: StrategyContext) -> None:
+        """Explicit nodePorts are reserved as kube-apiserver's port allocator does (in range and not taken;
+        the first refusal is the answer, and the ports this create took are given back), the others
+        allocated."""
+        ports = [port for port in spec.get("ports") or [] if isinstance(port, dict)]
+        taken: list[int] = []
+        for index, port in enumerate(ports):
+            wanted = port.get("nodePort")
+            if not wanted or not isinstance(wanted, int) or wanted in taken:
+                continue
+            if not _NODE_PORT_MIN <= wanted <= _NODE_PORT_MAX:
+                refusal = (f"provided port is not in the valid range. The range of valid ports is "
+                           f"{_NODE_PORT_MIN}-{_NODE_PORT_MAX}")
+            elif ctx.reserve_node_port(wanted):
+                taken.append(wanted)
+                continue
+            else:
+                refusal = "provided port is already allocated"
+            ctx.release_service({"spec": {"ports": [{"nodePort": port} for port in taken]}})
+            errors = FieldErrors()
+            errors.causes.append(FieldCause("FieldValueInvalid", f"spec.ports[{index}].nodePort",
+                                            f"Invalid value: {wanted}: {refusal}"))
+            errors.raise_if_any("Service", "", name)
+        for port in ports:
+            if not port.get("nodePort"):
+                port["nodePort"] = ctx.allocate_node_port()
 
     def prepare_update(self, new: dict[str, Any], old: dict[str, Any], rt: Any) -> None:
         super().prepare_update(new, old, rt)
