@@ -106,15 +106,20 @@ class PodNetwork:
     def create(cls) -> PodNetwork:
         return cls(_in_thread(_new_namespace, "pod-network"))
 
-    def sockets(self, count: int = 1, kind: int = socket.SOCK_STREAM) -> list[socket.socket]:
-        """``count`` sockets (TCP, or ``kind``) that live in the pod's namespace."""
-        def make() -> list[socket.socket]:
+    def inside(self, function: Callable[[], T]) -> T:
+        """``function()`` on a thread that has joined the namespace: the sockets it makes and the processes it
+        starts belong to the namespace."""
+        def run() -> T:
             with self._lock:
                 if self.fd < 0:
                     raise NetworkError("the pod's network is gone")
                 _check(_libc().setns(self.fd, CLONE_NEWNET), "setns")
-            return [socket.socket(socket.AF_INET, kind) for _ in range(count)]
-        return _in_thread(make, "pod-network-socket")
+            return function()
+        return _in_thread(run, "pod-network")
+
+    def sockets(self, count: int = 1, kind: int = socket.SOCK_STREAM) -> list[socket.socket]:
+        """``count`` sockets (TCP, or ``kind``) that live in the pod's namespace."""
+        return self.inside(lambda: [socket.socket(socket.AF_INET, kind) for _ in range(count)])
 
     def dial(self, host: str, port: int, timeout: float) -> socket.socket:
         """A connection to ``host:port`` as seen from inside the pod."""
