@@ -384,7 +384,7 @@ def _routed(cluster: EmbeddedCluster) -> None:
 
 def test_two_pods_serving_one_port_call_each_other_by_service_and_pod_ip(cluster: EmbeddedCluster) -> None:
     """Replays two apps that both serve 8080 and call each other: through forwarders, a pod that serves 8080
-    reached its own server at the other pod's IP or Service on 8080."""
+    reached its own server at the other pod's IP or Service on 8080 (and a Service's cluster IP not at all)."""
     _routed(cluster)
     assert cluster.processes is not None
     for name in ("ping", "pong"):
@@ -397,6 +397,9 @@ def test_two_pods_serving_one_port_call_each_other_by_service_and_pod_ip(cluster
             == f"hello from {there}"
         if cluster.processes.views_available():   # the name, through /etc/hosts
             assert _call_from(cluster, here, f"http://{there}:8080/") == f"hello from {there}"
+        stored = cluster.store.get("", "services", "default", there)
+        assert stored is not None   # its cluster IP (10.96.x.y), as the API gave it
+        assert _call_from(cluster, here, f"http://{stored.obj['spec']['clusterIP']}:8080/") == f"hello from {there}"
         assert _call_from(cluster, here, "http://127.0.0.1:8080/") == f"hello from {here}"
         assert _call_from(cluster, here, f"http://{ips[here]}:8080/") == f"hello from {here}"
 

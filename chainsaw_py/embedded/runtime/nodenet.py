@@ -6,8 +6,9 @@ Inside a pod, ``lo`` keeps 127.0.0.0/16 (``localhost``, the pod DNS server's 127
 forwarder), the pod IP is on ``eth0``, and the rest of 127.0.0.0/8 goes through ``eth0`` to the node namespace
 (``route_localnet`` lets loopback addresses cross interfaces there). The node namespace routes each pod IP to its
 pod's veth (routes in its ``local`` table, which win over its own 127.0.0.0/8 there); every other loopback
-address is local in it, where the runtime keeps listeners at the Services' addresses that relay to the host's
-service router. Neighbours are static (loopback addresses are never ARP'd): every node-side end has
+address is local in it, and so are the Services' cluster IPs (``SERVICE_CIDR``, routed there from pods too):
+the runtime keeps listeners at the Services' addresses and cluster IPs there, which relay to the host's service
+router. Neighbours are static (loopback addresses are never ARP'd): every node-side end has
 ``NODE_MAC``, every pod's ``eth0`` has ``POD_MAC``, and pods send through the link-local gateway ``GATEWAY``.
 
 Everything is done with iproute2's ``ip`` (``ip -b -``), run from a thread that has joined the namespace (a
@@ -33,6 +34,8 @@ GATEWAY = "169.254.1.1"
 NODE_MAC, POD_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
 POD_LOCAL = "127.0.0.0/16"
 """What stays local inside a pod besides its IP (pod and Service addresses are allocated above it)."""
+SERVICE_CIDR = "10.96.0.0/12"
+"""Where the API server allocates Services' cluster IPs: routed from pods to the node, local there."""
 _IP_TIMEOUT = 10.0
 _NODE_SYSCTLS = {"ipv4/conf/all/forwarding": "1", "ipv4/conf/all/route_localnet": "1",
                  "ipv4/conf/all/rp_filter": "0", "ipv4/conf/default/rp_filter": "0"}
@@ -85,7 +88,8 @@ class NodeNetwork:
         network = PodNetwork.create()
         try:
             _sysctls(network, _NODE_SYSCTLS)
-        except OSError as err:
+            _ip(tool, network, [f"route add local {SERVICE_CIDR} dev lo table local"])
+        except (OSError, NetworkError) as err:
             network.close()
             raise NetworkError(f"cannot configure the node network: {err}") from err
         return cls(tool, network)
@@ -113,6 +117,7 @@ class NodeNetwork:
                 "link set eth0 up",
                 f"route add {GATEWAY} dev eth0 scope link",
                 f"route add 127.0.0.0/8 via {GATEWAY} dev eth0 src {ip}",
+                f"route add {SERVICE_CIDR} via {GATEWAY} dev eth0 src {ip}",
                 f"neigh replace {GATEWAY} lladdr {NODE_MAC} dev eth0 nud permanent"])
         except (OSError, NetworkError) as err:
             self.disconnect(ip)

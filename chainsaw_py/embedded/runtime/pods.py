@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -64,13 +65,14 @@ from chainsaw_py.embedded.runtime.netns import (
     host_dial,
     networks_wanted,
 )
-from chainsaw_py.embedded.runtime.nodenet import NodeNetwork, routing_unavailable
+from chainsaw_py.embedded.runtime.nodenet import SERVICE_CIDR, NodeNetwork, routing_unavailable
 from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, ServiceRouter
 from chainsaw_py.util.leftovers import LEFTOVERS
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
 _TICK = 0.05
+SERVICE_NETWORK = ipaddress.ip_network(SERVICE_CIDR)
 _FOLDER_PREFIX = "chainsaw-py-pods-"
 POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
 """Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
@@ -285,7 +287,9 @@ class ProcessRuntime:
 
     def dial(self, host: str, port: int, timeout: float) -> socket.socket:
         """A connection to ``host:port`` as the cluster sees it: a pod IP is reached inside the pod's network
-        namespace when it has one (the one place that dials into pods), anything else on the host."""
+        namespace when it has one (the one place that dials into pods), a routed Service's cluster IP at its address
+        here, anything else on the host."""
+        host = self.router.address_of_cluster_ip(host) or host
         with self._lock:
             known = host in self._networks
             network = self._networks.get(host)
@@ -391,7 +395,9 @@ class ProcessRuntime:
             if node is not None:
                 unrouted = sorted({(worker.ip, port) for worker in workers if not worker.routed
                                    for port in worker.known_ports})
-                forwarder.update("node", node.network, set((services + unrouted)[:budget]))
+                cluster_ips = sorted(address for address in self.router.cluster_listening()
+                                     if ipaddress.ip_address(address[0]) in SERVICE_NETWORK)
+                forwarder.update("node", node.network, set((services + cluster_ips + unrouted)[:budget]))
             for worker in workers:
                 network = worker.network
                 if network is None:
