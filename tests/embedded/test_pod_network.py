@@ -509,3 +509,32 @@ def test_a_killed_cluster_leaves_no_network_behind() -> None:
         holder.kill()
         holder.wait()
     until(lambda: not _holders(namespaces), timeout=10)
+
+
+def test_a_pod_that_cannot_be_routed_gets_a_fresh_network_with_forwarders(cluster: EmbeddedCluster,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pod whose connection to the node fails half-way keeps running, unrouted, in a namespace of its own that
+    the failure left untouched (the half-configured one no longer held other pods' IPs as local)."""
+    from chainsaw_py.embedded.runtime.netns import NetworkError
+    from chainsaw_py.embedded.runtime.nodenet import NodeNetwork
+
+    _routed(cluster)
+    create(cluster, _server("target-h"))
+    ip = _ready(cluster, "target-h")["status"]["podIP"]
+    connect = NodeNetwork.connect
+
+    def half_way(node: NodeNetwork, pod: Any, address: str) -> None:
+        connect(node, pod, address)
+        node.disconnect(address)
+        raise NetworkError("ip: RTNETLINK answers: Operation not permitted")
+
+    monkeypatch.setattr(NodeNetwork, "connect", half_way)
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "half", "namespace": "default"},
+                     "spec": {"containers": [{"name": "main", "image": "example.com/tool",
+                                              "args": ["import time; time.sleep(600)"]}]}})
+    until(lambda: (get_pod(cluster, "half") or {}).get("status", {}).get("phase") == "Running")
+    assert cluster.processes is not None
+    worker = cluster.processes.worker("default", "half")
+    assert worker is not None and worker.network is not None and not worker.routed
+    assert _call_from(cluster, "half", f"http://{ip}:8080/") == "hello from target-h"
+    delete_pod(cluster, "half")

@@ -307,8 +307,7 @@ class ProcessRuntime:
         if worker.network is not None or not self.networks_available() \
                 or (worker.pod.get("spec") or {}).get("hostNetwork"):
             return worker.network
-        network = PodNetwork.create()
-        routed = self._route(worker, network)
+        network, routed = self._route(worker, PodNetwork.create())
         with self._lock:
             if self._closed:
                 network.close()
@@ -327,21 +326,23 @@ class ProcessRuntime:
         self.refresh_networks()
         return network
 
-    def _route(self, worker: PodWorker, network: PodNetwork) -> bool:
-        """Connect the pod's namespace to the node network; False (logged) when routes are not available."""
+    def _route(self, worker: PodWorker, network: PodNetwork) -> tuple[PodNetwork, bool]:
+        """Connect the pod's namespace to the node network: (its namespace, whether it is routed). When that
+        fails (logged), a fresh namespace, since the failed one may be half configured."""
         if not self.routes_available():
-            return False
+            return network, False
         try:
             with self._node_lock:
                 if self._node is None:
                     self._node = NodeNetwork.create()
                 node = self._node
             node.connect(network, worker.ip)
-            return True
+            return network, True
         except (OSError, NetworkError) as err:
             log.warning("pod %s/%s: no route to other pods (%s): it reaches them through forwarders",
                         worker.namespace, worker.name, err)
-            return False
+            network.close()
+            return PodNetwork.create(), False
 
     def _pod_addresses(self, namespace: str) -> list[tuple[str, dict[str, Any], bool]]:
         """(IP, pod, ready) of the pods of ``namespace`` that run as processes (for the pods' DNS)."""
