@@ -467,15 +467,15 @@ HOLDER = textwrap.dedent("""
     own = os.readlink("/proc/self/ns/net")
     pod = {"metadata": {"name": "p", "namespace": "default", "uid": "u1"},
            "spec": {"containers": [{"name": "main", "image": "example.com/sleeper"}]}}
-    cluster.processes.ensure_started(pod)
-    while True:
-        held = {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
-                if os.path.exists(f"/proc/self/fd/{fd}")}
-        held = sorted(link for link in held if link.startswith("net:[") and link != own)
-        if len(held) == (2 if cluster.processes.routes else 1):
-            print(" ".join(held), flush=True)
-            break
+    worker = cluster.processes.ensure_started(pod)
+    deadline = time.monotonic() + 30
+    while worker.network is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    held = {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")}
+    held = sorted(link for link in held if link.startswith("net:[") and link != own)
+    assert len(held) == (2 if cluster.processes.routes else 1), held
+    print(" ".join(held), flush=True)
     time.sleep(120)
 """)
 

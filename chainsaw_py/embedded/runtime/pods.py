@@ -310,9 +310,7 @@ class ProcessRuntime:
         network, routed = self._route(worker, PodNetwork.create())
         with self._lock:
             if self._closed:
-                network.close()
-                if routed and self._node is not None:
-                    self._node.disconnect(worker.ip)
+                network.close()   # its veth pair goes with the node network, which the stop closes
                 raise NetworkError("the runtime is stopped")
             worker.network, worker.routed = network, routed
             self._networks[worker.ip] = network
@@ -333,6 +331,8 @@ class ProcessRuntime:
             return network, False
         try:
             with self._node_lock:
+                if self._closed:   # stopping: no new node network or veth pair
+                    return network, False
                 if self._node is None:
                     self._node = NodeNetwork.create()
                 node = self._node
@@ -361,16 +361,19 @@ class ProcessRuntime:
                 forwarder, dns, closed = self._forwarder, self._dns, self._closed
             if network is None:
                 return
-            if routed and self._node is not None:
-                self._node.disconnect(worker.ip)
             if dns is not None:
                 dns.remove(worker.uid)
             if forwarder is not None:
                 forwarder.drop(worker.uid)
                 forwarder.drop(f"host/{worker.uid}")
             network.close()
-        if not closed:
-            self.refresh_networks()
+        if closed:
+            return   # the node network goes with every pod's
+        with self._node_lock:
+            node = self._node
+        if routed and node is not None:
+            node.disconnect(worker.ip)
+        self.refresh_networks()
 
     def refresh_networks(self) -> None:
         """Give every pod's namespace listeners for what it may reach outside: the API server and the local S3
