@@ -382,15 +382,20 @@ def _routed(cluster: EmbeddedCluster) -> None:
         pytest.skip("pods are not routed to each other here (iproute2's ip is missing)")
 
 
-def test_two_pods_serving_one_port_call_each_other_by_service_and_pod_ip(cluster: EmbeddedCluster) -> None:
+def test_two_pods_serving_one_port_call_each_other_by_service_and_pod_ip(cluster: EmbeddedCluster,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
     """Replays two apps that both serve 8080 and call each other: through forwarders, a pod that serves 8080
     reached its own server at the other pod's IP or Service on 8080 (and a Service's cluster IP not at all)."""
     _routed(cluster)
     assert cluster.processes is not None
+    caplog.set_level(logging.WARNING, logger="chainsaw_py.embedded.runtime")
     for name in ("ping", "pong"):
         create(cluster, _server(name))
         create(cluster, _service(name, {"pod": name}, 8080))
     ips = {name: _ready(cluster, name)["status"]["podIP"] for name in ("ping", "pong")}
+    for name in ("ping", "pong"):
+        worker = cluster.processes.worker("default", name)
+        assert worker is not None and worker.routed and not worker.unrouted()
     for here, there in (("ping", "pong"), ("pong", "ping")):
         assert _call_from(cluster, here, f"http://{ips[there]}:8080/") == f"hello from {there}"
         assert _call_from(cluster, here, f"http://{cluster.processes.router.address('default', there)}:8080/") \
@@ -402,6 +407,8 @@ def test_two_pods_serving_one_port_call_each_other_by_service_and_pod_ip(cluster
         assert _call_from(cluster, here, f"http://{stored.obj['spec']['clusterIP']}:8080/") == f"hello from {there}"
         assert _call_from(cluster, here, "http://127.0.0.1:8080/") == f"hello from {here}"
         assert _call_from(cluster, here, f"http://{ips[here]}:8080/") == f"hello from {here}"
+    # the node network never tried to listen at a routed pod's IP (one being connected looked unrouted)
+    assert not [record.getMessage() for record in caplog.records if "cannot listen" in record.getMessage()]
 
 
 def test_a_program_binding_an_undeclared_port_finds_it_free(cluster: EmbeddedCluster) -> None:
@@ -535,6 +542,6 @@ def test_a_pod_that_cannot_be_routed_gets_a_fresh_network_with_forwarders(cluste
     until(lambda: (get_pod(cluster, "half") or {}).get("status", {}).get("phase") == "Running")
     assert cluster.processes is not None
     worker = cluster.processes.worker("default", "half")
-    assert worker is not None and worker.network is not None and not worker.routed
+    assert worker is not None and worker.network is not None and not worker.routed and worker.unrouted()
     assert _call_from(cluster, "half", f"http://{ip}:8080/") == "hello from target-h"
     delete_pod(cluster, "half")

@@ -397,7 +397,7 @@ class ProcessRuntime:
             peers = sorted({(worker.ip, port) for worker in workers for port in worker.known_ports})
             budget = listener_budget(sum(1 for worker in workers if worker.network is not None) + 1)
             if node is not None:
-                unrouted = sorted({(worker.ip, port) for worker in workers if not worker.routed
+                unrouted = sorted({(worker.ip, port) for worker in workers if worker.unrouted()
                                    for port in worker.known_ports})
                 cluster_ips = sorted(address for address in self.router.cluster_listening()
                                      if ipaddress.ip_address(address[0]) in SERVICE_NETWORK)
@@ -566,6 +566,13 @@ class PodWorker:
         with self.lock:
             self.events.append((type_, reason, message))
         self.runtime.wake(self.namespace, self.name)
+
+    def unrouted(self) -> bool:
+        """Whether the pod is known not to be routed from the node network: its network is up without a route, or
+        it is the host's (``hostNetwork``). A pod still being connected is neither."""
+        if (self.pod.get("spec") or {}).get("hostNetwork"):
+            return True
+        return self.network is not None and not self.routed
 
     def take_events(self) -> list[tuple[str, str, str]]:
         with self.lock:
