@@ -16,6 +16,7 @@ import textwrap
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,7 +210,7 @@ def test_port_forward_reaches_the_pod_in_its_namespace() -> None:
 
 def test_a_pods_network_goes_with_it() -> None:
     before_threads, before = threading.active_count(), _network_descriptors()   # other clusters' pods
-    interfaces = socket.if_nameindex()
+    interfaces, settings = socket.if_nameindex(), _host_settings()
     with EmbeddedCluster(tls=False, images=PROGRAMS) as running:
         assert running.processes is not None
         node = 1 if running.processes.routes_available() else 0   # the node network, held until the cluster stops
@@ -217,6 +218,7 @@ def test_a_pods_network_goes_with_it() -> None:
         pod = _ready(running, "short")
         assert len(_network_descriptors() - before) == 1 + node
         assert socket.if_nameindex() == interfaces   # the veth pairs are in the cluster's namespaces only
+        assert _host_settings() == settings           # and so are the routes and sysctls
         ip = pod["status"]["podIP"]
         urllib.request.urlopen(f"http://{ip}:8080/", timeout=10).close()
         delete_pod(running, "short")
@@ -230,7 +232,7 @@ def test_a_pods_network_goes_with_it() -> None:
         _ready(running, "long")
         assert len(_network_descriptors() - before) == 1 + node
     assert not _network_descriptors() - before
-    assert socket.if_nameindex() == interfaces
+    assert socket.if_nameindex() == interfaces and _host_settings() == settings
     until(lambda: threading.active_count() <= before_threads + 2, timeout=10)
 
 
@@ -347,6 +349,14 @@ def test_pods_resolve_cluster_names(cluster: EmbeddedCluster) -> None:
     output = logs(cluster, "resolver")
     assert done == "Succeeded", output
     assert output.splitlines() == [f"headless {ip}", f"member {ip}", "http hello from member-0", "unknown fails"]
+
+
+def _host_settings() -> tuple[str, ...]:
+    """This process's network's routes and the sysctls the node and pod networks set in theirs."""
+    keys = ("ipv4/conf/all/forwarding", "ipv4/conf/all/route_localnet", "ipv4/conf/all/rp_filter",
+            "ipv4/conf/default/rp_filter")
+    return (Path("/proc/self/net/route").read_text(),
+            *(Path(f"/proc/sys/net/{key}").read_text() for key in keys))
 
 
 @pytest.fixture(scope="module")
