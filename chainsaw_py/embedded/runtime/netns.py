@@ -8,9 +8,10 @@ the descriptor); the namespace goes when the descriptor and the last socket and 
 A socket belongs to the namespace it was created in, whoever uses it later. So the runtime reaches into a pod by
 creating a socket from a thread that has ``setns()``'d into the pod's namespace (:meth:`PodNetwork.socket`;
 :func:`dial` is the one place that connects to a pod), and a pod reaches out through listeners created the same
-way inside its namespace — at the API server's and the local S3's ``127.0.0.1:port``, at each Service address
-and port, and at other pods' IPs and declared container ports — whose connections a :class:`Forwarder` relays
-to the same address and port as the runtime sees it. Creating a network namespace needs ``CAP_SYS_ADMIN``
+way inside its namespace — at the API server's and the local S3's ``127.0.0.1:port`` and, unless the pods are
+routed to each other (``nodenet.py``), at each Service address and port and at other pods' IPs and declared
+container ports — whose connections a :class:`Forwarder` relays to the same address and port as the runtime sees
+it. Creating a network namespace needs ``CAP_SYS_ADMIN``
 (root): elsewhere pods share the host's network (docs/embedded.md).
 """
 
