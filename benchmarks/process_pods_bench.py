@@ -8,7 +8,8 @@ request until the pod's status says Running (and until its first log line arrive
 created at once: time until all are Running, and until all are Ready; every process is checked to be gone
 after the cluster stops. ``--port`` makes every pod declare that container port: where pods get network namespaces
 of their own, each pod then gets a forwarder to every other pod's port (the most listeners there can be);
-``CHAINSAW_PY_POD_NETNS=0`` measures without namespaces. The line ``pod networks`` says which.
+``CHAINSAW_PY_POD_NETNS=0`` measures without namespaces, ``CHAINSAW_PY_POD_ROUTES=0`` with namespaces that are not
+routed to each other (a veth pair per pod costs its start two ``ip`` runs). The line ``pod networks`` says which.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def main() -> None:
     with EmbeddedCluster(tls=False, images=[PROGRAM]) as cluster:
         pods = cluster.registry.lookup("", "v1", "pods")
         assert pods is not None and cluster.processes is not None
-        print(f"pod networks: {'a namespace per pod' if cluster.processes.networks_available() else 'the host'}")
+        routed = cluster.processes.networks_available() and cluster.processes.routes_available()
+        print("pod networks: " + ("the host" if not cluster.processes.networks_available() else
+                                  "a namespace per pod, routed" if routed else "a namespace per pod, forwarders"))
         to_running, to_log = [], []
         for index in range(options.single):
             name = f"single-{index}"

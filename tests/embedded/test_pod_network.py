@@ -4,7 +4,9 @@ Services and other pods, and nothing outlives its pod or the cluster."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -12,9 +14,9 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,16 @@ from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.embedded.runtime.netns import networks_supported
 from chainsaw_py.embedded.runtime.pods import ProcessRuntime
+from tests.embedded.process_pods import (
+    cluster_fixture,
+    create,
+    delete_pod,
+    finished,
+    get_pod,
+    logs,
+    process_cluster,
+    until,
+)
 
 pytestmark = pytest.mark.skipif(not networks_supported(), reason="network namespaces cannot be made here (not root)")
 
@@ -56,41 +68,12 @@ PROGRAMS = [ImageProgram("example.com/server:*", (PY, "-u", "-c", SERVER)),
             ImageProgram("example.com/tool", (PY, "-u", "-c"))]
 
 
-def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return value
-
-
-def _create(cluster: EmbeddedCluster, obj: dict[str, Any]) -> None:
-    from chainsaw_py.embedded.apiserver import WriteOptions
-
-    rt = cluster.registry.by_api_version_kind(obj["apiVersion"], obj["kind"])
-    assert rt is not None
-    cluster.api.create(rt, obj["metadata"].get("namespace", ""), obj, WriteOptions())
-
-
-def _delete(cluster: EmbeddedCluster, name: str) -> None:
-    from chainsaw_py.embedded.writes import DeleteOptions
-
-    rt = cluster.registry.by_api_version_kind("v1", "Pod")
-    assert rt is not None
-    cluster.api.delete(rt, "default", name, DeleteOptions())
-
-
-def _pod(cluster: EmbeddedCluster, name: str) -> dict[str, Any] | None:
-    stored = cluster.store.get("", "pods", "default", name)
-    return stored.obj if stored is not None else None
-
-
 def _ready(cluster: EmbeddedCluster, name: str) -> dict[str, Any]:
     def check() -> dict[str, Any] | None:
-        pod = _pod(cluster, name)
+        pod = get_pod(cluster, name)
         conditions = (pod or {}).get("status", {}).get("conditions") or []
         return pod if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions) else None
-    return _until(check)
+    return until(check)
 
 
 def _server(name: str) -> dict[str, Any]:
@@ -126,17 +109,15 @@ def _network_descriptors() -> set[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[EmbeddedCluster]:
-    with EmbeddedCluster(tls=False, images=PROGRAMS, s3=True) as running:
-        assert running.processes is not None and running.processes.networks_available()
-        yield running
+cluster = cluster_fixture(PROGRAMS, needs=lambda running: bool(running.processes
+                                                                and running.processes.networks_available()),
+                          tls=False, s3=True)
 
 
 def test_two_pods_binding_every_address_on_one_port_are_each_reachable(cluster: EmbeddedCluster) -> None:
     for name in ("web-a", "web-b"):
-        _create(cluster, _server(name))
-        _create(cluster, _service(name, {"pod": name}, 80))
+        create(cluster, _server(name))
+        create(cluster, _service(name, {"pod": name}, 80))
     for name in ("web-a", "web-b"):
         pod = _ready(cluster, name)   # the readiness probe (httpGet) reached it in its namespace
         ip = pod["status"]["podIP"]
@@ -161,20 +142,19 @@ def test_two_pods_binding_every_address_on_one_port_are_each_reachable(cluster: 
 def test_a_service_port_does_not_take_the_port_of_the_pods_it_selects(cluster: EmbeddedCluster) -> None:
     """Pods that declare no port and have no probe, behind a Service whose port is its target port: the Service's
     forwarder in their own namespaces would hold the port their programs bind on every address."""
-    _create(cluster, _service("bare", {"app": "bare"}, 8090) | {"spec": {"selector": {"app": "bare"},
+    create(cluster, _service("bare", {"app": "bare"}, 8090) | {"spec": {"selector": {"app": "bare"},
                                                                          "ports": [{"port": 8090}]}})
     for name in ("bare-a", "bare-b"):
-        _create(cluster, {"apiVersion": "v1", "kind": "Pod",
+        create(cluster, {"apiVersion": "v1", "kind": "Pod",
                           "metadata": {"name": name, "namespace": "default", "labels": {"app": "bare"}},
                           "spec": {"containers": [{"name": "main", "image": "example.com/server:v1",
                                                    "env": [{"name": "PORT", "value": "8090"}]}]}})
     for name in ("bare-a", "bare-b"):
-        _until(lambda name=name: "serving" in "".join(
-            line.text for line in cluster.logs.read(("default", name, "main"))))
-        answer = _until(lambda name=name: _try(lambda: _get(cluster, f"/api/v1/namespaces/default/pods/{name}:8090"
+        until(lambda name=name: "serving" in logs(cluster, name))
+        answer = until(lambda name=name: _try(lambda: _get(cluster, f"/api/v1/namespaces/default/pods/{name}:8090"
                                                                      "/proxy/")))
         assert answer == f"hello from {name}"
-        pod = _pod(cluster, name)
+        pod = get_pod(cluster, name)
         assert pod is not None and pod["status"]["containerStatuses"][0]["restartCount"] == 0
 
 
@@ -186,8 +166,8 @@ def _try(call: Callable[[], str]) -> str:
 
 
 def test_a_pod_reaches_the_api_server_the_local_s3_services_and_other_pods(cluster: EmbeddedCluster) -> None:
-    _create(cluster, _server("peer"))
-    _create(cluster, _service("peer", {"pod": "peer"}, 8081))
+    create(cluster, _server("peer"))
+    create(cluster, _service("peer", {"pod": "peer"}, 8081))
     peer = _ready(cluster, "peer")
     assert cluster.s3 is not None and cluster.processes is not None
     targets = {"service": "http://peer:8081/" if cluster.processes.views_available() else
@@ -197,11 +177,10 @@ def test_a_pod_reaches_the_api_server_the_local_s3_services_and_other_pods(clust
     client = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client", "namespace": "default"},
               "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "example.com/tool",
                                                                  "args": [CLIENT, json.dumps(targets)]}]}}
-    _create(cluster, client)
-    done = _until(lambda: (pod := _pod(cluster, "client")) and pod["status"].get("phase") in ("Succeeded", "Failed")
-                  and pod)
-    output = "\n".join(line.text for line in cluster.logs.read(("default", "client", "main")))
-    assert done["status"]["phase"] == "Succeeded", output
+    create(cluster, client)
+    done = finished(cluster, "client")
+    output = logs(cluster, "client")
+    assert done == "Succeeded", output
     lines = dict(line.split(" ", 1) for line in output.splitlines())
     assert lines["api"] == "1" and lines["service"] == "hello from peer" and lines["pod"] == "hello from peer"
     assert lines["s3"].startswith("status ") or lines["s3"].startswith("<?xml")
@@ -211,7 +190,7 @@ def test_a_pod_reaches_the_api_server_the_local_s3_services_and_other_pods(clust
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_port_forward_reaches_the_pod_in_its_namespace() -> None:
     with EmbeddedCluster(images=PROGRAMS) as running:   # kubectl sends its token over HTTPS only
-        _create(running, _server("forwarded"))
+        create(running, _server("forwarded"))
         _ready(running, "forwarded")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -231,25 +210,30 @@ def test_port_forward_reaches_the_pod_in_its_namespace() -> None:
 
 def test_a_pods_network_goes_with_it() -> None:
     before_threads, before = threading.active_count(), _network_descriptors()   # other clusters' pods
+    interfaces, settings = socket.if_nameindex(), _host_settings()
     with EmbeddedCluster(tls=False, images=PROGRAMS) as running:
         assert running.processes is not None
-        _create(running, _server("short"))
+        node = 1 if running.processes.routes_available() else 0   # the node network, held until the cluster stops
+        create(running, _server("short"))
         pod = _ready(running, "short")
-        assert len(_network_descriptors() - before) == 1
+        assert len(_network_descriptors() - before) == 1 + node
+        assert socket.if_nameindex() == interfaces   # the veth pairs are in the cluster's namespaces only
+        assert _host_settings() == settings           # and so are the routes and sysctls
         ip = pod["status"]["podIP"]
         urllib.request.urlopen(f"http://{ip}:8080/", timeout=10).close()
-        _delete(running, "short")
-        _until(lambda: _pod(running, "short") is None)
-        _until(lambda: not _network_descriptors() - before)
+        delete_pod(running, "short")
+        until(lambda: get_pod(running, "short") is None)
+        until(lambda: len(_network_descriptors() - before) == node)
         with pytest.raises(OSError):
             socket.create_connection((ip, 8080), timeout=2).close()   # the host's listener for it is gone too
         with pytest.raises(OSError):
             running.processes.dial(ip, 8080, 2.0).close()
-        _create(running, _server("long"))
+        create(running, _server("long"))
         _ready(running, "long")
-        assert len(_network_descriptors() - before) == 1
+        assert len(_network_descriptors() - before) == 1 + node
     assert not _network_descriptors() - before
-    _until(lambda: threading.active_count() <= before_threads + 2, timeout=10)
+    assert socket.if_nameindex() == interfaces and _host_settings() == settings
+    until(lambda: threading.active_count() <= before_threads + 2, timeout=10)
 
 
 def test_the_switch_keeps_pods_in_the_hosts_network(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -340,13 +324,13 @@ def test_pods_resolve_cluster_names(cluster: EmbeddedCluster) -> None:
     assert cluster.processes is not None
     if not cluster.processes.views_available():
         pytest.skip("the pod's /etc/resolv.conf needs a mount namespace")
-    _create(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "members", "namespace": "default"},
+    create(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "members", "namespace": "default"},
                       "spec": {"clusterIP": "None", "selector": {"member": "yes"},
                                "ports": [{"name": "http", "port": 8080}]}})
     member = _server("member-0")
     member["metadata"]["labels"]["member"] = "yes"
     member["spec"] |= {"hostname": "member-0", "subdomain": "members"}
-    _create(cluster, member)
+    create(cluster, member)
     ip = _ready(cluster, "member-0")["status"]["podIP"]
     script = textwrap.dedent("""
         import socket, urllib.request
@@ -358,11 +342,216 @@ def test_pods_resolve_cluster_names(cluster: EmbeddedCluster) -> None:
         except socket.gaierror:
             print("unknown", "fails")
     """)
-    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "resolver", "namespace": "default"},
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "resolver", "namespace": "default"},
                       "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "example.com/tool",
                                                                          "args": [script]}]}})
-    done = _until(lambda: (pod := _pod(cluster, "resolver")) and pod["status"].get("phase") in ("Succeeded", "Failed")
-                  and pod)
-    output = "\n".join(line.text for line in cluster.logs.read(("default", "resolver", "main")))
-    assert done["status"]["phase"] == "Succeeded", output
+    done = finished(cluster, "resolver")
+    output = logs(cluster, "resolver")
+    assert done == "Succeeded", output
     assert output.splitlines() == [f"headless {ip}", f"member {ip}", "http hello from member-0", "unknown fails"]
+
+
+def _host_settings() -> tuple[str, ...]:
+    """This process's network's routes and the sysctls the node and pod networks set in theirs."""
+    keys = ("ipv4/conf/all/forwarding", "ipv4/conf/all/route_localnet", "ipv4/conf/all/rp_filter",
+            "ipv4/conf/default/rp_filter")
+    return (Path("/proc/self/net/route").read_text(),
+            *(Path(f"/proc/sys/net/{key}").read_text() for key in keys))
+
+
+@pytest.fixture(scope="module")
+def forwarding_cluster() -> Iterator[EmbeddedCluster]:
+    """A cluster whose pods are not routed to each other: the fallback without iproute2's ``ip``."""
+    with process_cluster(PROGRAMS, tls=False, s3=True) as running:
+        assert running.processes is not None
+        running.processes.routes = False   # before its first pod
+        yield running
+
+
+def test_without_routes_a_pod_still_reaches_everything_through_forwarders(forwarding_cluster: EmbeddedCluster) -> None:
+    test_a_pod_reaches_the_api_server_the_local_s3_services_and_other_pods(forwarding_cluster)
+
+
+CALL = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().strip())"
+
+
+def _call_from(cluster: EmbeddedCluster, name: str, url: str) -> str:
+    """What ``url`` answers to a command exec'd in the pod ``name``."""
+    assert cluster.processes is not None
+    worker = cluster.processes.worker("default", name)
+    process = worker.container("main") if worker is not None else None
+    assert process is not None
+    code, output = process.run_command([PY, "-c", CALL, url], 20)
+    assert code == 0, output
+    return output.strip()
+
+
+def _routed(cluster: EmbeddedCluster) -> None:
+    assert cluster.processes is not None
+    if not cluster.processes.routes_available():
+        pytest.skip("pods are not routed to each other here (iproute2's ip is missing)")
+
+
+def test_two_pods_serving_one_port_call_each_other_by_service_and_pod_ip(cluster: EmbeddedCluster,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """Replays two apps that both serve 8080 and call each other: through forwarders, a pod that serves 8080
+    reached its own server at the other pod's IP or Service on 8080 (and a Service's cluster IP not at all)."""
+    _routed(cluster)
+    assert cluster.processes is not None
+    caplog.set_level(logging.WARNING, logger="chainsaw_py.embedded.runtime")
+    for name in ("ping", "pong"):
+        create(cluster, _server(name))
+        create(cluster, _service(name, {"pod": name}, 8080))
+    ips = {name: _ready(cluster, name)["status"]["podIP"] for name in ("ping", "pong")}
+    for name in ("ping", "pong"):
+        worker = cluster.processes.worker("default", name)
+        assert worker is not None and worker.routed and not worker.unrouted()
+    for here, there in (("ping", "pong"), ("pong", "ping")):
+        assert _call_from(cluster, here, f"http://{ips[there]}:8080/") == f"hello from {there}"
+        assert _call_from(cluster, here, f"http://{cluster.processes.router.address('default', there)}:8080/") \
+            == f"hello from {there}"
+        if cluster.processes.views_available():   # the name, through /etc/hosts
+            assert _call_from(cluster, here, f"http://{there}:8080/") == f"hello from {there}"
+        stored = cluster.store.get("", "services", "default", there)
+        assert stored is not None   # its cluster IP (10.96.x.y), as the API gave it
+        assert _call_from(cluster, here, f"http://{stored.obj['spec']['clusterIP']}:8080/") == f"hello from {there}"
+        assert _call_from(cluster, here, "http://127.0.0.1:8080/") == f"hello from {here}"
+        assert _call_from(cluster, here, f"http://{ips[here]}:8080/") == f"hello from {here}"
+    # the node network never tried to listen at a routed pod's IP (one being connected looked unrouted)
+    assert not [record.getMessage() for record in caplog.records if "cannot listen" in record.getMessage()]
+
+
+def test_a_program_binding_an_undeclared_port_finds_it_free(cluster: EmbeddedCluster) -> None:
+    """Replays a container listening on a port it does not declare, on which another pod and a Service are
+    reached: the forwarders to them, made in its namespace first, held the port, and its program crash-looped
+    (address already in use)."""
+    _routed(cluster)
+    assert cluster.processes is not None
+    declared = _server("declared")
+    declared["spec"]["containers"][0] |= {"ports": [{"name": "http", "containerPort": 8095}],
+                                          "env": [{"name": "PORT", "value": "8095"}]}
+    create(cluster, declared)
+    create(cluster, _service("declared", {"pod": "declared"}, 8095))
+    ip = _ready(cluster, "declared")["status"]["podIP"]
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "undeclared", "namespace": "default"},
+                     "spec": {"containers": [{"name": "main", "image": "example.com/server:v1",
+                                              "env": [{"name": "PORT", "value": "8095"}]}]}})
+    until(lambda: "serving" in logs(cluster, "undeclared"))
+    answer = until(lambda: _try(lambda: _get(cluster, "/api/v1/namespaces/default/pods/undeclared:8095/proxy/")))
+    assert answer == "hello from undeclared"
+    assert _call_from(cluster, "undeclared", f"http://{ip}:8095/") == "hello from declared"
+    address = cluster.processes.router.address("default", "declared")
+    assert _call_from(cluster, "undeclared", f"http://{address}:8095/") == "hello from declared"
+    pod = get_pod(cluster, "undeclared")
+    assert pod is not None and pod["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_without_ip_pods_keep_the_forwarders_and_say_so_once(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    from chainsaw_py.embedded.logs import LogStore
+    from chainsaw_py.embedded.runtime import nodenet, pods
+    from chainsaw_py.embedded.runtime.images import ImageMap
+    from chainsaw_py.embedded.runtime.netns import NetworkError
+
+    monkeypatch.setattr(nodenet.shutil, "which", lambda _name: None)
+    with pytest.raises(NetworkError, match="iproute2's ip is not installed"):
+        nodenet.NodeNetwork.create()
+    monkeypatch.setattr(pods, "routing_unavailable", lambda: "iproute2's ip is not installed")
+    services = pods.RuntimeServices(lambda *_: None, lambda _ns: [], lambda _pod: None, lambda: ("127.0.0.1", 1),
+                                    lambda: "")
+    runtime = ProcessRuntime(ImageMap(), LogStore(), services)
+    switched = ProcessRuntime(ImageMap(), LogStore(), services)
+    try:
+        with caplog.at_level(logging.INFO, logger="chainsaw_py.embedded.runtime"):
+            assert runtime.routes_available() is False and runtime.routes_available() is False
+            monkeypatch.setenv("CHAINSAW_PY_POD_ROUTES", "0")
+            assert switched.routes_available() is False
+        assert [record.getMessage() for record in caplog.records] == [
+            "pod networks: no routes between pods (iproute2's ip is not installed): pods reach other pods and "
+            "Services through forwarders at their known ports only"]
+    finally:
+        runtime.stop_all()
+        switched.stop_all()
+
+
+HOLDER = textwrap.dedent("""
+    import os, sys, time
+    from chainsaw_py.embedded import EmbeddedCluster
+    from chainsaw_py.embedded.runtime.images import ImageProgram
+    cluster = EmbeddedCluster(tls=False, images=[ImageProgram("example.com/sleeper", (sys.executable, "-c",
+                                                                                      "import time; time.sleep(60)"))])
+    cluster.start()
+    own = os.readlink("/proc/self/ns/net")
+    pod = {"metadata": {"name": "p", "namespace": "default", "uid": "u1"},
+           "spec": {"containers": [{"name": "main", "image": "example.com/sleeper"}]}}
+    worker = cluster.processes.ensure_started(pod)
+    deadline = time.monotonic() + 30
+    while worker.network is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    held = {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")}
+    held = sorted(link for link in held if link.startswith("net:[") and link != own)
+    assert len(held) == (2 if cluster.processes.routes else 1), held
+    print(" ".join(held), flush=True)
+    time.sleep(120)
+""")
+
+
+def _holders(namespaces: set[str]) -> set[int]:
+    """The processes of this machine that hold one of ``namespaces`` (as theirs, or by a descriptor)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        links = [f"/proc/{entry}/ns/net"]
+        with contextlib.suppress(OSError):
+            links += [f"/proc/{entry}/fd/{fd}" for fd in os.listdir(f"/proc/{entry}/fd")]
+        for link in links:
+            with contextlib.suppress(OSError):
+                if os.readlink(link) in namespaces:
+                    found.add(int(entry))
+    return found
+
+
+def test_a_killed_cluster_leaves_no_network_behind() -> None:
+    """SIGKILL to the cluster's process: its node and pods' namespaces (and the veth pairs in them) go with it
+    and the pods' processes, since nothing else holds them."""
+    holder = subprocess.Popen([PY, "-c", HOLDER], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        assert holder.stdout is not None
+        namespaces = set(holder.stdout.readline().split())
+        assert namespaces and holder.pid in _holders(namespaces)
+    finally:
+        holder.kill()
+        holder.wait()
+    until(lambda: not _holders(namespaces), timeout=10)
+
+
+def test_a_pod_that_cannot_be_routed_gets_a_fresh_network_with_forwarders(cluster: EmbeddedCluster,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pod whose connection to the node fails half-way keeps running, unrouted, in a namespace of its own that
+    the failure left untouched (the half-configured one no longer held other pods' IPs as local)."""
+    from chainsaw_py.embedded.runtime.netns import NetworkError
+    from chainsaw_py.embedded.runtime.nodenet import NodeNetwork
+
+    _routed(cluster)
+    create(cluster, _server("target-h"))
+    ip = _ready(cluster, "target-h")["status"]["podIP"]
+    connect = NodeNetwork.connect
+
+    def half_way(node: NodeNetwork, pod: Any, address: str) -> None:
+        connect(node, pod, address)
+        node.disconnect(address)
+        raise NetworkError("ip: RTNETLINK answers: Operation not permitted")
+
+    monkeypatch.setattr(NodeNetwork, "connect", half_way)
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "half", "namespace": "default"},
+                     "spec": {"containers": [{"name": "main", "image": "example.com/tool",
+                                              "args": ["import time; time.sleep(600)"]}]}})
+    until(lambda: (get_pod(cluster, "half") or {}).get("status", {}).get("phase") == "Running")
+    assert cluster.processes is not None
+    worker = cluster.processes.worker("default", "half")
+    assert worker is not None and worker.network is not None and not worker.routed and worker.unrouted()
+    assert _call_from(cluster, "half", f"http://{ip}:8080/") == "hello from target-h"
+    delete_pod(cluster, "half")

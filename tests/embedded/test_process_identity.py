@@ -6,8 +6,6 @@ import base64
 import json
 import sys
 import textwrap
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 
 from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.embedded.runtime.images import ImageProgram
+from tests.embedded.process_pods import cluster_fixture, create, finished, get_pod, logs, phase, until
 
 TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
@@ -46,38 +45,8 @@ PROBE = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[EmbeddedCluster]:
-    programs = [ImageProgram("example.com/lister", (sys.executable, "-u", "-c", LISTER)),
-                ImageProgram("example.com/tool", (sys.executable, "-u", "-c"))]
-    with EmbeddedCluster(images=programs) as running:
-        yield running
-
-
-def _create(cluster: EmbeddedCluster, obj: dict[str, Any]) -> dict[str, Any]:
-    from chainsaw_py.embedded.apiserver import WriteOptions
-
-    rt = cluster.registry.by_api_version_kind(obj["apiVersion"], obj["kind"])
-    assert rt is not None
-    return cluster.api.create(rt, obj["metadata"].get("namespace", ""), obj, WriteOptions()).obj
-
-
-def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-    return value
-
-
-def _logs(cluster: EmbeddedCluster, namespace: str, name: str) -> str:
-    return "\n".join(line.text for line in cluster.logs.read((namespace, name, "main")))
-
-
-def _phase(cluster: EmbeddedCluster, namespace: str, name: str) -> str:
-    stored = cluster.store.get("", "pods", namespace, name)
-    return str(((stored.obj if stored else {}).get("status") or {}).get("phase", ""))
+cluster = cluster_fixture([ImageProgram("example.com/lister", (sys.executable, "-u", "-c", LISTER)),
+                           ImageProgram("example.com/tool", (sys.executable, "-u", "-c"))])
 
 
 def _account(name: str, namespace: str = "default", **extra: Any) -> dict[str, Any]:
@@ -98,32 +67,32 @@ def _claims(token: str) -> dict[str, Any]:
 
 
 def test_a_pod_gets_403_without_a_binding_and_succeeds_with_one(cluster: EmbeddedCluster) -> None:
-    _create(cluster, _account("reader"))
-    _create(cluster, _pod("lister", "example.com/lister", "reader", container={"args": [TOKEN, CA]}))
+    create(cluster, _account("reader"))
+    create(cluster, _pod("lister", "example.com/lister", "reader", container={"args": [TOKEN, CA]}))
     forbidden = 'User "system:serviceaccount:default:reader" cannot list resource "configmaps"'
-    _until(lambda: forbidden in _logs(cluster, "default", "lister"))
-    assert "403" in _logs(cluster, "default", "lister") and "same token True" in _logs(cluster, "default", "lister")
-    _create(cluster, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+    until(lambda: forbidden in logs(cluster, "lister"))
+    assert "403" in logs(cluster, "lister") and "same token True" in logs(cluster, "lister")
+    create(cluster, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
                       "metadata": {"name": "read-configmaps", "namespace": "default"},
                       "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list"]}]})
-    _create(cluster, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+    create(cluster, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
                       "metadata": {"name": "reader", "namespace": "default"},
                       "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read-configmaps"},
                       "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "default"}]})
-    _until(lambda: _phase(cluster, "default", "lister") == "Succeeded")
-    assert _logs(cluster, "default", "lister").endswith("allowed")
+    until(lambda: phase(cluster, "lister") == "Succeeded")
+    assert logs(cluster, "lister").endswith("allowed")
 
 
 def test_the_token_is_the_service_account_s_bound_to_the_pod(cluster: EmbeddedCluster) -> None:
-    _create(cluster, _account("robot"))
-    pod = _create(cluster, _pod("printer", "example.com/tool", "robot", container={
+    create(cluster, _account("robot"))
+    pod = create(cluster, _pod("printer", "example.com/tool", "robot", container={
         "args": ["import sys; print(open(sys.argv[1]).read()); print(open(sys.argv[2]).read())", TOKEN,
                  "/var/run/secrets/tokens/vault"],
         "volumeMounts": [{"name": "vault", "mountPath": "/var/run/secrets/tokens"}]},
         volumes=[{"name": "vault", "projected": {"sources": [{"serviceAccountToken": {
             "audience": "vault", "expirationSeconds": 7200, "path": "vault"}}]}}]))
-    _until(lambda: _phase(cluster, "default", "printer") == "Succeeded")
-    default, vault = _logs(cluster, "default", "printer").splitlines()[:2]
+    until(lambda: phase(cluster, "printer") == "Succeeded")
+    default, vault = logs(cluster, "printer").splitlines()[:2]
     for token in (default, vault):
         claims = _claims(token)
         assert claims["sub"] == "system:serviceaccount:default:robot"
@@ -135,41 +104,40 @@ def test_the_token_is_the_service_account_s_bound_to_the_pod(cluster: EmbeddedCl
 @pytest.mark.parametrize("where", ["pod", "serviceaccount"])
 def test_automount_false_mounts_no_token(cluster: EmbeddedCluster, where: str) -> None:
     account = f"quiet-{where}"
-    _create(cluster, _account(account, **({"automountServiceAccountToken": False} if where != "pod" else {})))
+    create(cluster, _account(account, **({"automountServiceAccountToken": False} if where != "pod" else {})))
     spec = {"automountServiceAccountToken": False} if where == "pod" else {}
-    pod = _create(cluster, _pod(account, "example.com/tool", account, container={"args": [PROBE, TOKEN]}, **spec))
+    pod = create(cluster, _pod(account, "example.com/tool", account, container={"args": [PROBE, TOKEN]}, **spec))
     assert not pod["spec"].get("volumes")
-    _until(lambda: _phase(cluster, "default", account) == "Succeeded")
-    assert _logs(cluster, "default", account) == "kubeconfig False\ntoken file False"
+    until(lambda: phase(cluster, account) == "Succeeded")
+    assert logs(cluster, account) == "kubeconfig False\ntoken file False"
 
 
 def test_a_projected_token_volume_gets_a_token_without_automount(cluster: EmbeddedCluster) -> None:
     """Replays chainsaw-kube's serviceaccount-token test: automountServiceAccountToken only concerns the
     default token volume, a projected serviceAccountToken volume still holds the account's token."""
-    _create(cluster, _account("projected-only"))
-    _create(cluster, _pod("projected-only", "example.com/tool", "projected-only", automountServiceAccountToken=False,
+    create(cluster, _account("projected-only"))
+    create(cluster, _pod("projected-only", "example.com/tool", "projected-only", automountServiceAccountToken=False,
                           container={"args": ["import sys; print(open(sys.argv[1]).read())", "/custom/custom-token"],
                                      "volumeMounts": [{"name": "token", "mountPath": "/custom", "readOnly": True}]},
                           volumes=[{"name": "token", "projected": {"sources": [{"serviceAccountToken": {
                               "audience": "api.example.com", "expirationSeconds": 3600, "path": "custom-token"}}]}}]))
-    _until(lambda: _phase(cluster, "default", "projected-only") in ("Succeeded", "Failed"))
-    claims = _claims(_logs(cluster, "default", "projected-only").strip())
+    finished(cluster, "projected-only")
+    claims = _claims(logs(cluster, "projected-only").strip())
     assert (claims["sub"], claims["aud"]) == ("system:serviceaccount:default:projected-only", ["api.example.com"])
 
 
 def test_a_pod_waits_for_its_service_account(cluster: EmbeddedCluster) -> None:
-    _create(cluster, _pod("early", "example.com/tool", "late", container={"args": [PROBE, TOKEN]}))
+    create(cluster, _pod("early", "example.com/tool", "late", container={"args": [PROBE, TOKEN]}))
 
     def waiting() -> dict[str, Any]:
-        stored = cluster.store.get("", "pods", "default", "early")
-        statuses = ((stored.obj if stored else {}).get("status") or {}).get("containerStatuses") or [{}]
+        statuses = ((get_pod(cluster, "early") or {}).get("status") or {}).get("containerStatuses") or [{}]
         waiting = dict(statuses[0].get("state", {}).get("waiting") or {})
         return waiting if waiting.get("reason") == "CreateContainerConfigError" else {}
 
-    assert _until(waiting)["message"] == 'failed to fetch token: serviceaccounts "late" not found'
-    _create(cluster, _account("late"))
-    _until(lambda: _phase(cluster, "default", "early") == "Succeeded", timeout=30)
-    assert _logs(cluster, "default", "early") == "kubeconfig True\ntoken file True"
+    assert until(waiting)["message"] == 'failed to fetch token: serviceaccounts "late" not found'
+    create(cluster, _account("late"))
+    until(lambda: phase(cluster, "early") == "Succeeded", timeout=30)
+    assert logs(cluster, "early") == "kubeconfig True\ntoken file True"
 
 
 def test_projected_tokens_are_renewed_at_80_percent_of_their_life(tmp_path: Path) -> None:

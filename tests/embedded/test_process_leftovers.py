@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,6 +16,7 @@ from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.embedded.runtime import containers, pods
 from chainsaw_py.embedded.runtime.images import ImageProgram
 from chainsaw_py.util.leftovers import Leftovers
+from tests.embedded.process_pods import create, phase, process_cluster, until
 
 SLEEPER = ImageProgram("example.com/sleeper", (sys.executable, "-c", "import time; time.sleep(120)"))
 
@@ -33,17 +32,8 @@ def leftovers(monkeypatch: pytest.MonkeyPatch) -> Leftovers:
 
 @pytest.fixture
 def cluster(leftovers: Leftovers) -> Iterator[EmbeddedCluster]:
-    with EmbeddedCluster(images=[SLEEPER]) as running:
+    with process_cluster([SLEEPER]) as running:
         yield running
-
-
-def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-    return value
 
 
 def _gone(pid: int) -> bool:
@@ -55,15 +45,10 @@ def _gone(pid: int) -> bool:
 
 
 def _running_pod(cluster: EmbeddedCluster, name: str) -> None:
-    from chainsaw_py.embedded.apiserver import WriteOptions
-
-    rt = cluster.registry.lookup("", "v1", "pods")
-    assert rt is not None
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
-           "spec": {"terminationGracePeriodSeconds": 1,
-                    "containers": [{"name": "main", "image": "example.com/sleeper"}]}}
-    cluster.api.create(rt, "default", pod, WriteOptions())
-    _until(lambda: (cluster.store.get("", "pods", "default", name).obj.get("status") or {}).get("phase") == "Running")
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+                     "spec": {"terminationGracePeriodSeconds": 1,
+                              "containers": [{"name": "main", "image": "example.com/sleeper"}]}})
+    until(lambda: phase(cluster, name) == "Running")
 
 
 def _exec_sleep(cluster: EmbeddedCluster, name: str, marker: Path) -> subprocess.Popen[bytes]:
@@ -80,12 +65,12 @@ def test_a_second_ctrl_c_kills_exec_d_commands_and_removes_the_pod_files(cluster
     marker = tmp_path / "pid"
     client = _exec_sleep(cluster, "busy", marker)
     try:
-        pid = int(_until(lambda: marker.exists() and marker.read_text().strip()))
+        pid = int(until(lambda: marker.exists() and marker.read_text().strip()))
         assert not _gone(pid)
         folder = cluster.processes.folder if cluster.processes is not None else Path("/nonexistent")
         assert any(folder.rglob("token"))
         leftovers.abandon(budget=1.0)
-        _until(lambda: _gone(pid), timeout=5)
+        until(lambda: _gone(pid), timeout=5)
         assert not folder.exists()
     finally:
         client.kill()
@@ -99,11 +84,11 @@ def test_exec_d_commands_end_with_their_pod(cluster: EmbeddedCluster, leftovers:
     marker = tmp_path / "pid"
     client = _exec_sleep(cluster, "short", marker)
     try:
-        pid = int(_until(lambda: marker.exists() and marker.read_text().strip()))
+        pid = int(until(lambda: marker.exists() and marker.read_text().strip()))
         rt = cluster.registry.lookup("", "v1", "pods")
         assert rt is not None
         cluster.api.delete(rt, "default", "short", DeleteOptions(grace_period=1))
-        _until(lambda: _gone(pid), timeout=10)
+        until(lambda: _gone(pid), timeout=10)
         assert client.wait(timeout=10) != 0   # the exec ends when its container does
     finally:
         client.kill()

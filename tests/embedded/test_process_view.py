@@ -8,8 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from chainsaw_py.embedded import EmbeddedCluster
 from chainsaw_py.embedded.runtime import podview
 from chainsaw_py.embedded.runtime.containers import view_mode, views_supported
 from chainsaw_py.embedded.runtime.images import ImageProgram
+from tests.embedded.process_pods import cluster_fixture, create, finished, get_pod, logs, until
 
 pytestmark = pytest.mark.skipif(not views_supported(), reason="mount namespaces are not available here")
 
@@ -51,40 +50,15 @@ IN_CLUSTER = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[EmbeddedCluster]:
-    programs = [ImageProgram("example.com/reader", (sys.executable, "-u", "-c", READER)),
-                ImageProgram("example.com/in-cluster", (sys.executable, "-u", "-c", IN_CLUSTER))]
-    with EmbeddedCluster(images=programs) as running:
-        assert running.processes is not None and running.processes.views_available()
-        yield running
-
-
-def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-    return value
-
-
-def _create(cluster: EmbeddedCluster, obj: dict[str, Any]) -> None:
-    from chainsaw_py.embedded.apiserver import WriteOptions
-
-    rt = cluster.registry.by_api_version_kind(obj["apiVersion"], obj["kind"])
-    assert rt is not None
-    cluster.api.create(rt, obj["metadata"].get("namespace", ""), obj, WriteOptions())
-
-
-def _logs(cluster: EmbeddedCluster, name: str) -> str:
-    return "\n".join(line.text for line in cluster.logs.read(("default", name, "main")))
+cluster = cluster_fixture([ImageProgram("example.com/reader", (sys.executable, "-u", "-c", READER)),
+                           ImageProgram("example.com/in-cluster", (sys.executable, "-u", "-c", IN_CLUSTER))],
+                          needs=lambda running: bool(running.processes and running.processes.views_available()))
 
 
 def test_volumes_are_at_their_mount_path_and_the_host_is_untouched(cluster: EmbeddedCluster) -> None:
-    _create(cluster, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app", "namespace": "default"},
+    create(cluster, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app", "namespace": "default"},
                       "data": {"app.yaml": "level: debug", "single.txt": "one file"}})
-    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader", "namespace": "default"},
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader", "namespace": "default"},
                       "spec": {"volumes": [{"name": "app", "configMap": {"name": "app"}}],
                                "containers": [{"name": "main", "image": "example.com/reader",
                                                "workingDir": "/srv/chainsaw-py-test/work",
@@ -93,8 +67,8 @@ def test_volumes_are_at_their_mount_path_and_the_host_is_untouched(cluster: Embe
                                                    {"name": "app", "mountPath": "/etc/chainsaw-py-test"},
                                                    {"name": "app", "mountPath": "/opt/chainsaw-py-test/single.txt",
                                                     "subPath": "single.txt"}]}]}})
-    _until(lambda: "passwd" in _logs(cluster, "reader"))
-    assert _logs(cluster, "reader").splitlines() == [
+    until(lambda: "passwd" in logs(cluster, "reader"))
+    assert logs(cluster, "reader").splitlines() == [
         "config level: debug", "single one file", "token True", "namespace default",
         "kubeconfig /var/run/secrets/chainsaw-py/kubeconfig True", "cwd /srv/chainsaw-py-test/work",
         "read-only True", "passwd True"]
@@ -128,33 +102,27 @@ def test_a_view_shadows_a_host_folder_to_add_a_mount_point(tmp_path: Path) -> No
 def test_in_cluster_configuration_works_and_rbac_applies(cluster: EmbeddedCluster) -> None:
     """client libraries' in-cluster configuration (token and CA at their paths, KUBERNETES_SERVICE_HOST/PORT)
     reaches the API server as the pod's ServiceAccount: the default one may not list ConfigMaps."""
-    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "in-cluster", "namespace": "default"},
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "in-cluster", "namespace": "default"},
                       "spec": {"restartPolicy": "Never", "containers": [{
                           "name": "main", "image": "example.com/in-cluster",
                           "env": [{"name": "NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}]}]}})
-
-    def phase() -> str:
-        stored = cluster.store.get("", "pods", "default", "in-cluster")
-        return str(((stored.obj if stored else {}).get("status") or {}).get("phase", ""))
-
-    _until(lambda: phase() in ("Succeeded", "Failed"), timeout=60)
-    assert _logs(cluster, "in-cluster") == "status 403"
+    finished(cluster, "in-cluster", timeout=60)
+    assert logs(cluster, "in-cluster") == "status 403"
 
 
 def test_a_view_that_cannot_be_assembled_says_why(cluster: EmbeddedCluster, tmp_path: Path) -> None:
     missing = tmp_path / "absent"
-    _create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken", "namespace": "default"},
+    create(cluster, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken", "namespace": "default"},
                       "spec": {"restartPolicy": "Never", "volumes": [{"name": "h", "hostPath": {"path": str(missing)}}],
                                "containers": [{"name": "main", "image": "example.com/reader",
                                                "volumeMounts": [{"name": "h", "mountPath": "/data"}]}]}})
 
     def terminated() -> dict[str, Any]:
-        stored = cluster.store.get("", "pods", "default", "broken")
-        statuses = ((stored.obj if stored else {}).get("status") or {}).get("containerStatuses") or [{}]
+        statuses = ((get_pod(cluster, "broken") or {}).get("status") or {}).get("containerStatuses") or [{}]
         return dict((statuses[0].get("state") or {}).get("terminated") or {})
 
-    assert _until(terminated)["exitCode"] == 128
-    assert _logs(cluster, "broken").startswith("chainsaw_py: cannot assemble the pod's file system view: mount ")
+    assert until(terminated)["exitCode"] == 128
+    assert logs(cluster, "broken").startswith("chainsaw_py: cannot assemble the pod's file system view: mount ")
     assert not missing.exists()
 
 

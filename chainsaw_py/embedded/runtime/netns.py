@@ -8,9 +8,10 @@ the descriptor); the namespace goes when the descriptor and the last socket and 
 A socket belongs to the namespace it was created in, whoever uses it later. So the runtime reaches into a pod by
 creating a socket from a thread that has ``setns()``'d into the pod's namespace (:meth:`PodNetwork.socket`;
 :func:`dial` is the one place that connects to a pod), and a pod reaches out through listeners created the same
-way inside its namespace — at the API server's and the local S3's ``127.0.0.1:port``, at each Service address
-and port, and at other pods' IPs and declared container ports — whose connections a :class:`Forwarder` relays
-to the same address and port as the runtime sees it. Creating a network namespace needs ``CAP_SYS_ADMIN``
+way inside its namespace — at the API server's and the local S3's ``127.0.0.1:port`` and, unless the pods are
+routed to each other (``nodenet.py``), at each Service address and port and at other pods' IPs and declared
+container ports — whose connections a :class:`Forwarder` relays to the same address and port as the runtime sees
+it. Creating a network namespace needs ``CAP_SYS_ADMIN``
 (root): elsewhere pods share the host's network (docs/embedded.md).
 """
 
@@ -106,15 +107,20 @@ class PodNetwork:
     def create(cls) -> PodNetwork:
         return cls(_in_thread(_new_namespace, "pod-network"))
 
-    def sockets(self, count: int = 1, kind: int = socket.SOCK_STREAM) -> list[socket.socket]:
-        """``count`` sockets (TCP, or ``kind``) that live in the pod's namespace."""
-        def make() -> list[socket.socket]:
+    def inside(self, function: Callable[[], T]) -> T:
+        """``function()`` on a thread that has joined the namespace: the sockets it makes and the processes it
+        starts belong to the namespace."""
+        def run() -> T:
             with self._lock:
                 if self.fd < 0:
                     raise NetworkError("the pod's network is gone")
                 _check(_libc().setns(self.fd, CLONE_NEWNET), "setns")
-            return [socket.socket(socket.AF_INET, kind) for _ in range(count)]
-        return _in_thread(make, "pod-network-socket")
+            return function()
+        return _in_thread(run, "pod-network")
+
+    def sockets(self, count: int = 1, kind: int = socket.SOCK_STREAM) -> list[socket.socket]:
+        """``count`` sockets (TCP, or ``kind``) that live in the pod's namespace."""
+        return self.inside(lambda: [socket.socket(socket.AF_INET, kind) for _ in range(count)])
 
     def dial(self, host: str, port: int, timeout: float) -> socket.socket:
         """A connection to ``host:port`` as seen from inside the pod."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -64,12 +65,14 @@ from chainsaw_py.embedded.runtime.netns import (
     host_dial,
     networks_wanted,
 )
+from chainsaw_py.embedded.runtime.nodenet import SERVICE_CIDR, NodeNetwork, routing_unavailable
 from chainsaw_py.embedded.runtime.services import CLUSTER_DOMAIN, ServiceRouter
 from chainsaw_py.util.leftovers import LEFTOVERS
 
 log = logging.getLogger("chainsaw_py.embedded.runtime")
 
 _TICK = 0.05
+SERVICE_NETWORK = ipaddress.ip_network(SERVICE_CIDR)
 _FOLDER_PREFIX = "chainsaw-py-pods-"
 POD_KUBECONFIG = "/var/run/secrets/chainsaw-py/kubeconfig"
 """Where the pod's kubeconfig is in its file system view (``KUBECONFIG`` points there)."""
@@ -148,6 +151,10 @@ class ProcessRuntime:
         self._networks: dict[str, PodNetwork | None] = {}   # pod IP -> its namespace (None: gone with the pod)
         self._forwarder: Forwarder | None = None
         self._dns: DnsServer | None = None
+        self.routes: bool | None = None
+        """Routes between pods' namespaces (``nodenet.py``): None decides on first use (:meth:`routes_available`)."""
+        self._node: NodeNetwork | None = None
+        self._node_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._short_warned: set[str] = set()
         self.router = ServiceRouter(self.addresses.allocate, self.addresses.release, self.endpoints,
@@ -165,7 +172,23 @@ class ProcessRuntime:
         keeps every pod in the host's network."""
         if self.networks is None:
             self.networks = networks_wanted()
+            if not self.networks and os.environ.get("CHAINSAW_PY_POD_NETNS", "1") != "0":
+                log.info("pod networks: network namespaces cannot be made here (not root, or not Linux): pods "
+                         "that run as processes share the host's network")
         return self.networks
+
+    def routes_available(self) -> bool:
+        """Whether pods' namespaces are routed to each other through the cluster's node namespace
+        (``nodenet.py``; as root with iproute2's ``ip``); else pods reach each other through forwarders at known
+        ports. ``CHAINSAW_PY_POD_ROUTES=0`` keeps the forwarders."""
+        if self.routes is None:
+            wanted = os.environ.get("CHAINSAW_PY_POD_ROUTES", "1") != "0"
+            problem = routing_unavailable() if wanted else None
+            self.routes = wanted and problem is None
+            if problem is not None:
+                log.warning("pod networks: no routes between pods (%s): pods reach other pods and Services through "
+                            "forwarders at their known ports only", problem)
+        return self.routes
 
     @property
     def folder(self) -> Path:
@@ -264,7 +287,9 @@ class ProcessRuntime:
 
     def dial(self, host: str, port: int, timeout: float) -> socket.socket:
         """A connection to ``host:port`` as the cluster sees it: a pod IP is reached inside the pod's network
-        namespace when it has one (the one place that dials into pods), anything else on the host."""
+        namespace when it has one (the one place that dials into pods), a routed Service's cluster IP at its address
+        here, anything else on the host."""
+        host = self.router.address_of_cluster_ip(host) or host
         with self._lock:
             known = host in self._networks
             network = self._networks.get(host)
@@ -282,12 +307,12 @@ class ProcessRuntime:
         if worker.network is not None or not self.networks_available() \
                 or (worker.pod.get("spec") or {}).get("hostNetwork"):
             return worker.network
-        network = PodNetwork.create()
+        network, routed = self._route(worker, PodNetwork.create())
         with self._lock:
             if self._closed:
-                network.close()
+                network.close()   # its veth pair goes with the node network, which the stop closes
                 raise NetworkError("the runtime is stopped")
-            worker.network = network
+            worker.network, worker.routed = network, routed
             self._networks[worker.ip] = network
             if self._forwarder is None:
                 self._forwarder = Forwarder(self.dial)
@@ -298,6 +323,26 @@ class ProcessRuntime:
                 dns.add(worker.uid, network.sockets(1, socket.SOCK_DGRAM)[0])
         self.refresh_networks()
         return network
+
+    def _route(self, worker: PodWorker, network: PodNetwork) -> tuple[PodNetwork, bool]:
+        """Connect the pod's namespace to the node network: (its namespace, whether it is routed). When that
+        fails (logged), a fresh namespace, since the failed one may be half configured."""
+        if not self.routes_available():
+            return network, False
+        try:
+            with self._node_lock:
+                if self._closed:   # stopping: no new node network or veth pair
+                    return network, False
+                if self._node is None:
+                    self._node = NodeNetwork.create()
+                node = self._node
+            node.connect(network, worker.ip)
+            return network, True
+        except (OSError, NetworkError) as err:
+            log.warning("pod %s/%s: no route to other pods (%s): it reaches them through forwarders",
+                        worker.namespace, worker.name, err)
+            network.close()
+            return PodNetwork.create(), False
 
     def _pod_addresses(self, namespace: str) -> list[tuple[str, dict[str, Any], bool]]:
         """(IP, pod, ready) of the pods of ``namespace`` that run as processes (for the pods' DNS)."""
@@ -310,6 +355,7 @@ class ProcessRuntime:
         with self._refresh_lock:   # a refresh in progress never re-opens what is dropped here
             with self._lock:
                 network, worker.network = worker.network, None
+                routed, worker.routed = worker.routed, False
                 if network is not None:
                     self._networks[worker.ip] = None
                 forwarder, dns, closed = self._forwarder, self._dns, self._closed
@@ -321,32 +367,48 @@ class ProcessRuntime:
                 forwarder.drop(worker.uid)
                 forwarder.drop(f"host/{worker.uid}")
             network.close()
-        if not closed:
-            self.refresh_networks()
+        if closed:
+            return   # the node network goes with every pod's
+        with self._node_lock:
+            node = self._node
+        if routed and node is not None:
+            node.disconnect(worker.ip)
+        self.refresh_networks()
 
     def refresh_networks(self) -> None:
-        """Give every pod's namespace listeners for what it may reach outside: the API server, the local S3,
-        the Services' addresses and the other pods' IPs at their known ports (:func:`listening_ports`) — never
-        on a port the pod may listen on itself (its known ports, the target ports of the Services that select
-        it), which its own program may bind on every address; and the host listeners at the pod's IP and known
-        ports, so that the host reaches the pod by its IP as before."""
+        """Give every pod's namespace listeners for what it may reach outside: the API server and the local S3
+        (at the host's 127.0.0.1, which is the pod's own), and, for a pod that is not routed to the others
+        (:meth:`routes_available`), the Services' addresses and the other pods' IPs at their known ports
+        (:func:`listening_ports`) — never on a port the pod may listen on itself (its known ports, the target
+        ports of the Services that select it), which its own program may bind on every address. The node
+        network gets listeners at the Services' addresses and at the known ports of the pods that are not routed.
+        The host gets listeners at each pod's IP and known ports, so that it reaches the pod by its IP."""
         with self._refresh_lock:
             with self._lock:
-                forwarder = self._forwarder
+                forwarder, node = self._forwarder, self._node
                 workers = list(self._workers.values())
             if forwarder is None:
                 return
             s3 = self.services.s3_address()
+            cluster = [self.services.api_address(), *([s3] if s3 is not None else [])]
+            services = sorted(self.router.listening())
             # in the order they are kept when the descriptor budget is short: the cluster's, Services, pods
-            outside = [self.services.api_address(), *([s3] if s3 is not None else []), *sorted(self.router.listening())]
+            outside = cluster + services
             peers = sorted({(worker.ip, port) for worker in workers for port in worker.known_ports})
-            budget = listener_budget(sum(1 for worker in workers if worker.network is not None))
+            budget = listener_budget(sum(1 for worker in workers if worker.network is not None) + 1)
+            if node is not None:
+                unrouted = sorted({(worker.ip, port) for worker in workers if worker.unrouted()
+                                   for port in worker.known_ports})
+                cluster_ips = sorted(address for address in self.router.cluster_listening()
+                                     if ipaddress.ip_address(address[0]) in SERVICE_NETWORK)
+                forwarder.update("node", node.network, set((services + cluster_ips + unrouted)[:budget]))
             for worker in workers:
                 network = worker.network
                 if network is None:
                     continue
                 own = worker.known_ports | self.router.target_ports(worker.namespace, worker.labels())
-                wanted = list(dict.fromkeys(address for address in outside + peers if address[0] != worker.ip
+                reach = cluster if worker.routed else outside + peers
+                wanted = list(dict.fromkeys(address for address in reach if address[0] != worker.ip
                                             and address[1] not in own))
                 if len(wanted) > budget and worker.uid not in self._short_warned:
                     self._short_warned.add(worker.uid)
@@ -385,6 +447,10 @@ class ProcessRuntime:
             forwarder.stop()
         if dns is not None:
             dns.stop()
+        with self._node_lock:
+            node, self._node = self._node, None
+        if node is not None:
+            node.close()
         if self._own_folder and self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             LEFTOVERS.discard_folder(self._folder)
@@ -454,6 +520,8 @@ class PodWorker:
         self.pod.setdefault("status", {})["podIP"] = self.ip
         self.sandbox = Sandbox(runtime.folder / f"{self.namespace}_{self.name}_{self.uid[:8]}")
         self.network: PodNetwork | None = None
+        self.routed = False
+        """Whether :attr:`network` is routed to the other pods through the node network (``nodenet.py``)."""
         self.known_ports = listening_ports(pod)
         """The ports the pod's programs are known to listen on: declared, probed, hooked."""
         self.lock = threading.RLock()
@@ -498,6 +566,13 @@ class PodWorker:
         with self.lock:
             self.events.append((type_, reason, message))
         self.runtime.wake(self.namespace, self.name)
+
+    def unrouted(self) -> bool:
+        """Whether the pod is known not to be routed from the node network: its network is up without a route, or
+        it is the host's (``hostNetwork``). A pod still being connected is neither."""
+        if (self.pod.get("spec") or {}).get("hostNetwork"):
+            return True
+        return self.network is not None and not self.routed
 
     def take_events(self) -> list[tuple[str, str, str]]:
         with self.lock:

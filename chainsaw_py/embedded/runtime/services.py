@@ -10,6 +10,7 @@ container port's name). ``<SVC>_SERVICE_HOST`` variables and the pods' ``/etc/ho
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import itertools
 import logging
 import queue
@@ -45,6 +46,15 @@ def target_port(port: dict[str, Any], pod: dict[str, Any]) -> int:
     return int(text) if text.isdigit() else 0
 
 
+def _cluster_ip(spec: dict[str, Any]) -> str:
+    """The Service's IPv4 cluster IP ("" when headless or not one)."""
+    try:
+        address = ipaddress.ip_address(str(spec.get("clusterIP") or ""))
+    except ValueError:
+        return ""
+    return str(address) if address.version == 4 else ""
+
+
 def host_names(name: str, namespace: str, same_namespace: bool) -> list[str]:
     names = [f"{name}.{namespace}.svc.{CLUSTER_DOMAIN}", f"{name}.{namespace}.svc", f"{name}.{namespace}"]
     return names + [name] if same_namespace else names
@@ -66,6 +76,7 @@ class _Route:
     spec: tuple[Any, Any]          # (selector, ports) as written: what the routing depends on
     listeners: list[_Listener] = field(default_factory=list)
     headless: bool = False         # clusterIP: None (a cluster DNS gives its pods' IPs instead)
+    cluster_ip: str = ""           # spec.clusterIP as the API assigned it (routed pods reach it too)
     turn: itertools.count[int] = field(default_factory=itertools.count)
 
 
@@ -110,6 +121,18 @@ class ServiceRouter:
         return [(route.address, int(listener.port.get("port") or 0)) for route in routes
                 for listener in route.listeners]
 
+    def cluster_listening(self) -> list[tuple[str, int]]:
+        """The (cluster IP, port) pairs of the routed Services (reached at :meth:`address` here)."""
+        with self._lock:
+            routes = [route for route in self._routes.values() if route.cluster_ip]
+        return [(route.cluster_ip, int(listener.port.get("port") or 0)) for route in routes
+                for listener in route.listeners]
+
+    def address_of_cluster_ip(self, ip: str) -> str | None:
+        """The address here of the routed Service whose cluster IP is ``ip``."""
+        with self._lock:
+            return next((route.address for route in self._routes.values() if route.cluster_ip == ip), None)
+
     def target_ports(self, namespace: str, labels: dict[str, str]) -> set[int]:
         """The numeric target ports of the routed Services of ``namespace`` whose selector matches ``labels``."""
         with self._lock:
@@ -152,7 +175,8 @@ class ServiceRouter:
         if routed and not self._stopped.is_set():
             route = _Route(namespace, name, old.address if old is not None else self._allocate(),
                            {str(k): str(v) for k, v in spec["selector"].items()},
-                           (spec.get("selector"), spec.get("ports")), headless=spec.get("clusterIP") == "None")
+                           (spec.get("selector"), spec.get("ports")), headless=spec.get("clusterIP") == "None",
+                           cluster_ip=_cluster_ip(spec))
             self._open(route, spec.get("ports") or [])
             with self._lock:
                 self._routes[(namespace, name)] = route
