@@ -5,7 +5,8 @@
 Each measurement runs in its own process (``--child``) with ``PYTHONPATH`` set to the checkout measured: it
 starts an embedded cluster (plain HTTP, its controllers running), builds the requests as the HTTP server
 would hand them over (headers of a urllib3 client, a JSON body per ConfigMap) and calls the API handler
-directly (``admit`` then ``handle``) for each create, on this thread. Printed per checkout: the median over
+directly (``admit`` then ``handle``) for each create, on this thread, with the garbage collector set as a
+serving process sets it (``store.serving_collector``, when the checkout has it). Printed per checkout: the median over
 ``--rounds`` of this thread's CPU per create (``time.thread_time``: the handler), the process's CPU per
 create (``resource.getrusage``: the handler plus the controllers that react to the events) and wall time.
 With ``--baseline`` the rounds alternate between the two checkouts, so that machine load affects both alike.
@@ -55,10 +56,15 @@ def _run(handler: Any, requests: list[Any]) -> None:
 
 def child(creates: int, rounds: int, profile: bool) -> dict[str, Any]:
     """Measure in this process (the checkout on ``sys.path``); returns the figures of each round."""
+    from contextlib import nullcontext
+
+    from chainsaw_py.embedded import store
     from chainsaw_py.embedded.cluster import EmbeddedCluster
 
     with tempfile.TemporaryDirectory(prefix="create-pipeline-") as directory:
         cluster = EmbeddedCluster(kubeconfig=Path(directory) / "kubeconfig", tls=False).start()
+        serving = getattr(store, "serving_collector", nullcontext)()
+        serving.__enter__()
         try:
             handler = cluster._http.app.handler  # type: ignore[union-attr]
             _run(handler, _requests(200, cluster.token, "warm"))   # caches, first-use imports
@@ -77,6 +83,7 @@ def child(creates: int, rounds: int, profile: bool) -> dict[str, Any]:
                                 "wall_us": wall / creates * 1e6})
             summary = _profile(handler, cluster.token, creates) if profile else ""
         finally:
+            serving.__exit__(None, None, None)
             cluster.stop()
     return {"samples": samples, "profile": summary}
 

@@ -190,6 +190,7 @@ class Store:
         self.history = HistorySet(HistoryBounds.from_limits(limits or Limits()), clock)
         self._watchers: dict[GroupResource, list[Watcher]] = {}
         self._listeners: list[Callable[[StoreEvent], None]] = []
+        self._listeners_of: dict[GroupResource, list[Callable[[StoreEvent], None]]] = {}
 
     # --- reads ------------------------------------------------------------------------------------------
 
@@ -353,6 +354,8 @@ class Store:
                             event.old.encoded_now() if event.old is not None else None)
         for watcher in self._watchers.get((event.group, event.plural), ()):
             watcher.push(event)
+        for listener in self._listeners_of.get((event.group, event.plural), ()):
+            listener(event)
         for listener in self._listeners:
             listener(event)
 
@@ -390,6 +393,12 @@ class Store:
         for watcher in watchers:
             watcher.stop()
 
-    def add_listener(self, listener: Callable[[StoreEvent], None]) -> None:
+    def add_listener(self, listener: Callable[[StoreEvent], None],
+                     group_resources: builtins.list[GroupResource] | None = None) -> None:
+        """Call ``listener`` with every event (under the store lock: it must only record or enqueue), or with
+        the events of ``group_resources`` only; those are called first."""
         with self.lock:
-            self._listeners.append(listener)
+            if group_resources is None:
+                self._listeners.append(listener)
+            for group_resource in group_resources or ():
+                self._listeners_of.setdefault(group_resource, []).append(listener)
