@@ -1,11 +1,20 @@
 """Throughput and latency of the embedded API server, next to a bare Python HTTP server in the same run.
 
-    python benchmarks/embedded_bench.py [--seconds 3]
+    python benchmarks/embedded_bench.py [--seconds 3] [--clients 4] [--baseline /path/to/other/checkout]
 
 Servers run in their own processes (``python -m chainsaw_py cluster serve`` and a minimal ThreadingHTTPServer
-that answers every GET with a fixed body in one send); this process is the single urllib3 client, as the
-kubernetes Python client would be. Printed figures: GET/s, create/s and watch-event latency, over HTTPS (the
-default, which kubectl needs) and plain HTTP (``--insecure-http``), plus the bare server's GET/s over both.
+that answers every GET with a fixed body in one send). Two kinds of figures:
+
+- sequential (latency-bound): this process is the single urllib3 client on one keep-alive connection, as the
+  kubernetes Python client would be: GET/s, create/s and watch-event latency, over HTTPS (the default, which
+  kubectl needs) and plain HTTP (``--insecure-http``), plus the bare server's GET/s over both. One connection
+  waits for each answer, so these rates are bounded by the client's and the loopback's latency too;
+- server capacity (HTTPS): ``--clients`` client processes, each with its own keep-alive connection, send
+  ConfigMap creates (to the embedded server) or GETs (to both servers) for ``--seconds`` at once. Printed: the
+  aggregate rate, and the server process's CPU time per request (utime+stime of ``/proc/<pid>/stat`` before
+  and after), which does not depend on the clients or on how the machine's cores are shared; its inverse is
+  what one server process can serve per CPU second. With ``--baseline`` the capacity rounds alternate with a
+  ``cluster serve`` of that checkout.
 """
 
 from __future__ import annotations
@@ -68,12 +77,12 @@ def _rate(action: Any, seconds: float) -> float:
 class Served:
     """``cluster serve`` in a subprocess, with its kubeconfig decoded."""
 
-    def __init__(self, directory: Path, tls: bool) -> None:
-        self.kubeconfig = directory / ("tls.kubeconfig" if tls else "http.kubeconfig")
+    def __init__(self, directory: Path, tls: bool, checkout: Path | None = None, label: str = "") -> None:
+        self.kubeconfig = directory / f"{label}{'tls' if tls else 'http'}.kubeconfig"
         command = [sys.executable, "-m", "chainsaw_py", "cluster", "serve", "--kubeconfig", str(self.kubeconfig)]
         if not tls:
             command.append("--insecure-http")
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "PYTHONPATH": str(checkout or REPO)}
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
         assert self.process.stdout is not None
         if "ready" not in self.process.stdout.readline():
@@ -87,7 +96,7 @@ class Served:
                         "Content-Type": "application/json"}
         self.ca_file: str | None = None
         if "certificate-authority-data" in cluster:
-            self.ca_file = str(directory / "ca.crt")
+            self.ca_file = str(directory / f"{label}ca.crt")
             Path(self.ca_file).write_bytes(base64.b64decode(cluster["certificate-authority-data"]))
 
     def stop(self) -> None:
@@ -145,7 +154,7 @@ def _watch_latency(served: Served, events: int = 200) -> dict[str, float]:
                 if name in sent:
                     latencies.append(time.perf_counter() - sent[name])
                 if len(latencies) >= events:
-                    response.release_conn()
+                    response.close()   # the server's watch ends with the connection (else it keeps streaming)
                     return
 
     thread = threading.Thread(target=reader, daemon=True)
@@ -159,13 +168,16 @@ def _watch_latency(served: Served, events: int = 200) -> dict[str, float]:
         write_pool.request("POST", "/api/v1/namespaces/kube-public/configmaps", body=payload, headers=served.headers)
         time.sleep(0.002)
     thread.join(timeout=30)
+    watch_pool.close()
+    write_pool.close()
+    time.sleep(0.5)   # the server notices the closed watch before anything else is measured
     ordered = sorted(latencies)
     return {"watch_latency_median_ms": statistics.median(ordered) * 1000,
             "watch_latency_p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000}
 
 
 def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Popen[str], Any]:
-    """The bare server in its own process, and a GET function against it."""
+    """The bare server in its own process, and a GET function against it (``get.url``, ``get.ca_file``: where)."""
     args = [sys.executable, "-c", BARE_SERVER, body.decode()]
     ca_file = None
     if tls:
@@ -186,13 +198,108 @@ def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Pope
     def get(_index: int) -> None:
         assert pool.request("GET", "/").status == 200
 
+    get.url, get.ca_file = f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file  # type: ignore[attr-defined]
     return process, get
+
+
+# --- server capacity: several client processes at once ---------------------------------------------------
+
+CLIENT = r'''
+import json, sys, time, urllib3
+job = json.loads(sys.argv[1])
+port = int(job["url"].rsplit(":", 1)[1])
+if job["url"].startswith("https"):
+    pool = urllib3.HTTPSConnectionPool("127.0.0.1", port, maxsize=1, ca_certs=job["ca_file"],
+                                       cert_reqs="CERT_REQUIRED", assert_hostname=False)
+else:
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1)
+headers = job["headers"]
+def create(index):
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{job['prefix']}-{index}"},
+                       "data": {"key": "value"}}).encode()
+    response = pool.request("POST", job["path"], body=body, headers=headers)
+    assert response.status == 201, response.data
+def get(index):
+    response = pool.request("GET", job["path"], headers=headers)
+    assert response.status == 200, response.data
+action = create if job["action"] == "create" else get
+action("warm")
+time.sleep(max(0.0, job["start_at"] - time.time()))
+count, deadline = 0, job["start_at"] + job["seconds"]
+while time.time() < deadline:
+    action(count)
+    count += 1
+print(json.dumps({"count": count}))
+'''
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def capacity(server_pid: int, url: str, ca_file: str | None, headers: dict[str, str], action: str, path: str,
+             clients: int, seconds: float, prefix: str) -> dict[str, float]:
+    """``clients`` processes send ``action`` requests at once for ``seconds``: the aggregate rate and the server
+    process's CPU per request."""
+    start_at = time.time() + 1.5 + 0.25 * clients    # the clients' start-up (imports, TLS handshake) is not timed
+    processes = []
+    for index in range(clients):
+        job = {"url": url, "ca_file": ca_file, "headers": headers, "action": action, "path": path,
+               "prefix": f"{prefix}-{index}", "start_at": start_at, "seconds": seconds}
+        processes.append(subprocess.Popen([sys.executable, "-c", CLIENT, json.dumps(job)], stdout=subprocess.PIPE,
+                                          text=True))
+    time.sleep(max(0.0, start_at - time.time()))
+    before = process_cpu_seconds(server_pid)
+    counts = []
+    for process in processes:
+        out, _ = process.communicate(timeout=seconds + 120)
+        if process.returncode != 0:
+            raise SystemExit(f"a capacity client failed ({action} {url})")
+        counts.append(int(json.loads(out)["count"]))
+    cpu = process_cpu_seconds(server_pid) - before
+    total = sum(counts)
+    return {"per_s": total / seconds, "cpu_us": cpu / max(total, 1) * 1e6, "requests": total}
+
+
+def measure_capacity(directory: Path, servers: dict[str, Served], bare: tuple[subprocess.Popen[str], Any],
+                     baseline: Path | None, clients: int, seconds: float, rounds: int) -> dict[str, dict[str, float]]:
+    """Creates on the embedded server(s), GETs on the embedded and the bare server, HTTPS, alternating rounds."""
+    targets: dict[str, Served] = {"this checkout": servers["https"]}
+    extra: list[Served] = []
+    if baseline is not None:
+        targets["baseline"] = Served(directory, tls=True, checkout=baseline, label="baseline-")
+        extra.append(targets["baseline"])
+    bare_process, bare_get = bare
+    base = "/api/v1/namespaces/default/configmaps"
+    samples: dict[str, list[dict[str, float]]] = {}
+    try:
+        for round_index in range(rounds):
+            order = list(targets.items())
+            for label, served in order[::-1] if round_index % 2 else order:   # neither always measured first
+                samples.setdefault(f"creates, embedded ({label})", []).append(capacity(
+                    served.process.pid, served.url, served.ca_file, served.headers, "create", base, clients, seconds,
+                    f"cap{round_index}-{label.split()[0]}"))
+            samples.setdefault("GETs, embedded (this checkout)", []).append(capacity(
+                servers["https"].process.pid, servers["https"].url, servers["https"].ca_file,
+                servers["https"].headers, "get", f"{base}/bench", clients, seconds, "get"))
+            samples.setdefault("GETs, bare server", []).append(capacity(
+                bare_process.pid, bare_get.url, bare_get.ca_file, {}, "get", "/", clients, seconds, "bare"))
+    finally:
+        for served in extra:
+            served.stop()
+    return {label: {key: statistics.median(sample[key] for sample in values) for key in ("per_s", "cpu_us")}
+            for label, values in samples.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput measurement")
     parser.add_argument("--rounds", type=int, default=5, help="GET rounds, alternating between the servers")
+    parser.add_argument("--clients", type=int, default=4, help="client processes of the capacity measurement")
+    parser.add_argument("--capacity-rounds", type=int, default=3, help="capacity rounds (medians are printed)")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose create capacity is measured alternately")
     parser.add_argument("--json", type=Path, help="also write the figures there")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="embedded-bench-") as name:
@@ -214,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                     samples[label].append(_rate(get, args.seconds / args.rounds))
             rates = {label: statistics.median(values) for label, values in samples.items()}
             writes = {scheme: measure_writes(served, args.seconds) for scheme, served in servers.items()}
+            capacities = measure_capacity(directory, servers, (bare["https"], gets["bare https"]), args.baseline,
+                                          args.clients, args.seconds, args.capacity_rounds)
         finally:
             for served in servers.values():
                 served.stop()
@@ -227,12 +336,24 @@ def main(argv: list[str] | None = None) -> int:
               f"{figures['watch_latency_median_ms']:>14.2f}{figures['watch_latency_p95_ms']:>14.2f}{ratio:>12.0%}")
     for scheme in ("https", "http"):
         print(f"{'bare ' + scheme:<16}{rates['bare ' + scheme]:>10.0f}{'-':>10}{'-':>14}{'-':>14}{'':>13}")
-    print(f"(GET: median of {args.rounds} alternating rounds; body of {len(body)} bytes; one keep-alive urllib3 "
-          f"connection per server; {os.cpu_count()} CPUs)")
+    print(f"(sequential, latency-bound: GET median of {args.rounds} alternating rounds; body of {len(body)} bytes; "
+          f"one keep-alive urllib3 connection per server; {os.cpu_count()} CPUs)")
+    print(f"\nserver capacity over HTTPS: {args.clients} client processes at once, one keep-alive connection each, "
+          f"{args.seconds:g} s, median of {args.capacity_rounds} rounds")
+    print(f"{'requests':<36}{'aggregate/s':>12}{'server CPU µs each':>20}{'per server CPU s':>18}")
+    for label, figures in capacities.items():
+        print(f"{label:<36}{figures['per_s']:>12.0f}{figures['cpu_us']:>20.0f}{1e6 / figures['cpu_us']:>18.0f}")
+    print("(aggregate/s depends on the clients sharing the machine's cores with the server; the server's CPU per "
+          "request does not: 'per server CPU s' is its inverse, what one server process serves per CPU second)")
+    create_cpu = capacities["creates, embedded (this checkout)"]["cpu_us"]
     if args.json:
         args.json.write_text(json.dumps({
             "get_vs_bare_https": rates["embedded https"] / rates["bare https"],
-            "get_per_s_https": rates["embedded https"], "create_per_s_https": writes["https"]["create_per_s"]}))
+            "get_per_s_https": rates["embedded https"], "create_per_s_https": writes["https"]["create_per_s"],
+            "create_capacity_https": 1e6 / create_cpu, "create_cpu_us_https": create_cpu,
+            "create_aggregate_per_s_https": capacities["creates, embedded (this checkout)"]["per_s"],
+            "bare_get_cpu_us_https": capacities["GETs, bare server"]["cpu_us"],
+            "capacity": capacities}))
     return 0
 
 

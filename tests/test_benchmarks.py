@@ -55,3 +55,10 @@ def test_the_suite_breakdown_reports_every_process_of_the_run(capsys: pytest.Cap
     roles = set(runner[0]["roles"]) | (set(cluster[0]["roles"]) if cluster else set())
     assert {"api server", "controllers", "runner and client"} <= roles
     assert "CPU by thread role" in capsys.readouterr().out
+
+
+def test_the_create_pipeline_benchmark_measures_and_profiles(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = load("create_pipeline").main(["--creates", "20", "--rounds", "1", "--profile"])  # type: ignore[attr-defined]
+    assert figures["this checkout"]["thread_us"] > 0
+    out = capsys.readouterr().out
+    assert "function calls" in out and "handler CPU µs/create" in out

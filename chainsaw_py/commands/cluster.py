@@ -43,6 +43,7 @@ def command() -> Command:
 
 def run_serve(args: argparse.Namespace) -> int:
     from chainsaw_py.embedded import EmbeddedCluster
+    from chainsaw_py.embedded.store import serving_collector
     from chainsaw_py.errors import ChainsawError
 
     if not 0 <= args.port <= 65535:
@@ -75,7 +76,7 @@ def run_serve(args: argparse.Namespace) -> int:
         cluster.load_plugin(Path(plugin))
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with cluster:
+        with cluster, serving_collector():
             details = f"server {cluster.server_url}, kubeconfig {cluster.kubeconfig_path}"
             if cluster.s3 is not None:
                 details += f", s3 {cluster.s3.endpoint_url}"

@@ -12,9 +12,9 @@ import base64
 import builtins
 import datetime as dt
 import json
+import os
 import random
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -27,6 +27,7 @@ from chainsaw_py.embedded.admission import (
     UPDATE,
     AdmissionAttributes,
     AdmissionChain,
+    AdmissionPlugin,
 )
 from chainsaw_py.embedded.admission.conversion import Converter
 from chainsaw_py.embedded.apierrors import (
@@ -87,6 +88,22 @@ _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_RETRIES = 20
 _VALIDATION_MODES = ("Strict", "Warn", "Ignore")
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")   # NamespaceLifecycle admission refuses deletion
+
+
+class _Admitting:
+    """A request under admission: its attributes and the plugins that admit it."""
+
+    __slots__ = ("attrs", "plugins")
+
+    def __init__(self, attrs: AdmissionAttributes, plugins: builtins.list[AdmissionPlugin]) -> None:
+        self.attrs = attrs
+        self.plugins = plugins
+
+    def run(self, chain: AdmissionChain) -> builtins.list[str]:
+        """Both phases at once (a request whose object nothing changes between them); the warnings."""
+        chain.mutate(self.attrs, self.plugins)
+        chain.validate(self.attrs, self.plugins)
+        return self.attrs.warnings
 
 
 class ApiServer:
@@ -284,10 +301,10 @@ class ApiServer:
         self._set_namespace(rt, meta, namespace)
         strategy = self.strategy(rt)
         self._admit_create(rt, meta)
-        attrs = self._admission_attributes(CREATE, rt, meta.get("namespace", ""), meta.get("name", ""), obj, None,
-                                           options.dry_run, "", _write_options(options))
-        if attrs is not None:
-            self._mutate(rt, attrs)
+        admitting = self._admission_attributes(CREATE, rt, meta.get("namespace", ""), meta.get("name", ""), obj,
+                                               None, options.dry_run, "", _write_options(options))
+        if admitting is not None:
+            self._mutate(rt, admitting)
             meta = obj["metadata"]
             self._set_namespace(rt, meta, namespace)
         if not meta.get("name") and meta.get("generateName"):
@@ -301,10 +318,10 @@ class ApiServer:
             self._validate(rt, strategy, obj, None)
             if options.update_manager:
                 record_update(rt, None, obj, options.update_manager, "", self.now())
-            if attrs is not None:
-                attrs.name = meta["name"]
-                self.admission.validate(attrs)
-                warnings = warnings + attrs.warnings
+            if admitting is not None:
+                admitting.attrs.name = meta["name"]
+                self.admission.validate(admitting.attrs, admitting.plugins)
+                warnings = warnings + admitting.attrs.warnings
             if options.dry_run:
                 strategy.release(obj, self)
                 return Result(obj, 201, warnings)
@@ -321,18 +338,21 @@ class ApiServer:
 
     def _admission_attributes(self, operation: str, rt: ResourceType, namespace: str, name: str,
                               obj: dict[str, Any] | None, old: dict[str, Any] | None, dry_run: bool,
-                              subresource: str, options: dict[str, Any]) -> AdmissionAttributes | None:
-        """The request as admission plugins see it; None (nothing to do) when no plugin is active."""
-        if not self.admission.active():
+                              subresource: str, options: dict[str, Any]) -> _Admitting | None:
+        """The request as admission plugins see it, with the plugins that admit it (those active as it enters
+        admission); None (nothing to do) when no plugin is active."""
+        plugins = self.admission.active_plugins()
+        if not plugins:
             return None
-        return AdmissionAttributes(operation, rt, namespace, name, obj, old, current_user(), subresource, dry_run,
-                                   options)
+        return _Admitting(AdmissionAttributes(operation, rt, namespace, name, obj, old, current_user(), subresource,
+                                              dry_run, options), plugins)
 
-    def _mutate(self, rt: ResourceType, attrs: AdmissionAttributes) -> None:
+    def _mutate(self, rt: ResourceType, admitting: _Admitting) -> None:
         """The mutating phase; a custom resource a webhook changed is pruned and defaulted again, as when the
         apiserver decodes the patched object."""
+        attrs = admitting.attrs
         before = json.dumps(attrs.obj, sort_keys=True) if not rt.builtin and rt.schema is not None else ""
-        self.admission.mutate(attrs)
+        self.admission.mutate(attrs, admitting.plugins)
         if before and attrs.obj is not None and json.dumps(attrs.obj, sort_keys=True) != before:
             self._unknown_fields(rt, attrs.obj)
 
@@ -422,7 +442,7 @@ class ApiServer:
                                      "field": "metadata.namespace"}]})
 
     def _init_meta(self, meta: dict[str, Any], strategy: Strategy) -> None:
-        meta["uid"] = str(uuid.uuid4())
+        meta["uid"] = new_uid()
         meta["creationTimestamp"] = self.now()
         for transient in ("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "resourceVersion"):
             meta.pop(transient, None)
@@ -500,11 +520,11 @@ class ApiServer:
                        subresource: str) -> Result:
         old = self.present(rt, current).obj
         strategy = self.strategy(rt)
-        attrs = self._admission_attributes(UPDATE, rt, old["metadata"].get("namespace", ""), old["metadata"]["name"],
-                                           new, old, options.dry_run, subresource,
-                                           _write_options(options))
-        if attrs is not None:
-            self._mutate(rt, attrs)
+        admitting = self._admission_attributes(UPDATE, rt, old["metadata"].get("namespace", ""),
+                                               old["metadata"]["name"], new, old, options.dry_run, subresource,
+                                               _write_options(options))
+        if admitting is not None:
+            self._mutate(rt, admitting)
         self._merge_with_old(rt, strategy, new, old, subresource)
         strategy.defaults(new, self)
         self.serialize_as_go(rt, new)
@@ -520,9 +540,9 @@ class ApiServer:
             record_update(rt, old, new, options.update_manager, subresource if subresource == "status" else "",
                           self.now())
         warnings: builtins.list[str] = []
-        if attrs is not None:
-            self.admission.validate(attrs)
-            warnings = attrs.warnings
+        if admitting is not None:
+            self.admission.validate(admitting.attrs, admitting.plugins)
+            warnings = admitting.attrs.warnings
         if new == old:
             return Result(self.present(rt, current).obj, 200, warnings, self.present(rt, current))
         if options.dry_run:
@@ -660,25 +680,21 @@ class ApiServer:
 
     def _admit_delete(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> builtins.list[str]:
         meta = current.obj["metadata"]
-        attrs = self._admission_attributes(DELETE, rt, meta.get("namespace", ""), meta["name"], None,
-                                           self.present(rt, current).obj, options.dry_run, "",
-                                           _delete_options(options))
-        if attrs is None:
+        admitting = self._admission_attributes(DELETE, rt, meta.get("namespace", ""), meta["name"], None,
+                                               self.present(rt, current).obj, options.dry_run, "",
+                                               _delete_options(options))
+        if admitting is None:
             return []
-        self.admission.mutate(attrs)
-        self.admission.validate(attrs)
-        return attrs.warnings
+        return admitting.run(self.admission)
 
     def admit_connect(self, rt: ResourceType, namespace: str, name: str, subresource: str,
                       options: dict[str, Any]) -> builtins.list[str]:
         """CONNECT admission for ``pods/exec``, ``pods/attach``, ``pods/portforward``, ``*/proxy``: ``options`` is
         the request's options object (e.g. ``PodExecOptions``); raises the denial, returns the warnings."""
-        attrs = self._admission_attributes(CONNECT, rt, namespace, name, options, None, False, subresource, {})
-        if attrs is None:
+        admitting = self._admission_attributes(CONNECT, rt, namespace, name, options, None, False, subresource, {})
+        if admitting is None:
             return []
-        self.admission.mutate(attrs)
-        self.admission.validate(attrs)
-        return attrs.warnings
+        return admitting.run(self.admission)
 
     def _check_preconditions(self, rt: ResourceType, current: StoredObject, options: DeleteOptions) -> None:
         meta = current.obj["metadata"]
@@ -807,6 +823,13 @@ def _delete_options(options: DeleteOptions) -> dict[str, Any]:
     if options.dry_run:
         result["dryRun"] = ["All"]
     return result
+
+
+def new_uid() -> str:
+    """A random (version 4) UUID in its canonical text, as ``str(uuid.uuid4())`` makes it without building the
+    UUID object (a fourth of it)."""
+    hexed = os.urandom(16).hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-4{hexed[13:16]}-{'89ab'[int(hexed[16], 16) & 3]}{hexed[17:20]}-{hexed[20:]}"
 
 
 def _rule_view(obj: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 from chainsaw_py.embedded.apierrors import BadRequest, Conflict
 from chainsaw_py.embedded.patch import SchemaCursor
 from chainsaw_py.embedded.resources import ResourceType
-from chainsaw_py.embedded.schemas import builtin_definitions
+from chainsaw_py.embedded.schemas import Definitions, builtin_definitions
 from chainsaw_py.embedded.store import StoreConflict
 from chainsaw_py.embedded.writes import ObjectServer, Result, WriteOptions
 
@@ -34,15 +34,38 @@ _SKIP_META = ("name", "namespace", "uid", "resourceVersion", "generation", "crea
 
 
 class _Schema:
-    """List semantics for structured merge: associative (keys), set, or atomic."""
+    """List semantics for structured merge: associative (keys), set, or atomic.
+
+    Built-in kinds' nodes are compiled once (see :func:`_builtin`): a node's answers and children are kept, so
+    that walking an object costs dictionary lookups, not schema resolution. A custom resource's schema is read
+    as it is (it changes with its CRD)."""
+
+    __slots__ = ("_additional", "_atomic", "_children", "_items", "_semantics", "cursor", "custom")
 
     def __init__(self, cursor: SchemaCursor | None, custom: dict[str, Any] | None) -> None:
         self.cursor = cursor
         self.custom = custom
+        self._children: dict[str, _Schema] = {}
+        self._additional: _Schema | None = None
+        self._items: _Schema | None = None
+        self._atomic: bool | None = None
+        self._semantics: tuple[str, list[str]] | None = None
 
     def child(self, key: str) -> _Schema:
-        if self.cursor is not None:
-            return _Schema(self.cursor.child(key), None)
+        cursor = self.cursor
+        if cursor is not None and cursor.definitions is not None:
+            known = self._children.get(key)
+            if known is not None:
+                return known
+            properties = cursor.resolved().get("properties")
+            if isinstance(properties, dict) and key in properties:
+                known = self._children[key] = _builtin(cursor.definitions, properties[key])
+                return known
+            if self._additional is None:
+                self._additional = _builtin(cursor.definitions, cursor.child(key).node)
+            return self._additional
+        if cursor is not None:
+            return _Schema(cursor.child(key), None)
         node = self.custom or {}
         properties = node.get("properties") or {}
         additional = node.get("additionalProperties")
@@ -50,12 +73,23 @@ class _Schema:
         return _Schema(None, nxt)
 
     def items(self) -> _Schema:
-        if self.cursor is not None:
-            return _Schema(self.cursor.items(), None)
+        if self._items is not None:
+            return self._items
+        cursor = self.cursor
+        if cursor is not None and cursor.definitions is not None:
+            self._items = _builtin(cursor.definitions, cursor.items().node)
+            return self._items
+        if cursor is not None:
+            return _Schema(cursor.items(), None)
         items = (self.custom or {}).get("items")
         return _Schema(None, items if isinstance(items, dict) else None)
 
     def list_semantics(self) -> tuple[str, list[str]]:
+        if self._semantics is None:
+            self._semantics = self._list_semantics()
+        return self._semantics
+
+    def _list_semantics(self) -> tuple[str, list[str]]:
         if self.cursor is not None:
             node = self.cursor.node
             resolved = self.cursor.definitions.resolve(node) if self.cursor.definitions else node
@@ -78,17 +112,36 @@ class _Schema:
 
     def atomic_map(self) -> bool:
         """A map or struct owned as a whole (``x-kubernetes-map-type: atomic``, e.g. LabelSelector)."""
-        if self.cursor is not None:
-            node = self.cursor.node
-            resolved = self.cursor.definitions.resolve(node) if self.cursor.definitions else node
-            return "atomic" in (node.get("x-kubernetes-map-type"), (resolved or {}).get("x-kubernetes-map-type"))
-        return (self.custom or {}).get("x-kubernetes-map-type") == "atomic"
+        if self._atomic is None:
+            if self.cursor is not None:
+                node = self.cursor.node
+                resolved = self.cursor.definitions.resolve(node) if self.cursor.definitions else node
+                self._atomic = "atomic" in (node.get("x-kubernetes-map-type"),
+                                            (resolved or {}).get("x-kubernetes-map-type"))
+            else:
+                self._atomic = (self.custom or {}).get("x-kubernetes-map-type") == "atomic"
+        return self._atomic
+
+
+_NO_NODE: dict[str, Any] = {}
+
+
+def _builtin(definitions: Definitions, node: dict[str, Any]) -> _Schema:
+    """The compiled :class:`_Schema` of a node of the built-in definitions, one per node (so a bounded number:
+    a recursive definition's nodes are shared by every depth)."""
+    if not node:
+        node = _NO_NODE
+    entry = definitions.compiled.get(("apply", id(node)))
+    if entry is None or entry[0] is not node:    # the node is kept with its compilation: its id stays its own
+        entry = definitions.compiled[("apply", id(node))] = (node, _Schema(SchemaCursor(definitions, node), None))
+    schema: _Schema = entry[1]
+    return schema
 
 
 def _schema_for(rt: ResourceType) -> _Schema:
     if rt.builtin:
         definitions = builtin_definitions()
-        return _Schema(SchemaCursor(definitions, definitions.for_kind(rt.group, rt.version, rt.kind)), None)
+        return _builtin(definitions, definitions.for_kind(rt.group, rt.version, rt.kind) or _NO_NODE)
     return _Schema(None, rt.schema or {})
 
 
@@ -103,27 +156,39 @@ def _item_key(item: Any, keys: list[str]) -> str:
 def field_set(value: Any, schema: _Schema, prefix: FieldPath = ()) -> set[FieldPath]:
     """The leaf fields (and list items) a configuration sets."""
     paths: set[FieldPath] = set()
+    _collect_fields(value, schema, prefix, paths)
+    return paths
+
+
+_METADATA: FieldPath = (("f", "metadata"),)
+
+
+def _collect_fields(value: Any, schema: _Schema, prefix: FieldPath, paths: set[FieldPath]) -> None:
     if isinstance(value, dict) and value and not schema.atomic_map():
+        skip = _SKIP_TOP if not prefix else _SKIP_META if prefix == _METADATA else ()
         for key, child in value.items():
-            if not prefix and key in _SKIP_TOP:
+            if key in skip:
                 continue
-            if prefix == (("f", "metadata"),) and key in _SKIP_META:
-                continue
-            paths |= field_set(child, schema.child(key), (*prefix, ("f", key)))
-        return paths
+            path = (*prefix, ("f", key))
+            if child.__class__ is str or not isinstance(child, (dict, list)):   # a leaf: no schema needed
+                paths.add(path)
+            else:
+                _collect_fields(child, schema.child(key), path, paths)
+        return
     if isinstance(value, list):
         semantics, keys = schema.list_semantics()
         if semantics == "map":
+            items = schema.items()
             for item in value:
                 item_path = (*prefix, ("k", _item_key(item, keys)))
                 paths.add(item_path)
-                paths |= field_set(item, schema.items(), item_path)
-            return paths
+                _collect_fields(item, items, item_path, paths)
+            return
         if semantics == "set":
-            return {(*prefix, ("v", json.dumps(item, separators=(",", ":"), sort_keys=True))) for item in value}
+            paths.update((*prefix, ("v", json.dumps(item, separators=(",", ":"), sort_keys=True))) for item in value)
+            return
     if prefix:
         paths.add(prefix)
-    return paths
 
 
 def _lookup(value: Any, path: FieldPath) -> tuple[bool, Any]:

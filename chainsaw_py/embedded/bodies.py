@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from typing import Any
 
 import yaml
@@ -135,20 +136,40 @@ def _parse_int(text: str) -> int | float:
         raise _Refused(str(error), typed=True) from None
 
 
+class _Duplicates(threading.local):
+    found: list[str] | None = None
+
+
+_DUPLICATES = _Duplicates()     # where this thread's decoding records repeated keys
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in items:
+        if key in result and _DUPLICATES.found is not None:
+            _DUPLICATES.found.append(key)
+        result[key] = value
+    return result
+
+
+# made once: json.loads with hooks builds a new decoder (and its scanner) per call
+_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant)
+_DUPLICATES_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_parse_float, parse_int=_parse_int,
+                                       parse_constant=_reject_constant)
+
+
 def load_json(body: bytes, max_depth: int, duplicates: list[str] | None = None) -> Any:
     """Parse JSON as Go does, within ``max_depth``; repeated keys are appended to ``duplicates`` if given."""
-    hook = None
-    if duplicates is not None:
-        def hook(items: list[tuple[str, Any]]) -> dict[str, Any]:
-            result: dict[str, Any] = {}
-            for key, value in items:
-                if key in result:
-                    duplicates.append(key)
-                result[key] = value
-            return result
     try:
-        value = json.loads(body, object_pairs_hook=hook, parse_float=_parse_float, parse_int=_parse_int,
-                           parse_constant=_reject_constant)
+        text = body.decode(json.detect_encoding(body), "surrogatepass")   # what json.loads does with bytes
+        if duplicates is None:
+            value = _DECODER.decode(text)
+        else:
+            _DUPLICATES.found = duplicates
+            try:
+                value = _DUPLICATES_DECODER.decode(text)
+            finally:
+                _DUPLICATES.found = None
     except RecursionError:
         raise _depth_error(body, max_depth) from None
     except UnicodeDecodeError:

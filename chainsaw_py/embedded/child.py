@@ -73,6 +73,7 @@ def _settings(line: str) -> tuple[list[Path], list[Any], bool]:
 def serve(stdin: IO[str], stdout: IO[str]) -> int:
     from chainsaw_py.embedded.cluster import EmbeddedCluster
     from chainsaw_py.embedded.schemas import builtin_definitions
+    from chainsaw_py.embedded.store import serving_collector
     from chainsaw_py.errors import ChainsawError
 
     builtin_definitions()   # loaded while the parent still loads its tests
@@ -94,8 +95,9 @@ def serve(stdin: IO[str], stdout: IO[str]) -> int:
         _send(stdout, {"ready": {"server_url": cluster.server_url, "kubeconfig": str(cluster.kubeconfig_path),
                                  "s3": asdict(cluster.s3) if cluster.s3 is not None else None,
                                  "images": len(cluster.images), "notices": notices}})
-        while stdin.readline():
-            pass
+        with serving_collector():
+            while stdin.readline():
+                pass
     finally:
         cluster.stop()
     return 0

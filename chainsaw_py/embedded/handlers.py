@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from chainsaw_py.embedded.apierrors import (
@@ -80,13 +81,14 @@ def parse_accept(header: str) -> list[MediaType]:
     return result or [MediaType("*/*")]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Negotiated:
     table: bool = False
     partial_metadata: bool = False
     content_type: str = _JSON
 
 
+@lru_cache(maxsize=64)     # clients send the same few Accept headers; a refused one raises again each time
 def negotiate(accept: str) -> Negotiated:
     for media in parse_accept(accept):
         if media.type not in (_JSON, "application/*", "*/*", "application/yaml"):

@@ -76,13 +76,13 @@ class SchemaCursor:
         self.definitions = definitions
         self.node = node or {}
 
-    def _resolved(self) -> dict[str, Any]:
+    def resolved(self) -> dict[str, Any]:
         if self.definitions is None:
             return self.node
         return self.definitions.resolve(self.node) or {}
 
     def child(self, key: str) -> SchemaCursor:
-        resolved = self._resolved()
+        resolved = self.resolved()
         properties = resolved.get("properties")
         if isinstance(properties, dict) and key in properties:
             return SchemaCursor(self.definitions, properties[key])
@@ -92,16 +92,16 @@ class SchemaCursor:
         return SchemaCursor(self.definitions, None)
 
     def items(self) -> SchemaCursor:
-        resolved = self._resolved()
+        resolved = self.resolved()
         items = resolved.get("items")
         return SchemaCursor(self.definitions, items if isinstance(items, dict) else None)
 
     def strategy(self) -> set[str]:
-        raw = self.node.get("x-kubernetes-patch-strategy") or self._resolved().get("x-kubernetes-patch-strategy")
+        raw = self.node.get("x-kubernetes-patch-strategy") or self.resolved().get("x-kubernetes-patch-strategy")
         return set(str(raw).split(",")) if raw else set()
 
     def merge_key(self) -> str | None:
-        key = self.node.get("x-kubernetes-patch-merge-key") or self._resolved().get("x-kubernetes-patch-merge-key")
+        key = self.node.get("x-kubernetes-patch-merge-key") or self.resolved().get("x-kubernetes-patch-merge-key")
         return str(key) if key else None
 
 

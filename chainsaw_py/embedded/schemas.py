@@ -43,6 +43,9 @@ class Definitions:
 
     def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
         self.definitions = definitions
+        self.compiled: dict[Any, Any] = {}
+        """Per-consumer caches of what is derived from these (immutable) definitions, e.g. a walker's compiled
+        nodes keyed by ``(consumer, id(node))`` (kept with the node, so that the id stays its own)."""
         self.by_gvk: dict[tuple[str, str, str], str] = {}
         for name, schema in definitions.items():
             for gvk in schema.get("x-kubernetes-group-version-kind", ()):

@@ -40,20 +40,30 @@ def go_field_table() -> dict[str, StructTable]:
 
 
 class _Struct:
-    """One struct's fields, their order, and those that need work even when absent."""
+    """One struct's fields, their order, those that need work even when absent, and the plain ones (a scalar,
+    or a slice or map of scalars) that :func:`_encode_struct` handles without a call."""
 
-    __slots__ = ("always", "fields", "order")
+    __slots__ = ("always", "fields", "order", "plain")
 
-    def __init__(self, fields: StructTable) -> None:
+    def __init__(self, fields: StructTable, names: set[str] | dict[str, Any]) -> None:
         self.fields = fields
         self.order = {key: index for index, key in enumerate(fields)}
         self.always = tuple(key for key, (shape, target, omitempty) in fields.items()
                             if shape == "struct" or (shape == "opaque" and target) or (not omitempty and shape != "any"))
+        self.plain = {key: (_EMPTINESS.get(shape, _NEVER_EMPTY), omitempty, _SCALAR_ZEROS.get(shape))
+                      for key, (shape, target, omitempty) in fields.items()
+                      if shape not in ("struct", "opaque", "any") and target not in names}
+
+
+_SIZED, _BOOL, _NUMBER, _NEVER_EMPTY = range(4)
+_EMPTINESS = {"slice": _SIZED, "map": _SIZED, "bytes": _SIZED, "string": _SIZED, "bool": _BOOL, "int": _NUMBER,
+              "float": _NUMBER}
 
 
 @lru_cache(maxsize=1)
 def _structs() -> dict[str, _Struct]:
-    return {name: _Struct(fields) for name, fields in go_field_table().items()}
+    table = go_field_table()
+    return {name: _Struct(fields, table) for name, fields in table.items()}
 
 
 def serialize_as_go(obj: dict[str, Any], definition: str) -> None:
@@ -86,19 +96,45 @@ def _ordered_field(value: Any, shape: FieldShape) -> Any:
 def _encode_struct(obj: dict[str, Any], struct: _Struct, structs: dict[str, _Struct], depth: int) -> None:
     if depth > _MAX_DEPTH:
         return
-    fields = struct.fields
-    for key in [key for key in obj if key in fields] + [key for key in struct.always if key not in obj]:
-        value = obj.get(key, _ABSENT)
+    fields, plain = struct.fields, struct.plain
+    missing = [key for key in struct.always if key not in obj]
+    for key in [key for key in obj if key in fields]:
+        value = obj[key]
+        simple = plain.get(key)
+        if simple is not None:     # what _encode_field does for these, inline
+            emptiness, omitempty, zero = simple
+            if value is None:
+                if omitempty:
+                    del obj[key]
+                elif zero is not None:
+                    obj[key] = zero
+            elif omitempty and _empty(value, emptiness):
+                del obj[key]
+            continue
         encoded = _encode_field(value, fields[key], structs, depth)
         if encoded is _ABSENT:
-            obj.pop(key, None)
+            del obj[key]
         elif encoded is not value:
+            obj[key] = encoded
+    for key in missing:
+        encoded = _encode_field(_ABSENT, fields[key], structs, depth)
+        if encoded is not _ABSENT:
             obj[key] = encoded
     if not _in_order(obj, struct.order):   # the struct's field order, the order encoding/json writes
         last = len(fields)
         items = sorted(obj.items(), key=lambda item: struct.order.get(item[0], last))
         obj.clear()
         obj.update(items)
+
+
+def _empty(value: Any, emptiness: int) -> bool:
+    if emptiness == _SIZED:
+        return isinstance(value, (list, dict, str)) and len(value) == 0
+    if emptiness == _BOOL:
+        return value is False
+    if emptiness == _NUMBER:
+        return value == 0 and not isinstance(value, bool)
+    return False
 
 
 def _in_order(obj: dict[str, Any], order: dict[str, int]) -> bool:

@@ -10,11 +10,13 @@ notified inside it (they only enqueue), which keeps event order identical to res
 from __future__ import annotations
 
 import builtins
+import gc
 import json
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,26 @@ def encode(obj: Any) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:   # an unpaired surrogate: Go writes U+FFFD for it
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
+
+
+SERVING_GC_THRESHOLDS = (50_000, 20, 10)
+
+
+@contextmanager
+def serving_collector() -> Iterator[None]:
+    """The garbage collector's settings for a process that serves a started cluster (``cluster serve``, a run's
+    cluster process), restored at the end: what exists so far (modules, the OpenAPI definitions) leaves the
+    collector's generations, and the youngest generation is collected every 50,000 allocations instead of 700.
+    The store keeps every object alive, so each full collection walked all of them again: at the default
+    settings that was 8-20 µs of every ConfigMap create, growing with the store; 2-3 µs with these."""
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*SERVING_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 class StoredObject:
@@ -168,6 +190,7 @@ class Store:
         self.history = HistorySet(HistoryBounds.from_limits(limits or Limits()), clock)
         self._watchers: dict[GroupResource, list[Watcher]] = {}
         self._listeners: list[Callable[[StoreEvent], None]] = []
+        self._listeners_of: dict[GroupResource, list[Callable[[StoreEvent], None]]] = {}
 
     # --- reads ------------------------------------------------------------------------------------------
 
@@ -331,6 +354,8 @@ class Store:
                             event.old.encoded_now() if event.old is not None else None)
         for watcher in self._watchers.get((event.group, event.plural), ()):
             watcher.push(event)
+        for listener in self._listeners_of.get((event.group, event.plural), ()):
+            listener(event)
         for listener in self._listeners:
             listener(event)
 
@@ -368,6 +393,12 @@ class Store:
         for watcher in watchers:
             watcher.stop()
 
-    def add_listener(self, listener: Callable[[StoreEvent], None]) -> None:
+    def add_listener(self, listener: Callable[[StoreEvent], None],
+                     group_resources: builtins.list[GroupResource] | None = None) -> None:
+        """Call ``listener`` with every event (under the store lock: it must only record or enqueue), or with
+        the events of ``group_resources`` only; those are called first."""
         with self.lock:
-            self._listeners.append(listener)
+            if group_resources is None:
+                self._listeners.append(listener)
+            for group_resource in group_resources or ():
+                self._listeners_of.setdefault(group_resource, []).append(listener)

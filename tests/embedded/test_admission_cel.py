@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -154,9 +155,9 @@ def test_audit_annotations_are_published_or_fail_the_request(cluster: EmbeddedCl
     seen: list[dict[str, str]] = []
     original = cluster.api.admission.validate
 
-    def recording(attrs: AdmissionAttributes) -> None:
+    def recording(attrs: AdmissionAttributes, *plugins: Any) -> None:
         try:
-            original(attrs)
+            original(attrs, *plugins)
         finally:
             seen.append(dict(attrs.audit_annotations))
 

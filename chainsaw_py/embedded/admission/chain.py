@@ -19,12 +19,18 @@ class AdmissionChain:
     def active(self) -> bool:
         return any(plugin.active() for plugin in self.plugins)
 
-    def mutate(self, attrs: AdmissionAttributes) -> None:
-        for plugin in self.plugins:
-            if plugin.active():
+    def active_plugins(self) -> list[AdmissionPlugin]:
+        """The plugins active now, in order: a request is admitted by those (both phases), so that ``active()``
+        is asked once per request."""
+        return [plugin for plugin in self.plugins if plugin.active()]
+
+    def mutate(self, attrs: AdmissionAttributes, plugins: Sequence[AdmissionPlugin] | None = None) -> None:
+        """The mutating phase of ``plugins`` (from :meth:`active_plugins`), else of every active plugin."""
+        for plugin in self.plugins if plugins is None else plugins:
+            if plugins is not None or plugin.active():
                 plugin.mutate(attrs)
 
-    def validate(self, attrs: AdmissionAttributes) -> None:
-        for plugin in self.plugins:
-            if plugin.active():
+    def validate(self, attrs: AdmissionAttributes, plugins: Sequence[AdmissionPlugin] | None = None) -> None:
+        for plugin in self.plugins if plugins is None else plugins:
+            if plugins is not None or plugin.active():
                 plugin.validate(attrs)

@@ -22,7 +22,7 @@ class StoreView(Generic[T]):
         self._lock = threading.Lock()
         self._dirty = True
         self._value: T | None = None
-        store.add_listener(self._on_event)
+        store.add_listener(self._on_event, [(group, plural) for plural in plurals])
 
     def _on_event(self, event: StoreEvent) -> None:
         if event.group == self._group and event.plural in self._plurals:
