@@ -6,6 +6,7 @@ streams watches (chunked, bookmarks, timeouts) and renders every failure as a ``
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -80,14 +81,17 @@ def parse_accept(header: str) -> list[MediaType]:
     return result or [MediaType("*/*")]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Negotiated:
     table: bool = False
     partial_metadata: bool = False
     content_type: str = _JSON
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate(accept: str) -> Negotiated:
+    """The response's media type for an Accept header (clients send few distinct ones: the answer is cached,
+    and must not be modified)."""
     for media in parse_accept(accept):
         if media.type not in (_JSON, "application/*", "*/*", "application/yaml"):
             continue
