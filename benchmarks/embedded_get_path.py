@@ -2,14 +2,19 @@
 Python server and (``--baseline``) another checkout's server, all in the same run.
 
     python benchmarks/embedded_get_path.py [--baseline /path/to/checkout] [--requests 1500] [--rounds 7]
-                                           [--scheme https|http|both] [--profile DIR]
+                                           [--scheme https|http|both] [--same-request] [--transport]
+                                           [--profile DIR]
 
 Each server runs in its own process (``cluster serve`` with ``PYTHONPATH`` set to its checkout; the bare
-server of ``embedded_bench.py``); this process drives each with one sequential keep-alive urllib3 connection
-(a GET of one ConfigMap), ``--requests`` GETs per round, rounds alternating between the servers. Printed per
-server, medians over the rounds: GET/s, the server process's CPU per GET (user + system, from
-``/proc/<pid>/task/*/schedstat``: every thread, including the cluster's own background work) and the client's CPU per GET
-(``time.thread_time``). On a shared machine the rates are noisy; CPU per GET is not.
+server of ``embedded_bench.py``, answering with the cluster's body); this process drives each with one
+sequential keep-alive urllib3 connection (a GET of one ConfigMap; the bare server's client GETs ``/`` without
+headers, as in ``embedded_bench.py``, or with ``--same-request`` the same path and headers), ``--requests``
+GETs per round, rounds alternating between the servers. ``--transport`` adds the embedded server's HTTP layer
+alone (``HttpServer`` answering the same fixed body).
+
+Printed per server, medians over the rounds: GET/s, the server process's CPU per GET (from
+``/proc/<pid>/task/*/schedstat``: every thread, including the cluster's own background work) and the client's
+CPU per GET (``time.thread_time``). On a shared machine the rates are noisy; CPU per GET much less so.
 
 ``--profile DIR`` runs this checkout's servers under cProfile (every thread: ``threading.setprofile`` starts
 a profiler in each new thread) and writes ``DIR/<scheme>.pstats`` plus the top functions by own time.
@@ -30,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from embedded_bench import _pool, start_bare
+from embedded_bench import BARE_SERVER, _pool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -107,7 +112,8 @@ threading.Event().wait()
 '''
 
 
-def _transport_target(label: str, directory: Path, tls: bool, checkout: Path, body: bytes) -> Target:
+def _transport_target(label: str, directory: Path, tls: bool, checkout: Path, body: bytes,
+                      request: tuple[str, dict[str, str]]) -> Target:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     ca_file = directory / f"transport-{label.replace(' ', '-')}-ca.crt"
     command = [sys.executable, "-c", _TRANSPORT_SERVER, body.decode()] + ([str(ca_file)] if tls else [])
@@ -115,9 +121,10 @@ def _transport_target(label: str, directory: Path, tls: bool, checkout: Path, bo
     assert process.stdout is not None
     port = int(process.stdout.readline())
     pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", str(ca_file) if tls else None)
+    path, headers = request
 
     def get() -> None:
-        assert pool.request("GET", "/").status == 200
+        assert pool.request("GET", path, headers=headers).status == 200
 
     return Target(label, process, get)
 
@@ -138,6 +145,8 @@ class Target:
         self.label = label
         self.process = process
         self.get = get
+        self.body = b""
+        self.headers: dict[str, str] = {}
         self.rates: list[float] = []
         self.server_us: list[float] = []
         self.client_us: list[float] = []
@@ -162,17 +171,49 @@ class Target:
             self.process.kill()
 
 
+_PATH = "/api/v1/namespaces/default/configmaps/bench"
+
+
 def _cluster_target(label: str, directory: Path, tls: bool, checkout: Path, profile: Path | None) -> Target:
     process, url, headers, ca_file = _serve(directory, tls, checkout, profile)
     pool = _pool(url, ca_file)
-    base = "/api/v1/namespaces/default/configmaps"
     body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bench"},
                        "data": {"key": "value"}}).encode()
-    assert pool.request("POST", base, body=body, headers=headers).status == 201
+    assert pool.request("POST", _PATH.rsplit("/", 1)[0], body=body, headers=headers).status == 201
+    target = Target(label, process, lambda: None)
+    target.body = pool.request("GET", _PATH, headers=headers).data
+    target.headers = headers
 
     def get() -> None:
-        response = pool.request("GET", f"{base}/bench", headers=headers)
+        response = pool.request("GET", _PATH, headers=headers)
         assert response.status == 200, response.status
+
+    target.get = get
+    return target
+
+
+def _bare_target(label: str, directory: Path, tls: bool, body: bytes, request: tuple[str, dict[str, str]]) -> Target:
+    """The bare server of embedded_bench.py; its client GETs ``request`` (path, headers)."""
+    args = [sys.executable, "-c", BARE_SERVER, body.decode()]
+    ca_file = None
+    if tls:
+        sys.path.insert(0, str(REPO))
+        from chainsaw_py.embedded.tls import generate_certificates
+
+        certificates = generate_certificates()
+        (directory / "bare.crt").write_bytes(certificates.cert_pem + certificates.ca_pem)
+        (directory / "bare.key").write_bytes(certificates.key_pem)
+        ca_file = str(directory / "bare-ca.crt")
+        Path(ca_file).write_bytes(certificates.ca_pem)
+        args += [str(directory / "bare.crt"), str(directory / "bare.key")]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file)
+    path, headers = request
+
+    def get() -> None:
+        assert pool.request("GET", path, headers=headers).status == 200
 
     return Target(label, process, get)
 
@@ -185,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheme", choices=("https", "http", "both"), default="both")
     parser.add_argument("--transport", action="store_true",
                         help="also measure the HTTP layer alone (HttpServer answering a fixed body)")
+    parser.add_argument("--same-request", action="store_true",
+                        help="the bare server's client sends the embedded GET's path and headers (embedded_bench's "
+                             "GETs / without headers)")
     parser.add_argument("--profile", type=Path, help="profile this checkout's servers; write the stats there")
     args = parser.parse_args(argv)
     schemes = ("https", "http") if args.scheme == "both" else (args.scheme,)
@@ -201,11 +245,12 @@ def main(argv: list[str] | None = None) -> int:
                 if args.baseline:
                     targets.append(_cluster_target(f"baseline {scheme}", directory, tls, args.baseline.resolve(),
                                                    None))
-                body = b'{"kind":"ConfigMap"}' + b" " * 378
-                process, get = start_bare(directory, body, tls)
-                targets.append(Target(f"bare {scheme}", process, lambda get=get: get(0)))
+                embedded = next(target for target in targets if target.label == f"this {scheme}")
+                request = (_PATH, embedded.headers) if args.same_request else ("/", {})
+                targets.append(_bare_target(f"bare {scheme}", directory, tls, embedded.body, request))
                 if args.transport:
-                    targets.append(_transport_target(f"transport {scheme}", directory, tls, REPO, body))
+                    targets.append(_transport_target(f"transport {scheme}", directory, tls, REPO, embedded.body,
+                                                     request))
             for target in targets:
                 target.round(max(1, args.requests // 10))      # warm-up
             for _round in range(args.rounds):
