@@ -36,6 +36,13 @@ def test_the_pod_check_matches_and_profiles(capsys: pytest.CaptureFixture[str]) 
     assert "function calls" in capsys.readouterr().out
 
 
+def test_the_get_path_benchmark_measures_every_server(capsys: pytest.CaptureFixture[str]) -> None:
+    assert load("embedded_get_path").main(["--requests", "3", "--rounds", "1", "--scheme", "http",  # type: ignore[attr-defined]
+                                           "--same-request", "--transport"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"{label} http" in out for label in ("this", "bare", "transport")) and "server µs/GET" in out
+
+
 def test_the_scaling_benchmark_measures_merge_and_status_line(capsys: pytest.CaptureFixture[str]) -> None:
     figures = load("scaling_bench").main(["--shards", "2", "--tests", "3", "--lines", "50"])  # type: ignore[attr-defined]
     assert figures["merge"]["tests"] == 6 and figures["status"]["draws"] >= 1

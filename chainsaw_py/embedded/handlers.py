@@ -56,6 +56,7 @@ from chainsaw_py.embedded.writes import (
 log = logging.getLogger("chainsaw_py.embedded")
 
 _PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
+_API_PREFIXES = ("/api/", "/apis/")
 _JSON = "application/json"
 METRICS_GROUP = "metrics.k8s.io"
 _REASONS = {400: "BadRequest", 500: "InternalError", 503: "ServiceUnavailable"}
@@ -88,8 +89,10 @@ class Negotiated:
     content_type: str = _JSON
 
 
-@lru_cache(maxsize=64)     # clients send the same few Accept headers; a refused one raises again each time
+@lru_cache(maxsize=256)     # clients send the same few Accept headers; a refused one raises again each time
 def negotiate(accept: str) -> Negotiated:
+    """The response's media type for an Accept header (clients send few distinct ones: the answer is cached,
+    and must not be modified)."""
     for media in parse_accept(accept):
         if media.type not in (_JSON, "application/*", "*/*", "application/yaml"):
             continue
@@ -190,15 +193,19 @@ class ApiHandler:
 
     def _route(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
-        special = self._special(request, path)
-        if special is not None:
-            return special
-        parsed = parse_path(path, lambda g, v, p: self.server.registry.lookup(g, v, p) is not None)
+        if not path.startswith(_API_PREFIXES):      # (no special path is below /api/ or /apis/)
+            special = self._special(request, path)
+            if special is not None:
+                return special
+        parsed = parse_path(path, self._is_resource)
         if isinstance(parsed, GroupVersionPath):
             return self._discovery(request, parsed)
         if isinstance(parsed, ResourcePath):
             return self._resource(request, parsed)
         return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+
+    def _is_resource(self, group: str, version: str, plural: str) -> bool:
+        return self.server.registry.lookup(group, version, plural) is not None
 
     def _special(self, request: Request, path: str) -> Response | None:
         if path == "/version":

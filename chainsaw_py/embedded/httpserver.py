@@ -168,12 +168,20 @@ class _DateCache:
     def __init__(self) -> None:
         self._second = -1
         self._value = ""
+        self._bytes = b""
 
     def get(self) -> str:
         now = int(time.time())
         if now != self._second:
-            self._second, self._value = now, email.utils.formatdate(now, usegmt=True)
+            self._value = email.utils.formatdate(now, usegmt=True)
+            self._bytes = self._value.encode("ascii")
+            self._second = now
         return self._value
+
+    def get_bytes(self) -> bytes:
+        if int(time.time()) != self._second:
+            self.get()
+        return self._bytes
 
 
 _dates = _DateCache()
@@ -224,6 +232,7 @@ class ConnectionState:
         self.gone = False
         self.lingered = 0
         self.served = 0
+        self.poller: Any = None       # a worker's poll object for this socket, made at its first use
         self._callbacks: list[Callable[[], None]] = []
 
     def add_close_callback(self, callback: Callable[[], None]) -> None:
@@ -295,36 +304,68 @@ def _find_head_end(buffer: bytearray, limit: int) -> int:
 
 def parse_head(data: bytes) -> tuple[Request, bool]:
     """A request line and headers -> (Request without body, keep_alive). Raises _ProtocolError."""
-    text = data.decode("latin-1")
-    lines = text.split("\n")
-    while lines and lines[0].strip() == "":
-        lines.pop(0)            # RFC 9112 2.2: ignore empty lines before the request line
-    if not lines:
+    lines = data.decode("latin-1").split("\n")
+    first = 0
+    while first < len(lines) and lines[first].strip() == "":
+        first += 1              # RFC 9112 2.2: ignore empty lines before the request line
+    if first == len(lines):
         raise _bad_request()
-    parts = lines[0].rstrip("\r").split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or _TOKEN.fullmatch(parts[0]) is None or not parts[1]:
+    parts = lines[first].rstrip("\r").split(" ")
+    if len(parts) != 3:
         raise _bad_request()
     method, target, version = parts
+    if not version.startswith("HTTP/1.") or not target or (method not in _METHODS and _TOKEN.fullmatch(method) is None):
+        raise _bad_request()
     headers: dict[str, str] = {}
     content_lengths: list[str] = []
-    for line in lines[1:]:
+    for line in lines[first + 1:]:
         line = line.rstrip("\r")
         if not line:
             continue
         name, separator, value = line.partition(":")
-        if not separator or _TOKEN.fullmatch(name) is None:
+        key = _header_key(name) if separator else None
+        if key is None:
             raise _ProtocolError(400, "400 Bad Request: malformed MIME header line")
-        key = name.lower()
         value = value.strip(" \t")
+        if key in headers:
+            headers[key] = f"{headers[key]}, {value}"
+        else:
+            headers[key] = value
         if key == "content-length":
             content_lengths.append(value)
-        headers[key] = f"{headers[key]}, {value}" if key in headers else value
     connection = headers.get("connection", "").lower()
     keep_alive = "close" not in connection and (version != "HTTP/1.0" or "keep-alive" in connection)
-    split = urlsplit(target)
-    request = Request(method, unquote(split.path), parse_qs(split.query, keep_blank_values=True), headers, b"")
+    path, query = _split_target(target)
+    request = Request(method, path, parse_qs(query, keep_blank_values=True) if query else {}, headers, b"")
     request.body_length = _content_length(headers, content_lengths)
     return request, keep_alive
+
+
+_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+_HEADER_KEYS: dict[str, str] = {}       # header names seen (valid tokens) -> lower-cased; bounded
+_HEADER_KEYS_MAX = 1024
+
+
+def _header_key(name: str) -> str | None:
+    """The lower-cased header name, None when it is not an RFC 9110 token."""
+    key = _HEADER_KEYS.get(name)
+    if key is None:
+        if _TOKEN.fullmatch(name) is None:
+            return None
+        key = name.lower()
+        if len(_HEADER_KEYS) < _HEADER_KEYS_MAX:
+            _HEADER_KEYS[name] = key
+    return key
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    """The request target's decoded path and its raw query (urlsplit's reading of it)."""
+    if target[0] == "/" and target[1:2] != "/" and "#" not in target and "\t" not in target and "\r" not in target:
+        path, _, query = target.partition("?")       # the common origin-form target, as urlsplit splits it
+    else:
+        split = urlsplit(target)
+        path, query = split.path, split.query
+    return (unquote(path) if "%" in path else path), query
 
 
 def _content_length(headers: dict[str, str], values: list[str]) -> int | None:
@@ -428,8 +469,28 @@ def _head_bytes(response: Response, extra: list[tuple[str, str]], close: bool) -
 
 
 def _response_bytes(response: Response, close: bool) -> bytes:
-    head = _head_bytes(response, [("Content-Length", str(len(response.body)))], close)
-    return head + response.body
+    if response.headers or response.upgrade is not None:
+        head = _head_bytes(response, [("Content-Length", str(len(response.body)))], close)
+        return head + response.body
+    # the common case, as _head_bytes writes it: a cached status line and fixed headers, then Date and length
+    return b"".join((_head_prefix(response.status, response.content_type), _dates.get_bytes(),
+                     b"\r\nContent-Length: %d\r\n%s\r\n" % (len(response.body), _CLOSE if close else b""),
+                     response.body))
+
+
+_CLOSE = b"Connection: close\r\n"
+_HEAD_PREFIXES: dict[tuple[int, str], bytes] = {}      # (status, content type) -> head up to "Date: "; bounded
+
+
+def _head_prefix(status: int, content_type: str) -> bytes:
+    key = (status, content_type)
+    prefix = _HEAD_PREFIXES.get(key)
+    if prefix is None:
+        prefix = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\nContent-Type: {content_type}\r\n"
+                  "Cache-Control: no-cache, private\r\nDate: ").encode("latin-1")
+        if len(_HEAD_PREFIXES) < 256:
+            _HEAD_PREFIXES[key] = prefix
+    return prefix
 
 
 # --- worker pool ---------------------------------------------------------------------------------------------
@@ -1041,8 +1102,10 @@ class HttpServer:
     def _next_request_arrives(self, conn: ConnectionState) -> bool:
         if conn.tls and conn.sock.pending():   # type: ignore[attr-defined]
             return True
-        poller = select.poll()
-        poller.register(conn.fd, select.POLLIN | select.POLLRDHUP)
+        poller = conn.poller
+        if poller is None:
+            poller = conn.poller = select.poll()
+            poller.register(conn.fd, select.POLLIN | select.POLLRDHUP)
         wait = _NEXT_REQUEST_WAIT_MS if self._workers.has_headroom() else _NEXT_REQUEST_WAIT_BUSY_MS
         try:
             return bool(poller.poll(wait))

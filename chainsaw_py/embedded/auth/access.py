@@ -18,6 +18,7 @@ from chainsaw_py.embedded.resources import ResourceType
 
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 ANONYMOUS = UserInfo("system:anonymous", ("system:unauthenticated",))
+_IMPERSONATE_PREFIX = "impersonate-"
 _EXTRA_PREFIX = "impersonate-extra-"
 
 
@@ -45,6 +46,11 @@ class AccessControl:
         return user
 
     def _impersonate(self, user: UserInfo, request: Request) -> UserInfo:
+        for name in request.headers:
+            if name.startswith(_IMPERSONATE_PREFIX):
+                break
+        else:
+            return user
         extras = {urllib.parse.unquote(name[len(_EXTRA_PREFIX):]): value
                   for name, value in request.headers.items() if name.startswith(_EXTRA_PREFIX)}
         wanted = impersonation(request.header, extras)

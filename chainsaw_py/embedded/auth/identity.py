@@ -6,9 +6,7 @@ like the apiserver's own loopback client.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,11 +40,18 @@ def current_user() -> UserInfo:
     return _current.get()
 
 
-@contextlib.contextmanager
-def acting_as(user: UserInfo) -> Iterator[UserInfo]:
-    """Run the enclosed API calls as ``user`` (the HTTP layer wraps each request in this)."""
-    token = _current.set(user)
-    try:
-        yield user
-    finally:
-        _current.reset(token)
+class acting_as:
+    """Run the enclosed API calls as ``user`` (the HTTP layer wraps each request in this). A class rather than
+    a generator-based context manager: it is entered once per request."""
+
+    __slots__ = ("_token", "_user")
+
+    def __init__(self, user: UserInfo) -> None:
+        self._user = user
+
+    def __enter__(self) -> UserInfo:
+        self._token = _current.set(self._user)
+        return self._user
+
+    def __exit__(self, *_exc: object) -> None:
+        _current.reset(self._token)

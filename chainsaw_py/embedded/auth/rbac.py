@@ -10,7 +10,7 @@ from typing import Any
 
 from chainsaw_py.embedded.auth.attributes import RequestAttributes
 from chainsaw_py.embedded.auth.identity import UserInfo
-from chainsaw_py.embedded.store import Store
+from chainsaw_py.embedded.store import Store, StoreEvent
 from chainsaw_py.util.labels import SelectorError, selector_from_label_selector
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -23,6 +23,10 @@ class Decision:
     reason: str = ""
 
 
+_ALLOWED = Decision(True)
+_MAX_DECISIONS = 4096
+
+
 @dataclass(frozen=True)
 class _Grant:
     """One binding that applies to a user, with the rules of the role it refers to."""
@@ -32,12 +36,33 @@ class _Grant:
 
 
 class RbacAuthorizer:
+    """Decisions are cached per request attributes (user, verb, resource, namespace, name ...) for as long as
+    no RBAC object changes: every write of a Role, ClusterRole or binding starts a new generation."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._generation = 0
+        self._decisions: dict[RequestAttributes, tuple[int, Decision]] = {}
+        store.add_listener(self._on_event)
+
+    def _on_event(self, event: StoreEvent) -> None:
+        if event.group == RBAC_GROUP:
+            self._generation += 1       # (under the store's lock: one writer at a time)
 
     def authorize(self, attrs: RequestAttributes) -> Decision:
         if MASTERS in attrs.user.groups:
-            return Decision(True)
+            return _ALLOWED
+        generation = self._generation     # read before the objects: a change meanwhile makes the entry stale
+        cached = self._decisions.get(attrs)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        decision = self._decide(attrs)
+        if len(self._decisions) >= _MAX_DECISIONS:
+            self._decisions.clear()
+        self._decisions[attrs] = (generation, decision)
+        return decision
+
+    def _decide(self, attrs: RequestAttributes) -> Decision:
         for grant in self._grants(attrs.user, attrs.namespace):
             if any(rule_allows(attrs, rule) for rule in grant.rules):
                 return Decision(True, f"RBAC: allowed by {grant.source}")

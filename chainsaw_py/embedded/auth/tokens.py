@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
+_MAX_VERIFIED = 1024
 
 
 def _b64(data: bytes) -> str:
@@ -36,6 +37,7 @@ class ServiceAccountClaims:
 class ServiceAccountTokens:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
+        self._verified: dict[str, ServiceAccountClaims] = {}     # tokens whose signature was checked; bounded
 
     def issue(self, namespace: str, name: str, uid: str, seconds: int, audiences: list[str],
               bound: dict[str, Any] | None = None) -> tuple[str, int]:
@@ -56,6 +58,17 @@ class ServiceAccountTokens:
 
     def verify(self, token: str) -> ServiceAccountClaims | None:
         """The claims of a token this cluster signed and that has not expired; None otherwise."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._signed_claims(token)
+            if claims is None:
+                return None
+            if len(self._verified) >= _MAX_VERIFIED:
+                self._verified.clear()
+            self._verified[token] = claims
+        return claims if claims.expires > time.time() else None
+
+    def _signed_claims(self, token: str) -> ServiceAccountClaims | None:
         parts = token.split(".")
         if len(parts) != 3:
             return None
@@ -70,4 +83,4 @@ class ServiceAccountTokens:
                                           str((account.get("secret") or {}).get("name", "")))
         except (ValueError, KeyError, TypeError):
             return None
-        return result if result.expires > time.time() else None
+        return result
