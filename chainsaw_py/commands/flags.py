@@ -115,7 +115,7 @@ def parse_csv(text: str) -> list[str]:
     """pflag's StringSlice: one line of CSV (quotes allowed); an empty value is an empty list."""
     if text == "":
         return []
-    import csv   # only for such a flag given on the command line
+    import csv  # only for such a flag given on the command line
     import io
 
     try:

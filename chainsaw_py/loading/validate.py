@@ -234,7 +234,7 @@ def _did_you_mean(name: str, choices: Sequence[str]) -> str:
     lowered = {choice.lower(): choice for choice in choices}
     if name.lower() in lowered:
         return f' (did you mean "{lowered[name.lower()]}"?)'
-    import difflib   # only for an error
+    import difflib  # only for an error
 
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""

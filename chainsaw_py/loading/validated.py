@@ -47,7 +47,7 @@ def _digests(record: Path) -> set[str]:
     known = _known.get(record)
     if known is None:
         try:
-            known = set(record.read_text(encoding="ascii").split())
+            known = set(record.read_text(encoding="utf-8").split())   # hex digests
         except (OSError, UnicodeDecodeError):
             known = set()
         _known[record] = known
