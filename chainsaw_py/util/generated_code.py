@@ -32,9 +32,9 @@ from chainsaw_py.util.cachedir import cache_dir
 
 LIMIT = 5_000
 _lock = threading.Lock()
-_codes: dict[str, CodeType] = {}
-_new: dict[str, CodeType] = {}
-_used: set[str] = set()
+_recorded: dict[str, bytes] = {}   # text -> its code, marshalled (decoded when a class needs it)
+_codes: dict[str, CodeType] = {}   # the texts this process ran
+_new: dict[str, bytes] = {}
 _installed: list[Path | None] = []
 
 
@@ -47,25 +47,36 @@ def record_file() -> Path | None:
     return directory / f"generated-code-{tag}{version.releaselevel[0]}{version.serial}-O{sys.flags.optimize}.marshal"
 
 
-def _read(record: Path) -> dict[str, CodeType]:
+def _read(record: Path) -> dict[str, bytes]:
     try:
         loaded = marshal.loads(record.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(loaded, dict):
         return {}
-    return {text: code for text, code in loaded.items() if isinstance(text, str) and isinstance(code, CodeType)}
+    return {text: data for text, data in loaded.items() if isinstance(text, str) and isinstance(data, bytes)}
+
+
+def _decoded(data: bytes | None) -> CodeType | None:
+    if data is None:
+        return None
+    try:
+        code = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
 
 
 def compiled(text: str) -> CodeType:
     """The code ``exec(text)`` would compile in a module without ``__future__`` imports."""
     code = _codes.get(text)
-    _used.add(text)
     if code is None:
-        code = compile(text, "<string>", "exec", dont_inherit=True)
-        with _lock:
-            _codes[text] = code
-            _new[text] = code
+        code = _decoded(_recorded.get(text))
+        if code is None:
+            code = compile(text, "<string>", "exec", dont_inherit=True)
+            with _lock:
+                _new[text] = marshal.dumps(code)
+        _codes[text] = code
     return code
 
 
@@ -90,7 +101,7 @@ def install() -> None:
     _installed.append(record)
     if record is None:
         return
-    _codes.update(_read(record))
+    _recorded.update(_read(record))
     setattr(dataclasses, "exec", cached_exec)  # noqa: B010 - a module global shadowing the built-in
     atexit.register(save)
 
@@ -104,8 +115,8 @@ def save() -> None:
     if record is None or not new:
         return
     merged = {**_read(record), **new}
-    if len(merged) > LIMIT:   # start again from what this process used
-        merged = dict([(text, code) for text, code in _codes.items() if text in _used][-LIMIT:])
+    if len(merged) > LIMIT:   # start again from what this process ran
+        merged = {text: marshal.dumps(code) for text, code in list(_codes.items())[-LIMIT:]}
     temporary = record.with_name(f"{record.name}.{os.getpid()}.tmp")
     try:
         record.parent.mkdir(parents=True, exist_ok=True)

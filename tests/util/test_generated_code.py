@@ -20,9 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def fresh_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("_codes", "_new"):
+    for name in ("_recorded", "_codes", "_new"):
         monkeypatch.setattr(generated_code, name, {})
-    monkeypatch.setattr(generated_code, "_used", set())
     monkeypatch.setattr(dataclasses, "exec", generated_code.cached_exec, raising=False)
 
 
@@ -48,9 +47,12 @@ def _declare() -> tuple[type, type]:
 def test_generated_methods_behave_as_compiled_by_exec(fresh_record: None) -> None:
     first_point, first_frozen = _declare()
     assert generated_code._new  # compiled once, recorded
-    recorded = dict(generated_code._codes)
-    point, frozen = _declare()   # now from the record
-    assert generated_code._codes == recorded
+    recorded = dict(generated_code._new)
+    generated_code._recorded.update(recorded)
+    generated_code._codes.clear()
+    generated_code._new.clear()
+    point, frozen = _declare()   # now decoded from the record
+    assert not generated_code._new and set(generated_code._codes) == set(recorded)
     assert point(1) == point(1, 0, []) and point(1) < point(2) and point(1).tags is not point(1).tags
     assert repr(point(1, 2, ["a"])) == repr(first_point(1, 2, ["a"])).replace(first_point.__qualname__,
                                                                              point.__qualname__)
