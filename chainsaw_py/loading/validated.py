@@ -4,8 +4,9 @@ imports jsonschema nor compiles a schema (issue 14: start-up).
 A document is recorded by the SHA-256 of its schema file and its data (canonical JSON); only valid
 documents are recorded, so every error is still found and reported by jsonschema. The record lives in
 ``$CHAINSAW_PY_CACHE_DIR`` (``util.cachedir``: default ``$XDG_CACHE_HOME/chainsaw_py`` or
-``~/.cache/chainsaw_py``; set it to an empty string to turn the record off), one file of digests per schema, trimmed to its newest
-``KEEP`` entries once it holds ``LIMIT``. Any I/O problem only means validating again.
+``~/.cache/chainsaw_py``; set it to an empty string to turn the record off), one file of digests per schema
+and version of the validating module, trimmed to its newest ``KEEP`` entries once it holds ``LIMIT``. Any
+I/O problem only means validating again.
 """
 
 from __future__ import annotations
@@ -26,9 +27,16 @@ _lock = threading.Lock()
 _known: dict[Path, set[str]] = {}
 
 
+_VALIDATING_MODULE = Path(__file__).with_name("validate.py")
+"""Its rules beyond the schema (Go's integers, durations) decide validity too: a new version of them must
+not trust documents an older one recorded."""
+
+
 @functools.cache
 def _schema_digest(schema_file: Path) -> str:
-    return hashlib.sha256(schema_file.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(schema_file.read_bytes())
+    digest.update(_VALIDATING_MODULE.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def document_digest(data: Any) -> str:

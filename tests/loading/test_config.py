@@ -115,6 +115,10 @@ def test_v1alpha2_report_defaults(write: Writer) -> None:
      "type not supported chainsaw.kyverno.io/v1alpha1, Kind=Test"),
     ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  execution: {parallel: 0}\n",
      "c.yaml:4: spec.execution.parallel: must be at least 1, got 0"),
+    ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  execution: {parallel: 99999999999999999999}\n",
+     "c.yaml:4: spec.execution.parallel: expected an integer, got number 1e+20"),
+    ("apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nspec:\n  repeatCount: 1.0e300\n",
+     "c.yaml:4: spec.repeatCount: expected an integer, got number 1e+300"),
     ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  timeouts: {apply: soon}\n",
      'c.yaml:4: spec.timeouts.apply: invalid duration "soon"'),
     ("apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: Configuration\nspec:\n  failFast: true\n",
@@ -154,3 +158,11 @@ def test_tempostack_configuration_v1alpha1() -> None:
     assert isinstance(configuration, Configuration)
     timeouts = configuration.spec.timeouts
     assert (timeouts.assert_, timeouts.apply, timeouts.exec) == ("5m00s", "30s", "5m00s")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("9007199254740992", 2**53), ("1e3", 1000),
+                                                 ("9223372036854775807", 2**63 - 1)])
+def test_whole_numbers_within_go_json_integers_are_integers(write: Writer, value: str, expected: int) -> None:
+    """go-openapi takes a float64 for an integer when it is whole and within +-2^53 (1e3 is 1000)."""
+    path = write("c.yaml", f"apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Configuration\nspec:\n  repeatCount: {value}\n")
+    assert load_configuration(str(path))[0].spec.execution.repeat_count == expected
