@@ -306,10 +306,11 @@ def _check_report_formats(spec: ConfigurationSpec) -> None:
 
 def _output_budget(spec: ConfigurationSpec) -> OutputBudget:
     """Operation output is kept only for an HTML report."""
+    if spec.report is None or not spec.report.format:
+        return OutputBudget(0)
     from chainsaw_py.report.writers import report_formats
 
-    html = spec.report is not None and "HTML" in report_formats(spec.report.format or "")
-    return OutputBudget() if html else OutputBudget(0)
+    return OutputBudget() if "HTML" in report_formats(spec.report.format) else OutputBudget(0)
 
 
 def _cluster_description(cluster: Any) -> str:

@@ -15,7 +15,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from chainsaw_py.commands import (
+from chainsaw_py.util import generated_code
+
+generated_code.install()   # before the first module with dataclasses is imported
+
+from chainsaw_py.commands import (  # noqa: E402 - after the install above
     assert_,
     build,
     cluster,
@@ -30,9 +34,9 @@ from chainsaw_py.commands import (
     test,
     version,
 )
-from chainsaw_py.commands.tree import Command, execute, help_command, show_help
-from chainsaw_py.errors import ChainsawError
-from chainsaw_py.util.terminal import sanitize
+from chainsaw_py.commands.tree import Command, execute, help_command, show_help  # noqa: E402
+from chainsaw_py.errors import ChainsawError  # noqa: E402
+from chainsaw_py.util.terminal import sanitize  # noqa: E402
 
 PROGRAM = "chainsaw-py"
 

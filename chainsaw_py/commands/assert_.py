@@ -10,12 +10,11 @@ documents of a local file instead, with a 1 s timeout. Prints ``Assertion(s) PAS
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
 from chainsaw_py.commands.test import KUBE_FLAGS, add_kube_flags
-from chainsaw_py.commands.tree import Command, range_args
+from chainsaw_py.commands.tree import Arguments, Command, range_args
 
 DEFAULT_TIMEOUT = "30s"
 LOCAL_TIMEOUT = 1.0
@@ -35,7 +34,7 @@ def command() -> Command:
     return assert_
 
 
-def kube_overrides(args: argparse.Namespace) -> dict[str, Any]:
+def kube_overrides(args: Arguments) -> dict[str, Any]:
     overrides: dict[str, Any] = {key: getattr(args, f"kube_{key}") for _, key, _ in KUBE_FLAGS
                                  if getattr(args, f"kube_{key}")}
     if args.kube_as_group:
@@ -48,7 +47,7 @@ def kube_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Arguments) -> int:
     from chainsaw_py.errors import ChainsawError
 
     path = args.file or (args.args[0] if args.args else "")
@@ -94,7 +93,7 @@ def _load(path: str, label: str) -> list[dict[str, Any]]:
     return resources
 
 
-def _cluster(args: argparse.Namespace) -> tuple[Any, float]:
+def _cluster(args: Arguments) -> tuple[Any, float]:
     if args.resource:
         from chainsaw_py.client.local import LocalCluster
 

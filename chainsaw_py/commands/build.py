@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
-from chainsaw_py.commands.tree import Command, no_args, show_help
+from chainsaw_py.commands.tree import Arguments, Command, no_args, show_help
 
 
 def command() -> Command:
@@ -16,7 +14,7 @@ def command() -> Command:
     return Command("build", "Build commands", run=show_help, args=no_args).add(docs)
 
 
-def run_docs(args: argparse.Namespace) -> int:
+def run_docs(args: Arguments) -> int:
     from chainsaw_py.authoring.docs import build_docs
 
     build_docs(args.test_dir, args.test_file, args.readme_file, args.catalog)

@@ -6,7 +6,6 @@ cleanly on SIGINT/SIGTERM. No container is ever pulled or run: workloads are sim
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.commands.test import add_sut_flags, image_mapping
-from chainsaw_py.commands.tree import Command, no_args, show_help
+from chainsaw_py.commands.tree import Arguments, Command, no_args, show_help
 
 AUTHORIZATION_MODES = ("RBAC", "AlwaysAllow")
 
@@ -41,7 +40,7 @@ def command() -> Command:
                    args=no_args).add(serve)
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: Arguments) -> int:
     from chainsaw_py.embedded import EmbeddedCluster
     from chainsaw_py.embedded.store import serving_collector
     from chainsaw_py.errors import ChainsawError

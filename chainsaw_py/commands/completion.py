@@ -10,12 +10,11 @@ only. So the scripts stay short and never go stale when commands or flags change
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 
 from chainsaw_py.commands.flags import Flag, unquote_usage
-from chainsaw_py.commands.tree import Command, no_args
+from chainsaw_py.commands.tree import Arguments, Command, no_args
 
 DIRECTIVE_ERROR = 1
 DIRECTIVE_NO_SPACE = 2
@@ -60,7 +59,7 @@ def _loading_help(root_name: str, shell: str) -> str:
             f"current shell session:\n\n{how}\n")
 
 
-def run_script(args: argparse.Namespace) -> int:
+def run_script(args: Arguments) -> int:
     root = args.command.root
     program = root.name
     function = "__" + re.sub(r"\W", "_", program) + "_complete"
@@ -70,7 +69,7 @@ def run_script(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_complete(args: argparse.Namespace) -> int:
+def run_complete(args: Arguments) -> int:
     words = list(args.args) or [""]
     candidates, directive = complete(args.command.root, words[:-1], words[-1])
     for value, description in candidates:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from chainsaw_py.commands.tree import Command, minimum_args, no_args, show_help
+from chainsaw_py.commands.tree import Arguments, Command, minimum_args, no_args, show_help
 from chainsaw_py.errors import ChainsawError
 
 
@@ -17,7 +16,7 @@ def command() -> Command:
     return Command("create", "Create Chainsaw resources", run=show_help, args=no_args).add(test)
 
 
-def run_test(args: argparse.Namespace) -> int:
+def run_test(args: Arguments) -> int:
     from chainsaw_py.authoring.scaffold import TEST_FILE, render_sample_test
     from chainsaw_py.golang import filepath as gopath
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from pathlib import Path
 
-from chainsaw_py.commands.tree import Command, exact_args, no_args, show_help
+from chainsaw_py.commands.tree import Arguments, Command, exact_args, no_args, show_help
 from chainsaw_py.errors import ChainsawError
 
 
@@ -15,7 +14,7 @@ def command() -> Command:
     return Command("export", "Export commands", run=show_help, args=no_args).add(schemas)
 
 
-def run_schemas(args: argparse.Namespace) -> int:
+def run_schemas(args: Arguments) -> int:
     from chainsaw_py.loading.validate import SCHEMA_DIR, schema_names
 
     target = Path(args.args[0])

@@ -9,8 +9,6 @@ missing unit in duration "10"``), raised as :class:`FlagError`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +115,9 @@ def parse_csv(text: str) -> list[str]:
     """pflag's StringSlice: one line of CSV (quotes allowed); an empty value is an empty list."""
     if text == "":
         return []
+    import csv  # only for such a flag given on the command line
+    import io
+
     try:
         return next(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as err:

@@ -9,10 +9,9 @@ fail loading, and gives each error's line.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from chainsaw_py.commands.tree import Command, only_valid_args
+from chainsaw_py.commands.tree import Arguments, Command, only_valid_args
 from chainsaw_py.errors import ChainsawError
 from chainsaw_py.util.terminal import sanitize
 
@@ -27,7 +26,7 @@ def command() -> Command:
     return lint_
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Arguments) -> int:
     if not args.file:
         raise ChainsawError("no file or standard input specified")
     print("Processing input...")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from chainsaw_py.commands.tree import Command, exact_args, minimum_args, no_args, show_help
+from chainsaw_py.commands.tree import Arguments, Command, exact_args, minimum_args, no_args, show_help
 
 
 def command() -> Command:
@@ -18,14 +17,14 @@ def command() -> Command:
     return Command("migrate", "Migrate resources to Chainsaw", run=show_help, args=no_args).add(kuttl)
 
 
-def run_tests(args: argparse.Namespace) -> int:
+def run_tests(args: Arguments) -> int:
     from chainsaw_py.authoring.migrate import migrate_tests
 
     migrate_tests(args.args, args.save, args.cleanup, sys.stdout, sys.stderr)
     return 0
 
 
-def run_config(args: argparse.Namespace) -> int:
+def run_config(args: Arguments) -> int:
     from chainsaw_py.authoring.migrate import migrate_config
 
     migrate_config(args.args[0], args.save, args.cleanup, sys.stdout, sys.stderr)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from chainsaw_py.commands.tree import Command, exact_args, no_args, show_help
+from chainsaw_py.commands.tree import Arguments, Command, exact_args, no_args, show_help
 from chainsaw_py.errors import ChainsawError
 
 
@@ -16,7 +15,7 @@ def command() -> Command:
     return Command("renovate", "Upgrade Chainsaw resources", run=show_help, args=no_args).add(config)
 
 
-def run_config(args: argparse.Namespace) -> int:
+def run_config(args: Arguments) -> int:
     from chainsaw_py.authoring.renovate import (
         CONFIGURATION_SCHEMA,
         load_for_renovation,

@@ -3,10 +3,8 @@ Chainsaw has no ``report`` command). The rules are in ``report.merge`` and docs/
 
 from __future__ import annotations
 
-import argparse
-
-from chainsaw_py.commands.tree import Command, minimum_args, no_args, show_help
-from chainsaw_py.report.writers import FORMATS
+from chainsaw_py.commands.tree import Arguments, Command, minimum_args, no_args, show_help
+from chainsaw_py.report.formats import FORMATS
 
 MERGE_LONG = """Merge the JSON reports of the shards of one run (--shard-index/--shard-count) into one report: every
 test, tagged with its shard, the earliest start and the latest end. Each argument is FILE or LABEL=FILE (the
@@ -28,7 +26,7 @@ def command() -> Command:
     return Command("report", "Work with test reports (chainsaw_py)", run=show_help, args=no_args).add(merge)
 
 
-def run_merge(args: argparse.Namespace) -> int:
+def run_merge(args: Arguments) -> int:
     from chainsaw_py import api
 
     outcome = api.merge_reports(list(args.args), formats=list(args.report_format), path=args.report_path,

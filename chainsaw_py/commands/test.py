@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
-from chainsaw_py.commands.tree import Command
+from chainsaw_py.commands.tree import Arguments, Command
 
 KUBE_FLAGS: tuple[tuple[str, str, str], ...] = (
     ("as", "as", "Username to impersonate for the operation"),
@@ -132,7 +131,7 @@ def image_mapping(text: str) -> Any:
     return ImageProgram(image.strip(), tuple(words))
 
 
-def options_from(args: argparse.Namespace) -> Any:
+def options_from(args: Arguments) -> Any:
     from chainsaw_py.api import TestOptions
 
     overrides = {key: getattr(args, f"kube_{key}") for _, key, _ in KUBE_FLAGS if getattr(args, f"kube_{key}")}
@@ -162,7 +161,7 @@ def options_from(args: argparse.Namespace) -> Any:
         images=[image_mapping(text) for text in args.map_image])
 
 
-def _check_choices(args: argparse.Namespace) -> None:
+def _check_choices(args: Arguments) -> None:
     """A value Chainsaw would only trip over later (or never) is refused at once, in one line."""
     from chainsaw_py.errors import ChainsawError
 
@@ -174,10 +173,13 @@ def _check_choices(args: argparse.Namespace) -> None:
                                 f"{', '.join(flag.choices)}")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Arguments) -> int:
+    import gc
+
     from chainsaw_py import api
     from chainsaw_py.errors import ChainsawError
 
+    gc.freeze()
     _check_choices(args)
     outcome = api.run(options_from(args))
     if outcome.interrupted:

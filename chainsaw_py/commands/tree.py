@@ -9,17 +9,20 @@ error, ``Error: <message>``, and exit code 1; an unknown command adds cobra's su
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from chainsaw_py.commands.flags import Flag, FlagError, FlagSet, HelpRequested
 
+Arguments = SimpleNamespace
+"""What a handler receives: its flags' values by name, ``args`` (its positional arguments), ``changed`` (the
+flags set on the command line) and ``command``."""
 MIN_NAME_PADDING = 11
 SUGGESTION_DISTANCE = 2
-Handler = Callable[[argparse.Namespace], int]
+Handler = Callable[[Arguments], int]
 ArgsRule = Callable[["Command", list[str]], "str | None"]
 
 
@@ -221,7 +224,7 @@ def execute(root: Command, argv: Sequence[str], stdout: TextIO | None = None,
         print(f"Run '{root.path} --help' for usage.", file=err)
         return 1
     if command.disable_flag_parsing and command.run is not None:
-        return command.run(argparse.Namespace(args=rest, changed=set(), command=command))
+        return command.run(Arguments(args=rest, changed=set(), command=command))
     try:
         values, changed, positionals = command.flags.parse(rest)
         if values.pop("_help", False):
@@ -236,7 +239,7 @@ def execute(root: Command, argv: Sequence[str], stdout: TextIO | None = None,
     if command.run is None:
         out.write(command.help())
         return 0
-    namespace = argparse.Namespace(**values, args=positionals, changed=changed, command=command)
+    namespace = Arguments(**values, args=positionals, changed=changed, command=command)
     return command.run(namespace)
 
 
@@ -249,7 +252,7 @@ def _check(command: Command, changed: set[str], positionals: list[str]) -> None:
         raise UsageError("required flag(s) " + ", ".join(f'"{name}"' for name in missing) + " not set")
 
 
-def show_help(args: argparse.Namespace) -> int:
+def show_help(args: Arguments) -> int:
     """The handler of a command that only groups others: its help, as cobra's ``cmd.Help()``."""
     sys.stdout.write(args.command.help())
     return 0
@@ -262,7 +265,7 @@ def help_command(root_name: str) -> Command:
                         f"Simply type {root_name} help [path to command] for full details.")
 
 
-def _run_help(args: argparse.Namespace) -> int:
+def _run_help(args: Arguments) -> int:
     root = args.command.root
     target, rest = root.find(args.args)
     if target is root and rest:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-
-from chainsaw_py.commands.tree import Command, no_args
+from chainsaw_py.commands.tree import Arguments, Command, no_args
 
 
 def command() -> Command:
     return Command("version", "Print the version informations", run=run, args=no_args)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Arguments) -> int:
     from chainsaw_py.authoring.version import version_info
 
     for line in version_info().lines():

@@ -11,7 +11,6 @@ goes through ``jsonschema``, whose detailed errors make the messages.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -256,6 +255,8 @@ def _did_you_mean(name: str, choices: Sequence[str]) -> str:
     lowered = {choice.lower(): choice for choice in choices}
     if name.lower() in lowered:
         return f' (did you mean "{lowered[name.lower()]}"?)'
+    import difflib  # only for an error
+
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
 

@@ -3,9 +3,10 @@ imports jsonschema nor compiles a schema (issue 14: start-up).
 
 A document is recorded by the SHA-256 of its schema file and its data (canonical JSON); only valid
 documents are recorded, so every error is still found and reported by jsonschema. The record lives in
-``$CHAINSAW_PY_CACHE_DIR`` (default ``$XDG_CACHE_HOME/chainsaw_py`` or ``~/.cache/chainsaw_py``; set it
-to an empty string to turn the record off), one file of digests per schema and version of the validating
-module, trimmed to its newest ``KEEP`` entries once it holds ``LIMIT``. Any I/O problem only means validating again.
+``$CHAINSAW_PY_CACHE_DIR`` (``util.cachedir``: default ``$XDG_CACHE_HOME/chainsaw_py`` or
+``~/.cache/chainsaw_py``; set it to an empty string to turn the record off), one file of digests per schema
+and version of the validating module, trimmed to its newest ``KEEP`` entries once it holds ``LIMIT``. Any
+I/O problem only means validating again.
 """
 
 from __future__ import annotations
@@ -18,18 +19,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chainsaw_py.util.cachedir import cache_dir
+
 LIMIT = 20_000
 KEEP = 10_000
 _lock = threading.Lock()
 _known: dict[Path, set[str]] = {}
-
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get("CHAINSAW_PY_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "chainsaw_py"
 
 
 _VALIDATING_MODULE = Path(__file__).with_name("validate.py")
@@ -60,7 +55,7 @@ def _digests(record: Path) -> set[str]:
     known = _known.get(record)
     if known is None:
         try:
-            known = set(record.read_text(encoding="ascii").split())
+            known = set(record.read_text(encoding="utf-8").split())   # hex digests
         except (OSError, UnicodeDecodeError):
             known = set()
         _known[record] = known

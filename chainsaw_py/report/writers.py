@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from chainsaw_py.errors import ChainsawError
+from chainsaw_py.report.formats import FORMATS
 from chainsaw_py.report.model import OperationReport, ProcessLog, Report, StepReport, TestReport
 from chainsaw_py.util.terminal import sanitize
-
-FORMATS = ("JSON", "XML", "JUNIT-TEST", "JUNIT-STEP", "JUNIT-OPERATION", "HTML")
-"""Chainsaw's formats, and chainsaw_py's ``HTML``."""
-
 
 EXTENSIONS = {"JSON": "json", "XML": "xml", "JUNIT-TEST": "xml", "JUNIT-STEP": "xml", "JUNIT-OPERATION": "xml",
               "HTML": "html"}

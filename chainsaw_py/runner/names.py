@@ -8,10 +8,13 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainsaw_py.errors import ChainsawError
-from chainsaw_py.golang.regexp import GoRegexp, RegexpError, compile_go
 from chainsaw_py.loading.model import Scenario, Step, Test
+
+if TYPE_CHECKING:
+    from chainsaw_py.golang.regexp import GoRegexp
 
 ROOT = "chainsaw"
 
@@ -121,6 +124,8 @@ def _simple_matches(patterns: tuple[GoRegexp, ...], elements: list[str]) -> tupl
 def _compile(pattern: str, flag: str) -> _Alternation | None:
     if not pattern:
         return None
+    from chainsaw_py.golang.regexp import RegexpError, compile_go  # RE2, only for a filter
+
     alternatives = []
     for alternative in _split_top(pattern, "|"):
         parts = []

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
@@ -39,6 +38,7 @@ from chainsaw_py.runner.test import (
 from chainsaw_py.steplog import error_section
 from chainsaw_py.util.leftovers import LEFTOVERS
 from chainsaw_py.util.processes import subreaper
+from chainsaw_py.util.threads import run_each
 
 
 @dataclass
@@ -172,9 +172,7 @@ class Runner:
             self.console.write(f"=== CONT  {item[0]}")
             execute(*item)
 
-        with ThreadPoolExecutor(max_workers=self._parallelism(), thread_name_prefix="chainsaw") as pool:
-            for future in [pool.submit(resume, item) for item in queued]:
-                future.result()
+        run_each(resume, queued, self._parallelism(), "chainsaw")
         return synchronous
 
     def _instances(self, tests: Sequence[Test], names: UniqueNames) -> list[tuple[str, Instance]]:

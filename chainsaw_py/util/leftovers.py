@@ -17,10 +17,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from chainsaw_py.util.processes import kill_marked
+from chainsaw_py.util.threads import Batch
 
 _SENDERS = 16
 
@@ -116,8 +116,7 @@ class Leftovers:
                 os.killpg(group, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        pool = ThreadPoolExecutor(max_workers=_SENDERS, thread_name_prefix="chainsaw-abandon")
-        pending = [pool.submit(_quietly, send) for send in sends]
+        pending = Batch(_quietly, sends, _SENDERS, "chainsaw-abandon")
         for final in finals:
             _quietly(final)
         for path in files:
@@ -125,8 +124,8 @@ class Leftovers:
         kill_marked(marks)  # it scans /proc and may wait a little to reap
         for folder in folders:  # after the kills: nothing writes there any more
             shutil.rmtree(folder, ignore_errors=True)
-        wait(pending, timeout=max(deadline - time.monotonic(), 0.0))
-        pool.shutdown(wait=False, cancel_futures=True)
+        pending.wait(timeout=max(deadline - time.monotonic(), 0.0))
+        pending.cancel()
 
 
 def _quietly(action: Callable[[], None]) -> None:
