@@ -176,8 +176,8 @@ def _watch_latency(served: Served, events: int = 200) -> dict[str, float]:
             "watch_latency_p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000}
 
 
-def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Popen[str], Any]:
-    """The bare server in its own process, and a GET function against it (``get.url``, ``get.ca_file``: where)."""
+def bare_server(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Popen[str], str, str | None]:
+    """The bare server in its own process: the process, its URL and the CA file to trust (HTTPS)."""
     args = [sys.executable, "-c", BARE_SERVER, body.decode()]
     ca_file = None
     if tls:
@@ -193,12 +193,18 @@ def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Pope
     process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     port = int(process.stdout.readline())
-    pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file)
+    return process, f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file
+
+
+def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Popen[str], Any]:
+    """The bare server in its own process, and a GET function against it (``get.url``, ``get.ca_file``: where)."""
+    process, url, ca_file = bare_server(directory, body, tls)
+    pool = _pool(url, ca_file)
 
     def get(_index: int) -> None:
         assert pool.request("GET", "/").status == 200
 
-    get.url, get.ca_file = f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file  # type: ignore[attr-defined]
+    get.url, get.ca_file = url, ca_file  # type: ignore[attr-defined]
     return process, get
 
 

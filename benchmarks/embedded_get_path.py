@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from embedded_bench import BARE_SERVER, _pool
+from embedded_bench import _pool, bare_server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -194,22 +194,8 @@ def _cluster_target(label: str, directory: Path, tls: bool, checkout: Path, prof
 
 def _bare_target(label: str, directory: Path, tls: bool, body: bytes, request: tuple[str, dict[str, str]]) -> Target:
     """The bare server of embedded_bench.py; its client GETs ``request`` (path, headers)."""
-    args = [sys.executable, "-c", BARE_SERVER, body.decode()]
-    ca_file = None
-    if tls:
-        sys.path.insert(0, str(REPO))
-        from chainsaw_py.embedded.tls import generate_certificates
-
-        certificates = generate_certificates()
-        (directory / "bare.crt").write_bytes(certificates.cert_pem + certificates.ca_pem)
-        (directory / "bare.key").write_bytes(certificates.key_pem)
-        ca_file = str(directory / "bare-ca.crt")
-        Path(ca_file).write_bytes(certificates.ca_pem)
-        args += [str(directory / "bare.crt"), str(directory / "bare.key")]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    port = int(process.stdout.readline())
-    pool = _pool(f"{'https' if tls else 'http'}://127.0.0.1:{port}", ca_file)
+    process, url, ca_file = bare_server(directory, body, tls)
+    pool = _pool(url, ca_file)
     path, headers = request
 
     def get() -> None:
