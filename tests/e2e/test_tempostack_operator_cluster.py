@@ -80,9 +80,11 @@ class Env:
 
     def tempo_log(self, namespace: str, component: str) -> str:
         """Every line the simulated Tempo container wrote, across restarts (read from the cluster's log store:
-        the pods/log endpoint serves one instance)."""
-        pod = self.pods(namespace, component)[0]["metadata"]["name"]
-        return "".join(line.text + "\n" for line in self.cluster.logs.read((namespace, pod, "tempo")))
+        the pods/log endpoint serves one instance), of every pod of the component: while its ReplicaSet replaces a
+        pod, the one that crashed need not be the first listed."""
+        names = [pod["metadata"]["name"] for pod in self.pods(namespace, component)]
+        return "".join(line.text + "\n" for name in names
+                       for line in self.cluster.logs.read((namespace, name, "tempo")))
 
 
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = WAIT) -> T:
