@@ -1,7 +1,8 @@
 """The objects every fresh cluster has: system namespaces, the single Ready node, the ``kubernetes``
 service and its endpoints, CoreDNS (Deployment, ConfigMap, ``kube-dns`` Service; its pods are simulated like
-any other), a default StorageClass, the local APIServices kube-apiserver registers for its own group versions;
-and the AWS credentials secret when S3 is enabled."""
+any other), a default StorageClass, and the AWS credentials secret when S3 is enabled. The local APIServices
+kube-apiserver registers for its own group versions are written right after the start
+(``controllers.apiservices``)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,6 @@ from chainsaw_py.embedded.schemas import SERVER_MINOR
 from chainsaw_py.embedded.writes import WriteOptions
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-# kube-apiserver's autoregister table (group priority, version priority): an APIService is made for each served
-# group version listed here, and only for those (pkg/controlplane's apiVersionPriorities)
-_APISERVICE_PRIORITIES = {
-    ("", "v1"): (18000, 1), ("apps", "v1"): (17800, 15), ("events.k8s.io", "v1"): (17750, 15),
-    ("authentication.k8s.io", "v1"): (17700, 15), ("authorization.k8s.io", "v1"): (17600, 15),
-    ("autoscaling", "v1"): (17500, 15), ("autoscaling", "v2"): (17500, 30), ("batch", "v1"): (17400, 15),
-    ("certificates.k8s.io", "v1"): (17300, 15), ("networking.k8s.io", "v1"): (17200, 15),
-    ("policy", "v1"): (17100, 15), ("rbac.authorization.k8s.io", "v1"): (17000, 15),
-    ("storage.k8s.io", "v1"): (16800, 15), ("apiextensions.k8s.io", "v1"): (16700, 15),
-    ("admissionregistration.k8s.io", "v1"): (16700, 15), ("scheduling.k8s.io", "v1"): (16600, 15),
-    ("coordination.k8s.io", "v1"): (16500, 15), ("node.k8s.io", "v1"): (16300, 15),
-    ("discovery.k8s.io", "v1"): (16200, 15), ("flowcontrol.apiserver.k8s.io", "v1"): (16100, 21),
-}
 NODE_IP = "10.89.0.2"
 _OPTIONS = WriteOptions(field_validation="Strict")
 
@@ -70,20 +58,6 @@ def bootstrap(server: ApiServer, node_name: str, api_port: int) -> None:
                            "another node if necessary." if name == "system-cluster-critical" else
                            "Used for system critical pods that must not be moved from their current node."})
     _coredns(server)   # its pods need the priority classes
-    _local_apiservices(server)
-
-
-def _local_apiservices(server: ApiServer) -> None:
-    """``kubectl get apiservices`` on a fresh cluster: ``v1.``, ``v1.apps``, ... (no service: Local)."""
-    served = {(rt.group, rt.version) for rt in server.registry.all() if rt.builtin}
-    for (group, version), (group_priority, version_priority) in _APISERVICE_PRIORITIES.items():
-        if (group, version) not in served:
-            continue
-        _create(server, "apiregistration.k8s.io/v1", "APIService", {
-            "metadata": {"name": f"{version}.{group}",
-                         "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"}},
-            "spec": {"group": group, "version": version, "groupPriorityMinimum": group_priority,
-                     "versionPriority": version_priority}})
 
 
 COREFILE = """.:53 {

@@ -75,6 +75,7 @@ def test_the_apiserver_registers_its_own_group_versions_as_local_apiservices(api
     from kubernetes import client
 
     registration = client.ApiregistrationV1Api(api_client)
+    wait_for(lambda: any(item.metadata.name == "v1.apps" for item in registration.list_api_service().items))
     services = {item.metadata.name: item for item in registration.list_api_service().items}
     assert {"v1.", "v1.apps", "v2.autoscaling", "v1.rbac.authorization.k8s.io"} <= set(services)
     core = services["v1."]
