@@ -22,14 +22,7 @@ class CertificateSigningRequestStrategy(Strategy):
             return
         for key in ("username", "uid", "groups", "extra"):
             spec.pop(key, None)
-        user = current_user()
-        spec["username"] = user.username
-        if user.uid:
-            spec["uid"] = user.uid
-        if user.groups:
-            spec["groups"] = list(user.groups)
-        if user.extra:
-            spec["extra"] = {key: list(values) for key, values in user.extra.items()}
+        spec.update(current_user().to_dict())   # the requester: username, uid, groups, extra
 
     def prepare_update(self, new: dict[str, Any], old: dict[str, Any], rt: Any) -> None:
         super().prepare_update(new, old, rt)
