@@ -53,6 +53,12 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")     # RFC 9110 token: metho
 # a worker waits this long for a keep-alive client's next request itself (shorter when the pool is busy)
 _NEXT_REQUEST_WAIT_MS = 50
 _NEXT_REQUEST_WAIT_BUSY_MS = 2
+# ... and, once a request has begun, up to this long in all for the rest of it (Python clients such as urllib3
+# send a body in a write of its own after the head): a hand-over to the reactor and back costs ~4 thread
+# switches. Slower input goes back to the reactor, whose timeouts bound it.
+_REST_OF_REQUEST_WAIT_S = 0.02
+# what parsing the buffered input led to
+_READY, _INCOMPLETE, _TAKEN = "ready", "incomplete", "taken"
 
 
 @dataclass
@@ -837,38 +843,42 @@ class HttpServer:
         self._dispatch(conn)
 
     def _dispatch(self, conn: ConnectionState) -> None:
-        """Parse what the reactor read; a complete request goes to a worker."""
-        if self._advance(conn):
+        """Parse what the reactor read; a complete request goes to a worker, an incomplete one waits for more."""
+        outcome = self._advance(conn)
+        if outcome == _READY:
             self._workers.submit(lambda: self._serve(conn))
+        elif outcome == _INCOMPLETE:
+            self._arm(conn)
 
-    def _advance(self, conn: ConnectionState) -> bool:
-        """Parse as far as the buffer allows (head, admission, body). True when a complete request is ready
-        (the connection is then busy, owned by the caller); otherwise the connection went back to the
-        reactor or was refused."""
+    def _advance(self, conn: ConnectionState) -> str:
+        """Parse as far as the buffer allows (head, admission, body): ``_READY`` when a complete request is
+        ready (the connection is then busy, owned by the caller), ``_INCOMPLETE`` when more input is needed
+        (the caller still owns it), ``_TAKEN`` when it was refused (and handed over)."""
         try:
-            if conn.request is None and not self._parse_head(conn):
-                return False
+            if conn.request is None:
+                outcome = self._parse_head(conn)
+                if outcome != _READY:
+                    return outcome
             if not self._collect_body(conn):
-                return False
+                return _INCOMPLETE
         except _ProtocolError as err:
             self._refuse_raw(conn, _go_error_bytes(err.status, err.text))
-            return False
+            return _TAKEN
         except _TooLarge:
             assert conn.request is not None
             self._refuse(conn, self.app.error(conn.request, 413, "Request entity too large: limit is "
                                               f"{self.limits.max_body_bytes}"))
-            return False
+            return _TAKEN
         with conn.lock:
             conn.state = _BUSY
-        return True
+        return _READY
 
-    def _parse_head(self, conn: ConnectionState) -> bool:
+    def _parse_head(self, conn: ConnectionState) -> str:
         end = _find_head_end(conn.buffer, self.limits.max_header_bytes)
         if not end:
             if len(conn.buffer) > self.limits.max_header_bytes:
                 raise _ProtocolError(431, "431 Request Header Fields Too Large")
-            self._arm(conn)
-            return False
+            return _INCOMPLETE
         request, keep_alive = parse_head(bytes(conn.buffer[:end]))
         request.connection = conn
         conn.request, conn.keep_alive, conn.head_end = request, keep_alive, end
@@ -882,14 +892,15 @@ class HttpServer:
             refusal = self.app.error(request, 413, f"Request entity too large: limit is {self.limits.max_body_bytes}")
         if refusal is not None:
             self._refuse(conn, refusal)
-            return False
+            return _TAKEN
         if request.header("expect").lower() == "100-continue" and len(conn.buffer) == end:
             self._send_nonblocking(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
         if request.body_length is None:
             conn.body_parser = _ChunkedBody(self.limits.max_body_bytes)
-        return True
+        return _READY
 
     def _collect_body(self, conn: ConnectionState) -> bool:
+        """True when the whole body is buffered (then it is the request's)."""
         request = conn.request
         assert request is not None
         if conn.body_parser is not None:
@@ -898,13 +909,11 @@ class HttpServer:
             if not conn.body_parser.done:
                 del conn.buffer[:position]
                 conn.head_end = 0
-                self._arm(conn)
                 return False
             request.body = conn.body_parser.body()
             return True
         length = request.body_length or 0
         if len(conn.buffer) - conn.head_end < length:
-            self._arm(conn)
             return False
         request.body = bytes(conn.buffer[conn.head_end:conn.head_end + length])
         conn.head_end += length
@@ -1097,18 +1106,42 @@ class HttpServer:
         if not conn.buffer:
             self._arm(conn)
             return False
-        return self._advance(conn)
+        return self._complete_here(conn)
+
+    def _complete_here(self, conn: ConnectionState) -> bool:
+        """Parse the next request on this worker, reading the rest of it here while it comes quickly; True when
+        it is complete. Otherwise the connection went to the reactor (or was refused)."""
+        deadline = time.monotonic() + _REST_OF_REQUEST_WAIT_S
+        while True:
+            outcome = self._advance(conn)
+            if outcome != _INCOMPLETE:
+                return outcome == _READY
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0 or not self._input_arrives(conn, remaining_ms):
+                self._arm(conn)
+                return False
+            data = self._receive(conn)
+            if data == b"":
+                self._close(conn)
+                return False
+            if data:
+                conn.buffer += data
 
     def _next_request_arrives(self, conn: ConnectionState) -> bool:
+        wait = _NEXT_REQUEST_WAIT_MS if self._workers.has_headroom() else _NEXT_REQUEST_WAIT_BUSY_MS
+        return self._input_arrives(conn, wait)
+
+    @staticmethod
+    def _input_arrives(conn: ConnectionState, wait_ms: int) -> bool:
+        """Input is buffered or arrives on the socket within ``wait_ms`` (a worker's wait, on its own poll)."""
         if conn.tls and conn.sock.pending():   # type: ignore[attr-defined]
             return True
         poller = conn.poller
         if poller is None:
             poller = conn.poller = select.poll()
             poller.register(conn.fd, select.POLLIN | select.POLLRDHUP)
-        wait = _NEXT_REQUEST_WAIT_MS if self._workers.has_headroom() else _NEXT_REQUEST_WAIT_BUSY_MS
         try:
-            return bool(poller.poll(wait))
+            return bool(poller.poll(wait_ms))
         except OSError:
             return False
 
