@@ -10,11 +10,13 @@ that answers every GET with a fixed body in one send). Two kinds of figures:
   kubectl needs) and plain HTTP (``--insecure-http``), plus the bare server's GET/s over both. One connection
   waits for each answer, so these rates are bounded by the client's and the loopback's latency too;
 - server capacity (HTTPS): ``--clients`` client processes, each with its own keep-alive connection, send
-  ConfigMap creates (to the embedded server) or GETs (to both servers) for ``--seconds`` at once. Printed: the
-  aggregate rate, and the server process's CPU time per request (utime+stime of ``/proc/<pid>/stat`` before
-  and after), which does not depend on the clients or on how the machine's cores are shared; its inverse is
-  what one server process can serve per CPU second. With ``--baseline`` the capacity rounds alternate with a
-  ``cluster serve`` of that checkout.
+  ConfigMap creates (to the embedded server) or GETs (to both servers) for ``--seconds`` at once. Two kinds of
+  client: urllib3 (the kubernetes Python client's transport, which writes a body after its head) and a lean
+  one that sends each request in one write, as client-go (kubectl) does, and parses no more of the answer than
+  its status and length -- a load generator that leaves the machine's cores to the server, as wrk or ab
+  would. Printed: the aggregate rate, and the server process's CPU time per request (utime+stime of
+  ``/proc/<pid>/stat`` before and after); its inverse is what the server does per CPU second. With
+  ``--baseline`` the create rounds alternate with a ``cluster serve`` of that checkout.
 """
 
 from __future__ import annotations
@@ -238,6 +240,54 @@ while time.time() < deadline:
 print(json.dumps({"count": count}))
 '''
 
+# the same job with one write per request and a minimal reading of the answer (see the module's docstring)
+LEAN_CLIENT = r'''
+import json, socket, ssl, sys, time
+job = json.loads(sys.argv[1])
+sock = socket.create_connection(("127.0.0.1", int(job["url"].rsplit(":", 1)[1])))
+sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+if job["url"].startswith("https"):
+    context = ssl.create_default_context(cafile=job["ca_file"])
+    context.check_hostname = False
+    sock = context.wrap_socket(sock)
+fields = "".join(f"{name}: {value}\r\n" for name, value in job["headers"].items())
+post_head = f"POST {job['path']} HTTP/1.1\r\nHost: 127.0.0.1\r\n{fields}Content-Length: %d\r\n\r\n".encode()
+get_request = f"GET {job['path']} HTTP/1.1\r\nHost: 127.0.0.1\r\n{fields}\r\n".encode()
+expected = b"HTTP/1.1 201 " if job["action"] == "create" else b"HTTP/1.1 200 "
+pending = b""
+def exchange(request):
+    global pending
+    sock.sendall(request)
+    while True:
+        end = pending.find(b"\r\n\r\n")
+        if end >= 0:
+            start = pending.find(b"\r\nContent-Length: ", 0, end)
+            assert pending.startswith(expected) and start > 0, pending[:300]
+            start += 18
+            length = int(pending[start:pending.index(b"\r\n", start)])
+            if len(pending) >= end + 4 + length:
+                pending = pending[end + 4 + length:]
+                return
+        data = sock.recv(65536)
+        assert data, "the server closed the connection"
+        pending += data
+def create(index):
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{job['prefix']}-{index}"},
+                       "data": {"key": "value"}}).encode()
+    exchange(post_head % len(body) + body)
+def get(index):
+    exchange(get_request)
+action = create if job["action"] == "create" else get
+action("warm")
+time.sleep(max(0.0, job["start_at"] - time.time()))
+count, deadline = 0, job["start_at"] + job["seconds"]
+while time.time() < deadline:
+    action(count)
+    count += 1
+print(json.dumps({"count": count}))
+'''
+CLIENTS = {"urllib3": CLIENT, "lean": LEAN_CLIENT}
+
 
 def process_cpu_seconds(pid: int) -> float:
     """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
@@ -246,23 +296,23 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 def capacity(server_pid: int, url: str, ca_file: str | None, headers: dict[str, str], action: str, path: str,
-             clients: int, seconds: float, prefix: str) -> dict[str, float]:
-    """``clients`` processes send ``action`` requests at once for ``seconds``: the aggregate rate and the server
-    process's CPU per request."""
+             clients: int, seconds: float, prefix: str, client: str = "urllib3") -> dict[str, float]:
+    """``clients`` processes (of the kind ``client``: a key of CLIENTS) send ``action`` requests at once for
+    ``seconds``: the aggregate rate and the server process's CPU per request."""
     start_at = time.time() + 1.5 + 0.25 * clients    # the clients' start-up (imports, TLS handshake) is not timed
     processes = []
     for index in range(clients):
         job = {"url": url, "ca_file": ca_file, "headers": headers, "action": action, "path": path,
                "prefix": f"{prefix}-{index}", "start_at": start_at, "seconds": seconds}
-        processes.append(subprocess.Popen([sys.executable, "-c", CLIENT, json.dumps(job)], stdout=subprocess.PIPE,
-                                          text=True))
+        processes.append(subprocess.Popen([sys.executable, "-c", CLIENTS[client], json.dumps(job)],
+                                          stdout=subprocess.PIPE, text=True))
     time.sleep(max(0.0, start_at - time.time()))
     before = process_cpu_seconds(server_pid)
     counts = []
     for process in processes:
         out, _ = process.communicate(timeout=seconds + 120)
         if process.returncode != 0:
-            raise SystemExit(f"a capacity client failed ({action} {url})")
+            raise SystemExit(f"a capacity client failed ({client}: {action} {url})")
         counts.append(int(json.loads(out)["count"]))
     cpu = process_cpu_seconds(server_pid) - before
     total = sum(counts)
@@ -280,18 +330,21 @@ def measure_capacity(directory: Path, servers: dict[str, Served], bare: tuple[su
     bare_process, bare_get = bare
     base = "/api/v1/namespaces/default/configmaps"
     samples: dict[str, list[dict[str, float]]] = {}
+    embedded = servers["https"]
     try:
         for round_index in range(rounds):
-            order = list(targets.items())
-            for label, served in order[::-1] if round_index % 2 else order:   # neither always measured first
-                samples.setdefault(f"creates, embedded ({label})", []).append(capacity(
-                    served.process.pid, served.url, served.ca_file, served.headers, "create", base, clients, seconds,
-                    f"cap{round_index}-{label.split()[0]}"))
-            samples.setdefault("GETs, embedded (this checkout)", []).append(capacity(
-                servers["https"].process.pid, servers["https"].url, servers["https"].ca_file,
-                servers["https"].headers, "get", f"{base}/bench", clients, seconds, "get"))
-            samples.setdefault("GETs, bare server", []).append(capacity(
-                bare_process.pid, bare_get.url, bare_get.ca_file, {}, "get", "/", clients, seconds, "bare"))
+            for client in CLIENTS:
+                order = list(targets.items())
+                for label, served in order[::-1] if round_index % 2 else order:   # neither always measured first
+                    samples.setdefault(f"creates, embedded ({label}), {client}", []).append(capacity(
+                        served.process.pid, served.url, served.ca_file, served.headers, "create", base, clients,
+                        seconds, f"cap{round_index}-{client}-{label.split()[0]}", client))
+                samples.setdefault(f"GETs, embedded (this checkout), {client}", []).append(capacity(
+                    embedded.process.pid, embedded.url, embedded.ca_file, embedded.headers, "get", f"{base}/bench",
+                    clients, seconds, "get", client))
+                samples.setdefault(f"GETs, bare server, {client}", []).append(capacity(
+                    bare_process.pid, bare_get.url, bare_get.ca_file, {}, "get", "/", clients, seconds, "bare",
+                    client))
     finally:
         for served in extra:
             served.stop()
@@ -346,19 +399,22 @@ def main(argv: list[str] | None = None) -> int:
           f"one keep-alive urllib3 connection per server; {os.cpu_count()} CPUs)")
     print(f"\nserver capacity over HTTPS: {args.clients} client processes at once, one keep-alive connection each, "
           f"{args.seconds:g} s, median of {args.capacity_rounds} rounds")
-    print(f"{'requests':<36}{'aggregate/s':>12}{'server CPU µs each':>20}{'per server CPU s':>18}")
+    print(f"{'requests, client':<46}{'aggregate/s':>12}{'server CPU µs each':>20}{'per server CPU s':>18}")
     for label, figures in capacities.items():
-        print(f"{label:<36}{figures['per_s']:>12.0f}{figures['cpu_us']:>20.0f}{1e6 / figures['cpu_us']:>18.0f}")
-    print("(aggregate/s depends on the clients sharing the machine's cores with the server; the server's CPU per "
-          "request does not: 'per server CPU s' is its inverse, what one server process serves per CPU second)")
-    create_cpu = capacities["creates, embedded (this checkout)"]["cpu_us"]
+        print(f"{label:<46}{figures['per_s']:>12.0f}{figures['cpu_us']:>20.0f}{1e6 / figures['cpu_us']:>18.0f}")
+    print("(aggregate/s: what the clients got while sharing the machine's cores with the server; 'per server CPU s' "
+          "is the inverse of the server's CPU per request -- a server uses more than one core for TLS and the "
+          "kernel's share, so the lean clients' aggregate can exceed it)")
+    lean = capacities["creates, embedded (this checkout), lean"]
     if args.json:
         args.json.write_text(json.dumps({
             "get_vs_bare_https": rates["embedded https"] / rates["bare https"],
             "get_per_s_https": rates["embedded https"], "create_per_s_https": writes["https"]["create_per_s"],
-            "create_capacity_https": 1e6 / create_cpu, "create_cpu_us_https": create_cpu,
-            "create_aggregate_per_s_https": capacities["creates, embedded (this checkout)"]["per_s"],
-            "bare_get_cpu_us_https": capacities["GETs, bare server"]["cpu_us"],
+            "create_aggregate_per_s_https": lean["per_s"], "create_cpu_us_https": lean["cpu_us"],
+            "create_aggregate_urllib3_per_s_https":
+                capacities["creates, embedded (this checkout), urllib3"]["per_s"],
+            "get_vs_bare_lean_https": (capacities["GETs, embedded (this checkout), lean"]["per_s"]
+                                       / capacities["GETs, bare server, lean"]["per_s"]),
             "capacity": capacities}))
     return 0
 

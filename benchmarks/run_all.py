@@ -51,9 +51,10 @@ _FIGURES = {
     "startup_cpu": lambda f: f"{f['test']:.3f} s (bare python {f['bare']:.3f} s)",
     "example_suite": lambda f: (f"{f['ratio']:.2f}x ({f['wall_s']:.1f} s vs {f['sleep_s']:.0f} s)"
                                 if f else "skipped (no corpus/kubectl)"),
-    "embedded_bench": lambda f: (f"{f['get_vs_bare_https']:.0%}; {f['create_per_s_https']:.0f}/s sequential, server "
-                                 f"capacity {f['create_capacity_https']:.0f} creates/s "
-                                 f"({f['create_cpu_us_https']:.0f} µs of server CPU each)"),
+    "embedded_bench": lambda f: (f"{f['get_vs_bare_https']:.0%} sequential ({f['get_vs_bare_lean_https']:.0%} with "
+                                 f"lean clients at once); creates {f['create_per_s_https']:.0f}/s sequential, "
+                                 f"{f['create_aggregate_per_s_https']:.0f}/s with lean clients at once "
+                                 f"({f['create_aggregate_urllib3_per_s_https']:.0f}/s urllib3)"),
     "scale": lambda f: (f"loads in {f['load_s']:.2f} s ({f['load_cpu_s']:.2f} s CPU); {f['passed']} passed, {f['failed']} failed in "
                         f"{f['run_s']:.0f} s; RSS {f['rss_growth']:.2f}x"),
 }
