@@ -1,6 +1,6 @@
 """Throughput and latency of the embedded API server, next to a bare Python HTTP server in the same run.
 
-    python benchmarks/embedded_bench.py [--seconds 3] [--clients 4] [--baseline /path/to/other/checkout]
+    python benchmarks/embedded_bench.py [--seconds 3] [--rounds 20] [--get-seconds 6] [--clients 4] [--baseline PATH]
 
 Servers run in their own processes (``python -m chainsaw_py cluster serve`` and a minimal ThreadingHTTPServer
 that answers every GET with a fixed body in one send). Two kinds of figures:
@@ -355,7 +355,9 @@ def measure_capacity(directory: Path, servers: dict[str, Served], bare: tuple[su
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput measurement")
-    parser.add_argument("--rounds", type=int, default=5, help="GET rounds, alternating between the servers")
+    parser.add_argument("--rounds", type=int, default=20, help="GET rounds, alternating between the servers")
+    parser.add_argument("--get-seconds", type=float, default=6.0,
+                        help="sequential GETs: time per server over all rounds")
     parser.add_argument("--clients", type=int, default=4, help="client processes of the capacity measurement")
     parser.add_argument("--capacity-rounds", type=int, default=3, help="capacity rounds (medians are printed)")
     parser.add_argument("--baseline", type=Path, help="another checkout whose create capacity is measured alternately")
@@ -373,12 +375,17 @@ def main(argv: list[str] | None = None) -> int:
                 bare[scheme], gets[f"bare {scheme}"] = start_bare(directory, body, tls)
             for get in gets.values():
                 get(0)
-            # alternate short rounds so that machine load drifts affect every server alike; report medians
+            # alternate short rounds (in the order A B B A ...) so that machine load drifts affect every server
+            # alike; the ratio is the median of the rounds' ratios, each taken between neighbours in time
             samples: dict[str, list[float]] = {label: [] for label in gets}
-            for _round in range(args.rounds):
-                for label, get in gets.items():
-                    samples[label].append(_rate(get, args.seconds / args.rounds))
+            for round_index in range(args.rounds):
+                order = list(gets.items())
+                for label, get in order[::-1] if round_index % 2 else order:
+                    samples[label].append(_rate(get, args.get_seconds / args.rounds))
             rates = {label: statistics.median(values) for label, values in samples.items()}
+            ratios = {scheme: statistics.median(embedded / bare for embedded, bare in
+                                                zip(samples[f"embedded {scheme}"], samples[f"bare {scheme}"]))
+                      for scheme in ("https", "http")}
             writes = {scheme: measure_writes(served, args.seconds) for scheme, served in servers.items()}
             capacities = measure_capacity(directory, servers, (bare["https"], gets["bare https"]), args.baseline,
                                           args.clients, args.seconds, args.capacity_rounds)
@@ -390,12 +397,13 @@ def main(argv: list[str] | None = None) -> int:
                 process.wait(timeout=10)
     print(f"{'server':<16}{'GET/s':>10}{'create/s':>10}{'watch p50 ms':>14}{'watch p95 ms':>14}{'GET vs bare':>13}")
     for scheme, figures in writes.items():
-        ratio = rates[f"embedded {scheme}"] / rates[f"bare {scheme}"]
+        ratio = ratios[scheme]
         print(f"{'embedded ' + scheme:<16}{rates['embedded ' + scheme]:>10.0f}{figures['create_per_s']:>10.0f}"
               f"{figures['watch_latency_median_ms']:>14.2f}{figures['watch_latency_p95_ms']:>14.2f}{ratio:>12.0%}")
     for scheme in ("https", "http"):
         print(f"{'bare ' + scheme:<16}{rates['bare ' + scheme]:>10.0f}{'-':>10}{'-':>14}{'-':>14}{'':>13}")
-    print(f"(sequential, latency-bound: GET median of {args.rounds} alternating rounds; body of {len(body)} bytes; "
+    print(f"(sequential, latency-bound: GET/s the median of {args.rounds} alternating rounds, GET vs bare the median "
+          f"of the rounds' ratios; body of {len(body)} bytes; "
           f"one keep-alive urllib3 connection per server; {os.cpu_count()} CPUs)")
     print(f"\nserver capacity over HTTPS: {args.clients} client processes at once, one keep-alive connection each, "
           f"{args.seconds:g} s, median of {args.capacity_rounds} rounds")
@@ -408,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     lean = capacities["creates, embedded (this checkout), lean"]
     if args.json:
         args.json.write_text(json.dumps({
-            "get_vs_bare_https": rates["embedded https"] / rates["bare https"],
+            "get_vs_bare_https": ratios["https"], "get_vs_bare_http": ratios["http"],
             "get_per_s_https": rates["embedded https"], "create_per_s_https": writes["https"]["create_per_s"],
             "create_aggregate_per_s_https": lean["per_s"], "create_cpu_us_https": lean["cpu_us"],
             "create_aggregate_urllib3_per_s_https":
