@@ -18,7 +18,10 @@ PyYAML's defaults do:
 Chainsaw's ``--remarshal`` re-reads documents with yaml.v3 first so that anchors and merge keys work;
 here anchors and ``<<`` merge keys always work (explicit keys win over merged ones, earlier merge sources
 over later ones), so that flag is a no-op. Anchors may be redefined (the latest definition wins), as in
-Go. Duplicate keys in one mapping are an error, as with go-yaml's strict mode.
+Go. Duplicate keys in one mapping are an error, as with go-yaml's strict mode — except in the resource
+files operations read (``apply``/``assert``/``error``... ``file:``), which Chainsaw converts with
+``yaml.ToJSON`` (go-yaml v2's non-strict ``Unmarshal``): there the last value of a repeated key wins
+(``strict=False``).
 """
 
 from __future__ import annotations
@@ -113,20 +116,21 @@ def format_path(path: Sequence[PathPart]) -> str:
     return out
 
 
-def load_documents(text: str, file: str | Path | None = None) -> list[Any]:
+def load_documents(text: str, file: str | Path | None = None, *, strict: bool = True) -> list[Any]:
     """The data of every non-empty document of ``text`` (see ``parse_documents``)."""
-    return [document.data for document in parse_documents(text, file)]
+    return [document.data for document in parse_documents(text, file, strict=strict)]
 
 
-def parse_documents(text: str, file: str | Path | None = None) -> list[Document]:
+def parse_documents(text: str, file: str | Path | None = None, *, strict: bool = True) -> list[Document]:
     """Parse every non-empty document of ``text``, keeping line numbers.
 
     Documents holding only comments or whitespace are skipped, like Chainsaw's document splitter does.
+    A repeated key in one mapping is an error when ``strict``, else its last value wins.
     Raises ``LoadError`` naming the file and line.
     """
     name = str(file) if file is not None else None
     try:
-        return _parse(text, name)
+        return _parse(text, name, strict)
     except pyyaml.MarkedYAMLError as err:
         raise _yaml_error(err, name, text) from None
     except pyyaml.reader.ReaderError as err:
@@ -325,10 +329,10 @@ def gc_paused() -> Iterator[None]:
 _gc_pauses_resume = [False]
 
 
-def _parse(text: str, name: str | None) -> list[Document]:
+def _parse(text: str, name: str | None, strict: bool = True) -> list[Document]:
     parser = _Loader(text)
     documents: list[Document] = []
-    builder = _Builder(parser, name)
+    builder = _Builder(parser, name, strict)
     try:
         with gc_paused():
             while (built := builder.next_document()) is not None:
@@ -384,8 +388,9 @@ class _Frame:
         self.merges.append((value, tree, event))
 
 
-def _take_key(frame: _Frame, scalar: Any, where: Any) -> None:
-    """The next key of ``frame`` (``scalar`` is its event; ``where`` the alias standing for it, if any)."""
+def _take_key(frame: _Frame, scalar: Any, where: Any, strict: bool) -> None:
+    """The next key of ``frame`` (``scalar`` is its event; ``where`` the alias standing for it, if any);
+    a repeated key is an error when ``strict``, else its value replaces the earlier one."""
     key = _scalar_key(scalar)
     if key is MERGE:
         frame.key = MERGE
@@ -394,7 +399,7 @@ def _take_key(frame: _Frame, scalar: Any, where: Any) -> None:
     seen: dict[Any, int] = frame.string_keys if type(key) is str else frame.explicit_keys
     identity = key if type(key) is str else (type(key), key)
     first = seen.get(identity)
-    if first is not None:
+    if first is not None and strict:
         raise _node_error(where, f'duplicate key "{_go_key_text(key)}" in mapping (first set at line {first})')
     seen[identity] = line
     frame.key = key if type(key) is str else _key_string(key, where)
@@ -404,9 +409,10 @@ def _take_key(frame: _Frame, scalar: Any, where: Any) -> None:
 class _Builder:
     """Turns the parser's events into documents; see the module docstring for the rules."""
 
-    def __init__(self, parser: Any, file: str | None) -> None:
+    def __init__(self, parser: Any, file: str | None, strict: bool = True) -> None:
         self.get_event = parser.get_event
         self.file = file
+        self.strict = strict
 
     def next_document(self) -> tuple[Any, int, LineTree | None] | None:
         """The next non-empty document as (data, root line, line tree), or None at the end."""
@@ -443,12 +449,12 @@ class _Builder:
                     if type(value) is str:  # the common case, inlined: a plain key already resolved
                         line = event.start_mark.line + 1
                         first = top.string_keys.get(value)  # type: ignore[union-attr]
-                        if first is not None:
+                        if first is not None and self.strict:
                             raise _node_error(event, f'duplicate key "{value}" in mapping (first set at line {first})')
                         top.string_keys[value] = line  # type: ignore[union-attr]
                         top.key, top.key_line = value, line  # type: ignore[union-attr]
                         continue
-                    _take_key(top, event, event)  # type: ignore[arg-type]
+                    _take_key(top, event, event, self.strict)  # type: ignore[arg-type]
                     continue
                 if top is None and _is_empty_document(event):
                     self._expect_document_end()
@@ -486,7 +492,7 @@ class _Builder:
                 if wants_key:
                     if not target.is_scalar:
                         raise _node_error(event, "a mapping or a sequence cannot be used as a map key")
-                    _take_key(top, target.event, event)  # type: ignore[arg-type]
+                    _take_key(top, target.event, event, self.strict)  # type: ignore[arg-type]
                     wants_key = False
                     continue
                 alias_nodes += target.count

@@ -61,7 +61,7 @@ def load_glob(pattern: str, manifest: bool) -> list[dict[str, Any]]:
 
 def _parse(text: str, source: str, manifest: bool, empty: str | None = None) -> list[dict[str, Any]]:
     try:
-        raw = load_documents(text, source)
+        raw = load_documents(text, source, strict=False)  # Chainsaw: yaml.ToJSON, go-yaml v2 non-strict
     except LoadError as err:
         raise OperationError(str(err)) from err
     documents: list[dict[str, Any]] = []
