@@ -237,6 +237,17 @@ def test_empty_runs_keep_exit_0_and_say_so_per_path(tmp_path: Path) -> None:
     ]
 
 
+def test_a_test_file_that_cannot_be_checked_is_an_error_not_a_skipped_test(tmp_path: Path) -> None:
+    """Chainsaw stats the test file: only a missing one (a dangling symlink) means no test there."""
+    folder = tmp_path / "looping"
+    folder.mkdir()
+    test_file = folder / "chainsaw-test.yaml"
+    test_file.symlink_to(test_file)
+    result = cli("test", str(folder), "--no-cluster")
+    assert result.returncode == 1, result.stderr
+    assert one_error_line(result) == f"Error: stat {test_file}: too many levels of symbolic links"
+
+
 def test_a_path_that_cannot_be_checked_is_upstreams_error(tmp_path: Path) -> None:
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
