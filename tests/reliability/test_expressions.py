@@ -3,6 +3,7 @@ and no evaluation past the operation's deadline."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -257,3 +258,13 @@ def test_cel_functions_that_build_from_a_count_are_bounded(monkeypatch: pytest.M
         evaluate("bindings.resolve('text').replace('x', bindings.resolve('text'))", None, bindings, "cel")
     assert evaluate("lists.range(3)", None, Bindings(), "cel") == [0, 1, 2]
     assert evaluate("'aaa'.replace('a', 'bb', 2)", None, Bindings(), "cel") == "bbbba"
+
+
+def test_round_to_more_places_than_a_float_holds_is_gos_arithmetic() -> None:
+    """``math.Pow10`` beyond 308 is +Inf in Go (Python's ``math.pow`` raised OverflowError, whose name leaked
+    into the message); a place count beyond int64 is Go's ``math.MinInt64``, so out of bounds."""
+    assert math.isnan(evaluate("round(`1e308`, `400`)", None, Bindings()))
+    assert math.isnan(evaluate("round(`0`, `309`)", None, Bindings()))
+    assert evaluate("round(`1.5`, `308`)", None, Bindings()) == 1.5
+    with pytest.raises(ExpressionError, match=r"^JMESPath function 'round': %!d\(MISSING\) argument is out of bounds"):
+        evaluate("round(`1.5`, `1e20`)", None, Bindings())

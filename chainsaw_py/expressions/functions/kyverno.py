@@ -398,11 +398,14 @@ def _round(value: Any, places: Any) -> Any:
         count = int_number(digits)
     except ExpressionError:
         raise _error("round", "Non-integer argument(s) passed for round off") from None
-    if count < 0:
+    if count < 0 or count >= 2**63:  # Go's int(float64) of a value beyond int64 is math.MinInt64 (amd64)
         # kyverno formats this message without its arguments
         raise _error("round", "%!d(MISSING) argument is out of bounds (%!d(MISSING))")
-    shift = math.pow(10, count)
+    shift = math.pow(10, count) if count <= _MAX_POW10 else math.inf  # Go's math.Pow10 overflows to +Inf
     return go_number(go_round(number * shift) / shift)
+
+
+_MAX_POW10 = 308
 
 
 # -- encodings, paths, semver, parsing ------------------------------------------------------------
