@@ -268,3 +268,25 @@ def test_round_to_more_places_than_a_float_holds_is_gos_arithmetic() -> None:
     assert evaluate("round(`1.5`, `308`)", None, Bindings()) == 1.5
     with pytest.raises(ExpressionError, match=r"^JMESPath function 'round': %!d\(MISSING\) argument is out of bounds"):
         evaluate("round(`1.5`, `1e20`)", None, Bindings())
+
+
+_INF = "divide(`1e308`, `1e-308`)"
+_NAN = f"subtract({_INF}, {_INF})"
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    # Go's time.Duration(f) of NaN, the infinities or a value beyond int64 is math.MinInt64 (amd64); Python's
+    # int() raised OverflowError/ValueError, whose names leaked into the message
+    (f"multiply('1h', {_INF})", "-2562047h47m16.854775808s"),
+    (f"multiply('1h', {_NAN})", "-2562047h47m16.854775808s"),
+    ("divide('1h', `1e-300`)", "-2562047h47m16.854775808s"),
+    ("multiply('1h', `2.5`)", "2h30m0s"),
+    # int64 sums of durations wrap around as in Go
+    ("add('2562047h', '2562047h')", "-1h34m33.709551616s"),
+    ("subtract('-2562047h', '2562047h')", "1h34m33.709551616s"),
+    (f"truncate('abc', {_INF})", "abc"),
+    (f"truncate('abc', {_NAN})", ""),
+    ("truncate('abc', `2.7`)", "ab"),
+])
+def test_duration_and_length_arithmetic_beyond_int64_is_gos(expression: str, expected: str) -> None:
+    assert evaluate(expression, None, Bindings()) == expected

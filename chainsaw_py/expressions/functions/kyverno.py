@@ -29,6 +29,7 @@ from chainsaw_py.golang import time as gotime
 from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
 from chainsaw_py.golang.fmt import format_float, go_number, is_number
+from chainsaw_py.golang.strconv import int64_of_float, wrap_int64
 from chainsaw_py.grammar.errors import ExpressionError
 
 _T = TypeVar("_T")
@@ -248,7 +249,7 @@ def _add(name: str, left: Any, right: Any, sign: int = 1) -> Any:
     if isinstance(a, quantity.Quantity) and isinstance(b, quantity.Quantity):
         return quantity.from_decimal(quantity.exact_sum(a.value, b.value if sign > 0 else b.value.copy_negate()), a.format)
     if isinstance(a, _Duration) and isinstance(b, _Duration):
-        return format_duration_ns(a + sign * b)
+        return format_duration_ns(wrap_int64(a + sign * b))
     if isinstance(a, float) and isinstance(b, float):
         return go_number(a + sign * b)
     raise _mismatch(name)
@@ -273,7 +274,7 @@ def _multiply(left: Any, right: Any) -> Any:
         if isinstance(a, quantity.Quantity):
             return quantity.from_decimal(a.value * _scalar_quantity("multiply", b).value, a.format)
         if isinstance(a, _Duration):
-            return format_duration_ns(int(a / 1e9 * b * 1e9))
+            return format_duration_ns(int64_of_float(a / 1e9 * b * 1e9))
     raise _mismatch("multiply")
 
 
@@ -299,7 +300,7 @@ def _divide(left: Any, right: Any) -> Any:
         if isinstance(b, float):
             if b == 0:
                 raise _zero_division("divide")
-            return format_duration_ns(int(a / 1e9 / b * 1e9))
+            return format_duration_ns(int64_of_float(a / 1e9 / b * 1e9))
     elif isinstance(b, float):
         if b == 0:
             raise _zero_division("divide")
@@ -457,8 +458,10 @@ def _path_canonicalize(path: str) -> str:
           description="length argument must be enclosed in backticks; ex. "
                       "\"{{request.object.metadata.name | truncate(@, `9`)}}\"")
 def _truncate(text: str, length: Any) -> str:
-    count = max(0, int(_expect_number("truncate", length, 2)))
-    return text[:count]
+    count = _expect_number("truncate", length, 2)
+    if math.isnan(count) or count <= 0:
+        return ""
+    return text if count >= len(text) else text[:int(count)]   # any length, +Inf too, keeps the whole text
 
 
 @function("semver_compare", arg(STRING), arg(STRING),
