@@ -290,3 +290,28 @@ _NAN = f"subtract({_INF}, {_INF})"
 ])
 def test_duration_and_length_arithmetic_beyond_int64_is_gos(expression: str, expected: str) -> None:
     assert evaluate(expression, None, Bindings()) == expected
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    # counts and indexes beyond a C size or int64, NaN, Inf: Go's int(f), never Python's OverflowError/ValueError
+    ("replace('aaa', 'a', 'bb', `100000000000000000000`)", "bbbbbb"),
+    (f"replace('aaa', 'a', 'b', {_NAN})", "bbb"),
+    (f"replace('aaa', 'a', 'b', {_INF})", "bbb"),
+    ("replace('aaa', 'a', 'b', `2`)", "bba"),
+    ("pad_right('a', `100000000000000000000`, '')", "a"),
+])
+def test_counts_beyond_a_c_size_are_bounded_values(expression: str, expected: str) -> None:
+    assert evaluate(expression, None, Bindings()) == expected
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    (f"at(`[1,2]`, {_INF})", "runtime error: index out of range [-9223372036854775808] with length 2"),
+    (f"at(`[1,2]`, {_NAN})", "runtime error: index out of range [-9223372036854775808] with length 2"),
+    # a JSON value as the client: its own methods (dict.get) were called and raised TypeError
+    ("x_k8s_get(@, 'v1', 'Pod', 'a', 'b')", "invalid type"),
+    ("x_k8s_list('s', 'v1', 'Pod')", "invalid type"),
+])
+def test_bad_indexes_and_clients_are_chainsaws_errors(expression: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {"a": 1}, Bindings())
+    assert str(caught.value) == message

@@ -100,7 +100,7 @@ def _equal_fold(left: str, right: str) -> bool:
           description="replaces a specified number of instances of the source string with the replacement "
                       "string in a parent ")
 def _replace(subject: str, old: str, new: str, count: Any) -> str:
-    limit = int(_expect_number("replace", count, 4))
+    limit = int64_of_float(_expect_number("replace", count, 4))
     return bounded_replace("replace", subject, old, new, limit if limit >= 0 else -1)
 
 
