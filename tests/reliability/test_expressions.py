@@ -315,3 +315,16 @@ def test_bad_indexes_and_clients_are_chainsaws_errors(expression: str, message: 
     with pytest.raises(ExpressionError) as caught:
         evaluate(expression, {"a": 1}, Bindings())
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    # a Python callback's TypeError ("_string() missing 1 required positional argument") leaked through
+    ("string()", "found no matching overload for 'string' applied to '()'"),
+    ("string(1, 2)", "found no matching overload for 'string' applied to '(int, int)'"),
+    ("split('a')", "found no matching overload for 'split' applied to '(string)'"),
+    ("isQuantity('1', 2.5, [1])", "found no matching overload for 'isQuantity' applied to '(string, double, list(dyn))'"),
+])
+def test_cel_functions_called_with_other_arguments_have_no_overload(expression: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {"a": 1}, Bindings(), "cel")
+    assert str(caught.value) == message
