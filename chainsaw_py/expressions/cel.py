@@ -103,7 +103,9 @@ def _build_context() -> Any:
     from chainsaw_py.kubecel import extensions
 
     context = cel.Context()
-    stdlib.add_stdlib_to_context(context)
+    for library in stdlib.EXTENSIONS.values():   # what add_stdlib_to_context registers, each call checked
+        for name, function in library.items():
+            context.add_function(name, _reporting(function, name))
     for name, function in extensions.functions().items():
         context.add_function(name, _reporting(function, name))
     context.add_function("lists.range", _reporting(_bounded_range, "lists.range"))
@@ -145,8 +147,9 @@ def _bounded_replace(subject: str, old: str, new: str, limit: int = -1) -> str:
 
 
 def _reporting(function: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """Remember an ``ExpressionError`` raised by ``function`` so that its message reaches the user; a call
-    with arguments it has no parameters for is cel-go's missing overload (not Python's TypeError)."""
+    """Remember an ``ExpressionError`` raised by ``function`` so that its message reaches the user. A call
+    with arguments it has no parameters for, or of types it cannot handle (the Python callbacks are untyped),
+    is cel-go's missing overload; a value out of range keeps its message, without Python's exception name."""
     try:
         signature: inspect.Signature | None = inspect.signature(function)
     except ValueError:  # a built-in without introspectable parameters: the library checks its calls
@@ -165,6 +168,12 @@ def _reporting(function: Callable[..., Any], name: str) -> Callable[..., Any]:
         except ExpressionError as error:
             _state.failure = error
             raise
+        except (TypeError, AttributeError, KeyError) as error:  # arguments of types it has no overload for
+            _state.failure = ExpressionError(no_matching_overload(name, args))
+            raise _state.failure from error
+        except (ValueError, IndexError, ArithmeticError) as error:  # a value out of its range: its message
+            _state.failure = ExpressionError(str(error))
+            raise _state.failure from error
     return call
 
 

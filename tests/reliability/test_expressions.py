@@ -323,6 +323,14 @@ def test_bad_indexes_and_clients_are_chainsaws_errors(expression: str, message: 
     ("string(1, 2)", "found no matching overload for 'string' applied to '(int, int)'"),
     ("split('a')", "found no matching overload for 'split' applied to '(string)'"),
     ("isQuantity('1', 2.5, [1])", "found no matching overload for 'isQuantity' applied to '(string, double, list(dyn))'"),
+    # untyped Python callbacks given other types: AttributeError, KeyError, TypeError leaked through
+    ("18446744073709551615u.upperAscii()", "found no matching overload for 'upperAscii' applied to '(int)'"),
+    ("charAt({'a':1}, 0)", "found no matching overload for 'charAt' applied to '(map(dyn, dyn), int)'"),
+    ("join()", "found no matching overload for 'join' applied to '()'"),
+    ("sets.contains(-1, null)", "found no matching overload for 'sets.contains' applied to '(int, null_type)'"),
+    # a value out of range keeps its message, without the exception's name
+    ("'abc'.charAt(100)", "charAt: index 100 out of range for string of length 3"),
+    ("math.greatest()", "at least one argument is required"),
 ])
 def test_cel_functions_called_with_other_arguments_have_no_overload(expression: str, message: str) -> None:
     with pytest.raises(ExpressionError) as caught:
