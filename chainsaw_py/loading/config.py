@@ -77,8 +77,9 @@ def _check_known_kind(document: Document) -> None:
     if isinstance(data, dict) and data.get("apiVersion") in VERSIONS and data.get("kind") not in CHAINSAW_KINDS:
         kind = data.get("kind")
         kind = kind if isinstance(kind, str) else ""  # what an unstructured object's GetKind() gives
-        raise document.error(f"failed to parse document (failed to retrieve validator: kind {kind} not found in "
-                             f"{data['apiVersion']} groupversion)", ("kind",))
+        # upstream's exact line (its golden output), without the file and line our other load errors give
+        raise LoadError(f"failed to parse document (failed to retrieve validator: kind {kind} not found in "
+                        f"{data['apiVersion']} groupversion)")
 
 
 def convert_v1alpha1_spec(spec: dict[str, Any]) -> dict[str, Any]:
