@@ -1,0 +1,46 @@
+"""Differences from kube-apiserver found by operator and platform teams' kubectl sessions (describe, field
+selectors, health endpoints, apply of custom resources) with kubectl 1.27-1.33, each replayed."""
+
+from __future__ import annotations
+
+import json
+
+from tests.embedded.conftest import Kubectl, wait_for
+
+WIDGETS_CRD = json.dumps({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gadgets.operators.example.com"},
+    "spec": {"group": "operators.example.com", "scope": "Namespaced",
+             "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget"},
+             "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+                           "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                               "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}}}}]}})
+
+
+def _gadget(size: int) -> str:
+    return json.dumps({"apiVersion": "operators.example.com/v1", "kind": "Gadget", "metadata": {"name": "g1"},
+                       "spec": {"size": size}})
+
+
+def test_apply_of_a_changed_custom_resource_patches_with_a_merge_patch(kubectl: Kubectl, namespace: str) -> None:
+    """The OpenAPI v3 PATCH operations of custom resources listed strategic merge patch, so kubectl apply sent
+    one for a changed custom resource and the server refused it (415): no CR could be re-applied."""
+    ns = ("-n", namespace)
+    kubectl("apply", "-f", "-", stdin=WIDGETS_CRD)
+    try:
+        wait_for(lambda: kubectl.run("get", "gadgets", *ns, check=False).returncode == 0)
+        assert kubectl(*ns, "apply", "-f", "-", stdin=_gadget(1)).strip() == \
+            "gadget.operators.example.com/g1 created"
+        assert kubectl(*ns, "apply", "-f", "-", stdin=_gadget(2)).strip() == \
+            "gadget.operators.example.com/g1 configured"
+        assert kubectl(*ns, "get", "gadget", "g1", "-o", "jsonpath={.spec.size}") == "2"
+        document = json.loads(kubectl("get", "--raw", "/openapi/v3/apis/operators.example.com/v1"))
+        for operations in document["paths"].values():
+            if "patch" in operations:
+                assert sorted(operations["patch"]["requestBody"]["content"]) == [
+                    "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"]
+        deployments = json.loads(kubectl("get", "--raw", "/openapi/v3/apis/apps/v1"))
+        patch = deployments["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+        assert "application/strategic-merge-patch+json" in patch["requestBody"]["content"]
+    finally:
+        kubectl("delete", "-f", "-", stdin=WIDGETS_CRD)
