@@ -237,7 +237,8 @@ class ApiServer:
     def make_filter(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
                     field_selector: str | None) -> ObjectFilter:
         strategy = self.strategy(rt)
-        sample_fields = strategy.selectable_fields({"metadata": {}})
+        # which fields a kind supports does not depend on an object's content (a strategy may serve several kinds)
+        sample_fields = strategy.selectable_fields({"apiVersion": rt.api_version, "kind": rt.kind, "metadata": {}})
         return build_filter(namespace if rt.namespaced else None, label_selector, field_selector,
                             strategy.selectable_fields, lambda name: name in sample_fields)
 

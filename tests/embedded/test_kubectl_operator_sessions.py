@@ -44,3 +44,21 @@ def test_apply_of_a_changed_custom_resource_patches_with_a_merge_patch(kubectl: 
         assert "application/strategic-merge-patch+json" in patch["requestBody"]["content"]
     finally:
         kubectl("delete", "-f", "-", stdin=WIDGETS_CRD)
+
+
+def test_field_selectors_every_kind_supports(kubectl: Kubectl, namespace: str) -> None:
+    """ReplicaSets' and ReplicationControllers' status.replicas was refused (which fields a kind supports was read
+    from an object without its kind), and CertificateSigningRequests had no spec.signerName."""
+    ns = ("-n", namespace)
+    kubectl(*ns, "create", "deployment", "web", "--image=nginx", "--replicas=2")
+    kubectl(*ns, "rollout", "status", "deployment/web", "--timeout=30s")
+    assert kubectl(*ns, "get", "rs", "--field-selector=status.replicas=2", "-o", "name").startswith(
+        "replicaset.apps/web-")
+    assert kubectl(*ns, "get", "rs", "--field-selector=status.replicas=3", "-o", "name") == ""
+    assert kubectl(*ns, "get", "rc", "--field-selector=status.replicas=1", "-o", "name") == ""
+    assert kubectl("get", "csr", "--field-selector=spec.signerName=example.com/none", "-o", "name") == ""
+    refused = kubectl.run(*ns, "get", "deployments", "--field-selector=spec.replicas=2", check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        'Error from server (BadRequest): Unable to find "apps/v1, Resource=deployments" that match label selector '
+        '"", field selector "spec.replicas=2": field label not supported: spec.replicas')
