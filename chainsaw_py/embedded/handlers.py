@@ -41,6 +41,7 @@ from chainsaw_py.embedded.codec import (
 )
 from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect, connect_options
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
+from chainsaw_py.embedded.health import health_answer
 from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
 from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.metrics import MetricsApi
@@ -211,9 +212,10 @@ class ApiHandler:
         if path == "/version":
             return Response(200, encode(self.version_info))
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
-            if request.flag("verbose"):
-                return Response(200, f"[+]ping ok\n{path.lstrip('/')} check passed\n".encode(), "text/plain")
-            return Response(200, b"ok", "text/plain; charset=utf-8")
+            answer = health_answer(path, request.query)
+            if answer is None:
+                return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+            return Response(200, answer.encode(), "text/plain; charset=utf-8")
         if path == "/api":
             return self._legacy_or_aggregated(request, core=True)
         if path == "/apis":

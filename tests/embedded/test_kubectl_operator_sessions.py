@@ -62,3 +62,21 @@ def test_field_selectors_every_kind_supports(kubectl: Kubectl, namespace: str) -
     assert refused.stderr.strip() == (
         'Error from server (BadRequest): Unable to find "apps/v1, Resource=deployments" that match label selector '
         '"", field selector "spec.replicas=2": field label not supported: spec.replicas')
+
+
+def test_health_endpoints_answer_as_kube_apiserver(kubectl: Kubectl) -> None:
+    """``?verbose`` without a value printed "ok"; every check was a bare ping; ``/readyz/<unknown>`` said ok."""
+    verbose = kubectl("get", "--raw", "/readyz?verbose").splitlines()
+    assert verbose[:5] == ["[+]ping ok", "[+]log ok", "[+]etcd ok", "[+]etcd-readiness ok", "[+]informer-sync ok"]
+    assert verbose[-2:] == ["[+]shutdown ok", "readyz check passed"]
+    assert "[+]poststarthook/rbac/bootstrap-roles ok" in verbose
+    assert "etcd-readiness" not in kubectl("get", "--raw", "/livez?verbose")
+    excluded = kubectl("get", "--raw", "/healthz?verbose&exclude=etcd&exclude=nope").splitlines()
+    assert "[+]etcd excluded: ok" in excluded
+    assert excluded[-2:] == ['warn: some health checks cannot be excluded: no matches for "nope"',
+                             "healthz check passed"]
+    assert kubectl("get", "--raw", "/livez") == "ok"
+    assert kubectl("get", "--raw", "/livez/etcd") == "ok"
+    unknown = kubectl.run("get", "--raw", "/readyz/nope", check=False)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "Error from server (NotFound): the server could not find the requested resource"
