@@ -80,3 +80,29 @@ def test_health_endpoints_answer_as_kube_apiserver(kubectl: Kubectl) -> None:
     unknown = kubectl.run("get", "--raw", "/readyz/nope", check=False)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "Error from server (NotFound): the server could not find the requested resource"
+
+
+def test_priority_classes_are_defaulted_and_validated(kubectl: Kubectl) -> None:
+    """PriorityClasses had no defaults (kubectl describe of the system classes panicked on the missing
+    preemptionPolicy) and no validation: reserved names, user values above 10^9 and value changes passed."""
+    assert "PreemptionPolicy:  PreemptLowerPriority" in kubectl("describe", "priorityclass", "system-node-critical")
+    kubectl("create", "priorityclass", "sessions-low", "--value=5")
+    try:
+        assert kubectl("get", "pc", "sessions-low", "-o", "jsonpath={.preemptionPolicy}") == "PreemptLowerPriority"
+        changed = kubectl.run("patch", "pc", "sessions-low", "-p", '{"value":6}', check=False)
+        assert changed.stderr.strip() == \
+            'The PriorityClass "sessions-low" is invalid: value: Forbidden: may not be changed in an update.'
+    finally:
+        kubectl("delete", "pc", "sessions-low")
+    reserved = kubectl.run("create", "priorityclass", "system-sessions", "--value=5", check=False)
+    assert reserved.stderr.strip() == (
+        'error: failed to create priorityclass: PriorityClass.scheduling.k8s.io "system-sessions" is invalid: '
+        "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. "
+        "error: system-sessions is not a known system priority class")
+    too_high = kubectl.run("create", "priorityclass", "sessions-high", "--value=2000000000", check=False)
+    assert too_high.stderr.strip().endswith(
+        "value: Forbidden: maximum allowed value of a user defined priority is 1000000000")
+    policy = kubectl.run("create", "priorityclass", "sessions-odd", "--value=1", "--preemption-policy=Sometimes",
+                         check=False)
+    assert policy.stderr.strip().endswith(
+        'preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"')
