@@ -106,3 +106,57 @@ def test_priority_classes_are_defaulted_and_validated(kubectl: Kubectl) -> None:
                          check=False)
     assert policy.stderr.strip().endswith(
         'preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"')
+
+
+VOLUMES = """
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: NS-large, labels: {tier: gold}}
+spec: {capacity: {storage: 5Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/large}, storageClassName: NS}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: NS-small}
+spec: {capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/small}, storageClassName: NS}
+"""
+
+
+def _claim(name: str, class_name: str, selector: dict[str, object] | None = None) -> str:
+    spec: dict[str, object] = {"accessModes": ["ReadWriteOnce"], "storageClassName": class_name,
+                               "resources": {"requests": {"storage": "1Gi"}}}
+    if selector is not None:
+        spec["selector"] = selector
+    return json.dumps({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+                       "spec": spec})
+
+
+def test_claims_bind_to_existing_volumes_first(kubectl: Kubectl, namespace: str) -> None:
+    """Every claim got a freshly provisioned volume, even of a class that does not exist, while the volumes
+    created for it stayed Pending for ever."""
+    ns = ("-n", namespace)
+    volumes = VOLUMES.replace("NS", namespace)
+    kubectl("apply", "-f", "-", stdin=volumes)
+    try:
+        wait_for(lambda: kubectl("get", "pv", f"{namespace}-small", "-o", "jsonpath={.status.phase}") == "Available")
+        kubectl(*ns, "apply", "-f", "-", stdin=_claim("gold", namespace, {"matchLabels": {"tier": "gold"}}))
+        kubectl(*ns, "apply", "-f", "-", stdin=_claim("any", namespace))
+        kubectl(*ns, "apply", "-f", "-", stdin=_claim("nowhere", f"{namespace}-missing"))
+
+        def bound() -> list[str]:
+            lines = kubectl(*ns, "get", "pvc", "--no-headers", "-o",
+                            "custom-columns=N:.metadata.name,S:.status.phase,V:.spec.volumeName,"
+                            "C:.status.capacity.storage").splitlines()
+            return [" ".join(line.split()) for line in lines]
+
+        expected = ["any Bound NS-small 2Gi", "gold Bound NS-large 5Gi", "nowhere Pending <none> <none>"]
+        wait_for(lambda: bound() == [line.replace("NS", namespace) for line in expected], timeout=20)
+        volume = json.loads(kubectl("get", "pv", f"{namespace}-small", "-o", "json"))
+        assert volume["status"]["phase"] == "Bound"
+        assert volume["spec"]["claimRef"]["name"] == "any"
+        assert volume["metadata"]["annotations"]["pv.kubernetes.io/bound-by-controller"] == "yes"
+        warnings = kubectl(*ns, "get", "events", "--field-selector=reason=ProvisioningFailed", "-o",
+                           "jsonpath={.items[*].message}")
+        assert warnings == f'storageclass.storage.k8s.io "{namespace}-missing" not found'
+    finally:
+        kubectl(*ns, "delete", "pvc", "--all", "--wait=false")
+        kubectl("delete", "-f", "-", "--wait=false", stdin=volumes)
