@@ -160,3 +160,29 @@ def test_claims_bind_to_existing_volumes_first(kubectl: Kubectl, namespace: str)
     finally:
         kubectl(*ns, "delete", "pvc", "--all", "--wait=false")
         kubectl("delete", "-f", "-", "--wait=false", stdin=volumes)
+
+
+def test_service_validation_follows_validate_service(kubectl: Kubectl, namespace: str) -> None:
+    """Port names and protocols, session affinity, external names and nodePorts of ClusterIP services went
+    unchecked, and the type's refusal came before the ports' (kubectl lists the causes in the server's order)."""
+    service = json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "bad"},
+                          "spec": {"type": "Weird", "sessionAffinity": "Sticky",
+                                   "ports": [{"name": "Web", "port": 0, "protocol": "HTTP"},
+                                             {"name": "web", "port": 80}, {"name": "web", "port": 81}]}})
+    refused = kubectl.run("-n", namespace, "create", "-f", "-", stdin=service, check=False)
+    assert refused.returncode == 1
+    lines = [line.split(": ")[0] + ": " + line.split(": ")[1] for line in refused.stderr.splitlines()[1:]]
+    assert lines == ["* spec.ports[0].name: Invalid value", "* spec.ports[0].port: Invalid value",
+                     "* spec.ports[0].protocol: Unsupported value", "* spec.ports[2].name: Duplicate value",
+                     "* spec.sessionAffinity: Unsupported value", "* spec.type: Unsupported value"]
+    node_port = json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "cluster-ip"},
+                            "spec": {"ports": [{"port": 80, "nodePort": 30999}]}})
+    forbidden = kubectl.run("-n", namespace, "create", "-f", "-", stdin=node_port, check=False)
+    assert forbidden.stderr.strip() == ('The Service "cluster-ip" is invalid: spec.ports[0].nodePort: Forbidden: '
+                                        "may not be used when `type` is 'ClusterIP'")
+    external = json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "external"},
+                           "spec": {"type": "ExternalName"}})
+    missing = kubectl.run("-n", namespace, "create", "-f", "-", stdin=external, check=False)
+    assert missing.stderr.strip() == 'The Service "external" is invalid: spec.externalName: Required value'
+    assert kubectl("-n", namespace, "create", "service", "externalname", "fqdn",
+                   "--external-name=example.com").strip() == "service/fqdn created"
