@@ -186,3 +186,18 @@ def test_service_validation_follows_validate_service(kubectl: Kubectl, namespace
     assert missing.stderr.strip() == 'The Service "external" is invalid: spec.externalName: Required value'
     assert kubectl("-n", namespace, "create", "service", "externalname", "fqdn",
                    "--external-name=example.com").strip() == "service/fqdn created"
+
+
+def test_endpoints_addresses_are_sorted_by_ip(kubectl: Kubectl, namespace: str) -> None:
+    """The Endpoints controller repacks its subsets sorted (RepackSubsets): kubectl describe svc printed the
+    addresses in pod-name order."""
+    ns = ("-n", namespace)
+    kubectl(*ns, "create", "deployment", "many", "--image=nginx", "--replicas=6", "--port=80")
+    kubectl(*ns, "expose", "deployment", "many", "--port=80")
+    kubectl(*ns, "rollout", "status", "deployment/many", "--timeout=30s")
+
+    def addresses() -> list[str]:
+        return kubectl(*ns, "get", "endpoints", "many", "-o", "jsonpath={.subsets[*].addresses[*].ip}").split()
+
+    found = wait_for(lambda: len(found := addresses()) == 6 and found)
+    assert found == sorted(found)

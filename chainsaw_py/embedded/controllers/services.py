@@ -68,10 +68,15 @@ def _address(pod: dict[str, Any]) -> dict[str, Any]:
             "targetRef": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}}
 
 
+def _sorted_addresses(addresses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """In RepackSubsets' order (LessEndpointAddress): by IP as a string, then by the target's uid."""
+    return sorted(addresses, key=lambda address: (address["ip"].encode(), address["targetRef"]["uid"]))
+
+
 def _write_endpoints(service: dict[str, Any], pods: list[dict[str, Any]], ctx: ReconcileContext) -> None:
     meta, spec = service["metadata"], service.get("spec") or {}
-    ready = [_address(pod) for pod in pods if pod_ready(pod) and not is_deleting(pod)]
-    not_ready = [_address(pod) for pod in pods if not (pod_ready(pod) and not is_deleting(pod))]
+    ready = _sorted_addresses([_address(pod) for pod in pods if pod_ready(pod) and not is_deleting(pod)])
+    not_ready = _sorted_addresses([_address(pod) for pod in pods if not (pod_ready(pod) and not is_deleting(pod))])
     subsets = []
     if pods:
         ports = []
