@@ -39,6 +39,7 @@ from chainsaw_py.embedded.codec import (
     watch_timeout,
     write_options,
 )
+from chainsaw_py.embedded.componentstatus import component_statuses
 from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect, connect_options
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
 from chainsaw_py.embedded.health import health_answer
@@ -263,6 +264,10 @@ class ApiHandler:
         if rt.group == METRICS_GROUP:
             negotiated = negotiate(request.header("accept"))
             return self.metrics.handle(request, rt, path, negotiated.content_type if negotiated.table else "")
+        if rt.group_resource == ("", "componentstatuses"):
+            negotiated = negotiate(request.header("accept"))
+            return component_statuses(request, rt, path, negotiated.content_type if negotiated.table else "",
+                                      self.tables)
         if path.subresource:
             if rt.subresource(path.subresource) is None:
                 raise NotFound.generic()

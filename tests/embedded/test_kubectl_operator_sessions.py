@@ -201,3 +201,23 @@ def test_endpoints_addresses_are_sorted_by_ip(kubectl: Kubectl, namespace: str) 
 
     found = wait_for(lambda: len(found := addresses()) == 6 and found)
     assert found == sorted(found)
+
+
+def test_component_statuses_are_served(kubectl: Kubectl) -> None:
+    """kubectl get componentstatuses listed nothing; kube-apiserver computes the control plane's health at each
+    request and warns that the API is deprecated."""
+    listed = kubectl.run("get", "componentstatuses")
+    assert listed.stdout.splitlines() == ["NAME                 STATUS    MESSAGE   ERROR",
+                                          "controller-manager   Healthy   ok        ",
+                                          "scheduler            Healthy   ok        ",
+                                          "etcd-0               Healthy   ok        "]
+    assert listed.stderr.strip() == "Warning: v1 ComponentStatus is deprecated in v1.19+"
+    one = json.loads(kubectl("get", "cs", "scheduler", "-o", "json"))
+    assert one == {"kind": "ComponentStatus", "apiVersion": "v1",
+                   "metadata": {"name": "scheduler", "creationTimestamp": None},
+                   "conditions": [{"type": "Healthy", "status": "True", "message": "ok"}]}
+    assert kubectl("get", "cs", "--field-selector=metadata.name=etcd-0", "-o", "name").strip() == \
+        "componentstatus/etcd-0"
+    missing = kubectl.run("get", "cs", "nope", check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.splitlines()[-1] == "Error from server (Unknown): Component not found: nope"
