@@ -221,3 +221,30 @@ def test_component_statuses_are_served(kubectl: Kubectl) -> None:
     missing = kubectl.run("get", "cs", "nope", check=False)
     assert missing.returncode == 1
     assert missing.stderr.splitlines()[-1] == "Error from server (Unknown): Component not found: nope"
+
+
+def _job(name: str, suspend: bool) -> str:
+    return json.dumps({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+                       "spec": {"suspend": suspend, "template": {"spec": {
+                           "restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}}}})
+
+
+def test_suspended_jobs_change_only_scheduling_directives(kubectl: Kubectl, namespace: str) -> None:
+    """Any template change passed while a Job was suspended; ValidateJobSpecUpdate allows only the scheduling
+    directives, labels and annotations, and only for a Job that never started."""
+    ns = ("-n", namespace)
+    immutable = "spec.template: Invalid value: "   # (the apiserver dumps the whole template after this)
+    kubectl(*ns, "create", "-f", "-", stdin=_job("waiting", suspend=True))
+    assert kubectl(*ns, "patch", "job", "waiting", "--type=merge", "-p",
+                   '{"spec":{"template":{"metadata":{"labels":{"queue":"a"}},"spec":{"nodeSelector":'
+                   '{"disk":"ssd"}}}}}').strip() == "job.batch/waiting patched"
+    image = kubectl.run(*ns, "patch", "job", "waiting", "--type=json", "-p",
+                        '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx"}]',
+                        check=False)
+    assert image.returncode == 1 and immutable in image.stderr and "field is immutable" in image.stderr
+    kubectl(*ns, "create", "-f", "-", stdin=_job("started", suspend=False))
+    wait_for(lambda: kubectl(*ns, "get", "job", "started", "-o", "jsonpath={.status.startTime}"))
+    kubectl(*ns, "patch", "job", "started", "--type=merge", "-p", '{"spec":{"suspend":true}}')
+    selector = kubectl.run(*ns, "patch", "job", "started", "--type=merge", "-p",
+                           '{"spec":{"template":{"spec":{"nodeSelector":{"disk":"ssd"}}}}}', check=False)
+    assert selector.returncode == 1 and immutable in selector.stderr and "field is immutable" in selector.stderr
