@@ -12,9 +12,12 @@ WIDGETS_CRD = json.dumps({
     "metadata": {"name": "gadgets.operators.example.com"},
     "spec": {"group": "operators.example.com", "scope": "Namespaced",
              "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget"},
-             "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+             "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}, "scale": {
+                               "specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}},
                            "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-                               "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}}}}]}})
+                               "spec": {"type": "object", "properties": {"size": {"type": "integer"},
+                                                                          "replicas": {"type": "integer"}}},
+                               "status": {"type": "object", "properties": {"replicas": {"type": "integer"}}}}}}}]}})
 
 
 def _gadget(size: int) -> str:
@@ -39,6 +42,13 @@ def test_apply_of_a_changed_custom_resource_patches_with_a_merge_patch(kubectl: 
             if "patch" in operations:
                 assert sorted(operations["patch"]["requestBody"]["content"]) == [
                     "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"]
+        scale = kubectl.run(*ns, "patch", "gadget", "g1", "--subresource=scale", "--type=strategic", "-p",
+                            '{"spec":{"replicas":2}}', check=False)
+        assert scale.returncode == 1 and scale.stderr.strip().endswith(
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        assert kubectl(*ns, "patch", "gadget", "g1", "--subresource=scale", "--type=merge", "-p",
+                       '{"spec":{"replicas":2}}').strip() == "scale.autoscaling/g1 patched"
         deployments = json.loads(kubectl("get", "--raw", "/openapi/v3/apis/apps/v1"))
         patch = deployments["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
         assert "application/strategic-merge-patch+json" in patch["requestBody"]["content"]
