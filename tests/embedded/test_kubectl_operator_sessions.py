@@ -258,3 +258,28 @@ def test_suspended_jobs_change_only_scheduling_directives(kubectl: Kubectl, name
     selector = kubectl.run(*ns, "patch", "job", "started", "--type=merge", "-p",
                            '{"spec":{"template":{"spec":{"nodeSelector":{"disk":"ssd"}}}}}', check=False)
     assert selector.returncode == 1 and immutable in selector.stderr and "field is immutable" in selector.stderr
+
+
+def test_default_storage_and_ingress_classes_are_set_on_create(kubectl: Kubectl, namespace: str) -> None:
+    """DefaultStorageClass and DefaultIngressClass: a claim came back from its create without a class (set only
+    when bound), an Ingress never got the default IngressClass."""
+    ns = ("-n", namespace)
+    claim = json.dumps({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+    assert kubectl(*ns, "create", "-f", "-", "--dry-run=server", "-o", "jsonpath={.spec.storageClassName}",
+                   stdin=claim) == "standard"
+    ingress_class = json.dumps({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                                "metadata": {"name": f"{namespace}-default", "annotations": {
+                                    "ingressclass.kubernetes.io/is-default-class": "true"}},
+                                "spec": {"controller": "example.com/ingress"}})
+    kubectl("create", "-f", "-", stdin=ingress_class)
+    try:
+        kubectl(*ns, "create", "ingress", "plain", "--rule=a.example.com/*=svc:80")
+        kubectl(*ns, "create", "ingress", "legacy", "--rule=a.example.com/*=svc:80",
+                "--annotation=kubernetes.io/ingress.class=other")
+        kubectl(*ns, "create", "ingress", "chosen", "--class=mine", "--rule=a.example.com/*=svc:80")
+        classes = kubectl(*ns, "get", "ingress", "--no-headers", "-o",
+                          "custom-columns=N:.metadata.name,C:.spec.ingressClassName").split()
+        assert classes == ["chosen", "mine", "legacy", "<none>", "plain", f"{namespace}-default"]
+    finally:
+        kubectl("delete", "-f", "-", stdin=ingress_class)
