@@ -26,6 +26,8 @@ from chainsaw_py.embedded.apierrors import (
     TooManyRequests,
     Unauthorized,
 )
+from chainsaw_py.embedded.apimetrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from chainsaw_py.embedded.apimetrics import metrics_text
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.auth.attributes import RequestAttributes
 from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
@@ -217,6 +219,8 @@ class ApiHandler:
             if answer is None:
                 return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
             return Response(200, answer.encode(), "text/plain; charset=utf-8")
+        if path == "/metrics" and request.method == "GET":
+            return Response(200, metrics_text(self.server, self.version_info).encode(), METRICS_CONTENT_TYPE)
         if path == "/api":
             return self._legacy_or_aggregated(request, core=True)
         if path == "/apis":
@@ -224,7 +228,7 @@ class ApiHandler:
         if path.startswith("/openapi/"):
             return self.openapi.handle(request, path)
         if path == "/":
-            paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz",
+            paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/readyz",
                      "/version"]
             return Response(200, encode({"paths": paths}))
         return None

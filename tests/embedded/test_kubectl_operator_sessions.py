@@ -283,3 +283,18 @@ def test_default_storage_and_ingress_classes_are_set_on_create(kubectl: Kubectl,
         assert classes == ["chosen", "mine", "legacy", "<none>", "plain", f"{namespace}-default"]
     finally:
         kubectl("delete", "-f", "-", stdin=ingress_class)
+
+
+def test_metrics_endpoint_serves_prometheus_text(kubectl: Kubectl, namespace: str) -> None:
+    """kubectl get --raw /metrics was not found; kube-apiserver exposes its metrics there (RBAC-protected)."""
+    kubectl("-n", namespace, "create", "configmap", "counted", "--from-literal=a=b")
+    lines = kubectl("get", "--raw", "/metrics").splitlines()
+    assert "# TYPE apiserver_storage_objects gauge" in lines and "# TYPE kubernetes_build_info gauge" in lines
+    counts = {line.split('"')[1]: int(line.rsplit(" ", 1)[1]) for line in lines
+              if line.startswith("apiserver_storage_objects{")}
+    assert counts["configmaps"] >= 2 and counts["deployments.apps"] >= 0
+    assert "componentstatuses" not in counts and "selfsubjectreviews.authentication.k8s.io" not in counts
+    kubectl("-n", namespace, "create", "serviceaccount", "watcher")
+    refused = kubectl.run("get", "--raw", "/metrics", f"--as=system:serviceaccount:{namespace}:watcher", check=False)
+    assert refused.stderr.strip() == (f'Error from server (Forbidden): forbidden: User '
+                                      f'"system:serviceaccount:{namespace}:watcher" cannot get path "/metrics"')
