@@ -9,9 +9,9 @@ from tests.embedded.conftest import Kubectl, wait_for
 
 WIDGETS_CRD = json.dumps({
     "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-    "metadata": {"name": "gadgets.operators.example.com"},
+    "metadata": {"name": "sessiongadgets.operators.example.com"},
     "spec": {"group": "operators.example.com", "scope": "Namespaced",
-             "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget"},
+             "names": {"kind": "SessionGadget", "plural": "sessiongadgets", "singular": "sessiongadget"},
              "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}, "scale": {
                                "specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}},
                            "schema": {"openAPIV3Schema": {"type": "object", "properties": {
@@ -21,7 +21,7 @@ WIDGETS_CRD = json.dumps({
 
 
 def _gadget(size: int) -> str:
-    return json.dumps({"apiVersion": "operators.example.com/v1", "kind": "Gadget", "metadata": {"name": "g1"},
+    return json.dumps({"apiVersion": "operators.example.com/v1", "kind": "SessionGadget", "metadata": {"name": "g1"},
                        "spec": {"size": size}})
 
 
@@ -31,23 +31,23 @@ def test_apply_of_a_changed_custom_resource_patches_with_a_merge_patch(kubectl: 
     ns = ("-n", namespace)
     kubectl("apply", "-f", "-", stdin=WIDGETS_CRD)
     try:
-        wait_for(lambda: kubectl.run("get", "gadgets", *ns, check=False).returncode == 0)
+        wait_for(lambda: kubectl.run("get", "sessiongadgets", *ns, check=False).returncode == 0)
         assert kubectl(*ns, "apply", "-f", "-", stdin=_gadget(1)).strip() == \
-            "gadget.operators.example.com/g1 created"
+            "sessiongadget.operators.example.com/g1 created"
         assert kubectl(*ns, "apply", "-f", "-", stdin=_gadget(2)).strip() == \
-            "gadget.operators.example.com/g1 configured"
-        assert kubectl(*ns, "get", "gadget", "g1", "-o", "jsonpath={.spec.size}") == "2"
+            "sessiongadget.operators.example.com/g1 configured"
+        assert kubectl(*ns, "get", "sessiongadget", "g1", "-o", "jsonpath={.spec.size}") == "2"
         document = json.loads(kubectl("get", "--raw", "/openapi/v3/apis/operators.example.com/v1"))
         for operations in document["paths"].values():
             if "patch" in operations:
                 assert sorted(operations["patch"]["requestBody"]["content"]) == [
                     "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"]
-        scale = kubectl.run(*ns, "patch", "gadget", "g1", "--subresource=scale", "--type=strategic", "-p",
+        scale = kubectl.run(*ns, "patch", "sessiongadget", "g1", "--subresource=scale", "--type=strategic", "-p",
                             '{"spec":{"replicas":2}}', check=False)
         assert scale.returncode == 1 and scale.stderr.strip().endswith(
             "the body of the request was in an unknown format - accepted media types include: "
             "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
-        assert kubectl(*ns, "patch", "gadget", "g1", "--subresource=scale", "--type=merge", "-p",
+        assert kubectl(*ns, "patch", "sessiongadget", "g1", "--subresource=scale", "--type=merge", "-p",
                        '{"spec":{"replicas":2}}').strip() == "scale.autoscaling/g1 patched"
         deployments = json.loads(kubectl("get", "--raw", "/openapi/v3/apis/apps/v1"))
         patch = deployments["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
