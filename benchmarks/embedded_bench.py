@@ -212,7 +212,20 @@ def start_bare(directory: Path, body: bytes, tls: bool) -> tuple[subprocess.Pope
 
 # --- server capacity: several client processes at once ---------------------------------------------------
 
-CLIENT = r'''
+# A capacity client is a script run with ``python -c``: its transport (defining ``create`` and ``get`` from the
+# job), then the driver, which times the job's action.
+_DRIVER = r'''
+action = create if job["action"] == "create" else get
+action("warm")
+time.sleep(max(0.0, job["start_at"] - time.time()))
+count, deadline = 0, job["start_at"] + job["seconds"]
+while time.time() < deadline:
+    action(count)
+    count += 1
+print(json.dumps({"count": count}))
+'''
+
+_URLLIB3_TRANSPORT = r'''
 import json, sys, time, urllib3
 job = json.loads(sys.argv[1])
 port = int(job["url"].rsplit(":", 1)[1])
@@ -230,18 +243,10 @@ def create(index):
 def get(index):
     response = pool.request("GET", job["path"], headers=headers)
     assert response.status == 200, response.data
-action = create if job["action"] == "create" else get
-action("warm")
-time.sleep(max(0.0, job["start_at"] - time.time()))
-count, deadline = 0, job["start_at"] + job["seconds"]
-while time.time() < deadline:
-    action(count)
-    count += 1
-print(json.dumps({"count": count}))
 '''
 
-# the same job with one write per request and a minimal reading of the answer (see the module's docstring)
-LEAN_CLIENT = r'''
+# one write per request and a minimal reading of the answer (see the module's docstring)
+_LEAN_TRANSPORT = r'''
 import json, socket, ssl, sys, time
 job = json.loads(sys.argv[1])
 sock = socket.create_connection(("127.0.0.1", int(job["url"].rsplit(":", 1)[1])))
@@ -277,16 +282,8 @@ def create(index):
     exchange(post_head % len(body) + body)
 def get(index):
     exchange(get_request)
-action = create if job["action"] == "create" else get
-action("warm")
-time.sleep(max(0.0, job["start_at"] - time.time()))
-count, deadline = 0, job["start_at"] + job["seconds"]
-while time.time() < deadline:
-    action(count)
-    count += 1
-print(json.dumps({"count": count}))
 '''
-CLIENTS = {"urllib3": CLIENT, "lean": LEAN_CLIENT}
+CLIENTS = {"urllib3": _URLLIB3_TRANSPORT + _DRIVER, "lean": _LEAN_TRANSPORT + _DRIVER}
 
 
 def process_cpu_seconds(pid: int) -> float:
