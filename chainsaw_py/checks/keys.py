@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chainsaw_py.grammar.statement import binding_search
+
 __all__ = ["DEFAULT_ENGINE", "KeyExpression", "parse_key"]
 
 DEFAULT_ENGINE = "default"
@@ -25,7 +27,6 @@ DEFAULT_ENGINE = "default"
 
 # ``\Z`` is RE2's ``$``: the very end of the text (Python's ``$`` also matches before a final newline).
 _FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
-_BINDING = re.compile(r"(.*)[\t\n\f\r ]*->[\t\n\f\r ]*(\w+)\Z", re.ASCII)
 _ESCAPE = re.compile(r"\\(.+)\\\Z")
 _ENGINE = re.compile(r"\((?:(\w+);)?(.+)\)\Z", re.ASCII)
 
@@ -47,7 +48,7 @@ def parse_key(text: str) -> KeyExpression:
     found = _FOREACH.match(text)
     if found is not None:
         foreach, foreach_name, text = True, found.group(1) or "", found.group(2)
-    found = _BINDING.search(text)
+    found = binding_search(text)
     if found is not None:
         binding, text = found.group(2), found.group(1)
     found = _ESCAPE.match(text)

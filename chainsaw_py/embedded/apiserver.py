@@ -237,7 +237,8 @@ class ApiServer:
     def make_filter(self, rt: ResourceType, namespace: str | None, label_selector: str | None,
                     field_selector: str | None) -> ObjectFilter:
         strategy = self.strategy(rt)
-        sample_fields = strategy.selectable_fields({"metadata": {}})
+        # which fields a kind supports does not depend on an object's content (a strategy may serve several kinds)
+        sample_fields = strategy.selectable_fields({"apiVersion": rt.api_version, "kind": rt.kind, "metadata": {}})
         return build_filter(namespace if rt.namespaced else None, label_selector, field_selector,
                             strategy.selectable_fields, lambda name: name in sample_fields)
 
@@ -596,10 +597,7 @@ class ApiServer:
         options = options or WriteOptions()
         if content_type == APPLY_PATCH:
             return server_side_apply(self, rt, namespace, name, patch, options, subresource)
-        if content_type == STRATEGIC_PATCH and not rt.builtin:
-            raise UnsupportedMediaType(
-                "the body of the request was in an unknown format - accepted media types include: "
-                "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        refuse_strategic_patch_of_custom_resource(rt, content_type)
         key_ns = namespace if rt.namespaced else ""
         for _attempt in range(_MAX_RETRIES):
             current = self.store.get(*rt.group_resource, key_ns, name)
@@ -782,6 +780,15 @@ class ApiServer:
         except HistoryExpired as err:
             raise Gone(str(err)) from None
         return WatchStream(self, rt, watcher, replay, selector)
+
+
+def refuse_strategic_patch_of_custom_resource(rt: ResourceType, content_type: str) -> None:
+    """Custom resources and their subresources (scale too) take no strategic merge patch (the CRD handler's
+    supported patch types)."""
+    if content_type == STRATEGIC_PATCH and not rt.builtin:
+        raise UnsupportedMediaType(
+            "the body of the request was in an unknown format - accepted media types include: "
+            f"{JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}")
 
 
 def apply_patch_document(current: dict[str, Any], content_type: str, patch: Any, rt: ResourceType | None) -> Any:

@@ -28,9 +28,11 @@ from chainsaw_py.embedded.auth.authenticator import Authenticator, StaticUser
 from chainsaw_py.embedded.auth.escalation import RbacEscalationCheck
 from chainsaw_py.embedded.auth.rbac import RbacAuthorizer
 from chainsaw_py.embedded.auth.tokens import ServiceAccountTokens
+from chainsaw_py.embedded.auth.x509 import ClientCertificates
 from chainsaw_py.embedded.bootstrap import bootstrap, seed_aws_credentials, seed_default_rbac
 from chainsaw_py.embedded.controllers import install_builtin_controllers
 from chainsaw_py.embedded.controllers.base import ControllerManager
+from chainsaw_py.embedded.controllers.certificates import csr_signing_controller
 from chainsaw_py.embedded.controllers.context import Runtime
 from chainsaw_py.embedded.controllers.tokens import token_controller
 from chainsaw_py.embedded.crds import CrdRegistrar
@@ -54,7 +56,7 @@ from chainsaw_py.embedded.store import Store, StoreEvent
 from chainsaw_py.embedded.subresources import Subresources
 from chainsaw_py.embedded.tables import TablePrinter
 from chainsaw_py.embedded.timing import Timing
-from chainsaw_py.embedded.tls import generate_certificates
+from chainsaw_py.embedded.tls import ServerCertificates, generate_certificates
 from chainsaw_py.errors import ChainsawError
 
 log = logging.getLogger("chainsaw_py.embedded")
@@ -129,6 +131,7 @@ class EmbeddedCluster:
         self._kubeconfig_request = Path(kubeconfig) if kubeconfig is not None else None
         self._tls = tls
         self.ca_pem: bytes | None = None
+        self._certificates: ServerCertificates | None = None
         self._port = port
         self._want_s3 = s3
         self.timing = timing or Timing()
@@ -197,7 +200,7 @@ class EmbeddedCluster:
         self.store.add_listener(CrdRegistrar(self.registry).on_event)
         ssl_context = None
         if self._tls:
-            certificates = generate_certificates()
+            certificates = self._certificates = generate_certificates()
             self.ca_pem = certificates.ca_pem
             ssl_context = certificates.server_context()
         application = _LateApplication()
@@ -223,6 +226,8 @@ class EmbeddedCluster:
         self.store.add_listener(manager.on_event)
         install_builtin_controllers(manager, runtime, self.ca_pem)
         manager.add(token_controller(runtime, access.authenticator.tokens, self.ca_pem))
+        if self._certificates is not None:
+            manager.add(csr_signing_controller(self._certificates))
         self._activate_plugins(manager, runtime)
         manager.start()
         http.start()
@@ -280,7 +285,8 @@ class EmbeddedCluster:
         self.images.add(program)
 
     def _access_control(self) -> AccessControl:
-        authenticator = Authenticator(self.token, self.store, ServiceAccountTokens(), self._users)
+        client_ca = ClientCertificates(self.ca_pem) if self.ca_pem is not None else None
+        authenticator = Authenticator(self.token, self.store, ServiceAccountTokens(), self._users, client_ca)
         authorizer = RbacAuthorizer(self.store) if self.authorization == "RBAC" else None
         return AccessControl(authenticator, authorizer,
                              lambda g, v, p: self.registry.lookup(g, v, p) is not None)

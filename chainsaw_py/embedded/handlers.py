@@ -26,6 +26,8 @@ from chainsaw_py.embedded.apierrors import (
     TooManyRequests,
     Unauthorized,
 )
+from chainsaw_py.embedded.apimetrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from chainsaw_py.embedded.apimetrics import metrics_text
 from chainsaw_py.embedded.apiserver import ApiServer
 from chainsaw_py.embedded.auth.attributes import RequestAttributes
 from chainsaw_py.embedded.auth.identity import ADMIN, acting_as
@@ -39,8 +41,10 @@ from chainsaw_py.embedded.codec import (
     watch_timeout,
     write_options,
 )
+from chainsaw_py.embedded.componentstatus import component_statuses
 from chainsaw_py.embedded.connect import CONNECT_SUBRESOURCES, connect, connect_options
 from chainsaw_py.embedded.discovery import AGGREGATED_V2, AGGREGATED_V2BETA1, Discovery
+from chainsaw_py.embedded.health import health_answer
 from chainsaw_py.embedded.httpserver import Request, Response, StreamBody
 from chainsaw_py.embedded.limits import Limits
 from chainsaw_py.embedded.metrics import MetricsApi
@@ -211,9 +215,12 @@ class ApiHandler:
         if path == "/version":
             return Response(200, encode(self.version_info))
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
-            if request.flag("verbose"):
-                return Response(200, f"[+]ping ok\n{path.lstrip('/')} check passed\n".encode(), "text/plain")
-            return Response(200, b"ok", "text/plain; charset=utf-8")
+            answer = health_answer(path, request.query)
+            if answer is None:
+                return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+            return Response(200, answer.encode(), "text/plain; charset=utf-8")
+        if path == "/metrics" and request.method == "GET":
+            return Response(200, metrics_text(self.server, self.version_info).encode(), METRICS_CONTENT_TYPE)
         if path == "/api":
             return self._legacy_or_aggregated(request, core=True)
         if path == "/apis":
@@ -221,7 +228,7 @@ class ApiHandler:
         if path.startswith("/openapi/"):
             return self.openapi.handle(request, path)
         if path == "/":
-            paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz",
+            paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/readyz",
                      "/version"]
             return Response(200, encode({"paths": paths}))
         return None
@@ -261,6 +268,10 @@ class ApiHandler:
         if rt.group == METRICS_GROUP:
             negotiated = negotiate(request.header("accept"))
             return self.metrics.handle(request, rt, path, negotiated.content_type if negotiated.table else "")
+        if rt.group_resource == ("", "componentstatuses"):
+            negotiated = negotiate(request.header("accept"))
+            return component_statuses(request, rt, path, negotiated.content_type if negotiated.table else "",
+                                      self.tables)
         if path.subresource:
             if rt.subresource(path.subresource) is None:
                 raise NotFound.generic()

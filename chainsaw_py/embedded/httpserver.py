@@ -83,6 +83,16 @@ class Request:
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
 
+    def peer_certificate(self) -> bytes | None:
+        """The client's TLS certificate (DER), when it presented one."""
+        sock = self.connection.sock if self.connection is not None else None
+        if not isinstance(sock, ssl.SSLSocket):
+            return None
+        try:
+            return sock.getpeercert(binary_form=True)
+        except (ValueError, OSError):
+            return None
+
     def client_gone(self) -> bool:
         """True once the client has closed or reset its connection, or the server is stopping."""
         return self.connection is not None and self.connection.gone

@@ -234,6 +234,10 @@ def _custom_schema(rt: ResourceType, prefix: str) -> dict[str, Any]:
 
 
 _WRITE_PARAMS = ("dryRun", "fieldManager", "fieldValidation")
+# custom resources take no strategic merge patch (the CRD OpenAPI builder's PATCH routes do not list it): kubectl
+# apply reads this list to choose between a strategic and a JSON merge patch
+_CUSTOM_PATCH_TYPES = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"]
+_PATCH_TYPES = [*_CUSTOM_PATCH_TYPES, "application/strategic-merge-patch+json"]
 
 
 def _paths_for(rt: ResourceType, schema_ref: str, prefix: str, v2: bool = False) -> dict[str, Any]:
@@ -294,9 +298,7 @@ def _operation(rt: ResourceType, action: str, gvk: dict[str, str], schema_ref: s
         content = {"application/json": {"schema": {"$ref": schema_ref}}}
         operation["responses"] = {"200": {"description": "OK", "content": content}}
         if body:
-            types = ["application/json"] if action != "patch" else [
-                "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
-                "application/strategic-merge-patch+json"]
+            types = ["application/json"] if action != "patch" else _PATCH_TYPES if rt.builtin else _CUSTOM_PATCH_TYPES
             operation["requestBody"] = {"content": {t: {"schema": {"$ref": schema_ref}} for t in types},
                                         "required": True}
     return operation

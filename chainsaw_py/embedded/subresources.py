@@ -16,7 +16,11 @@ from chainsaw_py.embedded.apierrors import (
     MethodNotAllowed,
     NotFound,
 )
-from chainsaw_py.embedded.apiserver import ApiServer, apply_patch_document
+from chainsaw_py.embedded.apiserver import (
+    ApiServer,
+    apply_patch_document,
+    refuse_strategic_patch_of_custom_resource,
+)
 from chainsaw_py.embedded.codec import Responder, decode_body, int64_param, patch_content_type, write_options
 from chainsaw_py.embedded.decoding import format_time
 from chainsaw_py.embedded.eviction import evict
@@ -88,6 +92,7 @@ class Subresources:
         body = decode_body(request)
         scale = scale_of(rt, current)
         if request.method == "PATCH":
+            refuse_strategic_patch_of_custom_resource(rt, patch_content_type(request))
             scale = apply_patch_document(scale, patch_content_type(request), body, None)
         elif isinstance(body, dict):
             requested_rv = (body.get("metadata") or {}).get("resourceVersion")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import functools
+import inspect
 import logging
 import threading
 import time
@@ -102,20 +103,22 @@ def _build_context() -> Any:
     from chainsaw_py.kubecel import extensions
 
     context = cel.Context()
-    stdlib.add_stdlib_to_context(context)
+    for library in stdlib.EXTENSIONS.values():   # what add_stdlib_to_context registers, each call checked
+        for name, function in library.items():
+            context.add_function(name, _reporting(function, name))
     for name, function in extensions.functions().items():
-        context.add_function(name, function)
-    context.add_function("lists.range", _reporting(_bounded_range))
-    context.add_function("split", _reporting(_bounded_split))
-    context.add_function("replace", _reporting(_bounded_replace))
+        context.add_function(name, _reporting(function, name))
+    context.add_function("lists.range", _reporting(_bounded_range, "lists.range"))
+    context.add_function("split", _reporting(_bounded_split, "split"))
+    context.add_function("replace", _reporting(_bounded_replace, "replace"))
     # a null object makes the resolver return None, which falls through to these
     context.add_variable("object", None)
     context.add_variable("bindings", {"__bindings__": True})
     context.set_variable_resolver(_resolve_variable)
-    context.add_function("resolve", _reporting(_resolve_binding))
+    context.add_function("resolve", _reporting(_resolve_binding, "resolve"))
     context.add_function(CEL_CHECKPOINT, _checkpoint)
     for name, function in cel_k8s.functions().items():
-        context.add_function(name, _reporting(function))
+        context.add_function(name, _reporting(function, name))
     return context
 
 
@@ -143,16 +146,54 @@ def _bounded_replace(subject: str, old: str, new: str, limit: int = -1) -> str:
     return bounded_replace("replace", subject, old, new, limit if limit >= 0 else -1)
 
 
-def _reporting(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Remember an ``ExpressionError`` raised by ``function`` so that its message reaches the user."""
+def _reporting(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Remember an ``ExpressionError`` raised by ``function`` so that its message reaches the user. A call
+    with arguments it has no parameters for, or of types it cannot handle (the Python callbacks are untyped),
+    is cel-go's missing overload; a value out of range keeps its message, without Python's exception name."""
+    try:
+        signature: inspect.Signature | None = inspect.signature(function)
+    except ValueError:  # a built-in without introspectable parameters: the library checks its calls
+        signature = None
+
     @functools.wraps(function)
     def call(*args: Any) -> Any:
+        try:
+            if signature is not None:
+                signature.bind(*args)
+        except TypeError:
+            _state.failure = ExpressionError(no_matching_overload(name, args))
+            raise _state.failure from None
         try:
             return function(*args)
         except ExpressionError as error:
             _state.failure = error
             raise
+        except (TypeError, AttributeError, KeyError) as error:  # arguments of types it has no overload for
+            _state.failure = ExpressionError(no_matching_overload(name, args))
+            raise _state.failure from error
+        except (ValueError, IndexError, ArithmeticError) as error:  # a value out of its range: its message
+            _state.failure = ExpressionError(str(error))
+            raise _state.failure from error
     return call
+
+
+def no_matching_overload(name: str, args: tuple[Any, ...]) -> str:
+    """cel-go's message for a function called with argument types it has no overload for."""
+    return f"found no matching overload for '{name}' applied to '({', '.join(_cel_type(arg) for arg in args)})'"
+
+
+def _cel_type(value: Any) -> str:
+    if value is None:
+        return "null_type"
+    for python_type, name in _CEL_TYPES:
+        if isinstance(value, python_type):
+            return name
+    return type(value).__name__
+
+
+_CEL_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "bool"), (int, "int"), (float, "double"), (str, "string"), (bytes, "bytes"), (list, "list(dyn)"),
+    (dict, "map(dyn, dyn)"), (_dt.datetime, "google.protobuf.Timestamp"), (_dt.timedelta, "google.protobuf.Duration"))
 
 
 def _resolve_variable(name: str) -> Any:

@@ -4,6 +4,7 @@ non-ASCII digits and any length, which Go refuses."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from chainsaw_py.golang.fmt import quote
@@ -33,3 +34,19 @@ def parse_uint(text: str, bits: int = 64) -> int:
     if len(digits) > _MAX_DIGITS or int(digits) >= 1 << bits:
         raise ValueError(f"strconv.ParseUint: parsing {quote(text)}: value out of range")
     return int(digits)
+
+
+_INT64_MIN = -(1 << 63)
+
+
+def int64_of_float(value: float) -> int:
+    """Go's ``int64(f)`` / ``int(f)`` / ``time.Duration(f)`` on amd64: truncation toward zero, and the CPU's
+    "integer indefinite" value (``math.MinInt64``) for NaN, the infinities and values beyond int64."""
+    if not math.isfinite(value) or not _INT64_MIN <= value < (1 << 63):
+        return _INT64_MIN
+    return int(value)
+
+
+def wrap_int64(value: int) -> int:
+    """Go's int64 arithmetic: a result beyond int64 wraps around (two's complement)."""
+    return (value - _INT64_MIN) % (1 << 64) + _INT64_MIN

@@ -167,9 +167,21 @@ def _load_test_files(test_file: str, folder: str, default_compiler: str) -> tupl
     candidates = [test_file] if gopath.ext(test_file) else [f"{test_file}.yaml", f"{test_file}.yml"]
     for candidate in candidates:
         path = candidate if os.path.isabs(candidate) else gopath.join(folder, candidate)
-        if os.path.exists(path):
+        if _test_file_exists(path):
             return path, load_test_file(path, default_compiler, base_path=folder)
     return "", []
+
+
+def _test_file_exists(path: str) -> bool:
+    """Chainsaw's ``os.Stat``: a missing file (a dangling symlink too) is no test file; any other failure
+    (a symlink loop, a permission error) is the folder's error, not a silently skipped test."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as err:
+        raise ChainsawError(f"stat {path}: {_os_message(err)}") from None
+    return True
 
 
 def find_step_files(folder: str) -> dict[str, StepFiles]:

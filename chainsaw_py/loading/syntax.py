@@ -19,10 +19,10 @@ from typing import Any
 from chainsaw_py.errors import LoadError
 from chainsaw_py.golang.fmt import quote
 from chainsaw_py.grammar import ExpressionSyntaxError, check_field_syntax
+from chainsaw_py.grammar.statement import binding_search
 from chainsaw_py.yamldocs import Document, YamlPath
 
 _FOREACH = re.compile(r"~(\w+)?\.(.*)", re.ASCII)
-_BINDING = re.compile(r"(.*)\s*->\s*(\w+)\Z", re.ASCII)
 
 _EXPRESSION_FIELDS = ("file", "apiVersion", "kind", "namespace", "name", "selector", "container", "format",
                       "port", "path")
@@ -111,7 +111,7 @@ class _Checker:
             for index, child in enumerate(value):
                 self.tree(child, (*path, index), compiler)
         elif isinstance(value, str):
-            if _FOREACH.match(value) or _BINDING.search(value):
+            if _FOREACH.match(value) or binding_search(value):
                 feature = "foreach" if _FOREACH.match(value) else "binding"
                 message = f"{feature} is not supported in scalar projections"
                 self.report(path, f"invalid value {quote(value)}: {message}")
@@ -179,7 +179,7 @@ def _key_statement(key: str) -> str:
     foreach = _FOREACH.match(key)
     if foreach:
         key = foreach.group(2)
-    binding = _BINDING.search(key)
+    binding = binding_search(key)
     if binding:
         key = binding.group(1)
     return key

@@ -53,3 +53,10 @@ CASES: list[tuple[str, KeyExpression]] = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_parse_key(text: str, expected: KeyExpression) -> None:
     assert parse_key(text) == expected
+
+
+def test_parse_key_of_a_long_text() -> None:
+    """The binding search runs in linear time: a backtracking search of it was quadratic (minutes here)."""
+    long = "x" * 1_000_000
+    assert parse_key(long) == KeyExpression(long)
+    assert parse_key(f"({long})->y") == KeyExpression(long, engine=D, binding="y")

@@ -126,13 +126,13 @@ def test_certificate_approve_uses_the_approval_subresource(kubectl: Kubectl, clu
     manifest = json.dumps({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
                            "metadata": {"name": name},
                            "spec": {"request": base64.b64encode(_certificate_request_pem()).decode(),
-                                    "signerName": "kubernetes.io/kube-apiserver-client", "usages": ["client auth"],
+                                    "signerName": "example.com/no-signer", "usages": ["client auth"],
                                     "username": "forged", "groups": ["forged"]},
                            "status": {"conditions": [{"type": "Approved", "status": "True"}]}})
     kubectl("create", "-f", "-", stdin=manifest)
     try:
         row = kubectl("get", "csr", name, "--no-headers").split()
-        assert row[2:] == ["kubernetes.io/kube-apiserver-client", "kubernetes-admin", "<none>", "Pending"]
+        assert row[2:] == ["example.com/no-signer", "kubernetes-admin", "<none>", "Pending"]   # (nothing signs it)
         assert kubectl("certificate", "approve", name).strip() == \
             f"certificatesigningrequest.certificates.k8s.io/{name} approved"
         assert kubectl("get", "csr", name, "--no-headers").split()[-1] == "Approved"

@@ -3,6 +3,7 @@ and no evaluation past the operation's deadline."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -257,3 +258,81 @@ def test_cel_functions_that_build_from_a_count_are_bounded(monkeypatch: pytest.M
         evaluate("bindings.resolve('text').replace('x', bindings.resolve('text'))", None, bindings, "cel")
     assert evaluate("lists.range(3)", None, Bindings(), "cel") == [0, 1, 2]
     assert evaluate("'aaa'.replace('a', 'bb', 2)", None, Bindings(), "cel") == "bbbba"
+
+
+def test_round_to_more_places_than_a_float_holds_is_gos_arithmetic() -> None:
+    """``math.Pow10`` beyond 308 is +Inf in Go (Python's ``math.pow`` raised OverflowError, whose name leaked
+    into the message); a place count beyond int64 is Go's ``math.MinInt64``, so out of bounds."""
+    assert math.isnan(evaluate("round(`1e308`, `400`)", None, Bindings()))
+    assert math.isnan(evaluate("round(`0`, `309`)", None, Bindings()))
+    assert evaluate("round(`1.5`, `308`)", None, Bindings()) == 1.5
+    with pytest.raises(ExpressionError, match=r"^JMESPath function 'round': %!d\(MISSING\) argument is out of bounds"):
+        evaluate("round(`1.5`, `1e20`)", None, Bindings())
+
+
+_INF = "divide(`1e308`, `1e-308`)"
+_NAN = f"subtract({_INF}, {_INF})"
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    # Go's time.Duration(f) of NaN, the infinities or a value beyond int64 is math.MinInt64 (amd64); Python's
+    # int() raised OverflowError/ValueError, whose names leaked into the message
+    (f"multiply('1h', {_INF})", "-2562047h47m16.854775808s"),
+    (f"multiply('1h', {_NAN})", "-2562047h47m16.854775808s"),
+    ("divide('1h', `1e-300`)", "-2562047h47m16.854775808s"),
+    ("multiply('1h', `2.5`)", "2h30m0s"),
+    # int64 sums of durations wrap around as in Go
+    ("add('2562047h', '2562047h')", "-1h34m33.709551616s"),
+    ("subtract('-2562047h', '2562047h')", "1h34m33.709551616s"),
+    (f"truncate('abc', {_INF})", "abc"),
+    (f"truncate('abc', {_NAN})", ""),
+    ("truncate('abc', `2.7`)", "ab"),
+])
+def test_duration_and_length_arithmetic_beyond_int64_is_gos(expression: str, expected: str) -> None:
+    assert evaluate(expression, None, Bindings()) == expected
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    # counts and indexes beyond a C size or int64, NaN, Inf: Go's int(f), never Python's OverflowError/ValueError
+    ("replace('aaa', 'a', 'bb', `100000000000000000000`)", "bbbbbb"),
+    (f"replace('aaa', 'a', 'b', {_NAN})", "bbb"),
+    (f"replace('aaa', 'a', 'b', {_INF})", "bbb"),
+    ("replace('aaa', 'a', 'b', `2`)", "bba"),
+    ("pad_right('a', `100000000000000000000`, '')", "a"),
+])
+def test_counts_beyond_a_c_size_are_bounded_values(expression: str, expected: str) -> None:
+    assert evaluate(expression, None, Bindings()) == expected
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    (f"at(`[1,2]`, {_INF})", "runtime error: index out of range [-9223372036854775808] with length 2"),
+    (f"at(`[1,2]`, {_NAN})", "runtime error: index out of range [-9223372036854775808] with length 2"),
+    # a JSON value as the client: its own methods (dict.get) were called and raised TypeError
+    ("x_k8s_get(@, 'v1', 'Pod', 'a', 'b')", "invalid type"),
+    ("x_k8s_list('s', 'v1', 'Pod')", "invalid type"),
+])
+def test_bad_indexes_and_clients_are_chainsaws_errors(expression: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {"a": 1}, Bindings())
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    # a Python callback's TypeError ("_string() missing 1 required positional argument") leaked through
+    ("string()", "found no matching overload for 'string' applied to '()'"),
+    ("string(1, 2)", "found no matching overload for 'string' applied to '(int, int)'"),
+    ("split('a')", "found no matching overload for 'split' applied to '(string)'"),
+    ("isQuantity('1', 2.5, [1])", "found no matching overload for 'isQuantity' applied to '(string, double, list(dyn))'"),
+    # untyped Python callbacks given other types: AttributeError, KeyError, TypeError leaked through
+    ("18446744073709551615u.upperAscii()", "found no matching overload for 'upperAscii' applied to '(int)'"),
+    ("charAt({'a':1}, 0)", "found no matching overload for 'charAt' applied to '(map(dyn, dyn), int)'"),
+    ("join()", "found no matching overload for 'join' applied to '()'"),
+    ("sets.contains(-1, null)", "found no matching overload for 'sets.contains' applied to '(int, null_type)'"),
+    # a value out of range keeps its message, without the exception's name
+    ("'abc'.charAt(100)", "charAt: index 100 out of range for string of length 3"),
+    ("math.greatest()", "at least one argument is required"),
+])
+def test_cel_functions_called_with_other_arguments_have_no_overload(expression: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {"a": 1}, Bindings(), "cel")
+    assert str(caught.value) == message

@@ -237,6 +237,17 @@ def test_empty_runs_keep_exit_0_and_say_so_per_path(tmp_path: Path) -> None:
     ]
 
 
+def test_a_test_file_that_cannot_be_checked_is_an_error_not_a_skipped_test(tmp_path: Path) -> None:
+    """Chainsaw stats the test file: only a missing one (a dangling symlink) means no test there."""
+    folder = tmp_path / "looping"
+    folder.mkdir()
+    test_file = folder / "chainsaw-test.yaml"
+    test_file.symlink_to(test_file)
+    result = cli("test", str(folder), "--no-cluster")
+    assert result.returncode == 1, result.stderr
+    assert one_error_line(result) == f"Error: stat {test_file}: too many levels of symbolic links"
+
+
 def test_a_path_that_cannot_be_checked_is_upstreams_error(tmp_path: Path) -> None:
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
@@ -437,3 +448,14 @@ def test_standard_input_is_read_within_the_size_limit(tmp_path: Path, argv: list
     assert result.returncode == 1
     assert one_error_line(result) == ("Error: <stdin>: more than 1000 characters "
                                       "(set CHAINSAW_PY_MAX_FILE_BYTES to raise the limit)")
+
+
+@pytest.mark.parametrize(("kind", "shown"), [("null", ""), ("[a]", ""), ("1", ""), ("Foo", "Foo")])
+def test_a_configuration_of_an_unknown_kind_is_upstreams_error(tmp_path: Path, kind: str, shown: str) -> None:
+    """A non-string kind is Go's empty kind (it printed Python's ``None``); the line is upstream's (golden)."""
+    path = tmp_path / "config.yaml"
+    path.write_text(f"apiVersion: chainsaw.kyverno.io/v1alpha2\nkind: {kind}\nspec: {{}}\n")
+    with pytest.raises(LoadError) as caught:
+        load_configuration(str(path))
+    assert str(caught.value) == ("failed to parse document (failed to retrieve validator: "
+                                 f"kind {shown} not found in chainsaw.kyverno.io/v1alpha2 groupversion)")

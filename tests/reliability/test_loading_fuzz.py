@@ -169,6 +169,19 @@ def test_loading_stays_within_time_and_memory() -> None:
     ("\x00\x01", 1),
 ])
 def test_cli_exit_codes(tmp_path: Path, text: str, code: int) -> None:
+    _check_cli_exit_code(tmp_path, text, code)
+
+
+@pytest.mark.parametrize(("assertion", "code"), [
+    (f"? {'k' * 300_000}\n            : {'v' * 300_000}", 0),   # keys beyond 1024 characters are explicit
+    (f"k: ({'v' * 300_000} -> b)", 1),
+], ids=["valid", "binding-in-a-value"])
+def test_long_assertion_keys_and_values(tmp_path: Path, assertion: str, code: int) -> None:
+    """The "-> name" binding search of tree keys and values was quadratic: minutes at this size."""
+    _check_cli_exit_code(tmp_path, VALID.replace("(length(key) > `0`): true", assertion), code)
+
+
+def _check_cli_exit_code(tmp_path: Path, text: str, code: int) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(text)
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -33,9 +33,10 @@ class AccessControl:
 
     def identify(self, request: Request) -> UserInfo:
         """The user a request acts as; raises Unauthorized (401) or Forbidden (403)."""
-        user = self.authenticator.authenticate(request.header("authorization"))
+        authorization = request.header("authorization")
+        user, rejected = self.authenticator.authenticate_request(authorization, request.peer_certificate())
         if user is None:
-            if request.path.startswith(PUBLIC_PATHS) and not _bearer_token_presented(request.header("authorization")):
+            if request.path.startswith(PUBLIC_PATHS) and not rejected and not _bearer_token_presented(authorization):
                 return ANONYMOUS
             raise Unauthorized()
         user = self._impersonate(user, request)

@@ -1,8 +1,9 @@
-"""Bearer-token authentication and impersonation (``Impersonate-User``, ``-Group``, ``-Uid``, ``-Extra-*``).
+"""Client-certificate and bearer-token authentication, and impersonation (``Impersonate-User``, ``-Group``, ``-Uid``, ``-Extra-*``).
 
 Tokens: the generated kubeconfig's admin token, static users declared at start (kube-apiserver's
 ``--token-auth-file`` CSV: ``token,user,uid,"group1,group2"``) and ServiceAccount tokens from TokenRequest
-(the ServiceAccount must still exist with the same uid).
+(the ServiceAccount must still exist with the same uid). A client certificate is asked first, as
+kube-apiserver's union of authenticators does (x509 before tokens); one that fails falls through to the token.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from chainsaw_py.embedded.auth.identity import ADMIN, UserInfo
 from chainsaw_py.embedded.auth.tokens import ServiceAccountTokens
+from chainsaw_py.embedded.auth.x509 import CertificateError, ClientCertificates
 from chainsaw_py.embedded.store import Store
 
 AUTHENTICATED = "system:authenticated"
@@ -60,11 +62,25 @@ def service_account_user(namespace: str, name: str, uid: str = "") -> UserInfo:
 
 class Authenticator:
     def __init__(self, admin_token: str, store: Store, tokens: ServiceAccountTokens,
-                 static_users: Iterable[StaticUser] = ()) -> None:
+                 static_users: Iterable[StaticUser] = (), client_certificates: ClientCertificates | None = None
+                 ) -> None:
         self._admin_token = admin_token
+        self.client_certificates = client_certificates
         self._store = store
         self.tokens = tokens
         self._static = {user.token: user.user for user in static_users}
+
+    def authenticate_request(self, authorization: str, certificate: bytes | None) -> tuple[UserInfo | None, bool]:
+        """(the user, or None; whether a presented client certificate was rejected)."""
+        failed = False
+        if certificate and self.client_certificates is not None:
+            try:
+                user = self.client_certificates.authenticate(certificate)
+            except CertificateError:
+                user, failed = None, True
+            if user is not None:
+                return _authenticated(user), False
+        return self.authenticate(authorization), failed
 
     def authenticate(self, authorization: str) -> UserInfo | None:
         scheme, _, token = authorization.partition(" ")
@@ -75,8 +91,7 @@ class Authenticator:
             return ADMIN
         static = self._static.get(token)
         if static is not None:
-            groups = static.groups if AUTHENTICATED in static.groups else (*static.groups, AUTHENTICATED)
-            return UserInfo(static.username, groups, static.uid)
+            return _authenticated(static)
         return self._service_account(token)
 
     def _service_account(self, token: str) -> UserInfo | None:
@@ -89,6 +104,13 @@ class Authenticator:
         if claims.secret and self._store.get("", "secrets", claims.namespace, claims.secret) is None:
             return None
         return service_account_user(claims.namespace, claims.name, claims.uid)
+
+
+def _authenticated(user: UserInfo) -> UserInfo:
+    """The user with ``system:authenticated`` (kube-apiserver's group adder after a successful authenticator)."""
+    if AUTHENTICATED in user.groups:
+        return user
+    return UserInfo(user.username, (*user.groups, AUTHENTICATED), user.uid, user.extra)
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,14 @@ def install_builtin_controllers(manager: ControllerManager, runtime: Runtime, ca
     from chainsaw_py.embedded.controllers.quotas import quota_controller
     from chainsaw_py.embedded.controllers.rbac import aggregation_controller
     from chainsaw_py.embedded.controllers.replicasets import replicaset_controller, replication_controller
-    from chainsaw_py.embedded.controllers.services import crd_controller, endpoints_controller, volume_binder
+    from chainsaw_py.embedded.controllers.services import crd_controller, endpoints_controller
     from chainsaw_py.embedded.controllers.statefulsets import daemonset_controller, statefulset_controller
+    from chainsaw_py.embedded.controllers.volumes import volume_binder, volume_controller
 
     for controller in (
         namespace_controller(runtime, ca_pem), GarbageCollector(runtime), Kubelet(runtime).controller(),
         replicaset_controller(), replication_controller(), deployment_controller(), statefulset_controller(), daemonset_controller(),
-        job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(),
+        job_controller(), cronjob_controller(), endpoints_controller(runtime), crd_controller(), volume_binder(runtime), volume_controller(),
         node_heartbeat(), quota_controller(runtime), aggregation_controller(runtime), apiservice_controller(runtime),
         crd_registration_controller(), OnStartRegistration(runtime),
         disruption_controller(runtime), policy_status_controller(runtime),

@@ -1,5 +1,5 @@
 """Endpoints and EndpointSlices for Services with a selector, from the pods that match it; CRD status and
-clean-up of custom resources when a CRD is deleted; binding of PersistentVolumeClaims to fresh volumes."""
+clean-up of custom resources when a CRD is deleted."""
 
 from __future__ import annotations
 
@@ -68,10 +68,15 @@ def _address(pod: dict[str, Any]) -> dict[str, Any]:
             "targetRef": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}}
 
 
+def _sorted_addresses(addresses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """In RepackSubsets' order (LessEndpointAddress): by IP as a string, then by the target's uid."""
+    return sorted(addresses, key=lambda address: (address["ip"].encode(), address["targetRef"]["uid"]))
+
+
 def _write_endpoints(service: dict[str, Any], pods: list[dict[str, Any]], ctx: ReconcileContext) -> None:
     meta, spec = service["metadata"], service.get("spec") or {}
-    ready = [_address(pod) for pod in pods if pod_ready(pod) and not is_deleting(pod)]
-    not_ready = [_address(pod) for pod in pods if not (pod_ready(pod) and not is_deleting(pod))]
+    ready = _sorted_addresses([_address(pod) for pod in pods if pod_ready(pod) and not is_deleting(pod)])
+    not_ready = _sorted_addresses([_address(pod) for pod in pods if not (pod_ready(pod) and not is_deleting(pod))])
     subsets = []
     if pods:
         ports = []
@@ -199,50 +204,3 @@ def _delete_instances(crd: dict[str, Any], ctx: ReconcileContext) -> bool:
             except NotFound:
                 continue
     return server.store.count(group, plural) > 0
-
-
-# --- PersistentVolumeClaims ---------------------------------------------------------------------------------
-
-
-def volume_binder() -> TypedController:
-    return TypedController("persistentvolume-binder-controller", "", "persistentvolumeclaims",
-                           "PersistentVolumeClaim", reconcile_claim)
-
-
-def reconcile_claim(claim: dict[str, Any], ctx: ReconcileContext) -> None:
-    if is_deleting(claim) or (claim.get("status") or {}).get("phase") == "Bound":
-        return
-    meta, spec = claim["metadata"], claim.get("spec") or {}
-    class_name = spec.get("storageClassName")
-    if class_name is None:
-        defaults = [sc for sc in ctx.list("storage.k8s.io/v1", "StorageClass")
-                    if (sc["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class")
-                    == "true"]
-        if not defaults:
-            return
-        class_name = defaults[0]["metadata"]["name"]
-    storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
-    volume_name = f"pvc-{meta['uid']}"
-    volume: dict[str, Any] = {"apiVersion": "v1", "kind": "PersistentVolume",
-              "metadata": {"name": volume_name, "annotations": {"pv.kubernetes.io/provisioned-by":
-                                                                "embedded.chainsaw-py.io/hostpath"}},
-              "spec": {"capacity": {"storage": storage}, "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-                       "persistentVolumeReclaimPolicy": "Delete", "storageClassName": class_name,
-                       "volumeMode": spec.get("volumeMode", "Filesystem"),
-                       "hostPath": {"path": f"/var/lib/embedded-volumes/{volume_name}", "type": ""},
-                       "claimRef": {"kind": "PersistentVolumeClaim", "namespace": meta["namespace"],
-                                    "name": meta["name"], "uid": meta["uid"], "apiVersion": "v1"}}}
-    if ctx.get("v1", "PersistentVolume", volume_name) is None:
-        created = ctx.create(volume)
-        created["status"] = {"phase": "Bound"}
-        ctx.update_status(created)
-    claim.setdefault("spec", {})["volumeName"] = volume_name
-    claim["spec"]["storageClassName"] = class_name
-    annotations = claim["metadata"].setdefault("annotations", {})
-    annotations["pv.kubernetes.io/bind-completed"] = "yes"
-    annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
-    claim = ctx.update(claim)
-    claim["status"] = {"phase": "Bound", "accessModes": volume["spec"]["accessModes"],
-                       "capacity": {"storage": storage}}
-    ctx.update_status(claim)
-

@@ -28,6 +28,7 @@ from chainsaw_py.embedded.kinds.core import (
     SecretStrategy,
     ServiceStrategy,
 )
+from chainsaw_py.embedded.kinds.scheduling import PriorityClassStrategy
 from chainsaw_py.embedded.kinds.workloads import (
     CronJobStrategy,
     HorizontalPodAutoscalerStrategy,
@@ -75,6 +76,7 @@ def _builtin_strategies() -> dict[tuple[str, str], Strategy]:
         ("autoscaling", "HorizontalPodAutoscaler"): HorizontalPodAutoscalerStrategy(),
         ("batch", "CronJob"): CronJobStrategy(),
         ("certificates.k8s.io", "CertificateSigningRequest"): CertificateSigningRequestStrategy(),
+        ("scheduling.k8s.io", "PriorityClass"): PriorityClassStrategy(),
         ("apiextensions.k8s.io", "CustomResourceDefinition"): CustomResourceDefinitionStrategy(),
         ("apiregistration.k8s.io", "APIService"): APIServiceStrategy(),
         ("coordination.k8s.io", "Lease"): Strategy(allow_create_on_update=True),

@@ -32,6 +32,9 @@ class CertificateSigningRequestStrategy(Strategy):
             else:
                 new.pop(part, None)
 
+    def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
+        return {**super().selectable_fields(obj), "spec.signerName": str((obj.get("spec") or {}).get("signerName", ""))}
+
     def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
         conditions = (obj.get("status") or {}).get("conditions") or []
         seen: set[str] = set()

@@ -13,6 +13,7 @@ from chainsaw_py.embedded.kinds.base import (
     StrategyContext,
     dns1035_label_errors,
     dns1123_label_errors,
+    dns1123_subdomain_errors,
     path_segment_errors,
 )
 from chainsaw_py.embedded.kinds.podspec import (
@@ -372,6 +373,47 @@ def _automounts_token(obj: dict[str, Any], spec: dict[str, Any], ctx: StrategyCo
     return (account or {}).get("automountServiceAccountToken") is not False
 
 
+_KUBELET_PORT = 10250
+_PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"]
+
+
+def _validate_service_type_fields(spec: dict[str, Any], service_type: Any, ports: list[dict[str, Any]],
+                                  errors: FieldErrors) -> None:
+    cluster_ip = spec.get("clusterIP")
+    if service_type == "LoadBalancer":
+        for index, port in enumerate(ports):
+            if port.get("port") == _KUBELET_PORT:
+                errors.invalid(f"spec.ports[{index}]", _KUBELET_PORT,
+                               f"may not expose port {_KUBELET_PORT} externally since it is used by kubelet")
+    if service_type in ("LoadBalancer", "NodePort") and cluster_ip == "None":
+        errors.invalid("spec.clusterIP", "None", f"may not be set to 'None' for {service_type} services")
+    if service_type == "ExternalName":
+        cname = str(spec.get("externalName") or "").removesuffix(".")   # a trailing dot marks it fully qualified
+        if not cname:
+            errors.required("spec.externalName")
+        for problem in dns1123_subdomain_errors(cname) if cname else []:
+            errors.invalid("spec.externalName", cname, problem)
+
+
+def _validate_service_port(port: dict[str, Any], path: str, name_required: bool, names: set[str],
+                           errors: FieldErrors) -> None:
+    name = str(port.get("name") or "")
+    if name_required and not name:
+        errors.required(f"{path}.name")
+    elif name:
+        for problem in dns1123_label_errors(name):
+            errors.invalid(f"{path}.name", name, problem)
+        if name in names:
+            errors.duplicate(f"{path}.name", name)
+        names.add(name)
+    number = port.get("port", 0)
+    if not isinstance(number, int) or not 1 <= number <= 65535:
+        errors.invalid(f"{path}.port", number, "must be between 1 and 65535, inclusive")
+    protocol = port.get("protocol", "TCP")
+    if protocol not in _PORT_PROTOCOLS:
+        errors.not_supported(f"{path}.protocol", protocol, _PORT_PROTOCOLS)
+
+
 @dataclass
 class ServiceStrategy(Strategy):
     allow_create_on_update: bool = True
@@ -469,25 +511,27 @@ class ServiceStrategy(Strategy):
                     port["nodePort"] = old_ports[port.get("port")]
 
     def validate(self, obj: dict[str, Any], errors: FieldErrors, ctx: StrategyContext) -> None:
+        """ValidateService's checks, in its order (kubectl prints the causes as the server lists them)."""
         spec = obj.get("spec") or {}
         service_type = spec.get("type", "ClusterIP")
+        ports = [port if isinstance(port, dict) else {} for port in spec.get("ports") or []]
+        headless = spec.get("clusterIP") == "None"
+        if not ports and not headless and service_type != "ExternalName":
+            errors.required("spec.ports")
+        _validate_service_type_fields(spec, service_type, ports, errors)
+        names: set[str] = set()
+        for index, port in enumerate(ports):
+            _validate_service_port(port, f"spec.ports[{index}]", len(ports) > 1, names, errors)
+        affinity = spec.get("sessionAffinity", "None")
+        if affinity not in ("ClientIP", "None"):
+            errors.not_supported("spec.sessionAffinity", affinity, ["ClientIP", "None"])
         allowed = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
         if service_type not in allowed:
             errors.not_supported("spec.type", service_type, allowed)
-        ports = spec.get("ports") or []
-        if not ports and service_type != "ExternalName" and spec.get("clusterIP") != "None":
-            errors.required("spec.ports")
-        names: set[str] = set()
-        for index, port in enumerate(ports):
-            number = port.get("port", 0)
-            if not isinstance(number, int) or not 1 <= number <= 65535:
-                errors.invalid(f"spec.ports[{index}].port", number, "must be between 1 and 65535, inclusive")
-            name = port.get("name", "")
-            if len(ports) > 1 and not name:
-                errors.required(f"spec.ports[{index}].name")
-            elif name in names:
-                errors.duplicate(f"spec.ports[{index}].name", name)
-            names.add(name)
+        if service_type == "ClusterIP":
+            for index, port in enumerate(ports):
+                if port.get("nodePort"):
+                    errors.forbidden(f"spec.ports[{index}].nodePort", "may not be used when `type` is 'ClusterIP'")
 
     def validate_update(self, new: dict[str, Any], old: dict[str, Any], errors: FieldErrors) -> None:
         old_ip = (old.get("spec") or {}).get("clusterIP")

@@ -226,12 +226,46 @@ class JobStrategy(Strategy):
         if new_spec.get("completions") != old_spec.get("completions") and \
                 new_spec.get("completionMode") != "Indexed":
             errors.invalid("spec.completions", new_spec.get("completions"), "field is immutable")
-        if new_spec.get("template") != old_spec.get("template") and not old_spec.get("suspend"):
+        if new_spec.get("template") != _comparable_old_template(new, old):
             errors.invalid("spec.template", "core.PodTemplateSpec{...}", "field is immutable")
 
     def selectable_fields(self, obj: dict[str, Any]) -> dict[str, str]:
         return {**super().selectable_fields(obj),
                 "status.successful": str((obj.get("status") or {}).get("succeeded", 0))}
+
+
+def _comparable_old_template(new: dict[str, Any], old: dict[str, Any]) -> Any:
+    """The old template with what ValidateJobSpecUpdate lets change taken from the new one: a Job suspended and
+    never started (no status.startTime) may change its pods' scheduling directives (node affinity, nodeSelector,
+    tolerations, scheduling gates) and template labels and annotations, nothing else."""
+    old_template = (old.get("spec") or {}).get("template")
+    new_template = (new.get("spec") or {}).get("template")
+    suspended = bool((old.get("spec") or {}).get("suspend"))
+    if not (suspended and not (old.get("status") or {}).get("startTime")) or not isinstance(old_template, dict) \
+            or not isinstance(new_template, dict):
+        return old_template
+    merged = json.loads(json.dumps(old_template))
+    new_meta, new_spec = new_template.get("metadata") or {}, new_template.get("spec") or {}
+    meta, spec = merged.setdefault("metadata", {}), merged.setdefault("spec", {})
+    for key in ("labels", "annotations"):
+        _copy_key(new_meta, meta, key)
+    for key in ("nodeSelector", "tolerations", "schedulingGates"):
+        _copy_key(new_spec, spec, key)
+    if isinstance(new_spec.get("affinity"), dict):
+        if not isinstance(spec.get("affinity"), dict):
+            spec["affinity"] = new_spec["affinity"]
+        else:
+            _copy_key(new_spec["affinity"], spec["affinity"], "nodeAffinity")
+    if not meta:
+        merged.pop("metadata")
+    return merged
+
+
+def _copy_key(source: dict[str, Any], target: dict[str, Any], key: str) -> None:
+    if key in source:
+        target[key] = source[key]
+    else:
+        target.pop(key, None)
 
 
 @dataclass

@@ -253,7 +253,7 @@ def _pad(name: str, subject: str, width: Any, chars: str | None, left: bool) -> 
         raise ExpressionError(
             f"invalid value, the function '{name}' expects its 'pad' argument to be a string of length 1")
     check_built_length(name, count * len(pad))
-    padding = pad * max(0, count - len(subject))
+    padding = pad * max(0, count - len(subject)) if pad else ""   # "" * 10**20 overflows a C size
     return padding + subject if left else subject + padding
 
 

@@ -20,6 +20,8 @@ from chainsaw_py.grammar.errors import ExpressionError
 def _require(handle: Any, method: str) -> Any:
     if handle is None:
         raise ExpressionError("cluster client not set")
+    if isinstance(handle, (dict, list, str, int, float)):   # a JSON value, whose own methods are no client's
+        raise ExpressionError("invalid type")
     bound = getattr(handle, method, None)
     if not callable(bound):
         raise ExpressionError("invalid type")

@@ -29,6 +29,7 @@ from chainsaw_py.golang import time as gotime
 from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 from chainsaw_py.golang.durations import DurationError, format_duration_ns, parse_duration_ns
 from chainsaw_py.golang.fmt import format_float, go_number, is_number
+from chainsaw_py.golang.strconv import int64_of_float, wrap_int64
 from chainsaw_py.grammar.errors import ExpressionError
 
 _T = TypeVar("_T")
@@ -99,7 +100,7 @@ def _equal_fold(left: str, right: str) -> bool:
           description="replaces a specified number of instances of the source string with the replacement "
                       "string in a parent ")
 def _replace(subject: str, old: str, new: str, count: Any) -> str:
-    limit = int(_expect_number("replace", count, 4))
+    limit = int64_of_float(_expect_number("replace", count, 4))
     return bounded_replace("replace", subject, old, new, limit if limit >= 0 else -1)
 
 
@@ -248,7 +249,7 @@ def _add(name: str, left: Any, right: Any, sign: int = 1) -> Any:
     if isinstance(a, quantity.Quantity) and isinstance(b, quantity.Quantity):
         return quantity.from_decimal(quantity.exact_sum(a.value, b.value if sign > 0 else b.value.copy_negate()), a.format)
     if isinstance(a, _Duration) and isinstance(b, _Duration):
-        return format_duration_ns(a + sign * b)
+        return format_duration_ns(wrap_int64(a + sign * b))
     if isinstance(a, float) and isinstance(b, float):
         return go_number(a + sign * b)
     raise _mismatch(name)
@@ -273,7 +274,7 @@ def _multiply(left: Any, right: Any) -> Any:
         if isinstance(a, quantity.Quantity):
             return quantity.from_decimal(a.value * _scalar_quantity("multiply", b).value, a.format)
         if isinstance(a, _Duration):
-            return format_duration_ns(int(a / 1e9 * b * 1e9))
+            return format_duration_ns(int64_of_float(a / 1e9 * b * 1e9))
     raise _mismatch("multiply")
 
 
@@ -299,7 +300,7 @@ def _divide(left: Any, right: Any) -> Any:
         if isinstance(b, float):
             if b == 0:
                 raise _zero_division("divide")
-            return format_duration_ns(int(a / 1e9 / b * 1e9))
+            return format_duration_ns(int64_of_float(a / 1e9 / b * 1e9))
     elif isinstance(b, float):
         if b == 0:
             raise _zero_division("divide")
@@ -398,11 +399,14 @@ def _round(value: Any, places: Any) -> Any:
         count = int_number(digits)
     except ExpressionError:
         raise _error("round", "Non-integer argument(s) passed for round off") from None
-    if count < 0:
+    if count < 0 or count >= 2**63:  # Go's int(float64) of a value beyond int64 is math.MinInt64 (amd64)
         # kyverno formats this message without its arguments
         raise _error("round", "%!d(MISSING) argument is out of bounds (%!d(MISSING))")
-    shift = math.pow(10, count)
+    shift = math.pow(10, count) if count <= _MAX_POW10 else math.inf  # Go's math.Pow10 overflows to +Inf
     return go_number(go_round(number * shift) / shift)
+
+
+_MAX_POW10 = 308
 
 
 # -- encodings, paths, semver, parsing ------------------------------------------------------------
@@ -454,8 +458,10 @@ def _path_canonicalize(path: str) -> str:
           description="length argument must be enclosed in backticks; ex. "
                       "\"{{request.object.metadata.name | truncate(@, `9`)}}\"")
 def _truncate(text: str, length: Any) -> str:
-    count = max(0, int(_expect_number("truncate", length, 2)))
-    return text[:count]
+    count = _expect_number("truncate", length, 2)
+    if math.isnan(count) or count <= 0:
+        return ""
+    return text if count >= len(text) else text[:int(count)]   # any length, +Inf too, keeps the whole text
 
 
 @function("semver_compare", arg(STRING), arg(STRING),

@@ -9,12 +9,13 @@ from typing import Any
 from chainsaw_py.expressions.functions.registry import ARRAY, NUMBER, STRING, FunctionEntry, arg, function
 from chainsaw_py.golang.jsonnum import NumberOutOfRange, decode_float, decode_integer
 from chainsaw_py.golang.regexp import GoRegexp, compile_go
+from chainsaw_py.golang.strconv import int64_of_float
 from chainsaw_py.grammar.errors import ExpressionError
 
 
 @function("at", arg(ARRAY), arg(NUMBER), description="Returns the element in an array at the given index.")
 def _at(values: list[Any], index: Any) -> Any:
-    position = int(index)
+    position = int64_of_float(index)   # Go's int(f): NaN, Inf and values beyond int64 are MinInt64
     if not 0 <= position < len(values):
         # Go indexes the slice directly and panics
         raise ExpressionError(f"runtime error: index out of range [{position}] with length {len(values)}")

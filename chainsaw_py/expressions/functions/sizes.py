@@ -16,6 +16,8 @@ def check_built_length(name: str, length: int) -> None:
 
 def bounded_replace(name: str, subject: str, old: str, new: str, limit: int = -1) -> str:
     """``subject.replace(old, new, limit)`` once its result is known to be within the limit."""
+    if limit > len(subject):   # no more replacements than places: a limit beyond them is "all" (and fits C)
+        limit = -1
     if len(new) > len(old):
         occurrences = len(subject) + 1 if old == "" else subject.count(old)
         if limit >= 0:
