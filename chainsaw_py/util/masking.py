@@ -31,8 +31,10 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 from chainsaw_py.util import limits
 
 MASK = "***"
-MIN_LENGTH = 4
-"""Shorter values (``1``, ``yes``, ``""``) are not masked: hiding them would garble unrelated output."""
+MIN_LENGTH = 8
+"""Shorter values (``1``, ``yes``, ``tempo``, ``label``) are not masked: real suites keep plain words in their
+Secrets, and hiding them garbled test names, namespaces and kinds. GitLab masks variables from eight characters
+on too."""
 
 _active: list[Masker] = []
 _active_lock = threading.Lock()
