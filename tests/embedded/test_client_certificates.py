@@ -186,3 +186,13 @@ def test_kubectl_uses_a_kubeconfig_user_with_client_certificate_data(cluster: Em
     assert erin.run("auth", "can-i", "list", "pods", "-A", check=False).stdout.strip() == "no"
     kubectl("create", "clusterrolebinding", "erin-view", "--clusterrole=view", "--user=erin")
     assert wait_for(lambda: erin.run("auth", "can-i", "list", "pods", "-A", check=False).stdout.strip() == "yes")
+
+
+def test_kubelet_signers_want_exactly_their_usages_in_go_words(kubectl: Kubectl) -> None:
+    _key, request = _key_and_csr("system:node:node-1", ("system:nodes",))
+    failed = _csr(kubectl, request, ["client auth"], signer="kubernetes.io/kube-apiserver-client-kubelet")
+    conditions = wait_for(lambda: [c for c in _status(kubectl, failed).get("conditions", []) if c["type"] == "Failed"])
+    assert conditions[0]["message"] == "usages did not match [client auth digital signature key encipherment]"
+    signed = _csr(kubectl, request, ["digital signature", "client auth"],
+                  signer="kubernetes.io/kube-apiserver-client-kubelet")
+    assert _issued(kubectl, signed)

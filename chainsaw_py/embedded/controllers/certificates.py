@@ -35,12 +35,12 @@ def _client_usages(usages: list[str]) -> None:
         raise SigningError("missing required usage for client certificate: client auth")
 
 
-def _serving_usages(usages: list[str]) -> None:
-    for usage in usages:
-        if usage not in ("digital signature", "key encipherment", "server auth"):
-            raise SigningError(f"usages did not match {['digital signature', 'key encipherment', 'server auth']}")
-    if "server auth" not in usages:
-        raise SigningError("usages did not match ['digital signature', 'key encipherment', 'server auth']")
+def _kubelet_usages(usages: list[str], purpose: str) -> None:
+    """ValidateKubelet{Client,Serving}CSR: exactly the required usages, ``key encipherment`` optional (not RSA);
+    the message prints the sorted set as Go's %v does."""
+    required = {"digital signature", "key encipherment", purpose}
+    if set(usages) not in (required, required - {"key encipherment"}):
+        raise SigningError(f"usages did not match [{' '.join(sorted(required))}]")
 
 
 def _kubelet_subject(request: Any, serving: bool) -> None:
@@ -71,11 +71,11 @@ def _kubelet_subject(request: Any, serving: bool) -> None:
 def _validators() -> dict[str, Callable[[Any, list[str]], None]]:
     def kubelet_client(request: Any, usages: list[str]) -> None:
         _kubelet_subject(request, serving=False)
-        _client_usages(usages)
+        _kubelet_usages(usages, "client auth")
 
     def kubelet_serving(request: Any, usages: list[str]) -> None:
         _kubelet_subject(request, serving=True)
-        _serving_usages(usages)
+        _kubelet_usages(usages, "server auth")
 
     return {API_SERVER_CLIENT: lambda _request, usages: _client_usages(usages), KUBELET_CLIENT: kubelet_client,
             KUBELET_SERVING: kubelet_serving}
