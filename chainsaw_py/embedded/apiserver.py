@@ -53,6 +53,7 @@ from chainsaw_py.embedded.decoding import DecodeError, decode_builtin, format_ti
 from chainsaw_py.embedded.kinds import StrategyRegistry
 from chainsaw_py.embedded.kinds.base import Strategy, validate_meta_update, validate_object_meta
 from chainsaw_py.embedded.kinds.certificates import prepare_approval
+from chainsaw_py.embedded.kinds.core import NODE_PORT_MAX, NODE_PORT_MIN
 from chainsaw_py.embedded.patch import (
     SchemaCursor,
     apply_json_patch,
@@ -145,15 +146,11 @@ class ApiServer:
         raise InternalError("failed to allocate a serviceIP: range is full")
 
     def reserve_cluster_ip(self, ip: str) -> bool:
-        with self._ip_lock:
-            if ip in self._cluster_ips:
-                return False
-            self._cluster_ips.add(ip)
-            return True
+        return self._reserve(self._cluster_ips, ip)
 
     def allocate_node_port(self) -> int:
         with self._ip_lock:
-            free = [port for port in range(30000, 32768) if port not in self._node_ports]
+            free = [port for port in range(NODE_PORT_MIN, NODE_PORT_MAX + 1) if port not in self._node_ports]
             if not free:
                 raise InternalError("failed to allocate a nodePort: range is full")
             port = self._rng.choice(free)
@@ -161,10 +158,14 @@ class ApiServer:
             return port
 
     def reserve_node_port(self, port: int) -> bool:
+        return self._reserve(self._node_ports, port)
+
+    def _reserve(self, taken: set[Any], value: Any) -> bool:
+        """Take ``value`` for a Service; False when another one holds it."""
         with self._ip_lock:
-            if port in self._node_ports:
+            if value in taken:
                 return False
-            self._node_ports.add(port)
+            taken.add(value)
             return True
 
     def release_service(self, service: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from chainsaw_py.embedded.kinds.podspec import (
 from chainsaw_py.golang.base64 import CorruptInputError, std_decode
 from chainsaw_py.util.labels import qualified_name_errors, regex_error
 
-_NODE_PORT_MIN, _NODE_PORT_MAX = 30000, 32767     # kube-apiserver's default --service-node-port-range
+NODE_PORT_MIN, NODE_PORT_MAX = 30000, 32767     # kube-apiserver's default --service-node-port-range
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_KEY_RE = re.compile(f"^{_CONFIG_KEY_FMT}$")
 SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -481,9 +481,9 @@ class ServiceStrategy(Strategy):
             wanted = port.get("nodePort")
             if not wanted or not isinstance(wanted, int) or wanted in taken:
                 continue
-            if not _NODE_PORT_MIN <= wanted <= _NODE_PORT_MAX:
+            if not NODE_PORT_MIN <= wanted <= NODE_PORT_MAX:
                 refusal = (f"provided port is not in the valid range. The range of valid ports is "
-                           f"{_NODE_PORT_MIN}-{_NODE_PORT_MAX}")
+                           f"{NODE_PORT_MIN}-{NODE_PORT_MAX}")
             elif ctx.reserve_node_port(wanted):
                 taken.append(wanted)
                 continue
