@@ -196,3 +196,31 @@ def test_kubelet_signers_want_exactly_their_usages_in_go_words(kubectl: Kubectl)
     signed = _csr(kubectl, request, ["digital signature", "client auth"],
                   signer="kubernetes.io/kube-apiserver-client-kubelet")
     assert _issued(kubectl, signed)
+
+
+@pytest.mark.parametrize(("starts", "ends", "relation"), [(1, 2, "before"), (-2, -1, "after")])
+def test_a_certificate_outside_its_validity_is_refused_in_go_words(starts: int, ends: int, relation: str) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from chainsaw_py.embedded.auth.x509 import CertificateError, ClientCertificates
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ca")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+          .sign(ca_key, hashes.SHA256()))
+    bound = now + dt.timedelta(hours=starts if relation == "before" else ends)
+    client = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jane")]))
+              .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+              .not_valid_before(now + dt.timedelta(hours=starts)).not_valid_after(now + dt.timedelta(hours=ends))
+              .sign(ca_key, hashes.SHA256()))
+    certificates = ClientCertificates(ca.public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(CertificateError) as raised:
+        certificates.authenticate(client.public_bytes(serialization.Encoding.DER))
+    assert str(raised.value).startswith("verifying certificate: x509: certificate has expired or is not yet valid: "
+                                        "current time ")
+    assert str(raised.value).endswith(f" is {relation} {bound:%Y-%m-%dT%H:%M:%SZ}")

@@ -42,11 +42,14 @@ class ClientCertificates:
                 self._verified[der] = cached
         certificate, user = cached
         now = dt.datetime.now(dt.UTC)
-        if now < certificate.not_valid_before_utc or now > certificate.not_valid_after_utc:
-            raise CertificateError("verifying certificate: x509: certificate has expired or is not yet valid: "
-                                   f"current time {now:%Y-%m-%dT%H:%M:%SZ} is after "
-                                   f"{certificate.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}")
-        return user
+        if now < certificate.not_valid_before_utc:
+            relation, bound = "before", certificate.not_valid_before_utc
+        elif now > certificate.not_valid_after_utc:
+            relation, bound = "after", certificate.not_valid_after_utc
+        else:
+            return user
+        raise CertificateError("verifying certificate: x509: certificate has expired or is not yet valid: "
+                               f"current time {now:%Y-%m-%dT%H:%M:%SZ} is {relation} {bound:%Y-%m-%dT%H:%M:%SZ}")
 
     def _verify(self, der: bytes) -> tuple[Any, UserInfo | None]:
         from cryptography import x509
